@@ -1,0 +1,66 @@
+"""Officer accounts and access grants (hashed tokens)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bridgeops.core.time import utcnow
+from bridgeops.core.types import UTCDateTime
+from bridgeops.extensions import db
+
+USER_ROLES = ("officer", "admin")
+GRANT_ROLES = ("chair", "technician", "api")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Lower-case login email.
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    #: officer | admin.
+    role: Mapped[str] = mapped_column(sa.String(16), default="officer")
+    #: werkzeug scrypt hash.
+    password_hash: Mapped[str] = mapped_column(sa.String(256))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+
+class AccessGrant(db.Model):
+    __tablename__ = "access_grant"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: sha256 hex of the token; the token itself is never stored.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: chair | technician | api.
+    role: Mapped[str] = mapped_column(sa.String(16))
+    #: The officer an API token acts for.
+    user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    conference_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("conference.id"))
+    #: A chair's scope: her district (or province) unit.
+    unit_code: Mapped[Optional[str]] = mapped_column(sa.ForeignKey("admin_unit.code"))
+    #: A technician's scope: her point.
+    point_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("bridge_point.id", ondelete="CASCADE"), index=True
+    )
+    #: The technician contact this link was made for, when there is one.
+    contact_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("contact.id", ondelete="SET NULL")
+    )
+    label: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    user: Mapped[Optional[User]] = relationship()

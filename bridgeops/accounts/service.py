@@ -1,0 +1,99 @@
+"""Officer accounts and access grants; the only writer of user and access_grant."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from bridgeops.accounts.models import USER_ROLES, AccessGrant, User
+from bridgeops.accounts.tokens import hash_token, new_token
+from bridgeops.core.errors import Conflict, NotFound, ValidationFailed
+from bridgeops.core.text import clean
+from bridgeops.core.time import utcnow
+from bridgeops.extensions import db
+
+
+@dataclass
+class IssuedGrant:
+    """A grant and its token, which exists only here, once."""
+
+    grant: AccessGrant
+    token: str
+
+
+def create_user(email: str, name: str, role: str, password: str) -> User:
+    """A new officer or admin account with a hashed password."""
+    email = clean(email).lower()
+    errors = {}
+    if "@" not in email:
+        errors["email"] = "Email không hợp lệ."
+    if role not in USER_ROLES:
+        errors["role"] = "Vai trò phải là officer hoặc admin."
+    if len(password) < 8:
+        errors["password"] = "Mật khẩu cần ít nhất 8 ký tự."
+    if errors:
+        raise ValidationFailed(errors)
+    if db.session.scalar(sa.select(User).where(User.email == email)):
+        raise Conflict(f"Đã có tài khoản {email}.")
+    user = User(email=email, name=clean(name), role=role,
+                password_hash=generate_password_hash(password))
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with that email and password, or None."""
+    user = db.session.scalar(sa.select(User).where(User.email == clean(email).lower()))
+    if user is None or not user.active or not check_password_hash(user.password_hash, password):
+        return None
+    return user
+
+
+def get_user_by_email(email: str) -> User:
+    user = db.session.scalar(sa.select(User).where(User.email == clean(email).lower()))
+    if user is None:
+        raise NotFound(f"Không có tài khoản {email}.")
+    return user
+
+
+def issue_grant(role: str, *, user_id: int | None = None, conference_id: int | None = None,
+                unit_code: str | None = None, point_id: int | None = None,
+                contact_id: int | None = None, label: str = "",
+                ttl: timedelta | None = None) -> IssuedGrant:
+    """A new access grant; returns the token once."""
+    token = new_token()
+    grant = AccessGrant(token_hash=hash_token(token), role=role, user_id=user_id,
+                        conference_id=conference_id, unit_code=unit_code, point_id=point_id,
+                        contact_id=contact_id, label=label,
+                        expires_at=utcnow() + ttl if ttl else None)
+    db.session.add(grant)
+    db.session.flush()
+    return IssuedGrant(grant, token)
+
+
+def create_api_token(email: str) -> IssuedGrant:
+    """A bearer API token acting for that officer."""
+    user = get_user_by_email(email)
+    return issue_grant("api", user_id=user.id, label=f"API token for {user.email}")
+
+
+def find_grant(token: str, now: datetime | None = None) -> AccessGrant | None:
+    """The live grant for a token: not revoked, not expired."""
+    if not token or len(token) > 200:
+        return None
+    grant = db.session.scalar(sa.select(AccessGrant).where(AccessGrant.token_hash == hash_token(token)))
+    now = now or utcnow()
+    if grant is None or grant.revoked_at is not None:
+        return None
+    if grant.expires_at is not None and grant.expires_at <= now:
+        return None
+    return grant
+
+
+def revoke_grant(grant: AccessGrant) -> None:
+    grant.revoked_at = utcnow()
+    db.session.flush()

@@ -1,0 +1,144 @@
+"""The ``bridgeops`` command group (also ``flask --app wsgi …``)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from bridgeops.core.errors import DomainError
+from bridgeops.extensions import db
+
+
+def fail(error: DomainError) -> None:
+    message = error.detail
+    if error.errors:
+        message += " " + "; ".join(f"{k}: {v}" for k, v in error.errors.items())
+    raise click.ClickException(message)
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db() -> None:
+    """Create or upgrade the schema to the latest migration."""
+    from flask_migrate import upgrade
+
+    upgrade()
+    click.echo("Cơ sở dữ liệu đã ở phiên bản mới nhất.")
+
+
+@click.group("units")
+def units_group() -> None:
+    """The administrative unit tree (GSO gazetteer)."""
+
+
+@units_group.command("import")
+@click.option("--province", "provinces", multiple=True, help="GSO province code; repeatable.")
+@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A CSV or JSON file of code,name,kind,parent_code instead of the GSO data.")
+@with_appcontext
+def units_import(provinces: tuple[str, ...], path: Path | None) -> None:
+    """Load units (all provinces by default). Running it again changes nothing."""
+    from bridgeops.units import service
+
+    try:
+        rows = list(service.file_rows(path) if path else service.gso_rows(provinces or None))
+        if sys.stdout.isatty():
+            with click.progressbar(length=len(rows), label="Đang nạp đơn vị") as bar:
+                result = service.import_units(rows, progress=bar.update)
+        else:
+            result = service.import_units(rows)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        fail(error)
+    click.echo(f"Đơn vị: {result.created} mới, {result.updated} cập nhật, "
+               f"{result.unchanged} không đổi ({result.total} tất cả).")
+
+
+@click.command("demo")
+@with_appcontext
+def demo() -> None:
+    """The plan's conference (namdinh-2022) with Nam Định's units."""
+    from bridgeops.conference.demo import create_demo
+
+    conference, created = create_demo()
+    db.session.commit()
+    base = current_app.config["BASE_URL"].rstrip("/")
+    click.echo(("Đã tạo" if created else "Đã có sẵn") + f" hội nghị {conference.slug}: "
+               f"{conference.title}")
+    click.echo(f"Mở {base}/login và đăng nhập bằng tài khoản cán bộ. Chưa có tài khoản:")
+    click.echo("  bridgeops users create --email you@example.vn --name 'Tên' "
+               "--role officer --password '…'")
+    click.echo(f"Đường dẫn cho chủ tịch huyện: bridgeops links issue --conference {conference.slug}")
+
+
+@click.group("users")
+def users_group() -> None:
+    """Officer and admin accounts."""
+
+
+@users_group.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(["officer", "admin"]), default="officer")
+@click.option("--password", required=True)
+@with_appcontext
+def users_create(email: str, name: str, role: str, password: str) -> None:
+    """Create an officer or admin account."""
+    from bridgeops.accounts import service
+
+    try:
+        user = service.create_user(email, name, role, password)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        fail(error)
+    click.echo(f"Đã tạo tài khoản {user.email} ({user.role}).")
+
+
+@click.group("tokens")
+def tokens_group() -> None:
+    """API tokens."""
+
+
+@tokens_group.command("create")
+@click.option("--email", required=True, help="The officer the token acts for.")
+@with_appcontext
+def tokens_create(email: str) -> None:
+    """Print a bearer API token for an officer (the last line of output)."""
+    from bridgeops.accounts import service
+
+    try:
+        issued = service.create_api_token(email)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        fail(error)
+    click.echo(f"Mã API cho {email} (chỉ hiển thị một lần):")
+    click.echo(issued.token)
+
+
+def register(app: Flask) -> None:
+    """Add every command to the app's CLI."""
+    for command in (init_db, units_group, demo, users_group, tokens_group):
+        app.cli.add_command(command)
+    from bridgeops.scheduler import scheduler_command
+
+    app.cli.add_command(scheduler_command)
+
+
+def _create_app(*_args) -> Flask:
+    from bridgeops import create_app
+
+    return create_app()
+
+
+def main() -> None:
+    """Entry point of the ``bridgeops`` console script."""
+    cli = FlaskGroup(create_app=_create_app, add_version_option=False,
+                     help="BridgeOps — điều phối hội nghị truyền hình trực tuyến.")
+    cli.main(prog_name="bridgeops")

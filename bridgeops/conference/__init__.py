@@ -1,0 +1,1 @@
+"""Conferences, their sessions (rehearsal and days) and delegate categories."""

@@ -1,0 +1,87 @@
+"""A conference received in one province and relayed to its bridge points."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bridgeops.core.time import utcnow
+from bridgeops.core.types import UTCDateTime
+from bridgeops.extensions import db
+
+SESSION_KINDS = ("rehearsal", "session")
+
+
+class Conference(db.Model):
+    __tablename__ = "conference"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: URL name, e.g. "namdinh-2022".
+    slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: Title as printed on the plan.
+    title: Mapped[str] = mapped_column(sa.String(400))
+    #: Who holds the conference (TW).
+    organizer: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: The receiving organisation, printed on the return ("Hội LHPN tỉnh Nam Định").
+    host_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: The province (or the country's root unit) whose points register.
+    host_unit_code: Mapped[Optional[str]] = mapped_column(sa.ForeignKey("admin_unit.code"))
+    #: IANA zone the conference is shown in.
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Asia/Ho_Chi_Minh")
+    #: After this, chairs read but do not change.
+    registration_closes_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    #: The contact officer, as printed in invites and the return.
+    contact_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    contact_email: Mapped[str] = mapped_column(sa.String(254), default="")
+    contact_phone: Mapped[str] = mapped_column(sa.String(20), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    sessions: Mapped[list[ConferenceSession]] = relationship(
+        back_populates="conference", order_by="ConferenceSession.starts_at"
+    )
+    categories: Mapped[list[DelegateCategory]] = relationship(
+        back_populates="conference", order_by="DelegateCategory.position"
+    )
+
+
+class ConferenceSession(db.Model):
+    __tablename__ = "conference_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(sa.ForeignKey("conference.id"), index=True)
+    #: rehearsal | session.
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: iCalendar SEQUENCE: goes up on every change attendees must see.
+    sequence: Mapped[int] = mapped_column(default=0)
+    #: Set when the session is cancelled; invites then carry METHOD:CANCEL.
+    cancelled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    conference: Mapped[Conference] = relationship(back_populates="sessions")
+
+
+class DelegateCategory(db.Model):
+    __tablename__ = "delegate_category"
+    __table_args__ = (sa.UniqueConstraint("conference_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(sa.ForeignKey("conference.id"), index=True)
+    #: Stable code used in JSON and files: "bch_tinh".
+    code: Mapped[str] = mapped_column(sa.String(40))
+    #: Label shown to people.
+    label: Mapped[str] = mapped_column(sa.String(200))
+    #: Comma-separated point levels this category applies to: "district,commune".
+    levels_csv: Mapped[str] = mapped_column(sa.String(60))
+    #: Order of columns in forms and files.
+    position: Mapped[int] = mapped_column(default=0)
+
+    conference: Mapped[Conference] = relationship(back_populates="categories")
+
+    @property
+    def levels(self) -> list[str]:
+        return [level for level in self.levels_csv.split(",") if level]

@@ -1,0 +1,54 @@
+"""Configuration: defaults in code, overridden by ``BRIDGEOPS_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SECRET_KEY = "dev-insecure-change-me"
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+#: (config key, environment variable, parser, default). The single list of settings.
+SETTINGS: list[tuple[str, str, Any, Any]] = [
+    ("SECRET_KEY", "BRIDGEOPS_SECRET_KEY", str, DEFAULT_SECRET_KEY),
+    ("DATABASE_URL", "BRIDGEOPS_DATABASE_URL", str, None),
+    ("BASE_URL", "BRIDGEOPS_BASE_URL", str, "http://127.0.0.1:5000"),
+    ("SMTP_HOST", "BRIDGEOPS_SMTP_HOST", str, ""),
+    ("SMTP_PORT", "BRIDGEOPS_SMTP_PORT", int, 587),
+    ("SMTP_USER", "BRIDGEOPS_SMTP_USER", str, ""),
+    ("SMTP_PASSWORD", "BRIDGEOPS_SMTP_PASSWORD", str, ""),
+    ("SMTP_STARTTLS", "BRIDGEOPS_SMTP_STARTTLS", _bool, True),
+    ("MAIL_FROM", "BRIDGEOPS_MAIL_FROM", str, "BridgeOps <no-reply@bridgeops.local>"),
+    ("OUTBOX_DIR", "BRIDGEOPS_OUTBOX_DIR", str, None),
+    ("PROBE_INTERVAL", "BRIDGEOPS_PROBE_INTERVAL", int, 30),
+    ("PROBE_FAILURES", "BRIDGEOPS_PROBE_FAILURES", int, 3),
+    ("PROBE_TIMEOUT", "BRIDGEOPS_PROBE_TIMEOUT", float, 2.0),
+    ("TW_RETURN_URL", "BRIDGEOPS_TW_RETURN_URL", str, ""),
+    ("ALERT_WEBHOOK_URL", "BRIDGEOPS_ALERT_WEBHOOK_URL", str, ""),
+    ("RATELIMIT_STORAGE_URI", "BRIDGEOPS_RATELIMIT_STORAGE_URI", str, "memory://"),
+    ("LINK_TTL_DAYS", "BRIDGEOPS_LINK_TTL_DAYS", int, 60),
+    ("ENV", "BRIDGEOPS_ENV", str, "development"),
+    ("CONTACT_NAME", "BRIDGEOPS_CONTACT_NAME", str, "Ban Tuyên giáo – CSLP"),
+    ("CONTACT_EMAIL", "BRIDGEOPS_CONTACT_EMAIL", str, "tuyengiao@hoiphunu.local"),
+    ("CONTACT_PHONE", "BRIDGEOPS_CONTACT_PHONE", str, ""),
+]
+
+
+def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Build the config mapping from the defaults above and the environment."""
+    environ = os.environ if environ is None else environ
+    config: dict[str, Any] = {}
+    for key, env_name, parse, default in SETTINGS:
+        raw = environ.get(env_name)
+        config[key] = parse(raw) if raw not in (None, "") else default
+    if not config["DATABASE_URL"]:
+        config["DATABASE_URL"] = f"sqlite:///{instance_path / 'bridgeops.sqlite3'}"
+    if not config["OUTBOX_DIR"]:
+        config["OUTBOX_DIR"] = str(instance_path / "outbox")
+    return config

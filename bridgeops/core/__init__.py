@@ -1,0 +1,1 @@
+"""Small shared building blocks: time, text, column types, validation."""

@@ -1,0 +1,57 @@
+"""The one place for "now", timezones and Vietnamese date formatting."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+VN_TZ = "Asia/Ho_Chi_Minh"
+WEEKDAYS_VI = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"]
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """A timezone-aware datetime in UTC; naive input is refused."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime")
+    return value.astimezone(UTC)
+
+
+def local(value: datetime, tz: str = VN_TZ) -> datetime:
+    """The datetime in the conference's zone."""
+    return value.astimezone(ZoneInfo(tz))
+
+
+def local_datetime(year: int, month: int, day: int, hour: int, minute: int = 0,
+                   tz: str = VN_TZ) -> datetime:
+    """A wall-clock time in the given zone, converted to UTC."""
+    return datetime(year, month, day, hour, minute, tzinfo=ZoneInfo(tz)).astimezone(UTC)
+
+
+def format_datetime_vi(value: datetime | None, tz: str = VN_TZ) -> str:
+    """'08:30 ngày 26/4/2022' in the conference's zone."""
+    if value is None:
+        return ""
+    v = local(value, tz)
+    return f"{v:%H:%M} ngày {v.day}/{v.month}/{v.year}"
+
+
+def format_date_vi(value: datetime | None, tz: str = VN_TZ) -> str:
+    """'Thứ Ba, 26/4/2022' in the conference's zone."""
+    if value is None:
+        return ""
+    v = local(value, tz)
+    return f"{WEEKDAYS_VI[v.weekday()]}, {v.day}/{v.month}/{v.year}"
+
+
+def format_number_vi(value: int | float | None) -> str:
+    """Vietnamese thousands separator: 11.400."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.1f}".replace(",", "X").replace(".", ",").replace("X", ".")
+    return f"{int(value):,}".replace(",", ".")

@@ -1,0 +1,1 @@
+"""Operations: service health, the home page, backups."""

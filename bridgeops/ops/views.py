@@ -1,0 +1,29 @@
+"""/healthz and the home page."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, jsonify, render_template
+from flask_login import current_user
+
+from bridgeops.conference import service as conferences
+from bridgeops.extensions import db
+
+bp = Blueprint("ops", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    """Liveness and database reachability for load balancers and monitors."""
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")
+
+
+@bp.get("/")
+def home():
+    conference_list = conferences.list_conferences() if current_user.is_authenticated else []
+    return render_template("ops/home.html", conferences=conference_list)

@@ -1,0 +1,1 @@
+"""Registration of bridge points and their delegates by district chairs and officers."""

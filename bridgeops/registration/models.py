@@ -1,0 +1,108 @@
+"""Bridge points ("điểm cầu"), their delegate counts and their contacts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bridgeops.conference.models import Conference
+from bridgeops.core.time import utcnow
+from bridgeops.core.types import UTCDateTime
+from bridgeops.extensions import db
+from bridgeops.units.models import AdminUnit
+
+POINT_STATUSES = ("draft", "confirmed", "withdrawn")
+STATUS_LABELS = {"draft": "Chưa xác nhận", "confirmed": "Đã xác nhận", "withdrawn": "Đã rút"}
+
+
+class BridgePoint(db.Model):
+    __tablename__ = "bridge_point"
+    __table_args__ = (
+        sa.UniqueConstraint("conference_id", "unit_code"),
+        sa.Index("ix_bridge_point_conference_status", "conference_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(sa.ForeignKey("conference.id"))
+    #: The unit this point serves; one point per unit per conference.
+    unit_code: Mapped[str] = mapped_column(sa.ForeignKey("admin_unit.code"), index=True)
+    #: province | district | commune, copied from the unit for fast filters.
+    level: Mapped[str] = mapped_column(sa.String(10))
+    #: The district (or province) the point rolls up to; its own code for a district.
+    district_code: Mapped[Optional[str]] = mapped_column(sa.String(10), index=True)
+    #: Display name: "Điểm cầu Huyện Mỹ Lộc".
+    name: Mapped[str] = mapped_column(sa.String(200))
+    #: Meeting room: "Phòng họp Tầng 3 Tỉnh ủy".
+    venue: Mapped[str] = mapped_column(sa.String(300), default="")
+    #: Seats in the room; counts above it are refused.
+    capacity: Mapped[Optional[int]]
+    #: draft → confirmed → withdrawn.
+    status: Mapped[str] = mapped_column(sa.String(12), default="draft")
+    #: Optimistic lock: every change bumps it; PATCH needs it in If-Match.
+    version: Mapped[int] = mapped_column(default=1)
+    #: What the scheduler probes: http(s)://…, tcp://host:port, sip://host[:port].
+    probe_target: Mapped[Optional[str]] = mapped_column(sa.String(300))
+    #: The point this one's link depends on; defaults to the parent unit's point.
+    upstream_point_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("bridge_point.id"))
+    #: Sum of the delegate counts, kept with them for fast roll-ups.
+    total_delegates: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    conference: Mapped[Conference] = relationship()
+    unit: Mapped[AdminUnit] = relationship()
+    counts: Mapped[list[DelegateCount]] = relationship(
+        back_populates="point", cascade="all, delete-orphan", order_by="DelegateCount.category_code"
+    )
+    contacts: Mapped[list[Contact]] = relationship(
+        back_populates="point", cascade="all, delete-orphan", order_by="Contact.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def technicians(self) -> list[Contact]:
+        return [c for c in self.contacts if c.role == "technician"]
+
+    @property
+    def counts_by_code(self) -> dict[str, int]:
+        return {c.category_code: c.count for c in self.counts}
+
+
+class DelegateCount(db.Model):
+    __tablename__ = "delegate_count"
+
+    point_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("bridge_point.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: DelegateCategory.code of the point's conference.
+    category_code: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    #: Confirmed number of delegates of that category at the point.
+    count: Mapped[int] = mapped_column(default=0)
+
+    point: Mapped[BridgePoint] = relationship(back_populates="counts")
+
+
+class Contact(db.Model):
+    __tablename__ = "contact"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    point_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("bridge_point.id", ondelete="CASCADE"), index=True
+    )
+    #: technician | chair.
+    role: Mapped[str] = mapped_column(sa.String(16), default="technician")
+    name: Mapped[str] = mapped_column(sa.String(120))
+    #: E.164, normalised with phonenumbers: "+84912345678".
+    phone: Mapped[str] = mapped_column(sa.String(20), default="")
+    email: Mapped[str] = mapped_column(sa.String(254), default="")
+    #: When the technician pressed "Đã nhận lịch".
+    acknowledged_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    point: Mapped[BridgePoint] = relationship(back_populates="contacts")

@@ -1,0 +1,130 @@
+"""The small named steps of the factory."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Flask, g, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from bridgeops.config import PROJECT_ROOT
+from bridgeops.core import time as timefmt
+from bridgeops.core.errors import DomainError
+from bridgeops.extensions import csrf, db, limiter, login_manager, migrate
+
+
+def register_extensions(app: Flask) -> None:
+    from bridgeops import models  # noqa: F401  (every table known to metadata and Alembic)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from bridgeops.accounts.models import User
+
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def register_blueprints(app: Flask) -> None:
+    from bridgeops.accounts.views import bp as accounts_bp
+    from bridgeops.api import register_api
+    from bridgeops.ops.views import bp as ops_bp
+
+    app.register_blueprint(ops_bp)
+    app.register_blueprint(accounts_bp)
+    register_api(app)
+    csrf.exempt("bridgeops.api")
+
+
+def _wants_problem() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from bridgeops.api.problems import from_domain_error, problem
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        if _wants_problem():
+            return from_domain_error(error)
+        return render_template("errors/error.html", status=error.status, title=error.title,
+                               detail=error.detail), error.status
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return render_template("errors/error.html", status=400,
+                               title="Phiên làm việc đã hết hạn",
+                               detail="Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. "
+                                      "Vui lòng tải lại trang và gửi lại."), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        status = error.code or 500
+        if _wants_problem():
+            detail = error.description if status != 404 else "Không có tài nguyên ở địa chỉ này."
+            return problem(status, detail=detail if status != 429 else "")
+        return render_template("errors/error.html", status=status,
+                               title=HTTP_TITLES_VI.get(status, "Lỗi"),
+                               detail=""), status
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        if isinstance(error, HTTPException):
+            return http_error(error)
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        if _wants_problem():
+            return problem(500, detail="Đã có lỗi ngoài dự kiến; thao tác chưa được lưu.")
+        return render_template("errors/error.html", status=500, title="Lỗi máy chủ",
+                               detail="Đã có lỗi ngoài dự kiến; thao tác chưa được lưu."), 500
+
+
+HTTP_TITLES_VI = {
+    400: "Yêu cầu không hợp lệ", 401: "Cần đăng nhập", 403: "Không có quyền truy cập",
+    404: "Không tìm thấy trang", 405: "Thao tác không được hỗ trợ",
+    413: "Dữ liệu gửi lên quá lớn", 429: "Quá nhiều lần thử, vui lòng đợi một lát",
+}
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["vn_datetime"] = timefmt.format_datetime_vi
+    app.jinja_env.filters["vn_date"] = timefmt.format_date_vi
+    app.jinja_env.filters["vn_number"] = timefmt.format_number_vi
+
+    @app.context_processor
+    def inject() -> dict:
+        return {"csp_nonce": getattr(g, "csp_nonce", "")}
+
+
+def register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def _nonce() -> None:
+        g.csp_nonce = secrets.token_urlsafe(16)
+
+    @app.after_request
+    def _security_headers(response):
+        headers = response.headers
+        headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+        )
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "no-referrer")
+        headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+
+def register_commands(app: Flask) -> None:
+    from bridgeops.cli import register
+
+    register(app)

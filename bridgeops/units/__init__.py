@@ -1,0 +1,1 @@
+"""The administrative unit tree (GSO gazetteer): provinces, districts, communes."""

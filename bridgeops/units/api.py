@@ -1,0 +1,21 @@
+"""GET /api/v1/units."""
+
+from __future__ import annotations
+
+from bridgeops.api import api_bp, operation
+from bridgeops.units import service
+from bridgeops.units.schemas import UnitList, UnitOut, UnitQuery
+
+
+@api_bp.get("/units")
+@operation("Đơn vị hành chính theo cấp trên", tags=("units",), query=UnitQuery,
+           response=UnitList, errors={404: "Không có đơn vị cấp trên này"})
+def list_units(query: UnitQuery):
+    if query.q:
+        units = service.search(query.q, within=[query.parent] if query.parent else None)
+    else:
+        if query.parent is not None:
+            service.get_unit(query.parent)
+        units = service.children(query.parent)
+    items = [UnitOut.model_validate(u, from_attributes=True) for u in units]
+    return UnitList(items=items, total=len(items))

@@ -1,0 +1,115 @@
+"""Fixtures: one app and schema per test run, a clean database for every test.
+
+The suite runs on SQLite by default and on PostgreSQL when BRIDGEOPS_TEST_DATABASE_URL is set.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from bridgeops import create_app
+from bridgeops.extensions import db, limiter
+
+TEST_DATABASE_URL = os.environ.get("BRIDGEOPS_TEST_DATABASE_URL", "")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    if TEST_DATABASE_URL:
+        return TEST_DATABASE_URL
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def outbox_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("outbox")
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, outbox_dir: Path):
+    app = create_app({
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "OUTBOX_DIR": str(outbox_dir),
+        "BASE_URL": "http://bridgeops.test",
+        "SMTP_HOST": "",
+    })
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _truncate_all() -> None:
+    tables = db.metadata.sorted_tables
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in reversed(tables):
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def _app_context(app):
+    """Every test runs in an app context and leaves an empty database behind."""
+    with app.app_context():
+        yield
+        db.session.rollback()
+        _truncate_all()
+        db.session.remove()
+        limiter.reset()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def demo(app):
+    """The plan's conference with Nam Định's units."""
+    from bridgeops.conference.demo import create_demo
+
+    conference, _ = create_demo()
+    db.session.commit()
+    return conference
+
+
+@pytest.fixture
+def officer(app):
+    from bridgeops.accounts import service
+
+    user = service.create_user("officer@hoiphunu.test", "Cán bộ Đầu mối", "officer", "mat-khau-123")
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def officer_token(officer) -> str:
+    from bridgeops.accounts import service
+
+    issued = service.create_api_token(officer.email)
+    db.session.commit()
+    return issued.token
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
