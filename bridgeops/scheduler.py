@@ -27,17 +27,13 @@ class JobSpec:
     run: Callable[[Flask], None]
 
 
-#: Feature modules whose ``jobs(app) -> list[JobSpec]`` the scheduler runs.
-JOB_MODULES: tuple[str, ...] = ()
-
-
 def collect_jobs(app: Flask) -> list[JobSpec]:
-    """Every feature's jobs."""
-    import importlib
+    """Every feature's jobs (each feature's ``jobs.jobs(app)``)."""
+    from bridgeops.features import feature_modules
 
     specs: list[JobSpec] = []
-    for module_name in JOB_MODULES:
-        specs.extend(importlib.import_module(module_name).jobs(app))
+    for module in feature_modules("jobs"):
+        specs.extend(module.jobs(app))
     return specs
 
 

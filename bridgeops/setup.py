@@ -35,14 +35,13 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from bridgeops.accounts.views import bp as accounts_bp
     from bridgeops.api import register_api
-    from bridgeops.ops.views import bp as ops_bp
+    from bridgeops.features import feature_modules
 
-    app.register_blueprint(ops_bp)
-    app.register_blueprint(accounts_bp)
+    for module in feature_modules("views"):
+        app.register_blueprint(module.bp)
     register_api(app)
-    csrf.exempt("bridgeops.api")
+    list(feature_modules("handlers"))  # importing a handlers module connects its receivers
 
 
 def _wants_problem() -> bool:
@@ -126,5 +125,9 @@ def register_request_hooks(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from bridgeops.cli import register
+    from bridgeops.features import feature_modules
 
     register(app)
+    for module in feature_modules("cli"):
+        for command in module.commands:
+            app.cli.add_command(command)

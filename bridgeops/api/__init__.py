@@ -26,10 +26,12 @@ def openapi_document():
 
 def register_api(app: Flask) -> None:
     """Import every feature's API module (they add routes to api_bp), then register it."""
-    from bridgeops.conference import api as _conference  # noqa: F401
-    from bridgeops.units import api as _units  # noqa: F401
+    from bridgeops.extensions import csrf
+    from bridgeops.features import feature_modules
 
+    list(feature_modules("api"))
     app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)
 
 
 __all__ = ["api_bp", "operation", "register_api"]

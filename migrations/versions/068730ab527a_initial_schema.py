@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 486264579f17
+Revision ID: 068730ab527a
 Revises: 
-Create Date: 2026-11-29 14:47:47.342482
+Create Date: 2026-11-29 14:50:42.316253
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import bridgeops.core.types
 
 
 # revision identifiers, used by Alembic.
-revision = '486264579f17'
+revision = '068730ab527a'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -140,6 +140,28 @@ def upgrade():
     with op.batch_alter_table('delegate_category', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_delegate_category_conference_id'), ['conference_id'], unique=False)
 
+    op.create_table('outbox_message',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('dedupe_key', sa.String(length=200), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('conference_id', sa.Integer(), nullable=True),
+    sa.Column('recipient', sa.String(length=254), nullable=False),
+    sa.Column('subject', sa.String(length=300), nullable=False),
+    sa.Column('mime', sa.LargeBinary(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', bridgeops.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('created_at', bridgeops.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', bridgeops.core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['conference_id'], ['conference.id'], name=op.f('fk_outbox_message_conference_id_conference')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_message')),
+    sa.UniqueConstraint('dedupe_key', name=op.f('uq_outbox_message_dedupe_key'))
+    )
+    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outbox_message_conference_id'), ['conference_id'], unique=False)
+        batch_op.create_index('ix_outbox_message_due', ['status', 'next_attempt_at'], unique=False)
+
     op.create_table('contact',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('point_id', sa.Integer(), nullable=False),
@@ -203,6 +225,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_contact_point_id'))
 
     op.drop_table('contact')
+    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbox_message_due')
+        batch_op.drop_index(batch_op.f('ix_outbox_message_conference_id'))
+
+    op.drop_table('outbox_message')
     with op.batch_alter_table('delegate_category', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_delegate_category_conference_id'))
 

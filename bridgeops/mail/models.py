@@ -1,0 +1,38 @@
+"""Outbox messages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bridgeops.core.time import utcnow
+from bridgeops.core.types import UTCDateTime
+from bridgeops.extensions import db
+
+OUTBOX_STATUSES = ("pending", "sent", "failed")
+
+
+class OutboxMessage(db.Model):
+    __tablename__ = "outbox_message"
+    __table_args__ = (sa.Index("ix_outbox_message_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Same key, same message: a second enqueue with it adds nothing.
+    dedupe_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    #: invite | update | cancel | reminder | alert | ...
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    conference_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("conference.id"), index=True)
+    recipient: Mapped[str] = mapped_column(sa.String(254))
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    #: The whole RFC 5322 message, built when queued (pure builder), sent as is.
+    mime: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    #: pending → sent, or failed after the last retry.
+    status: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[Optional[str]] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
