@@ -6,6 +6,7 @@ second copy started by mistake waits instead of doing the work twice.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 from collections.abc import Callable
@@ -74,7 +75,5 @@ def scheduler_command() -> None:
     scheduler = build_scheduler(app)
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     click.echo(f"Bộ lập lịch chạy {len(scheduler.get_jobs())} công việc.")
-    try:
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        pass

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import request
+import sqlalchemy as sa
+from flask import request, session
 from flask_login import current_user
 
 from bridgeops.accounts import service
@@ -55,8 +56,13 @@ def bearer_token() -> str | None:
     return token.strip()
 
 
+#: Flask session key holding the id of the grant a magic link opened.
+SESSION_GRANT_KEY = "grant_id"
+
+
 def current_principal() -> Principal | None:
-    """The principal of this request: bearer token first, then the logged-in officer."""
+    """The principal of this request: bearer token, then the logged-in officer, then the
+    chair or technician session a magic link opened."""
     token = bearer_token()
     if token is not None:
         grant = service.find_grant(token)
@@ -65,7 +71,65 @@ def current_principal() -> Principal | None:
         return principal_for_grant(grant)
     if current_user.is_authenticated:
         return Principal(kind=current_user.role, user=current_user._get_current_object())
+    grant_id = session.get(SESSION_GRANT_KEY)
+    if grant_id is not None:
+        grant = service.live_grant_by_id(grant_id)
+        if grant is not None and grant.role in ("chair", "technician"):
+            return principal_for_grant(grant)
+        session.pop(SESSION_GRANT_KEY, None)
     return None
+
+
+# --- The authorization rule, in one place -------------------------------------------------
+# An officer sees and edits everything; a chair her unit's point and the points of the units
+# directly under it; a technician reads her own point only.
+
+
+def point_filter(principal: Principal, conference_id: int) -> sa.ColumnElement[bool]:
+    """A WHERE clause on BridgePoint limiting a query to what the principal may see."""
+    from bridgeops.registration.models import BridgePoint
+    from bridgeops.units.models import AdminUnit
+
+    in_conference = BridgePoint.conference_id == conference_id
+    if principal.is_officer:
+        return in_conference
+    if principal.conference_id not in (None, conference_id):
+        return sa.false()
+    if principal.kind == "chair" and principal.unit_code:
+        under = sa.select(AdminUnit.code).where(AdminUnit.parent_code == principal.unit_code)
+        return sa.and_(in_conference, sa.or_(BridgePoint.unit_code == principal.unit_code,
+                                             BridgePoint.unit_code.in_(under)))
+    if principal.kind == "technician" and principal.point_id:
+        return sa.and_(in_conference, BridgePoint.id == principal.point_id)
+    return sa.false()
+
+
+def unit_in_scope(principal: Principal, unit) -> bool:
+    """May the principal register or edit a point for this AdminUnit?"""
+    if principal.is_officer:
+        return True
+    if principal.kind == "chair" and principal.unit_code:
+        return unit.code == principal.unit_code or unit.parent_code == principal.unit_code
+    return False
+
+
+def can_view_point(principal: Principal | None, point) -> bool:
+    if principal is None:
+        return False
+    if principal.is_officer:
+        return True
+    if principal.conference_id not in (None, point.conference_id):
+        return False
+    if principal.kind == "technician":
+        return principal.point_id == point.id
+    return unit_in_scope(principal, point.unit)
+
+
+def can_edit_point(principal: Principal | None, point) -> bool:
+    """Technicians read only; chairs edit within their scope; officers edit all."""
+    if principal is None or principal.kind == "technician":
+        return False
+    return can_view_point(principal, point)
 
 
 def require_api_principal(level: str | None) -> Principal | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -45,22 +44,22 @@ class AccessGrant(db.Model):
     #: chair | technician | api.
     role: Mapped[str] = mapped_column(sa.String(16))
     #: The officer an API token acts for.
-    user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"), index=True)
-    conference_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("conference.id"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    conference_id: Mapped[int | None] = mapped_column(sa.ForeignKey("conference.id"))
     #: A chair's scope: her district (or province) unit.
-    unit_code: Mapped[Optional[str]] = mapped_column(sa.ForeignKey("admin_unit.code"))
+    unit_code: Mapped[str | None] = mapped_column(sa.ForeignKey("admin_unit.code"))
     #: A technician's scope: her point.
-    point_id: Mapped[Optional[int]] = mapped_column(
+    point_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("bridge_point.id", ondelete="CASCADE"), index=True
     )
     #: The technician contact this link was made for, when there is one.
-    contact_id: Mapped[Optional[int]] = mapped_column(
+    contact_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("contact.id", ondelete="SET NULL")
     )
     label: Mapped[str] = mapped_column(sa.String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    expires_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    last_used_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    user: Mapped[Optional[User]] = relationship()
+    user: Mapped[User | None] = relationship()

@@ -94,6 +94,16 @@ def find_grant(token: str, now: datetime | None = None) -> AccessGrant | None:
     return grant
 
 
+def live_grant_by_id(grant_id: int) -> AccessGrant | None:
+    """The grant with that id if it is neither revoked nor expired."""
+    grant = db.session.get(AccessGrant, grant_id)
+    if grant is None or grant.revoked_at is not None:
+        return None
+    if grant.expires_at is not None and grant.expires_at <= utcnow():
+        return None
+    return grant
+
+
 def revoke_grant(grant: AccessGrant) -> None:
     grant.revoked_at = utcnow()
     db.session.flush()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -21,13 +21,13 @@ class AuditEvent(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Who acted, as shown to people: "officer:an@x.vn", "chair:356", "technician:12", "cli".
     actor: Mapped[str] = mapped_column(sa.String(200))
-    conference_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("conference.id"), index=True)
+    conference_id: Mapped[int | None] = mapped_column(sa.ForeignKey("conference.id"), index=True)
     #: bridge_point | conference_session | access_grant | ...
     entity: Mapped[str] = mapped_column(sa.String(40))
-    entity_id: Mapped[Optional[int]]
+    entity_id: Mapped[int | None]
     #: create | update | confirm | withdraw | issue_link | ...
     action: Mapped[str] = mapped_column(sa.String(40))
-    before: Mapped[Optional[dict[str, Any]]] = mapped_column(sa.JSON)
-    after: Mapped[Optional[dict[str, Any]]] = mapped_column(sa.JSON)
+    before: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     #: True when an officer changed a point after registration closed.
     late: Mapped[bool] = mapped_column(default=False)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -28,11 +27,11 @@ class Conference(db.Model):
     #: The receiving organisation, printed on the return ("Hội LHPN tỉnh Nam Định").
     host_name: Mapped[str] = mapped_column(sa.String(200), default="")
     #: The province (or the country's root unit) whose points register.
-    host_unit_code: Mapped[Optional[str]] = mapped_column(sa.ForeignKey("admin_unit.code"))
+    host_unit_code: Mapped[str | None] = mapped_column(sa.ForeignKey("admin_unit.code"))
     #: IANA zone the conference is shown in.
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Asia/Ho_Chi_Minh")
     #: After this, chairs read but do not change.
-    registration_closes_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The contact officer, as printed in invites and the return.
     contact_name: Mapped[str] = mapped_column(sa.String(200), default="")
     contact_email: Mapped[str] = mapped_column(sa.String(254), default="")
@@ -60,7 +59,7 @@ class ConferenceSession(db.Model):
     #: iCalendar SEQUENCE: goes up on every change attendees must see.
     sequence: Mapped[int] = mapped_column(default=0)
     #: Set when the session is cancelled; invites then carry METHOD:CANCEL.
-    cancelled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     conference: Mapped[Conference] = relationship(back_populates="sessions")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, Optional
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -29,9 +29,9 @@ class ConferenceOut(BaseModel):
     title: str
     organizer: str
     host_name: str
-    host_unit_code: Optional[str]
+    host_unit_code: str | None
     timezone: str
-    registration_closes_at: Optional[datetime]
+    registration_closes_at: datetime | None
     sessions: list[SessionOut]
     categories: list[CategoryOut]
 
@@ -41,6 +41,6 @@ class SessionPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: Optional[str] = Field(default=None, min_length=1, max_length=200)
-    starts_at: Optional[AwareDatetime] = None
-    ends_at: Optional[AwareDatetime] = None
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None

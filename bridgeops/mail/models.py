@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -24,7 +23,7 @@ class OutboxMessage(db.Model):
     dedupe_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
     #: invite | update | cancel | reminder | alert | ...
     kind: Mapped[str] = mapped_column(sa.String(20))
-    conference_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("conference.id"), index=True)
+    conference_id: Mapped[int | None] = mapped_column(sa.ForeignKey("conference.id"), index=True)
     recipient: Mapped[str] = mapped_column(sa.String(254))
     subject: Mapped[str] = mapped_column(sa.String(300))
     #: The whole RFC 5322 message, built when queued (pure builder), sent as is.
@@ -33,6 +32,6 @@ class OutboxMessage(db.Model):
     status: Mapped[str] = mapped_column(sa.String(10), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    last_error: Mapped[Optional[str]] = mapped_column(sa.Text)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -32,27 +31,27 @@ class BridgePoint(db.Model):
     #: province | district | commune, copied from the unit for fast filters.
     level: Mapped[str] = mapped_column(sa.String(10))
     #: The district (or province) the point rolls up to; its own code for a district.
-    district_code: Mapped[Optional[str]] = mapped_column(sa.String(10), index=True)
+    district_code: Mapped[str | None] = mapped_column(sa.String(10), index=True)
     #: Display name: "Điểm cầu Huyện Mỹ Lộc".
     name: Mapped[str] = mapped_column(sa.String(200))
     #: Meeting room: "Phòng họp Tầng 3 Tỉnh ủy".
     venue: Mapped[str] = mapped_column(sa.String(300), default="")
     #: Seats in the room; counts above it are refused.
-    capacity: Mapped[Optional[int]]
+    capacity: Mapped[int | None]
     #: draft → confirmed → withdrawn.
     status: Mapped[str] = mapped_column(sa.String(12), default="draft")
     #: Optimistic lock: every change bumps it; PATCH needs it in If-Match.
     version: Mapped[int] = mapped_column(default=1)
     #: What the scheduler probes: http(s)://…, tcp://host:port, sip://host[:port].
-    probe_target: Mapped[Optional[str]] = mapped_column(sa.String(300))
+    probe_target: Mapped[str | None] = mapped_column(sa.String(300))
     #: The point this one's link depends on; defaults to the parent unit's point.
-    upstream_point_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("bridge_point.id"))
+    upstream_point_id: Mapped[int | None] = mapped_column(sa.ForeignKey("bridge_point.id"))
     #: Sum of the delegate counts, kept with them for fast roll-ups.
     total_delegates: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    confirmed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    withdrawn_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     conference: Mapped[Conference] = relationship()
     unit: Mapped[AdminUnit] = relationship()
@@ -102,7 +101,7 @@ class Contact(db.Model):
     phone: Mapped[str] = mapped_column(sa.String(20), default="")
     email: Mapped[str] = mapped_column(sa.String(254), default="")
     #: When the technician pressed "Đã nhận lịch".
-    acknowledged_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     point: Mapped[BridgePoint] = relationship(back_populates="contacts")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -36,7 +34,7 @@ class AdminUnit(db.Model):
     #: province | district | commune.
     level: Mapped[str] = mapped_column(sa.String(10), index=True)
     #: The unit above; None for a province.
-    parent_code: Mapped[Optional[str]] = mapped_column(
+    parent_code: Mapped[str | None] = mapped_column(
         sa.ForeignKey("admin_unit.code"), index=True
     )
     #: The province at the root of this unit's branch (itself for a province).

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from pydantic import BaseModel, ConfigDict, Field
 
 
 class UnitQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    parent: Optional[str] = Field(default=None, pattern=r"^\d{1,10}$",
+    parent: str | None = Field(default=None, pattern=r"^\d{1,10}$",
                                   description="GSO code of the parent unit; none for provinces.")
-    q: Optional[str] = Field(default=None, max_length=100,
+    q: str | None = Field(default=None, max_length=100,
                              description="Search by name, diacritics optional.")
 
 
@@ -21,7 +19,7 @@ class UnitOut(BaseModel):
     name: str
     kind: str
     level: str
-    parent_code: Optional[str]
+    parent_code: str | None
 
 
 class UnitList(BaseModel):

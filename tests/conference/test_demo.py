@@ -1,8 +1,8 @@
 from datetime import UTC, datetime
 
 from bridgeops.conference import service
-from bridgeops.registration.models import BridgePoint
 from bridgeops.extensions import db
+from bridgeops.registration.models import BridgePoint
 from tests.conftest import bearer
 
 
