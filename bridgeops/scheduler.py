@@ -9,12 +9,15 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+
+from bridgeops.core.time import utcnow
 
 log = logging.getLogger("bridgeops.scheduler")
 
@@ -38,22 +41,64 @@ def collect_jobs(app: Flask) -> list[JobSpec]:
     return specs
 
 
-def build_scheduler(app: Flask):
-    """An APScheduler BlockingScheduler holding every feature's jobs."""
+class LeaseKeeper:
+    """Holds the database lease; jobs run only while this process holds it."""
+
+    def __init__(self, app: Flask) -> None:
+        from bridgeops.ops.lease import new_holder_id
+
+        self.app = app
+        self.holder = new_holder_id()
+        self.held = False
+
+    def renew(self) -> None:
+        from bridgeops.ops.lease import acquire_or_renew
+
+        with self.app.app_context():
+            try:
+                held = acquire_or_renew(self.holder)
+            except Exception:
+                log.exception("lease renewal failed")
+                held = False
+            finally:
+                from bridgeops.extensions import db
+
+                db.session.remove()
+        if held != self.held:
+            log.info("scheduler lease %s by %s", "taken" if held else "lost", self.holder)
+        self.held = held
+
+    def release(self) -> None:
+        from bridgeops.ops.lease import release
+
+        with self.app.app_context():
+            release(self.holder)
+
+
+def build_scheduler(app: Flask, keeper: LeaseKeeper | None = None):
+    """An APScheduler BlockingScheduler holding every feature's jobs and the lease renewal."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
+    keeper = keeper or LeaseKeeper(app)
     scheduler = BlockingScheduler(timezone="UTC")
+    scheduler.add_job(keeper.renew, "interval", seconds=5, id="lease", max_instances=1,
+                      coalesce=True, next_run_time=utcnow())
     for spec in collect_jobs(app):
-        scheduler.add_job(_in_context(app, spec), "interval", seconds=spec.seconds, id=spec.id,
-                          max_instances=1, coalesce=True, misfire_grace_time=spec.seconds)
+        scheduler.add_job(_in_context(app, spec, keeper), "interval", seconds=spec.seconds,
+                          id=spec.id, max_instances=1, coalesce=True,
+                          misfire_grace_time=max(1, int(spec.seconds)))
     return scheduler
 
 
-def _in_context(app: Flask, spec: JobSpec) -> Callable[[], None]:
+def _in_context(app: Flask, spec: JobSpec, keeper: LeaseKeeper) -> Callable[[], None]:
     def run() -> None:
+        if not keeper.held:
+            return
+        started = time.monotonic()
         with app.app_context():
             try:
                 spec.run(app)
+                log.info("job %s done in %.3fs", spec.id, time.monotonic() - started)
             except Exception:
                 log.exception("job %s failed", spec.id)
                 from bridgeops.extensions import db
@@ -72,8 +117,11 @@ def _in_context(app: Flask, spec: JobSpec) -> Callable[[], None]:
 def scheduler_command() -> None:
     """Run the background jobs (exactly one per deployment)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    scheduler = build_scheduler(app)
+    keeper = LeaseKeeper(app)
+    scheduler = build_scheduler(app, keeper)
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
-    click.echo(f"Bộ lập lịch chạy {len(scheduler.get_jobs())} công việc.")
+    click.echo(f"Bộ lập lịch chạy {len(scheduler.get_jobs()) - 1} công việc ({keeper.holder}).")
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
+    if keeper.held:
+        keeper.release()

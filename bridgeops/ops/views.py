@@ -7,7 +7,9 @@ from flask import Blueprint, jsonify, render_template
 from flask_login import current_user
 
 from bridgeops.conference import service as conferences
+from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
+from bridgeops.ops.lease import LEASE_TTL, last_heartbeat
 
 bp = Blueprint("ops", __name__)
 
@@ -17,10 +19,17 @@ def healthz():
     """Liveness and database reachability for load balancers and monitors."""
     try:
         db.session.execute(sa.text("SELECT 1"))
+        heartbeat = last_heartbeat()
     except sa.exc.SQLAlchemyError:
         db.session.rollback()
         return jsonify(status="error", database="unreachable"), 503
-    return jsonify(status="ok", database="ok")
+    if heartbeat is None:
+        scheduler = {"state": "never_seen", "last_heartbeat_at": None}
+    else:
+        fresh = utcnow() - heartbeat < LEASE_TTL
+        scheduler = {"state": "ok" if fresh else "stale",
+                     "last_heartbeat_at": heartbeat.isoformat()}
+    return jsonify(status="ok", database="ok", scheduler=scheduler)
 
 
 @bp.get("/")

@@ -4,7 +4,18 @@ from bridgeops import create_app
 def test_healthz_reports_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    body = response.get_json()
+    assert (body["status"], body["database"]) == ("ok", "ok")
+    assert body["scheduler"] == {"state": "never_seen", "last_heartbeat_at": None}
+
+
+def test_healthz_reports_the_scheduler_heartbeat(client):
+    from bridgeops.ops.lease import acquire_or_renew
+
+    assert acquire_or_renew("host:1:test")
+    body = client.get("/healthz").get_json()
+    assert body["scheduler"]["state"] == "ok"
+    assert body["scheduler"]["last_heartbeat_at"] is not None
 
 
 def test_healthz_is_503_when_the_database_is_unreachable(tmp_path):

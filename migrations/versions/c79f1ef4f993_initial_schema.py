@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 068730ab527a
+Revision ID: c79f1ef4f993
 Revises: 
-Create Date: 2026-11-29 14:50:42.316253
+Create Date: 2026-11-29 14:52:21.712457
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import bridgeops.core.types
 
 
 # revision identifiers, used by Alembic.
-revision = '068730ab527a'
+revision = 'c79f1ef4f993'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -36,6 +36,14 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_admin_unit_parent_code'), ['parent_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_admin_unit_province_code'), ['province_code'], unique=False)
 
+    op.create_table('scheduler_lease',
+    sa.Column('name', sa.String(length=40), nullable=False),
+    sa.Column('holder', sa.String(length=200), nullable=False),
+    sa.Column('acquired_at', bridgeops.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('heartbeat_at', bridgeops.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', bridgeops.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_scheduler_lease'))
+    )
     op.create_table('user',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
@@ -251,6 +259,7 @@ def downgrade():
     op.drop_table('audit_event')
     op.drop_table('conference')
     op.drop_table('user')
+    op.drop_table('scheduler_lease')
     with op.batch_alter_table('admin_unit', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_admin_unit_province_code'))
         batch_op.drop_index(batch_op.f('ix_admin_unit_parent_code'))

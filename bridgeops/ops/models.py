@@ -1,0 +1,27 @@
+"""Operational state shared by every host: the scheduler's lease and heartbeat."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bridgeops.core.types import UTCDateTime
+from bridgeops.extensions import db
+
+
+class SchedulerLease(db.Model):
+    """One row per lease name; whoever holds an unexpired lease runs the jobs."""
+
+    __tablename__ = "scheduler_lease"
+
+    #: "scheduler".
+    name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    #: host:pid:random of the holder.
+    holder: Mapped[str] = mapped_column(sa.String(200))
+    acquired_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Renewed by the holder every few seconds; /healthz reports it.
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: After this, another process may take the lease over.
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
