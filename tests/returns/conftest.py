@@ -15,20 +15,21 @@ from bridgeops.units import service as units
 from bridgeops.units.service import UnitRow
 
 
-def make_point(conference: Conference, unit_code: str, *, status: str = "draft",
+def make_point(conference: Conference, unit_code: str, *, status: str | None = None,
                counts: dict[str, int] | None = None, venue: str = "",
                name: str | None = None, chair: tuple[str, str] | None = None,
                technicians: tuple[tuple[str, str], ...] = ()) -> BridgePoint:
-    """A point with counts and contacts (chair/technicians as (name, E.164 phone))."""
+    """A point (new ones are drafts) with counts and contacts (chair/technicians as
+    (name, E.164 phone)); for an existing point, only what is given changes."""
     point = point_for_unit(conference, unit_code)
     if point is None:
         point = create_point_record(conference, units.get_unit(unit_code), venue=venue, name=name)
     elif venue:
         point.venue = venue
-    for code, n in (counts or {}).items():
-        point.counts.append(DelegateCount(category_code=code, count=n))
-    point.total_delegates = sum((counts or {}).values())
-    point.status = status
+    if counts:
+        set_counts(point, counts)
+    if status:
+        point.status = status
     if chair:
         point.contacts.append(Contact(role="chair", name=chair[0], phone=chair[1]))
     for tech_name, phone in technicians:
