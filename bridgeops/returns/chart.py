@@ -23,12 +23,12 @@ class Bar:
     capacity: int | None = None
 
 
-def bar_chart(title: str, bars: list[Bar], *, unit: str, width: int = 640,
-              label_width: int = 190, row_height: int = 26) -> Markup:
+def bar_chart(title: str, bars: list[Bar], *, unit: str, width: int = 420,
+              label_width: int = 150, row_height: int = 24) -> Markup:
     """A horizontal bar chart; readable on a phone since labels sit on the left of each bar."""
     top, legend = 8, 22
     height = top + legend + row_height * max(len(bars), 1) + 8
-    plot = width - label_width - 70
+    plot = width - label_width - 56
     scale_max = max([b.confirmed + b.draft for b in bars] + [b.capacity or 0 for b in bars] + [1])
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
@@ -39,6 +39,7 @@ def bar_chart(title: str, bars: list[Bar], *, unit: str, width: int = 640,
         f'<text x="{label_width + 16}" y="{top + 11}" fill="#1c2430">Đã xác nhận</text>',
         f'<rect x="{label_width + 120}" y="{top}" width="12" height="12" fill="{DRAFT_FILL}"/>',
         f'<text x="{label_width + 136}" y="{top + 11}" fill="#1c2430">Chưa xác nhận</text>',
+        f'<text x="0" y="{top + 11}" fill="#5b6676">{escape(unit.capitalize())}</text>',
     ]
     for index, bar in enumerate(bars):
         y = top + legend + index * row_height
@@ -46,7 +47,7 @@ def bar_chart(title: str, bars: list[Bar], *, unit: str, width: int = 640,
         confirmed_w = round(plot * bar.confirmed / scale_max, 1)
         draft_w = round(plot * bar.draft / scale_max, 1)
         total = bar.confirmed + bar.draft
-        label = escape(bar.label if len(bar.label) <= 26 else bar.label[:25] + "…")
+        label = escape(bar.label if len(bar.label) <= 21 else bar.label[:20] + "…")
         figure = format_number_vi(total)
         if bar.capacity is not None:
             figure += f"/{format_number_vi(bar.capacity)}"

@@ -89,6 +89,8 @@ def xlsx_bytes(document: dict[str, Any], as_of: datetime) -> bytes:
     sheet.merge_range(0, 0, 0, split - 1, conference["host_name"].upper(), org)
     sheet.merge_range(0, split, 0, last_col, NATION, nation)
     sheet.merge_range(1, split, 1, last_col, MOTTO, motto)
+    sheet.merge_range(2, split, 2, last_col,
+                      dated_place(conference["place"], as_of, conference["timezone"]), italic)
     sheet.merge_range(3, 0, 3, last_col, TITLE, title)
     sheet.merge_range(4, 0, 4, last_col, conference["title"], subtitle)
     sheet.set_row(4, 32)
@@ -112,9 +114,7 @@ def xlsx_bytes(document: dict[str, Any], as_of: datetime) -> bytes:
             else:
                 sheet.write_string(row_index, col, value, text_format)
 
-    place_row = row_index + 2
-    place = dated_place(conference["place"], as_of, conference["timezone"])
-    sheet.merge_range(place_row, split, place_row, last_col, place, italic)
+    place_row = row_index + 1
     sheet.write_string(place_row + 1, 0, "Nơi nhận:", workbook.add_format({**base, "bold": True,
                                                                            "italic": True}))
     sheet.write_string(place_row + 2, 0, "- Ban Tổ chức Trung ương;", plain)

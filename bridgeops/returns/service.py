@@ -165,7 +165,8 @@ def chasing_list(conference: Conference, summary: Rollup) -> list[ChaseItem]:
         if own is not None:
             district_phones = phones(own.id, ("chair",)) or phones(own.id, ("technician",))
         pending = [PendingPoint(r.id, r.name, r.level, r.status, phones(r.id, ("technician",)))
-                   for r in rows if r.district_code == district.code and r.status == "draft"]
+                   for r in rows if r.district_code == district.code and r.status == "draft"
+                   and r.unit_code != district.code]
         items.append(ChaseItem(district, district_phones, pending))
     items.sort(key=lambda i: (i.district.units_registered > 0, i.district.units_confirmed,
                               i.district.code))
