@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import selectinload
 
+from bridgeops.audit import service as audit
 from bridgeops.conference.models import Conference
 from bridgeops.core.errors import Conflict, NotFound, ValidationFailed
 from bridgeops.core.time import local, utcnow
@@ -184,6 +185,8 @@ def freeze(conference: Conference, actor: str) -> ReturnSnapshot:
                               sha256=documents.sha256_of(document), created_by=actor)
     db.session.add(snapshot)
     db.session.flush()
+    audit.record(actor, "return_snapshot", snapshot.id, "freeze", conference_id=conference.id,
+                 after={"sha256": snapshot.sha256, "totals": document["totals"]["confirmed"]})
     return snapshot
 
 
@@ -347,5 +350,9 @@ def submit(snapshot: ReturnSnapshot, actor: str, *, force: bool = False) -> Subm
     last = post_return(url, body, snapshot.sha256, submission_policy(), record)
     if last.succeeded and snapshot.accepted_at is None:
         snapshot.accepted_at = utcnow()
+    audit.record(actor, "return_snapshot", snapshot.id, "submit",
+                 conference_id=snapshot.conference_id,
+                 after={"accepted": last.succeeded, "attempts": len(recorded),
+                        "status_code": last.status_code, "error": last.error})
     db.session.flush()
     return SubmissionOutcome(snapshot, last.succeeded, False, recorded)

@@ -13,6 +13,7 @@ from bridgeops.core.errors import DomainError, Forbidden
 from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
 from bridgeops.returns import exporters, service, table
+from bridgeops.returns.api import file_response
 from bridgeops.returns.chart import Bar, bar_chart
 from bridgeops.returns.rollup import Rollup
 
@@ -111,6 +112,14 @@ def snapshot_print(slug: str, snapshot_id: int):
     conference = get_conference(slug)
     frozen = service.get_snapshot(conference, snapshot_id)
     return _official_page(conference, frozen.document, frozen.created_at, snapshot=frozen)
+
+
+@bp.get("/snapshots/<int:snapshot_id>/file.<fmt>")
+@officer_page
+def snapshot_file(slug: str, snapshot_id: int, fmt: str):
+    conference = get_conference(slug)
+    frozen = service.get_snapshot(conference, snapshot_id)
+    return file_response(service.export_document(frozen.document, fmt, frozen.created_at))
 
 
 @bp.get("/snapshots/<int:snapshot_id>/diff")

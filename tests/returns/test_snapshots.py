@@ -113,3 +113,25 @@ def test_snapshot_of_another_conference_is_not_found(client, nam_dinh, two_level
     db.session.commit()
     response = client.get(f"{BASE}/snapshots/{other.id}", headers=bearer(officer_token))
     assert response.status_code == 404
+
+
+def test_a_snapshot_file_keeps_the_frozen_figures_after_the_data_moves_on(client, nam_dinh, officer):
+    snapshot = service.freeze(nam_dinh.conference, "cli")
+    set_counts(point_for_unit(nam_dinh.conference, "358"), {"bch": 99})
+    db.session.commit()
+    client.post("/login", data={"email": officer.email, "password": "mat-khau-123"})
+    frozen = client.get(f"/conferences/namdinh-2022/return/snapshots/{snapshot.id}/file.csv")
+    assert frozen.status_code == 200 and frozen.data.startswith(b"\xef\xbb\xbf")
+    frozen_total = frozen.data.decode("utf-8-sig").splitlines()[-1].split(",")[-1]
+    assert int(frozen_total) == nam_dinh.expected_confirmed + nam_dinh.expected_draft
+    live = service.export(nam_dinh.conference, "csv").content.decode("utf-8-sig")
+    assert int(live.splitlines()[-1].split(",")[-1]) == int(frozen_total) + 99 - 25
+
+
+def test_freezing_is_audited(nam_dinh):
+    from bridgeops.audit.models import AuditEvent
+
+    snapshot = service.freeze(nam_dinh.conference, "officer:a@x.test")
+    event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.entity == "return_snapshot"))
+    assert (event.actor, event.entity_id, event.action) == ("officer:a@x.test", snapshot.id, "freeze")
+    assert event.after["sha256"] == snapshot.sha256
