@@ -128,11 +128,10 @@ class ChaseItem:
         return self.district.units_total - self.district.units_registered
 
 
-def _contacts_by_point(point_ids: list[int]) -> dict[int, list[Contact]]:
+def _contacts_by_point(points: sa.Select) -> dict[int, list[Contact]]:
+    """Contacts with a phone of the points the given id query selects."""
     by_point: dict[int, list[Contact]] = {}
-    if not point_ids:
-        return by_point
-    stmt = (sa.select(Contact).where(Contact.point_id.in_(point_ids), Contact.phone != "")
+    stmt = (sa.select(Contact).where(Contact.point_id.in_(points), Contact.phone != "")
             .order_by(Contact.role, Contact.id))
     for contact in db.session.scalars(stmt):
         by_point.setdefault(contact.point_id, []).append(contact)
@@ -146,14 +145,23 @@ def chasing_list(conference: Conference, summary: Rollup) -> list[ChaseItem]:
     codes = [d.code for d in open_districts]
     if not codes:
         return []
+    # The own point of each open district, and the points still in draft under it.
+    wanted = sa.and_(BridgePoint.conference_id == conference.id,
+                     sa.or_(BridgePoint.unit_code.in_(codes),
+                            sa.and_(BridgePoint.district_code.in_(codes),
+                                    BridgePoint.status == "draft")),
+                     BridgePoint.status != "withdrawn")
     rows = db.session.execute(
         sa.select(BridgePoint.id, BridgePoint.unit_code, BridgePoint.district_code,
                   BridgePoint.status, BridgePoint.level, AdminUnit.name)
         .join(AdminUnit, AdminUnit.code == BridgePoint.unit_code)
-        .where(BridgePoint.conference_id == conference.id, BridgePoint.status != "withdrawn",
-               sa.or_(BridgePoint.district_code.in_(codes), BridgePoint.unit_code.in_(codes)))
-        .order_by(BridgePoint.unit_code)).all()
-    contacts = _contacts_by_point([r.id for r in rows])
+        .where(wanted).order_by(BridgePoint.unit_code)).all()
+    contacts = _contacts_by_point(sa.select(BridgePoint.id).where(wanted))
+    own_points = {r.unit_code: r for r in rows}
+    drafts_by_district: dict[str, list] = {}
+    for r in rows:
+        if r.status == "draft" and r.unit_code != r.district_code:
+            drafts_by_district.setdefault(r.district_code, []).append(r)
 
     def phones(point_id: int, roles: tuple[str, ...]) -> list[Phone]:
         return [Phone(c.name, c.role, c.phone) for c in contacts.get(point_id, [])
@@ -161,13 +169,12 @@ def chasing_list(conference: Conference, summary: Rollup) -> list[ChaseItem]:
 
     items = []
     for district in open_districts:
-        own = next((r for r in rows if r.unit_code == district.code), None)
+        own = own_points.get(district.code)
         district_phones: list[Phone] = []
         if own is not None:
             district_phones = phones(own.id, ("chair",)) or phones(own.id, ("technician",))
         pending = [PendingPoint(r.id, r.name, r.level, r.status, phones(r.id, ("technician",)))
-                   for r in rows if r.district_code == district.code and r.status == "draft"
-                   and r.unit_code != district.code]
+                   for r in drafts_by_district.get(district.code, [])]
         items.append(ChaseItem(district, district_phones, pending))
     items.sort(key=lambda i: (i.district.units_registered > 0, i.district.units_confirmed,
                               i.district.code))

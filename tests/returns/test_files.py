@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 
 from bridgeops.returns import exporters, service, table
+from bridgeops.returns.schemas import ReturnOut
 from tests.conftest import bearer
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -100,6 +101,7 @@ def test_every_format_and_the_api_give_the_same_totals(client, nam_dinh, officer
     assert api.status_code == 200
     body = api.get_json()
     assert body["schema"] == "bridgeops.return/v1" and "generated_at" in body
+    ReturnOut.model_validate(body)  # the answer matches its published schema
     per_category = {c: body["totals"]["registered"]["counts"][c] for c in CODES}
 
     csv_rows = _csv_rows(client.get("/api/v1/conferences/namdinh-2022/return?format=csv",
