@@ -248,6 +248,10 @@ def build_rollup(conference: Conference) -> Rollup:
     communes = _commune_counts([u.code for u in heads])
     own = _own_statuses(conference.id)
     level_order = {level: i for i, level in enumerate(LEVELS)}
+    # Only the levels this tree has: a two-level province shows no district level.
+    present = {unit.level for unit in heads} | {level for _, level in grouped}
+    if any(communes.values()):
+        present.add("commune")
     districts = [
         DistrictLine(code=unit.code, name=unit.name, level=unit.level,
                      units_total=1 + communes.get(unit.code, 0),
@@ -259,5 +263,5 @@ def build_rollup(conference: Conference) -> Rollup:
         organizer=conference.organizer, host_name=conference.host_name,
         host_unit_code=conference.host_unit_code, timezone=conference.timezone,
         categories=categories, province=province,
-        levels=levels,
+        levels={level: figures for level, figures in levels.items() if level in present},
         districts=districts, points=_point_lines(conference.id, codes), generated_at=utcnow())

@@ -313,9 +313,10 @@ class SubmissionOutcome:
 def submission_policy() -> Policy:
     config = current_app.config
     return Policy(connect_timeout=float(config.get("TW_RETURN_CONNECT_TIMEOUT", 3.05)),
-                  read_timeout=float(config.get("TW_RETURN_READ_TIMEOUT", 15.0)),
+                  read_timeout=float(config.get("TW_RETURN_READ_TIMEOUT", 10.0)),
                   attempts=int(config.get("TW_RETURN_ATTEMPTS", 4)),
-                  backoff=float(config.get("TW_RETURN_BACKOFF", 1.0)))
+                  backoff=float(config.get("TW_RETURN_BACKOFF", 1.0)),
+                  budget=float(config.get("TW_RETURN_BUDGET", 40.0)))
 
 
 def _accepted_same_content(snapshot: ReturnSnapshot) -> ReturnSnapshot | None:

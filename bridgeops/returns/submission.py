@@ -29,12 +29,14 @@ class AttemptResult:
 
 @dataclass(frozen=True)
 class Policy:
-    """How hard to try: (connect, read) timeouts in seconds, attempts, first backoff delay."""
+    """How hard to try: (connect, read) timeouts in seconds, attempts, first backoff delay,
+    and a budget no retry may start beyond (an officer is waiting on the page)."""
 
     connect_timeout: float = 3.05
-    read_timeout: float = 15.0
+    read_timeout: float = 10.0
     attempts: int = 4
     backoff: float = 1.0
+    budget: float = 40.0
 
 
 def post_return(url: str, body: bytes, idempotency_key: str, policy: Policy,
@@ -48,6 +50,7 @@ def post_return(url: str, body: bytes, idempotency_key: str, policy: Policy,
     headers = {"Content-Type": "application/json; charset=utf-8", "Accept": "application/json",
                "Idempotency-Key": idempotency_key, "User-Agent": USER_AGENT}
     result: AttemptResult | None = None
+    deadline = time.monotonic() + policy.budget
     with requests.Session() as session:
         for number in range(1, policy.attempts + 1):
             started = time.monotonic()
@@ -63,9 +66,10 @@ def post_return(url: str, body: bytes, idempotency_key: str, policy: Policy,
                                        _elapsed_ms(started))
                 retry = True
             on_attempt(result)
-            if not retry or number == policy.attempts:
+            delay = policy.backoff * 2 ** (number - 1)
+            if not retry or number == policy.attempts or time.monotonic() + delay >= deadline:
                 break
-            sleep(policy.backoff * 2 ** (number - 1))
+            sleep(delay)
     assert result is not None
     return result
 

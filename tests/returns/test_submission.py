@@ -210,3 +210,15 @@ def test_submission_without_a_tw_url_is_a_409(client, nam_dinh, officer_token, a
                            headers=bearer(officer_token))
     assert response.status_code == 409
     assert "BRIDGEOPS_TW_RETURN_URL" in response.get_json()["detail"]
+
+
+def test_no_retry_starts_beyond_the_time_budget(app, monkeypatch, nam_dinh):
+    for server in serve(failures=10):
+        monkeypatch.setitem(app.config, "TW_RETURN_URL", server.url)
+        monkeypatch.setitem(app.config, "TW_RETURN_ATTEMPTS", 10)
+        monkeypatch.setitem(app.config, "TW_RETURN_BACKOFF", 0.1)
+        monkeypatch.setitem(app.config, "TW_RETURN_BUDGET", 0.5)
+        outcome = service.submit(service.freeze(nam_dinh.conference, "cli"), "cli")
+        assert not outcome.accepted
+        # Delays 0.1 + 0.2 fit in half a second; the next 0.4 would not.
+        assert [a.status_code for a in outcome.attempts] == [503, 503, 503]
