@@ -111,6 +111,10 @@ def xlsx_bytes(document: dict[str, Any], as_of: datetime) -> bytes:
         for col, value in enumerate(row.values()):
             if isinstance(value, int):
                 sheet.write_number(row_index, col, value, number_format)
+            elif col == 0 and value.isdigit():  # STT: a number, so Excel flags nothing
+                sheet.write_number(row_index, col, int(value), text_format)
+            elif value == "":
+                sheet.write_blank(row_index, col, None, text_format)
             else:
                 sheet.write_string(row_index, col, value, text_format)
 
