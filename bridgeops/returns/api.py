@@ -91,9 +91,9 @@ def list_snapshots(slug: str):
            auth="officer", response=SnapshotDetailOut, errors={404: "Không có bản chốt này"})
 def get_snapshot(slug: str, snapshot_id: int):
     snapshot = service.get_snapshot(get_conference(slug), snapshot_id)
-    return SnapshotDetailOut(**snapshot_out(snapshot).model_dump(),
-                             document=ReturnOut.model_validate(snapshot.document),
-                             attempts=[attempt_out(a) for a in snapshot.attempts])
+    # The frozen document goes out exactly as stored (its "schema" key included).
+    return {**snapshot_out(snapshot).model_dump(mode="json"), "document": snapshot.document,
+            "attempts": [attempt_out(a).model_dump(mode="json") for a in snapshot.attempts]}
 
 
 @api_bp.get("/conferences/<slug>/return/snapshots/<int:snapshot_id>/diff")

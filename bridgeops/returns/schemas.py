@@ -68,8 +68,6 @@ class ReturnPointOut(BaseModel):
 class ReturnOut(BaseModel):
     """The return, schema ``bridgeops.return/v1``."""
 
-    model_config = ConfigDict(serialize_by_alias=True, validate_by_name=True)
-
     schema_: Literal["bridgeops.return/v1"] = Field(alias="schema")
     conference: ReturnConferenceOut
     categories: list[ReturnCategoryOut]

@@ -5,6 +5,7 @@ from bridgeops.extensions import db
 from bridgeops.registration.service import point_for_unit
 from bridgeops.returns import service
 from bridgeops.returns.models import ReturnSnapshot
+from bridgeops.returns.schemas import SnapshotDetailOut
 from tests.conftest import bearer
 from tests.returns.conftest import make_point, set_counts
 
@@ -52,6 +53,7 @@ def test_api_freezes_lists_shows_and_diffs_snapshots(client, nam_dinh, officer_t
     assert listing["total"] == 2 and listing["items"][0]["id"] == second["id"]
     detail = client.get(f"{BASE}/snapshots/{first['id']}", headers=bearer(officer_token)).get_json()
     assert detail["document"]["schema"] == "bridgeops.return/v1" and detail["attempts"] == []
+    SnapshotDetailOut.model_validate(detail)
 
     diff = client.get(f"{BASE}/snapshots/{second['id']}/diff?against={first['id']}",
                       headers=bearer(officer_token)).get_json()
