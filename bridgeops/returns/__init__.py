@@ -1,0 +1,1 @@
+"""The headcount return to TW: roll-up, chasing list, files, snapshots, submission."""

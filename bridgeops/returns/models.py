@@ -1,0 +1,71 @@
+"""Frozen returns and every attempt to hand one to TW."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bridgeops.conference.models import Conference
+from bridgeops.core.time import utcnow
+from bridgeops.core.types import UTCDateTime
+from bridgeops.extensions import db
+
+
+class ReturnSnapshot(db.Model):
+    __tablename__ = "return_snapshot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(sa.ForeignKey("conference.id"), index=True)
+    #: Canonical JSON of the bridgeops.return/v1 document: sorted keys, no whitespace,
+    #: no timestamps, so the same data always gives the same bytes.
+    payload: Mapped[str] = mapped_column(sa.Text)
+    #: sha256 hex of the payload's UTF-8 bytes; also the Idempotency-Key sent to TW.
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    #: Who froze it (Principal.actor, or "cli").
+    created_by: Mapped[str] = mapped_column(sa.String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When TW accepted it (2xx); None until then.
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    conference: Mapped[Conference] = relationship()
+    attempts: Mapped[list[SubmissionAttempt]] = relationship(
+        back_populates="snapshot", cascade="all, delete-orphan", order_by="SubmissionAttempt.id"
+    )
+
+    @property
+    def document(self) -> dict[str, Any]:
+        return json.loads(self.payload)
+
+
+class SubmissionAttempt(db.Model):
+    __tablename__ = "submission_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    snapshot_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("return_snapshot.id", ondelete="CASCADE"), index=True
+    )
+    #: 1, 2, 3… within one submission run.
+    number: Mapped[int] = mapped_column(default=1)
+    #: Where it was sent (BRIDGEOPS_TW_RETURN_URL at the time).
+    url: Mapped[str] = mapped_column(sa.String(500))
+    #: HTTP status of TW's answer; None when no answer came (timeout, refused connection).
+    status_code: Mapped[int | None]
+    #: The first characters of TW's answer, as text.
+    response_excerpt: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Why no answer came: "ReadTimeout: …", "ConnectionError: …".
+    error: Mapped[str] = mapped_column(sa.String(500), default="")
+    #: Wall time of the request in milliseconds.
+    duration_ms: Mapped[int] = mapped_column(default=0)
+    #: Who asked for the submission.
+    actor: Mapped[str] = mapped_column(sa.String(254), default="")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    snapshot: Mapped[ReturnSnapshot] = relationship(back_populates="attempts")
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300

@@ -1,0 +1,366 @@
+"""The return's rules: roll-up, files, chasing list, snapshots and submission to TW.
+
+The only writer of return_snapshot and submission_attempt.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import phonenumbers
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import selectinload
+
+from bridgeops.audit import service as audit
+from bridgeops.conference.models import Conference
+from bridgeops.core.errors import Conflict, NotFound, ValidationFailed
+from bridgeops.core.time import local, utcnow
+from bridgeops.extensions import db
+from bridgeops.registration.models import BridgePoint, Contact
+from bridgeops.returns import document as documents
+from bridgeops.returns import exporters
+from bridgeops.returns.models import ReturnSnapshot, SubmissionAttempt
+from bridgeops.returns.rollup import DistrictLine, Rollup, build_rollup
+from bridgeops.returns.submission import AttemptResult, Policy, post_return
+from bridgeops.units.models import AdminUnit
+
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+}
+
+
+# --- The live return --------------------------------------------------------------------------
+
+
+def rollup(conference: Conference) -> Rollup:
+    """The conference's roll-up as of now."""
+    return build_rollup(conference)
+
+
+def _place(conference: Conference) -> str:
+    unit = db.session.get(AdminUnit, conference.host_unit_code) if conference.host_unit_code else None
+    return documents.place_name(unit.name if unit else "")
+
+
+def document_of(summary: Rollup, conference: Conference) -> dict[str, Any]:
+    return documents.build_document(summary, place=_place(conference))
+
+
+def current_document(conference: Conference) -> dict[str, Any]:
+    """The bridgeops.return/v1 document of the return as of now."""
+    return document_of(rollup(conference), conference)
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    filename: str
+    mimetype: str
+    content: bytes
+
+
+def export_document(document: dict[str, Any], fmt: str, as_of: datetime) -> ExportFile:
+    """The return in one of FORMATS, named for the conference and the time of its data."""
+    if fmt not in FORMATS:
+        raise ValidationFailed({"format": "Định dạng phải là csv, xlsx hoặc json."})
+    conference = document["conference"]
+    stamp = local(as_of, conference["timezone"]).strftime("%Y%m%d-%H%M")
+    filename = f"bao-cao-{conference['slug']}-{stamp}.{fmt}"
+    if fmt == "csv":
+        content = exporters.csv_bytes(document)
+    elif fmt == "xlsx":
+        content = exporters.xlsx_bytes(document, as_of)
+    else:
+        content = documents.json_bytes(document, as_of.isoformat())
+    return ExportFile(filename, FORMATS[fmt], content)
+
+
+def export(conference: Conference, fmt: str) -> ExportFile:
+    return export_document(current_document(conference), fmt, utcnow())
+
+
+# --- The chasing list ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Phone:
+    name: str
+    role: str  # chair | technician
+    e164: str
+
+    @property
+    def display(self) -> str:
+        try:
+            return phonenumbers.format_number(phonenumbers.parse(self.e164, "VN"),
+                                              phonenumbers.PhoneNumberFormat.NATIONAL)
+        except phonenumbers.NumberParseException:
+            return self.e164
+
+    @property
+    def role_label(self) -> str:
+        return "Chủ tịch" if self.role == "chair" else "Kỹ thuật viên"
+
+
+@dataclass
+class PendingPoint:
+    id: int
+    unit_name: str
+    level: str
+    status: str
+    phones: list[Phone] = field(default_factory=list)
+
+
+@dataclass
+class ChaseItem:
+    """A district with something still to do, and whom to call about it."""
+
+    district: DistrictLine
+    phones: list[Phone]
+    pending_points: list[PendingPoint]
+
+    @property
+    def units_missing(self) -> int:
+        return self.district.units_total - self.district.units_registered
+
+
+def _contacts_by_point(points: sa.Select) -> dict[int, list[Contact]]:
+    """Contacts with a phone of the points the given id query selects."""
+    by_point: dict[int, list[Contact]] = {}
+    stmt = (sa.select(Contact).where(Contact.point_id.in_(points), Contact.phone != "")
+            .order_by(Contact.role, Contact.id))
+    for contact in db.session.scalars(stmt):
+        by_point.setdefault(contact.point_id, []).append(contact)
+    return by_point
+
+
+def chasing_list(conference: Conference, summary: Rollup) -> list[ChaseItem]:
+    """Districts not yet complete (nothing registered first), with the chair's phone — or the
+    district point's technicians when no chair contact is known — and their draft points."""
+    open_districts = [d for d in summary.districts if not d.complete]
+    codes = [d.code for d in open_districts]
+    if not codes:
+        return []
+    # The own point of each open district, and the points still in draft under it.
+    wanted = sa.and_(BridgePoint.conference_id == conference.id,
+                     sa.or_(BridgePoint.unit_code.in_(codes),
+                            sa.and_(BridgePoint.district_code.in_(codes),
+                                    BridgePoint.status == "draft")),
+                     BridgePoint.status != "withdrawn")
+    rows = db.session.execute(
+        sa.select(BridgePoint.id, BridgePoint.unit_code, BridgePoint.district_code,
+                  BridgePoint.status, BridgePoint.level, AdminUnit.name)
+        .join(AdminUnit, AdminUnit.code == BridgePoint.unit_code)
+        .where(wanted).order_by(BridgePoint.unit_code)).all()
+    contacts = _contacts_by_point(sa.select(BridgePoint.id).where(wanted))
+    own_points = {r.unit_code: r for r in rows}
+    drafts_by_district: dict[str, list] = {}
+    for r in rows:
+        if r.status == "draft" and r.unit_code != r.district_code:
+            drafts_by_district.setdefault(r.district_code, []).append(r)
+
+    def phones(point_id: int, roles: tuple[str, ...]) -> list[Phone]:
+        return [Phone(c.name, c.role, c.phone) for c in contacts.get(point_id, [])
+                if c.role in roles]
+
+    items = []
+    for district in open_districts:
+        own = own_points.get(district.code)
+        district_phones: list[Phone] = []
+        if own is not None:
+            district_phones = phones(own.id, ("chair",)) or phones(own.id, ("technician",))
+        pending = [PendingPoint(r.id, r.name, r.level, r.status, phones(r.id, ("technician",)))
+                   for r in drafts_by_district.get(district.code, [])]
+        items.append(ChaseItem(district, district_phones, pending))
+    items.sort(key=lambda i: (i.district.units_registered > 0, i.district.units_confirmed,
+                              i.district.code))
+    return items
+
+
+# --- Snapshots --------------------------------------------------------------------------------
+
+
+def freeze(conference: Conference, actor: str) -> ReturnSnapshot:
+    """Freeze the return as it is now: canonical JSON, its sha256, who and when."""
+    document = current_document(conference)
+    snapshot = ReturnSnapshot(conference_id=conference.id,
+                              payload=documents.canonical_json(document).decode(),
+                              sha256=documents.sha256_of(document), created_by=actor)
+    db.session.add(snapshot)
+    db.session.flush()
+    audit.record(actor, "return_snapshot", snapshot.id, "freeze", conference_id=conference.id,
+                 after={"sha256": snapshot.sha256, "totals": document["totals"]["confirmed"]})
+    return snapshot
+
+
+def list_snapshots(conference: Conference) -> list[ReturnSnapshot]:
+    stmt = (sa.select(ReturnSnapshot).where(ReturnSnapshot.conference_id == conference.id)
+            .options(selectinload(ReturnSnapshot.attempts))
+            .order_by(ReturnSnapshot.created_at.desc(), ReturnSnapshot.id.desc()))
+    return list(db.session.scalars(stmt))
+
+
+def get_snapshot(conference: Conference, snapshot_id: int) -> ReturnSnapshot:
+    snapshot = db.session.get(ReturnSnapshot, snapshot_id)
+    if snapshot is None or snapshot.conference_id != conference.id:
+        raise NotFound(f"Không có bản chốt số {snapshot_id} của hội nghị này.")
+    return snapshot
+
+
+def latest_snapshot(conference: Conference) -> ReturnSnapshot | None:
+    return db.session.scalar(
+        sa.select(ReturnSnapshot).where(ReturnSnapshot.conference_id == conference.id)
+        .order_by(ReturnSnapshot.created_at.desc(), ReturnSnapshot.id.desc()).limit(1))
+
+
+def snapshot_totals(snapshot: ReturnSnapshot) -> dict[str, Any]:
+    return snapshot.document["totals"]
+
+
+# --- What changed between two snapshots -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Delta:
+    before: int
+    after: int
+
+    @property
+    def change(self) -> int:
+        return self.after - self.before
+
+
+@dataclass
+class PointChange:
+    unit_code: str
+    unit_name: str
+    #: added | removed | changed
+    kind: str
+    status_before: str | None
+    status_after: str | None
+    counts: dict[str, Delta]
+    delegates: Delta
+
+
+@dataclass
+class ReturnDiff:
+    #: Per category code and "points"/"delegates": confirmed and registered figures.
+    confirmed: dict[str, Delta]
+    registered: dict[str, Delta]
+    points: list[PointChange]
+
+    @property
+    def identical(self) -> bool:
+        return not self.points and all(d.change == 0 for d in
+                                       [*self.confirmed.values(), *self.registered.values()])
+
+
+def _tally_deltas(before: dict[str, Any], after: dict[str, Any], codes: list[str]) -> dict[str, Delta]:
+    deltas = {"points": Delta(before["points"], after["points"]),
+              "delegates": Delta(before["delegates"], after["delegates"])}
+    for code in codes:
+        deltas[code] = Delta(before["counts"].get(code, 0), after["counts"].get(code, 0))
+    return deltas
+
+
+def diff_documents(older: dict[str, Any], newer: dict[str, Any]) -> ReturnDiff:
+    """Per category and per point: what moved from the older document to the newer one."""
+    codes = list(dict.fromkeys([c["code"] for c in older["categories"]]
+                               + [c["code"] for c in newer["categories"]]))
+    before = {p["unit_code"]: p for p in older["points"]}
+    after = {p["unit_code"]: p for p in newer["points"]}
+    changes = []
+    for unit_code in sorted(before.keys() | after.keys()):
+        old, new = before.get(unit_code), after.get(unit_code)
+        old_counts = old["counts"] if old else {}
+        new_counts = new["counts"] if new else {}
+        counts = {c: Delta(old_counts.get(c, 0), new_counts.get(c, 0)) for c in codes}
+        counts = {c: d for c, d in counts.items() if d.change}
+        status_before = old["status"] if old else None
+        status_after = new["status"] if new else None
+        if old and new and not counts and status_before == status_after:
+            continue
+        kind = "added" if old is None else "removed" if new is None else "changed"
+        changes.append(PointChange(
+            unit_code, (new or old)["unit_name"], kind, status_before, status_after, counts,
+            Delta(old["delegates"] if old else 0, new["delegates"] if new else 0)))
+    return ReturnDiff(
+        confirmed=_tally_deltas(older["totals"]["confirmed"], newer["totals"]["confirmed"], codes),
+        registered=_tally_deltas(older["totals"]["registered"], newer["totals"]["registered"], codes),
+        points=changes)
+
+
+def diff_snapshots(older: ReturnSnapshot, newer: ReturnSnapshot) -> ReturnDiff:
+    return diff_documents(older.document, newer.document)
+
+
+# --- Submission to TW -------------------------------------------------------------------------
+
+
+@dataclass
+class SubmissionOutcome:
+    snapshot: ReturnSnapshot
+    accepted: bool
+    #: True when TW had already accepted this exact content and nothing was sent again.
+    already_accepted: bool
+    attempts: list[SubmissionAttempt]
+
+
+def submission_policy() -> Policy:
+    config = current_app.config
+    return Policy(connect_timeout=float(config.get("TW_RETURN_CONNECT_TIMEOUT", 3.05)),
+                  read_timeout=float(config.get("TW_RETURN_READ_TIMEOUT", 10.0)),
+                  attempts=int(config.get("TW_RETURN_ATTEMPTS", 4)),
+                  backoff=float(config.get("TW_RETURN_BACKOFF", 1.0)),
+                  budget=float(config.get("TW_RETURN_BUDGET", 40.0)))
+
+
+def _accepted_same_content(snapshot: ReturnSnapshot) -> ReturnSnapshot | None:
+    return db.session.scalar(
+        sa.select(ReturnSnapshot).where(ReturnSnapshot.conference_id == snapshot.conference_id,
+                                        ReturnSnapshot.sha256 == snapshot.sha256,
+                                        ReturnSnapshot.accepted_at.is_not(None)).limit(1))
+
+
+def submit(snapshot: ReturnSnapshot, actor: str, *, force: bool = False) -> SubmissionOutcome:
+    """Send a snapshot to TW (BRIDGEOPS_TW_RETURN_URL), recording every attempt.
+
+    Content TW already accepted is not sent again unless ``force``; even then TW sees the same
+    Idempotency-Key (the sha256), so a resubmission never counts twice.
+    """
+    url = current_app.config.get("TW_RETURN_URL") or ""
+    if not url:
+        raise Conflict("Chưa cấu hình địa chỉ nhận báo cáo của Trung ương "
+                       "(BRIDGEOPS_TW_RETURN_URL); hãy gửi tệp báo cáo theo cách thông thường.")
+    accepted = _accepted_same_content(snapshot)
+    if accepted is not None and not force:
+        if snapshot.accepted_at is None:
+            snapshot.accepted_at = accepted.accepted_at
+            db.session.flush()
+        return SubmissionOutcome(snapshot, True, True, [])
+    recorded: list[SubmissionAttempt] = []
+
+    def record(result: AttemptResult) -> None:
+        attempt = SubmissionAttempt(snapshot=snapshot, number=result.number, url=url,
+                                    status_code=result.status_code,
+                                    response_excerpt=result.response_excerpt, error=result.error,
+                                    duration_ms=result.duration_ms, actor=actor)
+        db.session.add(attempt)
+        recorded.append(attempt)
+
+    body = json.dumps({**snapshot.document, "sha256": snapshot.sha256,
+                       "frozen_at": snapshot.created_at.isoformat(),
+                       "frozen_by": snapshot.created_by}, ensure_ascii=False).encode()
+    last = post_return(url, body, snapshot.sha256, submission_policy(), record)
+    if last.succeeded and snapshot.accepted_at is None:
+        snapshot.accepted_at = utcnow()
+    audit.record(actor, "return_snapshot", snapshot.id, "submit",
+                 conference_id=snapshot.conference_id,
+                 after={"accepted": last.succeeded, "attempts": len(recorded),
+                        "status_code": last.status_code, "error": last.error})
+    db.session.flush()
+    return SubmissionOutcome(snapshot, last.succeeded, False, recorded)

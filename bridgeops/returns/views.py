@@ -1,0 +1,159 @@
+"""The officer's return pages: dashboard with the chasing list, the official printed page,
+snapshots, what changed between two of them, and submission to TW."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+
+from bridgeops.accounts.access import current_principal
+from bridgeops.conference.service import get_conference
+from bridgeops.core.errors import DomainError, Forbidden
+from bridgeops.core.time import utcnow
+from bridgeops.extensions import db
+from bridgeops.returns import exporters, service, table
+from bridgeops.returns.api import file_response
+from bridgeops.returns.chart import Bar, bar_chart
+from bridgeops.returns.rollup import Rollup
+
+bp = Blueprint("returns", __name__, url_prefix="/conferences/<slug>/return")
+
+
+def officer_page(view):
+    """Officers only: anonymous visitors go to the login page, chairs and technicians get 403."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        principal = current_principal()
+        if principal is None:
+            return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+        if not principal.is_officer:
+            raise Forbidden("Trang báo cáo chỉ dành cho cán bộ đầu mối của tỉnh.")
+        g.principal = principal
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def charts(summary: Rollup) -> tuple:
+    delegates = [Bar(d.name, d.figures.confirmed.delegates, d.figures.draft.delegates)
+                 for d in summary.districts]
+    points = [Bar(d.name, d.figures.confirmed.points, d.figures.draft.points, d.units_total)
+              for d in summary.districts]
+    return (bar_chart("Số đại biểu theo huyện", delegates, unit="đại biểu"),
+            bar_chart("Số điểm cầu theo huyện (trên tổng số đơn vị)", points, unit="điểm cầu"))
+
+
+@bp.get("")
+@officer_page
+def dashboard(slug: str):
+    conference = get_conference(slug)
+    summary = service.rollup(conference)
+    delegates_chart, points_chart = charts(summary)
+    return render_template(
+        "returns/dashboard.html", conference=conference, summary=summary,
+        chase=service.chasing_list(conference, summary), delegates_chart=delegates_chart,
+        points_chart=points_chart, snapshots=service.list_snapshots(conference)[:5],
+        tw_configured=bool(current_app.config.get("TW_RETURN_URL")))
+
+
+def _official_page(conference, document, as_of, snapshot=None):
+    return render_template(
+        "returns/print.html", conference=conference, document=document,
+        headers=table.headers(document), rows=table.rows(document), snapshot=snapshot,
+        title=exporters.TITLE, nation=exporters.NATION, motto=exporters.MOTTO,
+        as_of_line=exporters.as_of_line(as_of, document["conference"]["timezone"]),
+        dated_place=exporters.dated_place(document["conference"]["place"], as_of,
+                                          document["conference"]["timezone"]))
+
+
+@bp.get("/print")
+@officer_page
+def print_page(slug: str):
+    conference = get_conference(slug)
+    return _official_page(conference, service.current_document(conference), utcnow())
+
+
+@bp.get("/snapshots")
+@officer_page
+def snapshots(slug: str):
+    conference = get_conference(slug)
+    return render_template("returns/snapshots.html", conference=conference,
+                           snapshots=service.list_snapshots(conference),
+                           tw_configured=bool(current_app.config.get("TW_RETURN_URL")))
+
+
+@bp.post("/snapshots")
+@officer_page
+def freeze(slug: str):
+    conference = get_conference(slug)
+    snapshot = service.freeze(conference, g.principal.actor)
+    db.session.commit()
+    flash(f"Đã chốt số liệu (bản chốt số {snapshot.id}).", "success")
+    return redirect(url_for("returns.snapshot", slug=slug, snapshot_id=snapshot.id))
+
+
+@bp.get("/snapshots/<int:snapshot_id>")
+@officer_page
+def snapshot(slug: str, snapshot_id: int):
+    conference = get_conference(slug)
+    frozen = service.get_snapshot(conference, snapshot_id)
+    return render_template("returns/snapshot.html", conference=conference, snapshot=frozen,
+                           document=frozen.document,
+                           others=[s for s in service.list_snapshots(conference)
+                                   if s.id != frozen.id],
+                           tw_configured=bool(current_app.config.get("TW_RETURN_URL")))
+
+
+@bp.get("/snapshots/<int:snapshot_id>/print")
+@officer_page
+def snapshot_print(slug: str, snapshot_id: int):
+    conference = get_conference(slug)
+    frozen = service.get_snapshot(conference, snapshot_id)
+    return _official_page(conference, frozen.document, frozen.created_at, snapshot=frozen)
+
+
+@bp.get("/snapshots/<int:snapshot_id>/file.<fmt>")
+@officer_page
+def snapshot_file(slug: str, snapshot_id: int, fmt: str):
+    conference = get_conference(slug)
+    frozen = service.get_snapshot(conference, snapshot_id)
+    return file_response(service.export_document(frozen.document, fmt, frozen.created_at))
+
+
+@bp.get("/snapshots/<int:snapshot_id>/diff")
+@officer_page
+def diff(slug: str, snapshot_id: int):
+    conference = get_conference(slug)
+    newer = service.get_snapshot(conference, snapshot_id)
+    against = request.args.get("against", type=int)
+    if against is None:
+        flash("Chọn một bản chốt để so sánh.", "warning")
+        return redirect(url_for("returns.snapshot", slug=slug, snapshot_id=snapshot_id))
+    older = service.get_snapshot(conference, against)
+    labels = {c["code"]: c["label"] for c in newer.document["categories"]}
+    return render_template("returns/diff.html", conference=conference, older=older, newer=newer,
+                           diff=service.diff_snapshots(older, newer), labels=labels)
+
+
+@bp.post("/snapshots/<int:snapshot_id>/submit")
+@officer_page
+def submit(slug: str, snapshot_id: int):
+    conference = get_conference(slug)
+    frozen = service.get_snapshot(conference, snapshot_id)
+    try:
+        outcome = service.submit(frozen, g.principal.actor)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.detail, "error")
+        return redirect(url_for("returns.snapshot", slug=slug, snapshot_id=snapshot_id))
+    if outcome.already_accepted:
+        flash("Trung ương đã nhận đúng nội dung này trước đó; không cần gửi lại.", "info")
+    elif outcome.accepted:
+        flash("Trung ương đã nhận báo cáo.", "success")
+    else:
+        flash(f"Trung ương chưa nhận báo cáo sau {len(outcome.attempts)} lần thử. "
+              "Vui lòng thử lại sau hoặc gửi tệp Excel.", "error")
+    return redirect(url_for("returns.snapshot", slug=slug, snapshot_id=snapshot_id))

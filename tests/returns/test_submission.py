@@ -1,0 +1,224 @@
+"""Submission to TW against real HTTP listeners on loopback."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from bridgeops.extensions import db
+from bridgeops.returns import service
+from bridgeops.returns.models import SubmissionAttempt
+from tests.conftest import bearer
+
+BASE = "/api/v1/conferences/namdinh-2022/return"
+
+
+class FakeTW(ThreadingHTTPServer):
+    """TW's receiving end: answers 503 ``failures`` times, then 201; deduplicates on the
+    Idempotency-Key like a well-behaved receiver."""
+
+    daemon_threads = True
+
+    def __init__(self, failures: int):
+        super().__init__(("127.0.0.1", 0), TWHandler)
+        self.failures = failures
+        self.requests: list[dict] = []
+        self.accepted: dict[str, str] = {}
+        self.lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/returns"
+
+
+class TWHandler(BaseHTTPRequestHandler):
+    server: FakeTW
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        key = self.headers.get("Idempotency-Key", "")
+        with self.server.lock:
+            self.server.requests.append({"at": time.monotonic(), "key": key, "body": body,
+                                         "type": self.headers.get("Content-Type")})
+            if self.server.failures > 0:
+                self.server.failures -= 1
+                status, answer = 503, {"error": "Hệ thống đang bận"}
+            elif key in self.server.accepted:
+                status, answer = 200, {"receipt": self.server.accepted[key], "duplicate": True}
+            else:
+                receipt = f"TW-{len(self.server.accepted) + 1:04d}"
+                self.server.accepted[key] = receipt
+                status, answer = 201, {"receipt": receipt}
+        payload = json.dumps(answer, ensure_ascii=False).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *_args) -> None:
+        pass
+
+
+def serve(failures: int) -> Iterator[FakeTW]:
+    server = FakeTW(failures)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@pytest.fixture
+def flaky_tw(app, monkeypatch) -> Iterator[FakeTW]:
+    for server in serve(failures=3):
+        monkeypatch.setitem(app.config, "TW_RETURN_URL", server.url)
+        monkeypatch.setitem(app.config, "TW_RETURN_BACKOFF", 0.05)
+        monkeypatch.setitem(app.config, "TW_RETURN_ATTEMPTS", 5)
+        yield server
+
+
+def test_submission_retries_after_503_with_backoff_and_records_every_attempt(flaky_tw, nam_dinh):
+    snapshot = service.freeze(nam_dinh.conference, "officer:a@x.test")
+    db.session.commit()
+    outcome = service.submit(snapshot, "officer:a@x.test")
+    db.session.commit()
+    assert outcome.accepted and not outcome.already_accepted
+    assert [a.status_code for a in outcome.attempts] == [503, 503, 503, 201]
+    assert "TW-0001" in outcome.attempts[-1].response_excerpt
+    assert "Hệ thống đang bận" in outcome.attempts[0].response_excerpt
+    assert snapshot.accepted_at is not None
+    assert db.session.scalar(db.select(db.func.count()).select_from(SubmissionAttempt)) == 4
+
+    arrivals = [r["at"] for r in flaky_tw.requests]
+    gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:], strict=False)]
+    assert gaps[0] >= 0.05 and gaps[1] >= 0.1 and gaps[2] >= 0.2
+    assert {r["key"] for r in flaky_tw.requests} == {snapshot.sha256}
+    sent = json.loads(flaky_tw.requests[-1]["body"])
+    assert sent["schema"] == "bridgeops.return/v1" and sent["sha256"] == snapshot.sha256
+    hashed = {k: v for k, v in sent.items() if k not in ("sha256", "frozen_at", "frozen_by")}
+    canonical = json.dumps(hashed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert hashlib.sha256(canonical.encode()).hexdigest() == snapshot.sha256
+
+
+def test_resubmitting_unchanged_content_is_harmless(flaky_tw, nam_dinh):
+    first = service.freeze(nam_dinh.conference, "cli")
+    db.session.commit()
+    assert service.submit(first, "cli").accepted
+    db.session.commit()
+    requests_after_first = len(flaky_tw.requests)
+
+    again = service.submit(first, "cli")
+    same_content = service.freeze(nam_dinh.conference, "cli")
+    db.session.commit()
+    duplicate = service.submit(same_content, "cli")
+    assert again.already_accepted and duplicate.already_accepted
+    assert len(flaky_tw.requests) == requests_after_first  # nothing sent again
+
+    forced = service.submit(first, "cli", force=True)
+    assert forced.accepted and forced.attempts[-1].status_code == 200
+    assert len(flaky_tw.accepted) == 1  # TW counted it once, thanks to the Idempotency-Key
+
+
+def test_api_submits_a_snapshot_and_reports_the_attempts(client, flaky_tw, nam_dinh, officer_token):
+    snapshot = client.post(f"{BASE}/snapshots", headers=bearer(officer_token)).get_json()
+    response = client.post(f"{BASE}/snapshots/{snapshot['id']}/submit",
+                           headers=bearer(officer_token))
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["accepted"] and [a["status_code"] for a in body["attempts"]] == [503, 503, 503, 201]
+    assert body["snapshot"]["accepted_at"] is not None
+    detail = client.get(f"{BASE}/snapshots/{snapshot['id']}", headers=bearer(officer_token))
+    assert len(detail.get_json()["attempts"]) == 4
+
+
+def test_officer_submits_from_the_snapshot_page(client, flaky_tw, nam_dinh, officer):
+    snapshot = service.freeze(nam_dinh.conference, "cli")
+    db.session.commit()
+    client.post("/login", data={"email": officer.email, "password": "mat-khau-123"})
+    page = client.post(f"/conferences/namdinh-2022/return/snapshots/{snapshot.id}/submit",
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Trung ương đã nhận báo cáo." in page
+    assert page.count("HTTP 503") == 3 and "HTTP 201" in page
+
+
+def test_cli_submit_freezes_and_sends(runner, flaky_tw, nam_dinh):
+    result = runner.invoke(args=["return", "submit", "--conference", "namdinh-2022"])
+    assert result.exit_code == 0, result.output
+    assert "Lần 4: HTTP 201" in result.output and "đã nhận" in result.output
+    again = runner.invoke(args=["return", "submit", "--conference", "namdinh-2022"])
+    assert again.exit_code == 0 and "không gửi lại" in again.output
+
+
+def test_tw_that_never_answers_times_out_and_every_attempt_is_recorded(app, monkeypatch, nam_dinh,
+                                                                       client, officer_token):
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # the kernel completes connections; nobody ever reads or answers
+    try:
+        monkeypatch.setitem(app.config, "TW_RETURN_URL",
+                            f"http://127.0.0.1:{silent.getsockname()[1]}/returns")
+        monkeypatch.setitem(app.config, "TW_RETURN_READ_TIMEOUT", 0.3)
+        monkeypatch.setitem(app.config, "TW_RETURN_ATTEMPTS", 3)
+        monkeypatch.setitem(app.config, "TW_RETURN_BACKOFF", 0.01)
+        snapshot = service.freeze(nam_dinh.conference, "cli")
+        db.session.commit()
+        started = time.monotonic()
+        response = client.post(f"{BASE}/snapshots/{snapshot.id}/submit",
+                               headers=bearer(officer_token))
+        elapsed = time.monotonic() - started
+    finally:
+        silent.close()
+    assert response.status_code == 502
+    assert "3 lần thử" in response.get_json()["detail"]
+    attempts = db.session.scalars(db.select(SubmissionAttempt)).all()
+    assert len(attempts) == 3
+    assert all(a.status_code is None and "ReadTimeout" in a.error for a in attempts)
+    assert all(250 <= a.duration_ms < 2000 for a in attempts)
+    assert elapsed < 5
+    db.session.refresh(snapshot)
+    assert snapshot.accepted_at is None
+
+
+def test_refused_connection_is_retried_then_recorded(app, monkeypatch, nam_dinh):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setitem(app.config, "TW_RETURN_URL", f"http://127.0.0.1:{port}/returns")
+    monkeypatch.setitem(app.config, "TW_RETURN_ATTEMPTS", 2)
+    monkeypatch.setitem(app.config, "TW_RETURN_BACKOFF", 0.01)
+    snapshot = service.freeze(nam_dinh.conference, "cli")
+    outcome = service.submit(snapshot, "cli")
+    assert not outcome.accepted
+    assert [a.error.split(":")[0] for a in outcome.attempts] == ["ConnectionError"] * 2
+
+
+def test_submission_without_a_tw_url_is_a_409(client, nam_dinh, officer_token, app, monkeypatch):
+    monkeypatch.setitem(app.config, "TW_RETURN_URL", "")
+    snapshot = client.post(f"{BASE}/snapshots", headers=bearer(officer_token)).get_json()
+    response = client.post(f"{BASE}/snapshots/{snapshot['id']}/submit",
+                           headers=bearer(officer_token))
+    assert response.status_code == 409
+    assert "BRIDGEOPS_TW_RETURN_URL" in response.get_json()["detail"]
+
+
+def test_no_retry_starts_beyond_the_time_budget(app, monkeypatch, nam_dinh):
+    for server in serve(failures=10):
+        monkeypatch.setitem(app.config, "TW_RETURN_URL", server.url)
+        monkeypatch.setitem(app.config, "TW_RETURN_ATTEMPTS", 10)
+        monkeypatch.setitem(app.config, "TW_RETURN_BACKOFF", 0.1)
+        monkeypatch.setitem(app.config, "TW_RETURN_BUDGET", 0.5)
+        outcome = service.submit(service.freeze(nam_dinh.conference, "cli"), "cli")
+        assert not outcome.accepted
+        # Delays 0.1 + 0.2 fit in half a second; the next 0.4 would not.
+        assert [a.status_code for a in outcome.attempts] == [503, 503, 503]
