@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: c79f1ef4f993
+Revision ID: d201035459de
 Revises: 
-Create Date: 2026-11-29 14:52:21.712457
+Create Date: 2026-11-29 15:15:17.932704
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import bridgeops.core.types
 
 
 # revision identifiers, used by Alembic.
-revision = 'c79f1ef4f993'
+revision = 'd201035459de'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -170,6 +170,21 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_outbox_message_conference_id'), ['conference_id'], unique=False)
         batch_op.create_index('ix_outbox_message_due', ['status', 'next_attempt_at'], unique=False)
 
+    op.create_table('return_snapshot',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('conference_id', sa.Integer(), nullable=False),
+    sa.Column('payload', sa.Text(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('created_by', sa.String(length=254), nullable=False),
+    sa.Column('created_at', bridgeops.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('accepted_at', bridgeops.core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['conference_id'], ['conference.id'], name=op.f('fk_return_snapshot_conference_id_conference')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_return_snapshot'))
+    )
+    with op.batch_alter_table('return_snapshot', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_return_snapshot_conference_id'), ['conference_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_return_snapshot_sha256'), ['sha256'], unique=False)
+
     op.create_table('contact',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('point_id', sa.Integer(), nullable=False),
@@ -192,6 +207,23 @@ def upgrade():
     sa.ForeignKeyConstraint(['point_id'], ['bridge_point.id'], name=op.f('fk_delegate_count_point_id_bridge_point'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('point_id', 'category_code', name=op.f('pk_delegate_count'))
     )
+    op.create_table('submission_attempt',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('snapshot_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('url', sa.String(length=500), nullable=False),
+    sa.Column('status_code', sa.Integer(), nullable=True),
+    sa.Column('response_excerpt', sa.Text(), nullable=False),
+    sa.Column('error', sa.String(length=500), nullable=False),
+    sa.Column('duration_ms', sa.Integer(), nullable=False),
+    sa.Column('actor', sa.String(length=254), nullable=False),
+    sa.Column('started_at', bridgeops.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['snapshot_id'], ['return_snapshot.id'], name=op.f('fk_submission_attempt_snapshot_id_return_snapshot'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_submission_attempt'))
+    )
+    with op.batch_alter_table('submission_attempt', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_submission_attempt_snapshot_id'), ['snapshot_id'], unique=False)
+
     op.create_table('access_grant',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
@@ -228,11 +260,20 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_access_grant_point_id'))
 
     op.drop_table('access_grant')
+    with op.batch_alter_table('submission_attempt', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_submission_attempt_snapshot_id'))
+
+    op.drop_table('submission_attempt')
     op.drop_table('delegate_count')
     with op.batch_alter_table('contact', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contact_point_id'))
 
     op.drop_table('contact')
+    with op.batch_alter_table('return_snapshot', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_return_snapshot_sha256'))
+        batch_op.drop_index(batch_op.f('ix_return_snapshot_conference_id'))
+
+    op.drop_table('return_snapshot')
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_message_due')
         batch_op.drop_index(batch_op.f('ix_outbox_message_conference_id'))
