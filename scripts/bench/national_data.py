@@ -1,0 +1,294 @@
+#!/usr/bin/env python3
+"""A national conference for benchmarks: every GSO unit (63 provinces, 705 districts, 10,598
+communes), one bridge point per unit with realistic delegate counts, one or two technicians per
+point, probe targets on loopback, and the tokens the benchmark needs.
+
+Importable (``build(app, ...)``) and a CLI:
+
+    .venv/bin/python scripts/bench/national_data.py [--database-url URL] [--tokens-out FILE]
+
+Writes go through the services where a bulk path exists (units import, registration's
+``bulk_create_points`` when present, conference sessions, officer account and API token);
+technician and chair grants are inserted in bulk through the models, since the accounts service
+issues one grant per flush.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import sqlalchemy as sa  # noqa: E402
+
+NATIONAL_SLUG = "national-bench"
+REGISTRATION_SLUG = "national-register"
+OFFICER_EMAIL = "officer@bench.test"
+OFFICER_PASSWORD = "bench-password"
+SEED = 20220427
+
+#: (code, label, levels): the plan's six categories.
+CATEGORIES = [
+    ("bch_tinh", "Ủy viên BCH Hội LHPN tỉnh", "province"),
+    ("chuyen_trach_tinh", "Cán bộ chuyên trách Hội cấp tỉnh", "province"),
+    ("chu_tich_truc_thuoc", "Chủ tịch Hội Phụ nữ các đơn vị trực thuộc", "province"),
+    ("bch", "Ủy viên BCH Hội LHPN huyện, thành phố, xã, phường, thị trấn", "district,commune"),
+    ("chuyen_trach", "Cán bộ Hội chuyên trách các cấp", "district,commune"),
+    ("chi_hoi_truong", "Chi trưởng chi hội phụ nữ", "district,commune"),
+]
+
+#: (low, high) delegates per category at each level: a province room seats its executive
+#: committee, a district room its committee and staff, a commune room its branch heads.
+COUNT_RANGES = {
+    "province": {"bch_tinh": (30, 45), "chuyen_trach_tinh": (8, 15), "chu_tich_truc_thuoc": (10, 25)},
+    "district": {"bch": (19, 31), "chuyen_trach": (3, 6), "chi_hoi_truong": (0, 4)},
+    "commune": {"bch": (11, 21), "chuyen_trach": (1, 3), "chi_hoi_truong": (4, 18)},
+}
+#: Mobile prefixes of the Vietnamese networks (after +84).
+PHONE_PREFIXES = ("91", "94", "88", "98", "97", "96", "86", "90", "93", "89", "32", "70", "81")
+
+
+@dataclass
+class NationalData:
+    """What a benchmark needs to drive the instance."""
+
+    conference_id: int
+    slug: str
+    points: int
+    technicians: int
+    officer_token: str
+    chair_token: str
+    chair_district: str
+    technician_tokens: list[str]
+    registration_slug: str
+    free_units: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        return {k: v for k, v in self.__dict__.items()}
+
+
+def vn_phone(n: int) -> str:
+    """A valid Vietnamese mobile number in E.164, different for every n."""
+    return f"+84{PHONE_PREFIXES[n % len(PHONE_PREFIXES)]}{n % 10_000_000:07d}"
+
+
+def counts_for(level: str, rng: random.Random) -> dict[str, int]:
+    return {code: rng.randint(low, high) for code, (low, high) in COUNT_RANGES[level].items()}
+
+
+def default_probe_target(index: int) -> str | None:
+    """Where a point's room answers; the benchmark passes its own loopback listeners."""
+    return f"tcp://127.0.0.1:{20000 + index % 1000}"
+
+
+def reset_schema() -> None:
+    from bridgeops.extensions import db
+
+    db.drop_all()
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+    db.create_all()
+
+
+def _conference(slug: str, title: str, now) -> object:
+    from bridgeops.conference import service as conferences
+    from bridgeops.conference.models import Conference, DelegateCategory
+    from bridgeops.extensions import db
+
+    conference = Conference(slug=slug, title=title, organizer="Đoàn Chủ tịch TW Hội LHPN Việt Nam",
+                            host_name="Trung ương Hội LHPN Việt Nam", host_unit_code=None,
+                            timezone="Asia/Ho_Chi_Minh", contact_name="Ban Tuyên giáo",
+                            contact_email="tuyengiao@bench.test")
+    db.session.add(conference)
+    for position, (code, label, levels) in enumerate(CATEGORIES):
+        db.session.add(DelegateCategory(conference=conference, code=code, label=label,
+                                        levels_csv=levels, position=position))
+    db.session.flush()
+    # The rehearsal is on now, so the board, the status API and the sweep see a live window.
+    conferences.add_session(conference, "rehearsal", "Tổng duyệt kết nối",
+                            now - timedelta(minutes=20), now + timedelta(hours=3))
+    for day in (1, 2, 3):
+        start = (now + timedelta(days=day)).replace(hour=1, minute=0, second=0, microsecond=0)
+        conferences.add_session(conference, "session", f"Hội nghị – ngày thứ {day}",
+                                start, start + timedelta(hours=9))
+    return conference
+
+
+def point_rows(units, rng: random.Random, probe_target: Callable[[int], str | None]) -> list[dict]:
+    """One registration per unit: venue, counts, technicians (the second one phone-only)."""
+    rows = []
+    for index, (code, name, level) in enumerate(units):
+        technicians = [{"name": f"Kỹ thuật viên {index}", "phone": vn_phone(2 * index),
+                        "email": f"ktv{index}@bench.test"}]
+        if rng.random() < 0.5:
+            technicians.append({"name": f"Kỹ thuật viên dự phòng {index}",
+                                "phone": vn_phone(2 * index + 1), "email": ""})
+        roll = rng.random()
+        rows.append({"unit_code": code, "name": f"Điểm cầu {name}",
+                     "venue": f"Hội trường {name}", "capacity": 120 if level != "commune" else 60,
+                     "status": "confirmed" if roll < 0.85 else "draft" if roll < 0.98 else "withdrawn",
+                     "counts": counts_for(level, rng), "technicians": technicians,
+                     "probe_target": probe_target(index)})
+    return rows
+
+
+def _bulk_points_via_models(conference, rows: list[dict]) -> list[int]:
+    """Fallback while registration has no bulk path: the same rows written through the models."""
+    from bridgeops.core.time import utcnow
+    from bridgeops.extensions import db
+    from bridgeops.registration.models import BridgePoint, Contact, DelegateCount
+    from bridgeops.units.models import AdminUnit
+
+    units = {code: (level, parent) for code, level, parent in db.session.execute(
+        sa.select(AdminUnit.code, AdminUnit.level, AdminUnit.parent_code))}
+    now = utcnow()
+    db.session.execute(sa.insert(BridgePoint), [
+        {"conference_id": conference.id, "unit_code": r["unit_code"],
+         "level": units[r["unit_code"]][0],
+         "district_code": (units[r["unit_code"]][1] if units[r["unit_code"]][0] == "commune"
+                           else r["unit_code"]),
+         "name": r["name"], "venue": r["venue"], "capacity": r["capacity"], "status": r["status"],
+         "version": 1, "probe_target": r["probe_target"],
+         "total_delegates": sum(r["counts"].values()), "created_at": now, "updated_at": now,
+         "confirmed_at": now if r["status"] == "confirmed" else None,
+         "withdrawn_at": now if r["status"] == "withdrawn" else None} for r in rows])
+    ids = dict(db.session.execute(sa.select(BridgePoint.unit_code, BridgePoint.id)
+                                  .where(BridgePoint.conference_id == conference.id)).all())
+    db.session.execute(sa.insert(DelegateCount), [
+        {"point_id": ids[r["unit_code"]], "category_code": code, "count": n}
+        for r in rows for code, n in r["counts"].items()])
+    db.session.execute(sa.insert(Contact), [
+        {"point_id": ids[r["unit_code"]], "role": "technician", "created_at": now, **t}
+        for r in rows for t in r["technicians"]])
+    return [ids[r["unit_code"]] for r in rows]
+
+
+def create_points(conference, rows: list[dict]) -> list[int]:
+    """Point ids in the order of ``rows``, through registration's bulk path when it has one."""
+    from bridgeops.registration import service as registration
+
+    bulk = getattr(registration, "bulk_create_points", None)
+    if bulk is None:
+        return _bulk_points_via_models(conference, rows)
+    return [point.id if hasattr(point, "id") else point
+            for point in bulk(conference, rows, actor="system:bench")]
+
+
+def _bulk_grants(role: str, scopes: list[dict]) -> list[str]:
+    """Grants inserted in bulk (the accounts service issues one per flush); the tokens back."""
+    from bridgeops.accounts.models import AccessGrant
+    from bridgeops.accounts.tokens import hash_token, new_token
+    from bridgeops.core.time import utcnow
+    from bridgeops.extensions import db
+
+    tokens = [new_token() for _ in scopes]
+    now = utcnow()
+    db.session.execute(sa.insert(AccessGrant), [
+        {"token_hash": hash_token(token), "role": role, "created_at": now,
+         "expires_at": now + timedelta(days=60), "label": f"bench {role}", **scope}
+        for token, scope in zip(tokens, scopes, strict=True)])
+    return tokens
+
+
+def has_health() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("bridgeops.health") is not None
+
+
+def build(app, *, probe_target: Callable[[int], str | None] = default_probe_target,
+          reset: bool = True, log: Callable[[str], None] = print) -> NationalData:
+    """Create the national data set in the app's database (drops every table when ``reset``)."""
+    from bridgeops.accounts import service as accounts
+    from bridgeops.core.time import utcnow
+    from bridgeops.extensions import db
+    from bridgeops.units import service as units
+    from bridgeops.units.models import AdminUnit
+
+    seconds: dict[str, float] = {}
+
+    def step(label: str, started: float) -> None:
+        seconds[label] = round(time.perf_counter() - started, 2)
+        log(f"  {label}: {seconds[label]:.1f} s")
+
+    with app.app_context():
+        started = time.perf_counter()
+        if reset:
+            reset_schema()
+        units.import_units(units.gso_rows())
+        db.session.commit()
+        step("units", started)
+
+        started = time.perf_counter()
+        now = utcnow()
+        conference = _conference(NATIONAL_SLUG, "Hội nghị toàn quốc (benchmark)", now)
+        register = _conference(REGISTRATION_SLUG, "Hội nghị đăng ký (benchmark)", now)
+        all_units = db.session.execute(
+            sa.select(AdminUnit.code, AdminUnit.name, AdminUnit.level)
+            .order_by(AdminUnit.province_code, AdminUnit.code)).all()
+        rows = point_rows(all_units, random.Random(SEED), probe_target)
+        point_ids = create_points(conference, rows)
+        db.session.commit()
+        step("points", started)
+
+        started = time.perf_counter()
+        accounts.create_user(OFFICER_EMAIL, "Cán bộ benchmark", "officer", OFFICER_PASSWORD)
+        officer_token = accounts.create_api_token(OFFICER_EMAIL).token
+        live = [(pid, r) for pid, r in zip(point_ids, rows, strict=True)
+                if r["status"] != "withdrawn"]
+        technician_tokens = _bulk_grants("technician", [
+            {"conference_id": conference.id, "point_id": pid} for pid, _ in live])
+        district = next(code for code, _, level in all_units if level == "district")
+        chair_token = _bulk_grants("chair", [{"conference_id": conference.id,
+                                              "unit_code": district}])[0]
+        db.session.commit()
+        step("tokens", started)
+        if has_health():
+            # What the first sweep does: every monitored point gets its current-state row.
+            from bridgeops.health import service as health
+
+            health.ensure_state_rows(conference.id, utcnow())
+            db.session.commit()
+        technicians = sum(len(r["technicians"]) for r in rows)
+        data = NationalData(
+            conference_id=conference.id, slug=conference.slug, points=len(point_ids),
+            technicians=technicians, officer_token=officer_token, chair_token=chair_token,
+            chair_district=district, technician_tokens=technician_tokens,
+            registration_slug=register.slug,
+            free_units=[code for code, _, level in all_units if level == "commune"],
+            seconds=seconds)
+        db.session.remove()
+    return data
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default="",
+                        help="default: instance/bench-national.sqlite3")
+    parser.add_argument("--tokens-out", default="", help="write the tokens as JSON here")
+    args = parser.parse_args()
+    from bridgeops import create_app
+
+    url = args.database_url or f"sqlite:///{ROOT / 'instance' / 'bench-national.sqlite3'}"
+    app = create_app({"DATABASE_URL": url, "TESTING": True})
+    started = time.perf_counter()
+    data = build(app)
+    print(f"{data.points} points, {data.technicians} technicians in "
+          f"{time.perf_counter() - started:.1f} s on {url}")
+    if args.tokens_out:
+        Path(args.tokens_out).write_text(json.dumps(data.as_json()), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

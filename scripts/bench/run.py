@@ -1,0 +1,635 @@
+#!/usr/bin/env python3
+"""The national benchmark: ~11,400 points on one instance, each figure next to a baseline
+measured in the same run.
+
+    .venv/bin/python scripts/bench/run.py [--database-url postgresql://…/bridgeops_national]
+                                          [--duration 10] [--only web|jobs]
+
+Starts the real service under gunicorn (deploy/gunicorn.conf.py) on a free loopback port, drives
+it with wrk, runs the scheduler's jobs (probe sweep, invite delivery) in a child process against
+loopback listeners and a loopback SMTP server, prints a table, and writes
+bench-results/latest.json and docs/BENCHMARKS.md. A measurement whose feature is not in this
+tree reports "not available: <why>" instead of a number.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib.util
+import json
+import math
+import os
+import platform
+import re
+import resource
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+import national_data  # noqa: E402
+
+PYTHON = sys.executable
+GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
+WRK = shutil.which("wrk") or "/usr/bin/wrk"
+LUA = HERE / "lua"
+SILENT_SHARE = 0.10
+INVITES_TARGET = 45_000
+DELIVERY_INTERVAL = 5.0  # the scheduler's outbox job interval (bridgeops/mail/jobs.py)
+
+
+# --- Results ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    name: str
+    value: float | None = None
+    unit: str = ""
+    baseline_name: str = ""
+    baseline: float | None = None
+    ratio: float | None = None
+    target: str = ""
+    ok: bool | None = None
+    note: str = ""
+
+    def cells(self) -> list[str]:
+        if self.value is None:
+            return [self.name, "—", "—", "—", self.target, self.note]
+        base = f"{_fmt(self.baseline)} {self.unit} ({self.baseline_name})" if self.baseline else ""
+        verdict = {True: "✅ ", False: "❌ ", None: ""}[self.ok]
+        return [self.name, f"{_fmt(self.value)} {self.unit}", base,
+                f"{self.ratio:.2f}×" if self.ratio is not None else "",
+                f"{verdict}{self.target}", self.note]
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return ""
+    if value >= 100:
+        return f"{value:,.0f}"
+    if value >= 10:
+        return f"{value:.1f}"
+    return f"{value:.3g}"
+
+
+class Results:
+    def __init__(self) -> None:
+        self.rows: list[Row] = []
+        self.extra: dict = {}
+
+    def add(self, row: Row) -> Row:
+        self.rows.append(row)
+        print("  " + " | ".join(c for c in row.cells() if c), flush=True)
+        return row
+
+    def missing(self, name: str, why: str, target: str = "") -> None:
+        self.add(Row(name, target=target, note=f"not available: {why}"))
+
+    def table(self) -> str:
+        head = ["measurement", "value", "baseline (same run)", "ratio", "target", "note"]
+        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        lines += ["| " + " | ".join(c.replace("|", "/") for c in r.cells()) + " |" for r in self.rows]
+        return "\n".join(lines)
+
+
+def has(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+# --- Processes ----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def vm_hwm_mb(pid: int) -> float | None:
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    match = re.search(r"VmHWM:\s+(\d+) kB", text)
+    return int(match.group(1)) / 1024 if match else None
+
+
+def children_of(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+class Gunicorn:
+    """gunicorn with deploy/gunicorn.conf.py on a free loopback port."""
+
+    def __init__(self, app: str, env: dict[str, str], logdir: Path, name: str,
+                 chdir: Path = ROOT) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = (logdir / f"{name}.log").open("w")
+        self.process = subprocess.Popen(
+            [GUNICORN, "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "--chdir", str(chdir),
+             "--bind", f"127.0.0.1:{self.port}", "--access-logfile", str(logdir / f"{name}.access"),
+             "--error-logfile", "-", app],
+            cwd=ROOT, env={**os.environ, **env}, stdout=self.log, stderr=subprocess.STDOUT,
+            start_new_session=True)
+
+    def wait_ready(self, path: str = "/healthz", timeout: float = 60) -> None:
+        import requests
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited: see {self.log.name}")
+            with contextlib.suppress(requests.RequestException):
+                # Every worker up, not only the first.
+                if (requests.get(self.url + path, timeout=2).status_code < 500
+                        and len(children_of(self.process.pid)) >= self.workers()):
+                    return
+            time.sleep(0.3)
+        raise RuntimeError(f"gunicorn not ready: see {self.log.name}")
+
+    def workers(self) -> int:
+        return int(os.environ.get("BRIDGEOPS_WORKERS", min((os.cpu_count() or 1) * 2 + 1, 9)))
+
+    def worker_hwm_mb(self) -> list[float]:
+        return [m for m in (vm_hwm_mb(p) for p in children_of(self.process.pid)) if m is not None]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+def wrk(url: str, script: str, *args: str, threads: int = 2, connections: int = 16,
+        duration: float = 10) -> dict:
+    """Run wrk with one of our Lua scripts; the parsed JSON line of lua/report.lua."""
+    command = [WRK, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s", "--timeout", "10s",
+               "-s", str(LUA / script), url]
+    if args:
+        command += ["--", *args]
+    out = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
+    for line in out.stdout.splitlines():
+        if line.startswith("WRKJSON "):
+            return json.loads(line[len("WRKJSON "):])
+    raise RuntimeError(f"wrk gave no result: {out.stdout}\n{out.stderr}")
+
+
+# --- Web measurements ---------------------------------------------------------------------------
+
+
+def measure_rates(results: Results, web: Gunicorn, baseline: Gunicorn | None, data, files: dict,
+                  duration: float) -> None:
+    healthz = wrk(web.url + "/healthz", "get.lua", duration=duration)
+    results.extra["healthz"] = healthz
+    if has("bridgeops.health.api"):
+        beat = wrk(web.url, "heartbeat.lua", str(files["tokens"]), duration=duration)
+        results.extra["heartbeat"] = beat
+        ratio = beat["rps"] / healthz["rps"]
+        results.add(Row("heartbeat ingestion", beat["rps"], "req/s", "GET /healthz",
+                        healthz["rps"], ratio, "≥ 0.7×", ratio >= 0.7,
+                        _errors(beat) + f"p95 {beat['p95_ms']:.0f} ms"))
+    else:
+        results.missing("heartbeat ingestion", "POST /api/v1/heartbeat (health) not in this tree",
+                        "≥ 0.7×")
+
+    if has("bridgeops.registration.api") and baseline is not None:
+        insert = wrk(baseline.url + "/rows", "baseline_insert.lua", duration=duration)
+        results.extra["baseline_insert"] = insert
+        register = wrk(web.url, "register.lua", str(files["units"]), data.officer_token,
+                       data.registration_slug, duration=duration)
+        results.extra["registration"] = register
+        good = register["requests"] - register["errors_status"]
+        rate = good / (register["duration_us"] / 1e6)
+        ratio = rate / insert["rps"]
+        results.add(Row("registration POST (201s)", rate, "req/s", "bare 1-row insert",
+                        insert["rps"], ratio, "≥ 0.5×", ratio >= 0.5,
+                        _errors(register) + f"p95 {register['p95_ms']:.0f} ms"))
+    else:
+        results.missing("registration POST", "POST …/points (registration API) not in this tree",
+                        "≥ 0.5×")
+
+
+def _errors(report: dict) -> str:
+    bad = report["errors_status"] + report["errors_socket"]
+    return f"{bad} errors of {report['requests']}; " if bad else ""
+
+
+def raw_read_seconds(app, conference_id: int) -> float:
+    """The same rows the return reads (points and their counts), fetched raw, median of 5."""
+    import sqlalchemy as sa
+
+    from bridgeops.extensions import db
+
+    query = sa.text(
+        "SELECT p.unit_code, p.name, p.level, p.district_code, p.status, p.total_delegates, "
+        "c.category_code, c.count FROM bridge_point p LEFT JOIN delegate_count c "
+        "ON c.point_id = p.id WHERE p.conference_id = :cid")
+    timings = []
+    with app.app_context():
+        for _ in range(5):
+            started = time.perf_counter()
+            with db.engine.connect() as conn:
+                conn.execute(query, {"cid": conference_id}).fetchall()
+            timings.append(time.perf_counter() - started)
+        db.session.remove()
+    return statistics.median(timings)
+
+
+def measure_return(results: Results, app, web: Gunicorn, data) -> None:
+    import requests
+
+    if not has("bridgeops.returns.api"):
+        for fmt in ("JSON", "CSV", "XLSX"):
+            results.missing(f"national return {fmt}", "returns not in this tree")
+        return
+    raw = raw_read_seconds(app, data.conference_id)
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {data.officer_token}"
+    url = f"{web.url}/api/v1/conferences/{data.slug}/return"
+    for fmt, limit, runs in (("json", 0.5, 5), ("csv", 1.0, 5), ("xlsx", 3.0, 3)):
+        timings, size = [], 0
+        for _ in range(runs):
+            started = time.perf_counter()
+            response = session.get(url, params={"format": fmt} if fmt != "json" else None,
+                                   timeout=120)
+            timings.append(time.perf_counter() - started)
+            response.raise_for_status()
+            size = len(response.content)
+        median = statistics.median(timings)
+        results.add(Row(f"national return {fmt.upper()}", median, "s", "raw read of its rows",
+                        raw, median / raw, f"≤ {limit:g} s", median <= limit,
+                        f"median of {runs}, max {max(timings):.2f} s, {size // 1024} KiB"))
+
+
+def measure_board(results: Results, web: Gunicorn, data, duration: float) -> None:
+    if not has("bridgeops.health.views"):
+        results.missing("board page and status API", "health not in this tree", "p95 ≤ 150 ms")
+        return
+    light = wrk(web.url + "/healthz", "get.lua", threads=1, connections=2, duration=duration)
+    base = light["p95_ms"]
+    cases = [
+        ("officer board page (national)", f"/conferences/{data.slug}/board", data.officer_token, 150),
+        ("status API (national)", f"/api/v1/conferences/{data.slug}/status", data.officer_token, 150),
+        ("district board page (chair)", f"/conferences/{data.slug}/board", data.chair_token, 50),
+        ("district status API (chair)", f"/api/v1/conferences/{data.slug}/status",
+         data.chair_token, 50),
+    ]
+    for name, path, token, limit in cases:
+        report = wrk(web.url + path, "get.lua", token, threads=1, connections=2,
+                     duration=duration)
+        results.extra[name] = report
+        results.add(Row(name, report["p95_ms"], "ms p95", "GET /healthz p95", base,
+                        report["p95_ms"] / base if base else None, f"p95 ≤ {limit} ms",
+                        report["p95_ms"] <= limit and report["errors_status"] == 0,
+                        _errors(report) + f"{report['rps']:.0f} req/s at 2 connections"))
+
+
+# --- Scheduler jobs (child process) -------------------------------------------------------------
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def child_jobs(config: dict) -> None:
+    """Run in a child process: what the scheduler does, at national scale. Prints one JSON line."""
+    import logging
+
+    from bridgeops import create_app
+    from bridgeops.extensions import db
+
+    logging.basicConfig(level=logging.WARNING)
+    out: dict = {}
+    app = create_app({"DATABASE_URL": config["database_url"], "TESTING": True,
+                      "SMTP_HOST": "127.0.0.1" if config.get("smtp_port") else "",
+                      "SMTP_PORT": config.get("smtp_port") or 25, "SMTP_STARTTLS": False,
+                      "PROBE_TIMEOUT": 2.0, "PROBE_INTERVAL": 30,
+                      "BASE_URL": "http://bridgeops.bench", "OUTBOX_DIR": config["outbox_dir"]})
+    if has("bridgeops.health.jobs"):
+        from bridgeops.health import probes
+        from bridgeops.health import service as health
+        from bridgeops.health.jobs import run_probe_sweep
+
+        with app.app_context():
+            targets = health.probe_targets([config["conference_id"]])
+            db.session.remove()
+        cpu, started = cpu_seconds(), time.perf_counter()
+        results = probes.run_sweep(targets, timeout=2.0)
+        out["probes"] = {"targets": len(targets), "ok": sum(r.ok for r in results.values()),
+                         "seconds": time.perf_counter() - started, "cpu": cpu_seconds() - cpu}
+        for label in ("sweep_first", "sweep_steady"):
+            cpu, started = cpu_seconds(), time.perf_counter()
+            with app.app_context():
+                outcomes = run_probe_sweep(app)
+                db.session.remove()
+            out[label] = {"seconds": time.perf_counter() - started, "cpu": cpu_seconds() - cpu,
+                          "checked": sum(o.checked for o in outcomes)}
+    if config.get("smtp_port") and has("bridgeops.invites.service"):
+        out["mail"] = _child_invites(app, config)
+    out["vm_hwm_mb"] = vm_hwm_mb(os.getpid())
+    print("JOBSJSON " + json.dumps(out), flush=True)
+
+
+def _child_invites(app, config: dict) -> dict:
+    import smtplib
+
+    import sqlalchemy as sa
+    from bridgeops.invites import service as invites
+
+    from bridgeops.conference.models import Conference
+    from bridgeops.extensions import db
+    from bridgeops.mail import jobs as mail_jobs
+    from bridgeops.mail.models import OutboxMessage
+
+    result: dict = {}
+    with app.app_context():
+        started = time.perf_counter()
+        conference = db.session.get(Conference, config["conference_id"])
+        for session in conference.sessions:
+            invites.reconcile_session(session)
+        db.session.commit()
+        result["queue_seconds"] = time.perf_counter() - started
+        pending = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)
+                                    .where(OutboxMessage.status == "pending"))
+        result["queued"] = pending
+        sample = [m for (m,) in db.session.execute(
+            sa.select(OutboxMessage.mime).order_by(OutboxMessage.id).limit(2000))]
+        db.session.remove()
+
+    # Baseline: the same messages straight through smtplib on one connection.
+    started = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", config["smtp_port"], timeout=30) as smtp:
+        for mime in sample:
+            smtp.sendmail("bench@bench.test", ["ktv@bench.test"], mime)
+    result["raw_rate"] = len(sample) / (time.perf_counter() - started)
+
+    # The outbox job at the scheduler's cadence: a run every DELIVERY_INTERVAL seconds, a run
+    # that overruns its interval makes the next tick wait (max_instances=1).
+    started = time.perf_counter()
+    runs = 0
+    with app.app_context():
+        while True:
+            mail_jobs.deliver(app)
+            runs += 1
+            left = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)
+                                     .where(OutboxMessage.status == "pending"))
+            db.session.remove()
+            if not left or time.perf_counter() - started > config.get("mail_budget", 900):
+                break
+            elapsed = time.perf_counter() - started
+            next_tick = math.ceil(elapsed / DELIVERY_INTERVAL + 1e-9) * DELIVERY_INTERVAL
+            time.sleep(max(0.0, next_tick - elapsed))
+        sent = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)
+                                 .where(OutboxMessage.status == "sent"))
+        db.session.remove()
+    result.update(deliver_seconds=time.perf_counter() - started, runs=runs, sent=sent,
+                  left=left)
+    return result
+
+
+def measure_jobs(results: Results, config: dict, workdir: Path) -> None:
+    smtp = None
+    if has("bridgeops.invites.service") and has("bridgeops.mail.transport"):
+        smtp = subprocess.Popen([PYTHON, str(HERE / "smtp_sink.py")], stdout=subprocess.PIPE,
+                                text=True)
+        config["smtp_port"] = json.loads(smtp.stdout.readline())["port"]
+    config["outbox_dir"] = str(workdir / "outbox")
+    child = subprocess.run([PYTHON, str(Path(__file__)), "--child-jobs", json.dumps(config)],
+                           capture_output=True, text=True, cwd=ROOT, timeout=1800)
+    smtp_counts = {}
+    if smtp is not None:
+        smtp.send_signal(signal.SIGTERM)
+        smtp_counts = json.loads(smtp.stdout.readline() or "{}")
+        smtp.wait(10)
+    line = next((ln for ln in child.stdout.splitlines() if ln.startswith("JOBSJSON ")), None)
+    if line is None:
+        raise RuntimeError(f"jobs child failed:\n{child.stdout[-3000:]}\n{child.stderr[-5000:]}")
+    out = json.loads(line[len("JOBSJSON "):])
+    results.extra["jobs"] = out
+    results.extra["smtp"] = smtp_counts
+
+    if "sweep_steady" in out:
+        probes_only = out["probes"]
+        silent = probes_only["targets"] - probes_only["ok"]
+        for label, key in (("probe sweep: probes only", "probes"),
+                           ("probe sweep: full job (first)", "sweep_first"),
+                           ("probe sweep: full job (steady)", "sweep_steady")):
+            sweep = out[key]
+            results.add(Row(label, sweep["seconds"], "s", "probe interval", 30.0,
+                            sweep["seconds"] / 30, "≤ 30 s", sweep["seconds"] <= 30,
+                            f"CPU {sweep['cpu']:.1f} s; {probes_only['targets']} targets, "
+                            f"{silent} not answering (2 s timeout)"))
+    else:
+        results.missing("probe sweep", "health sweep (bridgeops.health.jobs) not in this tree",
+                        "≤ 30 s")
+
+    mail = out.get("mail")
+    if mail:
+        rate = mail["sent"] / mail["deliver_seconds"]
+        results.add(Row(f"invites delivered ({mail['sent']:,} of {mail['queued']:,})",
+                        mail["deliver_seconds"], "s", "raw smtplib, one connection",
+                        mail["raw_rate"], rate / mail["raw_rate"], "≤ 300 s",
+                        mail["deliver_seconds"] <= 300 and not mail["left"],
+                        f"{rate:.0f} msg/s vs {mail['raw_rate']:.0f} msg/s raw (ratio of rates); "
+                        f"{smtp_counts.get('connections', '?')} SMTP connections "
+                        f"(1 for the baseline), {mail['runs']} outbox runs; queueing took "
+                        f"{mail['queue_seconds']:.0f} s"))
+    else:
+        results.missing("45,000 invites over SMTP", "invites and SMTP delivery not in this tree",
+                        "≤ 300 s")
+    if "vm_hwm_mb" in out and ("sweep_steady" in out or mail):
+        hwm = out["vm_hwm_mb"]
+        results.add(Row("scheduler peak memory", hwm, "MB", "", None, None, "≤ 200 MB",
+                        hwm <= 200, "VmHWM of one process running the sweep and the delivery "
+                                    "jobs above"))
+    else:
+        results.missing("scheduler peak memory", "no scheduler job to run in this tree", "≤ 200 MB")
+
+
+# --- Report -------------------------------------------------------------------------------------
+
+
+def db_version(app) -> str:
+    import sqlalchemy as sa
+
+    from bridgeops.extensions import db
+
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            version = db.session.scalar(sa.text("SHOW server_version"))
+            name = "PostgreSQL"
+        else:
+            version = db.session.scalar(sa.text("SELECT sqlite_version()"))
+            name = "SQLite (WAL)"
+        db.session.remove()
+    return f"{name} {version}"
+
+
+def machine() -> dict:
+    mem = Path("/proc/meminfo").read_text().split("\n")[0].split()[1]
+    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                if ln.startswith("model name")), platform.machine())
+    return {"nproc": os.cpu_count(), "memory_gb": round(int(mem) / 1024 / 1024, 1), "cpu": cpu,
+            "python": platform.python_version(), "os": platform.platform(terse=True)}
+
+
+def write_reports(results: Results, meta: dict) -> None:
+    out = ROOT / "bench-results"
+    out.mkdir(exist_ok=True)
+    document = {**meta, "rows": [asdict(r) for r in results.rows], "raw": results.extra}
+    (out / "latest.json").write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    key = "postgresql" if meta["database"].startswith("PostgreSQL") else "sqlite"
+    (out / f"latest-{key}.json").write_text(json.dumps(document, indent=2, ensure_ascii=False))
+    write_markdown(out)
+    print(f"\nwrote {out / 'latest.json'} and docs/BENCHMARKS.md")
+
+
+def write_markdown(out: Path) -> None:
+    """docs/BENCHMARKS.md: the latest table of each database, with the machine it ran on."""
+    parts = [
+        "# Benchmarks: one national instance",
+        "",
+        "Written by `scripts/bench/run.py` (run by hand; not part of the test command). Each figure "
+        "stands next to a baseline measured in the same run on the same machine. National data set: "
+        "every GSO unit (63 provinces, 705 districts, 10,598 communes) has one bridge point with "
+        "realistic counts and one or two technicians (`scripts/bench/national_data.py`).",
+        "",
+    ]
+    for key, title in (("sqlite", "SQLite"), ("postgresql", "PostgreSQL")):
+        path = out / f"latest-{key}.json"
+        if not path.exists():
+            continue
+        doc = json.loads(path.read_text())
+        rows = [Row(**r) for r in doc["rows"]]
+        table = Results()
+        table.rows = rows
+        m = doc["machine"]
+        parts += [f"## {title}", "",
+                  f"{doc['date']} · {doc['database']} · {m['nproc']} CPUs ({m['cpu']}), "
+                  f"{m['memory_gb']} GB · Python {m['python']} · {m['os']} · gunicorn "
+                  f"{doc['gunicorn']['workers']} workers × {doc['gunicorn']['threads']} threads · "
+                  f"{doc['points']:,} points, {doc['technicians']:,} technicians · wrk "
+                  f"{doc['wrk_seconds']:g} s per run", "", table.table(), ""]
+    notes = ROOT / "docs" / "benchmarks-notes.md"
+    if notes.exists():
+        parts += [notes.read_text()]
+    (ROOT / "docs").mkdir(exist_ok=True)
+    (ROOT / "docs" / "BENCHMARKS.md").write_text("\n".join(parts).rstrip() + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default="", help="default: SQLite in a temporary folder")
+    parser.add_argument("--duration", type=float, default=10, help="seconds per wrk run")
+    parser.add_argument("--only", choices=("web", "jobs"), default=None)
+    parser.add_argument("--child-jobs", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_jobs:
+        child_jobs(json.loads(args.child_jobs))
+        return
+
+    from bridgeops import create_app
+
+    workdir = Path(tempfile.mkdtemp(prefix="bridgeops-bench-"))
+    url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
+    app = create_app({"DATABASE_URL": url, "TESTING": True})
+    results = Results()
+    started_at = datetime.now(UTC)
+    listeners = subprocess.Popen([PYTHON, str(HERE / "listeners.py")], stdout=subprocess.PIPE,
+                                 text=True)
+    web = baseline = None
+    try:
+        ports = json.loads(listeners.stdout.readline())
+        silent_every = round(1 / SILENT_SHARE)
+
+        def probe_target(index: int) -> str:
+            if index % silent_every == 0:
+                return f"http://127.0.0.1:{ports['silent']}/"
+            if index % 5 == 1:
+                return f"tcp://127.0.0.1:{ports['tcp'][index % len(ports['tcp'])]}"
+            return f"http://127.0.0.1:{ports['http'][index % len(ports['http'])]}/"
+
+        print(f"national data on {url}")
+        data = national_data.build(app, probe_target=probe_target)
+        print(f"  {data.points} points, {data.technicians} technicians")
+        files = {"tokens": workdir / "tokens.txt", "units": workdir / "units.txt"}
+        files["tokens"].write_text("\n".join(data.technician_tokens) + "\n")
+        files["units"].write_text("\n".join(data.free_units) + "\n")
+        database = db_version(app)
+
+        if args.only in (None, "web"):
+            env = {"BRIDGEOPS_DATABASE_URL": url, "BRIDGEOPS_SECRET_KEY": "bench-secret-key-0123",
+                   "BRIDGEOPS_BASE_URL": "http://bridgeops.bench", "BRIDGEOPS_SMTP_HOST": "",
+                   "BRIDGEOPS_OUTBOX_DIR": str(workdir / "outbox")}
+            web = Gunicorn("wsgi:app", env, workdir, "web")
+            baseline_url = url
+            if url.startswith("sqlite"):
+                baseline_url = f"sqlite:///{workdir / 'baseline.sqlite3'}"
+            os.environ["BENCH_BASELINE_DATABASE_URL"] = baseline_url
+            import baseline_app
+
+            baseline_app.create_table()
+            baseline = Gunicorn("baseline_app:app", {"BENCH_BASELINE_DATABASE_URL": baseline_url},
+                                workdir, "baseline", chdir=HERE)
+            web.wait_ready()
+            baseline.wait_ready("/rows")
+            print("web measurements")
+            measure_rates(results, web, baseline, data, files, args.duration)
+            measure_return(results, app, web, data)
+            measure_board(results, web, data, args.duration / 2)
+            hwm = web.worker_hwm_mb()
+            if hwm:
+                results.add(Row("web worker peak memory", max(hwm), "MB", "", None, None,
+                                "≤ 150 MB", max(hwm) <= 150,
+                                f"VmHWM, max of {len(hwm)} gunicorn workers after the runs above"))
+            web.stop()
+            baseline.stop()
+        if args.only in (None, "jobs"):
+            print("scheduler jobs")
+            measure_jobs(results, {"database_url": url, "conference_id": data.conference_id},
+                         workdir)
+    finally:
+        for server in (web, baseline):
+            if server is not None:
+                server.stop()
+        listeners.terminate()
+        listeners.wait(10)
+
+    meta = {"date": started_at.isoformat(timespec="seconds"), "database": database,
+            "machine": machine(), "points": data.points, "technicians": data.technicians,
+            "gunicorn": {"workers": Gunicorn.workers(web) if web else None,
+                         "threads": int(os.environ.get("BRIDGEOPS_THREADS", 4))},
+            "wrk_seconds": args.duration, "data_seconds": data.seconds}
+    print("\n" + results.table())
+    write_reports(results, meta)
+
+
+if __name__ == "__main__":
+    main()
