@@ -136,3 +136,11 @@ def _linkify(step: str) -> Markup:
     if sep and url.startswith(("http://", "https://")):
         return Markup("{}: <a href=\"{}\">{}</a>").format(text, url, url)
     return escape(step)
+
+
+def feed_description(session: ConferenceSession, point: BridgePoint) -> str:
+    conference = session.conference
+    lines = [conference.title, f"Phiên: {session.title}", f"Thời gian: {when(session)}",
+             f"Điểm cầu: {point.name}", f"Địa điểm: {location(point)}"]
+    contact = _contact_line(session)
+    return "\n".join(lines + ([contact] if contact else []))
