@@ -83,13 +83,22 @@ def _reconcile(wanted: dict[Key, Wanted], sent: list[Invite]) -> list[OutboxMess
     by_uid: dict[Key, list[Invite]] = defaultdict(list)  # (session, point) → rows
     for row in sent:
         by_uid[(row.session_id, row.point_id)].append(row)
+    # One sequence per UID for the whole pass, so all attendees of one change get the same one.
+    sequences: dict[Key, int] = {}
+
+    def next_sequence(session: ConferenceSession, point_id: int) -> int:
+        uid_key = (session.id, point_id)
+        if uid_key not in sequences:
+            sequences[uid_key] = _next_sequence(session, by_uid[uid_key])
+        return sequences[uid_key]
+
     queued: list[OutboxMessage] = []
     for key, want in sorted(wanted.items()):
         row = by_key.get(key)
         fingerprint = _fingerprint(want)
         if row is not None and row.status == "active" and row.fingerprint == fingerprint:
             continue
-        sequence = _next_sequence(want.session, by_uid[(want.session.id, want.point.id)])
+        sequence = next_sequence(want.session, want.point.id)
         if row is not None and row.status == "active" and row.email != want.contact.email:
             # The old address must drop the event before the new one gets it.
             queued.append(_cancel(row, want.session, want.point, sequence, "email_changed"))
@@ -99,7 +108,6 @@ def _reconcile(wanted: dict[Key, Wanted], sent: list[Invite]) -> list[OutboxMess
                          contact_id=want.contact.id,
                          uid=uid_for(want.session.id, want.point.id))
             db.session.add(row)
-            by_uid[(want.session.id, want.point.id)].append(row)
         row.sequence, row.fingerprint, row.status = sequence, fingerprint, "active"
         row.email, row.name, row.updated_at = want.contact.email, want.contact.name, utcnow()
         queued.append(_request(want, row, kind))
@@ -108,7 +116,7 @@ def _reconcile(wanted: dict[Key, Wanted], sent: list[Invite]) -> list[OutboxMess
             continue
         session = db.session.get(ConferenceSession, row.session_id)
         point = db.session.get(BridgePoint, row.point_id)
-        row.sequence = _next_sequence(session, by_uid[(row.session_id, row.point_id)])
+        row.sequence = next_sequence(session, row.point_id)
         row.status, row.updated_at = "cancelled", utcnow()
         reason = ("session_cancelled" if session.cancelled_at is not None
                   else "point_withdrawn" if point.status == "withdrawn" else "removed")
