@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask import g
+
 from bridgeops.api import api_bp, operation
 from bridgeops.conference import service
 from bridgeops.conference.models import Conference, ConferenceSession
@@ -40,6 +42,7 @@ def get_conference(slug: str):
 def patch_session(slug: str, session_id: int, body: SessionPatch):
     session = service.get_session(service.get_conference(slug), session_id)
     service.update_session(session, title=body.title, starts_at=body.starts_at,
-                           ends_at=body.ends_at, cancelled=body.cancelled)
+                           ends_at=body.ends_at, cancelled=body.cancelled,
+                           actor=g.principal.actor)
     db.session.commit()
     return session_out(session)

@@ -51,12 +51,13 @@ def _check_times(starts_at: datetime, ends_at: datetime) -> None:
 
 def update_session(session: ConferenceSession, *, title: str | None = None,
                    starts_at: datetime | None = None, ends_at: datetime | None = None,
-                   cancelled: bool | None = None) -> bool:
+                   cancelled: bool | None = None, actor: str = "system") -> bool:
     """Change a session's title, times or cancellation; returns whether anything changed.
 
     A real change raises the iCalendar SEQUENCE and announces ``session_changed`` (invites
     queue the updates for this session only, in the same transaction).
     """
+    from bridgeops.audit import service as audit
     from bridgeops.core.time import as_utc, utcnow
     from bridgeops.events import session_changed
 
@@ -71,9 +72,18 @@ def update_session(session: ConferenceSession, *, title: str | None = None,
                or new_end != session.ends_at or is_cancelled != (session.cancelled_at is not None))
     if not changed:
         return False
+    before = _session_facts(session)
     session.title, session.starts_at, session.ends_at = new_title, new_start, new_end
     session.cancelled_at = (session.cancelled_at or utcnow()) if is_cancelled else None
     session.sequence += 1
     db.session.flush()
+    audit.record(actor, "conference_session", session.id, "update",
+                 conference_id=session.conference_id, before=before, after=_session_facts(session))
     session_changed.send(session)
     return True
+
+
+def _session_facts(session: ConferenceSession) -> dict:
+    return {"title": session.title, "starts_at": session.starts_at.isoformat(),
+            "ends_at": session.ends_at.isoformat(), "sequence": session.sequence,
+            "cancelled": session.cancelled_at is not None}

@@ -6,7 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from bridgeops.conference import service
 from bridgeops.conference.models import Conference
@@ -45,7 +45,8 @@ def update_session(slug: str, session_id: int):
             "cancelled": request.form.get("cancelled") == "1",
         })
         changed = service.update_session(session, title=patch.title, starts_at=patch.starts_at,
-                                         ends_at=patch.ends_at, cancelled=patch.cancelled)
+                                         ends_at=patch.ends_at, cancelled=patch.cancelled,
+                                         actor=f"{current_user.role}:{current_user.email}")
     except ValidationFailed as error:
         db.session.rollback()
         forms = {s.id: _values(conference, s) for s in conference.sessions}

@@ -166,3 +166,16 @@ def test_schedule_page_changes_times_in_the_conference_zone(client, demo, three_
     assert "Giờ kết thúc phải sau giờ bắt đầu." in bad.get_data(as_text=True)
     db.session.refresh(day1)
     assert day1.ends_at - day1.starts_at == timedelta(hours=9, minutes=30)
+
+
+def test_the_acknowledge_button_needs_the_forms_csrf_token(app, client, demo, three_points):
+    token = technician_token(three_points[0])
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        assert client.post(f"/t/{token}/acknowledge").status_code == 400
+        page = client.get(f"/t/{token}").get_data(as_text=True)
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        assert client.post(f"/t/{token}/acknowledge", data={"csrf_token": csrf}).status_code == 303
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert three_points[0].technicians[0].acknowledged_at is not None
