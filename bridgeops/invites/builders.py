@@ -123,9 +123,10 @@ def _event(details: EventDetails, *, with_alarm: bool, cancelled: bool | None = 
 def _add_timezones(calendar: Calendar) -> None:
     """A VTIMEZONE for every TZID used (the zone's rules are cached, they are costly to build)."""
     for tzid in sorted(calendar.get_missing_tzids()):
-        calendar.subcomponents.insert(0, Timezone.from_ical(_vtimezone(tzid)))
+        calendar.subcomponents.insert(0, _vtimezone(tzid))
 
 
 @lru_cache(maxsize=16)
-def _vtimezone(tzid: str) -> bytes:
-    return Timezone.from_tzid(tzid, first_date=date(2000, 1, 1), last_date=date(2038, 1, 1)).to_ical()
+def _vtimezone(tzid: str) -> Timezone:
+    # Shared between calendars: only ever serialised, never changed.
+    return Timezone.from_tzid(tzid, first_date=date(2000, 1, 1), last_date=date(2038, 1, 1))

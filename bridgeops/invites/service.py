@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import selectinload
 
 from bridgeops.conference.models import Conference, ConferenceSession
 from bridgeops.core.time import local, utcnow
@@ -69,8 +70,10 @@ def reconcile_session(session: ConferenceSession) -> list[OutboxMessage]:
     """Queue what every technician needs after one session changed; other sessions untouched."""
     wanted: dict[Key, Wanted] = {}
     if session.cancelled_at is None:
-        points = db.session.scalars(sa.select(BridgePoint).where(
-            BridgePoint.conference_id == session.conference_id, BridgePoint.status != "withdrawn"))
+        points = db.session.scalars(
+            sa.select(BridgePoint).options(selectinload(BridgePoint.contacts))
+            .where(BridgePoint.conference_id == session.conference_id,
+                   BridgePoint.status != "withdrawn"))
         for point in points:
             for contact in recipients(point):
                 wanted[(session.id, contact.id)] = Wanted(session, point, contact)

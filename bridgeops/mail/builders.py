@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from email import policy
-from email.message import EmailMessage, MIMEPart
-from email.utils import formatdate, make_msgid
+from email import encoders, policy
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import EmailMessage
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 
 
 @dataclass(frozen=True)
@@ -39,25 +44,51 @@ def build_calendar_message(*, sender: str, recipient: str, subject: str, text: s
     multipart/mixed
       multipart/alternative: text/plain, text/html, text/calendar; method=…; charset=UTF-8
       the same .ics as an attachment (application/ics) for clients that ignore the inline part
-    """
-    alternative = MIMEPart(policy=policy.SMTP)
-    # 7-bit transfer encodings: no relay needs 8BITMIME for Vietnamese text.
-    alternative.set_content(text, charset="utf-8", cte="quoted-printable")
-    alternative.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
-    calendar_part = MIMEPart(policy=policy.SMTP)
-    # base64 keeps the calendar's CRLF line ends and folding byte-exact through any relay.
-    calendar_part.set_content(ics, maintype="text", subtype="calendar", cte="base64",
-                              params={"method": method, "charset": "UTF-8"})
-    alternative.attach(calendar_part)
 
-    message = _headers(sender, recipient, subject, msgid_domain)
-    message.make_mixed()
-    message.attach(alternative)
-    attachment = MIMEPart(policy=policy.SMTP)
-    attachment.set_content(ics, maintype="application", subtype="ics", cte="base64",
-                           disposition="attachment", filename=filename)
-    message.attach(attachment)
-    return message.as_bytes(policy=policy.SMTP)
+    Built with the compat32 classes: a province's worth of invites is queued inside one request,
+    and they are several times faster than EmailMessage's header parsing.
+    """
+    outer = MIMEMultipart("mixed", policy=_CRLF32)
+    outer["From"] = _address(sender)
+    outer["To"] = _address(recipient)
+    outer["Subject"] = Header(subject, "utf-8")
+    outer["Date"] = formatdate(localtime=False)
+    outer["Message-ID"] = make_msgid(domain=msgid_domain)
+    alternative = MIMEMultipart("alternative", policy=_CRLF32)
+    alternative.attach(_text_part(text, "plain"))
+    alternative.attach(_text_part(html, "html"))
+    # base64 keeps the calendar's CRLF line ends and folding byte-exact through any relay.
+    inline = MIMEBase("text", "calendar", method=method, charset="UTF-8", policy=_CRLF32)
+    inline.set_payload(ics)
+    encoders.encode_base64(inline)
+    alternative.attach(inline)
+    attachment = MIMEBase("application", "ics", name=filename, policy=_CRLF32)
+    attachment.set_payload(ics)
+    encoders.encode_base64(attachment)
+    attachment.add_header("Content-Disposition", "attachment", filename=filename)
+    for part in (alternative, inline, attachment):
+        del part["MIME-Version"]
+    outer.attach(alternative)
+    outer.attach(attachment)
+    return outer.as_bytes()
+
+
+#: compat32 semantics with SMTP's CRLF line ends.
+_CRLF32 = policy.compat32.clone(linesep="\r\n")
+
+
+def _text_part(content: str, subtype: str) -> MIMEText:
+    # quoted-printable: 7-bit, so no relay needs 8BITMIME for Vietnamese text.
+    charset = Charset("utf-8")
+    charset.body_encoding = QP
+    part = MIMEText(content, subtype, charset, policy=_CRLF32)
+    del part["MIME-Version"]
+    return part
+
+
+def _address(value: str) -> str:
+    name, address = parseaddr(value)
+    return formataddr((name, address), charset="utf-8") if address else value
 
 
 def _headers(sender: str, recipient: str, subject: str, msgid_domain: str) -> EmailMessage:

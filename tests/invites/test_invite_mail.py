@@ -189,3 +189,40 @@ def test_invites_are_queued_in_the_same_transaction_as_the_change(demo, smtp):
     db.session.rollback()  # the change is abandoned: so are its invites
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 4
     assert db.session.scalar(sa.select(sa.func.max(Invite.sequence))) == 0
+
+
+def test_a_new_venue_updates_that_points_technicians_and_confirming_sends_nothing(
+        demo, three_points, smtp):
+    deliver()
+    point = three_points[2]
+    point.status = "confirmed"
+    db.session.flush()
+    point_changed.send(point, created=False)
+    db.session.commit()
+    assert mail.deliver_pending().sent == 0
+    point.venue = "Phòng họp trực tuyến, tầng 2, Huyện ủy Ý Yên"
+    db.session.flush()
+    point_changed.send(point, created=False)
+    db.session.commit()
+    before = len(smtp.received)
+    deliver()
+    updates = smtp.received[before:]
+    assert [r.recipients[0] for r in updates] == ["duc@yyen.test"] * 4
+    for received in updates:
+        event = icalendar.Calendar.from_ical(calendar_of(received)[1]).events[0]
+        assert str(event["LOCATION"]) == point.venue and int(event["SEQUENCE"]) == 1
+
+
+def test_removing_a_technician_cancels_her_invites_only(demo, three_points, smtp):
+    deliver()
+    point = three_points[1]
+    lan = point.technicians[1]
+    point.contacts.remove(lan)
+    db.session.flush()
+    point_changed.send(point, created=False)
+    db.session.commit()
+    before = len(smtp.received)
+    deliver()
+    cancels = smtp.received[before:]
+    assert [r.recipients[0] for r in cancels] == ["lan@vuban.test"] * 4
+    assert {calendar_of(r)[0] for r in cancels} == {"CANCEL"}
