@@ -6,9 +6,12 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from bridgeops.audit import service as audit
 from bridgeops.conference.models import Conference, ConferenceSession, DelegateCategory
 from bridgeops.core.errors import NotFound, ValidationFailed
 from bridgeops.core.text import clean
+from bridgeops.core.time import as_utc, utcnow
+from bridgeops.events import session_changed
 from bridgeops.extensions import db
 
 
@@ -41,6 +44,7 @@ def add_session(conference: Conference, kind: str, title: str, starts_at: dateti
                                 starts_at=starts_at, ends_at=ends_at)
     db.session.add(session)
     db.session.flush()
+    session_changed.send(session)  # technicians already registered get this session's invite
     return session
 
 
@@ -57,10 +61,6 @@ def update_session(session: ConferenceSession, *, title: str | None = None,
     A real change raises the iCalendar SEQUENCE and announces ``session_changed`` (invites
     queue the updates for this session only, in the same transaction).
     """
-    from bridgeops.audit import service as audit
-    from bridgeops.core.time import as_utc, utcnow
-    from bridgeops.events import session_changed
-
     new_title = clean(title) if title is not None else session.title
     new_start = as_utc(starts_at) if starts_at is not None else session.starts_at
     new_end = as_utc(ends_at) if ends_at is not None else session.ends_at

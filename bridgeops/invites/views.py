@@ -88,7 +88,7 @@ def calendar_feed(token: str):
     grant = accounts.find_grant(token)
     if grant is None:
         if _too_many_bad_tokens():
-            return problem(429)
+            return problem(429, headers={"Retry-After": "60"})
         return problem(404, detail="Không có lịch cho mã này (mã sai, đã hết hạn hoặc bị thu hồi).")
     try:
         principal = principal_for_grant(grant)

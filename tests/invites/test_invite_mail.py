@@ -226,3 +226,16 @@ def test_removing_a_technician_cancels_her_invites_only(demo, three_points, smtp
     cancels = smtp.received[before:]
     assert [r.recipients[0] for r in cancels] == ["lan@vuban.test"] * 4
     assert {calendar_of(r)[0] for r in cancels} == {"CANCEL"}
+
+
+def test_a_session_added_later_is_sent_to_the_registered_technicians(demo, three_points, smtp):
+    deliver()
+    before = len(smtp.received)
+    extra = conferences.add_session(demo, "session", "Hội nghị – buổi bổ sung",
+                                    demo.sessions[3].starts_at + timedelta(days=1),
+                                    demo.sessions[3].ends_at + timedelta(days=1))
+    db.session.commit()
+    deliver()
+    added = smtp.received[before:]
+    assert len(added) == 4
+    assert all(f"UID:session-{extra.id}-point-" in calendar_of(r)[1].decode() for r in added)

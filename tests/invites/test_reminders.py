@@ -24,3 +24,11 @@ def test_reminders_go_the_day_before_the_rehearsal_to_who_has_not_acknowledged(d
     again = queue_rehearsal_reminders(datetime(2022, 4, 25, 15, 0, tzinfo=VN))
     assert sorted(m.id for m in again) == sorted(m.id for m in queued)  # nothing new
     assert queue_rehearsal_reminders(datetime(2022, 4, 26, 9, 0, tzinfo=VN)) == []  # started
+
+
+def test_the_scheduler_runs_outbox_delivery_every_five_seconds_and_the_reminders(app):
+    from bridgeops.scheduler import collect_jobs
+
+    jobs = {spec.id: spec for spec in collect_jobs(app)}
+    assert jobs["outbox-delivery"].seconds == 5
+    assert "rehearsal-reminders" in jobs
