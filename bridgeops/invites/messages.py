@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 from bridgeops.conference.models import ConferenceSession
-from bridgeops.core.time import format_date_vi, local
+from bridgeops.core.time import VN_TZ, format_date_vi, local
 from bridgeops.registration.models import BridgePoint
 
 
@@ -48,7 +48,7 @@ def when(session: ConferenceSession) -> str:
     else:
         span = (f"{start:%H:%M} {format_date_vi(session.starts_at, zone)} – "
                 f"{end:%H:%M} {format_date_vi(session.ends_at, zone)}")
-    return f"{span} (giờ {zone})"
+    return f"{span} (giờ Việt Nam)" if zone == VN_TZ else f"{span} (giờ {zone})"
 
 
 def _todo(session: ConferenceSession, technician_url: str, feed_url: str) -> list[str]:

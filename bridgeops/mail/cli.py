@@ -17,7 +17,7 @@ def outbox_send() -> None:
     """Deliver every due message now (what the scheduler does every few seconds)."""
     from bridgeops.mail import service
 
-    report = service.deliver_pending()
+    report = service.deliver_all()
     counts = service.status_counts()
     click.echo(f"Đã gửi {report.sent}, chờ gửi lại {report.retrying}, thất bại {report.failed}, "
                f"để lần sau {report.skipped}. Hộp thư đi: {counts['pending']} đang chờ, "

@@ -11,9 +11,9 @@ DELIVERY_INTERVAL = 5
 
 
 def deliver(_app: Flask) -> None:
-    from bridgeops.mail.service import deliver_pending
+    from bridgeops.mail.service import deliver_all
 
-    deliver_pending()
+    deliver_all()
 
 
 def jobs(app: Flask) -> list[JobSpec]:

@@ -71,6 +71,12 @@ class DeliveryReport:
     failed: int = 0
     #: Due messages left for the next run (connection lost, or claimed by another deliverer).
     skipped: int = 0
+    #: Due messages this run looked at (at most its limit).
+    due: int = 0
+
+    def add(self, other: DeliveryReport) -> None:
+        for name in ("sent", "retrying", "failed", "skipped", "due"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 def backoff(attempts: int) -> timedelta:
@@ -78,7 +84,7 @@ def backoff(attempts: int) -> timedelta:
     return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
 
 
-def deliver_pending(*, now: datetime | None = None, limit: int = BATCH_SIZE,
+def deliver_pending(*, now: datetime | None = None, limit: int | None = None,
                     transport: Transport | None = None) -> DeliveryReport:
     """Send every due message once through one transport (one SMTP connection).
 
@@ -87,6 +93,7 @@ def deliver_pending(*, now: datetime | None = None, limit: int = BATCH_SIZE,
     """
     config = current_app.config
     now = now or utcnow()
+    limit = limit or BATCH_SIZE
     holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
     claim_for = timedelta(seconds=max(int(config["OUTBOX_CLAIM_SECONDS"]),
                                       int(config["SMTP_TIMEOUT"] * 3)))
@@ -100,6 +107,7 @@ def deliver_pending(*, now: datetime | None = None, limit: int = BATCH_SIZE,
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)))
     db.session.commit()
+    report.due = len(due)
     try:
         for position, message_id in enumerate(due):
             if not _claim(message_id, holder, now, utcnow() + claim_for):
@@ -123,6 +131,17 @@ def deliver_pending(*, now: datetime | None = None, limit: int = BATCH_SIZE,
     if report.sent or report.failed or report.retrying:
         log.info("outbox: %s", report)
     return report
+
+
+def deliver_all(max_batches: int = 50) -> DeliveryReport:
+    """Batch after batch (one SMTP connection each) until nothing is due or the server is gone."""
+    total = DeliveryReport()
+    for _ in range(max_batches):
+        report = deliver_pending()
+        total.add(report)
+        if report.due < BATCH_SIZE or report.skipped:
+            break
+    return total
 
 
 def _unclaimed(now: datetime) -> sa.ColumnElement[bool]:

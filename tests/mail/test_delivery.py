@@ -147,3 +147,15 @@ def test_officer_reads_the_outbox_and_a_message(client, officer, smtp):
     eml = client.get(f"/outbox/{first.id}.eml")
     assert eml.mimetype == "message/rfc822" and eml.data == first.mime
     assert client.post(f"/outbox/{first.id}/retry").status_code == 303
+
+
+def test_outbox_send_delivers_more_than_one_batch(runner, smtp, monkeypatch):
+    monkeypatch.setattr(mail, "BATCH_SIZE", 3)
+    queue(7)
+    connections = []
+    real = mail.transport_from_config
+    monkeypatch.setattr(mail, "transport_from_config",
+                        lambda config: connections.append(1) or real(config))
+    result = runner.invoke(args=["outbox", "send"])
+    assert "Đã gửi 7" in result.output and len(smtp.received) == 7
+    assert len(connections) == 3  # batches of 3, 3 and 1
