@@ -179,3 +179,15 @@ def test_the_acknowledge_button_needs_the_forms_csrf_token(app, client, demo, th
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
     assert three_points[0].technicians[0].acknowledged_at is not None
+
+
+def test_an_unchanged_feed_answers_304_and_a_change_gives_a_new_etag(client, demo, three_points):
+    url = f"/calendar/{technician_token(three_points[0])}.ics"
+    etag = client.get(url).headers["ETag"]
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+    from bridgeops.conference import service as conferences
+
+    conferences.update_session(demo.sessions[2], title="Hội nghị – ngày thứ hai (đổi phòng)")
+    db.session.commit()
+    changed = client.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
