@@ -24,6 +24,8 @@ SETTINGS: list[tuple[str, str, Any, Any]] = [
     ("SMTP_USER", "BRIDGEOPS_SMTP_USER", str, ""),
     ("SMTP_PASSWORD", "BRIDGEOPS_SMTP_PASSWORD", str, ""),
     ("SMTP_STARTTLS", "BRIDGEOPS_SMTP_STARTTLS", _bool, True),
+    ("SMTP_TIMEOUT", "BRIDGEOPS_SMTP_TIMEOUT", float, 30.0),
+    ("OUTBOX_CLAIM_SECONDS", "BRIDGEOPS_OUTBOX_CLAIM_SECONDS", int, 120),
     ("MAIL_FROM", "BRIDGEOPS_MAIL_FROM", str, "BridgeOps <no-reply@bridgeops.local>"),
     ("OUTBOX_DIR", "BRIDGEOPS_OUTBOX_DIR", str, None),
     ("PROBE_INTERVAL", "BRIDGEOPS_PROBE_INTERVAL", int, 30),

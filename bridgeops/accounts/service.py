@@ -63,9 +63,9 @@ def get_user_by_email(email: str) -> User:
 def issue_grant(role: str, *, user_id: int | None = None, conference_id: int | None = None,
                 unit_code: str | None = None, point_id: int | None = None,
                 contact_id: int | None = None, label: str = "",
-                ttl: timedelta | None = None) -> IssuedGrant:
-    """A new access grant; returns the token once."""
-    token = new_token()
+                ttl: timedelta | None = None, token: str | None = None) -> IssuedGrant:
+    """A new access grant; returns the token once (``token`` when the caller derived one)."""
+    token = token or new_token()
     grant = AccessGrant(token_hash=hash_token(token), role=role, user_id=user_id,
                         conference_id=conference_id, unit_code=unit_code, point_id=point_id,
                         contact_id=contact_id, label=label,

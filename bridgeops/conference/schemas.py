@@ -44,3 +44,5 @@ class SessionPatch(BaseModel):
     title: str | None = Field(default=None, min_length=1, max_length=200)
     starts_at: AwareDatetime | None = None
     ends_at: AwareDatetime | None = None
+    #: true cancels the session (technicians get METHOD:CANCEL), false restores it.
+    cancelled: bool | None = None

@@ -6,9 +6,12 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from bridgeops.audit import service as audit
 from bridgeops.conference.models import Conference, ConferenceSession, DelegateCategory
 from bridgeops.core.errors import NotFound, ValidationFailed
 from bridgeops.core.text import clean
+from bridgeops.core.time import as_utc, utcnow
+from bridgeops.events import session_changed
 from bridgeops.extensions import db
 
 
@@ -41,9 +44,46 @@ def add_session(conference: Conference, kind: str, title: str, starts_at: dateti
                                 starts_at=starts_at, ends_at=ends_at)
     db.session.add(session)
     db.session.flush()
+    session_changed.send(session)  # technicians already registered get this session's invite
     return session
 
 
 def _check_times(starts_at: datetime, ends_at: datetime) -> None:
     if ends_at <= starts_at:
         raise ValidationFailed({"ends_at": "Giờ kết thúc phải sau giờ bắt đầu."})
+
+
+def update_session(session: ConferenceSession, *, title: str | None = None,
+                   starts_at: datetime | None = None, ends_at: datetime | None = None,
+                   cancelled: bool | None = None, actor: str = "system") -> bool:
+    """Change a session's title, times or cancellation; returns whether anything changed.
+
+    A real change raises the iCalendar SEQUENCE and announces ``session_changed`` (invites
+    queue the updates for this session only, in the same transaction).
+    """
+    new_title = clean(title) if title is not None else session.title
+    new_start = as_utc(starts_at) if starts_at is not None else session.starts_at
+    new_end = as_utc(ends_at) if ends_at is not None else session.ends_at
+    if not new_title:
+        raise ValidationFailed({"title": "Tên phiên không được để trống."})
+    _check_times(new_start, new_end)
+    is_cancelled = session.cancelled_at is not None if cancelled is None else cancelled
+    changed = (new_title != session.title or new_start != session.starts_at
+               or new_end != session.ends_at or is_cancelled != (session.cancelled_at is not None))
+    if not changed:
+        return False
+    before = _session_facts(session)
+    session.title, session.starts_at, session.ends_at = new_title, new_start, new_end
+    session.cancelled_at = (session.cancelled_at or utcnow()) if is_cancelled else None
+    session.sequence += 1
+    db.session.flush()
+    audit.record(actor, "conference_session", session.id, "update",
+                 conference_id=session.conference_id, before=before, after=_session_facts(session))
+    session_changed.send(session)
+    return True
+
+
+def _session_facts(session: ConferenceSession) -> dict:
+    return {"title": session.title, "starts_at": session.starts_at.isoformat(),
+            "ends_at": session.ends_at.isoformat(), "sequence": session.sequence,
+            "cancelled": session.cancelled_at is not None}

@@ -12,6 +12,7 @@ from bridgeops.core.types import UTCDateTime
 from bridgeops.extensions import db
 
 OUTBOX_STATUSES = ("pending", "sent", "failed")
+STATUS_LABELS = {"pending": "Đang chờ gửi", "sent": "Đã gửi", "failed": "Gửi thất bại"}
 
 
 class OutboxMessage(db.Model):
@@ -33,5 +34,9 @@ class OutboxMessage(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_error: Mapped[str | None] = mapped_column(sa.Text)
+    #: The deliverer working on it (host:pid:random); no other deliverer touches it meanwhile.
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(200))
+    #: A claim older than this is abandoned (the deliverer died) and the message is due again.
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -6,8 +6,9 @@ import sqlalchemy as sa
 
 from bridgeops.conference.models import Conference
 from bridgeops.core.errors import Conflict
+from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
-from bridgeops.registration.models import BridgePoint
+from bridgeops.registration.models import BridgePoint, Contact
 from bridgeops.units.models import AdminUnit
 
 
@@ -34,3 +35,11 @@ def create_point_record(conference: Conference, unit: AdminUnit, *, venue: str =
     db.session.add(point)
     db.session.flush()
     return point
+
+
+def acknowledge(contact: Contact) -> Contact:
+    """The technician pressed "Đã nhận lịch" (the first time counts)."""
+    if contact.acknowledged_at is None:
+        contact.acknowledged_at = utcnow()
+        db.session.flush()
+    return contact

@@ -1,0 +1,1 @@
+"""Calendar invites: iTIP mail per (session, technician), feeds, acknowledgement."""

@@ -1,0 +1,19 @@
+"""Keep invites in step with registration and the schedule, in the same transaction."""
+
+from __future__ import annotations
+
+from bridgeops.events import point_changed, session_changed
+
+
+@point_changed.connect
+def on_point_changed(point, **_extra) -> None:
+    from bridgeops.invites.service import reconcile_point
+
+    reconcile_point(point)
+
+
+@session_changed.connect
+def on_session_changed(session, **_extra) -> None:
+    from bridgeops.invites.service import reconcile_session
+
+    reconcile_session(session)

@@ -1,0 +1,131 @@
+"""The technician's link page, the calendar feeds and the officers' acknowledgement page."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+)
+from flask_limiter.util import get_remote_address
+from flask_login import login_required
+from limits import parse as parse_limit
+
+from bridgeops.accounts import service as accounts
+from bridgeops.accounts.access import SESSION_GRANT_KEY, principal_for_grant
+from bridgeops.accounts.models import AccessGrant
+from bridgeops.api.problems import problem
+from bridgeops.conference import service as conferences
+from bridgeops.core.errors import DomainError
+from bridgeops.core.time import VN_TZ, local
+from bridgeops.extensions import db, limiter
+from bridgeops.invites import feeds, links
+from bridgeops.invites import service as invites
+from bridgeops.registration import service as registration
+from bridgeops.registration.models import BridgePoint
+
+bp = Blueprint("invites", __name__)
+
+
+@bp.app_template_filter("vn_time")
+def vn_time(value, tz: str = VN_TZ) -> str:
+    """'08:30' in the conference's zone."""
+    return f"{local(value, tz):%H:%M}" if value is not None else ""
+
+
+#: Unknown, revoked or expired tokens allowed per client address; valid tokens never count.
+BAD_TOKEN_LIMIT = "30/minute"
+
+
+def _too_many_bad_tokens() -> bool:
+    """Count one bad token against the caller's address; True once over the budget."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return False
+    return not limiter.limiter.hit(parse_limit(BAD_TOKEN_LIMIT), "bad-link-token",
+                                   get_remote_address())
+
+
+def _technician_grant(token: str) -> AccessGrant:
+    grant = accounts.find_grant(token)
+    if grant is None or grant.role != "technician" or grant.point_id is None:
+        abort(429 if _too_many_bad_tokens() else 404)
+    return grant
+
+
+@bp.get("/t/<token>")
+def technician_page(token: str):
+    """Her point, her sessions in local time, the feed to subscribe, "Đã nhận lịch"."""
+    grant = _technician_grant(token)
+    session[SESSION_GRANT_KEY] = grant.id
+    point = db.session.get(BridgePoint, grant.point_id)
+    contacts = _acknowledging(grant, point)
+    feed = links.feed_url(token)
+    return render_template(
+        "invites/technician.html", point=point, conference=point.conference, token=token,
+        sessions=point.conference.sessions, contacts=contacts, feed_url=feed,
+        webcal_url="webcal://" + feed.split("://", 1)[1],
+        acknowledged=bool(contacts) and all(c.acknowledged_at for c in contacts))
+
+
+@bp.post("/t/<token>/acknowledge")
+def acknowledge(token: str):
+    grant = _technician_grant(token)
+    point = db.session.get(BridgePoint, grant.point_id)
+    for contact in _acknowledging(grant, point):
+        registration.acknowledge(contact)
+    db.session.commit()
+    flash("Cảm ơn chị/anh đã xác nhận nhận lịch.", "success")
+    return redirect(f"/t/{token}", code=303)
+
+
+def _acknowledging(grant: AccessGrant, point: BridgePoint):
+    """Whom this link speaks for: its own technician, or every technician of the point when the
+    link was made for the point."""
+    own = [c for c in point.technicians if c.id == grant.contact_id]
+    return own or point.technicians
+
+
+@bp.get("/calendar/<token>.ics")
+def calendar_feed(token: str):
+    """The subscribable feed of a technician's point, a chair's district or (officer API token)
+    the conference's sessions."""
+    grant = accounts.find_grant(token)
+    if grant is None:
+        if _too_many_bad_tokens():
+            return problem(429, headers={"Retry-After": "60"})
+        return problem(404, detail="Không có lịch cho mã này (mã sai, đã hết hạn hoặc bị thu hồi).")
+    try:
+        principal = principal_for_grant(grant)
+        body = feeds.feed_for(principal)
+    except DomainError as error:
+        return problem(error.status, error.title, error.detail, slug=error.slug)
+    response = Response(body, headers={"Content-Type": "text/calendar; charset=utf-8",
+                                       "Content-Disposition": 'inline; filename="lich.ics"',
+                                       "Cache-Control": "private, max-age=300"})
+    # Subscribed clients poll every hour: an unchanged feed costs them a 304.
+    response.set_etag(hashlib.sha256(_without_dtstamp(body)).hexdigest())
+    return response.make_conditional(request)
+
+
+def _without_dtstamp(body: bytes) -> bytes:
+    return re.sub(rb"\r\nDTSTAMP:[0-9TZ]+", b"", body)
+
+
+@bp.get("/conferences/<slug>/acknowledgements")
+@login_required
+def acknowledgements(slug: str):
+    """Officers: which technicians acknowledged their calendar, and which did not."""
+    conference = conferences.get_conference(slug)
+    rows = invites.acknowledgements(conference)
+    done = sum(1 for row in rows if row.contact.acknowledged_at)
+    return render_template("invites/acknowledgements.html", conference=conference, rows=rows,
+                           done=done, missing=len(rows) - done)

@@ -1,0 +1,169 @@
+"""Where mail goes: an SMTP server (one connection per batch), or .eml files in the outbox folder."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """One message to hand over: its outbox id, addresses and the finished RFC 5322 bytes."""
+
+    message_id: int
+    sender: str
+    recipient: str
+    mime: bytes
+
+
+class TransportError(Exception):
+    """Delivery failed. ``permanent``: retrying will not help (5xx); ``broken``: the connection
+    is gone, so the rest of the batch waits for the next run."""
+
+    def __init__(self, message: str, *, permanent: bool = False, broken: bool = False):
+        super().__init__(message)
+        self.permanent = permanent
+        self.broken = broken
+
+
+class Transport(Protocol):
+    def send(self, envelope: Envelope) -> None: ...
+    def close(self) -> None: ...
+
+
+def crlf(mime: bytes) -> bytes:
+    """CRLF line ends everywhere (SMTP's rule), whatever the builder wrote."""
+    return re.sub(rb"\r?\n", b"\r\n", mime)
+
+
+class SmtpTransport:
+    """SMTP with STARTTLS and login when configured; the connection opens at the first message
+    and serves the whole batch."""
+
+    def __init__(self, host: str, port: int, *, user: str = "", password: str = "",
+                 starttls: bool = True, timeout: float = 30.0,
+                 ssl_context: ssl.SSLContext | None = None) -> None:
+        self.host, self.port, self.user, self.password = host, port, user, password
+        self.starttls, self.timeout = starttls, timeout
+        self.ssl_context = ssl_context
+        self.connection: smtplib.SMTP | None = None
+        #: Connections opened during this transport's life (one per batch when all goes well).
+        self.connections_opened = 0
+
+    def _connect(self) -> smtplib.SMTP:
+        connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        try:
+            connection.ehlo()
+            if self.starttls:
+                connection.starttls(context=self.ssl_context or ssl.create_default_context())
+                connection.ehlo()
+            if self.user:
+                connection.login(self.user, self.password)
+        except BaseException:
+            connection.close()
+            raise
+        self.connections_opened += 1
+        return connection
+
+    def send(self, envelope: Envelope) -> None:
+        if self.connection is None:
+            try:
+                self.connection = self._connect()
+            except (smtplib.SMTPException, OSError) as error:
+                # Unreachable server or refused login: a setup problem, never the message's fault.
+                raise TransportError(f"{type(error).__name__}: {error}", broken=True) from error
+        try:
+            refused = self.connection.sendmail(envelope.sender, [envelope.recipient],
+                                               crlf(envelope.mime))
+        except smtplib.SMTPRecipientsRefused as error:
+            code, reply = next(iter(error.recipients.values()))
+            self._reset()
+            raise TransportError(f"{code} {_text(reply)}", permanent=code >= 500) from error
+        except smtplib.SMTPResponseException as error:
+            if error.smtp_code == 421:  # the server is closing the channel
+                self._drop()
+            else:
+                self._reset()
+            raise TransportError(f"{error.smtp_code} {_text(error.smtp_error)}",
+                                 permanent=error.smtp_code >= 500,
+                                 broken=self.connection is None) from error
+        except (smtplib.SMTPException, OSError) as error:
+            self._drop()
+            raise TransportError(f"{type(error).__name__}: {error}", broken=True) from error
+        if refused:
+            code, reply = next(iter(refused.values()))
+            raise TransportError(f"{code} {_text(reply)}", permanent=code >= 500)
+
+    def _reset(self) -> None:
+        try:
+            if self.connection is not None:
+                self.connection.rset()
+        except (smtplib.SMTPException, OSError):
+            self._drop()
+
+    def _drop(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.close()
+            finally:
+                self.connection = None
+
+    def close(self) -> None:
+        if self.connection is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self.connection.quit()
+            self._drop()
+
+
+class DirectoryTransport:
+    """The embedded default: each message becomes ``<outbox>/<id>.eml`` (written atomically, so
+    a crash never leaves half a file; sending again rewrites the same file)."""
+
+    def __init__(self, directory: str | Path) -> None:
+        self.directory = Path(directory)
+
+    def path_for(self, message_id: int) -> Path:
+        return self.directory / f"{message_id:08d}.eml"
+
+    def send(self, envelope: Envelope) -> None:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            target = self.path_for(envelope.message_id)
+            partial = target.with_suffix(".eml.part")
+            with open(partial, "wb") as handle:
+                handle.write(crlf(envelope.mime))
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(partial, target)
+        except OSError as error:
+            raise TransportError(f"{type(error).__name__}: {error}", broken=True) from error
+
+    def close(self) -> None:
+        return None
+
+
+def transport_from_config(config: Any) -> SmtpTransport | DirectoryTransport:
+    """SMTP when BRIDGEOPS_SMTP_HOST is set, else .eml files in BRIDGEOPS_OUTBOX_DIR."""
+    if config.get("SMTP_HOST"):
+        return SmtpTransport(config["SMTP_HOST"], int(config["SMTP_PORT"]),
+                             user=config.get("SMTP_USER", ""),
+                             password=config.get("SMTP_PASSWORD", ""),
+                             starttls=bool(config.get("SMTP_STARTTLS", True)),
+                             timeout=float(config.get("SMTP_TIMEOUT", 30.0)))
+    return DirectoryTransport(config["OUTBOX_DIR"])
+
+
+def envelope_address(value: str) -> str:
+    """The bare address of "Name <a@b>" or "a@b"."""
+    return parseaddr(value)[1] or value
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)

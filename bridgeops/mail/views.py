@@ -1,0 +1,68 @@
+"""Officers' outbox page: every message with its state, and each message as the client sees it."""
+
+from __future__ import annotations
+
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from bridgeops.extensions import db
+from bridgeops.mail import service
+from bridgeops.mail.models import OUTBOX_STATUSES, STATUS_LABELS
+
+bp = Blueprint("mail", __name__)
+
+
+@bp.get("/outbox")
+@login_required
+def outbox():
+    status = request.args.get("status") or None
+    if status not in OUTBOX_STATUSES:
+        status = None
+    return render_template("mail/outbox.html", messages=service.list_messages(status=status),
+                           counts=service.status_counts(), status=status, labels=STATUS_LABELS)
+
+
+@bp.get("/outbox/<int:message_id>")
+@login_required
+def show(message_id: int):
+    message = service.get_message(message_id)
+    return render_template("mail/message.html", message=message, labels=STATUS_LABELS,
+                           parts=_parts(message.mime))
+
+
+@bp.get("/outbox/<int:message_id>.eml")
+@login_required
+def download(message_id: int):
+    """The message exactly as sent (or as it will be): open it in Thunderbird or Outlook."""
+    message = service.get_message(message_id)
+    return Response(message.mime, mimetype="message/rfc822", headers={
+        "Content-Disposition": f'attachment; filename="thu-{message.id}.eml"'})
+
+
+@bp.post("/outbox/<int:message_id>/retry")
+@login_required
+def retry(message_id: int):
+    service.retry_now(service.get_message(message_id))
+    db.session.commit()
+    flash("Thư sẽ được gửi lại trong lần gửi tới.", "info")
+    return redirect(url_for("mail.show", message_id=message_id), code=303)
+
+
+def _parts(mime: bytes) -> list[dict]:
+    """Each leaf part: its type, parameters and (for text) its decoded content."""
+    parsed: EmailMessage = message_from_bytes(mime, policy=policy.default)  # type: ignore[assignment]
+    parts = []
+    for part in parsed.walk():
+        if part.is_multipart():
+            continue
+        content_type = part.get_content_type()
+        text = None
+        if part.get_content_maintype() == "text" or content_type == "application/ics":
+            payload = part.get_payload(decode=True) or b""
+            text = payload.decode(part.get_content_charset() or "utf-8", "replace")
+        parts.append({"type": content_type, "params": dict((part.get_params() or [])[1:]),
+                      "filename": part.get_filename(), "text": text})
+    return parts

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from bridgeops.events import point_changed
+from bridgeops.extensions import db
+from bridgeops.registration import service as registration
+from bridgeops.registration.models import BridgePoint, Contact
+from bridgeops.units.models import AdminUnit
+from tests.smtp_server import CollectingHandler, LoopbackController
+
+
+@pytest.fixture
+def smtp(app) -> Iterator[CollectingHandler]:
+    """A real SMTP server on loopback; the app sends to it during the test."""
+    handler = CollectingHandler()
+    controller = LoopbackController(handler)
+    controller.start()
+    saved = {k: app.config[k] for k in ("SMTP_HOST", "SMTP_PORT", "SMTP_STARTTLS")}
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port, SMTP_STARTTLS=False)
+    handler.port = controller.port  # type: ignore[attr-defined]
+    try:
+        yield handler
+    finally:
+        app.config.update(saved)
+        controller.stop()
+
+
+def districts(conference, count: int) -> list[AdminUnit]:
+    return list(db.session.scalars(sa.select(AdminUnit).where(
+        AdminUnit.parent_code == conference.host_unit_code).order_by(AdminUnit.code).limit(count)))
+
+
+def register_point(conference, unit: AdminUnit, technicians: list[tuple[str, str]],
+                   venue: str = "Hội trường Ủy ban nhân dân") -> BridgePoint:
+    """What registration does: the point, its technicians, then point_changed; committed."""
+    point = registration.create_point_record(conference, unit, venue=f"{venue} {unit.name}")
+    for name, email in technicians:
+        point.contacts.append(Contact(role="technician", name=name, email=email))
+    db.session.flush()
+    point_changed.send(point, created=True)
+    db.session.commit()
+    return point
+
+
+@pytest.fixture
+def three_points(demo) -> list[BridgePoint]:
+    """Three district points: two with one technician, one with two (4 technicians)."""
+    units = districts(demo, 3)
+    return [
+        register_point(demo, units[0], [("Nguyễn Thị Hoa", "hoa@mylocs.test")]),
+        register_point(demo, units[1], [("Trần Văn Nam", "nam@vuban.test"),
+                                        ("Lê Thị Lan", "lan@vuban.test")]),
+        register_point(demo, units[2], [("Phạm Minh Đức", "duc@yyen.test")]),
+    ]

@@ -1,0 +1,241 @@
+"""Invites, updates and cancels arrive at a real SMTP server exactly as often as they should."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+import icalendar
+import sqlalchemy as sa
+import vobject
+
+from bridgeops.conference import service as conferences
+from bridgeops.events import point_changed
+from bridgeops.extensions import db
+from bridgeops.invites.models import Invite
+from bridgeops.mail import service as mail
+from bridgeops.mail.models import OutboxMessage
+from bridgeops.registration.models import Contact
+from tests.invites.conftest import districts, register_point
+from tests.invites.wire import assert_wire_rules
+
+
+def deliver():
+    report = mail.deliver_pending()
+    assert report.failed == 0 and report.retrying == 0
+    return report
+
+
+def calendar_of(received) -> tuple[str, bytes]:
+    """(content-type parameters' method, the inline text/calendar bytes) of a received mail."""
+    message = received.message
+    inline = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+    assert len(inline) == 1
+    return inline[0].get_param("method"), inline[0].get_payload(decode=True)
+
+
+def events_by_recipient(smtp) -> Counter:
+    counter: Counter = Counter()
+    for received in smtp.received:
+        method, ics = calendar_of(received)
+        event = icalendar.Calendar.from_ical(ics).events[0]
+        counter[(received.recipients[0], method, str(event["UID"]), int(event["SEQUENCE"]))] += 1
+    return counter
+
+
+def test_each_technician_gets_exactly_one_invite_per_session(demo, three_points, smtp):
+    deliver()
+    sessions = demo.sessions
+    technicians = [c for p in three_points for c in p.technicians]
+    assert len(smtp.received) == len(sessions) * len(technicians) == 16
+    pairs = Counter()
+    for received in smtp.received:
+        method, ics = calendar_of(received)
+        assert method == "REQUEST"
+        lines = assert_wire_rules(ics, itip=True)
+        assert "METHOD:REQUEST" in lines
+        event = icalendar.Calendar.from_ical(ics).events[0]
+        pairs[(received.recipients[0], str(event["UID"]))] += 1
+    assert set(pairs.values()) == {1}
+    assert {email for email, _ in pairs} == {c.email for c in technicians}
+    assert len({uid for _, uid in pairs}) == len(sessions) * len(three_points)
+    assert mail.deliver_pending().sent == 0 and len(smtp.received) == 16
+
+
+def test_invite_mail_is_multipart_as_calendar_clients_expect(demo, three_points, smtp):
+    deliver()
+    message = smtp.received[0].message
+    assert message.get_content_type() == "multipart/mixed"
+    alternative, attachment = message.get_payload()
+    assert alternative.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in alternative.get_payload()] == [
+        "text/plain", "text/html", "text/calendar"]
+    calendar_part = alternative.get_payload()[2]
+    assert calendar_part.get_param("method") == "REQUEST"
+    assert calendar_part.get_param("charset") == "UTF-8"
+    assert attachment.get_filename() == "invite.ics"
+    assert attachment.get_content_type() in ("application/ics", "text/calendar")
+    assert attachment.get_payload(decode=True) == calendar_part.get_payload(decode=True)
+    text = alternative.get_payload()[0].get_content()
+    assert "Đã nhận lịch" in text and "http://bridgeops.test/t/" in text
+    assert "/calendar/" in text
+    event = vobject.readOne(calendar_part.get_payload(decode=True).decode()).vevent
+    assert event.organizer.value == "mailto:" + demo.contact_email
+
+
+def test_moving_a_session_sends_one_update_per_technician_for_that_session_only(
+        demo, three_points, smtp):
+    deliver()
+    before = len(smtp.received)
+    rehearsal = demo.sessions[0]
+    changed = conferences.update_session(rehearsal, starts_at=rehearsal.starts_at + timedelta(hours=1),
+                                         ends_at=rehearsal.ends_at + timedelta(hours=1))
+    db.session.commit()
+    assert changed and rehearsal.sequence == 1
+    deliver()
+    updates = smtp.received[before:]
+    assert len(updates) == 4  # one per technician
+    for received in updates:
+        method, ics = calendar_of(received)
+        event = icalendar.Calendar.from_ical(ics).events[0]
+        assert method == "REQUEST"
+        assert str(event["UID"]).startswith(f"session-{rehearsal.id}-point-")
+        assert int(event["SEQUENCE"]) == 1
+        assert event.start.hour == 9 and event.start.minute == 30
+    # The same values again change nothing; nothing more is sent.
+    assert not conferences.update_session(rehearsal, starts_at=rehearsal.starts_at)
+    db.session.commit()
+    assert mail.deliver_pending().sent == 0 and len(smtp.received) == before + 4
+
+
+def test_withdrawing_a_point_sends_exactly_its_cancels(demo, three_points, smtp):
+    deliver()
+    before = len(smtp.received)
+    point = three_points[1]  # two technicians
+    point.status = "withdrawn"
+    db.session.flush()
+    point_changed.send(point, created=False)
+    db.session.commit()
+    deliver()
+    cancels = events_by_recipient(type(smtp)(received=smtp.received[before:]))
+    assert len(cancels) == 2 * len(demo.sessions)
+    assert set(cancels.values()) == {1}
+    for (email, method, uid, sequence), _ in cancels.items():
+        assert email in {"nam@vuban.test", "lan@vuban.test"}
+        assert method == "CANCEL" and f"-point-{point.id}@" in uid and sequence == 1
+    for received in smtp.received[before:]:
+        lines = assert_wire_rules(calendar_of(received)[1], itip=True)
+        assert "STATUS:CANCELLED" in lines
+    point_changed.send(point, created=False)  # announced twice: nothing new
+    db.session.commit()
+    assert mail.deliver_pending().sent == 0
+
+
+def test_cancelling_a_session_cancels_it_for_everyone_and_restoring_reinvites(
+        demo, three_points, smtp):
+    deliver()
+    day3 = demo.sessions[3]
+    conferences.update_session(day3, cancelled=True)
+    db.session.commit()
+    before = len(smtp.received)
+    deliver()
+    cancels = smtp.received[before:]
+    assert len(cancels) == 4 and {calendar_of(r)[0] for r in cancels} == {"CANCEL"}
+    conferences.update_session(day3, cancelled=False)
+    db.session.commit()
+    before = len(smtp.received)
+    deliver()
+    again = events_by_recipient(type(smtp)(received=smtp.received[before:]))
+    assert len(again) == 4
+    assert {(method, sequence) for _, method, _, sequence in again} == {("REQUEST", 2)}
+
+
+def test_adding_or_changing_a_technician_sends_only_what_that_person_needs(demo, three_points, smtp):
+    deliver()
+    point = three_points[0]
+    point.contacts.append(Contact(role="technician", name="Vũ Thị Mai", email="mai@mylocs.test"))
+    db.session.flush()
+    point_changed.send(point, created=False)
+    db.session.commit()
+    before = len(smtp.received)
+    deliver()
+    new = smtp.received[before:]
+    assert [r.recipients[0] for r in new] == ["mai@mylocs.test"] * 4
+    assert {calendar_of(r)[0] for r in new} == {"REQUEST"}
+
+    hoa = point.technicians[0]
+    hoa.email = "hoa.moi@mylocs.test"
+    db.session.flush()
+    point_changed.send(point, created=False)
+    db.session.commit()
+    before = len(smtp.received)
+    deliver()
+    changed = events_by_recipient(type(smtp)(received=smtp.received[before:]))
+    assert {(email, method) for email, method, _, _ in changed} == {
+        ("hoa@mylocs.test", "CANCEL"), ("hoa.moi@mylocs.test", "REQUEST")}
+    assert len(changed) == 8
+    # Sequences only ever go up per UID, across everyone who got that UID.
+    for email, _method, uid, sequence in changed:
+        assert sequence > 0, (email, uid)
+
+
+def test_invites_are_queued_in_the_same_transaction_as_the_change(demo, smtp):
+    unit = districts(demo, 1)[0]
+    register_point(demo, unit, [("Nguyễn Thị Hoa", "hoa@mylocs.test")])
+    queued = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage))
+    assert queued == 4
+    rehearsal = demo.sessions[0]
+    conferences.update_session(rehearsal, title="Tổng duyệt kết nối (lần 2)")
+    db.session.rollback()  # the change is abandoned: so are its invites
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 4
+    assert db.session.scalar(sa.select(sa.func.max(Invite.sequence))) == 0
+
+
+def test_a_new_venue_updates_that_points_technicians_and_confirming_sends_nothing(
+        demo, three_points, smtp):
+    deliver()
+    point = three_points[2]
+    point.status = "confirmed"
+    db.session.flush()
+    point_changed.send(point, created=False)
+    db.session.commit()
+    assert mail.deliver_pending().sent == 0
+    point.venue = "Phòng họp trực tuyến, tầng 2, Huyện ủy Ý Yên"
+    db.session.flush()
+    point_changed.send(point, created=False)
+    db.session.commit()
+    before = len(smtp.received)
+    deliver()
+    updates = smtp.received[before:]
+    assert [r.recipients[0] for r in updates] == ["duc@yyen.test"] * 4
+    for received in updates:
+        event = icalendar.Calendar.from_ical(calendar_of(received)[1]).events[0]
+        assert str(event["LOCATION"]) == point.venue and int(event["SEQUENCE"]) == 1
+
+
+def test_removing_a_technician_cancels_her_invites_only(demo, three_points, smtp):
+    deliver()
+    point = three_points[1]
+    lan = point.technicians[1]
+    point.contacts.remove(lan)
+    db.session.flush()
+    point_changed.send(point, created=False)
+    db.session.commit()
+    before = len(smtp.received)
+    deliver()
+    cancels = smtp.received[before:]
+    assert [r.recipients[0] for r in cancels] == ["lan@vuban.test"] * 4
+    assert {calendar_of(r)[0] for r in cancels} == {"CANCEL"}
+
+
+def test_a_session_added_later_is_sent_to_the_registered_technicians(demo, three_points, smtp):
+    deliver()
+    before = len(smtp.received)
+    extra = conferences.add_session(demo, "session", "Hội nghị – buổi bổ sung",
+                                    demo.sessions[3].starts_at + timedelta(days=1),
+                                    demo.sessions[3].ends_at + timedelta(days=1))
+    db.session.commit()
+    deliver()
+    added = smtp.received[before:]
+    assert len(added) == 4
+    assert all(f"UID:session-{extra.id}-point-" in calendar_of(r)[1].decode() for r in added)

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bridgeops.extensions import db
+from bridgeops.invites.service import queue_rehearsal_reminders
+from bridgeops.registration.service import acknowledge
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def test_reminders_go_the_day_before_the_rehearsal_to_who_has_not_acknowledged(demo, three_points):
+    acknowledge(three_points[0].technicians[0])
+    db.session.commit()
+    assert queue_rehearsal_reminders(datetime(2022, 4, 24, 9, 0, tzinfo=VN)) == []
+    assert queue_rehearsal_reminders(datetime(2022, 4, 25, 7, 59, tzinfo=VN)) == []
+    queued = queue_rehearsal_reminders(datetime(2022, 4, 25, 8, 0, tzinfo=VN))
+    db.session.commit()
+    assert sorted(m.recipient for m in queued) == [
+        "duc@yyen.test", "lan@vuban.test", "nam@vuban.test"]
+    assert {m.kind for m in queued} == {"reminder"}
+    assert "Nhắc lịch: Tổng duyệt kết nối" in queued[0].subject
+    again = queue_rehearsal_reminders(datetime(2022, 4, 25, 15, 0, tzinfo=VN))
+    assert sorted(m.id for m in again) == sorted(m.id for m in queued)  # nothing new
+    assert queue_rehearsal_reminders(datetime(2022, 4, 26, 9, 0, tzinfo=VN)) == []  # started
+
+
+def test_the_scheduler_runs_outbox_delivery_every_five_seconds_and_the_reminders(app):
+    from bridgeops.scheduler import collect_jobs
+
+    jobs = {spec.id: spec for spec in collect_jobs(app)}
+    assert jobs["outbox-delivery"].seconds == 5
+    assert "rehearsal-reminders" in jobs

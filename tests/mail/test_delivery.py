@@ -1,0 +1,161 @@
+"""Outbox delivery: .eml fallback, SMTP retries with backoff, claims, the CLI and the page."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from email import message_from_bytes, policy
+
+import sqlalchemy as sa
+
+from bridgeops.core.time import utcnow
+from bridgeops.extensions import db
+from bridgeops.mail import service as mail
+from bridgeops.mail.models import OutboxMessage
+from bridgeops.mail.transport import DirectoryTransport, SmtpTransport
+
+
+def queue(n: int, prefix: str = "test") -> list[OutboxMessage]:
+    messages = [mail.enqueue(kind="alert", recipient=f"ktv{i}@diemcau.test",
+                             subject=f"Thông báo số {i} – kiểm tra đường truyền",
+                             text=f"Xin chào kỹ thuật viên {i}: điểm cầu mất kết nối.",
+                             html=f"<p>Xin chào kỹ thuật viên {i}</p>",
+                             dedupe_key=f"{prefix}:{i}")
+                for i in range(n)]
+    db.session.commit()
+    return messages
+
+
+def test_enqueue_with_a_known_dedupe_key_adds_nothing():
+    first = queue(1)[0]
+    again = mail.enqueue(kind="alert", recipient="khac@diemcau.test", subject="x", text="y",
+                         dedupe_key="test:0")
+    assert again.id == first.id
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 1
+
+
+def test_without_smtp_host_messages_become_eml_files(app, tmp_path):
+    app.config["OUTBOX_DIR"] = str(tmp_path)
+    messages = queue(3)
+    report = mail.deliver_pending()
+    assert report.sent == 3
+    files = sorted(tmp_path.glob("*.eml"))
+    assert [f.name for f in files] == [DirectoryTransport(tmp_path).path_for(m.id).name
+                                       for m in messages]
+    parsed = message_from_bytes(files[0].read_bytes(), policy=policy.default)
+    assert parsed["To"] == "ktv0@diemcau.test"
+    assert "kỹ thuật viên 0" in parsed.get_body(("plain",)).get_content()
+    assert b"\r\n" in files[0].read_bytes() and b"\n" not in files[0].read_bytes().replace(b"\r\n", b"")
+    assert all(m.status == "sent" and m.attempts == 1 for m in db.session.scalars(
+        sa.select(OutboxMessage)))
+    assert mail.deliver_pending().sent == 0
+
+
+def test_a_server_that_fails_first_gets_retries_with_growing_backoff(smtp):
+    smtp.fail_first = 2
+    [message] = queue(1)
+    start = utcnow()
+    report = mail.deliver_pending(now=start)
+    assert (report.sent, report.retrying) == (0, 1)
+    db.session.refresh(message)
+    assert message.status == "pending" and message.attempts == 1
+    assert message.last_error.startswith("451")
+    first_wait = message.next_attempt_at - start
+    assert timedelta(seconds=25) <= first_wait <= timedelta(seconds=40)
+    assert mail.deliver_pending(now=start + timedelta(seconds=5)).sent == 0  # not due yet
+    report = mail.deliver_pending(now=message.next_attempt_at + timedelta(seconds=1))
+    assert report.retrying == 1
+    db.session.refresh(message)
+    second_wait = message.next_attempt_at - utcnow()
+    assert second_wait > first_wait
+    report = mail.deliver_pending(now=message.next_attempt_at + timedelta(seconds=1))
+    assert report.sent == 1
+    db.session.refresh(message)
+    assert (message.status, message.attempts, message.last_error) == ("sent", 3, None)
+    assert len(smtp.received) == 1
+
+
+def test_backoff_doubles_and_is_capped():
+    assert [mail.backoff(n).total_seconds() for n in (1, 2, 3)] == [30, 60, 120]
+    assert mail.backoff(30) == mail.BACKOFF_CAP
+
+
+def test_a_message_is_failed_after_the_last_attempt(smtp):
+    smtp.fail_first = 100
+    [message] = queue(1)
+    now = utcnow()
+    for _ in range(mail.MAX_ATTEMPTS):
+        mail.deliver_pending(now=now)
+        db.session.refresh(message)
+        now = message.next_attempt_at + timedelta(seconds=1)
+    assert message.status == "failed" and message.attempts == mail.MAX_ATTEMPTS
+    assert mail.deliver_pending(now=now + timedelta(days=1)).sent == 0
+
+
+def test_an_unreachable_server_leaves_the_batch_for_later(app):
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=1, SMTP_STARTTLS=False)
+    try:
+        queue(3)
+        report = mail.deliver_pending()
+    finally:
+        app.config["SMTP_HOST"] = ""
+    assert (report.sent, report.retrying, report.skipped) == (0, 1, 2)
+    attempts = db.session.scalars(sa.select(OutboxMessage.attempts).order_by(OutboxMessage.id))
+    assert list(attempts) == [1, 0, 0]
+
+
+def test_one_smtp_connection_serves_the_whole_batch(app, smtp):
+    queue(5)
+    transport = SmtpTransport("127.0.0.1", app.config["SMTP_PORT"], starttls=False)
+    assert mail.deliver_pending(transport=transport).sent == 5
+    assert transport.connections_opened == 1
+    assert len(smtp.received) == 5
+
+
+def test_a_message_claimed_by_another_deliverer_is_not_sent_twice(smtp):
+    first, second = queue(2)
+    # Another deliverer is working on the first message right now.
+    first.claimed_by, first.claimed_until = "other-host:1:x", utcnow() + timedelta(minutes=2)
+    db.session.commit()
+    report = mail.deliver_pending()
+    assert (report.sent, report.skipped) == (1, 0)
+    assert [r.recipients for r in smtp.received] == [[second.recipient]]
+    # It died: once its claim has expired the message is delivered.
+    report = mail.deliver_pending(now=utcnow() + timedelta(minutes=3))
+    assert report.sent == 1 and len(smtp.received) == 2
+
+
+def test_outbox_send_command_delivers_now(runner, smtp):
+    queue(2)
+    result = runner.invoke(args=["outbox", "send"])
+    assert result.exit_code == 0, result.output
+    assert "Đã gửi 2" in result.output
+    assert len(smtp.received) == 2
+
+
+def test_officer_reads_the_outbox_and_a_message(client, officer, smtp):
+    smtp.fail_first = 1
+    queue(2)
+    mail.deliver_pending()
+    assert client.get("/outbox").status_code == 302  # login first
+    client.post("/login", data={"email": officer.email, "password": "mat-khau-123"})
+    page = client.get("/outbox").get_data(as_text=True)
+    assert "Thông báo số 0" in page and "Đã gửi" in page and "Đang chờ gửi" in page
+    assert "451" in page
+    first = db.session.scalar(sa.select(OutboxMessage).order_by(OutboxMessage.id))
+    shown = client.get(f"/outbox/{first.id}").get_data(as_text=True)
+    assert "text/plain" in shown and "kỹ thuật viên 0" in shown
+    eml = client.get(f"/outbox/{first.id}.eml")
+    assert eml.mimetype == "message/rfc822" and eml.data == first.mime
+    assert client.post(f"/outbox/{first.id}/retry").status_code == 303
+
+
+def test_outbox_send_delivers_more_than_one_batch(runner, smtp, monkeypatch):
+    monkeypatch.setattr(mail, "BATCH_SIZE", 3)
+    queue(7)
+    connections = []
+    real = mail.transport_from_config
+    monkeypatch.setattr(mail, "transport_from_config",
+                        lambda config: connections.append(1) or real(config))
+    result = runner.invoke(args=["outbox", "send"])
+    assert "Đã gửi 7" in result.output and len(smtp.received) == 7
+    assert len(connections) == 3  # batches of 3, 3 and 1
