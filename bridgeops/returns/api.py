@@ -9,7 +9,7 @@ from bridgeops.conference.service import get_conference
 from bridgeops.core.errors import DomainError
 from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
-from bridgeops.returns import service
+from bridgeops.returns import cache, service
 from bridgeops.returns.models import ReturnSnapshot, SubmissionAttempt
 from bridgeops.returns.schemas import (
     AttemptOut,
@@ -65,7 +65,9 @@ def get_return(slug: str, query: ReturnQuery):
     conference = get_conference(slug)
     if query.format != "json":
         return file_response(service.export(conference, query.format))
-    return {**service.current_document(conference), "generated_at": utcnow().isoformat()}
+    body = cache.with_field(service.current_document_json(conference), "generated_at",
+                            utcnow().isoformat())
+    return Response(body, mimetype="application/json")
 
 
 @api_bp.post("/conferences/<slug>/return/snapshots")

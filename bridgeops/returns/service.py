@@ -21,8 +21,8 @@ from bridgeops.core.errors import Conflict, NotFound, ValidationFailed
 from bridgeops.core.time import local, utcnow
 from bridgeops.extensions import db
 from bridgeops.registration.models import BridgePoint, Contact
+from bridgeops.returns import cache, exporters
 from bridgeops.returns import document as documents
-from bridgeops.returns import exporters
 from bridgeops.returns.models import ReturnSnapshot, SubmissionAttempt
 from bridgeops.returns.rollup import DistrictLine, Rollup, build_rollup
 from bridgeops.returns.submission import AttemptResult, Policy, post_return
@@ -52,9 +52,14 @@ def document_of(summary: Rollup, conference: Conference) -> dict[str, Any]:
     return documents.build_document(summary, place=_place(conference))
 
 
+def current_document_json(conference: Conference) -> bytes:
+    """The live document as compact JSON, rebuilt only when its data changed (returns.cache)."""
+    return cache.document_json(conference, lambda: document_of(rollup(conference), conference))
+
+
 def current_document(conference: Conference) -> dict[str, Any]:
     """The bridgeops.return/v1 document of the return as of now."""
-    return document_of(rollup(conference), conference)
+    return json.loads(current_document_json(conference))
 
 
 @dataclass(frozen=True)

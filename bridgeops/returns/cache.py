@@ -1,0 +1,77 @@
+"""A per-process cache of the live return, keyed by a fingerprint of the data it is built from.
+
+At national scale the roll-up reads ~11,400 points and ~70,000 counts (over a second); the
+fingerprint is two aggregate queries (tens of milliseconds). Any change a return can show moves
+the fingerprint: a point added, withdrawn, confirmed or edited (its version goes up, and its
+status, total and update time are summed in), a count changed, a category or the conference's
+title changed, units imported. Only the JSON bytes are kept, so a worker holds a few MB, not the
+parsed document.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from typing import Any
+
+import sqlalchemy as sa
+
+from bridgeops.conference.models import Conference
+from bridgeops.extensions import db
+from bridgeops.registration.models import BridgePoint, DelegateCount
+from bridgeops.units.models import AdminUnit
+
+#: Conferences whose return one process keeps (a national instance serves a handful).
+MAX_ENTRIES = 4
+
+_lock = threading.Lock()
+_entries: OrderedDict[tuple, bytes] = OrderedDict()
+
+
+def fingerprint(conference: Conference) -> tuple:
+    """Changes whenever the return of the conference could change."""
+    status_code = sa.case((BridgePoint.status == "confirmed", 1),
+                          (BridgePoint.status == "draft", 2), else_=3)
+    points = db.session.execute(
+        sa.select(sa.func.count(), sa.func.max(BridgePoint.id), sa.func.sum(BridgePoint.version),
+                  sa.func.max(BridgePoint.updated_at),
+                  sa.func.sum(status_code * (BridgePoint.id % 1009 + 1)),
+                  sa.func.sum(BridgePoint.total_delegates))
+        .where(BridgePoint.conference_id == conference.id)).one()
+    counts = db.session.execute(
+        sa.select(sa.func.count(), sa.func.sum(DelegateCount.count * (DelegateCount.point_id % 1013 + 1)),
+                  sa.func.sum(DelegateCount.count * sa.func.length(DelegateCount.category_code)))
+        .join(BridgePoint, BridgePoint.id == DelegateCount.point_id)
+        .where(BridgePoint.conference_id == conference.id)).one()
+    units = db.session.scalar(sa.select(sa.func.count()).select_from(AdminUnit))
+    meta = (conference.id, conference.slug, conference.title, conference.organizer,
+            conference.host_name, conference.host_unit_code, conference.timezone,
+            tuple((c.code, c.label, c.levels_csv, c.position) for c in conference.categories))
+    return (meta, tuple(points), tuple(counts), units)
+
+
+def document_json(conference: Conference, build) -> bytes:
+    """The document as compact UTF-8 JSON, from the cache or from ``build()`` (a dict)."""
+    key = fingerprint(conference)
+    with _lock:
+        cached = _entries.get(key)
+        if cached is not None:
+            _entries.move_to_end(key)
+            return cached
+    encoded = json.dumps(build(), ensure_ascii=False, separators=(",", ":")).encode()
+    with _lock:
+        _entries[key] = encoded
+        while len(_entries) > MAX_ENTRIES:
+            _entries.popitem(last=False)
+    return encoded
+
+
+def with_field(encoded: bytes, name: str, value: Any) -> bytes:
+    """The JSON object plus one more top-level field, without parsing it again."""
+    return encoded[:-1] + b"," + json.dumps(name).encode() + b":" + json.dumps(value).encode() + b"}"
+
+
+def clear() -> None:
+    with _lock:
+        _entries.clear()
