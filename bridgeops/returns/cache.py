@@ -4,8 +4,9 @@ At national scale the roll-up reads ~11,400 points and ~70,000 counts (over a se
 fingerprint is two aggregate queries (tens of milliseconds). Any change a return can show moves
 the fingerprint: a point added, withdrawn, confirmed or edited (its version goes up, and its
 status, total and update time are summed in), a count changed, a category or the conference's
-title changed, units imported. Only the JSON bytes are kept, so a worker holds a few MB, not the
-parsed document.
+title changed, units imported. Only bytes are kept (the document's JSON, the CSV file), so a
+worker holds a few MB, not the parsed document. The XLSX prints the time it was made, so it is
+built each time, from the cached document.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,8 +24,8 @@ from bridgeops.extensions import db
 from bridgeops.registration.models import BridgePoint, DelegateCount
 from bridgeops.units.models import AdminUnit
 
-#: Conferences whose return one process keeps (a national instance serves a handful).
-MAX_ENTRIES = 4
+#: Documents and files one process keeps (JSON and CSV of a handful of conferences).
+MAX_ENTRIES = 8
 
 _lock = threading.Lock()
 _entries: OrderedDict[tuple, bytes] = OrderedDict()
@@ -51,20 +53,23 @@ def fingerprint(conference: Conference) -> tuple:
     return (meta, tuple(points), tuple(counts), units)
 
 
-def document_json(conference: Conference, build) -> bytes:
-    """The document as compact UTF-8 JSON, from the cache or from ``build()`` (a dict)."""
-    key = fingerprint(conference)
+def remember(key: tuple, build: Callable[[], bytes]) -> bytes:
+    """The bytes cached under ``key`` (which starts with a fingerprint), else ``build()``'s."""
     with _lock:
         cached = _entries.get(key)
         if cached is not None:
             _entries.move_to_end(key)
             return cached
-    encoded = json.dumps(build(), ensure_ascii=False, separators=(",", ":")).encode()
+    content = build()
     with _lock:
-        _entries[key] = encoded
+        _entries[key] = content
         while len(_entries) > MAX_ENTRIES:
             _entries.popitem(last=False)
-    return encoded
+    return content
+
+
+def encode(document: dict[str, Any]) -> bytes:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def with_field(encoded: bytes, name: str, value: Any) -> bytes:

@@ -52,9 +52,10 @@ def document_of(summary: Rollup, conference: Conference) -> dict[str, Any]:
     return documents.build_document(summary, place=_place(conference))
 
 
-def current_document_json(conference: Conference) -> bytes:
+def current_document_json(conference: Conference, fingerprint: tuple | None = None) -> bytes:
     """The live document as compact JSON, rebuilt only when its data changed (returns.cache)."""
-    return cache.document_json(conference, lambda: document_of(rollup(conference), conference))
+    key = (fingerprint or cache.fingerprint(conference), "json")
+    return cache.remember(key, lambda: cache.encode(document_of(rollup(conference), conference)))
 
 
 def current_document(conference: Conference) -> dict[str, Any]:
@@ -69,13 +70,17 @@ class ExportFile:
     content: bytes
 
 
+def export_filename(slug: str, timezone: str, fmt: str, as_of: datetime) -> str:
+    """"bao-cao-<slug>-<local yyyymmdd-hhmm>.<fmt>"."""
+    return f"bao-cao-{slug}-{local(as_of, timezone).strftime('%Y%m%d-%H%M')}.{fmt}"
+
+
 def export_document(document: dict[str, Any], fmt: str, as_of: datetime) -> ExportFile:
     """The return in one of FORMATS, named for the conference and the time of its data."""
     if fmt not in FORMATS:
         raise ValidationFailed({"format": "Định dạng phải là csv, xlsx hoặc json."})
     conference = document["conference"]
-    stamp = local(as_of, conference["timezone"]).strftime("%Y%m%d-%H%M")
-    filename = f"bao-cao-{conference['slug']}-{stamp}.{fmt}"
+    filename = export_filename(conference["slug"], conference["timezone"], fmt, as_of)
     if fmt == "csv":
         content = exporters.csv_bytes(document)
     elif fmt == "xlsx":
@@ -86,7 +91,15 @@ def export_document(document: dict[str, Any], fmt: str, as_of: datetime) -> Expo
 
 
 def export(conference: Conference, fmt: str) -> ExportFile:
-    return export_document(current_document(conference), fmt, utcnow())
+    """The live return as a file; the CSV is cached with the document, as it holds no time."""
+    if fmt != "csv":
+        return export_document(current_document(conference), fmt, utcnow())
+    fingerprint = cache.fingerprint(conference)
+    as_of = utcnow()
+    content = cache.remember((fingerprint, "csv"), lambda: exporters.csv_bytes(
+        json.loads(current_document_json(conference, fingerprint))))
+    return ExportFile(export_filename(conference.slug, conference.timezone, "csv", as_of),
+                      FORMATS["csv"], content)
 
 
 # --- The chasing list ------------------------------------------------------------------------

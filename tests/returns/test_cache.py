@@ -16,14 +16,15 @@ from tests.returns.conftest import make_point, set_counts
 def _builder(conference, calls: list[int]):
     def build():
         calls.append(1)
-        return service.document_of(service.rollup(conference), conference)
+        return cache.encode(service.document_of(service.rollup(conference), conference))
     return build
 
 
 def test_unchanged_data_is_served_without_a_new_roll_up(nam_dinh):
     calls: list[int] = []
-    first = cache.document_json(nam_dinh.conference, _builder(nam_dinh.conference, calls))
-    second = cache.document_json(nam_dinh.conference, _builder(nam_dinh.conference, calls))
+    key = (cache.fingerprint(nam_dinh.conference), "json")
+    first = cache.remember(key, _builder(nam_dinh.conference, calls))
+    second = cache.remember(key, _builder(nam_dinh.conference, calls))
     assert calls == [1]
     assert first == second
 
@@ -64,3 +65,15 @@ def test_api_json_is_the_cached_document_with_its_generation_time(nam_dinh, clie
     assert body["generated_at"]
     assert {k: v for k, v in body.items() if k != "generated_at"} == \
         service.current_document(nam_dinh.conference)
+
+
+def test_cached_csv_follows_a_change_and_keeps_a_fresh_name(nam_dinh):
+    conference = nam_dinh.conference
+    first = service.export(conference, "csv")
+    assert service.export(conference, "csv").content == first.content
+    make_point(conference, "360", status="confirmed", counts={"bch": 7}, venue="Nhà văn hóa Nam Trực")
+    db.session.commit()
+    second = service.export(conference, "csv")
+    assert "Nhà văn hóa Nam Trực" in second.content.decode("utf-8-sig")
+    assert second.filename.startswith(f"bao-cao-{conference.slug}-")
+    assert second.filename.endswith(".csv")
