@@ -7,7 +7,9 @@ answers 204. The token is the last part of the technician's link (``…/t/<token
 
 Usage::
 
-    python3 heartbeat.py --url https://bridgeops.example.vn --token TOKEN [--interval 30]
+    python3 heartbeat.py --url=https://bridgeops.example.vn --token=TOKEN [--interval=30]
+
+(write ``--token=TOKEN`` with the equals sign: a token may begin with "-").
 
 or with the environment (handy for a service or a scheduled task)::
 

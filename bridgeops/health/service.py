@@ -125,18 +125,26 @@ class SweepOutcome:
     webhook_payload: dict | None = None
 
 
+#: The state-row columns a sweep reads and may rewrite.
+STATE_COLUMNS = ("state", "since", "failures", "successes", "reason", "cause_point_id",
+                 "outage_since", "alerted_at", "down_alerted")
+
+
 def apply_sweep(conference: Conference, window: Window, results: Mapping[int, ProbeResult],
                 now: datetime, *, failures_before_down: int, heartbeat_fresh_for: timedelta,
                 alert_throttle: timedelta = alerts.THROTTLE) -> SweepOutcome:
     """Turn one sweep's probe results and the heartbeats into states, history, counters and
-    alerts, all written in bulk."""
+    alerts, all written in bulk: only rows whose state changed are rewritten one by one
+    (executemany); every checked row's last_check_at moves in a few IN-list UPDATEs."""
     ensure_state_rows(conference.id, now)
+    table = PointHealth.__table__
     rows = db.session.execute(
-        sa.select(PointHealth, BridgePoint.name)
-        .join(BridgePoint, BridgePoint.id == PointHealth.point_id)
+        sa.select(table.c.point_id, table.c.last_seen_at, *(table.c[c] for c in STATE_COLUMNS),
+                  BridgePoint.name)
+        .join(BridgePoint, BridgePoint.id == table.c.point_id)
         .where(monitored_points(conference.id))).all()
-    current = {health.point_id: health for health, _ in rows}
-    names = {health.point_id: name for health, name in rows}
+    current = {row.point_id: row for row in rows}
+    names = {row.point_id: row.name for row in rows}
     fresh_after = now - heartbeat_fresh_for
     verdicts = {
         pid: judge(Observation(
@@ -147,18 +155,17 @@ def apply_sweep(conference: Conference, window: Window, results: Mapping[int, Pr
     verdicts = resolve_upstream(verdicts, default_upstreams(conference.id), names)
 
     outcome = SweepOutcome(conference.id)
-    updates, changes, opened, closed = [], [], [], []
+    outcome.groups = alerts.group_alerts(verdicts, current, now, throttle=alert_throttle)
+    alerted = {group.root_id: group.kind for group in outcome.groups}
+    updates, changes, opened, closed, checked = [], [], [], [], []
     for pid, verdict in verdicts.items():
         health = current[pid]
-        if not verdict.checked and verdict.state == health.state:
-            continue
-        outcome.checked += verdict.checked
-        row = {"point_id": pid, "state": verdict.state, "failures": verdict.failures,
-               "successes": verdict.successes, "cause_point_id": verdict.cause_point_id,
-               "since": health.since, "outage_since": health.outage_since,
-               "reason": verdict.reason[:300] or health.reason,
-               "last_check_at": now if verdict.checked else health.last_check_at,
-               "alerted_at": health.alerted_at, "down_alerted": health.down_alerted}
+        if verdict.checked:
+            checked.append(pid)
+        row = {column: getattr(health, column) for column in STATE_COLUMNS}
+        row.update(state=verdict.state, failures=verdict.failures, successes=verdict.successes,
+                   cause_point_id=verdict.cause_point_id,
+                   reason=verdict.reason[:300] or health.reason)
         if verdict.state != health.state:
             row["since"] = now
             changes.append({"point_id": pid, "conference_id": conference.id, "at": now,
@@ -176,26 +183,31 @@ def apply_sweep(conference: Conference, window: Window, results: Mapping[int, Pr
                 started = health.outage_since or health.since
                 closed.append({"b_point_id": pid, "b_ended_at": now,
                                "b_duration": int((now - started).total_seconds())})
-        updates.append(row)
+        if pid in alerted:
+            row["down_alerted"] = alerted[pid] == "down"
+            if alerted[pid] == "down":
+                row["alerted_at"] = now
+        if any(row[column] != getattr(health, column) for column in STATE_COLUMNS):
+            updates.append({"b_point_id": pid, **row})
+    outcome.checked = len(checked)
 
-    outcome.groups = alerts.group_alerts(verdicts, current, now, throttle=alert_throttle)
-    update_of = {row["point_id"]: row for row in updates}
-    for group in outcome.groups:
-        row = update_of[group.root_id]
-        row["down_alerted"] = group.kind == "down"
-        if group.kind == "down":
-            row["alerted_at"] = now
     if updates:
-        db.session.execute(sa.update(PointHealth), updates)
+        db.session.execute(
+            sa.update(table).where(table.c.point_id == sa.bindparam("b_point_id"))
+            .values({column: sa.bindparam(column) for column in STATE_COLUMNS}), updates)
+    for chunk in _chunks(checked):
+        db.session.execute(sa.update(table).where(table.c.point_id.in_(chunk))
+                           .values(last_check_at=now))
     if changes:
         db.session.execute(sa.insert(HealthChange), changes)
     if opened:
         db.session.execute(sa.insert(HealthIncident), opened)
     if closed:
-        table = HealthIncident.__table__
+        incidents = HealthIncident.__table__
         db.session.execute(
-            sa.update(table)
-            .where(table.c.point_id == sa.bindparam("b_point_id"), table.c.ended_at.is_(None))
+            sa.update(incidents)
+            .where(incidents.c.point_id == sa.bindparam("b_point_id"),
+                   incidents.c.ended_at.is_(None))
             .values(ended_at=sa.bindparam("b_ended_at"),
                     duration_seconds=sa.bindparam("b_duration")), closed)
     _count_checks(window.session.id, conference.id, verdicts)

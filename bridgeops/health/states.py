@@ -64,13 +64,14 @@ def judge(obs: Observation, failures_before_down: int) -> Verdict:
         return Verdict(obs.point_id, obs.state, obs.failures, obs.successes, "", checked=False)
     alive = bool(obs.probe is not None and obs.probe.ok) or obs.heartbeat_fresh
     reason = _reason(obs, alive)
+    # Counters stop where they stop mattering, so a steady point's row does not change.
     if alive:
-        successes = obs.successes + 1
+        successes = min(obs.successes + 1, RECOVERY_SUCCESSES)
         state = obs.state
         if state not in BAD_STATES or successes >= RECOVERY_SUCCESSES or obs.heartbeat_fresh:
             state = "up"
         return Verdict(obs.point_id, state, 0, successes, reason, checked=True, alive=True)
-    failures = obs.failures + 1
+    failures = min(obs.failures + 1, max(failures_before_down, 1))
     if failures >= failures_before_down:
         state = "down"
     elif obs.state in BAD_STATES:

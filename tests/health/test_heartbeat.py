@@ -89,7 +89,7 @@ def test_heartbeat_script_reports_the_point_alive_over_real_http(demo, live_serv
     point = make_point(demo, DISTRICT)
     token = technician_token(point)
     db.session.commit()
-    result = run_script("--url", live_server, "--token", token, "--once")
+    result = run_script(f"--url={live_server}", f"--token={token}", "--once")
     assert result.returncode == 0, result.stderr
     assert last_seen(point) is not None
 
