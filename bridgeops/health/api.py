@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import g
 
+from bridgeops.accounts.access import can_view_point
 from bridgeops.api import api_bp, operation
 from bridgeops.conference import service as conferences
 from bridgeops.core.errors import Forbidden, NotFound
@@ -12,6 +13,10 @@ from bridgeops.extensions import db
 from bridgeops.health import board, service
 from bridgeops.health.models import RehearsalSignoff
 from bridgeops.health.schemas import (
+    AvailabilityOut,
+    ChangeOut,
+    IncidentOut,
+    PointHealthOut,
     PointStatus,
     RehearsalSignoffIn,
     RehearsalSignoffOut,
@@ -78,12 +83,15 @@ def signoff_out(signoff: RehearsalSignoff) -> RehearsalSignoffOut:
                                signed_at=signoff.signed_at)
 
 
-def _signable_point(point_id: int) -> BridgePoint:
-    from bridgeops.accounts.access import can_view_point
-
+def _visible_point(point_id: int) -> BridgePoint:
     point = db.session.get(BridgePoint, point_id)
     if point is None or not can_view_point(g.principal, point):
         raise NotFound(f"Không có điểm cầu {point_id}.")
+    return point
+
+
+def _signable_point(point_id: int) -> BridgePoint:
+    point = _visible_point(point_id)
     if not (g.principal.is_officer or g.principal.point_id == point.id):
         raise Forbidden("Chỉ kỹ thuật viên của điểm cầu hoặc cán bộ đầu mối được ký tổng duyệt.")
     return point
@@ -98,3 +106,26 @@ def put_rehearsal_signoff(point_id: int, body: RehearsalSignoffIn):
     signoff = service.record_signoff(point, body, g.principal.actor, utcnow())
     db.session.commit()
     return signoff_out(signoff)
+
+
+@api_bp.get("/points/<int:point_id>/health")
+@operation("Lịch sử kết nối của một điểm cầu: trạng thái, thay đổi, sự cố, tỷ lệ trực tuyến",
+           tags=("health",), response=PointHealthOut,
+           errors={404: "Không có điểm cầu này (hoặc ngoài phạm vi)"})
+def point_health(point_id: int):
+    history = board.point_history(_visible_point(point_id))
+    health = history.health
+    return PointHealthOut(
+        point_id=point_id, state=health.state if health else "unknown",
+        since=health.since if health else None,
+        last_seen_at=health.last_seen_at if health else None,
+        last_check_at=health.last_check_at if health else None,
+        reason=health.reason if health else "",
+        changes=[ChangeOut(at=c.at, from_state=c.from_state, to_state=c.to_state,
+                           reason=c.reason) for c in history.changes],
+        incidents=[IncidentOut(kind=i.kind, started_at=i.started_at, ended_at=i.ended_at,
+                               duration_seconds=i.duration_seconds, reason=i.reason,
+                               cause_point_id=i.cause_point_id) for i in history.incidents],
+        availability=[AvailabilityOut(session_id=s.id, title=s.title, checks=checks,
+                                      up_checks=up, share_up=up / checks if checks else None)
+                      for s, checks, up in history.availability])

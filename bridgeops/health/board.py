@@ -172,3 +172,34 @@ def build_board(principal: Principal, conference: Conference, now: datetime, *,
                  by_level=sorted(levels.items(), key=lambda kv: LEVEL_ORDER.get(kv[0], 9)),
                  districts=districts, problems=problems, problems_total=problems_total,
                  last_check_at=last_check_at, dots=dots)
+
+
+@dataclass
+class PointHistory:
+    """One point's health story: its current row, recent changes, incidents, availability."""
+
+    point: BridgePoint
+    health: PointHealth | None
+    changes: list
+    incidents: list
+    #: (session, checks, up_checks) for every session the point was checked in.
+    availability: list[tuple]
+
+
+def point_history(point: BridgePoint, *, limit: int = 50) -> PointHistory:
+    from bridgeops.conference.models import ConferenceSession
+    from bridgeops.health.models import HealthChange, HealthIncident, SessionAvailability
+
+    changes = list(db.session.scalars(
+        sa.select(HealthChange).where(HealthChange.point_id == point.id)
+        .order_by(HealthChange.at.desc(), HealthChange.id.desc()).limit(limit)))
+    incidents = list(db.session.scalars(
+        sa.select(HealthIncident).where(HealthIncident.point_id == point.id)
+        .order_by(HealthIncident.started_at.desc()).limit(limit)))
+    availability = db.session.execute(
+        sa.select(ConferenceSession, SessionAvailability.checks, SessionAvailability.up_checks)
+        .join(SessionAvailability, SessionAvailability.session_id == ConferenceSession.id)
+        .where(SessionAvailability.point_id == point.id)
+        .order_by(ConferenceSession.starts_at)).all()
+    return PointHistory(point, db.session.get(PointHealth, point.id), changes, incidents,
+                        [tuple(row) for row in availability])

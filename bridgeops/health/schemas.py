@@ -93,3 +93,39 @@ class RehearsalSignoffOut(BaseModel):
     passed: bool
     signed_by: str
     signed_at: datetime
+
+
+class ChangeOut(BaseModel):
+    at: datetime
+    from_state: State
+    to_state: State
+    reason: str
+
+
+class IncidentOut(BaseModel):
+    kind: str
+    started_at: datetime
+    ended_at: datetime | None
+    duration_seconds: int | None
+    reason: str
+    cause_point_id: int | None
+
+
+class AvailabilityOut(BaseModel):
+    session_id: int
+    title: str
+    checks: int
+    up_checks: int
+    share_up: float | None = Field(description="Tỷ lệ lần kiểm tra đạt, 0–1")
+
+
+class PointHealthOut(BaseModel):
+    point_id: int
+    state: State
+    since: datetime | None
+    last_seen_at: datetime | None
+    last_check_at: datetime | None
+    reason: str
+    changes: list[ChangeOut]
+    incidents: list[IncidentOut]
+    availability: list[AvailabilityOut]

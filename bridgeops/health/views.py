@@ -69,6 +69,19 @@ def live_board_fragment(slug: str):
     return response
 
 
+@bp.get("/conferences/<slug>/points/<int:point_id>/health")
+def point_health(slug: str, point_id: int):
+    """One point's changes, incidents and availability per session."""
+    principal = _viewer()
+    conference = conferences.get_conference(slug)
+    point = db.session.get(BridgePoint, point_id)
+    if point is None or point.conference_id != conference.id or not can_view_point(principal,
+                                                                                   point):
+        raise NotFound(f"Không có điểm cầu {point_id} trong hội nghị này.")
+    return render_template("health/point.html", conference=conference,
+                           history=board.point_history(point), labels=STATE_LABELS, now=utcnow())
+
+
 # --- Rehearsal sign-off ----------------------------------------------------------------------
 
 

@@ -203,6 +203,19 @@ def test_district_failure_makes_communes_unreachable_and_yields_one_alert(
     counters = db.session.get(SessionAvailability, (district.id, session.id))
     assert (counters.checks, counters.up_checks) == (7, 3)
 
+    history = client.get(f"/api/v1/points/{district.id}/health",
+                         headers=bearer(officer_token)).get_json()
+    assert history["state"] == "up"
+    assert [c["to_state"] for c in history["changes"]] == ["up", "down", "pending", "up"]
+    assert history["incidents"][0]["ended_at"] is not None
+    assert history["availability"][0]["checks"] == 7
+    assert abs(history["availability"][0]["share_up"] - 3 / 7) < 1e-9
+    page = client.get(f"/conferences/{demo.slug}/points/{district.id}/health",
+                      headers=bearer(officer_token)).get_data(as_text=True)
+    assert "42,9 %" in page and "Tổng duyệt kết nối" in page
+    assert client.get(f"/api/v1/points/{district.id}/health",
+                      headers=bearer(chair)).status_code == 404
+
 
 def test_nothing_is_probed_outside_session_windows(app, demo, http_peer):
     point = make_point(demo, DISTRICT, target=http_peer)
