@@ -15,6 +15,7 @@ import socket
 import ssl
 import time
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -204,4 +205,10 @@ def run_sweep(targets: Mapping[int, str], timeout: float,
     """Synchronous entry point for the scheduler's worker thread."""
     if not targets:
         return {}
-    return asyncio.run(sweep(targets, timeout, concurrency))
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(sweep(targets, timeout, concurrency))
+    # Called from inside a running loop (an async host): run the sweep on its own thread.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(sweep(targets, timeout, concurrency))).result()

@@ -11,14 +11,16 @@ from bridgeops.health.models import STATE_LABELS, STATES
 
 COLOURS = {"up": "#1e7d32", "pending": "#e09100", "down": "#c62828",
            "unreachable": "#8e24aa", "unknown": "#a3adb8"}
-WIDTH = 960
+WIDTH = 720
 ROW = 26
 LABEL_X = 62
-DOTS_X = 300
-DOT_STEP = 15
+DOTS_X = 250
+DOT_STEP = 16
+#: Districts drawn one per row before the rest are summed up (national boards).
+MAX_ROWS = 80
 
 
-def _short(text: str, length: int = 30) -> str:
+def _short(text: str, length: int = 26) -> str:
     return text if len(text) <= length else text[:length - 1] + "…"
 
 
@@ -27,6 +29,17 @@ def _node(x: float, y: float, r: float, state: str | None, title: str) -> str:
     label = STATE_LABELS.get(state, state)
     return (f'<circle cx="{x:g}" cy="{y:g}" r="{r:g}" fill="{COLOURS[state]}" '
             f'data-state="{state}"><title>{escape(title)}: {label}</title></circle>')
+
+
+def _rows_to_draw(board: Board) -> tuple[list, list]:
+    """All districts by name; past MAX_ROWS (a national board), those with problems first and
+    the rest summed up in one line."""
+    districts = sorted(board.districts, key=lambda d: d.name)
+    if len(districts) <= MAX_ROWS:
+        return districts, []
+    ranked = sorted(districts, key=lambda d: (-(d.tally.total - d.tally.online), d.name))
+    shown = sorted(ranked[:MAX_ROWS], key=lambda d: d.name)
+    return shown, ranked[MAX_ROWS:]
 
 
 def build_tree_svg(board: Board) -> str:
@@ -47,7 +60,8 @@ def build_tree_svg(board: Board) -> str:
                      f'{escape(_short(province[1], 60))}</text>')
         y += ROW
     top = y
-    for district in sorted(board.districts, key=lambda d: d.name):
+    shown, hidden = _rows_to_draw(board)
+    for district in shown:
         lines = 1
         parts.append(f'<line x1="20" y1="{y}" x2="44" y2="{y}" stroke="#c3cad3"/>')
         parts.append(_node(48, y, 7, district.own_state, district.name))
@@ -72,6 +86,12 @@ def build_tree_svg(board: Board) -> str:
                                  f'{count}</title></rect>')
                     x += w
         y += ROW + (lines - 1) * ROW * 0.7
+    if hidden:
+        online = sum(d.tally.online for d in hidden)
+        total = sum(d.tally.total for d in hidden)
+        parts.append(f'<text x="{LABEL_X}" y="{y + 4}" font-size="12" fill="#5b6676">'
+                     f'và {len(hidden)} đơn vị khác ({online}/{total} trực tuyến)</text>')
+        y += ROW
     if province is not None and board.districts:
         parts.insert(2, f'<line x1="20" y1="{top - ROW + 9}" x2="20" y2="{y - ROW}" '
                         f'stroke="#c3cad3"/>')

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import phonenumbers
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 
 from bridgeops.accounts import service as accounts
@@ -37,6 +38,18 @@ def vn_elapsed(since: datetime | None, now: datetime | None = None) -> str:
     if minutes < 60:
         return f"{minutes} phút"
     return f"{minutes // 60} giờ {minutes % 60} phút"
+
+
+@bp.app_template_filter("vn_phone")
+def vn_phone(phone: str | None) -> str:
+    """"+84912000111" as Vietnamese people write it: "0912 000 111"."""
+    if not phone:
+        return ""
+    try:
+        number = phonenumbers.parse(phone, "VN")
+    except phonenumbers.NumberParseException:
+        return phone
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
 def _viewer() -> Principal:

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 
-import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
 from bridgeops.accounts import service as accounts
 from bridgeops.config import PROJECT_ROOT
@@ -68,16 +65,6 @@ def test_a_heartbeat_writes_one_update_and_nothing_else(client, demo):
         sa.event.remove(db.engine, "before_cursor_execute", record)
     assert [w for w in writes if not w.startswith(("BEGIN", "COMMIT", "ROLLBACK"))] == \
         ["UPDATE point_health"]
-
-
-@pytest.fixture
-def live_server(app):
-    """The app behind a real HTTP server on a loopback port."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
 
 
 def run_script(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -26,8 +26,7 @@
       .then(function (html) {
         live.innerHTML = html;
         live.setAttribute("data-refreshed", String(Date.now()));
-        say("Đã cập nhật lúc " + new Date().toLocaleTimeString("vi-VN") + ". Bảng tự cập nhật mỗi "
-          + every / 1000 + " giây.", false);
+        say("Đã cập nhật. Bảng tự cập nhật mỗi " + every / 1000 + " giây.", false);
       })
       .catch(function () {
         say("Mất kết nối tới máy chủ, đang thử lại…", true);
