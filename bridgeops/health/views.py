@@ -6,11 +6,22 @@ from __future__ import annotations
 from datetime import datetime
 
 import phonenumbers
-from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 
 from bridgeops.accounts import service as accounts
 from bridgeops.accounts.access import Principal, can_view_point, current_principal
 from bridgeops.conference import service as conferences
+from bridgeops.config import PROJECT_ROOT
 from bridgeops.core.errors import Forbidden, NotFound, ValidationFailed
 from bridgeops.core.time import utcnow
 from bridgeops.core.validation import validate
@@ -95,6 +106,16 @@ def point_health(slug: str, point_id: int):
                            history=board.point_history(point), labels=STATE_LABELS, now=utcnow())
 
 
+@bp.get("/downloads/heartbeat.py")
+def heartbeat_script():
+    """The standard-library heartbeat client a room's machine runs (no secret inside)."""
+    path = PROJECT_ROOT / "scripts" / "heartbeat.py"
+    if not path.is_file():
+        raise NotFound("Không có tệp heartbeat.py trên máy chủ này.")
+    return send_file(path, mimetype="text/x-python", as_attachment=True,
+                     download_name="heartbeat.py")
+
+
 # --- Rehearsal sign-off ----------------------------------------------------------------------
 
 
@@ -104,7 +125,8 @@ def _form_data() -> dict:
             "note": request.form.get("note", "")}
 
 
-def _signoff_page(point: BridgePoint, actor: str, action: str, back: str | None):
+def _signoff_page(point: BridgePoint, actor: str, action: str, back: str | None,
+                  heartbeat_token: str | None = None):
     errors: dict[str, str] = {}
     signoff = service.get_signoff(point.id)
     values = ({"audio": "ok" if signoff.audio_ok else "problem",
@@ -124,7 +146,9 @@ def _signoff_page(point: BridgePoint, actor: str, action: str, back: str | None)
     status = 422 if errors else 200
     return render_template("health/rehearsal_form.html", point=point, signoff=signoff,
                            values=values, errors=errors, checks=CHECKS, action=action,
-                           back=back, saved=request.args.get("saved") == "1"), status
+                           back=back, saved=request.args.get("saved") == "1",
+                           heartbeat_token=heartbeat_token,
+                           base_url=current_app.config["BASE_URL"].rstrip("/")), status
 
 
 def _unknown_link(response) -> bool:
@@ -141,7 +165,8 @@ def technician_rehearsal(token: str):
     point = db.session.get(BridgePoint, grant.point_id)
     if point is None:
         raise NotFound("Điểm cầu không còn tồn tại.")
-    return _signoff_page(point, f"technician:{point.id}", request.path, f"/t/{token}")
+    return _signoff_page(point, f"technician:{point.id}", request.path, f"/t/{token}",
+                         heartbeat_token=token)
 
 
 @bp.route("/conferences/<slug>/rehearsal/<int:point_id>", methods=["GET", "POST"])

@@ -20,7 +20,9 @@ def test_technician_signs_off_through_her_link(client, demo):
     token = technician_token(point)
     db.session.commit()
     page = client.get(f"/t/{token}/rehearsal")
-    assert page.status_code == 200 and point.name in page.get_data(as_text=True)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and point.name in text
+    assert f"--token={token}" in text and "/downloads/heartbeat.py" in text
     saved = client.post(f"/t/{token}/rehearsal", data=ALL_OK)
     assert saved.status_code == 302
     assert "Đã lưu" in client.get(saved.headers["Location"]).get_data(as_text=True)
@@ -78,3 +80,10 @@ def test_technician_signs_only_her_own_point_through_the_api(client, demo):
     invalid = client.put(f"/api/v1/points/{own.id}/rehearsal",
                          json={**ALL_OK, "audio": "problem"}, headers=bearer(token))
     assert invalid.status_code == 422 and "note" in invalid.get_json()["errors"]
+
+
+def test_the_heartbeat_client_can_be_downloaded(client):
+    response = client.get("/downloads/heartbeat.py")
+    assert response.status_code == 200
+    assert b"urllib.request" in response.data
+    response.close()
