@@ -222,3 +222,14 @@ def test_nothing_is_probed_outside_session_windows(app, demo, http_peer):
     db.session.commit()
     assert sweep(app) == []
     assert state_of(point) == "unknown"
+
+
+def test_a_dead_webhook_does_not_stop_the_sweep_or_the_mail(app, demo, monkeypatch):
+    monkeypatch.setitem(app.config, "ALERT_WEBHOOK_URL", f"http://127.0.0.1:{closed_port()}/")
+    monkeypatch.setitem(app.config, "PROBE_FAILURES", 1)
+    move_window_to_now(demo)
+    point = make_point(demo, DISTRICT, target=f"tcp://127.0.0.1:{closed_port()}")
+    db.session.commit()
+    sweep(app)
+    assert state_of(point) == "down"
+    assert [m.recipient for m in alerts()] == [OFFICER_MAIL]

@@ -84,3 +84,29 @@ def test_moving_the_rehearsal_to_now_makes_its_window_active(demo):
     session = move_window_to_now(demo)
     window = current_or_next_window(demo, utcnow())
     assert window.active and window.session.id == session.id
+
+
+def row(state, alerted_at=None, down_alerted=False, cause=None):
+    from types import SimpleNamespace
+
+    now = utcnow()
+    return SimpleNamespace(state=state, alerted_at=alerted_at, down_alerted=down_alerted,
+                           cause_point_id=cause, outage_since=now - timedelta(minutes=3),
+                           since=now - timedelta(minutes=3))
+
+
+def test_a_flapping_point_is_not_announced_again_within_the_throttle():
+    from bridgeops.health.alerts import group_alerts
+    from bridgeops.health.states import Verdict
+
+    now = utcnow()
+    down = {1: Verdict(1, "down", 3, 0, "x", True)}
+    assert group_alerts(down, {1: row("pending", alerted_at=now - timedelta(minutes=5))},
+                        now) == []
+    (group,) = group_alerts(down, {1: row("pending", alerted_at=now - timedelta(minutes=11))},
+                            now)
+    assert group.kind == "down"
+    up = {1: Verdict(1, "up", 0, 2, "ok", True, alive=True)}
+    assert group_alerts(up, {1: row("down", down_alerted=False)}, now) == []
+    (back,) = group_alerts(up, {1: row("down", down_alerted=True)}, now)
+    assert back.kind == "recovery" and back.outage_seconds >= 179
