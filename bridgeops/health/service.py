@@ -57,9 +57,13 @@ def record_heartbeat(point_id: int, now: datetime) -> None:
     if result.rowcount == 0:
         conference_id = db.session.scalar(
             sa.select(BridgePoint.conference_id).where(BridgePoint.id == point_id))
-        db.session.add(PointHealth(point_id=point_id, conference_id=conference_id,
-                                   state="unknown", since=now, last_seen_at=now))
-        db.session.flush()
+        try:
+            with db.session.begin_nested():  # a sweep may add the row at the same moment
+                db.session.add(PointHealth(point_id=point_id, conference_id=conference_id,
+                                           state="unknown", since=now, last_seen_at=now))
+        except sa.exc.IntegrityError:
+            db.session.execute(
+                sa.update(table).where(table.c.point_id == point_id).values(last_seen_at=now))
 
 
 # --- Sweeps ----------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from bridgeops.accounts import service as accounts
 from bridgeops.accounts.access import Principal, can_view_point, current_principal
 from bridgeops.conference import service as conferences
 from bridgeops.config import PROJECT_ROOT
-from bridgeops.core.errors import Forbidden, NotFound, ValidationFailed
+from bridgeops.core.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
 from bridgeops.core.time import utcnow
 from bridgeops.core.validation import validate
 from bridgeops.extensions import db, limiter
@@ -51,8 +51,8 @@ def vn_elapsed(since: datetime | None, now: datetime | None = None) -> str:
     return f"{minutes // 60} giờ {minutes % 60} phút"
 
 
-@bp.app_template_filter("vn_phone")
-def vn_phone(phone: str | None) -> str:
+@bp.app_template_filter("tel_display")
+def tel_display(phone: str | None) -> str:
     """"+84912000111" as Vietnamese people write it: "0912 000 111"."""
     if not phone:
         return ""
@@ -63,15 +63,17 @@ def vn_phone(phone: str | None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
-def _viewer() -> Principal:
+def _viewer(login_redirect: bool = True) -> Principal:
     principal = current_principal()
     if principal is None:
+        if not login_redirect:
+            raise Unauthorized("Phiên đăng nhập đã hết; tải lại trang để đăng nhập.")
         abort(redirect(url_for("accounts.login", next=request.full_path.rstrip("?"))))
     return board.require_board_viewer(principal)
 
 
-def _board_context(slug: str) -> dict:
-    principal = _viewer()
+def _board_context(slug: str, login_redirect: bool = True) -> dict:
+    principal = _viewer(login_redirect)
     conference = conferences.get_conference(slug)
     now = utcnow()
     data = board.build_board(principal, conference, now)
@@ -88,7 +90,8 @@ def live_board(slug: str):
 @bp.get("/conferences/<slug>/board/live")
 def live_board_fragment(slug: str):
     """The changing part of the board, fetched by static/js/board.js every few seconds."""
-    response = make_response(render_template("health/_board_live.html", **_board_context(slug)))
+    context = _board_context(slug, login_redirect=False)  # a script cannot follow a login page
+    response = make_response(render_template("health/_board_live.html", **context))
     response.headers["Cache-Control"] = "no-store"
     return response
 

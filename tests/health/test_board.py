@@ -140,3 +140,8 @@ def test_status_api_is_documented(client):
     doc = client.get("/api/v1/openapi.json").get_json()
     assert "/api/v1/conferences/{slug}/status" in doc["paths"]
     assert "/api/v1/heartbeat" in doc["paths"]
+
+
+def test_the_refreshing_fragment_answers_401_instead_of_a_login_page(client, demo):
+    response = client.get(f"/conferences/{demo.slug}/board/live")
+    assert response.status_code == 401

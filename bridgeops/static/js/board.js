@@ -20,7 +20,10 @@
     busy = true;
     fetch(src, { credentials: "same-origin", cache: "no-store" })
       .then(function (response) {
-        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        if (response.status === 401 || response.status === 403) {
+          throw new Error("Phiên đăng nhập đã hết, hãy tải lại trang để đăng nhập lại.");
+        }
+        if (!response.ok) { throw new Error("Mất kết nối tới máy chủ, đang thử lại…"); }
         return response.text();
       })
       .then(function (html) {
@@ -28,8 +31,9 @@
         live.setAttribute("data-refreshed", String(Date.now()));
         say("Đã cập nhật. Bảng tự cập nhật mỗi " + every / 1000 + " giây.", false);
       })
-      .catch(function () {
-        say("Mất kết nối tới máy chủ, đang thử lại…", true);
+      .catch(function (error) {
+        var text = String(error && error.message || "");
+        say(text.indexOf("Phiên") === 0 ? text : "Mất kết nối tới máy chủ, đang thử lại…", true);
       })
       .then(function () { busy = false; });
   }
