@@ -31,6 +31,7 @@ from bridgeops.health.models import STATE_LABELS
 from bridgeops.health.schemas import RehearsalSignoffIn
 from bridgeops.health.svg import build_tree_svg
 from bridgeops.registration.models import BridgePoint
+from bridgeops.units import service as units
 
 bp = Blueprint("health", __name__)
 
@@ -77,9 +78,10 @@ def _board_context(slug: str, login_redirect: bool = True) -> dict:
     conference = conferences.get_conference(slug)
     now = utcnow()
     data = board.build_board(principal, conference, now)
+    scope = units.get_unit(principal.unit_code).name if principal.kind == "chair" else None
     return {"board": data, "conference": conference, "now": now, "labels": STATE_LABELS,
             "level_labels": board.LEVEL_LABELS, "tree_svg": build_tree_svg(data),
-            "principal": principal}
+            "scope": scope}
 
 
 @bp.get("/conferences/<slug>/board")

@@ -105,6 +105,7 @@ def test_chair_sees_her_district_only_and_others_are_kept_out(client, demo):
     page = client.get(f"/conferences/{demo.slug}/board", headers=bearer(chair))
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "2 / 3" in text and "Mỹ Lộc" not in text
+    assert "phạm vi: Huyện Vụ Bản" in text
     status = client.get(f"/api/v1/conferences/{demo.slug}/status", headers=bearer(chair))
     assert {p["id"] for p in status.get_json()["points"]} == {other.id, *[c.id for c in other_communes]}
     assert client.get(f"/conferences/{demo.slug}/board",
