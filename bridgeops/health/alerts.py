@@ -48,19 +48,22 @@ class AlertGroup:
 def group_alerts(verdicts: Mapping[int, Verdict], current: Mapping, now: datetime, *,
                  throttle: timedelta = THROTTLE) -> list[AlertGroup]:
     """The sweep's alert groups from the new verdicts and the rows as they were."""
+    cut_off: dict[int, list[int]] = {}  # root → points now unreachable because of it
+    restored: dict[int, list[int]] = {}  # root → points no longer unreachable because of it
+    for pid, verdict in verdicts.items():
+        if verdict.state == "unreachable":
+            cut_off.setdefault(verdict.cause_point_id, []).append(pid)
+        elif current[pid].state == "unreachable" and verdict.state not in BAD_STATES:
+            restored.setdefault(current[pid].cause_point_id, []).append(pid)
     groups: list[AlertGroup] = []
     for pid, verdict in verdicts.items():
         before = current[pid]
         if verdict.state == "down" and before.state != "down":
             if before.alerted_at is not None and now - before.alerted_at < throttle:
                 continue
-            affected = [other for other, v in verdicts.items()
-                        if v.state == "unreachable" and v.cause_point_id == pid]
-            groups.append(AlertGroup("down", pid, verdict.reason, affected))
+            groups.append(AlertGroup("down", pid, verdict.reason, cut_off.get(pid, [])))
         elif verdict.state == "up" and before.state in BAD_STATES and before.down_alerted:
-            affected = [other for other, v in verdicts.items()
-                        if current[other].state == "unreachable"
-                        and current[other].cause_point_id == pid and v.state != "unreachable"]
+            affected = restored.get(pid, [])
             started = before.outage_since or before.since
             groups.append(AlertGroup("recovery", pid, verdict.reason, affected,
                                      int((now - started).total_seconds())))
