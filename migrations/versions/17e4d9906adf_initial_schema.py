@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: d201035459de
+Revision ID: 17e4d9906adf
 Revises: 
-Create Date: 2026-11-29 15:15:17.932704
+Create Date: 2026-11-29 15:24:56.514541
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import bridgeops.core.types
 
 
 # revision identifiers, used by Alembic.
-revision = 'd201035459de'
+revision = '17e4d9906adf'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -160,6 +160,8 @@ def upgrade():
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_attempt_at', bridgeops.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('claimed_by', sa.String(length=200), nullable=True),
+    sa.Column('claimed_until', bridgeops.core.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', bridgeops.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('sent_at', bridgeops.core.types.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['conference_id'], ['conference.id'], name=op.f('fk_outbox_message_conference_id_conference')),
@@ -207,6 +209,28 @@ def upgrade():
     sa.ForeignKeyConstraint(['point_id'], ['bridge_point.id'], name=op.f('fk_delegate_count_point_id_bridge_point'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('point_id', 'category_code', name=op.f('pk_delegate_count'))
     )
+    op.create_table('invite',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('point_id', sa.Integer(), nullable=False),
+    sa.Column('contact_id', sa.Integer(), nullable=False),
+    sa.Column('uid', sa.String(length=200), nullable=False),
+    sa.Column('sequence', sa.Integer(), nullable=False),
+    sa.Column('fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('created_at', bridgeops.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', bridgeops.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['point_id'], ['bridge_point.id'], name=op.f('fk_invite_point_id_bridge_point'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['session_id'], ['conference_session.id'], name=op.f('fk_invite_session_id_conference_session'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_invite')),
+    sa.UniqueConstraint('session_id', 'contact_id', name=op.f('uq_invite_session_id'))
+    )
+    with op.batch_alter_table('invite', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_invite_contact_id'), ['contact_id'], unique=False)
+        batch_op.create_index('ix_invite_point_session', ['point_id', 'session_id'], unique=False)
+
     op.create_table('submission_attempt',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('snapshot_id', sa.Integer(), nullable=False),
@@ -264,6 +288,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_submission_attempt_snapshot_id'))
 
     op.drop_table('submission_attempt')
+    with op.batch_alter_table('invite', schema=None) as batch_op:
+        batch_op.drop_index('ix_invite_point_session')
+        batch_op.drop_index(batch_op.f('ix_invite_contact_id'))
+
+    op.drop_table('invite')
     op.drop_table('delegate_count')
     with op.batch_alter_table('contact', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contact_point_id'))

@@ -1,0 +1,1 @@
+"""Live health of every bridge point: session windows, heartbeats, probes, alerts, the board."""

@@ -1,0 +1,205 @@
+"""What the live board and the status API show, computed from the current-state rows with SQL
+aggregates and pagination; never from individual checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from bridgeops.accounts.access import Principal, point_filter
+from bridgeops.conference.models import Conference
+from bridgeops.core.errors import Forbidden
+from bridgeops.extensions import db
+from bridgeops.health.models import STATE_RANK, STATES, PointHealth
+from bridgeops.health.windows import Window, current_or_next_window
+from bridgeops.registration.models import BridgePoint, Contact
+from bridgeops.units.models import AdminUnit
+
+LEVEL_LABELS = {"province": "Cấp tỉnh", "district": "Cấp huyện", "commune": "Cấp xã"}
+LEVEL_ORDER = {"province": 0, "district": 1, "commune": 2}
+
+STATE = sa.func.coalesce(PointHealth.state, "unknown")
+RANK = sa.case(STATE_RANK, value=STATE, else_=9)
+
+
+def require_board_viewer(principal: Principal | None) -> Principal:
+    """Officers see every point, a chair her district; technicians have no board."""
+    if principal is None or not (principal.is_officer or principal.kind == "chair"):
+        raise Forbidden("Bảng theo dõi dành cho cán bộ đầu mối và chủ tịch Hội cấp huyện.")
+    return principal
+
+
+@dataclass
+class Tally:
+    """Points by state; ``online`` of ``total``."""
+
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATES, 0))
+
+    def add(self, state: str, count: int) -> None:
+        self.counts[state] = self.counts.get(state, 0) + count
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def online(self) -> int:
+        return self.counts["up"]
+
+    @property
+    def problems(self) -> int:
+        return self.counts["down"] + self.counts["unreachable"]
+
+
+@dataclass
+class DistrictRow:
+    code: str
+    name: str
+    tally: Tally
+    #: The district's own point state (None when it has no point).
+    own_state: str | None = None
+
+
+@dataclass
+class PointRow:
+    id: int
+    name: str
+    unit_code: str
+    unit_name: str
+    level: str
+    district_code: str | None
+    state: str
+    since: datetime | None
+    last_seen_at: datetime | None
+    last_check_at: datetime | None
+    reason: str
+    technician_name: str | None = None
+    technician_phone: str | None = None
+
+
+@dataclass
+class Board:
+    conference: Conference
+    window: Window | None
+    summary: Tally
+    by_level: list[tuple[str, Tally]]
+    districts: list[DistrictRow]
+    problems: list[PointRow]
+    problems_total: int
+    last_check_at: datetime | None
+    #: Every point's (district_code, level, state, name) when few enough to draw one by one.
+    dots: list[tuple[str | None, str, str, str]] | None
+
+
+def _scoped(principal: Principal, conference: Conference, *columns) -> sa.Select:
+    return (sa.select(*columns).select_from(BridgePoint)
+            .outerjoin(PointHealth, PointHealth.point_id == BridgePoint.id)
+            .where(point_filter(principal, conference.id), BridgePoint.status != "withdrawn"))
+
+
+def summary(principal: Principal, conference: Conference) -> Tally:
+    tally = Tally()
+    for state, count in db.session.execute(
+            _scoped(principal, conference, STATE, sa.func.count()).group_by(STATE)):
+        tally.add(state, count)
+    return tally
+
+
+def _technician(column):
+    return (sa.select(column).where(Contact.point_id == BridgePoint.id,
+                                    Contact.role == "technician")
+            .order_by(Contact.id).limit(1).scalar_subquery())
+
+
+def point_rows(principal: Principal, conference: Conference, *, states: tuple[str, ...] = (),
+               offset: int = 0, limit: int = 100) -> tuple[list[PointRow], int]:
+    """One page of points, worst state first, then the longest in it; and the total."""
+    query = _scoped(principal, conference, BridgePoint.id)
+    if states:
+        query = query.where(STATE.in_(states))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    rows = db.session.execute(
+        _scoped(principal, conference, BridgePoint.id, BridgePoint.name, BridgePoint.unit_code,
+                AdminUnit.name, BridgePoint.level, BridgePoint.district_code, STATE,
+                PointHealth.since, PointHealth.last_seen_at, PointHealth.last_check_at,
+                PointHealth.reason, _technician(Contact.name), _technician(Contact.phone))
+        .join(AdminUnit, AdminUnit.code == BridgePoint.unit_code)
+        .where(STATE.in_(states) if states else sa.true())
+        .order_by(RANK, PointHealth.since.asc().nulls_last(), BridgePoint.unit_code)
+        .offset(offset).limit(limit))
+    return [PointRow(*row[:10], row[10] or "", row[11], row[12]) for row in rows], total
+
+
+def build_board(principal: Principal, conference: Conference, now: datetime, *,
+                problem_limit: int = 100, dot_limit: int = 1500) -> Board:
+    """Everything the board shows, in a handful of aggregate queries."""
+    levels: dict[str, Tally] = {}
+    per_district: dict[str | None, Tally] = {}
+    overall = Tally()
+    for level, district, state, count in db.session.execute(
+            _scoped(principal, conference, BridgePoint.level, BridgePoint.district_code, STATE,
+                    sa.func.count())
+            .group_by(BridgePoint.level, BridgePoint.district_code, STATE)):
+        overall.add(state, count)
+        levels.setdefault(level, Tally()).add(state, count)
+        if level != "province":
+            per_district.setdefault(district, Tally()).add(state, count)
+    own_states = dict(db.session.execute(
+        _scoped(principal, conference, BridgePoint.unit_code, STATE)
+        .where(BridgePoint.level == "district")).all())
+    names = dict(db.session.execute(
+        sa.select(AdminUnit.code, AdminUnit.name)
+        .where(AdminUnit.code.in_([c for c in per_district if c])) if per_district
+        else sa.select(AdminUnit.code, AdminUnit.name).where(sa.false())).all())
+    districts = sorted(
+        (DistrictRow(code or "", names.get(code, code or "—"), tally, own_states.get(code))
+         for code, tally in per_district.items()),
+        key=lambda d: (-d.tally.problems, d.name))
+    problems, problems_total = point_rows(principal, conference,
+                                          states=("down", "unreachable", "pending"),
+                                          limit=problem_limit)
+    last_check_at = db.session.scalar(_scoped(principal, conference,
+                                              sa.func.max(PointHealth.last_check_at)))
+    dots = None
+    if overall.total <= dot_limit:
+        dots = [tuple(row) for row in db.session.execute(
+            _scoped(principal, conference, BridgePoint.district_code, BridgePoint.level, STATE,
+                    BridgePoint.name).order_by(BridgePoint.unit_code))]
+    return Board(conference=conference, window=current_or_next_window(conference, now),
+                 summary=overall,
+                 by_level=sorted(levels.items(), key=lambda kv: LEVEL_ORDER.get(kv[0], 9)),
+                 districts=districts, problems=problems, problems_total=problems_total,
+                 last_check_at=last_check_at, dots=dots)
+
+
+@dataclass
+class PointHistory:
+    """One point's health story: its current row, recent changes, incidents, availability."""
+
+    point: BridgePoint
+    health: PointHealth | None
+    changes: list
+    incidents: list
+    #: (session, checks, up_checks) for every session the point was checked in.
+    availability: list[tuple]
+
+
+def point_history(point: BridgePoint, *, limit: int = 50) -> PointHistory:
+    from bridgeops.conference.models import ConferenceSession
+    from bridgeops.health.models import HealthChange, HealthIncident, SessionAvailability
+
+    changes = list(db.session.scalars(
+        sa.select(HealthChange).where(HealthChange.point_id == point.id)
+        .order_by(HealthChange.at.desc(), HealthChange.id.desc()).limit(limit)))
+    incidents = list(db.session.scalars(
+        sa.select(HealthIncident).where(HealthIncident.point_id == point.id)
+        .order_by(HealthIncident.started_at.desc()).limit(limit)))
+    availability = db.session.execute(
+        sa.select(ConferenceSession, SessionAvailability.checks, SessionAvailability.up_checks)
+        .join(SessionAvailability, SessionAvailability.session_id == ConferenceSession.id)
+        .where(SessionAvailability.point_id == point.id)
+        .order_by(ConferenceSession.starts_at)).all()
+    return PointHistory(point, db.session.get(PointHealth, point.id), changes, incidents,
+                        [tuple(row) for row in availability])

@@ -1,0 +1,214 @@
+"""Active probes: HTTP(S), TCP connect and SIP OPTIONS over UDP, a whole sweep concurrently.
+
+One asyncio loop runs every probe of a sweep with bounded concurrency, so 11,400 targets with
+a tenth never answering fit in a few seconds: each silent target only holds a slot for the
+timeout. No database here; the caller writes the results in bulk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import resource
+import secrets
+import socket
+import ssl
+import time
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+#: Upper bound of probes in flight; also kept under half the process's open-file limit.
+MAX_CONCURRENCY = 500
+SIP_DEFAULT_PORT = 5060
+#: SIP timer T1: retransmit an unanswered OPTIONS after this long (UDP may drop it).
+SIP_RETRANSMIT = 0.5
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """The outcome of one check; ``detail`` is shown to people (Vietnamese)."""
+
+    ok: bool
+    detail: str
+    elapsed_ms: int = 0
+
+
+@dataclass(frozen=True)
+class Target:
+    scheme: str  # http | https | tcp | sip
+    host: str
+    port: int
+    path: str = "/"
+
+
+def parse_target(text: str) -> Target:
+    """``http(s)://host[:port]/path``, ``tcp://host:port`` or ``sip://host[:port]``."""
+    parts = urlsplit(text.strip())
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError("invalid port") from None
+    if scheme not in ("http", "https", "tcp", "sip") or not parts.hostname:
+        raise ValueError("unsupported target")
+    if scheme == "tcp" and port is None:
+        raise ValueError("tcp target needs a port")
+    default = {"http": 80, "https": 443, "sip": SIP_DEFAULT_PORT}.get(scheme, 0)
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    return Target(scheme, parts.hostname, port or default, path)
+
+
+def _connect_error(exc: BaseException) -> str:
+    if isinstance(exc, ConnectionRefusedError):
+        return "Cổng từ chối kết nối"
+    if isinstance(exc, ssl.SSLError):
+        return "Lỗi TLS"
+    if isinstance(exc, socket.gaierror):
+        return "Không phân giải được tên máy"
+    return f"Lỗi kết nối ({type(exc).__name__})"
+
+
+async def _http(target: Target) -> ProbeResult:
+    context = None
+    if target.scheme == "https":
+        # A liveness check, not an identity check: rooms often run self-signed certificates,
+        # and nothing secret is sent.
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    reader, writer = await asyncio.open_connection(target.host, target.port, ssl=context)
+    try:
+        host = target.host if target.port in (80, 443) else f"{target.host}:{target.port}"
+        writer.write((f"GET {target.path} HTTP/1.1\r\nHost: {host}\r\n"
+                      "User-Agent: BridgeOps-probe/1\r\nAccept: */*\r\nConnection: close\r\n\r\n")
+                     .encode("latin-1"))
+        await writer.drain()
+        status_line = await reader.readline()
+    finally:
+        writer.close()
+        with contextlib.suppress(Exception):
+            await writer.wait_closed()
+    parts = status_line.decode("latin-1").split()
+    if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
+        return ProbeResult(False, "Phản hồi HTTP không hợp lệ")
+    status = int(parts[1])
+    return ProbeResult(status < 400, f"HTTP {status}")
+
+
+async def _tcp(target: Target) -> ProbeResult:
+    _, writer = await asyncio.open_connection(target.host, target.port)
+    writer.close()
+    with contextlib.suppress(Exception):
+        await writer.wait_closed()
+    return ProbeResult(True, "TCP kết nối được")
+
+
+class _SipClient(asyncio.DatagramProtocol):
+    def __init__(self, call_id: str) -> None:
+        self.call_id = call_id
+        self.answer: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+    def datagram_received(self, data: bytes, addr) -> None:
+        text = data.decode("utf-8", "replace")
+        if text.startswith("SIP/2.0 ") and self.call_id in text and not self.answer.done():
+            self.answer.set_result(text.split("\r\n", 1)[0])
+
+    def error_received(self, exc: Exception) -> None:
+        if not self.answer.done():
+            self.answer.set_exception(exc)
+
+
+def sip_options(target: Target, local_host: str, local_port: int, call_id: str) -> bytes:
+    """A minimal SIP OPTIONS request (RFC 3261 §11) answering to our socket."""
+    branch = "z9hG4bK" + secrets.token_hex(8)
+    tag = secrets.token_hex(4)
+    uri = f"sip:{target.host}:{target.port}"
+    return (f"OPTIONS {uri} SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP {local_host}:{local_port};branch={branch};rport\r\n"
+            "Max-Forwards: 70\r\n"
+            f"From: <sip:probe@bridgeops.invalid>;tag={tag}\r\n"
+            f"To: <{uri}>\r\n"
+            f"Call-ID: {call_id}\r\n"
+            "CSeq: 1 OPTIONS\r\n"
+            f"Contact: <sip:probe@{local_host}:{local_port}>\r\n"
+            "Accept: application/sdp\r\n"
+            "User-Agent: BridgeOps-probe/1\r\n"
+            "Content-Length: 0\r\n\r\n").encode()
+
+
+async def _sip(target: Target) -> ProbeResult:
+    loop = asyncio.get_running_loop()
+    call_id = secrets.token_hex(12) + "@bridgeops"
+    transport, protocol = await loop.create_datagram_endpoint(
+        lambda: _SipClient(call_id), remote_addr=(target.host, target.port))
+    try:
+        local_host, local_port = transport.get_extra_info("sockname")[:2]
+        request = sip_options(target, local_host, local_port, call_id)
+        while True:
+            transport.sendto(request)
+            done, _ = await asyncio.wait({protocol.answer}, timeout=SIP_RETRANSMIT)
+            if done:
+                break
+        status_line = protocol.answer.result()
+    finally:
+        transport.close()
+    parts = status_line.split()
+    return ProbeResult(True, f"SIP {parts[1] if len(parts) > 1 else ''}".strip())
+
+
+PROBES = {"http": _http, "https": _http, "tcp": _tcp, "sip": _sip}
+
+
+async def probe(text: str, timeout: float) -> ProbeResult:
+    """Check one target; never raises."""
+    started = time.monotonic()
+    try:
+        target = parse_target(text)
+    except ValueError:
+        return ProbeResult(False, "Địa chỉ kiểm tra không hợp lệ")
+    try:
+        result = await asyncio.wait_for(PROBES[target.scheme](target), timeout)
+    except TimeoutError:
+        result = ProbeResult(False, f"Quá thời gian chờ {timeout:g} giây")
+    except (OSError, ssl.SSLError, asyncio.IncompleteReadError, UnicodeError) as exc:
+        result = ProbeResult(False, _connect_error(exc))
+    elapsed = int((time.monotonic() - started) * 1000)
+    return ProbeResult(result.ok, result.detail, elapsed)
+
+
+def concurrency_limit() -> int:
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return MAX_CONCURRENCY
+    return max(16, min(MAX_CONCURRENCY, soft // 2))
+
+
+async def sweep(targets: Mapping[int, str], timeout: float,
+                concurrency: int | None = None) -> dict[int, ProbeResult]:
+    """Probe every target (key: point id) concurrently, at most ``concurrency`` at a time."""
+    gate = asyncio.Semaphore(concurrency or concurrency_limit())
+
+    async def one(key: int, text: str) -> tuple[int, ProbeResult]:
+        async with gate:
+            return key, await probe(text, timeout)
+
+    pairs = await asyncio.gather(*(one(key, text) for key, text in targets.items()))
+    return dict(pairs)
+
+
+def run_sweep(targets: Mapping[int, str], timeout: float,
+              concurrency: int | None = None) -> dict[int, ProbeResult]:
+    """Synchronous entry point for the scheduler's worker thread."""
+    if not targets:
+        return {}
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(sweep(targets, timeout, concurrency))
+    # Called from inside a running loop (an async host): run the sweep on its own thread.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(sweep(targets, timeout, concurrency))).result()

@@ -1,0 +1,288 @@
+"""Health rules that write: heartbeats, applying a probe sweep, sign-offs.
+
+The only writer of point_health, health_change, health_incident, session_availability and
+rehearsal_signoff. A sweep writes in bulk (executemany and INSERT … SELECT), never row by row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from bridgeops.accounts.access import Principal, point_filter
+from bridgeops.audit import service as audit
+from bridgeops.conference.models import Conference
+from bridgeops.extensions import db
+from bridgeops.health import alerts
+from bridgeops.health.models import (
+    HealthChange,
+    HealthIncident,
+    PointHealth,
+    RehearsalSignoff,
+    SessionAvailability,
+)
+from bridgeops.health.probes import ProbeResult
+from bridgeops.health.schemas import RehearsalSignoffIn
+from bridgeops.health.states import BAD_STATES, Observation, Verdict, judge, resolve_upstream
+from bridgeops.health.windows import Window
+from bridgeops.registration.models import BridgePoint
+from bridgeops.units.models import AdminUnit
+
+#: Largest IN list sent in one statement (SQLite's variable limit is the tightest).
+CHUNK = 5000
+
+
+def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def monitored_points(conference_id: int) -> sa.ColumnElement[bool]:
+    """The points the board and the sweeps cover: every point not withdrawn."""
+    return sa.and_(BridgePoint.conference_id == conference_id, BridgePoint.status != "withdrawn")
+
+
+# --- Heartbeats ----------------------------------------------------------------------------
+
+
+def record_heartbeat(point_id: int, now: datetime) -> None:
+    """The room's machine is alive: one UPDATE of the point's state row (an INSERT the first
+    time). The next sweep turns it into a state; nothing else happens per beat."""
+    table = PointHealth.__table__
+    result = db.session.execute(
+        sa.update(table).where(table.c.point_id == point_id).values(last_seen_at=now))
+    if result.rowcount == 0:
+        conference_id = db.session.scalar(
+            sa.select(BridgePoint.conference_id).where(BridgePoint.id == point_id))
+        try:
+            with db.session.begin_nested():  # a sweep may add the row at the same moment
+                db.session.add(PointHealth(point_id=point_id, conference_id=conference_id,
+                                           state="unknown", since=now, last_seen_at=now))
+        except sa.exc.IntegrityError:
+            db.session.execute(
+                sa.update(table).where(table.c.point_id == point_id).values(last_seen_at=now))
+
+
+# --- Sweeps ----------------------------------------------------------------------------------
+
+
+def probe_targets(conference_ids: Iterable[int]) -> dict[int, str]:
+    """point id → probe target of every monitored point that has one."""
+    ids = list(conference_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(BridgePoint.id, BridgePoint.probe_target)
+        .where(BridgePoint.conference_id.in_(ids), BridgePoint.status != "withdrawn",
+               BridgePoint.probe_target.is_not(None), BridgePoint.probe_target != ""))
+    return {point_id: target for point_id, target in rows}
+
+
+def ensure_state_rows(conference_id: int, now: datetime) -> None:
+    """One INSERT … SELECT adds an "unknown" row for every point that has none yet."""
+    missing = (sa.select(BridgePoint.id, BridgePoint.conference_id, sa.literal("unknown"),
+                         sa.literal(now, PointHealth.since.type), sa.literal(0), sa.literal(0),
+                         sa.literal(""), sa.false())
+               .where(monitored_points(conference_id),
+                      ~sa.exists().where(PointHealth.point_id == BridgePoint.id)))
+    db.session.execute(sa.insert(PointHealth).from_select(
+        ["point_id", "conference_id", "state", "since", "failures", "successes", "reason",
+         "down_alerted"], missing))
+
+
+def default_upstreams(conference_id: int) -> dict[int, int | None]:
+    """point id → its upstream point: the explicit one, else the nearest ancestor unit's point
+    (commune → district → province), so a two-level tree works too."""
+    points = db.session.execute(
+        sa.select(BridgePoint.id, BridgePoint.unit_code, BridgePoint.upstream_point_id)
+        .where(monitored_points(conference_id))).all()
+    point_by_unit = {unit_code: point_id for point_id, unit_code, _ in points}
+    provinces = (sa.select(AdminUnit.province_code).join(BridgePoint,
+                 BridgePoint.unit_code == AdminUnit.code)
+                 .where(BridgePoint.conference_id == conference_id).distinct())
+    parent_of = dict(db.session.execute(
+        sa.select(AdminUnit.code, AdminUnit.parent_code)
+        .where(AdminUnit.province_code.in_(provinces))).all())
+    upstream: dict[int, int | None] = {}
+    for point_id, unit_code, explicit in points:
+        if explicit is not None:
+            upstream[point_id] = explicit
+            continue
+        unit = parent_of.get(unit_code)
+        while unit is not None and unit not in point_by_unit:
+            unit = parent_of.get(unit)
+        upstream[point_id] = point_by_unit.get(unit) if unit is not None else None
+    return upstream
+
+
+@dataclass
+class SweepOutcome:
+    """What one sweep did, for logs, tests and the webhook."""
+
+    conference_id: int
+    checked: int = 0
+    changes: list[tuple[int, str, str]] = field(default_factory=list)
+    groups: list[alerts.AlertGroup] = field(default_factory=list)
+    webhook_payload: dict | None = None
+
+
+#: The state-row columns a sweep reads and may rewrite.
+STATE_COLUMNS = ("state", "since", "failures", "successes", "reason", "cause_point_id",
+                 "outage_since", "alerted_at", "down_alerted")
+
+
+def apply_sweep(conference: Conference, window: Window, results: Mapping[int, ProbeResult],
+                now: datetime, *, failures_before_down: int, heartbeat_fresh_for: timedelta,
+                alert_throttle: timedelta = alerts.THROTTLE) -> SweepOutcome:
+    """Turn one sweep's probe results and the heartbeats into states, history, counters and
+    alerts, all written in bulk: only rows whose state changed are rewritten one by one
+    (executemany); every checked row's last_check_at moves in a few IN-list UPDATEs."""
+    ensure_state_rows(conference.id, now)
+    table = PointHealth.__table__
+    rows = db.session.execute(
+        sa.select(table.c.point_id, table.c.last_seen_at, *(table.c[c] for c in STATE_COLUMNS),
+                  BridgePoint.name)
+        .join(BridgePoint, BridgePoint.id == table.c.point_id)
+        .where(monitored_points(conference.id))).all()
+    current = {row.point_id: row for row in rows}
+    names = {row.point_id: row.name for row in rows}
+    fresh_after = now - heartbeat_fresh_for
+    verdicts = {
+        pid: judge(Observation(
+            pid, h.state, h.failures, h.successes, results.get(pid),
+            heartbeat_fresh=h.last_seen_at is not None and h.last_seen_at >= fresh_after,
+            heartbeat_known=h.last_seen_at is not None), failures_before_down)
+        for pid, h in current.items()}
+    verdicts = resolve_upstream(verdicts, default_upstreams(conference.id), names)
+
+    outcome = SweepOutcome(conference.id)
+    outcome.groups = alerts.group_alerts(verdicts, current, now, throttle=alert_throttle)
+    alerted = {group.root_id: group.kind for group in outcome.groups}
+    updates, changes, opened, closed, checked = [], [], [], [], []
+    for pid, verdict in verdicts.items():
+        health = current[pid]
+        if verdict.checked:
+            checked.append(pid)
+        row = {column: getattr(health, column) for column in STATE_COLUMNS}
+        row.update(state=verdict.state, failures=verdict.failures, successes=verdict.successes,
+                   cause_point_id=verdict.cause_point_id,
+                   reason=verdict.reason[:300] or health.reason)
+        if verdict.state != health.state:
+            row["since"] = now
+            changes.append({"point_id": pid, "conference_id": conference.id, "at": now,
+                            "from_state": health.state, "to_state": verdict.state,
+                            "reason": verdict.reason[:300]})
+            outcome.changes.append((pid, health.state, verdict.state))
+            was_bad, is_bad = health.state in BAD_STATES, verdict.state in BAD_STATES
+            if is_bad and not was_bad:
+                row["outage_since"] = now
+                opened.append({"point_id": pid, "conference_id": conference.id,
+                               "kind": verdict.state, "cause_point_id": verdict.cause_point_id,
+                               "started_at": now, "reason": verdict.reason[:300]})
+            elif was_bad and not is_bad:
+                row["outage_since"] = None
+                started = health.outage_since or health.since
+                closed.append({"b_point_id": pid, "b_ended_at": now,
+                               "b_duration": int((now - started).total_seconds())})
+        if pid in alerted:
+            row["down_alerted"] = alerted[pid] == "down"
+            if alerted[pid] == "down":
+                row["alerted_at"] = now
+        if any(row[column] != getattr(health, column) for column in STATE_COLUMNS):
+            updates.append({"b_point_id": pid, **row})
+    outcome.checked = len(checked)
+
+    if updates:
+        db.session.execute(
+            sa.update(table).where(table.c.point_id == sa.bindparam("b_point_id"))
+            .values({column: sa.bindparam(column) for column in STATE_COLUMNS}), updates)
+    for chunk in _chunks(checked):
+        db.session.execute(sa.update(table).where(table.c.point_id.in_(chunk))
+                           .values(last_check_at=now))
+    if changes:
+        db.session.execute(sa.insert(HealthChange), changes)
+    if opened:
+        db.session.execute(sa.insert(HealthIncident), opened)
+    if closed:
+        incidents = HealthIncident.__table__
+        db.session.execute(
+            sa.update(incidents)
+            .where(incidents.c.point_id == sa.bindparam("b_point_id"),
+                   incidents.c.ended_at.is_(None))
+            .values(ended_at=sa.bindparam("b_ended_at"),
+                    duration_seconds=sa.bindparam("b_duration")), closed)
+    _count_checks(window.session.id, conference.id, verdicts)
+    if outcome.groups:
+        outcome.webhook_payload = alerts.queue_alerts(conference, outcome.groups, names, now)
+    db.session.flush()
+    db.session.expire_all()
+    return outcome
+
+
+def _count_checks(session_id: int, conference_id: int, verdicts: Mapping[int, Verdict]) -> None:
+    """Per-point per-session counters: rows added once, then two UPDATEs per chunk."""
+    missing = (sa.select(BridgePoint.id, sa.literal(session_id), sa.literal(0), sa.literal(0))
+               .where(monitored_points(conference_id),
+                      ~sa.exists().where(SessionAvailability.point_id == BridgePoint.id,
+                                         SessionAvailability.session_id == session_id)))
+    db.session.execute(sa.insert(SessionAvailability).from_select(
+        ["point_id", "session_id", "checks", "up_checks"], missing))
+    table = SessionAvailability.__table__
+    up = [pid for pid, v in verdicts.items() if v.checked and v.alive]
+    not_up = [pid for pid, v in verdicts.items() if v.checked and not v.alive]
+    for ids, up_increment in ((up, 1), (not_up, 0)):
+        for chunk in _chunks(ids):
+            db.session.execute(
+                sa.update(table)
+                .where(table.c.session_id == session_id, table.c.point_id.in_(chunk))
+                .values(checks=table.c.checks + 1, up_checks=table.c.up_checks + up_increment))
+
+
+# --- Rehearsal sign-off ----------------------------------------------------------------------
+
+
+def record_signoff(point: BridgePoint, data: RehearsalSignoffIn, actor: str,
+                   now: datetime) -> RehearsalSignoff:
+    """The point's rehearsal result (the latest one counts; earlier ones stay in the audit)."""
+    signoff = db.session.get(RehearsalSignoff, point.id)
+    before = _signoff_dict(signoff) if signoff is not None else None
+    if signoff is None:
+        signoff = RehearsalSignoff(point_id=point.id, conference_id=point.conference_id)
+        db.session.add(signoff)
+    signoff.audio_ok = data.audio == "ok"
+    signoff.video_ok = data.video == "ok"
+    signoff.presentation_ok = data.presentation == "ok"
+    signoff.note = data.note
+    signoff.signed_by = actor
+    signoff.signed_at = now
+    db.session.flush()
+    audit.record(actor, "rehearsal_signoff", point.id, "sign", conference_id=point.conference_id,
+                 before=before, after=_signoff_dict(signoff))
+    return signoff
+
+
+def _signoff_dict(signoff: RehearsalSignoff) -> dict:
+    return {"audio_ok": signoff.audio_ok, "video_ok": signoff.video_ok,
+            "presentation_ok": signoff.presentation_ok, "note": signoff.note}
+
+
+def get_signoff(point_id: int) -> RehearsalSignoff | None:
+    return db.session.get(RehearsalSignoff, point_id)
+
+
+def signoff_matrix(principal: Principal, conference: Conference,
+                   ) -> list[tuple[BridgePoint, RehearsalSignoff | None]]:
+    """Every point in the principal's scope with its sign-off (None: not signed yet),
+    not passed first."""
+    rows = db.session.execute(
+        sa.select(BridgePoint, RehearsalSignoff)
+        .outerjoin(RehearsalSignoff, RehearsalSignoff.point_id == BridgePoint.id)
+        .where(point_filter(principal, conference.id), BridgePoint.status != "withdrawn")
+        .order_by(BridgePoint.unit_code)).all()
+    passed_rank = {None: 0, False: 1, True: 2}
+    return sorted(((point, signoff) for point, signoff in rows),
+                  key=lambda row: (passed_rank[row[1].passed if row[1] else None],
+                                   row[0].unit_code))

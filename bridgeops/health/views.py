@@ -1,0 +1,201 @@
+"""Pages: the live board (and the fragment board.js refreshes), the rehearsal sign-off for a
+technician's link and for officers, and the officer's sign-off matrix."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import phonenumbers
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+
+from bridgeops.accounts import service as accounts
+from bridgeops.accounts.access import Principal, can_view_point, current_principal
+from bridgeops.conference import service as conferences
+from bridgeops.config import PROJECT_ROOT
+from bridgeops.core.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
+from bridgeops.core.time import utcnow
+from bridgeops.core.validation import validate
+from bridgeops.extensions import db, limiter
+from bridgeops.health import board, service
+from bridgeops.health.models import STATE_LABELS
+from bridgeops.health.schemas import RehearsalSignoffIn
+from bridgeops.health.svg import build_tree_svg
+from bridgeops.registration.models import BridgePoint
+from bridgeops.units import service as units
+
+bp = Blueprint("health", __name__)
+
+CHECKS = (("audio", "Âm thanh"), ("video", "Hình ảnh"), ("presentation", "Trình chiếu"))
+
+
+@bp.app_template_filter("vn_elapsed")
+def vn_elapsed(since: datetime | None, now: datetime | None = None) -> str:
+    """How long ago, in Vietnamese: "45 giây", "12 phút", "2 giờ 5 phút"."""
+    if since is None:
+        return ""
+    seconds = max(0, int(((now or utcnow()) - since).total_seconds()))
+    if seconds < 60:
+        return f"{seconds} giây"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} phút"
+    return f"{minutes // 60} giờ {minutes % 60} phút"
+
+
+@bp.app_template_filter("tel_display")
+def tel_display(phone: str | None) -> str:
+    """"+84912000111" as Vietnamese people write it: "0912 000 111"."""
+    if not phone:
+        return ""
+    try:
+        number = phonenumbers.parse(phone, "VN")
+    except phonenumbers.NumberParseException:
+        return phone
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def _viewer(login_redirect: bool = True) -> Principal:
+    principal = current_principal()
+    if principal is None:
+        if not login_redirect:
+            raise Unauthorized("Phiên đăng nhập đã hết; tải lại trang để đăng nhập.")
+        abort(redirect(url_for("accounts.login", next=request.full_path.rstrip("?"))))
+    return board.require_board_viewer(principal)
+
+
+def _board_context(slug: str, login_redirect: bool = True) -> dict:
+    principal = _viewer(login_redirect)
+    conference = conferences.get_conference(slug)
+    now = utcnow()
+    data = board.build_board(principal, conference, now)
+    scope = units.get_unit(principal.unit_code).name if principal.kind == "chair" else None
+    return {"board": data, "conference": conference, "now": now, "labels": STATE_LABELS,
+            "level_labels": board.LEVEL_LABELS, "tree_svg": build_tree_svg(data),
+            "scope": scope}
+
+
+@bp.get("/conferences/<slug>/board")
+def live_board(slug: str):
+    return render_template("health/board.html", **_board_context(slug))
+
+
+@bp.get("/conferences/<slug>/board/live")
+def live_board_fragment(slug: str):
+    """The changing part of the board, fetched by static/js/board.js every few seconds."""
+    context = _board_context(slug, login_redirect=False)  # a script cannot follow a login page
+    response = make_response(render_template("health/_board_live.html", **context))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/conferences/<slug>/points/<int:point_id>/health")
+def point_health(slug: str, point_id: int):
+    """One point's changes, incidents and availability per session."""
+    principal = _viewer()
+    conference = conferences.get_conference(slug)
+    point = db.session.get(BridgePoint, point_id)
+    if point is None or point.conference_id != conference.id or not can_view_point(principal,
+                                                                                   point):
+        raise NotFound(f"Không có điểm cầu {point_id} trong hội nghị này.")
+    return render_template("health/point.html", conference=conference,
+                           history=board.point_history(point), labels=STATE_LABELS, now=utcnow())
+
+
+@bp.get("/downloads/heartbeat.py")
+def heartbeat_script():
+    """The standard-library heartbeat client a room's machine runs (no secret inside)."""
+    path = PROJECT_ROOT / "scripts" / "heartbeat.py"
+    if not path.is_file():
+        raise NotFound("Không có tệp heartbeat.py trên máy chủ này.")
+    return send_file(path, mimetype="text/x-python", as_attachment=True,
+                     download_name="heartbeat.py")
+
+
+# --- Rehearsal sign-off ----------------------------------------------------------------------
+
+
+def _form_data() -> dict:
+    return {"audio": request.form.get("audio"), "video": request.form.get("video"),
+            "presentation": request.form.get("presentation"),
+            "note": request.form.get("note", "")}
+
+
+def _signoff_page(point: BridgePoint, actor: str, action: str, back: str | None,
+                  heartbeat_token: str | None = None):
+    errors: dict[str, str] = {}
+    signoff = service.get_signoff(point.id)
+    values = ({"audio": "ok" if signoff.audio_ok else "problem",
+               "video": "ok" if signoff.video_ok else "problem",
+               "presentation": "ok" if signoff.presentation_ok else "problem",
+               "note": signoff.note} if signoff else {})
+    if request.method == "POST":
+        values = _form_data()
+        try:
+            data = validate(RehearsalSignoffIn, values)
+            service.record_signoff(point, data, actor, utcnow())
+            db.session.commit()
+            return redirect(request.path + "?saved=1")
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = exc.errors
+    status = 422 if errors else 200
+    return render_template("health/rehearsal_form.html", point=point, signoff=signoff,
+                           values=values, errors=errors, checks=CHECKS, action=action,
+                           back=back, saved=request.args.get("saved") == "1",
+                           heartbeat_token=heartbeat_token,
+                           base_url=current_app.config["BASE_URL"].rstrip("/")), status
+
+
+def _unknown_link(response) -> bool:
+    return response.status_code == 404
+
+
+@bp.route("/t/<token>/rehearsal", methods=["GET", "POST"])
+@limiter.limit("30 per minute", deduct_when=_unknown_link)
+def technician_rehearsal(token: str):
+    """The technician's own sign-off, opened from her link page."""
+    grant = accounts.find_grant(token)
+    if grant is None or grant.role != "technician" or grant.point_id is None:
+        raise NotFound("Đường dẫn không hợp lệ, đã hết hạn hoặc đã bị thu hồi.")
+    point = db.session.get(BridgePoint, grant.point_id)
+    if point is None:
+        raise NotFound("Điểm cầu không còn tồn tại.")
+    return _signoff_page(point, f"technician:{point.id}", request.path, f"/t/{token}",
+                         heartbeat_token=token)
+
+
+@bp.route("/conferences/<slug>/rehearsal/<int:point_id>", methods=["GET", "POST"])
+def officer_rehearsal(slug: str, point_id: int):
+    principal = _viewer()
+    if not principal.is_officer:
+        raise Forbidden("Chỉ cán bộ đầu mối hoặc kỹ thuật viên của điểm cầu được ký tổng duyệt.")
+    conference = conferences.get_conference(slug)
+    point = db.session.get(BridgePoint, point_id)
+    if point is None or point.conference_id != conference.id or not can_view_point(principal,
+                                                                                   point):
+        raise NotFound(f"Không có điểm cầu {point_id} trong hội nghị này.")
+    return _signoff_page(point, principal.actor, request.path,
+                         url_for("health.rehearsal_matrix", slug=slug))
+
+
+@bp.get("/conferences/<slug>/rehearsal")
+def rehearsal_matrix(slug: str):
+    """Who has and has not passed the rehearsal."""
+    principal = _viewer()
+    conference = conferences.get_conference(slug)
+    rows = service.signoff_matrix(principal, conference)
+    passed = sum(1 for _, s in rows if s is not None and s.passed)
+    problems = sum(1 for _, s in rows if s is not None and not s.passed)
+    return render_template("health/rehearsal_matrix.html", conference=conference, rows=rows,
+                           passed=passed, problems=problems, missing=len(rows) - passed - problems,
+                           checks=CHECKS, can_sign=principal.is_officer)

@@ -1,0 +1,148 @@
+"""The live board page, its refreshing fragment, and the status API's paging and scope."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from bridgeops.core.time import utcnow
+from bridgeops.extensions import db
+from bridgeops.health import service
+from bridgeops.health.models import PointHealth
+from tests.conftest import bearer
+from tests.health.conftest import (
+    DISTRICT,
+    OTHER_DISTRICT,
+    PROVINCE,
+    chair_token,
+    communes_of,
+    make_point,
+    technician_token,
+)
+
+
+def set_states(states: dict) -> None:
+    """Put points into states directly (the sweep's rules are tested elsewhere)."""
+    now = utcnow()
+    service.ensure_state_rows(next(iter(states)).conference_id, now)
+    for point, state in states.items():
+        db.session.execute(sa.update(PointHealth).where(PointHealth.point_id == point.id)
+                           .values(state=state, since=now - timedelta(minutes=12),
+                                   reason="Cổng từ chối kết nối"))
+    db.session.commit()
+
+
+def build_tree(demo):
+    province = make_point(demo, PROVINCE)
+    district = make_point(demo, DISTRICT, technician=("Trần Thị Kỹ", "+84912000111", ""))
+    communes = [make_point(demo, code) for code in communes_of(DISTRICT, 4)]
+    other = make_point(demo, OTHER_DISTRICT)
+    other_communes = [make_point(demo, code) for code in communes_of(OTHER_DISTRICT, 2)]
+    db.session.commit()
+    set_states({province: "up", district: "down", communes[0]: "unreachable",
+                communes[1]: "unreachable", communes[2]: "up", communes[3]: "pending",
+                other: "up", other_communes[0]: "up"})
+    return province, district, communes, other, other_communes
+
+
+def login(client, officer):
+    response = client.post("/login", data={"email": officer.email, "password": "mat-khau-123"})
+    assert response.status_code == 302
+
+
+def test_officer_sees_counts_per_level_problems_first_and_the_tree(client, demo, officer):
+    _, district, communes, _, _ = build_tree(demo)
+    login(client, officer)
+    page = client.get(f"/conferences/{demo.slug}/board").get_data(as_text=True)
+    assert "4 / 9" in page  # province, one commune, the other district and one of its communes
+    assert "Cấp tỉnh: <strong>1/1</strong>" in page
+    assert "Cấp huyện: <strong>1/2</strong>" in page
+    assert "Cấp xã: <strong>2/6</strong>" in page
+    rows = re.findall(r'<tr class="state-(\w+)" data-point-id="(\d+)"', page)
+    assert rows[0] == ("down", str(district.id))
+    assert [state for state, _ in rows] == ["down", "unreachable", "unreachable", "pending"]
+    assert "12 phút" in page and 'href="tel:+84912000111"' in page
+    svg = page[page.index("<svg"):page.index("</svg>")]
+    assert svg.count("<circle") == 9
+    assert svg.count('data-state="unreachable"') == 2
+    assert "Huyện Mỹ Lộc" in svg and "Huyện Vụ Bản" in svg
+
+
+def test_board_refreshes_through_a_script_file_and_a_fragment(client, demo, officer):
+    build_tree(demo)
+    login(client, officer)
+    page = client.get(f"/conferences/{demo.slug}/board").get_data(as_text=True)
+    assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", page) == []  # CSP: no inline script
+    assert "/static/js/board.js" in page
+    source = re.search(r'data-src="([^"]+)"', page).group(1)
+    fragment = client.get(source)
+    assert fragment.status_code == 200
+    assert fragment.headers["Cache-Control"] == "no-store"
+    assert "<svg" in fragment.get_data(as_text=True) and "<html" not in fragment.get_data(as_text=True)
+    script = client.get("/static/js/board.js")
+    assert script.status_code == 200 and b"setInterval" in script.data
+    script.close()
+
+
+def test_board_says_which_window_is_next_when_idle(client, demo, officer):
+    rehearsal = next(s for s in demo.sessions if s.kind == "rehearsal")
+    rehearsal.starts_at = utcnow() + timedelta(days=1)
+    rehearsal.ends_at = rehearsal.starts_at + timedelta(hours=3)
+    db.session.commit()
+    login(client, officer)
+    page = client.get(f"/conferences/{demo.slug}/board").get_data(as_text=True)
+    assert "Chưa đến giờ theo dõi" in page and "Tổng duyệt kết nối" in page
+
+
+def test_chair_sees_her_district_only_and_others_are_kept_out(client, demo):
+    _, _, _, other, other_communes = build_tree(demo)
+    chair = chair_token(demo, OTHER_DISTRICT)
+    point = make_point(demo, DISTRICT)
+    technician = technician_token(point)
+    db.session.commit()
+    page = client.get(f"/conferences/{demo.slug}/board", headers=bearer(chair))
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "2 / 3" in text and "Mỹ Lộc" not in text
+    assert "phạm vi: Huyện Vụ Bản" in text
+    status = client.get(f"/api/v1/conferences/{demo.slug}/status", headers=bearer(chair))
+    assert {p["id"] for p in status.get_json()["points"]} == {other.id, *[c.id for c in other_communes]}
+    assert client.get(f"/conferences/{demo.slug}/board",
+                      headers=bearer(technician)).status_code == 403
+    assert client.get(f"/api/v1/conferences/{demo.slug}/status",
+                      headers=bearer(technician)).status_code == 403
+    anonymous = client.get(f"/conferences/{demo.slug}/board")
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+
+
+def test_status_api_pages_and_filters_points(client, demo, officer_token):
+    build_tree(demo)
+    url = f"/api/v1/conferences/{demo.slug}/status"
+    first = client.get(url + "?per_page=3", headers=bearer(officer_token)).get_json()
+    assert first["summary"] == {"up": 4, "down": 1, "pending": 1, "unknown": 1,
+                                "unreachable": 2, "total": 9}
+    assert first["total"] == 9 and len(first["points"]) == 3
+    assert set(first["points"][0]) >= {"id", "unit", "state", "since", "last_seen_at"}
+    assert datetime.fromisoformat(first["points"][0]["since"]).tzinfo is not None
+    last = client.get(url + "?per_page=3&page=3", headers=bearer(officer_token)).get_json()
+    assert [p["state"] for p in last["points"]] == ["up"] * 3
+    beyond = client.get(url + "?per_page=3&page=4", headers=bearer(officer_token)).get_json()
+    assert beyond["points"] == [] and beyond["total"] == 9
+    only = client.get(url + "?state=unreachable", headers=bearer(officer_token)).get_json()
+    assert only["total"] == 2 and {p["state"] for p in only["points"]} == {"unreachable"}
+    bad = client.get(url + "?per_page=5000", headers=bearer(officer_token))
+    assert bad.status_code == 422 and "per_page" in bad.get_json()["errors"]
+    missing = client.get("/api/v1/conferences/khong-co/status", headers=bearer(officer_token))
+    assert missing.status_code == 404
+
+
+def test_status_api_is_documented(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    assert "/api/v1/conferences/{slug}/status" in doc["paths"]
+    assert "/api/v1/heartbeat" in doc["paths"]
+
+
+def test_the_refreshing_fragment_answers_401_instead_of_a_login_page(client, demo):
+    response = client.get(f"/conferences/{demo.slug}/board/live")
+    assert response.status_code == 401
