@@ -401,7 +401,7 @@ def _child_invites(app, config: dict) -> dict:
             left = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)
                                      .where(OutboxMessage.status == "pending"))
             db.session.remove()
-            if not left or time.perf_counter() - started > config.get("mail_budget", 900):
+            if not left or time.perf_counter() - started > config.get("mail_budget", 300):
                 break
             elapsed = time.perf_counter() - started
             next_tick = math.ceil(elapsed / DELIVERY_INTERVAL + 1e-9) * DELIVERY_INTERVAL
