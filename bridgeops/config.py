@@ -32,6 +32,8 @@ SETTINGS: list[tuple[str, str, Any, Any]] = [
     ("TW_RETURN_URL", "BRIDGEOPS_TW_RETURN_URL", str, ""),
     ("ALERT_WEBHOOK_URL", "BRIDGEOPS_ALERT_WEBHOOK_URL", str, ""),
     ("RATELIMIT_STORAGE_URI", "BRIDGEOPS_RATELIMIT_STORAGE_URI", str, "memory://"),
+    ("RATELIMIT_KEY_PREFIX", "BRIDGEOPS_RATELIMIT_KEY_PREFIX", str, "bridgeops"),
+    ("PROXY_COUNT", "BRIDGEOPS_PROXY_COUNT", int, 0),
     ("LINK_TTL_DAYS", "BRIDGEOPS_LINK_TTL_DAYS", int, 60),
     ("ENV", "BRIDGEOPS_ENV", str, "development"),
     ("CONTACT_NAME", "BRIDGEOPS_CONTACT_NAME", str, "Ban Tuyên giáo – CSLP"),

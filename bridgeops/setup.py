@@ -105,22 +105,28 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    from bridgeops.ops import logs, security
+
     @app.before_request
     def _nonce() -> None:
         g.csp_nonce = secrets.token_urlsafe(16)
 
-    @app.after_request
-    def _security_headers(response):
-        headers = response.headers
-        headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
-        )
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "no-referrer")
-        headers.setdefault("X-Frame-Options", "DENY")
-        return response
+    logs.register_request_log(app)
+    security.register_security_hooks(app)
+
+
+def configure_deployment(app: Flask) -> None:
+    """Production checks, cookie flags, JSON logs, and client addresses behind a proxy."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from bridgeops.ops import logs, security
+
+    security.configure_security(app)
+    logs.configure_logging()
+    proxies = app.config.get("PROXY_COUNT", 0)
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,  # type: ignore[method-assign]
+                                x_host=proxies)
 
 
 def register_commands(app: Flask) -> None:

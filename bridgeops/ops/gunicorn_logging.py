@@ -1,0 +1,21 @@
+"""gunicorn's logger with magic-link tokens cut out of the request line, path and query."""
+
+from __future__ import annotations
+
+from gunicorn.glogging import Logger
+
+from bridgeops.ops.logs import redact_path
+
+
+class RedactingLogger(Logger):
+    """Access-log atoms without tokens or query strings."""
+
+    def atoms(self, resp, req, environ, request_time):  # noqa: ANN001 (gunicorn's signature)
+        atoms = super().atoms(resp, req, environ, request_time)
+        path = redact_path(environ.get("PATH_INFO", ""))
+        atoms["U"] = path
+        atoms["q"] = ""
+        atoms["f"] = "-"  # a Referer may hold a magic link
+        atoms["r"] = f"{environ.get('REQUEST_METHOD', '-')} {path} {environ.get('SERVER_PROTOCOL', '-')}"
+        atoms.pop("{raw_uri}", None)
+        return atoms

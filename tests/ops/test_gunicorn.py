@@ -1,0 +1,44 @@
+"""A real gunicorn with deploy/gunicorn.conf.py on the test database."""
+
+from __future__ import annotations
+
+import json
+
+import requests
+
+from bridgeops.extensions import db
+from tests.live_server import gunicorn
+
+
+def test_gunicorn_with_the_deploy_config_serves_healthz_and_pages(database_url, demo):
+    with gunicorn(database_url, BRIDGEOPS_ENV="production") as server:
+        health = requests.get(server.url + "/healthz", timeout=10)
+        login = requests.get(server.url + "/login", timeout=10)
+    assert health.status_code == 200
+    assert health.json()["database"] == "ok"
+    assert login.status_code == 200
+    assert "Đăng nhập cán bộ" in login.text
+    assert "Secure" in login.headers["Set-Cookie"] and "HttpOnly" in login.headers["Set-Cookie"]
+    assert "Booting worker" in server.log
+
+
+def test_request_log_is_one_json_line_per_request_without_tokens(database_url, demo, officer_token):
+    from bridgeops.accounts import service
+
+    chair = service.issue_grant("chair", conference_id=demo.id, unit_code="356").token
+    db.session.commit()
+    with gunicorn(database_url, BRIDGEOPS_ACCESS_LOG="-") as server:
+        requests.get(server.url + "/api/v1/units", timeout=10,
+                     headers={"Authorization": f"Bearer {officer_token}", "X-Request-ID": "req-42"})
+        requests.get(f"{server.url}/c/{chair}", timeout=10)
+        requests.get(f"{server.url}/calendar/{chair}.ics?x={chair}", timeout=10)
+        requests.get(f"{server.url}/t/{chair}/ack", timeout=10)
+    log = server.log
+    assert officer_token not in log and chair not in log
+    lines = [json.loads(line) for line in log.splitlines()
+             if line.startswith("{") and '"logger": "bridgeops.request"' in line]
+    api = next(line for line in lines if line["path"] == "/api/v1/units")
+    assert api["request_id"] == "req-42" and api["status"] == 200 and api["method"] == "GET"
+    assert isinstance(api["duration_ms"], float)
+    assert {line["path"] for line in lines} >= {
+        f"/c/{chair[:4]}…", f"/calendar/{chair[:4]}….ics", f"/t/{chair[:4]}…/ack"}
