@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from bridgeops import create_app
+from bridgeops.extensions import db
 from bridgeops.ops.security import ConfigurationError
 from tests.conftest import bearer
 from tests.live_server import gunicorn, server_environment
@@ -39,9 +40,13 @@ def _login_cookie(app, officer) -> str:
 def test_session_cookie_is_secure_httponly_and_lax_on_https(app, database_url, officer):
     https_app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "k",
                             "WTF_CSRF_ENABLED": False, "BASE_URL": "https://cau.hoiphunu.vn"})
-    cookie = _login_cookie(https_app, officer)
+    try:
+        cookie = _login_cookie(https_app, officer)
+        page = https_app.test_client().get("/login")
+    finally:
+        with https_app.app_context():
+            db.engine.dispose()
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    page = https_app.test_client().get("/login")
     assert page.headers["Strict-Transport-Security"].startswith("max-age=31536000")
 
 
