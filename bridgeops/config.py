@@ -34,6 +34,7 @@ SETTINGS: list[tuple[str, str, Any, Any]] = [
     ("RATELIMIT_STORAGE_URI", "BRIDGEOPS_RATELIMIT_STORAGE_URI", str, "memory://"),
     ("RATELIMIT_KEY_PREFIX", "BRIDGEOPS_RATELIMIT_KEY_PREFIX", str, "bridgeops"),
     ("PROXY_COUNT", "BRIDGEOPS_PROXY_COUNT", int, 0),
+    ("LOG_LEVEL", "BRIDGEOPS_LOG_LEVEL", str, "info"),
     ("LINK_TTL_DAYS", "BRIDGEOPS_LINK_TTL_DAYS", int, 60),
     ("ENV", "BRIDGEOPS_ENV", str, "development"),
     ("CONTACT_NAME", "BRIDGEOPS_CONTACT_NAME", str, "Ban Tuyên giáo – CSLP"),

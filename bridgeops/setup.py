@@ -60,6 +60,7 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
+        app.logger.info("csrf refused: %s", error.description)
         return render_template("errors/error.html", status=400,
                                title="Phiên làm việc đã hết hạn",
                                detail="Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. "
@@ -105,14 +106,9 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    from bridgeops.ops import logs, security
-
     @app.before_request
     def _nonce() -> None:
         g.csp_nonce = secrets.token_urlsafe(16)
-
-    logs.register_request_log(app)
-    security.register_security_hooks(app)
 
 
 def configure_deployment(app: Flask) -> None:
@@ -122,11 +118,15 @@ def configure_deployment(app: Flask) -> None:
     from bridgeops.ops import logs, security
 
     security.configure_security(app)
-    logs.configure_logging()
+    logs.configure_logging(app.config.get("LOG_LEVEL") or "info")
+    # Registered before any extension's hooks: every request gets an id and a log line,
+    # even one CSRF or a rate limit turns away.
+    logs.register_request_log(app)
+    security.register_security_hooks(app)
     proxies = app.config.get("PROXY_COUNT", 0)
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,  # type: ignore[method-assign]
-                                x_host=proxies)
+                                x_host=proxies, x_port=proxies)
 
 
 def register_commands(app: Flask) -> None:

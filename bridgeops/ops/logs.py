@@ -52,16 +52,16 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
-def configure_logging(level: int = logging.INFO) -> None:
+def configure_logging(level: str = "info") -> None:
     """JSON lines on stderr for the ``bridgeops`` loggers; safe to call more than once."""
     logger = logging.getLogger(ROOT_LOGGER)
+    logger.setLevel(level.upper())
     if any(getattr(h, "bridgeops_json", False) for h in logger.handlers):
         return
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     handler.bridgeops_json = True  # type: ignore[attr-defined]
     logger.addHandler(handler)
-    logger.setLevel(level)
 
 
 def register_request_log(app: Flask) -> None:

@@ -63,7 +63,7 @@ def test_pages_forbid_inline_script_framing_and_device_features(client):
     assert csp["frame-ancestors"] == "'none'" and csp["object-src"] == "'none'"
     assert "unsafe" not in headers["Content-Security-Policy"]
     assert "camera=()" in headers["Permissions-Policy"]
-    assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["Referrer-Policy"] == "same-origin"
     assert headers["X-Frame-Options"] == "DENY"
 
 
@@ -106,3 +106,43 @@ def test_two_web_hosts_share_the_token_failure_count_in_redis(database_url):
             store.delete(key)
     assert statuses[:30] == [401] * 30
     assert statuses[30] == 429
+
+
+def test_https_login_form_passes_csrf_with_the_same_origin_referer(database_url, officer):
+    import re
+
+    https_app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "k",
+                            "BASE_URL": "https://cau.hoiphunu.vn", "PROXY_COUNT": 1})
+    client = https_app.test_client()
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "cau.hoiphunu.vn",
+                 "X-Forwarded-For": "198.51.100.20"}
+    try:
+        page = client.get("/login", headers=forwarded)
+        csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True))[1]
+        # Browsers send a same-origin Referer under this policy; Flask-WTF requires one on HTTPS.
+        assert page.headers["Referrer-Policy"] == "same-origin"
+        response = client.post("/login", headers={**forwarded, "Referer": "https://cau.hoiphunu.vn/login"},
+                               data={"csrf_token": csrf, "email": officer.email,
+                                     "password": "mat-khau-123"})
+    finally:
+        with https_app.app_context():
+            db.engine.dispose()
+    assert response.status_code == 302
+    assert response.headers["Location"] in ("/", "https://cau.hoiphunu.vn/")
+
+
+def test_behind_a_proxy_the_forwarded_client_address_is_throttled(database_url):
+    proxied = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "k",
+                          "PROXY_COUNT": 1})
+    client = proxied.test_client()
+    try:
+        guesses = [client.get("/api/v1/units", headers={**bearer(f"g{i}"),
+                                                        "X-Forwarded-For": "198.51.100.9"}).status_code
+                   for i in range(31)]
+        neighbour = client.get("/api/v1/units", headers={**bearer("typo"),
+                                                         "X-Forwarded-For": "198.51.100.10"})
+    finally:
+        with proxied.app_context():
+            db.engine.dispose()
+    assert guesses[-1] == 429
+    assert neighbour.status_code == 401
