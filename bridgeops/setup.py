@@ -69,12 +69,14 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         status = error.code or 500
+        # Keep the error's own headers (Allow on a 405, Retry-After on a 429).
+        headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
         if _wants_problem():
             detail = error.description if status != 404 else "Không có tài nguyên ở địa chỉ này."
-            return problem(status, detail=detail if status != 429 else "")
+            return problem(status, detail=detail if status != 429 else "", headers=headers)
         return render_template("errors/error.html", status=status,
                                title=HTTP_TITLES_VI.get(status, "Lỗi"),
-                               detail=""), status
+                               detail=""), status, headers
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
