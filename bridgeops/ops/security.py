@@ -25,8 +25,9 @@ class ConfigurationError(RuntimeError):
 #: Paths whose segment after the prefix is a magic-link token.
 TOKEN_PATH = re.compile(r"^/(?:c|t|calendar)/(?P<token>[^/]+)")
 
-#: Failed token lookups allowed per client address; above it every token request is refused for a
-#: while. Valid tokens are never counted, so thousands of heartbeats behind one NAT address pass.
+#: Unknown, revoked or expired tokens allowed per client address; above it such tokens get 429
+#: for a while. Valid tokens are never counted nor refused: thousands of heartbeats a minute may
+#: come from one NAT address of the government network.
 TOKEN_FAILURE_LIMIT = parse("30 per minute")
 
 CONTENT_SECURITY_POLICY = (
@@ -83,10 +84,19 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
-def _carries_token() -> bool:
+def _presented_token() -> str | None:
+    """The bearer token or the magic-link token in the path, if the request has one."""
     from bridgeops.accounts.access import bearer_token
 
-    return bearer_token() is not None or TOKEN_PATH.match(request.path) is not None
+    token = bearer_token()
+    if token is not None:
+        return token
+    match = TOKEN_PATH.match(request.path)
+    return match["token"].removesuffix(".ics") if match else None
+
+
+def _carries_token() -> bool:
+    return _presented_token() is not None
 
 
 def _token_failed(status: int) -> bool:
@@ -105,14 +115,21 @@ def _failure_key() -> tuple[str, str]:
 
 
 def _refuse_throttled_token_client() -> Response | None:
-    if not limiter.enabled or not _carries_token():
+    """Above the limit an address gets 429 for every token that does not work; a valid token
+    still passes, so one misconfigured room behind a shared NAT address cannot cut off the rest."""
+    token = _presented_token()
+    if not limiter.enabled or token is None:
         return None
     try:
         allowed = limiter.limiter.test(TOKEN_FAILURE_LIMIT, *_failure_key())
     except Exception:  # the shared store is down: serve rather than lock everyone out
         log.warning("rate-limit storage unavailable; token throttling skipped", exc_info=True)
         return None
-    return None if allowed else _too_many()
+    if allowed:
+        return None
+    from bridgeops.accounts.service import find_grant
+
+    return None if find_grant(token) is not None else _too_many()
 
 
 def _count_failed_token(response: Response) -> Response:

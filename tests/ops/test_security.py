@@ -72,13 +72,25 @@ def test_unknown_tokens_are_throttled_per_address_but_valid_ones_are_not(client,
     statuses = [client.get("/api/v1/units", headers=bearer(f"guess-{i}"), environ_base=guesser)
                 .status_code for i in range(31)]
     assert statuses[:30] == [401] * 30 and statuses[30] == 429
-    # Once throttled, even a right token waits: guessing gains nothing.
-    assert client.get("/api/v1/units", headers=bearer(officer_token),
-                      environ_base=guesser).status_code == 429
-    # Another address behind the same province network is unaffected, however busy.
-    other = {"REMOTE_ADDR": "203.0.113.8"}
-    assert all(client.get("/api/v1/units", headers=bearer(officer_token), environ_base=other)
+    refused = client.get("/api/v1/units", headers=bearer("guess-again"), environ_base=guesser)
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "60"
+    assert refused.mimetype == "application/problem+json"
+    # Valid tokens behind the same (NAT) address keep working, however many there are.
+    assert all(client.get("/api/v1/units", headers=bearer(officer_token), environ_base=guesser)
                .status_code == 200 for _ in range(60))
+    # Another address is unaffected.
+    other = {"REMOTE_ADDR": "203.0.113.8"}
+    assert client.get("/api/v1/units", headers=bearer("typo"), environ_base=other).status_code == 401
+
+
+def test_a_revoked_token_counts_as_a_failure(client, officer_token):
+    from bridgeops.accounts import service
+
+    service.revoke_grant(service.find_grant(officer_token))
+    db.session.commit()
+    statuses = [client.get("/api/v1/units", headers=bearer(officer_token)).status_code
+                for _ in range(31)]
+    assert statuses[:30] == [401] * 30 and statuses[30] == 429
 
 
 def test_unknown_magic_links_are_throttled(client):
