@@ -88,11 +88,12 @@ def gunicorn(database_url: str, *args: str, timeout: float = 30, **settings: str
         process.stdout.close()
 
 
-def wait_until_up(url: str, timeout: float) -> None:
+def wait_until_up(url: str, timeout: float, **options) -> None:
+    """Poll ``url`` until anything answers."""
     deadline = time.monotonic() + timeout
     while True:
         try:
-            requests.get(url, timeout=5)
+            requests.get(url, timeout=5, **options)
             return
         except requests.RequestException:
             if time.monotonic() > deadline:
