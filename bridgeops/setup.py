@@ -82,7 +82,9 @@ def register_errorhandlers(app: Flask) -> None:
     def unexpected_error(error: Exception):
         if isinstance(error, HTTPException):
             return http_error(error)
-        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        from bridgeops.ops.logs import redact_path
+
+        app.logger.exception("unhandled error on %s %s", request.method, redact_path(request.path))
         db.session.rollback()
         if _wants_problem():
             return problem(500, detail="Đã có lỗi ngoài dự kiến; thao tác chưa được lưu.")

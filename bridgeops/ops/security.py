@@ -53,6 +53,9 @@ def configure_security(app: Flask) -> None:
         )
     https = str(app.config.get("BASE_URL", "")).startswith("https://")
     secure = https or is_production(app)
+    if is_production(app) and not https:
+        log.warning("BRIDGEOPS_BASE_URL is not https: links in mail will be plain HTTP, and "
+                    "browsers will not send the (Secure) session cookie over it")
     app.config.setdefault("PREFERRED_URL_SCHEME", "https" if https else "http")
     for prefix in ("SESSION_COOKIE", "REMEMBER_COOKIE"):
         app.config[f"{prefix}_SECURE"] = secure

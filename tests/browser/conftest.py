@@ -125,3 +125,19 @@ def login() -> Callable:
 
 def has_horizontal_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth")
+
+
+@pytest.fixture
+def magic_link(live_url, demo) -> Callable[..., str]:
+    """``magic_link("chair", unit_code="356")`` or ``magic_link("technician", point_id=…)``: the
+    absolute URL of a fresh link on the live server (``/c/<token>`` or ``/t/<token>``)."""
+    from bridgeops.accounts import service
+    from bridgeops.extensions import db
+
+    def issue(role: str = "chair", *, unit_code: str | None = None, point_id: int | None = None) -> str:
+        issued = service.issue_grant(role, conference_id=demo.id, unit_code=unit_code,
+                                     point_id=point_id)
+        db.session.commit()
+        return f"{live_url}/{'c' if role == 'chair' else 't'}/{issued.token}"
+
+    return issue

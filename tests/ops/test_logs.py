@@ -60,3 +60,20 @@ def test_the_authorization_header_is_never_logged(client, officer_token, caplog)
         client.get(f"/c/{officer_token}")
     text = "\n".join(JsonFormatter().format(r) for r in caplog.records)
     assert "/c/" in text and officer_token not in text
+
+
+def test_an_unexpected_error_on_a_magic_link_logs_the_traceback_without_the_token(caplog):
+    from bridgeops import create_app
+
+    broken = create_app({"TESTING": False, "SECRET_KEY": "k", "DATABASE_URL": "sqlite://"})
+
+    @broken.get("/c/<token>/explode")
+    def explode(token: str):
+        raise RuntimeError("boom")
+
+    with caplog.at_level(logging.INFO, logger="bridgeops"):
+        response = broken.test_client().get(f"/c/{TOKEN}/explode")
+    assert response.status_code == 500
+    text = "\n".join(JsonFormatter().format(r) for r in caplog.records)
+    assert "RuntimeError: boom" in text and "/c/Zq3v…/explode" in text
+    assert TOKEN not in text
