@@ -42,3 +42,19 @@ def test_request_log_is_one_json_line_per_request_without_tokens(database_url, d
     assert isinstance(api["duration_ms"], float)
     assert {line["path"] for line in lines} >= {
         f"/c/{chair[:4]}…", f"/calendar/{chair[:4]}….ics", f"/t/{chair[:4]}…/ack"}
+
+
+def test_two_web_hosts_on_one_database_share_logins(database_url, officer, demo):
+    import re
+
+    browser = requests.Session()  # cookies are per host name, not per port: one "browser"
+    with gunicorn(database_url, BRIDGEOPS_WORKERS="1") as first, \
+            gunicorn(database_url, BRIDGEOPS_WORKERS="1") as second:
+        form = browser.get(first.url + "/login", timeout=10).text
+        csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form)[1]
+        login = browser.post(first.url + "/login", timeout=10, allow_redirects=False,
+                             data={"csrf_token": csrf, "email": officer.email,
+                                   "password": "mat-khau-123"})
+        home = browser.get(second.url + "/", timeout=10)
+    assert login.status_code == 302
+    assert officer.name in home.text and demo.title in home.text
