@@ -55,3 +55,16 @@ def test_an_unknown_page_is_a_vietnamese_404_without_script_errors(phone, consol
     screenshot(phone, "not-found-phone")
     # The browser reports the 404 document itself; nothing else may appear.
     assert [e for e in console_errors if "status of 404" not in e] == []
+
+
+def test_the_harness_notices_a_csp_violation(desktop, console_errors):
+    """Guards the guard: an inline script, which our CSP forbids, must show up as an error."""
+    desktop.goto("/login")
+    desktop.evaluate("""() => {
+        const script = document.createElement("script");
+        script.textContent = "document.title = 'inline ran'";
+        document.body.appendChild(script);
+    }""")
+    desktop.wait_for_timeout(200)
+    assert desktop.title() != "inline ran"
+    assert any("Content Security Policy" in error for error in console_errors), console_errors
