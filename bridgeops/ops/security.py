@@ -56,6 +56,9 @@ def configure_security(app: Flask) -> None:
     if is_production(app) and not https:
         log.warning("BRIDGEOPS_BASE_URL is not https: links in mail will be plain HTTP, and "
                     "browsers will not send the (Secure) session cookie over it")
+    if is_production(app) and str(app.config.get("RATELIMIT_STORAGE_URI")).startswith("memory"):
+        log.warning("BRIDGEOPS_RATELIMIT_STORAGE_URI is memory://: each gunicorn process counts "
+                    "failed logins and tokens alone; use redis:// (see deploy/bridgeops.env.example)")
     app.config.setdefault("PREFERRED_URL_SCHEME", "https" if https else "http")
     for prefix in ("SESSION_COOKIE", "REMEMBER_COOKIE"):
         app.config[f"{prefix}_SECURE"] = secure
