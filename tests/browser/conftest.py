@@ -9,7 +9,6 @@ pages), ``screenshot(page, name)`` (a PNG under test-artifacts/screenshots/) and
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ import pytest
 
 from tests.live_server import threaded_server
 
-CHROMIUM = Path(os.environ.get("BRIDGEOPS_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; scripts/test installs it
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
