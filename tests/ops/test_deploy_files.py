@@ -102,3 +102,22 @@ def test_nginx_site_serves_the_app_over_tls_with_static_files_and_token_free_log
     access_log = (tmp_path / "bridgeops.access.log").read_text(encoding="utf-8")
     assert "/c/Zq3v..." in access_log
     assert token not in access_log + web.log, errors
+
+
+@pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="systemd-analyze is not installed")
+def test_systemd_units_have_no_unknown_or_invalid_directives(tmp_path):
+    env_file = tmp_path / "bridgeops.env"
+    env_file.write_text("BRIDGEOPS_ENV=production\n", encoding="utf-8")
+    units = []
+    for source in sorted(DEPLOY.glob("bridgeops-*.service")) + sorted(DEPLOY.glob("*.timer")):
+        text = (source.read_text(encoding="utf-8")
+                .replace("/opt/bridgeops", str(DEPLOY.parent))
+                .replace("/etc/bridgeops/bridgeops.env", str(env_file))
+                .replace("=bridgeops\n", "=daemon\n"))  # a user that exists on any Debian
+        (tmp_path / source.name).write_text(text, encoding="utf-8")
+        units.append(str(tmp_path / source.name))
+    result = subprocess.run(["systemd-analyze", "verify", *units], capture_output=True, text=True,
+                            timeout=60)
+    problems = [line for line in result.stderr.splitlines()
+                if "Unknown" in line or "Invalid" in line or "Failed" in line or "bad" in line.lower()]
+    assert result.returncode == 0 and not problems, result.stderr
