@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from gunicorn.glogging import Logger
 
 from bridgeops.ops.logs import redact_path
@@ -12,7 +14,8 @@ class RedactingLogger(Logger):
 
     def atoms(self, resp, req, environ, request_time):  # noqa: ANN001 (gunicorn's signature)
         atoms = super().atoms(resp, req, environ, request_time)
-        path = redact_path(environ.get("PATH_INFO", ""))
+        # Escaped for the JSON access_log_format in deploy/gunicorn.conf.py.
+        path = json.dumps(redact_path(environ.get("PATH_INFO", "")), ensure_ascii=False)[1:-1]
         atoms["U"] = path
         atoms["q"] = ""
         atoms["f"] = "-"  # a Referer may hold a magic link

@@ -42,6 +42,12 @@ def test_request_log_is_one_json_line_per_request_without_tokens(database_url, d
     assert isinstance(api["duration_ms"], float)
     assert {line["path"] for line in lines} >= {
         f"/c/{chair[:4]}…", f"/calendar/{chair[:4]}….ics", f"/t/{chair[:4]}…/ack"}
+    # gunicorn's own access log (BRIDGEOPS_ACCESS_LOG) carries the request id and a cut path too.
+    access = [json.loads(line) for line in log.splitlines()
+              if line.startswith('{"request_id"')]
+    assert {"request_id": "req-42", "path": "/api/v1/units"}.items() <= next(
+        a for a in access if a["path"] == "/api/v1/units").items()
+    assert f"/c/{chair[:4]}…" in {a["path"] for a in access}
 
 
 def test_two_web_hosts_on_one_database_share_logins(database_url, officer, demo):
