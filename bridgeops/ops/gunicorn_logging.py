@@ -12,7 +12,7 @@ from bridgeops.ops.logs import redact_path
 class RedactingLogger(Logger):
     """Access-log atoms without tokens or query strings."""
 
-    def atoms(self, resp, req, environ, request_time):  # noqa: ANN001 (gunicorn's signature)
+    def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
         # Escaped for the JSON access_log_format in deploy/gunicorn.conf.py.
         path = json.dumps(redact_path(environ.get("PATH_INFO", "")), ensure_ascii=False)[1:-1]
