@@ -25,6 +25,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
 
     from bridgeops import setup
 
+    setup.configure_deployment(app)
     setup.register_extensions(app)
     setup.register_blueprints(app)
     setup.register_errorhandlers(app)

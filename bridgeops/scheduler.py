@@ -92,32 +92,46 @@ def build_scheduler(app: Flask, keeper: LeaseKeeper | None = None):
 
 def _in_context(app: Flask, spec: JobSpec, keeper: LeaseKeeper) -> Callable[[], None]:
     def run() -> None:
-        if not keeper.held:
-            return
-        started = time.monotonic()
-        with app.app_context():
-            try:
-                spec.run(app)
-                log.info("job %s done in %.3fs", spec.id, time.monotonic() - started)
-            except Exception:
-                log.exception("job %s failed", spec.id)
-                from bridgeops.extensions import db
-
-                db.session.rollback()
-            finally:
-                from bridgeops.extensions import db
-
-                db.session.remove()
+        if keeper.held:
+            run_job(app, spec)
 
     return run
 
 
+def run_job(app: Flask, spec: JobSpec) -> bool:
+    """Run one job in an app context and log one JSON line about it; True when it succeeded."""
+    from bridgeops.extensions import db
+
+    started = time.monotonic()
+    with app.app_context():
+        try:
+            spec.run(app)
+        except Exception:
+            db.session.rollback()
+            log.exception("job", extra={"fields": _job_fields(spec, started, "failed")})
+            return False
+        finally:
+            db.session.remove()
+    log.info("job", extra={"fields": _job_fields(spec, started, "ok")})
+    return True
+
+
+def _job_fields(spec: JobSpec, started: float, status: str) -> dict:
+    return {"job": spec.id, "status": status,
+            "duration_ms": round((time.monotonic() - started) * 1000, 1)}
+
+
 @click.command("scheduler")
+@click.option("--once", is_flag=True,
+              help="Take the lease, run every job once, release it and exit (checks and cron).")
 @with_appcontext
-def scheduler_command() -> None:
+def scheduler_command(once: bool) -> None:
     """Run the background jobs (exactly one per deployment)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     keeper = LeaseKeeper(app)
+    if once:
+        _run_once(app, keeper)
+        return
     scheduler = build_scheduler(app, keeper)
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     click.echo(f"Bộ lập lịch chạy {len(scheduler.get_jobs()) - 1} công việc ({keeper.holder}).")
@@ -125,3 +139,17 @@ def scheduler_command() -> None:
         scheduler.start()
     if keeper.held:
         keeper.release()
+
+
+def _run_once(app: Flask, keeper: LeaseKeeper) -> None:
+    keeper.renew()
+    if not keeper.held:
+        raise click.ClickException("Một bộ lập lịch khác đang chạy; không chạy thêm.")
+    try:
+        specs = collect_jobs(app)
+        failed = [spec.id for spec in specs if not run_job(app, spec)]
+    finally:
+        keeper.release()
+    if failed:
+        raise click.ClickException("Công việc lỗi: " + ", ".join(failed))
+    click.echo(f"Đã chạy {len(specs)} công việc một lần ({keeper.holder}).")

@@ -60,6 +60,7 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
+        app.logger.info("csrf refused: %s", error.description)
         return render_template("errors/error.html", status=400,
                                title="Phiên làm việc đã hết hạn",
                                detail="Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. "
@@ -68,18 +69,22 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         status = error.code or 500
+        # Keep the error's own headers (Allow on a 405, Retry-After on a 429).
+        headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
         if _wants_problem():
             detail = error.description if status != 404 else "Không có tài nguyên ở địa chỉ này."
-            return problem(status, detail=detail if status != 429 else "")
+            return problem(status, detail=detail if status != 429 else "", headers=headers)
         return render_template("errors/error.html", status=status,
                                title=HTTP_TITLES_VI.get(status, "Lỗi"),
-                               detail=""), status
+                               detail=""), status, headers
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
         if isinstance(error, HTTPException):
             return http_error(error)
-        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        from bridgeops.ops.logs import redact_path
+
+        app.logger.exception("unhandled error on %s %s", request.method, redact_path(request.path))
         db.session.rollback()
         if _wants_problem():
             return problem(500, detail="Đã có lỗi ngoài dự kiến; thao tác chưa được lưu.")
@@ -109,18 +114,23 @@ def register_request_hooks(app: Flask) -> None:
     def _nonce() -> None:
         g.csp_nonce = secrets.token_urlsafe(16)
 
-    @app.after_request
-    def _security_headers(response):
-        headers = response.headers
-        headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
-        )
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "no-referrer")
-        headers.setdefault("X-Frame-Options", "DENY")
-        return response
+
+def configure_deployment(app: Flask) -> None:
+    """Production checks, cookie flags, JSON logs, and client addresses behind a proxy."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from bridgeops.ops import logs, security
+
+    security.configure_security(app)
+    logs.configure_logging(app.config.get("LOG_LEVEL") or "info")
+    # Registered before any extension's hooks: every request gets an id and a log line,
+    # even one CSRF or a rate limit turns away.
+    logs.register_request_log(app)
+    security.register_security_hooks(app)
+    proxies = app.config.get("PROXY_COUNT", 0)
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,  # type: ignore[method-assign]
+                                x_host=proxies, x_port=proxies)
 
 
 def register_commands(app: Flask) -> None:

@@ -1,15 +1,50 @@
-"""gunicorn settings; every value can be overridden on the command line."""
+"""gunicorn settings for BridgeOps: ``gunicorn --config deploy/gunicorn.conf.py wsgi:app``.
+
+Every value can be overridden with an environment variable (set in /etc/bridgeops/bridgeops.env)
+or on the command line. The application itself writes one JSON line per request (request id,
+method, path with tokens redacted, status, duration), so gunicorn's own access log is off unless
+BRIDGEOPS_ACCESS_LOG names a file or "-".
+"""
 
 import multiprocessing
 import os
 
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+# Behind nginx on the same host; several web hosts each run their own gunicorn.
 bind = os.environ.get("BRIDGEOPS_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("BRIDGEOPS_WORKERS", min(multiprocessing.cpu_count() * 2 + 1, 9)))
+
+# gthread: a few processes, each with threads. A slow client or a long-polling status page
+# holds a thread, not a whole process; the worker heartbeat is independent of request length.
 worker_class = "gthread"
-threads = int(os.environ.get("BRIDGEOPS_THREADS", 4))
-timeout = 60
+workers = _int("BRIDGEOPS_WORKERS", min(multiprocessing.cpu_count() * 2 + 1, 9))
+threads = _int("BRIDGEOPS_THREADS", 4)
+
+# A worker silent for `timeout` seconds is killed and replaced (a stuck database call, say).
+timeout = _int("BRIDGEOPS_WORKER_TIMEOUT", 60)
 graceful_timeout = 30
 keepalive = 5
-accesslog = "-"
+# Recycle workers now and then so a slow leak never grows into an outage.
+max_requests = 2000
+max_requests_jitter = 200
+# Heartbeat files on tmpfs: a full or slow disk must not look like a hung worker.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+
+# Trust X-Forwarded-Proto only from the local nginx; the app reads X-Forwarded-For through
+# BRIDGEOPS_PROXY_COUNT (werkzeug ProxyFix), so rate limits see the real client address.
+forwarded_allow_ips = os.environ.get("BRIDGEOPS_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
 errorlog = "-"
-forwarded_allow_ips = os.environ.get("BRIDGEOPS_FORWARDED_ALLOW_IPS", "127.0.0.1")
+loglevel = os.environ.get("BRIDGEOPS_LOG_LEVEL", "info")
+accesslog = os.environ.get("BRIDGEOPS_ACCESS_LOG") or None
+# When enabled, gunicorn's access line carries the request id and never a whole token.
+logger_class = "bridgeops.ops.gunicorn_logging.RedactingLogger"
+access_log_format = (
+    '{"request_id": "%({x-request-id}o)s", "remote_addr": "%(h)s", "method": "%(m)s", '
+    '"path": "%(U)s", "status": %(s)s, "bytes": "%(B)s", "duration_ms": %(M)s}'
+)
+proc_name = "bridgeops-web"

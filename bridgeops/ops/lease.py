@@ -51,8 +51,10 @@ def acquire_or_renew(holder: str, name: str = LEASE_NAME, now: datetime | None =
 
 
 def release(holder: str, name: str = LEASE_NAME) -> None:
+    """Give the lease up at once; the row stays so /healthz still shows the last heartbeat."""
     table = SchedulerLease.__table__
-    db.session.execute(sa.delete(table).where(table.c.name == name, table.c.holder == holder))
+    db.session.execute(sa.update(table).where(table.c.name == name, table.c.holder == holder)
+                       .values(expires_at=utcnow() - timedelta(seconds=1)))
     db.session.commit()
 
 

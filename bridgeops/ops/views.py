@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 
 from bridgeops.conference import service as conferences
@@ -36,3 +36,9 @@ def healthz():
 def home():
     conference_list = conferences.list_conferences() if current_user.is_authenticated else []
     return render_template("ops/home.html", conferences=conference_list)
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for it on every document, JSON ones included; answer instead of a 404."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)

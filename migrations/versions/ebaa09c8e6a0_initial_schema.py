@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 17e4d9906adf
+Revision ID: ebaa09c8e6a0
 Revises: 
-Create Date: 2026-11-29 15:24:56.514541
+Create Date: 2026-11-29 15:30:08.959249
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import bridgeops.core.types
 
 
 # revision identifiers, used by Alembic.
-revision = '17e4d9906adf'
+revision = 'ebaa09c8e6a0'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -209,6 +209,40 @@ def upgrade():
     sa.ForeignKeyConstraint(['point_id'], ['bridge_point.id'], name=op.f('fk_delegate_count_point_id_bridge_point'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('point_id', 'category_code', name=op.f('pk_delegate_count'))
     )
+    op.create_table('health_change',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('point_id', sa.Integer(), nullable=False),
+    sa.Column('conference_id', sa.Integer(), nullable=False),
+    sa.Column('at', bridgeops.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('from_state', sa.String(length=12), nullable=False),
+    sa.Column('to_state', sa.String(length=12), nullable=False),
+    sa.Column('reason', sa.String(length=300), nullable=False),
+    sa.ForeignKeyConstraint(['conference_id'], ['conference.id'], name=op.f('fk_health_change_conference_id_conference')),
+    sa.ForeignKeyConstraint(['point_id'], ['bridge_point.id'], name=op.f('fk_health_change_point_id_bridge_point'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_health_change'))
+    )
+    with op.batch_alter_table('health_change', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_health_change_conference_id'), ['conference_id'], unique=False)
+        batch_op.create_index('ix_health_change_point_at', ['point_id', 'at'], unique=False)
+
+    op.create_table('health_incident',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('point_id', sa.Integer(), nullable=False),
+    sa.Column('conference_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('cause_point_id', sa.Integer(), nullable=True),
+    sa.Column('started_at', bridgeops.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ended_at', bridgeops.core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('duration_seconds', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.String(length=300), nullable=False),
+    sa.ForeignKeyConstraint(['conference_id'], ['conference.id'], name=op.f('fk_health_incident_conference_id_conference')),
+    sa.ForeignKeyConstraint(['point_id'], ['bridge_point.id'], name=op.f('fk_health_incident_point_id_bridge_point'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_health_incident'))
+    )
+    with op.batch_alter_table('health_incident', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_health_incident_conference_id'), ['conference_id'], unique=False)
+        batch_op.create_index('ix_health_incident_point_open', ['point_id', 'ended_at'], unique=False)
+
     op.create_table('invite',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('session_id', sa.Integer(), nullable=False),
@@ -230,6 +264,55 @@ def upgrade():
     with op.batch_alter_table('invite', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_invite_contact_id'), ['contact_id'], unique=False)
         batch_op.create_index('ix_invite_point_session', ['point_id', 'session_id'], unique=False)
+
+    op.create_table('point_health',
+    sa.Column('point_id', sa.Integer(), nullable=False),
+    sa.Column('conference_id', sa.Integer(), nullable=False),
+    sa.Column('state', sa.String(length=12), nullable=False),
+    sa.Column('since', bridgeops.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', bridgeops.core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_check_at', bridgeops.core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('failures', sa.Integer(), nullable=False),
+    sa.Column('successes', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.String(length=300), nullable=False),
+    sa.Column('cause_point_id', sa.Integer(), nullable=True),
+    sa.Column('outage_since', bridgeops.core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('alerted_at', bridgeops.core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('down_alerted', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['conference_id'], ['conference.id'], name=op.f('fk_point_health_conference_id_conference')),
+    sa.ForeignKeyConstraint(['point_id'], ['bridge_point.id'], name=op.f('fk_point_health_point_id_bridge_point'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('point_id', name=op.f('pk_point_health'))
+    )
+    with op.batch_alter_table('point_health', schema=None) as batch_op:
+        batch_op.create_index('ix_point_health_conference_state', ['conference_id', 'state'], unique=False)
+
+    op.create_table('rehearsal_signoff',
+    sa.Column('point_id', sa.Integer(), nullable=False),
+    sa.Column('conference_id', sa.Integer(), nullable=False),
+    sa.Column('audio_ok', sa.Boolean(), nullable=False),
+    sa.Column('video_ok', sa.Boolean(), nullable=False),
+    sa.Column('presentation_ok', sa.Boolean(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('signed_by', sa.String(length=300), nullable=False),
+    sa.Column('signed_at', bridgeops.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['conference_id'], ['conference.id'], name=op.f('fk_rehearsal_signoff_conference_id_conference')),
+    sa.ForeignKeyConstraint(['point_id'], ['bridge_point.id'], name=op.f('fk_rehearsal_signoff_point_id_bridge_point'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('point_id', name=op.f('pk_rehearsal_signoff'))
+    )
+    with op.batch_alter_table('rehearsal_signoff', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rehearsal_signoff_conference_id'), ['conference_id'], unique=False)
+
+    op.create_table('session_availability',
+    sa.Column('point_id', sa.Integer(), nullable=False),
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('checks', sa.Integer(), nullable=False),
+    sa.Column('up_checks', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['point_id'], ['bridge_point.id'], name=op.f('fk_session_availability_point_id_bridge_point'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['session_id'], ['conference_session.id'], name=op.f('fk_session_availability_session_id_conference_session'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('point_id', 'session_id', name=op.f('pk_session_availability'))
+    )
+    with op.batch_alter_table('session_availability', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_session_availability_session_id'), ['session_id'], unique=False)
 
     op.create_table('submission_attempt',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -288,11 +371,33 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_submission_attempt_snapshot_id'))
 
     op.drop_table('submission_attempt')
+    with op.batch_alter_table('session_availability', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_session_availability_session_id'))
+
+    op.drop_table('session_availability')
+    with op.batch_alter_table('rehearsal_signoff', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rehearsal_signoff_conference_id'))
+
+    op.drop_table('rehearsal_signoff')
+    with op.batch_alter_table('point_health', schema=None) as batch_op:
+        batch_op.drop_index('ix_point_health_conference_state')
+
+    op.drop_table('point_health')
     with op.batch_alter_table('invite', schema=None) as batch_op:
         batch_op.drop_index('ix_invite_point_session')
         batch_op.drop_index(batch_op.f('ix_invite_contact_id'))
 
     op.drop_table('invite')
+    with op.batch_alter_table('health_incident', schema=None) as batch_op:
+        batch_op.drop_index('ix_health_incident_point_open')
+        batch_op.drop_index(batch_op.f('ix_health_incident_conference_id'))
+
+    op.drop_table('health_incident')
+    with op.batch_alter_table('health_change', schema=None) as batch_op:
+        batch_op.drop_index('ix_health_change_point_at')
+        batch_op.drop_index(batch_op.f('ix_health_change_conference_id'))
+
+    op.drop_table('health_change')
     op.drop_table('delegate_count')
     with op.batch_alter_table('contact', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contact_point_id'))

@@ -1,0 +1,163 @@
+"""Production safety: secret key check, cookie flags, security headers, throttling of unknown tokens.
+
+Every piece of state lives in the database or in the rate-limit storage (Redis when configured),
+so several web hosts behind one load balancer behave as one.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from flask import Flask, Response, request
+from limits import parse
+
+from bridgeops.config import DEFAULT_SECRET_KEY
+from bridgeops.extensions import limiter
+
+log = logging.getLogger("bridgeops.security")
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration is unsafe for the environment it runs in."""
+
+
+#: Paths whose segment after the prefix is a magic-link token.
+TOKEN_PATH = re.compile(r"^/(?:c|t|calendar)/(?P<token>[^/]+)")
+
+#: Unknown, revoked or expired tokens allowed per client address; above it such tokens get 429
+#: for a while. Valid tokens are never counted nor refused: thousands of heartbeats a minute may
+#: come from one NAT address of the government network.
+TOKEN_FAILURE_LIMIT = parse("30 per minute")
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; "
+    "form-action 'self'"
+)
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+
+
+def is_production(app: Flask) -> bool:
+    return app.config.get("ENV") == "production"
+
+
+def configure_security(app: Flask) -> None:
+    """Refuse an unsafe production configuration; set cookie flags from the deployment."""
+    if is_production(app) and app.config.get("SECRET_KEY") in (None, "", DEFAULT_SECRET_KEY):
+        raise ConfigurationError(
+            "BRIDGEOPS_ENV=production but BRIDGEOPS_SECRET_KEY is not set (the built-in development "
+            "key would let anyone forge sessions). Generate one with "
+            "`python3 -c 'import secrets; print(secrets.token_urlsafe(48))'` and put it in "
+            "/etc/bridgeops/bridgeops.env."
+        )
+    https = str(app.config.get("BASE_URL", "")).startswith("https://")
+    secure = https or is_production(app)
+    if is_production(app) and not https:
+        log.warning("BRIDGEOPS_BASE_URL is not https: links in mail will be plain HTTP, and "
+                    "browsers will not send the (Secure) session cookie over it")
+    if is_production(app) and str(app.config.get("RATELIMIT_STORAGE_URI")).startswith("memory"):
+        log.warning("BRIDGEOPS_RATELIMIT_STORAGE_URI is memory://: each gunicorn process counts "
+                    "failed logins and tokens alone; use redis:// (see deploy/bridgeops.env.example)")
+    app.config.setdefault("PREFERRED_URL_SCHEME", "https" if https else "http")
+    for prefix in ("SESSION_COOKIE", "REMEMBER_COOKIE"):
+        app.config[f"{prefix}_SECURE"] = secure
+        app.config[f"{prefix}_HTTPONLY"] = True
+        app.config[f"{prefix}_SAMESITE"] = "Lax"
+    app.config["HSTS"] = https
+
+
+def register_security_hooks(app: Flask) -> None:
+    app.after_request(_security_headers)
+    app.before_request(_refuse_throttled_token_client)
+    app.after_request(_count_failed_token)
+
+
+def _security_headers(response: Response) -> Response:
+    from flask import current_app
+
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    # same-origin, not no-referrer: Flask-WTF checks the Referer of HTTPS form posts, and links
+    # holding tokens still never leak to other sites.
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if current_app.config.get("HSTS"):
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
+
+def _presented_token() -> str | None:
+    """The bearer token or the magic-link token in the path, if the request has one."""
+    from bridgeops.accounts.access import bearer_token
+
+    token = bearer_token()
+    if token is not None:
+        return token
+    match = TOKEN_PATH.match(request.path)
+    return match["token"].removesuffix(".ics") if match else None
+
+
+def _carries_token() -> bool:
+    return _presented_token() is not None
+
+
+def _token_failed(status: int) -> bool:
+    """A refused bearer token is a 401; a bad magic link may also be a 403, 404 or 410."""
+    from bridgeops.accounts.access import bearer_token
+
+    if bearer_token() is not None and status == 401:
+        return True
+    return TOKEN_PATH.match(request.path) is not None and status in (401, 403, 404, 410)
+
+
+def _failure_key() -> tuple[str, str]:
+    from flask_limiter.util import get_remote_address
+
+    return "token-failures", get_remote_address()
+
+
+def _refuse_throttled_token_client() -> Response | None:
+    """Above the limit an address gets 429 for every token that does not work; a valid token
+    still passes, so one misconfigured room behind a shared NAT address cannot cut off the rest."""
+    token = _presented_token()
+    if not limiter.enabled or token is None:
+        return None
+    try:
+        allowed = limiter.limiter.test(TOKEN_FAILURE_LIMIT, *_failure_key())
+    except Exception:  # the shared store is down: serve rather than lock everyone out
+        log.warning("rate-limit storage unavailable; token throttling skipped", exc_info=True)
+        return None
+    if allowed:
+        return None
+    from bridgeops.accounts.service import find_grant
+
+    return None if find_grant(token) is not None else _too_many()
+
+
+def _count_failed_token(response: Response) -> Response:
+    if not limiter.enabled or not _token_failed(response.status_code):
+        return response
+    try:
+        limiter.limiter.hit(TOKEN_FAILURE_LIMIT, *_failure_key())
+    except Exception:
+        log.warning("rate-limit storage unavailable; failed token not counted", exc_info=True)
+    return response
+
+
+def _too_many() -> Response:
+    from bridgeops.api.problems import problem
+    from bridgeops.setup import HTTP_TITLES_VI
+
+    retry = {"Retry-After": "60"}
+    if request.path.startswith("/api/") or request.headers.get("Authorization"):
+        return problem(429, detail="Quá nhiều mã truy cập sai từ địa chỉ này; thử lại sau một phút.",
+                       headers=retry)
+    from flask import render_template
+
+    body = render_template("errors/error.html", status=429, title=HTTP_TITLES_VI[429],
+                           detail="Quá nhiều đường dẫn sai từ địa chỉ này; thử lại sau một phút.")
+    return Response(body, status=429, headers=retry)
