@@ -3,6 +3,8 @@ aggregates and pagination; never from individual checks."""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -132,9 +134,54 @@ def point_rows(principal: Principal, conference: Conference, *, states: tuple[st
     return [PointRow(*row[:10], row[10] or "", row[11], row[12]) for row in rows], total
 
 
+#: Boards one process keeps: (scope, data fingerprint) → the figures (never ORM objects).
+_BOARD_CACHE: OrderedDict[tuple, tuple] = OrderedDict()
+_BOARD_CACHE_SIZE = 16
+_board_lock = threading.Lock()
+
+
+def _board_fingerprint(conference: Conference) -> tuple:
+    """Moves whenever a figure of the board can move: a point added, withdrawn or edited, a
+    state, its start or reason changed, a sweep checked. Heartbeats alone do not move it; the
+    board shows states, which only sweeps change."""
+    points = db.session.execute(
+        sa.select(sa.func.count(), sa.func.sum(BridgePoint.version),
+                  sa.func.max(BridgePoint.updated_at))
+        .where(BridgePoint.conference_id == conference.id)).one()
+    rank = sa.case(STATE_RANK, value=PointHealth.state, else_=9)
+    health = db.session.execute(
+        sa.select(sa.func.count(), sa.func.max(PointHealth.since),
+                  sa.func.max(PointHealth.last_check_at),
+                  sa.func.sum((rank + 1) * (PointHealth.point_id % 1009 + 1)),
+                  sa.func.sum(sa.func.length(PointHealth.reason)))
+        .where(PointHealth.conference_id == conference.id)).one()
+    return (tuple(points), tuple(health))
+
+
 def build_board(principal: Principal, conference: Conference, now: datetime, *,
                 problem_limit: int = 100, dot_limit: int = 1500) -> Board:
-    """Everything the board shows, in a handful of aggregate queries."""
+    """Everything the board shows: from this process's cache while the data has not moved,
+    else in a handful of aggregate queries."""
+    key = (conference.id, principal.kind if principal.is_officer else principal.unit_code,
+           principal.conference_id, problem_limit, dot_limit, _board_fingerprint(conference))
+    with _board_lock:
+        figures = _BOARD_CACHE.get(key)
+        if figures is not None:
+            _BOARD_CACHE.move_to_end(key)
+    if figures is None:
+        figures = _board_figures(principal, conference, problem_limit, dot_limit)
+        with _board_lock:
+            _BOARD_CACHE[key] = figures
+            while len(_BOARD_CACHE) > _BOARD_CACHE_SIZE:
+                _BOARD_CACHE.popitem(last=False)
+    summary, by_level, districts, problems, problems_total, last_check_at, dots = figures
+    return Board(conference=conference, window=current_or_next_window(conference, now),
+                 summary=summary, by_level=by_level, districts=districts, problems=problems,
+                 problems_total=problems_total, last_check_at=last_check_at, dots=dots)
+
+
+def _board_figures(principal: Principal, conference: Conference, problem_limit: int,
+                   dot_limit: int) -> tuple:
     levels: dict[str, Tally] = {}
     per_district: dict[str | None, Tally] = {}
     overall = Tally()
@@ -167,11 +214,8 @@ def build_board(principal: Principal, conference: Conference, now: datetime, *,
         dots = [tuple(row) for row in db.session.execute(
             _scoped(principal, conference, BridgePoint.district_code, BridgePoint.level, STATE,
                     BridgePoint.name).order_by(BridgePoint.unit_code))]
-    return Board(conference=conference, window=current_or_next_window(conference, now),
-                 summary=overall,
-                 by_level=sorted(levels.items(), key=lambda kv: LEVEL_ORDER.get(kv[0], 9)),
-                 districts=districts, problems=problems, problems_total=problems_total,
-                 last_check_at=last_check_at, dots=dots)
+    return (overall, sorted(levels.items(), key=lambda kv: LEVEL_ORDER.get(kv[0], 9)),
+            districts, problems, problems_total, last_check_at, dots)
 
 
 @dataclass

@@ -221,8 +221,9 @@ def measure_rates(results: Results, web: Gunicorn, baseline: Gunicorn | None, da
     if has("bridgeops.registration.api") and baseline is not None:
         insert = wrk(baseline.url + "/rows", "baseline_insert.lua", duration=duration)
         results.extra["baseline_insert"] = insert
+        # One wrk thread: one Lua state hands out each unit once.
         register = wrk(web.url, "register.lua", str(files["units"]), data.officer_token,
-                       data.registration_slug, duration=duration)
+                       data.registration_slug, threads=1, duration=duration)
         results.extra["registration"] = register
         good = register["requests"] - register["errors_status"]
         rate = good / (register["duration_us"] / 1e6)
