@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: ebaa09c8e6a0
+Revision ID: fada701eda77
 Revises: 
-Create Date: 2026-11-29 15:30:08.959249
+Create Date: 2026-11-29 15:33:04.417254
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import bridgeops.core.types
 
 
 # revision identifiers, used by Alembic.
-revision = 'ebaa09c8e6a0'
+revision = 'fada701eda77'
 down_revision = None
 branch_labels = None
 depends_on = None
