@@ -169,40 +169,38 @@ class PointIn(BaseModel):
     def _probe_null(cls, value: Any) -> Any:
         return {} if value is None else value
 
-    @model_validator(mode="after")
-    def _fits_conference(self, info: ValidationInfo) -> PointIn:
+    @field_validator("counts")
+    @classmethod
+    def _fits_conference(cls, counts: dict[str, int], info: ValidationInfo) -> dict[str, int]:
         """Categories of the point's level only; the total within the room's capacity."""
         context = info.context or {}
-        if "categories" not in context:
-            return self
-        allowed: dict[str, str] = context["categories"]
-        level_label = {"province": "tỉnh", "district": "huyện", "commune": "xã"}.get(
-            context.get("level", ""), context.get("level", ""))
-        for code in self.counts:
-            if code not in allowed:
-                raise PydanticCustomError(
-                    "category_level", "Thành phần '{code}' không áp dụng cho điểm cầu cấp {level}.",
-                    {"code": code, "level": level_label})
-        total = sum(self.counts.values())
-        if self.capacity is not None and total > self.capacity:
+        if "categories" in context:
+            level_label = {"province": "tỉnh", "district": "huyện", "commune": "xã"}.get(
+                context.get("level", ""), context.get("level", ""))
+            for code in counts:
+                if code not in context["categories"]:
+                    raise PydanticCustomError(
+                        "category_level",
+                        "Thành phần '{code}' không áp dụng cho điểm cầu cấp {level}.",
+                        {"code": code, "level": level_label})
+        capacity = info.data.get("capacity")
+        total = sum(counts.values())
+        if capacity is not None and total > capacity:
             raise PydanticCustomError(
                 "over_capacity",
                 "Tổng số đại biểu ({total}) vượt quá sức chứa phòng họp ({capacity} chỗ). "
                 "Vui lòng giảm số đại biểu hoặc sửa sức chứa.",
-                {"total": total, "capacity": self.capacity})
-        return self
+                {"total": total, "capacity": capacity})
+        return counts
 
 
 def validate_point(data: dict[str, Any], *, categories: dict[str, str], level: str) -> PointIn:
     """Validate a whole point against its conference: ``categories`` maps code → label of
-    the categories of ``level``. Errors of the cross-field rules land on ``counts``."""
+    the categories of ``level``."""
     try:
         return PointIn.model_validate(data, context={"categories": categories, "level": level})
     except PydanticValidationError as exc:
-        errors = error_map(exc)
-        if "__root__" in errors:
-            errors["counts"] = errors.pop("__root__")
-        raise ValidationFailed(errors) from None
+        raise ValidationFailed(error_map(exc)) from None
 
 
 class PointQuery(BaseModel):

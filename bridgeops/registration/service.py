@@ -270,12 +270,14 @@ def update_point(point: BridgePoint, changes: PointIn, principal: Principal,
     merged = {**point_as_input(point), **sent, "unit": point.unit_code}
     data = validate_point(merged, categories=categories_of_level(point.conference, point.level),
                           level=point.level)
-    before = snapshot(point)
-    _apply(point, data)
-    after = snapshot(point)
-    if after == before:
-        return point
-    point.updated_at = utcnow()
+    # One flush, so one version bump and one place where a concurrent writer is caught.
+    with db.session.no_autoflush:
+        before = snapshot(point)
+        _apply(point, data)
+        after = snapshot(point)
+        if after == before:
+            return point
+        point.updated_at = utcnow()
     _flush_versioned()
     audit.record(principal.actor, AUDIT_ENTITY, point.id, "update",
                  conference_id=point.conference_id, before=before, after=after, late=late)
