@@ -106,7 +106,8 @@ def withdraw_point(point_id: int):
 @api_bp.post("/points/<int:point_id>/confirm")
 @operation("Xác nhận điểm cầu", tags=TAGS, response=PointOut,
            headers={"If-Match": "Tùy chọn: ETag của điểm cầu."},
-           errors={404: "Không có điểm cầu này trong phạm vi của bạn", 409: CLOSED, 412: STALE})
+           errors={404: "Không có điểm cầu này trong phạm vi của bạn", 409: CLOSED, 412: STALE,
+                   422: "Còn thiếu phòng họp, kỹ thuật viên hoặc số đại biểu"})
 def confirm_point(point_id: int):
     point = service.visible_point(g.principal, point_id)
     service.confirm_point(point, g.principal, _if_match_version(point, required=False))

@@ -230,10 +230,9 @@ def _status_action(point_id: int, action) -> object:
         flash("Điểm cầu vừa được người khác thay đổi; vui lòng xem lại rồi thao tác lại.", "warning")
     except DomainError as error:
         db.session.rollback()
-        message = "; ".join(error.errors.values()) if error.errors else error.detail
-        flash(message, "error")
         if error.status in (403, 404):
             raise
+        flash("; ".join(error.errors.values()) if error.errors else error.detail, "error")
     else:
         return None
     return redirect(url_for("registration.point_page", point_id=point_id))
