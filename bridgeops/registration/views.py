@@ -218,13 +218,15 @@ def point_page(point_id: int):
     return redirect(url_for("registration.point_page", point_id=point.id))
 
 
-def _status_action(point_id: int, action) -> object:
+def _change_status(point_id: int, action, done: str):
+    """Confirm or withdraw from the point page, then back to it with a message."""
     principal = _principal()
     point = service.visible_point(principal, point_id)
     version = request.form.get("version", "")
     try:
         action(point, principal, int(version) if version.isdigit() else None)
         db.session.commit()
+        flash(done, "success")
     except PreconditionFailed:
         db.session.rollback()
         flash("Điểm cầu vừa được người khác thay đổi; vui lòng xem lại rồi thao tác lại.", "warning")
@@ -233,27 +235,18 @@ def _status_action(point_id: int, action) -> object:
         if error.status in (403, 404):
             raise
         flash("; ".join(error.errors.values()) if error.errors else error.detail, "error")
-    else:
-        return None
     return redirect(url_for("registration.point_page", point_id=point_id))
 
 
 @bp.post("/points/<int:point_id>/confirm")
 def confirm(point_id: int):
-    failed = _status_action(point_id, service.confirm_point)
-    if failed is not None:
-        return failed
-    flash("Đã xác nhận điểm cầu.", "success")
-    return redirect(url_for("registration.point_page", point_id=point_id))
+    return _change_status(point_id, service.confirm_point, "Đã xác nhận điểm cầu.")
 
 
 @bp.post("/points/<int:point_id>/withdraw")
 def withdraw(point_id: int):
-    failed = _status_action(point_id, service.withdraw_point)
-    if failed is not None:
-        return failed
-    flash("Đã rút điểm cầu. Thông tin vẫn được lưu lại.", "success")
-    return redirect(url_for("registration.point_page", point_id=point_id))
+    return _change_status(point_id, service.withdraw_point,
+                          "Đã rút điểm cầu. Thông tin vẫn được lưu lại.")
 
 
 @bp.post("/points/<int:point_id>/technician-link")
