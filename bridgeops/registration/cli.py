@@ -22,15 +22,15 @@ def links_issue(slug: str) -> None:
     """Print one line per district: unit_code<TAB>unit_name<TAB>url. Earlier links of those
     districts stop working."""
     from bridgeops.conference import service as conferences
-    from bridgeops.registration import service
+    from bridgeops.registration import links
 
     try:
-        links = service.issue_chair_links(conferences.get_conference(slug), actor="cli")
+        issued = links.issue_chair_links(conferences.get_conference(slug), actor="cli")
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
         fail(error)
-    for link in links:
+    for link in issued:
         click.echo(f"{link.unit.code}\t{link.unit.name}\t{link.url}")
 
 

@@ -7,11 +7,9 @@ authorization rule), flushes, audits and announces ``point_changed``; the caller
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -23,6 +21,7 @@ from bridgeops.core.errors import Conflict, Forbidden, NotFound, PreconditionFai
 from bridgeops.core.time import format_datetime_vi, utcnow
 from bridgeops.events import point_changed
 from bridgeops.extensions import db
+from bridgeops.registration.links import base_url, link_ttl
 from bridgeops.registration.models import BridgePoint, Contact, DelegateCount
 from bridgeops.registration.schemas import PointIn, validate_point
 from bridgeops.units.models import AdminUnit
@@ -36,12 +35,6 @@ class CreatedPoint:
 
     point: BridgePoint
     technician_url: str
-
-
-@dataclass
-class ChairLink:
-    unit: AdminUnit
-    url: str
 
 
 # --- Reading ---------------------------------------------------------------------------------
@@ -337,64 +330,19 @@ def withdraw_point(point: BridgePoint, principal: Principal,
 # --- Links ------------------------------------------------------------------------------------
 
 
-def _link_ttl() -> timedelta:
-    return timedelta(days=current_app.config["LINK_TTL_DAYS"])
-
-
-def _base_url() -> str:
-    return current_app.config["BASE_URL"].rstrip("/")
-
-
 def _issue_technician_grant(point: BridgePoint, principal: Principal, late: bool = False) -> str:
     revoked = accounts.revoke_grants(accounts.live_grants("technician", point_id=point.id))
     first = point.technicians[0] if point.technicians else None
     issued = accounts.issue_grant("technician", conference_id=point.conference_id,
                                   point_id=point.id, contact_id=first.id if first else None,
-                                  label=f"Kỹ thuật viên {point.name}", ttl=_link_ttl())
+                                  label=f"Kỹ thuật viên {point.name}", ttl=link_ttl())
     audit.record(principal.actor, AUDIT_ENTITY, point.id, "issue_link",
                  conference_id=point.conference_id, late=late,
                  after={"role": "technician", "grant": issued.grant.id, "revoked": revoked})
-    return f"{_base_url()}/t/{issued.token}"
+    return f"{base_url()}/t/{issued.token}"
 
 
 def issue_technician_link(point: BridgePoint, principal: Principal) -> str:
     """A fresh technician link for the point; the previous one stops working."""
     _require_edit(principal, point)
     return _issue_technician_grant(point, principal)
-
-
-def chair_units(conference: Conference) -> list[AdminUnit]:
-    """Units whose chairs get a link: the children of the host unit (districts, or communes
-    in a two-level tree)."""
-    if conference.host_unit_code is None:
-        return []
-    return list(db.session.scalars(sa.select(AdminUnit).where(
-        AdminUnit.parent_code == conference.host_unit_code).order_by(AdminUnit.code)))
-
-
-def issue_chair_link(conference: Conference, unit: AdminUnit, actor: str) -> ChairLink:
-    """A new chair link for one unit; that unit's previous links stop working."""
-    if unit.parent_code != conference.host_unit_code:
-        raise ValidationFailed({"unit": f"{unit.name} không trực thuộc đơn vị chủ trì hội nghị."})
-    revoked = accounts.revoke_grants(accounts.live_grants(
-        "chair", conference_id=conference.id, unit_code=unit.code))
-    issued = accounts.issue_grant("chair", conference_id=conference.id, unit_code=unit.code,
-                                  label=f"Chủ tịch Hội {unit.name}", ttl=_link_ttl())
-    audit.record(actor, "access_grant", issued.grant.id, "issue_link", conference_id=conference.id,
-                 after={"role": "chair", "unit": unit.code, "revoked": revoked})
-    return ChairLink(unit, f"{_base_url()}/c/{issued.token}")
-
-
-def issue_chair_links(conference: Conference, actor: str = "cli") -> list[ChairLink]:
-    """One chair link per unit under the host unit."""
-    return [issue_chair_link(conference, unit, actor) for unit in chair_units(conference)]
-
-
-def revoke_chair_links(conference: Conference, unit_code: str, actor: str) -> int:
-    """Stop every live chair link of that unit; returns how many."""
-    grants = accounts.live_grants("chair", conference_id=conference.id, unit_code=unit_code)
-    revoked = accounts.revoke_grants(grants)
-    audit.record(actor, "access_grant", grants[0].id if grants else None, "revoke_link",
-                 conference_id=conference.id, after={"role": "chair", "unit": unit_code,
-                                                     "revoked": revoked})
-    return revoked

@@ -19,10 +19,10 @@ from bridgeops.conference.models import Conference
 from bridgeops.core.errors import DomainError, Forbidden, PreconditionFailed, ValidationFailed
 from bridgeops.core.validation import validate
 from bridgeops.extensions import db, limiter
-from bridgeops.registration import forms, queries, service
+from bridgeops.registration import forms, links, queries, service
 from bridgeops.registration.models import STATUS_LABELS
 from bridgeops.registration.schemas import PointIn, PointQuery
-from bridgeops.units.models import LEVEL_LABELS
+from bridgeops.units.models import LEVEL_LABELS, AdminUnit
 
 bp = Blueprint("registration", __name__)
 
@@ -127,14 +127,14 @@ def _render_form(conference: Conference, values: forms.PointFormValues, *, point
         "registration/point_form.html", conference=conference, point=point, values=values,
         errors=errors or {}, current=current, editable=editable,
         categories=[c for c in conference.categories if level in c.levels],
-        unit=point.unit if point else db.session.get(queries.AdminUnit, values.unit),
+        unit=point.unit if point else db.session.get(AdminUnit, values.unit),
         open=service.registration_open(conference),
         missing=service.missing_items(point) if point else [],
     ), status
 
 
 def _unit_level(code: str) -> str:
-    unit = db.session.get(queries.AdminUnit, code) if code else None
+    unit = db.session.get(AdminUnit, code) if code else None
     return unit.level if unit else ""
 
 
@@ -146,7 +146,7 @@ def new_point(slug: str):
     if principal.kind == "technician":
         raise Forbidden("Kỹ thuật viên chỉ xem được điểm cầu của mình.")
     unit_code = request.values.get("unit", "")
-    unit = db.session.get(queries.AdminUnit, unit_code) if unit_code.isdigit() else None
+    unit = db.session.get(AdminUnit, unit_code) if unit_code.isdigit() else None
     if unit is None:
         q = request.args.get("q", "")
         return render_template("registration/pick_unit.html", conference=conference, q=q,
@@ -275,21 +275,21 @@ def chair_links(slug: str):
     """Issue or revoke the district chairs' links; new links are shown once."""
     principal = _officer()
     conference = conferences.get_conference(slug)
-    issued: list[service.ChairLink] = []
+    issued: list[links.ChairLink] = []
     if request.method == "POST":
         unit_code = request.form.get("unit", "")
-        units = {u.code: u for u in service.chair_units(conference)}
+        units = {u.code: u for u in links.chair_units(conference)}
         if request.form.get("action") == "revoke" and unit_code in units:
-            count = service.revoke_chair_links(conference, unit_code, principal.actor)
+            count = links.revoke_chair_links(conference, unit_code, principal.actor)
             flash(f"Đã thu hồi {count} đường dẫn của {units[unit_code].name}.", "success")
         elif unit_code in units:
-            issued = [service.issue_chair_link(conference, units[unit_code], principal.actor)]
+            issued = [links.issue_chair_link(conference, units[unit_code], principal.actor)]
         elif unit_code == "all":
-            issued = service.issue_chair_links(conference, principal.actor)
+            issued = links.issue_chair_links(conference, principal.actor)
         else:
             flash("Vui lòng chọn đơn vị.", "warning")
         db.session.commit()
     live = {g.unit_code: g for g in accounts.live_grants("chair", conference_id=conference.id)}
     return render_template("registration/links.html", conference=conference,
-                           units=service.chair_units(conference), live=live, issued=issued)
+                           units=links.chair_units(conference), live=live, issued=issued)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bridgeops.conference.models import Conference
 from bridgeops.extensions import db
-from bridgeops.registration import service
+from bridgeops.registration import links
 
 #: Nam Định units used throughout: two districts and a commune of each.
 NAM_DINH_CITY = "356"
@@ -22,7 +22,7 @@ def chair_token(conference: Conference, unit_code: str) -> str:
     """A chair link's token for one district (the url's last path part)."""
     from bridgeops.units import service as units
 
-    link = service.issue_chair_link(conference, units.get_unit(unit_code), actor="test")
+    link = links.issue_chair_link(conference, units.get_unit(unit_code), actor="test")
     db.session.commit()
     return link.url.rsplit("/", 1)[-1]
 
