@@ -10,6 +10,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from bridgeops import create_app
+from bridgeops.extensions import db
 from tests.registration.helpers import MY_LOC, chair_token
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -29,6 +30,9 @@ def live_server(app):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(5)
+    server.server_close()
+    with live.app_context():
+        db.engine.dispose()  # close its pool now, not when the garbage collector gets to it
 
 
 @pytest.fixture
