@@ -153,6 +153,11 @@ def can_edit_point(principal: Principal | None, point) -> bool:
     return can_view_point(principal, point)
 
 
+def can_use_conference(principal: Principal | None, conference_id: int) -> bool:
+    """Links are issued for one conference; officers work on all of them."""
+    return principal is not None and principal.conference_id in (None, conference_id)
+
+
 def can_manage_registration(principal: Principal | None) -> bool:
     """Officer-only registration pages: all points, chair links, audit history."""
     return principal is not None and principal.is_officer

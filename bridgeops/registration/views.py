@@ -11,6 +11,7 @@ from bridgeops.accounts.access import (
     Principal,
     can_edit_point,
     can_manage_registration,
+    can_use_conference,
     current_principal,
     unit_in_scope,
 )
@@ -53,7 +54,7 @@ def _officer() -> Principal:
 
 def _conference_for(principal: Principal, slug: str) -> Conference:
     conference = conferences.get_conference(slug)
-    if principal.conference_id not in (None, conference.id):
+    if not can_use_conference(principal, conference.id):
         raise Forbidden("Đường dẫn của bạn dành cho hội nghị khác.")
     return conference
 
