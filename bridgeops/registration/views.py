@@ -34,7 +34,8 @@ STALE_MESSAGE = ("Điểm cầu này vừa được người khác thay đổi t
 
 @bp.app_context_processor
 def _labels() -> dict:
-    return {"status_labels": STATUS_LABELS, "level_labels": LEVEL_LABELS}
+    return {"status_labels": STATUS_LABELS, "level_labels": LEVEL_LABELS,
+            "link_session": SESSION_GRANT_KEY in session}
 
 
 def _principal() -> Principal:
@@ -82,6 +83,14 @@ def open_chair_link(token: str):
     session.permanent = True
     conference = db.session.get(Conference, grant.conference_id)
     return redirect(url_for("registration.home", slug=conference.slug))
+
+
+@bp.post("/c/leave")
+def leave_chair_session():
+    """End the link's session on this phone (the link itself keeps working)."""
+    session.pop(SESSION_GRANT_KEY, None)
+    flash("Đã thoát. Mở lại đường dẫn được gửi cho bạn để tiếp tục.", "info")
+    return redirect(url_for("ops.home"))
 
 
 @bp.get("/conferences/<slug>/registration")

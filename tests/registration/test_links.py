@@ -127,3 +127,13 @@ def test_technician_link_reissue_stops_the_old_link(client, demo, officer_token)
     assert fresh.startswith("http://bridgeops.test/t/")
     assert client.get(path, headers=bearer(old)).status_code == 401
     assert client.get(path, headers=bearer(fresh.rsplit("/", 1)[-1])).status_code == 200
+
+
+def test_chair_can_leave_her_session_on_a_shared_phone(client, demo):
+    token = chair_token(demo, MY_LOC)
+    home = client.get(f"/c/{token}", follow_redirects=True).get_data(as_text=True)
+    assert "Thoát" in home
+    left = client.post("/c/leave", follow_redirects=True)
+    assert "Đã thoát" in left.get_data(as_text=True)
+    assert client.get("/conferences/namdinh-2022/registration").status_code == 302
+    assert client.get(f"/c/{token}").status_code == 302  # the link still opens it again
