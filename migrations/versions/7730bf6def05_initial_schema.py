@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: fada701eda77
+Revision ID: 7730bf6def05
 Revises: 
-Create Date: 2026-11-29 15:33:04.417254
+Create Date: 2026-11-29 15:36:42.881028
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import bridgeops.core.types
 
 
 # revision identifiers, used by Alembic.
-revision = 'fada701eda77'
+revision = '7730bf6def05'
 down_revision = None
 branch_labels = None
 depends_on = None
