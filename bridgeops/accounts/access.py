@@ -5,12 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import request, session
+from flask import current_app, request, session
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
+from limits import parse as parse_limit
+from werkzeug.exceptions import TooManyRequests
 
 from bridgeops.accounts import service
 from bridgeops.accounts.models import AccessGrant, User
 from bridgeops.core.errors import Forbidden, Unauthorized
+from bridgeops.extensions import limiter
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,19 @@ def bearer_token() -> str | None:
 #: Flask session key holding the id of the grant a magic link opened.
 SESSION_GRANT_KEY = "grant_id"
 
+#: Budget of unknown, revoked or expired tokens per client address. Valid tokens never count:
+#: thousands of points' heartbeats may share one NAT address of the government network.
+BAD_TOKEN_LIMIT = "30/minute"
+
+
+def refuse_token(detail: str = "Mã truy cập không hợp lệ, đã hết hạn hoặc đã bị thu hồi."):
+    """Count a failed token against the caller's address; 429 once over budget, else 401."""
+    if current_app.config.get("RATELIMIT_ENABLED", True):
+        item = parse_limit(BAD_TOKEN_LIMIT)
+        if not limiter.limiter.hit(item, "bad-token", get_remote_address()):
+            raise TooManyRequests("Quá nhiều mã truy cập sai từ địa chỉ này; vui lòng đợi một lát.")
+    raise Unauthorized(detail)
+
 
 def current_principal() -> Principal | None:
     """The principal of this request: bearer token, then the logged-in officer, then the
@@ -67,7 +84,7 @@ def current_principal() -> Principal | None:
     if token is not None:
         grant = service.find_grant(token)
         if grant is None:
-            raise Unauthorized("Mã truy cập không hợp lệ, đã hết hạn hoặc đã bị thu hồi.")
+            refuse_token()
         return principal_for_grant(grant)
     if current_user.is_authenticated:
         return Principal(kind=current_user.role, user=current_user._get_current_object())
@@ -106,10 +123,14 @@ def point_filter(principal: Principal, conference_id: int) -> sa.ColumnElement[b
     return sa.false()
 
 
-def unit_in_scope(principal: Principal, unit) -> bool:
-    """May the principal register or edit a point for this AdminUnit?"""
+def unit_in_scope(principal: Principal | None, unit, conference_id: int | None = None) -> bool:
+    """May the principal register or edit a point for this AdminUnit (in that conference)?"""
+    if principal is None:
+        return False
     if principal.is_officer:
         return True
+    if conference_id is not None and principal.conference_id not in (None, conference_id):
+        return False
     if principal.kind == "chair" and principal.unit_code:
         return unit.code == principal.unit_code or unit.parent_code == principal.unit_code
     return False
@@ -132,6 +153,16 @@ def can_edit_point(principal: Principal | None, point) -> bool:
     if principal is None or principal.kind == "technician":
         return False
     return can_view_point(principal, point)
+
+
+def can_use_conference(principal: Principal | None, conference_id: int) -> bool:
+    """Links are issued for one conference; officers work on all of them."""
+    return principal is not None and principal.conference_id in (None, conference_id)
+
+
+def can_manage_registration(principal: Principal | None) -> bool:
+    """Officer-only registration pages: all points, chair links, audit history."""
+    return principal is not None and principal.is_officer
 
 
 def require_api_principal(level: str | None) -> Principal | None:

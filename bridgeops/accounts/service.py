@@ -107,3 +107,40 @@ def live_grant_by_id(grant_id: int) -> AccessGrant | None:
 def revoke_grant(grant: AccessGrant) -> None:
     grant.revoked_at = utcnow()
     db.session.flush()
+
+
+def grant_by_token(token: str) -> AccessGrant | None:
+    """The grant a token was issued for, live or not (to tell "unknown" from "revoked")."""
+    if not token or len(token) > 200:
+        return None
+    return db.session.scalar(sa.select(AccessGrant).where(AccessGrant.token_hash == hash_token(token)))
+
+
+def is_live(grant: AccessGrant, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    return grant.revoked_at is None and (grant.expires_at is None or grant.expires_at > now)
+
+
+def live_grants(role: str, *, conference_id: int | None = None, unit_code: str | None = None,
+                point_id: int | None = None) -> list[AccessGrant]:
+    """Unrevoked, unexpired grants of a role, narrowed by conference, unit or point."""
+    now = utcnow()
+    stmt = sa.select(AccessGrant).where(
+        AccessGrant.role == role, AccessGrant.revoked_at.is_(None),
+        sa.or_(AccessGrant.expires_at.is_(None), AccessGrant.expires_at > now))
+    if conference_id is not None:
+        stmt = stmt.where(AccessGrant.conference_id == conference_id)
+    if unit_code is not None:
+        stmt = stmt.where(AccessGrant.unit_code == unit_code)
+    if point_id is not None:
+        stmt = stmt.where(AccessGrant.point_id == point_id)
+    return list(db.session.scalars(stmt.order_by(AccessGrant.id)))
+
+
+def revoke_grants(grants: list[AccessGrant]) -> int:
+    """Revoke each grant now; returns how many."""
+    now = utcnow()
+    for grant in grants:
+        grant.revoked_at = now
+    db.session.flush()
+    return len(grants)

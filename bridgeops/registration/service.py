@@ -1,15 +1,43 @@
-"""Registration rules; the only writer of bridge_point, delegate_count and contact."""
+"""Registration rules; the only writer of bridge_point, delegate_count and contact.
+
+Every function takes the acting principal, checks it through ``accounts.access`` (the one
+authorization rule), flushes, audits and announces ``point_changed``; the caller commits.
+"""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+from dataclasses import dataclass
+from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from bridgeops.accounts import service as accounts
+from bridgeops.accounts.access import Principal, can_edit_point, can_view_point, unit_in_scope
+from bridgeops.audit import service as audit
 from bridgeops.conference.models import Conference
-from bridgeops.core.errors import Conflict
-from bridgeops.core.time import utcnow
+from bridgeops.core.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
+from bridgeops.core.time import format_datetime_vi, utcnow
+from bridgeops.events import point_changed
 from bridgeops.extensions import db
-from bridgeops.registration.models import BridgePoint, Contact
+from bridgeops.registration.links import base_url, link_ttl
+from bridgeops.registration.models import BridgePoint, Contact, DelegateCount
+from bridgeops.registration.schemas import PointIn, validate_point
 from bridgeops.units.models import AdminUnit
+
+AUDIT_ENTITY = "bridge_point"
+
+
+@dataclass
+class CreatedPoint:
+    """A new point and its technician link, which exists only here, once."""
+
+    point: BridgePoint
+    technician_url: str
+
+
+# --- Reading ---------------------------------------------------------------------------------
 
 
 def district_code_of(unit: AdminUnit) -> str:
@@ -24,17 +52,302 @@ def point_for_unit(conference: Conference, unit_code: str) -> BridgePoint | None
         BridgePoint.conference_id == conference.id, BridgePoint.unit_code == unit_code))
 
 
-def create_point_record(conference: Conference, unit: AdminUnit, *, venue: str = "",
-                        capacity: int | None = None, name: str | None = None) -> BridgePoint:
-    """A draft point for a unit; 409 if the unit already has one in this conference."""
+def get_point(point_id: int) -> BridgePoint:
+    point = db.session.get(BridgePoint, point_id)
+    if point is None:
+        raise NotFound(f"Không có điểm cầu số {point_id}.")
+    return point
+
+
+def visible_point(principal: Principal | None, point_id: int) -> BridgePoint:
+    """The point if the principal may see it; 404 otherwise (not even its existence leaks)."""
+    point = db.session.get(BridgePoint, point_id)
+    if point is None or not can_view_point(principal, point):
+        raise NotFound(f"Không có điểm cầu số {point_id} trong phạm vi của bạn.")
+    return point
+
+
+def categories_of_level(conference: Conference, level: str) -> dict[str, str]:
+    """code → label of the conference's delegate categories that apply to a level."""
+    return {c.code: c.label for c in conference.categories if level in c.levels}
+
+
+def registration_open(conference: Conference) -> bool:
+    closes = conference.registration_closes_at
+    return closes is None or utcnow() < closes
+
+
+def missing_items(point: BridgePoint) -> list[str]:
+    """What a chair still has to enter before the point can be confirmed (Vietnamese)."""
+    missing = []
+    if not point.venue:
+        missing.append("phòng họp")
+    if not point.technicians:
+        missing.append("kỹ thuật viên")
+    if point.total_delegates == 0:
+        missing.append("số đại biểu")
+    return missing
+
+
+def snapshot(point: BridgePoint) -> dict[str, Any]:
+    """The editable state of a point, as the audit trail keeps it."""
+    return {
+        "unit": point.unit_code, "name": point.name, "venue": point.venue,
+        "capacity": point.capacity, "status": point.status, "probe": point.probe_target,
+        "upstream": point.upstream_point_id, "counts": point.counts_by_code,
+        "total_delegates": point.total_delegates,
+        "technicians": [{"name": c.name, "phone": c.phone, "email": c.email}
+                        for c in point.technicians],
+    }
+
+
+def point_as_input(point: BridgePoint) -> dict[str, Any]:
+    """The point as a PointIn dict, so a PATCH can be merged over it and validated whole."""
+    return {
+        "unit": point.unit_code, "name": point.name, "venue": point.venue,
+        "capacity": point.capacity, "probe": {"target": point.probe_target},
+        "counts": point.counts_by_code, "upstream": point.upstream_point_id,
+        "technicians": [{"name": c.name, "phone": c.phone, "email": c.email}
+                        for c in point.technicians],
+    }
+
+
+# --- Guards -----------------------------------------------------------------------------------
+
+
+def _require_edit(principal: Principal | None, point: BridgePoint) -> None:
+    if not can_view_point(principal, point):
+        raise NotFound(f"Không có điểm cầu số {point.id} trong phạm vi của bạn.")
+    if not can_edit_point(principal, point):
+        raise Forbidden("Bạn chỉ có quyền xem điểm cầu này.")
+
+
+def _late(conference: Conference, principal: Principal) -> bool:
+    """True when an officer changes after registration closed; chairs get 409 then."""
+    if registration_open(conference):
+        return False
+    if principal.is_officer:
+        return True
+    closes = format_datetime_vi(conference.registration_closes_at, conference.timezone)
+    contact = conference.contact_name or "cán bộ đầu mối"
+    raise Conflict(f"Đã hết hạn đăng ký điểm cầu ({closes}). Bạn vẫn xem được thông tin nhưng "
+                   f"không thể thay đổi hay xác nhận; vui lòng liên hệ {contact} để được hỗ trợ.")
+
+
+def _in_conference_tree(conference: Conference, unit: AdminUnit) -> bool:
+    host = conference.host_unit_code
+    return host is None or host in (unit.code, unit.province_code, unit.parent_code)
+
+
+# --- Writing ----------------------------------------------------------------------------------
+
+
+def _apply(point: BridgePoint, data: PointIn) -> None:
+    """Copy validated input onto the point, its counts and its technicians."""
+    point.name = data.name or f"Điểm cầu {point.unit.name}"
+    point.venue = data.venue
+    point.capacity = data.capacity
+    point.probe_target = data.probe.target
+    if data.upstream is not None:
+        upstream = db.session.get(BridgePoint, data.upstream)
+        if upstream is None or upstream.conference_id != point.conference_id or upstream is point:
+            raise ValidationFailed({"upstream": "Điểm cầu cấp trên không hợp lệ."})
+        point.upstream_point_id = upstream.id
+
+    existing = {c.category_code: c for c in point.counts}
+    for code, count in data.counts.items():
+        if code in existing:
+            existing[code].count = count
+        else:
+            point.counts.append(DelegateCount(category_code=code, count=count))
+    for code, row in existing.items():
+        if code not in data.counts:
+            point.counts.remove(row)
+    point.total_delegates = sum(data.counts.values())
+
+    # Technicians are updated in place by position, so their ids (and links) survive edits.
+    current = point.technicians
+    for index, technician in enumerate(data.technicians):
+        if index < len(current):
+            contact = current[index]
+            if contact.email != technician.email:
+                contact.acknowledged_at = None
+            contact.name, contact.phone, contact.email = (technician.name, technician.phone,
+                                                          technician.email)
+        else:
+            point.contacts.append(Contact(role="technician", name=technician.name,
+                                          phone=technician.phone, email=technician.email))
+    for contact in current[len(data.technicians):]:
+        point.contacts.remove(contact)
+
+
+def _link_children(point: BridgePoint) -> None:
+    """Points of the units under this one, registered earlier, now relay from it."""
+    children = sa.select(AdminUnit.code).where(AdminUnit.parent_code == point.unit_code)
+    db.session.execute(
+        sa.update(BridgePoint)
+        .where(BridgePoint.conference_id == point.conference_id,
+               BridgePoint.upstream_point_id.is_(None), BridgePoint.unit_code.in_(children))
+        .values(upstream_point_id=point.id)
+        .execution_options(synchronize_session="fetch"))
+
+
+def _new_point(conference: Conference, unit: AdminUnit) -> BridgePoint:
     if point_for_unit(conference, unit.code) is not None:
         raise Conflict(f"{unit.name} đã có điểm cầu trong hội nghị này.")
     point = BridgePoint(conference=conference, unit=unit, level=unit.level,
-                        district_code=district_code_of(unit), name=name or f"Điểm cầu {unit.name}",
-                        venue=venue, capacity=capacity, status="draft")
-    db.session.add(point)
-    db.session.flush()
+                        district_code=district_code_of(unit), status="draft")
+    parent = point_for_unit(conference, unit.parent_code) if unit.parent_code else None
+    if parent is not None:
+        point.upstream_point_id = parent.id
     return point
+
+
+def _flush_new(point: BridgePoint) -> None:
+    db.session.add(point)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Someone registered the same unit a moment ago.
+        raise Conflict(f"{point.unit.name} đã có điểm cầu trong hội nghị này.") from None
+    _link_children(point)
+
+
+def create_point_record(conference: Conference, unit: AdminUnit, *, venue: str = "",
+                        capacity: int | None = None, name: str | None = None) -> BridgePoint:
+    """A bare draft point set up by the system (demo data); 409 if the unit has one."""
+    point = _new_point(conference, unit)
+    point.name = name or f"Điểm cầu {unit.name}"
+    point.venue, point.capacity = venue, capacity
+    _flush_new(point)
+    audit.record("system", AUDIT_ENTITY, point.id, "create", conference_id=conference.id,
+                 after=snapshot(point))
+    point_changed.send(point, created=True)
+    return point
+
+
+def create_point(conference: Conference, data: PointIn, principal: Principal) -> CreatedPoint:
+    """Register a point for a unit in the principal's scope; also issues its technician link."""
+    if data.unit is None:
+        raise ValidationFailed({"unit": "Vui lòng chọn đơn vị của điểm cầu."})
+    unit = db.session.get(AdminUnit, data.unit)
+    if unit is None or not _in_conference_tree(conference, unit):
+        raise ValidationFailed({"unit": "Không có đơn vị này trong phạm vi hội nghị."})
+    if not unit_in_scope(principal, unit, conference.id):
+        raise Forbidden(f"Bạn không phụ trách {unit.name}.")
+    late = _late(conference, principal)
+    data = validate_point(data.model_dump(), categories=categories_of_level(conference, unit.level),
+                          level=unit.level)
+    point = _new_point(conference, unit)
+    _apply(point, data)
+    _flush_new(point)
+    audit.record(principal.actor, AUDIT_ENTITY, point.id, "create", conference_id=conference.id,
+                 after=snapshot(point), late=late)
+    url = _issue_technician_grant(point, principal, late=late)
+    point_changed.send(point, created=True)
+    return CreatedPoint(point, url)
+
+
+def update_point(point: BridgePoint, changes: PointIn, principal: Principal,
+                 expected_version: int | None) -> BridgePoint:
+    """Apply the fields set in ``changes``; 412 when ``expected_version`` is not current."""
+    _require_edit(principal, point)
+    if expected_version is not None and expected_version != point.version:
+        raise PreconditionFailed("Điểm cầu vừa được người khác thay đổi. Vui lòng xem giá trị "
+                                 "hiện tại rồi sửa lại.")
+    late = _late(point.conference, principal)
+    sent = changes.model_dump(exclude_unset=True)
+    if "unit" in sent and sent["unit"] not in (None, point.unit_code):
+        raise ValidationFailed({"unit": "Không thể đổi đơn vị của điểm cầu; hãy rút điểm cầu này "
+                                        "và đăng ký điểm cầu mới."})
+    merged = {**point_as_input(point), **sent, "unit": point.unit_code}
+    data = validate_point(merged, categories=categories_of_level(point.conference, point.level),
+                          level=point.level)
+    # One flush, so one version bump and one place where a concurrent writer is caught.
+    with db.session.no_autoflush:
+        before = snapshot(point)
+        _apply(point, data)
+        after = snapshot(point)
+        if after == before:
+            return point
+        point.updated_at = utcnow()
+    _flush_versioned()
+    audit.record(principal.actor, AUDIT_ENTITY, point.id, "update",
+                 conference_id=point.conference_id, before=before, after=after, late=late)
+    point_changed.send(point, created=False)
+    return point
+
+
+def _flush_versioned() -> None:
+    try:
+        db.session.flush()
+    except StaleDataError:
+        # Another writer committed between our read and our write.
+        raise PreconditionFailed("Điểm cầu vừa được người khác thay đổi. Vui lòng xem giá trị "
+                                 "hiện tại rồi sửa lại.") from None
+
+
+def _set_status(point: BridgePoint, principal: Principal, status: str, action: str,
+                expected_version: int | None) -> BridgePoint:
+    _require_edit(principal, point)
+    if expected_version is not None and expected_version != point.version:
+        raise PreconditionFailed("Điểm cầu vừa được người khác thay đổi.")
+    late = _late(point.conference, principal)
+    if point.status == status:
+        return point
+    before = snapshot(point)
+    point.status = status
+    point.updated_at = utcnow()
+    if status == "confirmed":
+        point.confirmed_at = point.updated_at
+    elif status == "withdrawn":
+        point.withdrawn_at = point.updated_at
+    _flush_versioned()
+    audit.record(principal.actor, AUDIT_ENTITY, point.id, action,
+                 conference_id=point.conference_id, before=before, after=snapshot(point),
+                 late=late)
+    point_changed.send(point, created=False)
+    return point
+
+
+def confirm_point(point: BridgePoint, principal: Principal,
+                  expected_version: int | None = None) -> BridgePoint:
+    """Status confirmed once venue, technicians and delegates are entered."""
+    _require_edit(principal, point)
+    _late(point.conference, principal)
+    missing = missing_items(point)
+    if missing and point.status != "confirmed":
+        raise ValidationFailed({"status": "Chưa thể xác nhận, còn thiếu: " + ", ".join(missing) + "."})
+    return _set_status(point, principal, "confirmed", "confirm", expected_version)
+
+
+def withdraw_point(point: BridgePoint, principal: Principal,
+                   expected_version: int | None = None) -> BridgePoint:
+    """Status withdrawn; the record, its counts and its history are kept."""
+    return _set_status(point, principal, "withdrawn", "withdraw", expected_version)
+
+
+# --- Links ------------------------------------------------------------------------------------
+
+
+def _issue_technician_grant(point: BridgePoint, principal: Principal, late: bool = False) -> str:
+    # Only the point's shared link; each technician's own invite link (contact_id set) stays.
+    revoked = accounts.revoke_grants([g for g in accounts.live_grants("technician", point_id=point.id)
+                                      if g.contact_id is None])
+    first = point.technicians[0] if point.technicians else None
+    issued = accounts.issue_grant("technician", conference_id=point.conference_id,
+                                  point_id=point.id, contact_id=first.id if first else None,
+                                  label=f"Kỹ thuật viên {point.name}", ttl=link_ttl())
+    audit.record(principal.actor, AUDIT_ENTITY, point.id, "issue_link",
+                 conference_id=point.conference_id, late=late,
+                 after={"role": "technician", "grant": issued.grant.id, "revoked": revoked})
+    return f"{base_url()}/t/{issued.token}"
+
+
+def issue_technician_link(point: BridgePoint, principal: Principal) -> str:
+    """A fresh technician link for the point; the previous one stops working."""
+    _require_edit(principal, point)
+    return _issue_technician_grant(point, principal)
 
 
 def acknowledge(contact: Contact) -> Contact:

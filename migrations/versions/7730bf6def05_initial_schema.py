@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: ebaa09c8e6a0
+Revision ID: 7730bf6def05
 Revises: 
-Create Date: 2026-11-29 15:30:08.959249
+Create Date: 2026-11-29 15:36:42.881028
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import bridgeops.core.types
 
 
 # revision identifiers, used by Alembic.
-revision = 'ebaa09c8e6a0'
+revision = '7730bf6def05'
 down_revision = None
 branch_labels = None
 depends_on = None

@@ -1,0 +1,159 @@
+"""Read-only views of the registration: lists, a chair's district, the unit picker, history.
+
+Every query that returns points goes through ``access.point_filter``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from bridgeops.accounts.access import Principal, point_filter
+from bridgeops.audit.models import AuditEvent
+from bridgeops.conference.models import Conference
+from bridgeops.core.text import fold
+from bridgeops.extensions import db
+from bridgeops.registration.models import BridgePoint
+from bridgeops.registration.schemas import PointQuery
+from bridgeops.registration.service import AUDIT_ENTITY, missing_items
+from bridgeops.units.models import AdminUnit
+
+PICKER_LIMIT = 50
+
+
+@dataclass
+class Totals:
+    points: int = 0
+    confirmed: int = 0
+    draft: int = 0
+    withdrawn: int = 0
+    #: Delegates of points that are not withdrawn.
+    delegates: int = 0
+
+
+@dataclass
+class PointPage:
+    items: list[BridgePoint]
+    total: int
+    page: int
+    per_page: int
+    totals: Totals
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _filtered(conference: Conference, principal: Principal, query: PointQuery) -> sa.Select:
+    stmt = sa.select(BridgePoint).where(point_filter(principal, conference.id))
+    if query.unit:
+        stmt = stmt.where(sa.or_(BridgePoint.unit_code == query.unit,
+                                 BridgePoint.district_code == query.unit))
+    if query.level:
+        stmt = stmt.where(BridgePoint.level == query.level)
+    if query.status:
+        stmt = stmt.where(BridgePoint.status == query.status)
+    if query.q and fold(query.q):
+        names = sa.select(AdminUnit.code).where(AdminUnit.name_folded.contains(fold(query.q)))
+        stmt = stmt.where(BridgePoint.unit_code.in_(names))
+    return stmt
+
+
+def list_points(conference: Conference, principal: Principal, query: PointQuery) -> PointPage:
+    """One page of the points the principal may see, with totals over all matching points."""
+    stmt = _filtered(conference, principal, query)
+    matching = stmt.subquery()
+    rows = db.session.execute(sa.select(matching.c.status, sa.func.count(),
+                                        sa.func.coalesce(sa.func.sum(matching.c.total_delegates), 0))
+                              .group_by(matching.c.status)).all()
+    totals = Totals()
+    for status, count, delegates in rows:
+        totals.points += count
+        setattr(totals, status, count)
+        if status != "withdrawn":
+            totals.delegates += int(delegates)
+    items = list(db.session.scalars(
+        stmt.options(selectinload(BridgePoint.unit), selectinload(BridgePoint.counts),
+                     selectinload(BridgePoint.contacts), selectinload(BridgePoint.conference))
+        .order_by(BridgePoint.district_code, BridgePoint.level.desc(), BridgePoint.unit_code)
+        .limit(query.per_page).offset((query.page - 1) * query.per_page)))
+    return PointPage(items, totals.points, query.page, query.per_page, totals)
+
+
+@dataclass
+class UnitRow:
+    unit: AdminUnit
+    point: BridgePoint | None
+    missing: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DistrictOverview:
+    unit: AdminUnit
+    rows: list[UnitRow]
+    totals: Totals
+
+    @property
+    def without_point(self) -> int:
+        return sum(1 for row in self.rows if row.point is None)
+
+
+def district_overview(conference: Conference, principal: Principal) -> DistrictOverview:
+    """A chair's home: her unit and each unit under it, with its point (or none yet)."""
+    unit = db.session.get(AdminUnit, principal.unit_code)
+    units = [unit, *db.session.scalars(sa.select(AdminUnit).where(
+        AdminUnit.parent_code == unit.code).order_by(AdminUnit.name))]
+    points = {p.unit_code: p for p in db.session.scalars(
+        sa.select(BridgePoint).where(point_filter(principal, conference.id))
+        .options(selectinload(BridgePoint.counts), selectinload(BridgePoint.contacts)))}
+    totals = Totals()
+    rows = []
+    for each in units:
+        point = points.get(each.code)
+        rows.append(UnitRow(each, point, missing_items(point) if point else []))
+        if point is not None:
+            totals.points += 1
+            setattr(totals, point.status, getattr(totals, point.status) + 1)
+            if point.status != "withdrawn":
+                totals.delegates += point.total_delegates
+    return DistrictOverview(unit, rows, totals)
+
+
+def units_for_picker(conference: Conference, principal: Principal, search: str = "") -> list[AdminUnit]:
+    """Units without a point that the principal may register, optionally searched by name
+    without diacritics ("my loc" finds "Mỹ Lộc")."""
+    taken = sa.select(BridgePoint.unit_code).where(BridgePoint.conference_id == conference.id)
+    stmt = sa.select(AdminUnit).where(AdminUnit.code.not_in(taken))
+    host = conference.host_unit_code
+    if principal.is_officer:
+        if host is not None:
+            stmt = stmt.where(sa.or_(AdminUnit.code == host, AdminUnit.province_code == host,
+                                     AdminUnit.parent_code == host))
+        if not fold(search) and host is not None:
+            stmt = stmt.where(sa.or_(AdminUnit.code == host, AdminUnit.parent_code == host))
+    elif principal.kind == "chair" and principal.unit_code:
+        stmt = stmt.where(sa.or_(AdminUnit.code == principal.unit_code,
+                                 AdminUnit.parent_code == principal.unit_code))
+    else:
+        return []
+    if fold(search):
+        stmt = stmt.where(AdminUnit.name_folded.contains(fold(search)))
+    order = sa.case({"province": 0, "district": 1}, value=AdminUnit.level, else_=2)
+    return list(db.session.scalars(stmt.order_by(order, AdminUnit.name).limit(PICKER_LIMIT)))
+
+
+def point_history(point: BridgePoint) -> list[AuditEvent]:
+    """The audit trail of one point, oldest first."""
+    return list(db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.entity == AUDIT_ENTITY, AuditEvent.entity_id == point.id)
+        .order_by(AuditEvent.at, AuditEvent.id)))
+
+
+def districts(conference: Conference) -> list[AdminUnit]:
+    """The units directly under the host, for filters."""
+    if conference.host_unit_code is None:
+        return []
+    return list(db.session.scalars(sa.select(AdminUnit).where(
+        AdminUnit.parent_code == conference.host_unit_code).order_by(AdminUnit.name)))

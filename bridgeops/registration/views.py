@@ -1,0 +1,305 @@
+"""Registration pages: the chair's magic link and district, the point form, officer pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import logout_user
+
+from bridgeops.accounts import service as accounts
+from bridgeops.accounts.access import (
+    SESSION_GRANT_KEY,
+    Principal,
+    can_edit_point,
+    can_manage_registration,
+    can_use_conference,
+    current_principal,
+    unit_in_scope,
+)
+from bridgeops.conference import service as conferences
+from bridgeops.conference.models import Conference
+from bridgeops.core.errors import DomainError, Forbidden, PreconditionFailed, ValidationFailed
+from bridgeops.core.validation import validate
+from bridgeops.extensions import db, limiter
+from bridgeops.registration import forms, links, queries, service
+from bridgeops.registration.models import STATUS_LABELS
+from bridgeops.registration.schemas import PointIn, PointQuery
+from bridgeops.units.models import LEVEL_LABELS, AdminUnit
+
+bp = Blueprint("registration", __name__)
+
+STALE_MESSAGE = ("Điểm cầu này vừa được người khác thay đổi trong lúc bạn đang sửa. Giá trị hiện "
+                 "tại được hiển thị bên dưới; những gì bạn đã nhập vẫn còn trong biểu mẫu. "
+                 "Hãy kiểm tra rồi bấm “Lưu” lần nữa.")
+
+
+@bp.app_context_processor
+def _labels() -> dict:
+    return {"status_labels": STATUS_LABELS, "level_labels": LEVEL_LABELS,
+            "link_session": SESSION_GRANT_KEY in session}
+
+
+def _principal() -> Principal:
+    """The caller of a registration page; anonymous people are sent to the login page."""
+    principal = current_principal()
+    if principal is None:
+        abort(redirect(url_for("accounts.login", next=request.full_path.rstrip("?"))))
+    return principal
+
+
+def _officer() -> Principal:
+    principal = _principal()
+    if not can_manage_registration(principal):
+        raise Forbidden("Trang này dành cho cán bộ đầu mối.")
+    return principal
+
+
+def _conference_for(principal: Principal, slug: str) -> Conference:
+    conference = conferences.get_conference(slug)
+    if not can_use_conference(principal, conference.id):
+        raise Forbidden("Đường dẫn của bạn dành cho hội nghị khác.")
+    return conference
+
+
+# --- The chair's magic link ----------------------------------------------------------------
+
+
+def _link_failed(response) -> bool:
+    return response.status_code in (404, 410)
+
+
+@bp.get("/c/<token>")
+@limiter.limit("20 per minute", deduct_when=_link_failed)
+def open_chair_link(token: str):
+    """Open the chair's session from her link and take her to her district."""
+    grant = accounts.grant_by_token(token)
+    if grant is None or grant.role != "chair":
+        return render_template("registration/link_error.html", gone=False), 404
+    if not accounts.is_live(grant):
+        return render_template("registration/link_error.html", gone=True), 410
+    # A fresh session: nothing of an earlier officer login or another link survives.
+    logout_user()
+    session.clear()
+    session[SESSION_GRANT_KEY] = grant.id
+    session.permanent = True
+    conference = db.session.get(Conference, grant.conference_id)
+    return redirect(url_for("registration.home", slug=conference.slug))
+
+
+@bp.post("/c/leave")
+def leave_chair_session():
+    """End the link's session on this phone (the link itself keeps working)."""
+    session.pop(SESSION_GRANT_KEY, None)
+    flash("Đã thoát. Mở lại đường dẫn được gửi cho bạn để tiếp tục.", "info")
+    return redirect(url_for("ops.home"))
+
+
+@bp.get("/conferences/<slug>/registration")
+def home(slug: str):
+    """A chair's district; officers go to the list of all points."""
+    principal = _principal()
+    conference = _conference_for(principal, slug)
+    if principal.kind == "technician":
+        return redirect(url_for("registration.point_page", point_id=principal.point_id))
+    if principal.kind != "chair":
+        return redirect(url_for("registration.points", slug=slug))
+    overview = queries.district_overview(conference, principal)
+    return render_template("registration/chair_home.html", conference=conference,
+                           overview=overview, open=service.registration_open(conference))
+
+
+# --- Lists -----------------------------------------------------------------------------------
+
+
+@bp.get("/conferences/<slug>/points")
+def points(slug: str):
+    """All points the caller may see (officers: all), with filters, totals and pages."""
+    principal = _principal()
+    conference = _conference_for(principal, slug)
+    args = {k: v for k, v in request.args.items() if v.strip()}
+    try:
+        query = validate(PointQuery, args)
+    except ValidationFailed as error:
+        flash("Bộ lọc không hợp lệ: " + "; ".join(error.errors.values()), "warning")
+        query = PointQuery()
+    page = queries.list_points(conference, principal, query)
+    return render_template("registration/points.html", conference=conference, page=page,
+                           query=query, districts=queries.districts(conference),
+                           officer=principal.is_officer)
+
+
+# --- The point form --------------------------------------------------------------------------
+
+
+def _render_form(conference: Conference, values: forms.PointFormValues, *, point=None,
+                 errors=None, current=None, status: int = 200, editable: bool = True):
+    level = point.level if point else _unit_level(values.unit)
+    return render_template(
+        "registration/point_form.html", conference=conference, point=point, values=values,
+        errors=errors or {}, current=current, editable=editable,
+        categories=[c for c in conference.categories if level in c.levels],
+        unit=point.unit if point else db.session.get(AdminUnit, values.unit),
+        open=service.registration_open(conference),
+        missing=service.missing_items(point) if point else [],
+    ), status
+
+
+def _unit_level(code: str) -> str:
+    unit = db.session.get(AdminUnit, code) if code else None
+    return unit.level if unit else ""
+
+
+@bp.route("/conferences/<slug>/points/new", methods=["GET", "POST"])
+def new_point(slug: str):
+    """Pick a unit in scope (searchable without JavaScript), then fill in the point."""
+    principal = _principal()
+    conference = _conference_for(principal, slug)
+    if principal.kind == "technician":
+        raise Forbidden("Kỹ thuật viên chỉ xem được điểm cầu của mình.")
+    unit_code = request.values.get("unit", "")
+    unit = db.session.get(AdminUnit, unit_code) if unit_code.isdigit() else None
+    if unit is None:
+        q = request.args.get("q", "")
+        return render_template("registration/pick_unit.html", conference=conference, q=q,
+                               choices=queries.units_for_picker(conference, principal, q))
+    if not unit_in_scope(principal, unit, conference.id):
+        raise Forbidden(f"Bạn không phụ trách {unit.name}.")
+    existing = service.point_for_unit(conference, unit.code)
+    if existing is not None:
+        flash(f"{unit.name} đã có điểm cầu; bạn có thể sửa ở đây.", "info")
+        return redirect(url_for("registration.point_page", point_id=existing.id))
+    categories = [c.code for c in conference.categories if unit.level in c.levels]
+    if request.method == "GET":
+        return _render_form(conference, forms.PointFormValues(unit=unit.code).pad_rows())
+    values = forms.values_from_form(request.form, categories)
+    values.unit = unit.code
+    if "add_technician" in request.form:
+        return _render_form(conference, values.pad_rows(extra=1))
+    parsed = forms.form_data(values, with_unit=True)
+    try:
+        created = service.create_point(conference, validate(PointIn, parsed.data), principal)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        return _render_form(conference, values.pad_rows(), errors=_errors(error, parsed),
+                            status=error.status)
+    return render_template("registration/technician_link.html", point=created.point,
+                           conference=conference, url=created.technician_url, created=True)
+
+
+def _errors(error: DomainError, parsed: forms.PointFormData) -> dict[str, str]:
+    if isinstance(error, ValidationFailed):
+        return parsed.form_errors(error.errors)
+    return {"__all__": error.detail}
+
+
+@bp.route("/points/<int:point_id>", methods=["GET", "POST"])
+def point_page(point_id: int):
+    """A point: the edit form for chairs and officers, read-only for its technician."""
+    principal = _principal()
+    point = service.visible_point(principal, point_id)
+    conference = point.conference
+    editable = can_edit_point(principal, point) and (
+        principal.is_officer or service.registration_open(conference))
+    if request.method == "GET":
+        return _render_form(conference, forms.values_from_point(point), point=point,
+                            editable=editable)
+    categories = [c.code for c in conference.categories if point.level in c.levels]
+    values = forms.values_from_form(request.form, categories)
+    if "add_technician" in request.form:
+        return _render_form(conference, values.pad_rows(extra=1), point=point, editable=editable)
+    parsed = forms.form_data(values, with_unit=False)
+    version = int(values.version) if values.version.isdigit() else -1
+    try:
+        service.update_point(point, validate(PointIn, parsed.data), principal, version)
+        db.session.commit()
+    except PreconditionFailed:
+        db.session.rollback()
+        point = service.visible_point(principal, point_id)
+        values.version = str(point.version)  # a second "Lưu" overwrites, knowingly
+        return _render_form(conference, values.pad_rows(), point=point,
+                            errors={"__all__": STALE_MESSAGE},
+                            current=forms.values_from_point(point), status=409, editable=editable)
+    except DomainError as error:
+        db.session.rollback()
+        point = service.visible_point(principal, point_id)
+        return _render_form(conference, values.pad_rows(), point=point,
+                            errors=_errors(error, parsed), status=error.status, editable=editable)
+    flash("Đã lưu thay đổi.", "success")
+    return redirect(url_for("registration.point_page", point_id=point.id))
+
+
+def _change_status(point_id: int, action, done: str):
+    """Confirm or withdraw from the point page, then back to it with a message."""
+    principal = _principal()
+    point = service.visible_point(principal, point_id)
+    version = request.form.get("version", "")
+    try:
+        action(point, principal, int(version) if version.isdigit() else None)
+        db.session.commit()
+        flash(done, "success")
+    except PreconditionFailed:
+        db.session.rollback()
+        flash("Điểm cầu vừa được người khác thay đổi; vui lòng xem lại rồi thao tác lại.", "warning")
+    except DomainError as error:
+        db.session.rollback()
+        if error.status in (403, 404):
+            raise
+        flash("; ".join(error.errors.values()) if error.errors else error.detail, "error")
+    return redirect(url_for("registration.point_page", point_id=point_id))
+
+
+@bp.post("/points/<int:point_id>/confirm")
+def confirm(point_id: int):
+    return _change_status(point_id, service.confirm_point, "Đã xác nhận điểm cầu.")
+
+
+@bp.post("/points/<int:point_id>/withdraw")
+def withdraw(point_id: int):
+    return _change_status(point_id, service.withdraw_point,
+                          "Đã rút điểm cầu. Thông tin vẫn được lưu lại.")
+
+
+@bp.post("/points/<int:point_id>/technician-link")
+def new_technician_link(point_id: int):
+    principal = _principal()
+    point = service.visible_point(principal, point_id)
+    url = service.issue_technician_link(point, principal)
+    db.session.commit()
+    return render_template("registration/technician_link.html", point=point, url=url,
+                           conference=point.conference, created=False)
+
+
+# --- Officer pages ---------------------------------------------------------------------------
+
+
+@bp.get("/points/<int:point_id>/history")
+def history(point_id: int):
+    principal = _officer()
+    point = service.visible_point(principal, point_id)
+    return render_template("registration/history.html", point=point,
+                           events=queries.point_history(point))
+
+
+@bp.route("/conferences/<slug>/links", methods=["GET", "POST"])
+def chair_links(slug: str):
+    """Issue or revoke the district chairs' links; new links are shown once."""
+    principal = _officer()
+    conference = conferences.get_conference(slug)
+    issued: list[links.ChairLink] = []
+    if request.method == "POST":
+        unit_code = request.form.get("unit", "")
+        units = {u.code: u for u in links.chair_units(conference)}
+        if request.form.get("action") == "revoke" and unit_code in units:
+            count = links.revoke_chair_links(conference, unit_code, principal.actor)
+            flash(f"Đã thu hồi {count} đường dẫn của {units[unit_code].name}.", "success")
+        elif unit_code in units:
+            issued = [links.issue_chair_link(conference, units[unit_code], principal.actor)]
+        elif unit_code == "all":
+            issued = links.issue_chair_links(conference, principal.actor)
+        else:
+            flash("Vui lòng chọn đơn vị.", "warning")
+        db.session.commit()
+    live = {g.unit_code: g for g in accounts.live_grants("chair", conference_id=conference.id)}
+    return render_template("registration/links.html", conference=conference,
+                           units=links.chair_units(conference), live=live, issued=issued)
+
