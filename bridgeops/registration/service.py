@@ -356,3 +356,73 @@ def acknowledge(contact: Contact) -> Contact:
         contact.acknowledged_at = utcnow()
         db.session.flush()
     return contact
+
+
+# --- Bulk -------------------------------------------------------------------------------------
+
+
+def bulk_create_points(conference: Conference, rows: list[dict[str, Any]], *,
+                       actor: str) -> list[int]:
+    """Register many points at once (a national set-up, an import): each row is validated as a
+    PointIn (plus ``status``: draft | confirmed) and the rows are written with a few executemany
+    INSERTs and one audit event. Sends no per-point events; queue invites afterwards with
+    ``invites.service.reconcile_session``. Returns the new ids in the order of ``rows``."""
+    units = {u.code: u for u in db.session.scalars(
+        sa.select(AdminUnit).where(AdminUnit.code.in_([r.get("unit") for r in rows])))}
+    taken = set(db.session.scalars(sa.select(BridgePoint.unit_code).where(
+        BridgePoint.conference_id == conference.id,
+        BridgePoint.unit_code.in_(list(units)))))
+    points, errors, seen = [], {}, set()
+    for index, row in enumerate(rows):
+        unit = units.get(row.get("unit"))
+        status = row.get("status", "draft")
+        if unit is None or not _in_conference_tree(conference, unit):
+            errors[f"{index}.unit"] = "Không có đơn vị này trong phạm vi hội nghị."
+            continue
+        if unit.code in taken or unit.code in seen:
+            raise Conflict(f"{unit.name} đã có điểm cầu trong hội nghị này.")
+        seen.add(unit.code)
+        fields = {k: v for k, v in row.items() if k != "status"}
+        try:
+            data = validate_point(fields, categories=categories_of_level(conference, unit.level),
+                                  level=unit.level)
+        except ValidationFailed as failed:
+            errors.update({f"{index}.{k}": v for k, v in failed.errors.items()})
+            continue
+        total = sum(data.counts.values())
+        if status not in ("draft", "confirmed") or (
+                status == "confirmed" and not (data.venue and data.technicians and total)):
+            errors[f"{index}.status"] = ("Chỉ xác nhận được điểm cầu đã đủ phòng họp, "
+                                         "kỹ thuật viên và đại biểu.")
+            continue
+        points.append((unit, data, status, total))
+    if errors:
+        raise ValidationFailed(errors)
+    now = utcnow()
+    db.session.execute(sa.insert(BridgePoint), [
+        {"conference_id": conference.id, "unit_code": unit.code, "level": unit.level,
+         "district_code": district_code_of(unit), "name": data.name or f"Điểm cầu {unit.name}",
+         "venue": data.venue, "capacity": data.capacity, "status": status, "version": 1,
+         "probe_target": data.probe.target, "total_delegates": total, "created_at": now,
+         "updated_at": now, "confirmed_at": now if status == "confirmed" else None}
+        for unit, data, status, total in points])
+    ids = dict(db.session.execute(sa.select(BridgePoint.unit_code, BridgePoint.id).where(
+        BridgePoint.conference_id == conference.id)).all())
+    db.session.execute(sa.insert(DelegateCount), [
+        {"point_id": ids[unit.code], "category_code": code, "count": n}
+        for unit, data, _, _ in points for code, n in data.counts.items()])
+    db.session.execute(sa.insert(Contact), [
+        {"point_id": ids[unit.code], "role": "technician", "name": t.name, "phone": t.phone,
+         "email": t.email, "created_at": now}
+        for unit, data, _, _ in points for t in data.technicians])
+    # Relay from the parent unit's point when it has one, as one-by-one registration does.
+    upstream = [{"point_id": ids[unit.code], "upstream": ids[unit.parent_code]}
+                for unit, _, _, _ in points if unit.parent_code in ids]
+    if upstream:
+        table = BridgePoint.__table__
+        db.session.execute(table.update().where(table.c.id == sa.bindparam("point_id"))
+                           .values(upstream_point_id=sa.bindparam("upstream")), upstream)
+    audit.record(actor, AUDIT_ENTITY, None, "bulk_create", conference_id=conference.id,
+                 after={"points": len(points)})
+    db.session.flush()
+    return [ids[unit.code] for unit, _, _, _ in points]

@@ -7,10 +7,10 @@ Importable (``build(app, ...)``) and a CLI:
 
     .venv/bin/python scripts/bench/national_data.py [--database-url URL] [--tokens-out FILE]
 
-Writes go through the services where a bulk path exists (units import, registration's
-``bulk_create_points`` when present, conference sessions, officer account and API token);
-technician and chair grants are inserted in bulk through the models, since the accounts service
-issues one grant per flush.
+Writes go through the services (units import, registration's ``bulk_create_points``, which
+validates every row like a single registration, conference sessions, officer account and API
+token); technician and chair grants are inserted in bulk through the models, since the accounts
+service issues one grant per flush.
 """
 
 from __future__ import annotations
@@ -54,8 +54,11 @@ COUNT_RANGES = {
     "district": {"bch": (19, 31), "chuyen_trach": (3, 6), "chi_hoi_truong": (0, 4)},
     "commune": {"bch": (11, 21), "chuyen_trach": (1, 3), "chi_hoi_truong": (4, 18)},
 }
+#: Registration refuses special-use domains such as .test, so the bench uses a plain one; mail
+#: only ever goes to the loopback SMTP server.
+EMAIL_DOMAIN = "bench-diemcau.vn"
 #: Mobile prefixes of the Vietnamese networks (after +84).
-PHONE_PREFIXES = ("91", "94", "88", "98", "97", "96", "86", "90", "93", "89", "32", "70", "81")
+PHONE_PREFIXES = ("91", "94", "88", "98", "97", "96", "86", "90", "93", "35", "32", "70", "81")
 
 
 @dataclass
@@ -126,63 +129,29 @@ def _conference(slug: str, title: str, now) -> object:
 
 
 def point_rows(units, rng: random.Random, probe_target: Callable[[int], str | None]) -> list[dict]:
-    """One registration per unit: venue, counts, technicians (the second one phone-only)."""
+    """One registration per unit (registration's PointIn plus a status): venue, counts, one
+    technician with email and phone, and half the rooms a phone-only second one."""
     rows = []
     for index, (code, name, level) in enumerate(units):
         technicians = [{"name": f"Kỹ thuật viên {index}", "phone": vn_phone(2 * index),
-                        "email": f"ktv{index}@bench.test"}]
+                        "email": f"ktv{index}@{EMAIL_DOMAIN}"}]
         if rng.random() < 0.5:
             technicians.append({"name": f"Kỹ thuật viên dự phòng {index}",
                                 "phone": vn_phone(2 * index + 1), "email": ""})
-        roll = rng.random()
-        rows.append({"unit_code": code, "name": f"Điểm cầu {name}",
-                     "venue": f"Hội trường {name}", "capacity": 120 if level != "commune" else 60,
-                     "status": "confirmed" if roll < 0.85 else "draft" if roll < 0.98 else "withdrawn",
+        target = probe_target(index)
+        rows.append({"unit": code, "name": f"Điểm cầu {name}", "venue": f"Hội trường {name}",
+                     "capacity": 150 if level != "commune" else 80,
+                     "status": "confirmed" if rng.random() < 0.85 else "draft",
                      "counts": counts_for(level, rng), "technicians": technicians,
-                     "probe_target": probe_target(index)})
+                     "probe": {"target": target} if target else {}})
     return rows
 
 
-def _bulk_points_via_models(conference, rows: list[dict]) -> list[int]:
-    """Fallback while registration has no bulk path: the same rows written through the models."""
-    from bridgeops.core.time import utcnow
-    from bridgeops.extensions import db
-    from bridgeops.registration.models import BridgePoint, Contact, DelegateCount
-    from bridgeops.units.models import AdminUnit
-
-    units = {code: (level, parent) for code, level, parent in db.session.execute(
-        sa.select(AdminUnit.code, AdminUnit.level, AdminUnit.parent_code))}
-    now = utcnow()
-    db.session.execute(sa.insert(BridgePoint), [
-        {"conference_id": conference.id, "unit_code": r["unit_code"],
-         "level": units[r["unit_code"]][0],
-         "district_code": (units[r["unit_code"]][1] if units[r["unit_code"]][0] == "commune"
-                           else r["unit_code"]),
-         "name": r["name"], "venue": r["venue"], "capacity": r["capacity"], "status": r["status"],
-         "version": 1, "probe_target": r["probe_target"],
-         "total_delegates": sum(r["counts"].values()), "created_at": now, "updated_at": now,
-         "confirmed_at": now if r["status"] == "confirmed" else None,
-         "withdrawn_at": now if r["status"] == "withdrawn" else None} for r in rows])
-    ids = dict(db.session.execute(sa.select(BridgePoint.unit_code, BridgePoint.id)
-                                  .where(BridgePoint.conference_id == conference.id)).all())
-    db.session.execute(sa.insert(DelegateCount), [
-        {"point_id": ids[r["unit_code"]], "category_code": code, "count": n}
-        for r in rows for code, n in r["counts"].items()])
-    db.session.execute(sa.insert(Contact), [
-        {"point_id": ids[r["unit_code"]], "role": "technician", "created_at": now, **t}
-        for r in rows for t in r["technicians"]])
-    return [ids[r["unit_code"]] for r in rows]
-
-
 def create_points(conference, rows: list[dict]) -> list[int]:
-    """Point ids in the order of ``rows``, through registration's bulk path when it has one."""
+    """Point ids in the order of ``rows``, through registration's bulk path."""
     from bridgeops.registration import service as registration
 
-    bulk = getattr(registration, "bulk_create_points", None)
-    if bulk is None:
-        return _bulk_points_via_models(conference, rows)
-    return [point.id if hasattr(point, "id") else point
-            for point in bulk(conference, rows, actor="system:bench")]
+    return registration.bulk_create_points(conference, rows, actor="system:bench")
 
 
 def _bulk_grants(role: str, scopes: list[dict]) -> list[str]:
@@ -245,10 +214,8 @@ def build(app, *, probe_target: Callable[[int], str | None] = default_probe_targ
         started = time.perf_counter()
         accounts.create_user(OFFICER_EMAIL, "Cán bộ benchmark", "officer", OFFICER_PASSWORD)
         officer_token = accounts.create_api_token(OFFICER_EMAIL).token
-        live = [(pid, r) for pid, r in zip(point_ids, rows, strict=True)
-                if r["status"] != "withdrawn"]
         technician_tokens = _bulk_grants("technician", [
-            {"conference_id": conference.id, "point_id": pid} for pid, _ in live])
+            {"conference_id": conference.id, "point_id": pid} for pid in point_ids])
         district = next(code for code, _, level in all_units if level == "district")
         chair_token = _bulk_grants("chair", [{"conference_id": conference.id,
                                               "unit_code": district}])[0]
