@@ -204,12 +204,14 @@ def _new_point(conference: Conference, unit: AdminUnit) -> BridgePoint:
 
 
 def _flush_new(point: BridgePoint) -> None:
+    # Read before the flush: after a failed one the session can load nothing more.
+    unit_name = point.unit.name
     db.session.add(point)
     try:
         db.session.flush()
     except IntegrityError:
         # Someone registered the same unit a moment ago.
-        raise Conflict(f"{point.unit.name} đã có điểm cầu trong hội nghị này.") from None
+        raise Conflict(f"{unit_name} đã có điểm cầu trong hội nghị này.") from None
     _link_children(point)
 
 

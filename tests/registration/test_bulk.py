@@ -44,3 +44,14 @@ def test_bulk_rows_are_validated_like_one_point_and_nothing_is_written(demo):
 def test_bulk_refuses_a_unit_that_already_has_a_point(demo):
     with pytest.raises(Conflict):
         bulk_create_points(demo, [point_body("36")], actor="system:test")
+
+
+def test_a_unit_registered_a_moment_ago_by_someone_else_is_a_conflict_not_a_crash(demo):
+    from bridgeops.registration.service import _flush_new, _new_point
+    from bridgeops.units import service as units
+
+    unit = units.get_unit(MY_LOC)
+    racing = _new_point(demo, unit)  # checked before the other registration lands
+    bulk_create_points(demo, [point_body(MY_LOC)], actor="system:other-chair")
+    with pytest.raises(Conflict, match="đã có điểm cầu"):
+        _flush_new(racing)
