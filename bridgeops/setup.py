@@ -6,7 +6,8 @@ import secrets
 
 from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.routing import IntegerConverter
 
 from bridgeops.config import PROJECT_ROOT
 from bridgeops.core import time as timefmt
@@ -34,7 +35,21 @@ def register_extensions(app: Flask) -> None:
         return db.session.get(User, int(user_id)) if user_id.isdigit() else None
 
 
+class DatabaseIntConverter(IntegerConverter):
+    """``<int:…>`` for database ids: one beyond what an integer column holds is simply not
+    found (404), never an overflow in the database driver."""
+
+    MAX_ID = 2**31 - 1
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > self.MAX_ID:
+            raise NotFound()
+        return number
+
+
 def register_blueprints(app: Flask) -> None:
+    app.url_map.converters["int"] = DatabaseIntConverter
     from bridgeops.api import register_api
     from bridgeops.features import feature_modules
 

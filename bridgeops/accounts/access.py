@@ -5,16 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import current_app, request, session
-from flask_limiter.util import get_remote_address
+from flask import request, session
 from flask_login import current_user
-from limits import parse as parse_limit
-from werkzeug.exceptions import TooManyRequests
 
 from bridgeops.accounts import service
 from bridgeops.accounts.models import AccessGrant, User
 from bridgeops.core.errors import Forbidden, Unauthorized
-from bridgeops.extensions import limiter
 
 
 @dataclass(frozen=True)
@@ -63,17 +59,10 @@ def bearer_token() -> str | None:
 #: Flask session key holding the id of the grant a magic link opened.
 SESSION_GRANT_KEY = "grant_id"
 
-#: Budget of unknown, revoked or expired tokens per client address. Valid tokens never count:
-#: thousands of points' heartbeats may share one NAT address of the government network.
-BAD_TOKEN_LIMIT = "30/minute"
-
-
 def refuse_token(detail: str = "Mã truy cập không hợp lệ, đã hết hạn hoặc đã bị thu hồi."):
-    """Count a failed token against the caller's address; 429 once over budget, else 401."""
-    if current_app.config.get("RATELIMIT_ENABLED", True):
-        item = parse_limit(BAD_TOKEN_LIMIT)
-        if not limiter.limiter.hit(item, "bad-token", get_remote_address()):
-            raise TooManyRequests("Quá nhiều mã truy cập sai từ địa chỉ này; vui lòng đợi một lát.")
+    """A 401 for an unknown, revoked or expired token. ops.security counts these per address
+    and throttles the address (valid tokens are never throttled: thousands of points'
+    heartbeats may share one NAT address of the government network)."""
     raise Unauthorized(detail)
 
 

@@ -18,7 +18,8 @@ REF = "#/components/schemas/{model}"
 def _path(rule: str) -> tuple[str, list[dict[str, Any]]]:
     params = []
     for match in _RULE_ARG.finditer(rule):
-        schema = {"type": "integer"} if match["converter"] == "int" else {"type": "string"}
+        schema = ({"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
+                  if match["converter"] == "int" else {"type": "string"})
         params.append({"name": match["name"], "in": "path", "required": True, "schema": schema})
     return _RULE_ARG.sub(r"{\g<name>}", rule), params
 
@@ -95,6 +96,8 @@ def build_openapi(app: Flask, title: str = "BridgeOps API", version: str = "1") 
             op["security"] = [{"bearer": []}]
             responses["401"] = _problem_response("Thiếu hoặc sai mã truy cập")
             responses["403"] = _problem_response("Không có quyền")
+        if path_params:
+            responses["404"] = _problem_response("Không tìm thấy")
         for status, description in spec.errors.items():
             responses[str(status)] = _problem_response(description)
         op["responses"] = responses

@@ -22,6 +22,13 @@ def get_conference(slug: str) -> Conference:
     return conference
 
 
+def get_conference_by_id(conference_id: int) -> Conference:
+    conference = db.session.get(Conference, conference_id)
+    if conference is None:
+        raise NotFound("Không có hội nghị này.")
+    return conference
+
+
 def list_conferences() -> list[Conference]:
     return list(db.session.scalars(sa.select(Conference).order_by(Conference.created_at.desc())))
 

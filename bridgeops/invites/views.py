@@ -9,16 +9,13 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
     request,
     session,
 )
-from flask_limiter.util import get_remote_address
 from flask_login import login_required
-from limits import parse as parse_limit
 
 from bridgeops.accounts import service as accounts
 from bridgeops.accounts.access import SESSION_GRANT_KEY, principal_for_grant
@@ -27,7 +24,7 @@ from bridgeops.api.problems import problem
 from bridgeops.conference import service as conferences
 from bridgeops.core.errors import DomainError
 from bridgeops.core.time import VN_TZ, local
-from bridgeops.extensions import db, limiter
+from bridgeops.extensions import db
 from bridgeops.invites import feeds, links
 from bridgeops.invites import service as invites
 from bridgeops.registration import service as registration
@@ -42,22 +39,10 @@ def vn_time(value, tz: str = VN_TZ) -> str:
     return f"{local(value, tz):%H:%M}" if value is not None else ""
 
 
-#: Unknown, revoked or expired tokens allowed per client address; valid tokens never count.
-BAD_TOKEN_LIMIT = "30/minute"
-
-
-def _too_many_bad_tokens() -> bool:
-    """Count one bad token against the caller's address; True once over the budget."""
-    if not current_app.config.get("RATELIMIT_ENABLED", True):
-        return False
-    return not limiter.limiter.hit(parse_limit(BAD_TOKEN_LIMIT), "bad-link-token",
-                                   get_remote_address())
-
-
 def _technician_grant(token: str) -> AccessGrant:
     grant = accounts.find_grant(token)
     if grant is None or grant.role != "technician" or grant.point_id is None:
-        abort(429 if _too_many_bad_tokens() else 404)
+        abort(404)  # failed tokens are counted and throttled by ops.security
     return grant
 
 
@@ -100,8 +85,6 @@ def calendar_feed(token: str):
     the conference's sessions."""
     grant = accounts.find_grant(token)
     if grant is None:
-        if _too_many_bad_tokens():
-            return problem(429, headers={"Retry-After": "60"})
         return problem(404, detail="Không có lịch cho mã này (mã sai, đã hết hạn hoặc bị thu hồi).")
     try:
         principal = principal_for_grant(grant)

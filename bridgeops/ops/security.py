@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from limits import parse
 
 from bridgeops.config import DEFAULT_SECRET_KEY
@@ -117,7 +117,9 @@ def _token_failed(status: int) -> bool:
 def _failure_key() -> tuple[str, str]:
     from flask_limiter.util import get_remote_address
 
-    return "token-failures", get_remote_address()
+    # Direct hits bypass Flask-Limiter's key prefix: add it, so deployments sharing one Redis
+    # (or a test run) keep their counts apart.
+    return f"{current_app.config.get('RATELIMIT_KEY_PREFIX', '')}token-failures", get_remote_address()
 
 
 def _refuse_throttled_token_client() -> Response | None:

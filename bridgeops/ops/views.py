@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 
+from bridgeops.accounts.access import current_principal
 from bridgeops.conference import service as conferences
 from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
@@ -34,6 +35,12 @@ def healthz():
 
 @bp.get("/")
 def home():
+    """Officers see their conferences; a chair or technician who opened a link goes back to it."""
+    if not current_user.is_authenticated:
+        principal = current_principal()
+        if principal is not None and principal.kind == "chair" and principal.conference_id:
+            slug = conferences.get_conference_by_id(principal.conference_id).slug
+            return redirect(url_for("registration.home", slug=slug))
     conference_list = conferences.list_conferences() if current_user.is_authenticated else []
     return render_template("ops/home.html", conferences=conference_list)
 

@@ -333,9 +333,9 @@ def withdraw_point(point: BridgePoint, principal: Principal,
 
 
 def _issue_technician_grant(point: BridgePoint, principal: Principal, late: bool = False) -> str:
-    # Only the point's shared link; each technician's own invite link (contact_id set) stays.
+    # The point's link only; each technician's own invite link ("invite:" label) stays.
     revoked = accounts.revoke_grants([g for g in accounts.live_grants("technician", point_id=point.id)
-                                      if g.contact_id is None])
+                                      if not g.label.startswith("invite:")])
     first = point.technicians[0] if point.technicians else None
     issued = accounts.issue_grant("technician", conference_id=point.conference_id,
                                   point_id=point.id, contact_id=first.id if first else None,

@@ -19,7 +19,7 @@ from bridgeops.conference import service as conferences
 from bridgeops.conference.models import Conference
 from bridgeops.core.errors import DomainError, Forbidden, PreconditionFailed, ValidationFailed
 from bridgeops.core.validation import validate
-from bridgeops.extensions import db, limiter
+from bridgeops.extensions import db
 from bridgeops.registration import forms, links, queries, service
 from bridgeops.registration.models import STATUS_LABELS
 from bridgeops.registration.schemas import PointIn, PointQuery
@@ -63,12 +63,7 @@ def _conference_for(principal: Principal, slug: str) -> Conference:
 # --- The chair's magic link ----------------------------------------------------------------
 
 
-def _link_failed(response) -> bool:
-    return response.status_code in (404, 410)
-
-
 @bp.get("/c/<token>")
-@limiter.limit("20 per minute", deduct_when=_link_failed)
 def open_chair_link(token: str):
     """Open the chair's session from her link and take her to her district."""
     grant = accounts.grant_by_token(token)

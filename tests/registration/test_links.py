@@ -103,8 +103,8 @@ def test_officer_page_shows_new_links_once(client, demo, officer):
 
 
 def test_guessing_chair_links_is_throttled_per_address(client, demo):
-    statuses = [client.get(f"/c/doan-{n}").status_code for n in range(22)]
-    assert statuses[:20] == [404] * 20 and statuses[-1] == 429
+    statuses = [client.get(f"/c/doan-{n}").status_code for n in range(32)]
+    assert statuses[:30] == [404] * 30 and statuses[-1] == 429
 
 
 def test_unknown_bearer_tokens_are_throttled_but_valid_ones_never(client, demo, officer_token):

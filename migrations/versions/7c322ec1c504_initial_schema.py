@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 7730bf6def05
+Revision ID: 7c322ec1c504
 Revises: 
-Create Date: 2026-11-29 15:36:42.881028
+Create Date: 2026-11-29 15:46:02.423317
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import bridgeops.core.types
 
 
 # revision identifiers, used by Alembic.
-revision = '7730bf6def05'
+revision = '7c322ec1c504'
 down_revision = None
 branch_labels = None
 depends_on = None
