@@ -453,6 +453,19 @@ def _queue_invites(results: Results, config: dict) -> None:
                     f"peak {queue['vm_hwm_mb']:.0f} MB in the process that queued them"))
 
 
+def invites_row(mail: dict, smtp_counts: dict) -> Row:
+    """Delivery time next to what bare smtplib needs for as many messages (same run's rate)."""
+    rate = mail["sent"] / mail["deliver_seconds"]
+    raw_seconds = mail["sent"] / mail["raw_rate"]
+    return Row(f"invites delivered ({mail['sent']:,} of {mail['queued']:,})",
+               mail["deliver_seconds"], "s", "bare smtplib, one connection, same messages",
+               raw_seconds, mail["deliver_seconds"] / raw_seconds, "≤ 300 s",
+               mail["deliver_seconds"] <= 300 and not mail["left"],
+               f"{rate:.0f} msg/s vs {mail['raw_rate']:.0f} msg/s raw; "
+               f"{smtp_counts.get('connections', '?')} SMTP connections, {mail['runs']} outbox "
+               f"runs at the scheduler's 5 s cadence")
+
+
 def measure_jobs(results: Results, config: dict, workdir: Path) -> None:
     smtp = None
     if has("bridgeops.invites.service") and has("bridgeops.mail.transport"):
@@ -495,14 +508,7 @@ def measure_jobs(results: Results, config: dict, workdir: Path) -> None:
 
     mail = out.get("mail")
     if mail:
-        rate = mail["sent"] / mail["deliver_seconds"]
-        results.add(Row(f"invites delivered ({mail['sent']:,} of {mail['queued']:,})",
-                        mail["deliver_seconds"], "s", "raw smtplib, one connection",
-                        mail["raw_rate"], rate / mail["raw_rate"], "≤ 300 s",
-                        mail["deliver_seconds"] <= 300 and not mail["left"],
-                        f"{rate:.0f} msg/s vs {mail['raw_rate']:.0f} msg/s raw (ratio of rates); "
-                        f"{smtp_counts.get('connections', '?')} SMTP connections "
-                        f"(1 for the baseline), {mail['runs']} outbox runs"))
+        results.add(invites_row(mail, smtp_counts))
     else:
         results.missing("45,000 invites over SMTP", "invites and SMTP delivery not in this tree",
                         "≤ 300 s")
@@ -553,6 +559,19 @@ def write_reports(results: Results, meta: dict) -> None:
     print(f"\nwrote {out / 'latest.json'} and docs/BENCHMARKS.md")
 
 
+def rerender(out: Path) -> None:
+    """Rebuild the rows that are derived from raw numbers (the invites row), then the page."""
+    for path in out.glob("latest-*.json"):
+        doc = json.loads(path.read_text())
+        mail = doc["raw"].get("jobs", {}).get("mail")
+        if mail:
+            doc["rows"] = [asdict(invites_row(mail, doc["raw"].get("smtp", {})))
+                           if r["name"].startswith("invites delivered") else r
+                           for r in doc["rows"]]
+            path.write_text(json.dumps(doc, indent=2, ensure_ascii=False))
+    write_markdown(out)
+
+
 def write_markdown(out: Path) -> None:
     """docs/BENCHMARKS.md: the latest table of each database, with the machine it ran on."""
     parts = [
@@ -591,6 +610,8 @@ def main() -> None:
     parser.add_argument("--database-url", default="", help="default: SQLite in a temporary folder")
     parser.add_argument("--duration", type=float, default=10, help="seconds per wrk run")
     parser.add_argument("--only", choices=("web", "jobs"), default=None)
+    parser.add_argument("--render", action="store_true",
+                        help="only rewrite docs/BENCHMARKS.md from bench-results/latest-*.json")
     parser.add_argument("--child-jobs", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--child-queue", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -599,6 +620,9 @@ def main() -> None:
         return
     if args.child_queue:
         child_queue(json.loads(args.child_queue))
+        return
+    if args.render:
+        rerender(ROOT / "bench-results")
         return
 
     from bridgeops import create_app
