@@ -235,6 +235,10 @@ def build(app, *, probe_target: Callable[[int], str | None] = default_probe_targ
             registration_slug=register.slug,
             free_units=[code for code, _, level in all_units if level == "commune"],
             seconds=seconds)
+        if db.engine.dialect.name == "postgresql":
+            # Fresh planner statistics, as autovacuum would gather soon after a bulk load.
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(sa.text("ANALYZE"))
         db.session.remove()
     return data
 

@@ -548,12 +548,25 @@ def machine() -> dict:
             "python": platform.python_version(), "os": platform.platform(terse=True)}
 
 
-def write_reports(results: Results, meta: dict) -> None:
+def write_reports(results: Results, meta: dict, partial: bool = False) -> None:
+    """latest.json, latest-<database>.json and docs/BENCHMARKS.md. A partial run (--only) keeps
+    the other rows of the previous run of that database, marked with their date."""
     out = ROOT / "bench-results"
     out.mkdir(exist_ok=True)
-    document = {**meta, "rows": [asdict(r) for r in results.rows], "raw": results.extra}
-    (out / "latest.json").write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     key = "postgresql" if meta["database"].startswith("PostgreSQL") else "sqlite"
+    rows = [asdict(r) for r in results.rows]
+    previous = out / f"latest-{key}.json"
+    if partial and previous.exists():
+        old = json.loads(previous.read_text())
+        names = {r["name"] for r in rows}
+        kept = [{**r, "note": r["note"] if "(run of " in r["note"]
+                 else f"{r['note']} (run of {old['date']})".strip()}
+                for r in old["rows"] if r["name"] not in names]
+        rows += kept
+        meta = {**meta, "earlier_rows_from": old["date"]}
+        results.extra = {**old.get("raw", {}), **results.extra}
+    document = {**meta, "rows": rows, "raw": results.extra}
+    (out / "latest.json").write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     (out / f"latest-{key}.json").write_text(json.dumps(document, indent=2, ensure_ascii=False))
     write_markdown(out)
     print(f"\nwrote {out / 'latest.json'} and docs/BENCHMARKS.md")
@@ -701,7 +714,7 @@ def main() -> None:
                          "threads": int(os.environ.get("BRIDGEOPS_THREADS", 4))},
             "wrk_seconds": args.duration, "data_seconds": data.seconds}
     print("\n" + results.table())
-    write_reports(results, meta)
+    write_reports(results, meta, partial=args.only is not None)
 
 
 if __name__ == "__main__":
