@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from bridgeops import create_app
 from bridgeops.extensions import db, limiter
 
+pytest_plugins = ["tests.browser_support"]
+
 TEST_DATABASE_URL = os.environ.get("BRIDGEOPS_TEST_DATABASE_URL", "")
 
 

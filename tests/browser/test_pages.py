@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from tests.browser.conftest import has_horizontal_scroll
+from tests.browser_support import has_horizontal_scroll
 
 
 def test_wrong_password_shows_the_vietnamese_message_next_to_the_field(phone, officer, login,

@@ -27,18 +27,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.skipif(
     not shutil.which(CHROMIUM), reason="Chromium missing: scripts/test installs it")]
 
 
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
-        yield browser
-        browser.close()
-
-
 @pytest.mark.parametrize("viewport", [{"width": 1366, "height": 768},
                                       {"width": 390, "height": 844}], ids=["laptop", "phone"])
 def test_officer_sees_a_dropped_district_appear_without_reloading(

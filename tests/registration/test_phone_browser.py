@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 
@@ -36,18 +35,10 @@ def live_server(app):
 
 
 @pytest.fixture
-def phone():
-    if not shutil.which(CHROMIUM):
-        pytest.skip("Chromium is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
-        context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True,
-                                      locale="vi-VN")
-        yield context.new_page()
-        browser.close()
+def phone(browser):
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="vi-VN")
+    yield context.new_page()
+    context.close()
 
 
 def _fits_the_screen(page) -> bool:

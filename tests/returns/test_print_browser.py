@@ -29,15 +29,10 @@ def live_url(app):
 
 
 @pytest.fixture
-def browser_page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=shutil.which("chromium"),
-                                             args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 390, "height": 844})
-        yield page
-        browser.close()
+def browser_page(browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    yield context.new_page()
+    context.close()
 
 
 def test_officer_sees_who_is_missing_on_a_phone_and_prints_the_return_to_a4(
