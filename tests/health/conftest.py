@@ -96,18 +96,6 @@ def fast_probes(app, monkeypatch):
     return app
 
 
-@pytest.fixture
-def live_server(app):
-    """The app behind a real HTTP server on a loopback port."""
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-
-
 # --- Real peers on loopback -------------------------------------------------------------------
 
 

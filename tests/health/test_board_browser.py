@@ -30,7 +30,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.skipif(
 @pytest.mark.parametrize("viewport", [{"width": 1366, "height": 768},
                                       {"width": 390, "height": 844}], ids=["laptop", "phone"])
 def test_officer_sees_a_dropped_district_appear_without_reloading(
-        app, demo, officer, live_server, browser, viewport, http_peer, tcp_peer_factory,
+        app, demo, officer, live_url, browser, viewport, http_peer, tcp_peer_factory,
         monkeypatch):
     monkeypatch.setitem(app.config, "PROBE_FAILURES", 1)
     move_window_to_now(demo)
@@ -49,7 +49,7 @@ def test_officer_sees_a_dropped_district_appear_without_reloading(
             if m.type == "error" and "Failed to load resource" not in m.text else None)
     page.on("response", lambda r: errors.append(f"{r.status} {r.url}")
             if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
-    page.goto(f"{live_server}/login?next=/conferences/{demo.slug}/board")
+    page.goto(f"{live_url}/login?next=/conferences/{demo.slug}/board")
     page.fill("input[name=email]", officer.email)
     page.fill("input[name=password]", "mat-khau-123")
     page.click("button[type=submit]")

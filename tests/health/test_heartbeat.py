@@ -72,17 +72,17 @@ def run_script(*args: str, env: dict | None = None) -> subprocess.CompletedProce
                           capture_output=True, text=True, timeout=30, env=env)
 
 
-def test_heartbeat_script_reports_the_point_alive_over_real_http(demo, live_server):
+def test_heartbeat_script_reports_the_point_alive_over_real_http(demo, live_url):
     point = make_point(demo, DISTRICT)
     token = technician_token(point)
     db.session.commit()
-    result = run_script(f"--url={live_server}", f"--token={token}", "--once")
+    result = run_script(f"--url={live_url}", f"--token={token}", "--once")
     assert result.returncode == 0, result.stderr
     assert last_seen(point) is not None
 
 
-def test_heartbeat_script_reads_the_environment_and_stops_on_a_refused_token(live_server):
-    result = run_script("--once", env={"BRIDGEOPS_URL": live_server,
+def test_heartbeat_script_reads_the_environment_and_stops_on_a_refused_token(live_url):
+    result = run_script("--once", env={"BRIDGEOPS_URL": live_url,
                                        "BRIDGEOPS_TOKEN": "not-a-token", "PATH": ""})
     assert result.returncode == 2
     assert "401" in result.stderr

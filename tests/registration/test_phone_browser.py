@@ -2,36 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
-from werkzeug.serving import make_server
 
-from bridgeops import create_app
-from bridgeops.extensions import db
 from tests.registration.helpers import MY_LOC, chair_token
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-def live_server(app):
-    """The real app (CSRF on) on an ephemeral loopback port, on the tests' database."""
-    live = create_app({"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"],
-                       "SECRET_KEY": "browser-secret", "OUTBOX_DIR": app.config["OUTBOX_DIR"],
-                       "WTF_CSRF_ENABLED": True, "SMTP_HOST": ""})
-    server = make_server("127.0.0.1", 0, live, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
-    server.server_close()
-    with live.app_context():
-        db.engine.dispose()  # close its pool now, not when the garbage collector gets to it
 
 
 @pytest.fixture
@@ -59,10 +38,10 @@ def _fill_point(page, delegates: tuple[int, int, int], technician: str) -> None:
     assert "/t/" in page.input_value("input.link-once")
 
 
-def test_chair_registers_four_points_on_a_phone(live_server, phone, demo):
+def test_chair_registers_four_points_on_a_phone(live_url, csrf_on, phone, demo):
     started = time.monotonic()
     page = phone
-    page.goto(f"{live_server}/c/{chair_token(demo, MY_LOC)}")
+    page.goto(f"{live_url}/c/{chair_token(demo, MY_LOC)}")
     assert page.locator("h1").inner_text() == "Điểm cầu Huyện Mỹ Lộc"
     assert _fits_the_screen(page)
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import re
 import shutil
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium")]
@@ -15,17 +13,6 @@ pytestmark = [pytest.mark.browser,
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 A4_LANDSCAPE_POINTS = (842, 595)
-
-
-@pytest.fixture
-def live_url(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
 
 
 @pytest.fixture
