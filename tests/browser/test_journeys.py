@@ -226,6 +226,8 @@ def _officer_sees_the_totals(desktop, screenshot, live_url: str) -> None:
     assert stats["Huyện đã hoàn thành"] == "1/11"  # the province's own group counts too
     chasing = desktop.locator("#chasing li.chase-item strong").all_inner_texts()
     assert DISTRICT not in chasing and "Huyện Vụ Bản" in chasing
+    province = desktop.locator("#chasing li.chase-item").filter(has_text="Tỉnh Nam Định")
+    assert province.locator(".badge").inner_text() == "Điểm cầu tỉnh chưa xác nhận"
     cells = desktop.get_by_role("row").filter(has_text=DISTRICT).get_by_role("cell")
     assert [cells.nth(i).inner_text() for i in range(1, 4)] == ["2/12", "2/12", str(CHAIR_DELEGATES)]
     screenshot(desktop, "journey-3-return-dashboard-desktop")
@@ -324,10 +326,26 @@ def test_main_pages_read_well_on_a_phone(phone, officer, demo, registered, login
         screenshot(phone, f"page-{name}-phone")
         assert not has_horizontal_scroll(phone), f"{path} scrolls sideways on a phone"
 
+    # The outbox names the technicians' invitations in Vietnamese.
+    phone.goto("/outbox")
+    invitation = phone.get_by_role("row").filter(has_text=DISTRICT_ENTRY.email).first
+    assert invitation.get_by_role("cell").nth(1).inner_text() == "Thư mời"
+
     phone.goto(f"/conferences/{DEMO_SLUG}/return/print")
     assert phone.get_by_text("BÁO CÁO SỐ LƯỢNG ĐIỂM CẦU VÀ ĐẠI BIỂU DỰ HỘI NGHỊ").is_visible()
     screenshot(phone, "page-return-print-phone")
+    assert not has_horizontal_scroll(phone)  # the A4 table scrolls inside its page, not the page
 
+    # On a phone the points list keeps each cell together: the venue sits under the point's name.
+    phone.goto(f"/conferences/{DEMO_SLUG}/points")
+    cell = phone.get_by_role("row").filter(has_text=DISTRICT_ENTRY.venue).get_by_role("cell").first
+    name = cell.get_by_role("link", name=f"Điểm cầu {DISTRICT}").bounding_box()
+    venue = cell.get_by_text(DISTRICT_ENTRY.venue).bounding_box()
+    assert venue["y"] >= name["y"] + name["height"] - 1, (name, venue)
+
+    # The technician opens her link on her own phone, signed in as nobody.
+    phone.get_by_role("button", name="Đăng xuất").click()
+    expect(phone.get_by_role("status")).to_have_text("Đã đăng xuất.")
     phone.goto(magic_link("technician", point_id=district.id))
     assert phone.get_by_role("heading", level=1).inner_text() == f"Điểm cầu {DISTRICT}"
     assert phone.get_by_role("button", name="Đã nhận lịch").is_visible()
