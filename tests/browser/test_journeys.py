@@ -123,12 +123,12 @@ def _typed_values(page) -> dict[str, str]:
     }
 
 
-def _save_and_confirm(page, entry: Entry, seen: list[str]) -> str:
+def _save_and_confirm(page, entry: Entry, seen: list[str]) -> None:
     """Lưu, read the technician's link shown once, open the point and confirm it."""
     page.get_by_role("button", name="Lưu", exact=True).click()
     expect(page.get_by_role("heading", name=f"Đã đăng ký Điểm cầu {entry.unit}")).to_be_visible()
     technician_link = page.get_by_label("Đường dẫn kỹ thuật viên").input_value()
-    assert "/t/" in technician_link
+    assert re.search(r"/t/[A-Za-z0-9_-]{20,}$", technician_link), technician_link
     _fits(page, seen)
     page.get_by_role("link", name="Xem điểm cầu").click()
     expect(page).to_have_url(re.compile(r"/points/\d+$"))
@@ -137,10 +137,9 @@ def _save_and_confirm(page, entry: Entry, seen: list[str]) -> str:
     expect(page.get_by_role("status").filter(has_text="Đã xác nhận điểm cầu.")).to_be_visible()
     expect(page.locator("h1 .badge")).to_have_text("Đã xác nhận")
     _fits(page, seen)
-    return technician_link
 
 
-def _chair_registers_on_her_phone(phone, link: str, screenshot, seen: list[str]) -> str:
+def _chair_registers_on_her_phone(phone, link: str, screenshot, seen: list[str]) -> None:
     phone.goto(link)
     assert _path(phone) == f"/conferences/{DEMO_SLUG}/registration"
     assert phone.get_by_role("heading", level=1).inner_text() == f"Điểm cầu {DISTRICT}"
@@ -169,7 +168,7 @@ def _chair_registers_on_her_phone(phone, link: str, screenshot, seen: list[str])
     screenshot(phone, "journey-2-point-form-phone-error")
 
     phone.locator(".technician").first.get_by_label("Điện thoại").fill(DISTRICT_ENTRY.phone)
-    technician_link = _save_and_confirm(phone, DISTRICT_ENTRY, seen)
+    _save_and_confirm(phone, DISTRICT_ENTRY, seen)
 
     # One commune, found by typing its name without diacritics.
     phone.get_by_role("link", name="Điểm cầu", exact=True).click()
@@ -191,11 +190,10 @@ def _chair_registers_on_her_phone(phone, link: str, screenshot, seen: list[str])
     assert stats["đại biểu"] == str(CHAIR_DELEGATES)
     for entry in (DISTRICT_ENTRY, COMMUNE_ENTRY):
         row = phone.get_by_role("row").filter(has_text=entry.unit).first
-        assert "Đã xác nhận" in row.inner_text()
-        assert str(entry.delegates) in row.inner_text()
+        assert row.locator("td[data-label='Trạng thái']").inner_text() == "Đã xác nhận"
+        assert row.locator("td[data-label='Đại biểu']").inner_text() == str(entry.delegates)
     _fits(phone, seen)
     screenshot(phone, "journey-2-chair-home-done-phone")
-    return technician_link
 
 
 # --- 3. The officer sees the totals and downloads the return --------------------------------
