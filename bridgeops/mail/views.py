@@ -10,7 +10,7 @@ from flask_login import login_required
 
 from bridgeops.extensions import db
 from bridgeops.mail import service
-from bridgeops.mail.models import OUTBOX_STATUSES, STATUS_LABELS
+from bridgeops.mail.models import KIND_LABELS, OUTBOX_STATUSES, STATUS_LABELS
 
 bp = Blueprint("mail", __name__)
 
@@ -22,7 +22,8 @@ def outbox():
     if status not in OUTBOX_STATUSES:
         status = None
     return render_template("mail/outbox.html", messages=service.list_messages(status=status),
-                           counts=service.status_counts(), status=status, labels=STATUS_LABELS)
+                           counts=service.status_counts(), status=status, labels=STATUS_LABELS,
+                           kind_labels=KIND_LABELS)
 
 
 @bp.get("/outbox/<int:message_id>")
@@ -30,7 +31,7 @@ def outbox():
 def show(message_id: int):
     message = service.get_message(message_id)
     return render_template("mail/message.html", message=message, labels=STATUS_LABELS,
-                           parts=_parts(message.mime))
+                           kind_labels=KIND_LABELS, parts=_parts(message.mime))
 
 
 @bp.get("/outbox/<int:message_id>.eml")
