@@ -220,7 +220,7 @@ def _deliver_batch(transport: Transport, *, now: datetime | None = None,
     return report
 
 
-def deliver_all(max_batches: int = 250) -> DeliveryReport:
+def deliver_all(max_batches: int = 50) -> DeliveryReport:
     """Batch after batch over ONE transport (one SMTP connection) until nothing is due or the
     server is gone."""
     total = DeliveryReport()
