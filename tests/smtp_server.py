@@ -32,11 +32,18 @@ class CollectingHandler:
     received: list[Received] = field(default_factory=list)
     refused: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: The client (address, port) of every connection that sent DATA.
+    peers: set = field(default_factory=set)
+
+    @property
+    def connections(self) -> int:
+        return len(self.peers)
 
     async def handle_DATA(self, server, session, envelope) -> str:
         if self.delay:
             await asyncio.sleep(self.delay)
         with self.lock:
+            self.peers.add(tuple(session.peer))
             if self.refused < self.fail_first:
                 self.refused += 1
                 return "451 4.3.0 Hệ thống bận, thử lại sau"

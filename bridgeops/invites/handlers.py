@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bridgeops.events import point_changed, session_changed
+from bridgeops.mail.service import register_renderer
 
 
 @point_changed.connect
@@ -17,3 +18,12 @@ def on_session_changed(session, **_extra) -> None:
     from bridgeops.invites.service import reconcile_session
 
     reconcile_session(session)
+
+
+def render_invite(message) -> bytes:
+    from bridgeops.invites.service import render_message
+
+    return render_message(message)
+
+
+register_renderer("itip", render_invite)

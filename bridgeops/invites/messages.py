@@ -69,6 +69,14 @@ def _contact_line(session: ConferenceSession) -> str:
     return "Liên hệ: " + " · ".join(parts) if parts else ""
 
 
+def invite_subject(session: ConferenceSession, kind: str) -> str:
+    return f"{SUBJECT_PREFIX[kind]}: {session.title} – {when(session)}"
+
+
+def cancel_subject(session: ConferenceSession, point: BridgePoint) -> str:
+    return f"{SUBJECT_PREFIX['cancel']}: {session.title} – {point.name}"
+
+
 def invite_texts(session: ConferenceSession, point: BridgePoint, name: str, technician_url: str,
                  feed_url: str, kind: str) -> Texts:
     conference = session.conference
@@ -86,8 +94,7 @@ def invite_texts(session: ConferenceSession, point: BridgePoint, name: str, tech
                       "Tệp lịch (invite.ics) đính kèm; mở tệp để thêm vào lịch nếu ứng dụng "
                       "thư không tự thêm."])
     html = _html(name, lead, facts, steps, contact)
-    subject = f"{SUBJECT_PREFIX[kind]}: {session.title} – {when(session)}"
-    return Texts(subject, text, html, description)
+    return Texts(invite_subject(session, kind), text, html, description)
 
 
 def cancel_texts(session: ConferenceSession, point: BridgePoint, name: str, reason: str) -> Texts:
@@ -101,8 +108,7 @@ def cancel_texts(session: ConferenceSession, point: BridgePoint, name: str, reas
                             + ([contact] if contact else []))
     text = "\n".join([f"Kính gửi {name},", "", description])
     html = _html(name, lead, facts, [], contact)
-    subject = f"{SUBJECT_PREFIX['cancel']}: {session.title} – {point.name}"
-    return Texts(subject, text, html, description)
+    return Texts(cancel_subject(session, point), text, html, description)
 
 
 def reminder_texts(session: ConferenceSession, point: BridgePoint, name: str,

@@ -5,20 +5,25 @@ technician with an email at a point that is not withdrawn. ``reconcile_*`` compa
 what was last sent and queues, in the caller's transaction, exactly the difference: a REQUEST
 for a new invite, a REQUEST with a higher SEQUENCE for a changed one, a CANCEL for one that is no
 longer wanted. Running it again queues nothing.
+
+Everything is set-based so that a national session change (~17,000 technicians) fits in one
+request: the comparison reads plain rows, the invite table is written with executemany, and the
+outbox gets compact rows (the builder inputs as a JSON payload); ``render_message`` builds the
+iTIP mail from them when the deliverer sends it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import selectinload
 
 from bridgeops.conference.models import Conference, ConferenceSession
 from bridgeops.core.time import local, utcnow
@@ -32,6 +37,40 @@ from bridgeops.mail.models import OutboxMessage
 from bridgeops.registration.models import BridgePoint, Contact
 
 Key = tuple[int, int]  # (session id, contact id)
+#: The name invites' outbox payloads are rendered under (``mail.service.register_renderer``).
+RENDERER = "itip"
+#: Rows per ``IN (…)`` lookup and per executemany.
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class PointFacts:
+    """What an invite says about a point (a plain row, not an ORM object)."""
+
+    id: int
+    name: str
+    venue: str | None
+    status: str = "registered"
+
+
+@dataclass(frozen=True)
+class ContactFacts:
+    id: int
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class SessionFacts:
+    """A session as it was when the message was queued (what the mail must say)."""
+
+    id: int
+    conference_id: int
+    title: str
+    kind: str
+    starts_at: datetime
+    ends_at: datetime
+    conference: Conference
 
 
 @dataclass(frozen=True)
@@ -39,8 +78,8 @@ class Wanted:
     """One invite that should be in a technician's calendar."""
 
     session: ConferenceSession
-    point: BridgePoint
-    contact: Contact
+    point: PointFacts
+    contact: ContactFacts
 
 
 def uid_for(session_id: int, point_id: int) -> str:
@@ -54,83 +93,142 @@ def recipients(point: BridgePoint) -> list[Contact]:
     return [c for c in point.technicians if c.email]
 
 
-def reconcile_point(point: BridgePoint) -> list[OutboxMessage]:
-    """Queue what the point's technicians need after the point (or its technicians) changed."""
+def _point_facts(point: BridgePoint) -> PointFacts:
+    return PointFacts(point.id, point.name, point.venue, point.status)
+
+
+_SENT_COLUMNS = (Invite.id, Invite.session_id, Invite.point_id, Invite.contact_id,
+                 Invite.sequence, Invite.fingerprint, Invite.email, Invite.name, Invite.status)
+
+
+def reconcile_point(point: BridgePoint) -> int:
+    """Queue what the point's technicians need after the point (or its technicians) changed.
+
+    Returns how many messages were queued."""
+    db.session.flush()
+    sessions = {s.id: s for s in point.conference.sessions}
+    facts = _point_facts(point)
     wanted: dict[Key, Wanted] = {}
     if point.status != "withdrawn":
-        for session in point.conference.sessions:
+        for session in sessions.values():
             if session.cancelled_at is None:
                 for contact in recipients(point):
-                    wanted[(session.id, contact.id)] = Wanted(session, point, contact)
-    sent = db.session.scalars(sa.select(Invite).where(Invite.point_id == point.id))
-    return _reconcile(wanted, list(sent))
+                    wanted[(session.id, contact.id)] = Wanted(
+                        session, facts, ContactFacts(contact.id, contact.name, contact.email))
+    sent = db.session.execute(sa.select(*_SENT_COLUMNS).where(Invite.point_id == point.id)).all()
+    return _reconcile(wanted, sent, sessions, {point.id: facts})
 
 
-def reconcile_session(session: ConferenceSession) -> list[OutboxMessage]:
-    """Queue what every technician needs after one session changed; other sessions untouched."""
+def reconcile_session(session: ConferenceSession) -> int:
+    """Queue what every technician needs after one session changed; other sessions untouched.
+
+    Returns how many messages were queued."""
+    db.session.flush()
     wanted: dict[Key, Wanted] = {}
+    points: dict[int, PointFacts] = {}
     if session.cancelled_at is None:
-        points = db.session.scalars(
-            sa.select(BridgePoint).options(selectinload(BridgePoint.contacts))
+        rows = db.session.execute(
+            sa.select(BridgePoint.id, BridgePoint.name, BridgePoint.venue, BridgePoint.status,
+                      Contact.id, Contact.name, Contact.email)
+            .join(Contact, Contact.point_id == BridgePoint.id)
             .where(BridgePoint.conference_id == session.conference_id,
-                   BridgePoint.status != "withdrawn"))
-        for point in points:
-            for contact in recipients(point):
-                wanted[(session.id, contact.id)] = Wanted(session, point, contact)
-    sent = db.session.scalars(sa.select(Invite).where(Invite.session_id == session.id))
-    return _reconcile(wanted, list(sent))
+                   BridgePoint.status != "withdrawn", Contact.role == "technician",
+                   Contact.email.is_not(None), Contact.email != ""))
+        for point_id, point_name, venue, status, contact_id, name, email in rows:
+            point = points.get(point_id)
+            if point is None:
+                point = points[point_id] = PointFacts(point_id, point_name, venue, status)
+            wanted[(session.id, contact_id)] = Wanted(session, point,
+                                                      ContactFacts(contact_id, name, email))
+    sent = db.session.execute(
+        sa.select(*_SENT_COLUMNS).where(Invite.session_id == session.id)).all()
+    return _reconcile(wanted, sent, {session.id: session}, points)
 
 
-def _reconcile(wanted: dict[Key, Wanted], sent: list[Invite]) -> list[OutboxMessage]:
+def _reconcile(wanted: dict[Key, Wanted], sent: list[Any],
+               sessions: dict[int, ConferenceSession], points: dict[int, PointFacts]) -> int:
     by_key = {(row.session_id, row.contact_id): row for row in sent}
-    by_uid: dict[Key, list[Invite]] = defaultdict(list)  # (session, point) → rows
+    top: dict[Key, int] = {}  # (session, point) → highest sequence sent for that UID
     for row in sent:
-        by_uid[(row.session_id, row.point_id)].append(row)
+        uid_key = (row.session_id, row.point_id)
+        top[uid_key] = max(top.get(uid_key, -1), row.sequence)
     # One sequence per UID for the whole pass, so all attendees of one change get the same one.
     sequences: dict[Key, int] = {}
 
     def next_sequence(session: ConferenceSession, point_id: int) -> int:
+        """Higher than anything sent for this UID, and never below the session's own sequence."""
         uid_key = (session.id, point_id)
         if uid_key not in sequences:
-            sequences[uid_key] = _next_sequence(session, by_uid[uid_key])
+            sequences[uid_key] = max(session.sequence, top.get(uid_key, -1) + 1)
         return sequences[uid_key]
 
-    queued: list[OutboxMessage] = []
+    now = utcnow()
+    queued: list[mail.Queued] = []
+    inserts: list[dict] = []
+    updates: list[dict] = []
     for key, want in sorted(wanted.items()):
         row = by_key.get(key)
         fingerprint = _fingerprint(want)
         if row is not None and row.status == "active" and row.fingerprint == fingerprint:
             continue
-        sequence = next_sequence(want.session, want.point.id)
-        if row is not None and row.status == "active" and row.email != want.contact.email:
+        session, point, contact = want.session, want.point, want.contact
+        sequence = next_sequence(session, point.id)
+        if row is not None and row.status == "active" and row.email != contact.email:
             # The old address must drop the event before the new one gets it.
-            queued.append(_cancel(row, want.session, want.point, sequence, "email_changed"))
+            queued.append(_message(session, point, row.contact_id, row.name, row.email, sequence,
+                                   "cancel", "email_changed"))
         kind = "invite" if row is None or row.status == "cancelled" else "update"
+        values = {"sequence": sequence, "fingerprint": fingerprint, "status": "active",
+                  "email": contact.email, "name": contact.name, "updated_at": now}
         if row is None:
-            row = Invite(session_id=want.session.id, point_id=want.point.id,
-                         contact_id=want.contact.id,
-                         uid=uid_for(want.session.id, want.point.id))
-            db.session.add(row)
-        row.sequence, row.fingerprint, row.status = sequence, fingerprint, "active"
-        row.email, row.name, row.updated_at = want.contact.email, want.contact.name, utcnow()
-        queued.append(_request(want, row, kind))
-    for key, row in sorted(by_key.items()):
-        if key in wanted or row.status != "active":
-            continue
-        session = db.session.get(ConferenceSession, row.session_id)
-        point = db.session.get(BridgePoint, row.point_id)
-        row.sequence = next_sequence(session, row.point_id)
-        row.status, row.updated_at = "cancelled", utcnow()
+            inserts.append({**values, "session_id": session.id, "point_id": point.id,
+                            "contact_id": contact.id, "uid": uid_for(session.id, point.id),
+                            "created_at": now})
+        else:
+            updates.append({**values, "invite_id": row.id})
+        queued.append(_message(session, point, contact.id, contact.name, contact.email,
+                               sequence, kind))
+    gone = [row for key, row in sorted(by_key.items())
+            if key not in wanted and row.status == "active"]
+    _load_points(points, {row.point_id for row in gone})
+    for row in gone:
+        session, point = sessions[row.session_id], points[row.point_id]
+        sequence = next_sequence(session, row.point_id)
+        updates.append({"sequence": sequence, "fingerprint": row.fingerprint,
+                        "status": "cancelled", "email": row.email, "name": row.name,
+                        "updated_at": now, "invite_id": row.id})
         reason = ("session_cancelled" if session.cancelled_at is not None
                   else "point_withdrawn" if point.status == "withdrawn" else "removed")
-        queued.append(_cancel(row, session, point, row.sequence, reason))
-    db.session.flush()
-    return queued
+        queued.append(_message(session, point, row.contact_id, row.name, row.email, sequence,
+                               "cancel", reason))
+    _write_invites(inserts, updates)
+    return mail.enqueue_rendered(queued)
 
 
-def _next_sequence(session: ConferenceSession, same_uid: list[Invite]) -> int:
-    """Higher than anything sent for this UID, and never below the session's own sequence."""
-    return max([session.sequence] + [row.sequence + 1 for row in same_uid])
+def _load_points(points: dict[int, PointFacts], wanted_ids: Iterable[int]) -> None:
+    missing = sorted(set(wanted_ids) - points.keys())
+    for start in range(0, len(missing), CHUNK):
+        for point_id, name, venue, status in db.session.execute(
+                sa.select(BridgePoint.id, BridgePoint.name, BridgePoint.venue, BridgePoint.status)
+                .where(BridgePoint.id.in_(missing[start:start + CHUNK]))):
+            points[point_id] = PointFacts(point_id, name, venue, status)
+
+
+def _write_invites(inserts: list[dict], updates: list[dict]) -> None:
+    """Both with executemany; Invite objects already loaded in the session are expired."""
+    table = Invite.__table__
+    for start in range(0, len(inserts), CHUNK):
+        db.session.execute(sa.insert(table), inserts[start:start + CHUNK])
+    if updates:
+        stmt = (sa.update(table).where(table.c.id == sa.bindparam("invite_id"))
+                .values({name: sa.bindparam(name) for name in
+                         ("sequence", "fingerprint", "status", "email", "name", "updated_at")}))
+        for start in range(0, len(updates), CHUNK):
+            db.session.connection().execute(stmt, updates[start:start + CHUNK])
+    if inserts or updates:
+        for obj in list(db.session.identity_map.values()):
+            if isinstance(obj, Invite):
+                db.session.expire(obj)
 
 
 def _fingerprint(want: Wanted) -> str:
@@ -140,8 +238,26 @@ def _fingerprint(want: Wanted) -> str:
     return hashlib.sha256(json.dumps(facts, ensure_ascii=False).encode()).hexdigest()
 
 
-def _event(session: ConferenceSession, point: BridgePoint, sequence: int, name: str, email: str,
-           description: str, url: str = "", cancelled: bool = False) -> EventDetails:
+def _message(session: ConferenceSession, point: PointFacts, contact_id: int, name: str,
+             email: str, sequence: int, kind: str, reason: str = "") -> mail.Queued:
+    """A compact outbox row: who, which (session, point, sequence), and what the mail says."""
+    method = "CANCEL" if kind == "cancel" else "REQUEST"
+    subject = (messages.cancel_subject(session, point) if kind == "cancel"
+               else messages.invite_subject(session, kind))
+    payload = {"renderer": RENDERER, "method": method, "kind": kind, "reason": reason,
+               "session_id": session.id, "point_id": point.id, "contact_id": contact_id,
+               "sequence": sequence, "name": name, "email": email, "title": session.title,
+               "session_kind": session.kind, "starts_at": session.starts_at.isoformat(),
+               "ends_at": session.ends_at.isoformat(), "point_name": point.name,
+               "venue": point.venue}
+    return mail.Queued(kind=kind, recipient=email, subject=subject, payload=payload,
+                       dedupe_key=f"invite:{session.id}:{contact_id}:{sequence}:{method.lower()}",
+                       conference_id=session.conference_id)
+
+
+def _event(session: SessionFacts, point: PointFacts, sequence: int, name: str, email: str,
+           description: str, dtstamp: datetime, url: str = "",
+           cancelled: bool = False) -> EventDetails:
     conference = session.conference
     return EventDetails(
         uid=uid_for(session.id, point.id), sequence=sequence,
@@ -150,43 +266,51 @@ def _event(session: ConferenceSession, point: BridgePoint, sequence: int, name: 
         location=messages.location(point), description=description,
         organizer_name=conference.contact_name or conference.host_name,
         organizer_email=organizer_email(conference), attendees=((name, email),), url=url,
-        cancelled=cancelled, dtstamp=utcnow())
+        cancelled=cancelled, dtstamp=dtstamp)
 
 
 def organizer_email(conference: Conference) -> str:
     return conference.contact_email or current_app.config["CONTACT_EMAIL"]
 
 
-def _request(want: Wanted, row: Invite, kind: str) -> OutboxMessage:
-    token = links.technician_token(want.contact)
-    texts = messages.invite_texts(want.session, want.point, want.contact.name,
-                                  links.technician_url(token), links.feed_url(token), kind)
-    ics = build_request(_event(want.session, want.point, row.sequence, want.contact.name,
-                               want.contact.email, texts.description,
-                               url=links.technician_url(token)))
-    return _enqueue(kind, want.session, row.contact_id, row.email, row.sequence, texts, ics,
-                    "REQUEST")
+def render_message(message: OutboxMessage) -> bytes:
+    """The iTIP mail of a compact outbox row, built by the deliverer just before sending.
 
-
-def _cancel(row: Invite, session: ConferenceSession, point: BridgePoint, sequence: int,
-            reason: str) -> OutboxMessage:
-    texts = messages.cancel_texts(session, point, row.name, reason)
-    ics = build_cancel(_event(session, point, sequence, row.name, row.email, texts.description,
-                              cancelled=True))
-    return _enqueue("cancel", session, row.contact_id, row.email, sequence, texts, ics, "CANCEL")
-
-
-def _enqueue(kind: str, session: ConferenceSession, contact_id: int, email: str, sequence: int,
-             texts: messages.Texts, ics: bytes, method: str) -> OutboxMessage:
+    Deterministic for one row (Message-ID, Date and DTSTAMP come from the row), so a message
+    sent again after a crash is the same message. May issue the technician's link grant.
+    """
+    payload = message.payload or {}
+    stored = db.session.get(ConferenceSession, payload["session_id"])
+    if stored is None:
+        raise LookupError(f"session {payload['session_id']} no longer exists")
+    session = SessionFacts(
+        id=stored.id, conference_id=stored.conference_id, title=payload["title"],
+        kind=payload["session_kind"], starts_at=datetime.fromisoformat(payload["starts_at"]),
+        ends_at=datetime.fromisoformat(payload["ends_at"]), conference=stored.conference)
+    point = PointFacts(payload["point_id"], payload["point_name"], payload["venue"])
+    name, email, sequence = payload["name"], payload["email"], payload["sequence"]
+    created = message.created_at
+    if payload["method"] == "CANCEL":
+        texts = messages.cancel_texts(session, point, name, payload["reason"])
+        ics = build_cancel(_event(session, point, sequence, name, email, texts.description,
+                                  created, cancelled=True))
+    else:
+        contact = db.session.get(Contact, payload["contact_id"])
+        if contact is None:
+            raise LookupError(f"technician {payload['contact_id']} no longer exists")
+        token = links.technician_token(contact)
+        url = links.technician_url(token)
+        texts = messages.invite_texts(session, point, name, url, links.feed_url(token),
+                                      payload["kind"])
+        ics = build_request(_event(session, point, sequence, name, email, texts.description,
+                                   created, url=url))
     config = current_app.config
-    mime = build_calendar_message(
-        sender=config["MAIL_FROM"], recipient=email, subject=texts.subject, text=texts.text,
-        html=texts.html, ics=ics, method=method,
-        msgid_domain=urlsplit(config["BASE_URL"]).hostname or "bridgeops.local")
-    return mail.enqueue(
-        kind=kind, recipient=email, subject=texts.subject, text=texts.text,
-        dedupe_key=f"invite:{session.id}:{contact_id}:{sequence}:{method.lower()}",
-        conference_id=session.conference_id, mime=mime)
+    domain = urlsplit(config["BASE_URL"]).hostname or "bridgeops.local"
+    return build_calendar_message(
+        sender=config["MAIL_FROM"], recipient=email, subject=message.subject, text=texts.text,
+        html=texts.html, ics=ics, method=payload["method"], msgid_domain=domain,
+        message_id=f"<outbox-{message.id}.{message.dedupe_key.replace(':', '.')}@{domain}>",
+        date=created)
 
 
 # --- Reminders and acknowledgement --------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from email import encoders, policy
 from email.charset import QP, Charset
 from email.header import Header
@@ -38,7 +39,8 @@ def build_message(*, sender: str, recipient: str, subject: str, text: str,
 
 def build_calendar_message(*, sender: str, recipient: str, subject: str, text: str, html: str,
                            ics: bytes, method: str, msgid_domain: str = "bridgeops.local",
-                           filename: str = "invite.ics") -> bytes:
+                           filename: str = "invite.ics", message_id: str | None = None,
+                           date: datetime | None = None) -> bytes:
     """An iTIP mail as calendar clients expect it.
 
     multipart/mixed
@@ -52,8 +54,10 @@ def build_calendar_message(*, sender: str, recipient: str, subject: str, text: s
     outer["From"] = _address(sender)
     outer["To"] = _address(recipient)
     outer["Subject"] = Header(subject, "utf-8")
-    outer["Date"] = formatdate(localtime=False)
-    outer["Message-ID"] = make_msgid(domain=msgid_domain)
+    # A message rendered again after a crash keeps its Message-ID and Date (clients show it once).
+    outer["Date"] = (formatdate(date.timestamp(), localtime=False) if date is not None
+                     else formatdate(localtime=False))
+    outer["Message-ID"] = message_id or make_msgid(domain=msgid_domain)
     alternative = MIMEMultipart("alternative", policy=_CRLF32)
     alternative.attach(_text_part(text, "plain"))
     alternative.attach(_text_part(html, "html"))

@@ -30,8 +30,12 @@ class OutboxMessage(db.Model):
     conference_id: Mapped[int | None] = mapped_column(sa.ForeignKey("conference.id"), index=True)
     recipient: Mapped[str] = mapped_column(sa.String(254))
     subject: Mapped[str] = mapped_column(sa.String(300))
-    #: The whole RFC 5322 message, built when queued (pure builder), sent as is.
-    mime: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    #: The whole RFC 5322 message when it was built at queue time (alerts, reminders), sent as
+    #: is; None when ``payload`` holds what the deliverer renders it from (invites).
+    mime: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    #: The builder inputs of a message rendered at delivery; ``payload["renderer"]`` names the
+    #: function registered with ``mail.service.register_renderer``.
+    payload: Mapped[dict | None] = mapped_column(sa.JSON)
     #: pending → sent, or failed after the last retry.
     status: Mapped[str] = mapped_column(sa.String(10), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)

@@ -1,10 +1,17 @@
 """Queueing mail in the outbox and delivering it; the only writer of outbox_message.
 
-Queueing happens in the caller's transaction (the outbox pattern). Delivery is separate and at
-least once: a deliverer claims one message at a time with a conditional UPDATE (so two
-deliverers never send the same message), hands it to the transport, and marks it sent in its own
-commit right after the server accepted it. A deliverer that dies mid-message leaves a claim that
-expires, and the message is sent again (the same Message-ID, so clients show it once).
+Queueing happens in the caller's transaction (the outbox pattern). A message is either built at
+queue time (``mime``) or queued as compact builder inputs (``payload``) that a registered
+renderer turns into MIME just before sending, so a request that queues thousands of invites
+writes small rows in one executemany.
+
+Delivery is separate and at least once. A run claims a batch with one conditional UPDATE (so
+two deliverers never send the same message), renders and sends each message over ONE SMTP
+connection for the whole ``deliver_all`` run, and records sent ids with one UPDATE per chunk:
+a chunk is committed as soon as it holds ``MARK_EVERY`` messages or ``MARK_SECONDS`` passed
+since the last commit, which also renews the batch's claim. A deliverer that dies mid-batch
+leaves claims that expire; the messages not yet recorded are sent again (a rendered message
+keeps its Message-ID, so clients show it once).
 """
 
 from __future__ import annotations
@@ -13,6 +20,8 @@ import logging
 import os
 import secrets
 import socket
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -39,8 +48,33 @@ MAX_ATTEMPTS = 8
 #: The wait after the first failure; it doubles after each one, up to BACKOFF_CAP.
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=2)
-#: How many messages one run looks at.
+#: How many messages one run claims.
 BATCH_SIZE = 200
+#: Sent ids are recorded (one UPDATE, one commit) every MARK_EVERY messages or MARK_SECONDS.
+MARK_EVERY = 200
+MARK_SECONDS = 0.2
+#: Rows per INSERT … executemany and per ``IN (…)`` lookup.
+CHUNK = 500
+
+#: payload["renderer"] → function(message) returning the RFC 5322 bytes.
+Renderer = Callable[[OutboxMessage], bytes]
+RENDERERS: dict[str, Renderer] = {}
+
+
+def register_renderer(name: str, renderer: Renderer) -> None:
+    """Let messages queued with ``payload={"renderer": name, ...}`` be rendered at delivery."""
+    RENDERERS[name] = renderer
+
+
+def render(message: OutboxMessage) -> bytes:
+    """The message's RFC 5322 bytes: as queued, or rendered now from its payload."""
+    if message.mime is not None:
+        return message.mime
+    payload = message.payload or {}
+    renderer = RENDERERS.get(payload.get("renderer", ""))
+    if renderer is None:
+        raise LookupError(f"no renderer {payload.get('renderer')!r} for outbox message {message.id}")
+    return renderer(message)
 
 
 def enqueue(*, kind: str, recipient: str, subject: str, text: str, dedupe_key: str,
@@ -48,7 +82,7 @@ def enqueue(*, kind: str, recipient: str, subject: str, text: str, dedupe_key: s
             conference_id: int | None = None, mime: bytes | None = None) -> OutboxMessage:
     """Add a message to the outbox in the current transaction; a known dedupe_key adds nothing.
 
-    Pass ``mime`` to queue a message built elsewhere (e.g. an iTIP invite).
+    Pass ``mime`` to queue a message built elsewhere.
     """
     existing = db.session.scalar(sa.select(OutboxMessage).where(
         OutboxMessage.dedupe_key == dedupe_key))
@@ -62,6 +96,43 @@ def enqueue(*, kind: str, recipient: str, subject: str, text: str, dedupe_key: s
     db.session.add(message)
     db.session.flush()
     return message
+
+
+@dataclass(frozen=True)
+class Queued:
+    """One message to render at delivery: compact, written by ``enqueue_rendered``."""
+
+    kind: str
+    recipient: str
+    subject: str
+    dedupe_key: str
+    payload: dict
+    conference_id: int | None = None
+
+
+def enqueue_rendered(messages: Iterable[Queued]) -> int:
+    """Add many payload messages in the current transaction with one executemany per chunk.
+
+    Keys already in the outbox (or repeated in ``messages``) add nothing. Returns how many rows
+    were written.
+    """
+    rows: dict[str, dict] = {}
+    for queued in messages:
+        rows.setdefault(queued.dedupe_key, {
+            "dedupe_key": queued.dedupe_key, "kind": queued.kind, "recipient": queued.recipient,
+            "subject": queued.subject[:300], "payload": queued.payload,
+            "conference_id": queued.conference_id})
+    keys = list(rows)
+    for start in range(0, len(keys), CHUNK):
+        for known in db.session.scalars(sa.select(OutboxMessage.dedupe_key).where(
+                OutboxMessage.dedupe_key.in_(keys[start:start + CHUNK]))):
+            rows.pop(known, None)
+    now = utcnow()
+    values = [{**row, "mime": None, "status": "pending", "attempts": 0, "next_attempt_at": now,
+               "created_at": now} for row in rows.values()]
+    for start in range(0, len(values), CHUNK):
+        db.session.execute(sa.insert(OutboxMessage.__table__), values[start:start + CHUNK])
+    return len(values)
 
 
 @dataclass
@@ -86,11 +157,21 @@ def backoff(attempts: int) -> timedelta:
 
 def deliver_pending(*, now: datetime | None = None, limit: int | None = None,
                     transport: Transport | None = None) -> DeliveryReport:
-    """Send every due message once through one transport (one SMTP connection).
+    """Claim one batch of due messages and send them through one transport, then close it.
 
-    Unlike other services this one commits: after each claim and after each message, so that
-    what the server accepted is recorded at once and a crash loses nothing.
+    Unlike other services this one commits: the claim, each chunk of sent ids, each failure, so
+    that what the server accepted is recorded within MARK_SECONDS and a crash loses nothing.
     """
+    transport = transport or transport_from_config(current_app.config)
+    try:
+        return _deliver_batch(transport, now=now, limit=limit)
+    finally:
+        transport.close()
+
+
+def _deliver_batch(transport: Transport, *, now: datetime | None = None,
+                   limit: int | None = None) -> DeliveryReport:
+    """One claimed batch through ``transport``, which stays open for the next batch."""
     config = current_app.config
     now = now or utcnow()
     limit = limit or BATCH_SIZE
@@ -98,49 +179,60 @@ def deliver_pending(*, now: datetime | None = None, limit: int | None = None,
     claim_for = timedelta(seconds=max(int(config["OUTBOX_CLAIM_SECONDS"]),
                                       int(config["SMTP_TIMEOUT"] * 3)))
     sender = envelope_address(config["MAIL_FROM"])
-    transport = transport or transport_from_config(config)
     report = DeliveryReport()
-    due = list(db.session.scalars(
-        sa.select(OutboxMessage.id)
-        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now,
-               _unclaimed(now))
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(limit)))
-    db.session.commit()
-    report.due = len(due)
     try:
+        due = _claim_batch(holder, now, limit, claim_for)
+        report.due = len(due)
+        marker = _SentMarker(holder, claim_for)
+        batch = _load(due)
         for position, message_id in enumerate(due):
-            if not _claim(message_id, holder, now, utcnow() + claim_for):
-                report.skipped += 1
-                continue
-            message = db.session.get(OutboxMessage, message_id)
+            message = batch[message_id]
             try:
-                transport.send(Envelope(message.id, sender, envelope_address(message.recipient),
-                                        message.mime))
+                mime = render(message)
+            except Exception as error:  # a message that cannot be rendered is the message's fault
+                log.exception("outbox message %s cannot be rendered", message_id)
+                marker.flush()
+                outcome = _record_failure(message_id, holder, f"render: {error}", True)
+                setattr(report, outcome, getattr(report, outcome) + 1)
+                continue
+            if db.session.new or db.session.dirty:
+                db.session.commit()  # e.g. a link grant issued by the renderer: keep it first
+            try:
+                transport.send(Envelope(message_id, sender, envelope_address(message.recipient),
+                                        mime))
             except TransportError as error:
+                marker.flush()
                 outcome = _record_failure(message_id, holder, str(error), error.permanent)
                 setattr(report, outcome, getattr(report, outcome) + 1)
                 if error.broken:
-                    report.skipped += len(due) - position - 1
+                    rest = due[position + 1:]
+                    _release(rest, holder)
+                    report.skipped += len(rest)
                     break
                 continue
-            _record_sent(message_id, holder)
+            marker.add(message_id)
             report.sent += 1
+        marker.flush()
     finally:
-        transport.close()
+        db.session.rollback()
     if report.sent or report.failed or report.retrying:
         log.info("outbox: %s", report)
     return report
 
 
 def deliver_all(max_batches: int = 50) -> DeliveryReport:
-    """Batch after batch (one SMTP connection each) until nothing is due or the server is gone."""
+    """Batch after batch over ONE transport (one SMTP connection) until nothing is due or the
+    server is gone."""
     total = DeliveryReport()
-    for _ in range(max_batches):
-        report = deliver_pending()
-        total.add(report)
-        if report.due < BATCH_SIZE or report.skipped:
-            break
+    transport = transport_from_config(current_app.config)
+    try:
+        for _ in range(max_batches):
+            report = _deliver_batch(transport)
+            total.add(report)
+            if report.due < BATCH_SIZE or report.skipped:
+                break
+    finally:
+        transport.close()
     return total
 
 
@@ -148,30 +240,83 @@ def _unclaimed(now: datetime) -> sa.ColumnElement[bool]:
     return sa.or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)
 
 
-def _claim(message_id: int, holder: str, now: datetime, until: datetime) -> bool:
-    """Take the message if it is still pending and nobody holds a live claim. Commits."""
+def _claim_batch(holder: str, now: datetime, limit: int, claim_for: timedelta) -> list[int]:
+    """Take up to ``limit`` due messages nobody holds, in one UPDATE. Commits."""
     table = OutboxMessage.__table__
-    taken = db.session.execute(
+    due = (sa.select(table.c.id)
+           .where(table.c.status == "pending", table.c.next_attempt_at <= now, _unclaimed(now))
+           .order_by(table.c.next_attempt_at, table.c.id).limit(limit))
+    if db.engine.dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    db.session.execute(
         sa.update(table)
-        .where(table.c.id == message_id, table.c.status == "pending",
-               sa.or_(table.c.claimed_until.is_(None), table.c.claimed_until < now))
-        .values(claimed_by=holder, claimed_until=until)
-    ).rowcount
+        .where(table.c.id.in_(due.scalar_subquery()), table.c.status == "pending", _unclaimed(now))
+        .values(claimed_by=holder, claimed_until=utcnow() + claim_for)
+        .execution_options(synchronize_session=False))
     db.session.commit()
-    return bool(taken)
+    return list(db.session.scalars(
+        sa.select(table.c.id).where(table.c.claimed_by == holder, table.c.status == "pending")
+        .order_by(table.c.next_attempt_at, table.c.id)))
 
 
-def _record_sent(message_id: int, holder: str) -> None:
+def _load(message_ids: list[int]) -> dict[int, OutboxMessage]:
+    """The batch's messages in one SELECT each chunk, as transient copies that the commits
+    below do not expire (and that never write back)."""
     table = OutboxMessage.__table__
-    done = db.session.execute(
-        sa.update(table).where(table.c.id == message_id, table.c.claimed_by == holder)
-        .values(status="sent", sent_at=utcnow(), attempts=table.c.attempts + 1,
-                claimed_by=None, claimed_until=None, last_error=None)
-    ).rowcount
+    batch = {}
+    for start in range(0, len(message_ids), CHUNK):
+        for row in db.session.execute(sa.select(table).where(
+                table.c.id.in_(message_ids[start:start + CHUNK]))).mappings():
+            batch[row["id"]] = OutboxMessage(**row)
+    return batch
+
+
+class _SentMarker:
+    """Records sent ids in chunks (one UPDATE and commit each) and renews the batch's claim."""
+
+    def __init__(self, holder: str, claim_for: timedelta) -> None:
+        self.holder, self.claim_for = holder, claim_for
+        self.ids: list[int] = []
+        self.last = time.monotonic()
+
+    def add(self, message_id: int) -> None:
+        self.ids.append(message_id)
+        if len(self.ids) >= MARK_EVERY or time.monotonic() - self.last >= MARK_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        table = OutboxMessage.__table__
+        if self.ids:
+            done = db.session.execute(
+                sa.update(table)
+                .where(table.c.id.in_(self.ids), table.c.claimed_by == self.holder)
+                .values(status="sent", sent_at=utcnow(), attempts=table.c.attempts + 1,
+                        claimed_by=None, claimed_until=None, last_error=None)
+                .execution_options(synchronize_session=False)).rowcount
+            if done != len(self.ids):
+                log.warning("%s outbox messages were sent but their claim had passed to another "
+                            "deliverer", len(self.ids) - done)
+        # What is still ours gets a fresh claim, so a long batch is never taken over.
+        db.session.execute(
+            sa.update(table).where(table.c.claimed_by == self.holder, table.c.status == "pending")
+            .values(claimed_until=utcnow() + self.claim_for)
+            .execution_options(synchronize_session=False))
+        db.session.commit()
+        self.ids = []
+        self.last = time.monotonic()
+
+
+def _release(message_ids: list[int], holder: str) -> None:
+    """Give back claims this run will not use (the connection is gone). Commits."""
+    table = OutboxMessage.__table__
+    for start in range(0, len(message_ids), CHUNK):
+        db.session.execute(
+            sa.update(table)
+            .where(table.c.id.in_(message_ids[start:start + CHUNK]),
+                   table.c.claimed_by == holder, table.c.status == "pending")
+            .values(claimed_by=None, claimed_until=None)
+            .execution_options(synchronize_session=False))
     db.session.commit()
-    if not done:
-        log.warning("outbox message %s was sent but its claim had passed to another deliverer",
-                    message_id)
 
 
 def _record_failure(message_id: int, holder: str, error: str, permanent: bool) -> str:

@@ -31,7 +31,7 @@ def outbox():
 def show(message_id: int):
     message = service.get_message(message_id)
     return render_template("mail/message.html", message=message, labels=STATUS_LABELS,
-                           kind_labels=KIND_LABELS, parts=_parts(message.mime))
+                           kind_labels=KIND_LABELS, parts=_parts(service.render(message)))
 
 
 @bp.get("/outbox/<int:message_id>.eml")
@@ -39,7 +39,7 @@ def show(message_id: int):
 def download(message_id: int):
     """The message exactly as sent (or as it will be): open it in Thunderbird or Outlook."""
     message = service.get_message(message_id)
-    return Response(message.mime, mimetype="message/rfc822", headers={
+    return Response(service.render(message), mimetype="message/rfc822", headers={
         "Content-Disposition": f'attachment; filename="thu-{message.id}.eml"'})
 
 

@@ -403,8 +403,12 @@ def _child_invites(app, config: dict) -> dict:
         result["queued"] = db.session.scalar(
             sa.select(sa.func.count()).select_from(OutboxMessage)
             .where(OutboxMessage.status == "pending"))
-        sample = [m for (m,) in db.session.execute(
-            sa.select(OutboxMessage.mime).order_by(OutboxMessage.id).limit(2000))]
+        # Invites are rendered at delivery: the baseline sends the same messages, rendered here.
+        from bridgeops.mail.service import render
+
+        sample = [render(m) for m in db.session.scalars(
+            sa.select(OutboxMessage).order_by(OutboxMessage.id).limit(2000))]
+        db.session.rollback()
         db.session.remove()
 
     # Baseline: the same messages straight through smtplib on one connection.

@@ -107,6 +107,7 @@ def test_caldav_server_accepts_the_technician_feed(caldav, client, demo, three_p
 
 def db_first_mime(recipient: str) -> bytes:
     from bridgeops.extensions import db
+    from bridgeops.mail.service import render
 
-    return db.session.scalar(sa.select(OutboxMessage.mime).where(
-        OutboxMessage.recipient == recipient).order_by(OutboxMessage.id))
+    return render(db.session.scalar(sa.select(OutboxMessage).where(
+        OutboxMessage.recipient == recipient).order_by(OutboxMessage.id)))

@@ -13,6 +13,7 @@ from bridgeops.events import point_changed
 from bridgeops.extensions import db
 from bridgeops.invites import links
 from bridgeops.mail.models import OutboxMessage
+from bridgeops.mail.service import render
 from tests.conftest import bearer
 from tests.invites.wire import assert_wire_rules
 
@@ -26,7 +27,7 @@ def technician_token(point, index: int = 0) -> str:
 def test_the_invite_link_is_the_technicians_own_page(client, demo, three_points):
     message = db.session.scalar(sa.select(OutboxMessage).where(
         OutboxMessage.recipient == "hoa@mylocs.test").order_by(OutboxMessage.id))
-    token = re.search(rb"/t/([A-Za-z0-9_-]{43})", message.mime.replace(b"=\r\n", b"")).group(1)
+    token = re.search(rb"/t/([A-Za-z0-9_-]{43})", render(message).replace(b"=\r\n", b"")).group(1)
     assert token.decode() == technician_token(three_points[0])
     page = client.get(f"/t/{token.decode()}")
     assert page.status_code == 200

@@ -149,7 +149,7 @@ def test_officer_reads_the_outbox_and_a_message(client, officer, smtp):
     assert client.post(f"/outbox/{first.id}/retry").status_code == 303
 
 
-def test_outbox_send_delivers_more_than_one_batch(runner, smtp, monkeypatch):
+def test_outbox_send_delivers_every_batch_over_one_smtp_connection(runner, smtp, monkeypatch):
     monkeypatch.setattr(mail, "BATCH_SIZE", 3)
     queue(7)
     connections = []
@@ -158,4 +158,5 @@ def test_outbox_send_delivers_more_than_one_batch(runner, smtp, monkeypatch):
                         lambda config: connections.append(1) or real(config))
     result = runner.invoke(args=["outbox", "send"])
     assert "Đã gửi 7" in result.output and len(smtp.received) == 7
-    assert len(connections) == 3  # batches of 3, 3 and 1
+    assert len(connections) == 1  # batches of 3, 3 and 1, one transport
+    assert smtp.connections == 1

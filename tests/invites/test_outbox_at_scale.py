@@ -1,0 +1,108 @@
+"""Invites are queued as compact outbox rows and rendered by the deliverer, in batches."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from datetime import timedelta
+from email import message_from_bytes, policy
+
+import icalendar
+import sqlalchemy as sa
+
+from bridgeops.conference import service as conferences
+from bridgeops.extensions import db
+from bridgeops.invites import service as invites
+from bridgeops.mail import service as mail
+from bridgeops.mail.models import OutboxMessage
+from bridgeops.registration import service as registration
+from bridgeops.registration.models import Contact
+from bridgeops.units.models import AdminUnit
+from tests.conftest import bearer
+from tests.invites.test_invite_mail import calendar_of
+from tests.registration.helpers import MY_LOC, point_body
+
+
+def test_a_registration_post_queues_compact_rows_and_no_mime(client, demo, officer_token):
+    created = client.post("/api/v1/conferences/namdinh-2022/points", json=point_body(MY_LOC),
+                          headers=bearer(officer_token))
+    assert created.status_code == 201
+    rows = list(db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)))
+    assert len(rows) == len(demo.sessions) == 4
+    for row in rows:
+        assert row.mime is None and row.status == "pending" and row.recipient == "ky@example.vn"
+        assert row.payload["renderer"] == "itip" and row.payload["method"] == "REQUEST"
+        assert row.payload["contact_id"] and row.payload["point_id"] and row.payload["title"]
+        assert row.dedupe_key == (f"invite:{row.payload['session_id']}:"
+                                  f"{row.payload['contact_id']}:{row.payload['sequence']}:request")
+    # Rendered later, the row is a complete iTIP mail for that technician.
+    first, again = (message_from_bytes(mail.render(rows[0]), policy=policy.default)
+                    for _ in range(2))
+    inline = [p for p in first.walk() if p.get_content_type() == "text/calendar"]
+    assert len(inline) == 1 and inline[0].get_param("method") == "REQUEST"
+    assert first["To"] == "ky@example.vn"
+    # Sent again after a crash, it is the same message for the client.
+    assert first["Message-ID"] == again["Message-ID"] and first["Date"] == again["Date"]
+
+
+def many_points(conference, count: int) -> int:
+    """``count`` commune points with one technician each, none invited yet."""
+    communes = list(db.session.scalars(
+        sa.select(AdminUnit).where(AdminUnit.level == "commune",
+                                   AdminUnit.province_code == conference.host_unit_code)
+        .order_by(AdminUnit.code).limit(count)))
+    assert len(communes) == count
+    for n, unit in enumerate(communes):  # point_changed fires before the technician exists
+        point = registration.create_point_record(conference, unit, venue=f"Hội trường {n}")
+        point.contacts.append(Contact(role="technician", name=f"Kỹ thuật viên {n}",
+                                      email=f"ktv{n}@diemcau.test"))
+    db.session.commit()
+    return len(communes)
+
+
+def test_a_session_change_on_hundreds_of_points_commits_quickly_and_delivers_exactly(
+        demo, smtp, monkeypatch):
+    points = many_points(demo, 220)
+    session = sorted(demo.sessions, key=lambda s: s.starts_at)[0]
+    assert invites.reconcile_session(session) == points
+    db.session.commit()
+    assert mail.deliver_all().sent == points
+    assert len(smtp.received) == points
+
+    monkeypatch.setattr(mail, "BATCH_SIZE", 64)  # several batches in one run
+    started = time.perf_counter()
+    conferences.update_session(session, starts_at=session.starts_at + timedelta(minutes=30),
+                               ends_at=session.ends_at + timedelta(minutes=30))
+    db.session.commit()
+    assert time.perf_counter() - started < 15
+    updates = list(db.session.scalars(sa.select(OutboxMessage).where(
+        OutboxMessage.kind == "update")))
+    assert len(updates) == points and all(row.mime is None for row in updates)
+
+    first_connections = smtp.connections
+    report = mail.deliver_all()
+    assert (report.sent, report.failed, report.retrying) == (points, 0, 0)
+    assert smtp.connections == first_connections + 1, "one SMTP connection for the whole run"
+    per_recipient: Counter = Counter()
+    for received in smtp.received[points:]:
+        method, ics = calendar_of(received)
+        event = icalendar.Calendar.from_ical(ics).events[0]
+        assert method == "REQUEST" and int(event["SEQUENCE"]) == session.sequence
+        assert event.decoded("dtstart") == session.starts_at
+        per_recipient[received.recipients[0]] += 1
+    assert len(per_recipient) == points and set(per_recipient.values()) == {1}
+    assert mail.deliver_all().sent == 0 and len(smtp.received) == 2 * points
+
+
+def test_a_message_that_cannot_be_rendered_fails_alone(demo, smtp):
+    many_points(demo, 3)
+    session = demo.sessions[0]
+    invites.reconcile_session(session)
+    db.session.commit()
+    broken = db.session.scalar(sa.select(OutboxMessage).order_by(OutboxMessage.id))
+    broken.payload = {**broken.payload, "renderer": "unknown"}
+    db.session.commit()
+    report = mail.deliver_all()
+    assert (report.sent, report.failed) == (2, 1)
+    db.session.refresh(broken)
+    assert broken.status == "failed" and "render" in broken.last_error
