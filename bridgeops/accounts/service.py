@@ -75,6 +75,20 @@ def issue_grant(role: str, *, user_id: int | None = None, conference_id: int | N
     return IssuedGrant(grant, token)
 
 
+def issue_grants(role: str, grants: list[dict], ttl: timedelta | None = None) -> int:
+    """Many grants at once (one executemany): each dict holds a ``token`` the caller derived and
+    the grant's scope columns (conference_id, point_id, contact_id, label, …)."""
+    now = utcnow()
+    rows = [{"user_id": None, "conference_id": None, "unit_code": None, "point_id": None,
+             "contact_id": None, "label": "", **{k: v for k, v in grant.items() if k != "token"},
+             "token_hash": hash_token(grant["token"]), "role": role, "created_at": now,
+             "expires_at": now + ttl if ttl else None}
+            for grant in grants]
+    if rows:
+        db.session.execute(sa.insert(AccessGrant.__table__), rows)
+    return len(rows)
+
+
 def create_api_token(email: str) -> IssuedGrant:
     """A bearer API token acting for that officer."""
     user = get_user_by_email(email)

@@ -20,10 +20,16 @@ def on_session_changed(session, **_extra) -> None:
     reconcile_session(session)
 
 
-def render_invite(message) -> bytes:
+def render_invite(message, context) -> bytes:
     from bridgeops.invites.service import render_message
 
-    return render_message(message)
+    return render_message(message, context)
 
 
-register_renderer("itip", render_invite)
+def prepare_invites(messages):
+    from bridgeops.invites.service import prepare_render
+
+    return prepare_render(messages)
+
+
+register_renderer("itip", render_invite, prepare_invites)

@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -21,9 +22,11 @@ from bridgeops.accounts.models import AccessGrant
 from bridgeops.accounts.tokens import hash_token
 from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
-from bridgeops.registration.models import Contact
+from bridgeops.registration.models import BridgePoint, Contact
 
 LABEL_PREFIX = "invite:"
+#: Contacts per ``IN (…)`` lookup.
+CHUNK = 500
 
 
 def base_url() -> str:
@@ -46,22 +49,52 @@ def _derive(nonce: str) -> str:
 
 def technician_token(contact: Contact) -> str:
     """The technician's live link token, issuing her a grant the first time."""
+    return technician_tokens([contact])[contact.id]
+
+
+def technician_tokens(contacts: Iterable[Contact]) -> dict[int, str]:
+    """Each technician's live link token by contact id, with one lookup per ``CHUNK`` contacts
+    and one bulk insert for those who have no live grant yet (the deliverer renders a batch of
+    invites with this)."""
+    by_id = {contact.id: contact for contact in contacts}
+    ids = sorted(by_id)
     now = utcnow()
-    grants = db.session.scalars(
-        sa.select(AccessGrant)
-        .where(AccessGrant.role == "technician", AccessGrant.contact_id == contact.id,
-               AccessGrant.point_id == contact.point_id, AccessGrant.revoked_at.is_(None),
-               AccessGrant.label.startswith(LABEL_PREFIX),
-               sa.or_(AccessGrant.expires_at.is_(None), AccessGrant.expires_at > now))
-        .order_by(AccessGrant.id.desc()))
-    for grant in grants:
-        token = _derive(grant.label[len(LABEL_PREFIX):])
-        if hmac.compare_digest(hash_token(token), grant.token_hash):
-            return token
-    nonce = secrets.token_urlsafe(16)
-    token = _derive(nonce)
-    accounts.issue_grant("technician", conference_id=contact.point.conference_id,
-                         point_id=contact.point_id, contact_id=contact.id,
-                         label=LABEL_PREFIX + nonce,
-                         ttl=timedelta(days=current_app.config["LINK_TTL_DAYS"]), token=token)
-    return token
+    tokens: dict[int, str] = {}
+    for start in range(0, len(ids), CHUNK):
+        rows = db.session.execute(
+            sa.select(AccessGrant.contact_id, AccessGrant.point_id, AccessGrant.label,
+                      AccessGrant.token_hash)
+            .where(AccessGrant.role == "technician",
+                   AccessGrant.contact_id.in_(ids[start:start + CHUNK]),
+                   AccessGrant.revoked_at.is_(None), AccessGrant.label.startswith(LABEL_PREFIX),
+                   sa.or_(AccessGrant.expires_at.is_(None), AccessGrant.expires_at > now))
+            .order_by(AccessGrant.id.desc()))
+        for contact_id, point_id, label, token_hash in rows:
+            if contact_id in tokens or point_id != by_id[contact_id].point_id:
+                continue
+            token = _derive(label[len(LABEL_PREFIX):])
+            if hmac.compare_digest(hash_token(token), token_hash):
+                tokens[contact_id] = token
+    missing = [by_id[contact_id] for contact_id in ids if contact_id not in tokens]
+    if missing:
+        conferences = _conference_ids({contact.point_id for contact in missing})
+        grants = []
+        for contact in missing:
+            nonce = secrets.token_urlsafe(16)
+            tokens[contact.id] = _derive(nonce)
+            grants.append({"token": tokens[contact.id], "point_id": contact.point_id,
+                           "conference_id": conferences.get(contact.point_id),
+                           "contact_id": contact.id, "label": LABEL_PREFIX + nonce})
+        accounts.issue_grants("technician", grants,
+                              ttl=timedelta(days=current_app.config["LINK_TTL_DAYS"]))
+    return tokens
+
+
+def _conference_ids(point_ids: set[int]) -> dict[int, int]:
+    ids = sorted(point_ids)
+    found: dict[int, int] = {}
+    for start in range(0, len(ids), CHUNK):
+        found.update(db.session.execute(
+            sa.select(BridgePoint.id, BridgePoint.conference_id)
+            .where(BridgePoint.id.in_(ids[start:start + CHUNK]))).tuples().all())
+    return found

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from bridgeops.conference.models import Conference, ConferenceSession
 from bridgeops.core.time import local, utcnow
@@ -273,14 +274,41 @@ def organizer_email(conference: Conference) -> str:
     return conference.contact_email or current_app.config["CONTACT_EMAIL"]
 
 
-def render_message(message: OutboxMessage) -> bytes:
+@dataclass(frozen=True)
+class RenderContext:
+    """What rendering a batch of invites reads from the database, read once for the batch."""
+
+    sessions: dict[int, ConferenceSession]
+    #: contact id → the technician's link token (REQUESTs only).
+    tokens: dict[int, str]
+
+
+def prepare_render(rows: list[OutboxMessage]) -> RenderContext:
+    """One query for the batch's sessions, a few for its technicians' link tokens (issuing the
+    missing grants in one insert)."""
+    payloads = [row.payload or {} for row in rows]
+    session_ids = sorted({p["session_id"] for p in payloads if "session_id" in p})
+    sessions = {s.id: s for s in db.session.scalars(
+        sa.select(ConferenceSession).options(joinedload(ConferenceSession.conference))
+        .where(ConferenceSession.id.in_(session_ids)))}
+    contact_ids = sorted({p["contact_id"] for p in payloads if p.get("method") == "REQUEST"})
+    contacts = []
+    for start in range(0, len(contact_ids), CHUNK):
+        contacts += db.session.scalars(sa.select(Contact).where(
+            Contact.id.in_(contact_ids[start:start + CHUNK])))
+    return RenderContext(sessions, links.technician_tokens(contacts))
+
+
+def render_message(message: OutboxMessage, context: RenderContext | None = None) -> bytes:
     """The iTIP mail of a compact outbox row, built by the deliverer just before sending.
 
     Deterministic for one row (Message-ID, Date and DTSTAMP come from the row), so a message
-    sent again after a crash is the same message. May issue the technician's link grant.
+    sent again after a crash is the same message. Without a batch ``context`` it prepares its
+    own, which may issue the technician's link grant.
     """
     payload = message.payload or {}
-    stored = db.session.get(ConferenceSession, payload["session_id"])
+    context = context or prepare_render([message])
+    stored = context.sessions.get(payload["session_id"])
     if stored is None:
         raise LookupError(f"session {payload['session_id']} no longer exists")
     session = SessionFacts(
@@ -295,10 +323,9 @@ def render_message(message: OutboxMessage) -> bytes:
         ics = build_cancel(_event(session, point, sequence, name, email, texts.description,
                                   created, cancelled=True))
     else:
-        contact = db.session.get(Contact, payload["contact_id"])
-        if contact is None:
+        token = context.tokens.get(payload["contact_id"])
+        if token is None:
             raise LookupError(f"technician {payload['contact_id']} no longer exists")
-        token = links.technician_token(contact)
         url = links.technician_url(token)
         texts = messages.invite_texts(session, point, name, url, links.feed_url(token),
                                       payload["kind"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import encoders, policy
@@ -50,15 +51,17 @@ def build_calendar_message(*, sender: str, recipient: str, subject: str, text: s
     Built with the compat32 classes: a province's worth of invites is queued inside one request,
     and they are several times faster than EmailMessage's header parsing.
     """
-    outer = MIMEMultipart("mixed", policy=_CRLF32)
+    message_id = message_id or make_msgid(domain=msgid_domain)
+    outer = MIMEMultipart("mixed", boundary=_boundary(message_id, "mixed"), policy=_CRLF32)
     outer["From"] = _address(sender)
     outer["To"] = _address(recipient)
     outer["Subject"] = Header(subject, "utf-8")
     # A message rendered again after a crash keeps its Message-ID and Date (clients show it once).
     outer["Date"] = (formatdate(date.timestamp(), localtime=False) if date is not None
                      else formatdate(localtime=False))
-    outer["Message-ID"] = message_id or make_msgid(domain=msgid_domain)
-    alternative = MIMEMultipart("alternative", policy=_CRLF32)
+    outer["Message-ID"] = message_id
+    alternative = MIMEMultipart("alternative", boundary=_boundary(message_id, "alternative"),
+                                policy=_CRLF32)
     alternative.attach(_text_part(text, "plain"))
     alternative.attach(_text_part(html, "html"))
     # base64 keeps the calendar's CRLF line ends and folding byte-exact through any relay.
@@ -79,6 +82,12 @@ def build_calendar_message(*, sender: str, recipient: str, subject: str, text: s
 
 #: compat32 semantics with SMTP's CRLF line ends.
 _CRLF32 = policy.compat32.clone(linesep="\r\n")
+
+
+def _boundary(message_id: str, part: str) -> str:
+    """A boundary no body can contain: every part is quoted-printable or base64, and neither
+    ever writes "=_" (the generator would otherwise scan each body for a random one)."""
+    return f"=_{part}_{hashlib.sha256(message_id.encode()).hexdigest()[:24]}"
 
 
 def _text_part(content: str, subtype: str) -> MIMEText:

@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -56,25 +57,60 @@ MARK_SECONDS = 0.2
 #: Rows per INSERT … executemany and per ``IN (…)`` lookup.
 CHUNK = 500
 
-#: payload["renderer"] → function(message) returning the RFC 5322 bytes.
-Renderer = Callable[[OutboxMessage], bytes]
+@dataclass(frozen=True)
+class Renderer:
+    """Turns payload rows into RFC 5322 bytes. ``prepare`` reads (and may write, e.g. link
+    grants) what a whole batch needs in a few queries; ``render`` then builds one message from
+    the row and that context, without touching the database."""
+
+    render: Callable[[OutboxMessage, Any], bytes]
+    prepare: Callable[[list[OutboxMessage]], Any]
+
+
+#: payload["renderer"] → its Renderer.
 RENDERERS: dict[str, Renderer] = {}
 
 
-def register_renderer(name: str, renderer: Renderer) -> None:
+def register_renderer(name: str, render: Callable[[OutboxMessage, Any], bytes],
+                      prepare: Callable[[list[OutboxMessage]], Any] | None = None) -> None:
     """Let messages queued with ``payload={"renderer": name, ...}`` be rendered at delivery."""
-    RENDERERS[name] = renderer
+    RENDERERS[name] = Renderer(render, prepare or (lambda _messages: None))
 
 
-def render(message: OutboxMessage) -> bytes:
-    """The message's RFC 5322 bytes: as queued, or rendered now from its payload."""
+def _renderer(message: OutboxMessage) -> Renderer:
+    name = (message.payload or {}).get("renderer", "")
+    if name not in RENDERERS:
+        raise LookupError(f"no renderer {name!r} for outbox message {message.id}")
+    return RENDERERS[name]
+
+
+def render(message: OutboxMessage, contexts: dict[str, Any] | None = None) -> bytes:
+    """The message's RFC 5322 bytes: as queued, or rendered now from its payload (with the
+    batch's context from ``prepare_batch`` when there is one)."""
     if message.mime is not None:
         return message.mime
-    payload = message.payload or {}
-    renderer = RENDERERS.get(payload.get("renderer", ""))
-    if renderer is None:
-        raise LookupError(f"no renderer {payload.get('renderer')!r} for outbox message {message.id}")
-    return renderer(message)
+    renderer = _renderer(message)
+    name = message.payload["renderer"]
+    if contexts is None or name not in contexts:
+        return renderer.render(message, renderer.prepare([message]))
+    return renderer.render(message, contexts[name])
+
+
+def prepare_batch(messages: Iterable[OutboxMessage]) -> dict[str, Any]:
+    """Each renderer's context for its messages in the batch. A renderer whose ``prepare`` fails
+    gets none: its messages are then prepared one by one, so one bad row fails alone."""
+    groups: dict[str, list[OutboxMessage]] = {}
+    for message in messages:
+        if message.mime is None and (message.payload or {}).get("renderer") in RENDERERS:
+            groups.setdefault(message.payload["renderer"], []).append(message)
+    contexts = {}
+    for name, group in groups.items():
+        try:
+            with db.session.begin_nested():
+                contexts[name] = RENDERERS[name].prepare(group)
+        except Exception:
+            log.exception("outbox renderer %s could not prepare %s messages", name, len(group))
+    return contexts
 
 
 def enqueue(*, kind: str, recipient: str, subject: str, text: str, dedupe_key: str,
@@ -185,18 +221,21 @@ def _deliver_batch(transport: Transport, *, now: datetime | None = None,
         report.due = len(due)
         marker = _SentMarker(holder, claim_for)
         batch = _load(due)
+        contexts = prepare_batch(batch.values())
+        db.session.commit()  # e.g. link grants the mails will carry: keep them before sending
         for position, message_id in enumerate(due):
             message = batch[message_id]
             try:
-                mime = render(message)
+                mime = render(message, contexts)
             except Exception as error:  # a message that cannot be rendered is the message's fault
                 log.exception("outbox message %s cannot be rendered", message_id)
+                db.session.rollback()
                 marker.flush()
                 outcome = _record_failure(message_id, holder, f"render: {error}", True)
                 setattr(report, outcome, getattr(report, outcome) + 1)
                 continue
-            if db.session.new or db.session.dirty:
-                db.session.commit()  # e.g. a link grant issued by the renderer: keep it first
+            if message.mime is None and message.payload["renderer"] not in contexts:
+                db.session.commit()  # prepared alone: keep what its prepare wrote
             try:
                 transport.send(Envelope(message_id, sender, envelope_address(message.recipient),
                                         mime))

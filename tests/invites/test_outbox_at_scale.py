@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import re
+import threading
 import time
 from collections import Counter
 from datetime import timedelta
 from email import message_from_bytes, policy
+from urllib.parse import urlsplit
 
 import icalendar
 import sqlalchemy as sa
+from flask import current_app
 
+from bridgeops.accounts.models import AccessGrant
 from bridgeops.conference import service as conferences
 from bridgeops.extensions import db
+from bridgeops.invites import links
 from bridgeops.invites import service as invites
 from bridgeops.mail import service as mail
 from bridgeops.mail.models import OutboxMessage
@@ -43,6 +49,7 @@ def test_a_registration_post_queues_compact_rows_and_no_mime(client, demo, offic
     assert first["To"] == "ky@example.vn"
     # Sent again after a crash, it is the same message for the client.
     assert first["Message-ID"] == again["Message-ID"] and first["Date"] == again["Date"]
+    assert mail.render(rows[0]) == mail.render(rows[0]), "byte for byte, boundaries included"
 
 
 def many_points(conference, count: int) -> int:
@@ -106,3 +113,63 @@ def test_a_message_that_cannot_be_rendered_fails_alone(demo, smtp):
     assert (report.sent, report.failed) == (2, 1)
     db.session.refresh(broken)
     assert broken.status == "failed" and "render" in broken.last_error
+
+
+def queries_while(action) -> int:
+    """How many SQL statements this thread runs during ``action()``."""
+    statements: list[str] = []
+    this_thread = threading.get_ident()
+
+    def count(_conn, _cursor, statement, *_args):
+        if threading.get_ident() == this_thread:
+            statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        action()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_a_batch_of_invites_is_rendered_with_a_fixed_number_of_queries(demo, smtp, monkeypatch):
+    points = many_points(demo, 60)
+    session = demo.sessions[0]
+    invites.reconcile_session(session)
+    db.session.commit()
+    monkeypatch.setattr(mail, "MARK_SECONDS", 3600)  # sent ids recorded once, at the batch's end
+    monkeypatch.setattr(mail, "BATCH_SIZE", 10)
+    few = queries_while(mail.deliver_pending)
+    monkeypatch.setattr(mail, "BATCH_SIZE", 50)
+    many = queries_while(mail.deliver_pending)
+    assert len(smtp.received) == points
+    # Fifty technicians, each getting her first link, cost no more queries than ten.
+    assert many == few
+    grants = db.session.execute(sa.select(AccessGrant.contact_id, sa.func.count()).where(
+        AccessGrant.role == "technician").group_by(AccessGrant.contact_id)).all()
+    assert len(grants) == points and {count for _, count in grants} == {1}
+    # Each mail carries the link of its own grant, which opens that technician's page.
+    client = current_app.test_client()
+    for received in smtp.received[:3]:
+        text = received.message.get_body(("plain",)).get_content()
+        url = re.search(r"https?://\S+/t/\S+", text).group(0)
+        contact = db.session.scalar(sa.select(Contact).where(
+            Contact.email == received.recipients[0]))
+        assert links.technician_token(contact) == url.rsplit("/", 1)[1]
+        page = client.get(urlsplit(url).path, follow_redirects=True)
+        assert page.status_code == 200 and contact.point.name in page.get_data(as_text=True)
+
+
+def test_a_technician_removed_after_queueing_fails_alone_in_her_batch(demo, smtp):
+    many_points(demo, 3)
+    invites.reconcile_session(demo.sessions[0])
+    db.session.commit()
+    gone = db.session.scalar(sa.select(Contact).where(Contact.email == "ktv1@diemcau.test"))
+    db.session.execute(sa.delete(Contact).where(Contact.id == gone.id))
+    db.session.commit()
+    report = mail.deliver_all()
+    assert (report.sent, report.failed) == (2, 1)
+    assert sorted(m.recipients[0] for m in smtp.received) == ["ktv0@diemcau.test",
+                                                              "ktv2@diemcau.test"]
+    failed = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.status == "failed"))
+    assert failed.recipient == "ktv1@diemcau.test" and "no longer exists" in failed.last_error

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
 from bridgeops.mail import service as mail
+from bridgeops.mail.builders import build_message
 from bridgeops.mail.models import OutboxMessage
 from bridgeops.mail.transport import DirectoryTransport, SmtpTransport
 
@@ -160,3 +161,37 @@ def test_outbox_send_delivers_every_batch_over_one_smtp_connection(runner, smtp,
     assert "Đã gửi 7" in result.output and len(smtp.received) == 7
     assert len(connections) == 1  # batches of 3, 3 and 1, one transport
     assert smtp.connections == 1
+
+
+def test_a_renderer_whose_batch_preparation_fails_renders_each_message_alone(app, smtp):
+    prepared: list[int] = []
+
+    def prepare(messages):
+        prepared.append(len(messages))
+        if len(messages) > 1 or messages[0].payload["n"] == 1:
+            raise RuntimeError("cannot prepare")
+        return {"greeting": "Xin chào"}
+
+    def render(message, context):
+        return build_message(sender="bridgeops@example.vn", recipient=message.recipient,
+                                  subject=message.subject,
+                                  text=f"{context['greeting']} {message.payload['n']}")
+
+    mail.register_renderer("test-fragile", render, prepare)
+    try:
+        mail.enqueue_rendered(mail.Queued(kind="alert", recipient=f"ktv{n}@diemcau.test",
+                                          subject=f"Thư {n}", dedupe_key=f"fragile:{n}",
+                                          payload={"renderer": "test-fragile", "n": n})
+                              for n in range(3))
+        db.session.commit()
+        report = mail.deliver_all()
+    finally:
+        del mail.RENDERERS["test-fragile"]
+    # The batch could not be prepared: each message was prepared alone, and only the one whose
+    # own preparation fails is failed.
+    assert prepared[0] == 3 and sorted(prepared[1:]) == [1, 1, 1]
+    assert (report.sent, report.failed) == (2, 1)
+    assert sorted(m.recipients[0] for m in smtp.received) == ["ktv0@diemcau.test",
+                                                              "ktv2@diemcau.test"]
+    failed = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.status == "failed"))
+    assert failed.recipient == "ktv1@diemcau.test" and "cannot prepare" in failed.last_error
