@@ -91,8 +91,11 @@ class Board:
     problems: list[PointRow]
     problems_total: int
     last_check_at: datetime | None
-    #: Every point's (district_code, level, state, name) when few enough to draw one by one.
+    #: Every point's (area code, level, state, name) when few enough to draw one by one.
     dots: list[tuple[str | None, str, str, str]] | None
+    #: What ``districts`` rows are: "district", or "province" on a national conference's
+    #: officer board (63 rows, not 705).
+    area_level: str = "district"
 
 
 def _scoped(principal: Principal, conference: Conference, *columns) -> sa.Select:
@@ -174,28 +177,33 @@ def build_board(principal: Principal, conference: Conference, now: datetime, *,
             _BOARD_CACHE[key] = figures
             while len(_BOARD_CACHE) > _BOARD_CACHE_SIZE:
                 _BOARD_CACHE.popitem(last=False)
-    summary, by_level, districts, problems, problems_total, last_check_at, dots = figures
+    summary, by_level, districts, problems, problems_total, last_check_at, dots, area = figures
     return Board(conference=conference, window=current_or_next_window(conference, now),
                  summary=summary, by_level=by_level, districts=districts, problems=problems,
-                 problems_total=problems_total, last_check_at=last_check_at, dots=dots)
+                 problems_total=problems_total, last_check_at=last_check_at, dots=dots,
+                 area_level=area)
 
 
 def _board_figures(principal: Principal, conference: Conference, problem_limit: int,
                    dot_limit: int) -> tuple:
+    # A national conference's officers look at it province by province; everyone else district
+    # by district (a chair's scope is her district).
+    area = "province" if conference.host_unit_code is None and principal.is_officer else "district"
+    area_code = AdminUnit.province_code if area == "province" else BridgePoint.district_code
     levels: dict[str, Tally] = {}
     per_district: dict[str | None, Tally] = {}
     overall = Tally()
     for level, district, state, count in db.session.execute(
-            _scoped(principal, conference, BridgePoint.level, BridgePoint.district_code, STATE,
-                    sa.func.count())
-            .group_by(BridgePoint.level, BridgePoint.district_code, STATE)):
+            _with_area(_scoped(principal, conference, BridgePoint.level, area_code, STATE,
+                               sa.func.count()), area)
+            .group_by(BridgePoint.level, area_code, STATE)):
         overall.add(state, count)
         levels.setdefault(level, Tally()).add(state, count)
-        if level != "province":
+        if area == "province" or level != "province":
             per_district.setdefault(district, Tally()).add(state, count)
     own_states = dict(db.session.execute(
         _scoped(principal, conference, BridgePoint.unit_code, STATE)
-        .where(BridgePoint.level == "district")).all())
+        .where(BridgePoint.level == area)).all())
     names = dict(db.session.execute(
         sa.select(AdminUnit.code, AdminUnit.name)
         .where(AdminUnit.code.in_([c for c in per_district if c])) if per_district
@@ -212,10 +220,31 @@ def _board_figures(principal: Principal, conference: Conference, problem_limit: 
     dots = None
     if overall.total <= dot_limit:
         dots = [tuple(row) for row in db.session.execute(
-            _scoped(principal, conference, BridgePoint.district_code, BridgePoint.level, STATE,
-                    BridgePoint.name).order_by(BridgePoint.unit_code))]
+            _with_area(_scoped(principal, conference, area_code, BridgePoint.level, STATE,
+                               BridgePoint.name), area)
+            .order_by(BridgePoint.unit_code))]
     return (overall, sorted(levels.items(), key=lambda kv: LEVEL_ORDER.get(kv[0], 9)),
-            districts, problems, problems_total, last_check_at, dots)
+            districts, problems, problems_total, last_check_at, dots, area)
+
+
+def _with_area(query: sa.Select, area: str) -> sa.Select:
+    """A point's province comes from its unit; its district is on the point itself."""
+    return query.join(AdminUnit, AdminUnit.code == BridgePoint.unit_code) if area == "province" \
+        else query
+
+
+#: Area rows (districts, or a national board's provinces) listed one by one before the rest
+#: are summed up in one line, on the page and in the picture.
+MAX_AREA_ROWS = 80
+
+
+def areas_to_show(board: Board) -> tuple[list[DistrictRow], list[DistrictRow]]:
+    """All areas by name; past MAX_AREA_ROWS, those with problems first, and the rest."""
+    areas = sorted(board.districts, key=lambda d: d.name)
+    if len(areas) <= MAX_AREA_ROWS:
+        return areas, []
+    ranked = sorted(areas, key=lambda d: (-(d.tally.total - d.tally.online), d.name))
+    return sorted(ranked[:MAX_AREA_ROWS], key=lambda d: d.name), ranked[MAX_AREA_ROWS:]
 
 
 @dataclass

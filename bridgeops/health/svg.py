@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from html import escape
 
-from bridgeops.health.board import Board
+from bridgeops.health.board import Board, areas_to_show
 from bridgeops.health.models import STATE_LABELS, STATES
 
 COLOURS = {"up": "#1e7d32", "pending": "#e09100", "down": "#c62828",
@@ -16,8 +16,6 @@ ROW = 26
 LABEL_X = 62
 DOTS_X = 250
 DOT_STEP = 16
-#: Districts drawn one per row before the rest are summed up (national boards).
-MAX_ROWS = 80
 
 
 def _short(text: str, length: int = 26) -> str:
@@ -31,27 +29,17 @@ def _node(x: float, y: float, r: float, state: str | None, title: str) -> str:
             f'data-state="{state}"><title>{escape(title)}: {label}</title></circle>')
 
 
-def _rows_to_draw(board: Board) -> tuple[list, list]:
-    """All districts by name; past MAX_ROWS (a national board), those with problems first and
-    the rest summed up in one line."""
-    districts = sorted(board.districts, key=lambda d: d.name)
-    if len(districts) <= MAX_ROWS:
-        return districts, []
-    ranked = sorted(districts, key=lambda d: (-(d.tally.total - d.tally.online), d.name))
-    shown = sorted(ranked[:MAX_ROWS], key=lambda d: d.name)
-    return shown, ranked[MAX_ROWS:]
-
-
 def build_tree_svg(board: Board) -> str:
-    """One row (or several, when it has many communes) per district."""
+    """One row (or several, when it has many points below it) per area: a district, or a
+    province on a national board, which has no single root."""
     per_line = max(1, (WIDTH - DOTS_X - 10) // DOT_STEP)
     communes: dict[str | None, list[tuple[str, str]]] = {}
     province: tuple[str, str] | None = None
-    for district_code, level, state, name in board.dots or []:
-        if level == "province":
+    for area_code, level, state, name in board.dots or []:
+        if level == "province" and board.area_level == "district":
             province = (state, name)
-        elif level != "district":
-            communes.setdefault(district_code, []).append((state, name))
+        elif level != board.area_level:
+            communes.setdefault(area_code, []).append((state, name))
     parts: list[str] = []
     y = 18
     if province is not None:
@@ -60,7 +48,7 @@ def build_tree_svg(board: Board) -> str:
                      f'{escape(_short(province[1], 60))}</text>')
         y += ROW
     top = y
-    shown, hidden = _rows_to_draw(board)
+    shown, hidden = areas_to_show(board)
     for district in shown:
         lines = 1
         parts.append(f'<line x1="20" y1="{y}" x2="44" y2="{y}" stroke="#c3cad3"/>')

@@ -79,9 +79,10 @@ def _board_context(slug: str, login_redirect: bool = True) -> dict:
     now = utcnow()
     data = board.build_board(principal, conference, now)
     scope = units.get_unit(principal.unit_code).name if principal.kind == "chair" else None
+    areas, areas_hidden = board.areas_to_show(data)
     return {"board": data, "conference": conference, "now": now, "labels": STATE_LABELS,
             "level_labels": board.LEVEL_LABELS, "tree_svg": build_tree_svg(data),
-            "scope": scope}
+            "scope": scope, "areas": areas, "areas_hidden": areas_hidden}
 
 
 @bp.get("/conferences/<slug>/board")

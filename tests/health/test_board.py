@@ -11,6 +11,7 @@ from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
 from bridgeops.health import service
 from bridgeops.health.models import PointHealth
+from bridgeops.units.models import AdminUnit
 from tests.conftest import bearer
 from tests.health.conftest import (
     DISTRICT,
@@ -146,3 +147,77 @@ def test_status_api_is_documented(client):
 def test_the_refreshing_fragment_answers_401_instead_of_a_login_page(client, demo):
     response = client.get(f"/conferences/{demo.slug}/board/live")
     assert response.status_code == 401
+
+
+def national_conference(demo):
+    """A TW conference (no host unit) with points in Nam Định and Hà Nam."""
+    from bridgeops.conference.models import Conference, ConferenceSession
+    from bridgeops.units import service as units
+
+    units.import_units(units.gso_rows(["35"]))
+    conference = Conference(slug="tw-2022", title="Hội nghị toàn quốc", organizer="TW Hội",
+                            host_name="Trung ương Hội", host_unit_code=None,
+                            timezone="Asia/Ho_Chi_Minh")
+    db.session.add(conference)
+    db.session.flush()
+    db.session.add(ConferenceSession(conference=conference, kind="rehearsal",
+                                     title="Tổng duyệt", starts_at=utcnow() - timedelta(minutes=5),
+                                     ends_at=utcnow() + timedelta(hours=2)))
+    ha_nam_district = db.session.scalar(sa.select(AdminUnit.code).where(
+        AdminUnit.parent_code == "35").order_by(AdminUnit.code).limit(1))
+    points = {"36": make_point(conference, PROVINCE), DISTRICT: make_point(conference, DISTRICT),
+              "35": make_point(conference, "35"),
+              ha_nam_district: make_point(conference, ha_nam_district)}
+    db.session.commit()
+    set_states({points["36"]: "up", points[DISTRICT]: "down", points["35"]: "up",
+                points[ha_nam_district]: "up"})
+    return conference
+
+
+def test_a_national_board_lists_provinces_not_districts(client, demo, officer):
+    conference = national_conference(demo)
+    login(client, officer)
+    page = client.get(f"/conferences/{conference.slug}/board").get_data(as_text=True)
+    assert "<h2>Theo tỉnh</h2>" in page and "Theo huyện" not in page
+    areas = re.findall(r'<tr data-district="(\w+)">(.*?)</tr>', page, re.S)
+    assert [code for code, _ in areas] == ["35", "36"]  # by name: Hà Nam, Nam Định
+    nam_dinh = dict(areas)["36"]
+    assert "Nam Định" in nam_dinh and ">1/2<" in nam_dinh  # its province point up, Mỹ Lộc down
+    assert ">2/2<" in dict(areas)["35"]
+    svg = page[page.index("<svg"):page.index("</svg>")]
+    assert svg.count("<circle") == 4  # one node per province, its district as a dot
+    assert "Nam Định" in svg and "Hà Nam" in svg
+
+
+def test_past_the_row_limit_the_board_sums_up_the_calm_areas(client, demo, officer, monkeypatch):
+    from bridgeops.health import board
+
+    conference = national_conference(demo)
+    monkeypatch.setattr(board, "MAX_AREA_ROWS", 1)
+    login(client, officer)
+    page = client.get(f"/conferences/{conference.slug}/board").get_data(as_text=True)
+    assert re.findall(r'<tr data-district="(\w+)">', page) == ["36"]  # the one with a problem
+    assert "và 1 tỉnh khác, ít sự cố hơn (2/2 điểm trực tuyến)." in page
+
+
+def test_a_board_with_hundreds_of_areas_lists_the_troubled_ones_and_sums_up_the_rest():
+    from bridgeops.health.board import MAX_AREA_ROWS, Board, DistrictRow, Tally, areas_to_show
+
+    def area(n: int, down: int) -> DistrictRow:
+        tally = Tally()
+        tally.add("up", 10 - down)
+        tally.add("down", down)
+        return DistrictRow(f"{n:03d}", f"Huyện {n:03d}", tally)
+
+    rows = [area(n, down=1 if n % 7 == 0 else 0) for n in range(300)]
+    data = Board(conference=None, window=None, summary=Tally(), by_level=[], districts=rows,
+                 problems=[], problems_total=0, last_check_at=None, dots=None)
+    shown, hidden = areas_to_show(data)
+    assert len(shown) == MAX_AREA_ROWS and len(hidden) == 300 - MAX_AREA_ROWS
+    troubled = {r.code for r in rows if r.tally.counts["down"]}
+    assert troubled <= {r.code for r in shown}  # all 43 with a point down are listed
+    assert [r.name for r in shown] == sorted(r.name for r in shown)
+    assert not any(r.tally.counts["down"] for r in hidden)
+    few = Board(conference=None, window=None, summary=Tally(), by_level=[], districts=rows[:12],
+                problems=[], problems_total=0, last_check_at=None, dots=None)
+    assert areas_to_show(few) == (sorted(rows[:12], key=lambda r: r.name), [])
