@@ -49,6 +49,13 @@ def _with_etag(point: BridgePoint, status: int = 200, model=None):
     return (model or point_out(point)), status, {"ETag": etag(point)}
 
 
+def _committed(response):
+    """Commit after the response was built from the flushed point (a commit expires it, and
+    reading it again would load the point, its unit, counts and technicians anew)."""
+    db.session.commit()
+    return response
+
+
 @api_bp.get("/conferences/<slug>/points")
 @operation("Danh sách điểm cầu trong phạm vi của người gọi", tags=TAGS, query=PointQuery,
            response=PointList, errors={404: "Không có hội nghị này"})
@@ -65,11 +72,12 @@ def list_points(slug: str, query: PointQuery):
 def create_point(slug: str, body: PointIn):
     conference = conferences.get_conference(slug)
     created = service.create_point(conference, body, g.principal)
-    db.session.commit()
     point = created.point
+    # Read before the commit, which would expire the point and load it all again.
     model = PointCreated(**point_out(point).model_dump(), technician_url=created.technician_url)
-    location = url_for("api.get_point", point_id=point.id)
-    return model, 201, {"ETag": etag(point), "Location": location}
+    headers = {"ETag": etag(point), "Location": url_for("api.get_point", point_id=point.id)}
+    db.session.commit()
+    return model, 201, headers
 
 
 @api_bp.get("/points/<int:point_id>")
@@ -88,8 +96,7 @@ def patch_point(point_id: int, body: PointIn):
     point = service.visible_point(g.principal, point_id)
     version = _if_match_version(point, required=True)
     service.update_point(point, body, g.principal, version)
-    db.session.commit()
-    return _with_etag(point)
+    return _committed(_with_etag(point))
 
 
 @api_bp.delete("/points/<int:point_id>")
@@ -99,8 +106,7 @@ def patch_point(point_id: int, body: PointIn):
 def withdraw_point(point_id: int):
     point = service.visible_point(g.principal, point_id)
     service.withdraw_point(point, g.principal, _if_match_version(point, required=False))
-    db.session.commit()
-    return _with_etag(point)
+    return _committed(_with_etag(point))
 
 
 @api_bp.post("/points/<int:point_id>/confirm")
@@ -111,8 +117,7 @@ def withdraw_point(point_id: int):
 def confirm_point(point_id: int):
     point = service.visible_point(g.principal, point_id)
     service.confirm_point(point, g.principal, _if_match_version(point, required=False))
-    db.session.commit()
-    return _with_etag(point)
+    return _committed(_with_etag(point))
 
 
 @api_bp.post("/points/<int:point_id>/technician-link")

@@ -245,7 +245,7 @@ def create_point(conference: Conference, data: PointIn, principal: Principal) ->
     _flush_new(point)
     audit.record(principal.actor, AUDIT_ENTITY, point.id, "create", conference_id=conference.id,
                  after=snapshot(point), late=late)
-    url = _issue_technician_grant(point, principal, late=late)
+    url = _issue_technician_grant(point, principal, late=late, new_point=True)
     point_changed.send(point, created=True)
     return CreatedPoint(point, url)
 
@@ -332,10 +332,12 @@ def withdraw_point(point: BridgePoint, principal: Principal,
 # --- Links ------------------------------------------------------------------------------------
 
 
-def _issue_technician_grant(point: BridgePoint, principal: Principal, late: bool = False) -> str:
+def _issue_technician_grant(point: BridgePoint, principal: Principal, late: bool = False,
+                            new_point: bool = False) -> str:
     # The point's link only; each technician's own invite link ("invite:" label) stays.
-    revoked = accounts.revoke_grants([g for g in accounts.live_grants("technician", point_id=point.id)
-                                      if not g.label.startswith("invite:")])
+    revoked = 0 if new_point else accounts.revoke_grants(
+        [g for g in accounts.live_grants("technician", point_id=point.id)
+         if not g.label.startswith("invite:")])
     first = point.technicians[0] if point.technicians else None
     issued = accounts.issue_grant("technician", conference_id=point.conference_id,
                                   point_id=point.id, contact_id=first.id if first else None,
