@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 import sqlalchemy as sa
 
 from bridgeops.accounts import service as accounts
@@ -63,8 +64,8 @@ def test_a_heartbeat_writes_one_update_and_nothing_else(client, demo):
         assert client.post("/api/v1/heartbeat", headers=bearer(token)).status_code == 204
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", record)
-    assert [w for w in writes if not w.startswith(("BEGIN", "COMMIT", "ROLLBACK"))] == \
-        ["UPDATE point_health"]
+    assert [w for w in writes if not w.startswith(("BEGIN", "COMMIT", "ROLLBACK", "SET LOCAL"))] \
+        == ["UPDATE point_health"]
 
 
 def run_script(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -92,3 +93,19 @@ def test_heartbeat_script_needs_url_and_token():
     result = run_script("--once", env={"PATH": ""})
     assert result.returncode == 2
     assert "--url" in result.stderr
+
+
+def test_on_postgresql_a_heartbeat_alone_skips_the_wal_flush_wait(demo):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("synchronous_commit is PostgreSQL's")
+    from bridgeops.core.time import utcnow
+    from bridgeops.health import service
+
+    point = make_point(demo, DISTRICT)
+    db.session.commit()
+    service.record_heartbeat(point.id, utcnow())
+    assert db.session.scalar(sa.text("SHOW synchronous_commit")) == "off"
+    db.session.commit()
+    assert last_seen(point) is not None
+    # Only that transaction: the next one (a registration, a sweep) waits for its flush again.
+    assert db.session.scalar(sa.text("SHOW synchronous_commit")) == "on"
