@@ -183,6 +183,8 @@ def _apply(point: BridgePoint, data: PointIn) -> None:
 
 def _link_children(point: BridgePoint) -> None:
     """Points of the units under this one, registered earlier, now relay from it."""
+    if point.level == "commune":
+        return  # the bottom of the tree: nothing relays from a commune
     children = sa.select(AdminUnit.code).where(AdminUnit.parent_code == point.unit_code)
     db.session.execute(
         sa.update(BridgePoint)

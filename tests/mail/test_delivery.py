@@ -195,3 +195,16 @@ def test_a_renderer_whose_batch_preparation_fails_renders_each_message_alone(app
                                                               "ktv2@diemcau.test"]
     failed = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.status == "failed"))
     assert failed.recipient == "ktv1@diemcau.test" and "cannot prepare" in failed.last_error
+
+
+def test_a_run_claims_one_batch_and_leaves_the_rest_to_others(smtp, monkeypatch):
+    # On PostgreSQL an UPDATE … IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED) once claimed the
+    # whole queue: the subquery ran again per row, skipping what it had just locked.
+    monkeypatch.setattr(mail, "BATCH_SIZE", 10)
+    queue(30)
+    report = mail.deliver_pending()
+    assert (report.due, report.sent) == (10, 10)
+    pending = db.session.scalars(sa.select(OutboxMessage).where(
+        OutboxMessage.status == "pending"))
+    assert [(m.claimed_by, m.claimed_until) for m in pending] == [(None, None)] * 20
+    assert len(smtp.received) == 10
