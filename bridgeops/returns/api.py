@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, g, url_for
+from flask import Response, current_app, g, url_for
 
 from bridgeops.api import api_bp, operation
 from bridgeops.conference.service import get_conference
@@ -20,6 +20,7 @@ from bridgeops.returns.schemas import (
     PointChangeOut,
     ReturnOut,
     ReturnQuery,
+    RetryOut,
     SnapshotDetailOut,
     SnapshotListOut,
     SnapshotOut,
@@ -94,8 +95,10 @@ def list_snapshots(slug: str):
 def get_snapshot(slug: str, snapshot_id: int):
     snapshot = service.get_snapshot(get_conference(slug), snapshot_id)
     # The frozen document goes out exactly as stored (its "schema" key included).
+    retry = service.retry_state(snapshot) if current_app.config.get("TW_RETURN_URL") else None
     return {**snapshot_out(snapshot).model_dump(mode="json"), "document": snapshot.document,
-            "attempts": [attempt_out(a).model_dump(mode="json") for a in snapshot.attempts]}
+            "attempts": [attempt_out(a).model_dump(mode="json") for a in snapshot.attempts],
+            "retry": RetryOut(**vars(retry)).model_dump(mode="json") if retry else None}
 
 
 @api_bp.get("/conferences/<slug>/return/snapshots/<int:snapshot_id>/diff")

@@ -103,9 +103,21 @@ class AttemptOut(BaseModel):
     started_at: datetime
 
 
+class RetryOut(BaseModel):
+    """The scheduler's retries of a submission TW has not accepted."""
+
+    state: Literal["waiting", "refused", "gave_up", "superseded"] = Field(
+        description="waiting: next_at is the next try; refused: TW answered 4xx, an officer "
+                    "must act; gave_up: a day of tries passed; superseded: a newer snapshot "
+                    "was submitted.")
+    next_at: datetime | None
+    runs: int = Field(description="Submission runs so far (the officer's and the scheduler's).")
+
+
 class SnapshotDetailOut(SnapshotOut):
     document: ReturnOut
     attempts: list[AttemptOut]
+    retry: RetryOut | None = Field(default=None, description="None once accepted, or never sent.")
 
 
 class SnapshotListOut(BaseModel):

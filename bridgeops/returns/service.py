@@ -6,8 +6,8 @@ The only writer of return_snapshot and submission_attempt.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 import phonenumbers
@@ -25,7 +25,7 @@ from bridgeops.returns import cache, exporters
 from bridgeops.returns import document as documents
 from bridgeops.returns.models import ReturnSnapshot, SubmissionAttempt
 from bridgeops.returns.rollup import DistrictLine, Rollup, build_rollup
-from bridgeops.returns.submission import AttemptResult, Policy, post_return
+from bridgeops.returns.submission import RETRY_STATUSES, AttemptResult, Policy, post_return
 from bridgeops.units.models import AdminUnit
 
 FORMATS = {
@@ -344,7 +344,8 @@ def _accepted_same_content(snapshot: ReturnSnapshot) -> ReturnSnapshot | None:
                                         ReturnSnapshot.accepted_at.is_not(None)).limit(1))
 
 
-def submit(snapshot: ReturnSnapshot, actor: str, *, force: bool = False) -> SubmissionOutcome:
+def submit(snapshot: ReturnSnapshot, actor: str, *, force: bool = False,
+           policy: Policy | None = None) -> SubmissionOutcome:
     """Send a snapshot to TW (BRIDGEOPS_TW_RETURN_URL), recording every attempt.
 
     Content TW already accepted is not sent again unless ``force``; even then TW sees the same
@@ -373,7 +374,7 @@ def submit(snapshot: ReturnSnapshot, actor: str, *, force: bool = False) -> Subm
     body = json.dumps({**snapshot.document, "sha256": snapshot.sha256,
                        "frozen_at": snapshot.created_at.isoformat(),
                        "frozen_by": snapshot.created_by}, ensure_ascii=False).encode()
-    last = post_return(url, body, snapshot.sha256, submission_policy(), record)
+    last = post_return(url, body, snapshot.sha256, policy or submission_policy(), record)
     if last.succeeded and snapshot.accepted_at is None:
         snapshot.accepted_at = utcnow()
     audit.record(actor, "return_snapshot", snapshot.id, "submit",
@@ -382,3 +383,70 @@ def submit(snapshot: ReturnSnapshot, actor: str, *, force: bool = False) -> Subm
                         "status_code": last.status_code, "error": last.error})
     db.session.flush()
     return SubmissionOutcome(snapshot, last.succeeded, False, recorded)
+
+
+# --- Trying again in the background -----------------------------------------------------------
+
+#: After a submission TW did not take (no answer, or busy), the scheduler tries again after
+#: 5 min, then 10, 20, 40, 60, 60 … for a day; a refusal (4xx) waits for the officer.
+AUTO_RETRY_FIRST = timedelta(minutes=5)
+AUTO_RETRY_CAP = timedelta(hours=1)
+AUTO_RETRY_FOR = timedelta(days=1)
+AUTO_ACTOR = "scheduler"
+
+
+@dataclass(frozen=True)
+class RetryState:
+    """Where a snapshot TW has not accepted stands with the background retries."""
+
+    #: "waiting" (next_at is when), "refused" (TW answered 4xx), "gave_up" (a day passed),
+    #: "superseded" (a newer snapshot of the conference was submitted).
+    state: str
+    next_at: datetime | None
+    runs: int
+
+
+def retry_state(snapshot: ReturnSnapshot, newest_submitted_id: int | None = None) -> RetryState | None:
+    """None when there is nothing to retry: accepted, or never submitted."""
+    if snapshot.accepted_at is not None or not snapshot.attempts:
+        return None
+    attempts = snapshot.attempts
+    runs = sum(1 for a in attempts if a.number == 1)
+    last = attempts[-1]
+    if newest_submitted_id is None:
+        newest_submitted_id = _newest_submitted(snapshot.conference_id)
+    if newest_submitted_id != snapshot.id:
+        return RetryState("superseded", None, runs)
+    if last.status_code is not None and last.status_code not in RETRY_STATUSES:
+        return RetryState("refused", None, runs)
+    next_at = last.started_at + min(AUTO_RETRY_FIRST * 2 ** (runs - 1), AUTO_RETRY_CAP)
+    if next_at > attempts[0].started_at + AUTO_RETRY_FOR:
+        return RetryState("gave_up", None, runs)
+    return RetryState("waiting", next_at, runs)
+
+
+def _newest_submitted(conference_id: int) -> int | None:
+    return db.session.scalar(
+        sa.select(SubmissionAttempt.snapshot_id).join(ReturnSnapshot)
+        .where(ReturnSnapshot.conference_id == conference_id)
+        .order_by(SubmissionAttempt.id.desc()).limit(1))
+
+
+def resubmit_due(now: datetime | None = None) -> list[SubmissionOutcome]:
+    """The scheduler's part: one attempt for each conference's newest submitted snapshot that
+    TW has not taken yet and whose wait is over. Nothing without BRIDGEOPS_TW_RETURN_URL."""
+    if not current_app.config.get("TW_RETURN_URL"):
+        return []
+    now = now or utcnow()
+    newest = sa.select(sa.func.max(SubmissionAttempt.id)).join(ReturnSnapshot).group_by(
+        ReturnSnapshot.conference_id)
+    candidates = db.session.scalars(
+        sa.select(ReturnSnapshot).join(SubmissionAttempt)
+        .where(SubmissionAttempt.id.in_(newest), ReturnSnapshot.accepted_at.is_(None)))
+    single = replace(submission_policy(), attempts=1)
+    outcomes = []
+    for snapshot in candidates:
+        state = retry_state(snapshot, newest_submitted_id=snapshot.id)
+        if state is not None and state.state == "waiting" and state.next_at <= now:
+            outcomes.append(submit(snapshot, AUTO_ACTOR, policy=single))
+    return outcomes

@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from bridgeops.accounts.access import current_principal
 from bridgeops.conference.service import get_conference
 from bridgeops.core.errors import DomainError, Forbidden
-from bridgeops.core.time import utcnow
+from bridgeops.core.time import format_datetime_vi, utcnow
 from bridgeops.extensions import db
 from bridgeops.returns import exporters, service, table
 from bridgeops.returns.api import file_response
@@ -99,11 +99,13 @@ def freeze(slug: str):
 def snapshot(slug: str, snapshot_id: int):
     conference = get_conference(slug)
     frozen = service.get_snapshot(conference, snapshot_id)
+    tw_configured = bool(current_app.config.get("TW_RETURN_URL"))
     return render_template("returns/snapshot.html", conference=conference, snapshot=frozen,
                            document=frozen.document,
                            others=[s for s in service.list_snapshots(conference)
                                    if s.id != frozen.id],
-                           tw_configured=bool(current_app.config.get("TW_RETURN_URL")))
+                           tw_configured=tw_configured,
+                           retry=service.retry_state(frozen) if tw_configured else None)
 
 
 @bp.get("/snapshots/<int:snapshot_id>/print")
@@ -154,6 +156,11 @@ def submit(slug: str, snapshot_id: int):
     elif outcome.accepted:
         flash("Trung ương đã nhận báo cáo.", "success")
     else:
-        flash(f"Trung ương chưa nhận báo cáo sau {len(outcome.attempts)} lần thử. "
-              "Vui lòng thử lại sau hoặc gửi tệp Excel.", "error")
+        retry = service.retry_state(frozen)
+        later = ("Hệ thống sẽ tự gửi lại lúc "
+                 f"{format_datetime_vi(retry.next_at, conference.timezone)}; bạn cũng có thể gửi "
+                 "tệp Excel." if retry is not None and retry.state == "waiting"
+                 else "Vui lòng kiểm tra trả lời của Trung ương bên dưới hoặc gửi tệp Excel.")
+        flash(f"Trung ương chưa nhận báo cáo sau {len(outcome.attempts)} lần thử. {later}",
+              "error")
     return redirect(url_for("returns.snapshot", slug=slug, snapshot_id=snapshot_id))

@@ -8,10 +8,12 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from bridgeops.core.time import format_datetime_vi, utcnow
 from bridgeops.extensions import db
 from bridgeops.returns import service
 from bridgeops.returns.models import SubmissionAttempt
@@ -26,9 +28,10 @@ class FakeTW(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, failures: int):
+    def __init__(self, failures: int, failure_status: int = 503):
         super().__init__(("127.0.0.1", 0), TWHandler)
         self.failures = failures
+        self.failure_status = failure_status
         self.requests: list[dict] = []
         self.accepted: dict[str, str] = {}
         self.lock = threading.Lock()
@@ -49,7 +52,8 @@ class TWHandler(BaseHTTPRequestHandler):
                                          "type": self.headers.get("Content-Type")})
             if self.server.failures > 0:
                 self.server.failures -= 1
-                status, answer = 503, {"error": "Hệ thống đang bận"}
+                status = self.server.failure_status
+                answer = {"error": "Hệ thống đang bận" if status == 503 else "Thiếu số liệu cấp xã"}
             elif key in self.server.accepted:
                 status, answer = 200, {"receipt": self.server.accepted[key], "duplicate": True}
             else:
@@ -67,8 +71,8 @@ class TWHandler(BaseHTTPRequestHandler):
         pass
 
 
-def serve(failures: int) -> Iterator[FakeTW]:
-    server = FakeTW(failures)
+def serve(failures: int, failure_status: int = 503) -> Iterator[FakeTW]:
+    server = FakeTW(failures, failure_status)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -222,3 +226,120 @@ def test_no_retry_starts_beyond_the_time_budget(app, monkeypatch, nam_dinh):
         assert not outcome.accepted
         # Delays 0.1 + 0.2 fit in half a second; the next 0.4 would not.
         assert [a.status_code for a in outcome.attempts] == [503, 503, 503]
+
+
+# --- The scheduler tries again --------------------------------------------------------------
+
+
+def busy_tw(app, monkeypatch, failures: int, failure_status: int = 503) -> Iterator[FakeTW]:
+    for server in serve(failures, failure_status):
+        monkeypatch.setitem(app.config, "TW_RETURN_URL", server.url)
+        monkeypatch.setitem(app.config, "TW_RETURN_ATTEMPTS", 2)
+        monkeypatch.setitem(app.config, "TW_RETURN_BACKOFF", 0.01)
+        yield server
+
+
+def test_the_scheduler_tries_again_with_growing_waits_until_tw_takes_it(
+        app, monkeypatch, nam_dinh, client, officer_token):
+    for tw in busy_tw(app, monkeypatch, failures=3):
+        snapshot = service.freeze(nam_dinh.conference, "officer:a@x.test")
+        db.session.commit()
+        assert not service.submit(snapshot, "officer:a@x.test").accepted  # 503, 503
+        db.session.commit()
+        state = service.retry_state(snapshot)
+        assert (state.state, state.runs) == ("waiting", 1)
+        assert state.next_at == snapshot.attempts[-1].started_at + timedelta(minutes=5)
+        detail = client.get(f"{BASE}/snapshots/{snapshot.id}", headers=bearer(officer_token))
+        retry = detail.get_json()["retry"]
+        assert (retry["state"], retry["runs"]) == ("waiting", 1)
+        assert datetime.fromisoformat(retry["next_at"]) == state.next_at
+        # Not before the wait is over.
+        assert service.resubmit_due(now=state.next_at - timedelta(seconds=1)) == []
+        assert len(tw.requests) == 2
+        # One attempt per run, as the scheduler: still busy, so the next wait doubles.
+        [outcome] = service.resubmit_due(now=state.next_at)
+        db.session.commit()
+        assert [(a.status_code, a.actor) for a in outcome.attempts] == [(503, "scheduler")]
+        state = service.retry_state(snapshot)
+        assert (state.state, state.runs) == ("waiting", 2)
+        assert state.next_at == snapshot.attempts[-1].started_at + timedelta(minutes=10)
+        assert jobs_run_at(app, monkeypatch, state.next_at) == [(True, [(201, "scheduler")])]
+        db.session.refresh(snapshot)
+        assert snapshot.accepted_at is not None and service.retry_state(snapshot) is None
+        assert service.resubmit_due(now=state.next_at + timedelta(days=1)) == []
+        assert len(tw.requests) == 4 and len(tw.accepted) == 1
+
+
+def jobs_run_at(app, monkeypatch, now) -> list:
+    """The scheduler's own job (returns/jobs.py), run as if the clock said ``now``."""
+    from bridgeops.returns import jobs
+    from bridgeops.scheduler import collect_jobs, run_job
+
+    outcomes: list = []
+    real = service.resubmit_due
+
+    def at_now(now_=None):
+        done = real(now=now)
+        # What the job did, read before it ends its session.
+        outcomes.extend((o.accepted, [(a.status_code, a.actor) for a in o.attempts]) for o in done)
+        return done
+
+    monkeypatch.setattr(service, "resubmit_due", at_now)
+    [spec] = [j for j in collect_jobs(app) if j.id == "return-resubmit"]
+    assert spec.run is jobs.resubmit and spec.seconds == jobs.RESUBMIT_INTERVAL
+    assert run_job(app, spec)
+    monkeypatch.setattr(service, "resubmit_due", real)
+    return outcomes
+
+
+def test_a_refusal_waits_for_the_officer(app, monkeypatch, nam_dinh, client, officer):
+    for tw in busy_tw(app, monkeypatch, failures=100, failure_status=422):
+        snapshot = service.freeze(nam_dinh.conference, "officer:a@x.test")
+        db.session.commit()
+        outcome = service.submit(snapshot, "officer:a@x.test")
+        db.session.commit()
+        assert [a.status_code for a in outcome.attempts] == [422]  # not retried at all
+        assert service.retry_state(snapshot).state == "refused"
+        assert service.resubmit_due(now=utcnow() + timedelta(hours=2)) == []
+        assert len(tw.requests) == 1
+        client.post("/login", data={"email": officer.email, "password": "mat-khau-123"})
+        page = client.get(f"/conferences/namdinh-2022/return/snapshots/{snapshot.id}")
+        assert "Trung ương từ chối" in page.get_data(as_text=True)
+
+
+def test_the_officer_is_told_when_the_next_try_is(app, monkeypatch, nam_dinh, client, officer):
+    for _tw in busy_tw(app, monkeypatch, failures=100):
+        snapshot = service.freeze(nam_dinh.conference, "cli")
+        db.session.commit()
+        client.post("/login", data={"email": officer.email, "password": "mat-khau-123"})
+        page = client.post(f"/conferences/namdinh-2022/return/snapshots/{snapshot.id}/submit",
+                           follow_redirects=True).get_data(as_text=True)
+        db.session.expire_all()
+        state = service.retry_state(db.session.get(type(snapshot), snapshot.id))
+        at = format_datetime_vi(state.next_at, "Asia/Ho_Chi_Minh")
+        assert f"Hệ thống sẽ tự gửi lại lúc {at}" in page  # the flash
+        assert f"Hệ thống tự gửi lại lúc {at} (đã gửi 1 đợt)" in page  # the page's own line
+
+
+def test_only_the_newest_submitted_snapshot_is_retried_and_only_for_a_day(app, monkeypatch,
+                                                                          nam_dinh):
+    for tw in busy_tw(app, monkeypatch, failures=100):
+        older = service.freeze(nam_dinh.conference, "cli")
+        db.session.commit()
+        service.submit(older, "cli")
+        newer = service.freeze(nam_dinh.conference, "cli")
+        db.session.commit()
+        service.submit(newer, "cli")
+        db.session.commit()
+        assert service.retry_state(older).state == "superseded"
+        [outcome] = service.resubmit_due(now=utcnow() + timedelta(minutes=6))
+        assert outcome.snapshot.id == newer.id
+        db.session.commit()
+        # A day after the first try, the scheduler stops and says so.
+        first = newer.attempts[0]
+        first.started_at = first.started_at - timedelta(days=1)
+        db.session.commit()
+        assert service.retry_state(newer).state == "gave_up"
+        sent = len(tw.requests)
+        assert service.resubmit_due(now=utcnow() + timedelta(hours=3)) == []
+        assert len(tw.requests) == sent
