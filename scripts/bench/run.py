@@ -582,11 +582,20 @@ def rerender(out: Path) -> None:
         doc = json.loads(path.read_text())
         mail = doc["raw"].get("jobs", {}).get("mail")
         if mail:
-            doc["rows"] = [asdict(invites_row(mail, doc["raw"].get("smtp", {})))
+            doc["rows"] = [_rebuilt_invites_row(r, mail, doc["raw"].get("smtp", {}))
                            if r["name"].startswith("invites delivered") else r
                            for r in doc["rows"]]
             path.write_text(json.dumps(doc, indent=2, ensure_ascii=False))
     write_markdown(out)
+
+
+def _rebuilt_invites_row(old: dict, mail: dict, smtp: dict) -> dict:
+    """The invites row from its raw numbers, keeping the "(run of …)" of a partial rerun."""
+    row = asdict(invites_row(mail, smtp))
+    run_of = re.search(r" \(run of [^)]*\)$", old["note"])
+    if run_of:
+        row["note"] += run_of.group(0)
+    return row
 
 
 def write_markdown(out: Path) -> None:
