@@ -138,6 +138,50 @@ STATE_COLUMNS = ("state", "since", "failures", "successes", "reason", "cause_poi
                  "outage_since", "alerted_at", "down_alerted")
 
 
+#: Why a point's state went back to "unknown" when a new window opened.
+NEW_WINDOW_REASON = "Phiên mới: chưa kiểm tra lại"
+
+
+def start_window(conference_id: int, window: Window, now: datetime) -> int:
+    """What an earlier window found says nothing about this one: points last checked before
+    this window opened start again from "unknown" (no failures counted, no alert sent), and
+    the outages still open from then end at their last check. Returns how many were reset;
+    from the second sweep of a window on, none are."""
+    table = PointHealth.__table__
+    stale = db.session.execute(
+        sa.select(table.c.point_id, table.c.state, table.c.last_check_at)
+        .where(table.c.conference_id == conference_id, table.c.state != "unknown",
+               table.c.last_check_at < window.opens_at)).all()
+    if not stale:
+        return 0
+    last_check = {row.point_id: row.last_check_at for row in stale}
+    incidents = HealthIncident.__table__
+    open_incidents = []
+    for chunk in _chunks(list(last_check)):
+        open_incidents += db.session.execute(
+            sa.select(incidents.c.id, incidents.c.point_id, incidents.c.started_at)
+            .where(incidents.c.point_id.in_(chunk), incidents.c.ended_at.is_(None))).all()
+    if open_incidents:
+        db.session.execute(
+            sa.update(incidents).where(incidents.c.id == sa.bindparam("b_id"))
+            .values(ended_at=sa.bindparam("b_ended_at"),
+                    duration_seconds=sa.bindparam("b_duration")),
+            [{"b_id": i.id, "b_ended_at": last_check[i.point_id],
+              "b_duration": max(0, int((last_check[i.point_id] - i.started_at).total_seconds()))}
+             for i in open_incidents])
+    db.session.execute(sa.insert(HealthChange), [
+        {"point_id": row.point_id, "conference_id": conference_id, "at": now,
+         "from_state": row.state, "to_state": "unknown", "reason": NEW_WINDOW_REASON}
+        for row in stale])
+    for chunk in _chunks(list(last_check)):
+        db.session.execute(
+            sa.update(table).where(table.c.point_id.in_(chunk))
+            .values(state="unknown", since=now, failures=0, successes=0, reason="",
+                    cause_point_id=None, outage_since=None, alerted_at=None,
+                    down_alerted=False))
+    return len(stale)
+
+
 def apply_sweep(conference: Conference, window: Window, results: Mapping[int, ProbeResult],
                 now: datetime, *, failures_before_down: int, heartbeat_fresh_for: timedelta,
                 alert_throttle: timedelta = alerts.THROTTLE) -> SweepOutcome:
@@ -145,6 +189,7 @@ def apply_sweep(conference: Conference, window: Window, results: Mapping[int, Pr
     alerts, all written in bulk: only rows whose state changed are rewritten one by one
     (executemany); every checked row's last_check_at moves in a few IN-list UPDATEs."""
     ensure_state_rows(conference.id, now)
+    start_window(conference.id, window, now)
     table = PointHealth.__table__
     rows = db.session.execute(
         sa.select(table.c.point_id, table.c.last_seen_at, *(table.c[c] for c in STATE_COLUMNS),

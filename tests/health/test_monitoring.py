@@ -233,3 +233,47 @@ def test_a_dead_webhook_does_not_stop_the_sweep_or_the_mail(app, demo, monkeypat
     sweep(app)
     assert state_of(point) == "down"
     assert [m.recipient for m in alerts()] == [OFFICER_MAIL]
+
+
+def test_a_new_window_starts_from_unknown_and_announces_a_fresh_outage(
+        app, demo, client, officer, monkeypatch):
+    from datetime import timedelta
+
+    from bridgeops.health.models import PointHealth
+    from bridgeops.health.service import NEW_WINDOW_REASON
+
+    monkeypatch.setitem(app.config, "PROBE_FAILURES", 2)
+    rehearsal = move_window_to_now(demo)
+    point = make_point(demo, DISTRICT, target=f"tcp://127.0.0.1:{closed_port()}")
+    db.session.commit()
+    sweep(app, times=2)
+    assert state_of(point) == "down" and len(alerts()) == 1
+    # That was yesterday's rehearsal; today's session window is open now.
+    day = timedelta(days=1)
+    rehearsal.starts_at, rehearsal.ends_at = rehearsal.starts_at - day, rehearsal.ends_at - day
+    health = db.session.get(PointHealth, point.id)
+    yesterday_check = health.last_check_at - day
+    health.last_check_at, health.since = yesterday_check, health.since - day
+    health.outage_since = health.outage_since - day
+    incident = db.session.scalar(sa.select(HealthIncident).where(HealthIncident.point_id == point.id))
+    incident.started_at = incident.started_at - day
+    db.session.commit()
+    client.post("/login", data={"email": officer.email, "password": "mat-khau-123"})
+    between = client.get(f"/conferences/{demo.slug}/board").get_data(as_text=True)
+    assert "Trạng thái dưới đây là của lần kiểm tra cuối" in between  # no window open yet
+    move_window_to_now(demo, "session")
+
+    sweep(app)
+    assert state_of(point) == "pending"  # today's first failure, not yesterday's "down"
+    changes = db.session.scalars(sa.select(HealthChange).where(HealthChange.point_id == point.id)
+                                 .order_by(HealthChange.id)).all()
+    assert [(c.from_state, c.to_state) for c in changes][-2:] == [("down", "unknown"),
+                                                                  ("unknown", "pending")]
+    assert changes[-2].reason == NEW_WINDOW_REASON
+    db.session.refresh(incident)
+    assert incident.ended_at == yesterday_check  # yesterday's outage ended with yesterday
+    sweep(app)
+    assert state_of(point) == "down"
+    assert len(alerts()) == 2  # today's outage is announced again
+    during = client.get(f"/conferences/{demo.slug}/board").get_data(as_text=True)
+    assert "Trạng thái dưới đây là của lần kiểm tra cuối" not in during
