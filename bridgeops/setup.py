@@ -117,6 +117,7 @@ HTTP_TITLES_VI = {
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["vn_datetime"] = timefmt.format_datetime_vi
     app.jinja_env.filters["vn_date"] = timefmt.format_date_vi
+    app.jinja_env.filters["vn_datetime_input"] = timefmt.format_wall_clock_vi
     app.jinja_env.filters["vn_number"] = timefmt.format_number_vi
 
     @app.context_processor

@@ -48,6 +48,16 @@ def format_date_vi(value: datetime | None, tz: str = VN_TZ) -> str:
     return f"{WEEKDAYS_VI[v.weekday()]}, {v.day}/{v.month}/{v.year}"
 
 
+def format_wall_clock_vi(value: str | None) -> str:
+    """A datetime-local field's value ("2022-04-26T08:30", a wall-clock time) in words:
+    'Thứ Ba, 26/4/2022 lúc 08:30'; empty when it is not such a value."""
+    try:
+        v = datetime.strptime((value or "")[:16], "%Y-%m-%dT%H:%M")
+    except ValueError:
+        return ""
+    return f"{WEEKDAYS_VI[v.weekday()]}, {v.day}/{v.month}/{v.year} lúc {v:%H:%M}"
+
+
 def format_number_vi(value: int | float | None) -> str:
     """Vietnamese thousands separator: 11.400."""
     if value is None:

@@ -68,3 +68,18 @@ def test_the_harness_notices_a_csp_violation(desktop, console_errors):
     desktop.wait_for_timeout(200)
     assert desktop.title() != "inline ran"
     assert any("Content Security Policy" in error for error in console_errors), console_errors
+
+
+def test_the_schedule_says_each_time_in_vietnamese_whatever_the_browsers_format(
+        phone, officer, demo, login, screenshot, console_errors):
+    login(phone, officer)
+    phone.goto(f"/conferences/{demo.slug}/schedule")
+    rehearsal = next(s for s in demo.sessions if s.kind == "rehearsal")
+    starts = phone.locator(f"#starts-{rehearsal.id}")
+    words = phone.locator(f"#starts-{rehearsal.id}-words")
+    assert words.inner_text() == "Thứ Ba, 26/4/2022 lúc 08:30"  # as saved
+    starts.fill("2022-04-24T07:30")  # this headless browser shows the field as 04/24/2022
+    assert words.inner_text() == "Chủ Nhật, 24/4/2022 lúc 07:30"
+    screenshot(phone, "schedule-time-in-words-phone")
+    assert not has_horizontal_scroll(phone)
+    assert console_errors == []

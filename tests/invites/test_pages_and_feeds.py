@@ -154,6 +154,7 @@ def test_schedule_page_changes_times_in_the_conference_zone(client, demo, three_
     client.post("/login", data={"email": officer.email, "password": "mat-khau-123"})
     page = client.get(f"/conferences/{demo.slug}/schedule").get_data(as_text=True)
     assert 'value="2022-04-26T08:30"' in page
+    assert "Thứ Ba, 26/4/2022 lúc 08:30" in page  # the same time in words, in any browser
     day1 = demo.sessions[1]
     form = {"title": day1.title, "starts_at": "2022-04-27T07:30", "ends_at": "2022-04-27T17:00"}
     response = client.post(f"/conferences/{demo.slug}/sessions/{day1.id}", data=form)
@@ -165,6 +166,7 @@ def test_schedule_page_changes_times_in_the_conference_zone(client, demo, three_
                       data={**form, "ends_at": "2022-04-27T06:00"})
     assert bad.status_code == 422
     assert "Giờ kết thúc phải sau giờ bắt đầu." in bad.get_data(as_text=True)
+    assert "Thứ Tư, 27/4/2022 lúc 06:00" in bad.get_data(as_text=True)  # what she typed
     db.session.refresh(day1)
     assert day1.ends_at - day1.starts_at == timedelta(hours=9, minutes=30)
 
