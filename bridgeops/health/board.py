@@ -239,12 +239,10 @@ MAX_AREA_ROWS = 80
 
 
 def areas_to_show(board: Board) -> tuple[list[DistrictRow], list[DistrictRow]]:
-    """All areas by name; past MAX_AREA_ROWS, those with problems first, and the rest."""
-    areas = sorted(board.districts, key=lambda d: d.name)
-    if len(areas) <= MAX_AREA_ROWS:
-        return areas, []
-    ranked = sorted(areas, key=lambda d: (-(d.tally.total - d.tally.online), d.name))
-    return sorted(ranked[:MAX_AREA_ROWS], key=lambda d: d.name), ranked[MAX_AREA_ROWS:]
+    """The areas to list, those with most points down or unreachable first (then by name),
+    and past MAX_AREA_ROWS the rest."""
+    ranked = sorted(board.districts, key=lambda d: (-d.tally.problems, d.name))
+    return ranked[:MAX_AREA_ROWS], ranked[MAX_AREA_ROWS:]
 
 
 @dataclass

@@ -49,6 +49,7 @@ def build_tree_svg(board: Board) -> str:
         y += ROW
     top = y
     shown, hidden = areas_to_show(board)
+    shown = sorted(shown, key=lambda d: d.name)  # a tree reads in a fixed order
     for district in shown:
         lines = 1
         parts.append(f'<line x1="20" y1="{y}" x2="44" y2="{y}" stroke="#c3cad3"/>')

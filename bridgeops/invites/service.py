@@ -71,7 +71,7 @@ class SessionFacts:
     kind: str
     starts_at: datetime
     ends_at: datetime
-    conference: Conference
+    conference: Conference | ConferenceFacts
 
 
 @dataclass(frozen=True)
@@ -270,15 +270,28 @@ def _event(session: SessionFacts, point: PointFacts, sequence: int, name: str, e
         cancelled=cancelled, dtstamp=dtstamp)
 
 
-def organizer_email(conference: Conference) -> str:
+def organizer_email(conference: Conference | ConferenceFacts) -> str:
     return conference.contact_email or current_app.config["CONTACT_EMAIL"]
+
+
+@dataclass(frozen=True)
+class ConferenceFacts:
+    """What a mail says about the conference (plain values: commits do not expire them)."""
+
+    title: str
+    timezone: str
+    host_name: str
+    contact_name: str | None
+    contact_phone: str | None
+    contact_email: str | None
 
 
 @dataclass(frozen=True)
 class RenderContext:
     """What rendering a batch of invites reads from the database, read once for the batch."""
 
-    sessions: dict[int, ConferenceSession]
+    #: session id → (its conference id, the conference's facts).
+    sessions: dict[int, tuple[int, ConferenceFacts]]
     #: contact id → the technician's link token (REQUESTs only).
     tokens: dict[int, str]
 
@@ -288,9 +301,13 @@ def prepare_render(rows: list[OutboxMessage]) -> RenderContext:
     missing grants in one insert)."""
     payloads = [row.payload or {} for row in rows]
     session_ids = sorted({p["session_id"] for p in payloads if "session_id" in p})
-    sessions = {s.id: s for s in db.session.scalars(
-        sa.select(ConferenceSession).options(joinedload(ConferenceSession.conference))
-        .where(ConferenceSession.id.in_(session_ids)))}
+    sessions = {}
+    for stored in db.session.scalars(
+            sa.select(ConferenceSession).options(joinedload(ConferenceSession.conference))
+            .where(ConferenceSession.id.in_(session_ids))):
+        c = stored.conference
+        sessions[stored.id] = (stored.conference_id, ConferenceFacts(
+            c.title, c.timezone, c.host_name, c.contact_name, c.contact_phone, c.contact_email))
     contact_ids = sorted({p["contact_id"] for p in payloads if p.get("method") == "REQUEST"})
     contacts = []
     for start in range(0, len(contact_ids), CHUNK):
@@ -311,10 +328,11 @@ def render_message(message: OutboxMessage, context: RenderContext | None = None)
     stored = context.sessions.get(payload["session_id"])
     if stored is None:
         raise LookupError(f"session {payload['session_id']} no longer exists")
+    conference_id, conference = stored
     session = SessionFacts(
-        id=stored.id, conference_id=stored.conference_id, title=payload["title"],
+        id=payload["session_id"], conference_id=conference_id, title=payload["title"],
         kind=payload["session_kind"], starts_at=datetime.fromisoformat(payload["starts_at"]),
-        ends_at=datetime.fromisoformat(payload["ends_at"]), conference=stored.conference)
+        ends_at=datetime.fromisoformat(payload["ends_at"]), conference=conference)
     point = PointFacts(payload["point_id"], payload["point_name"], payload["venue"])
     name, email, sequence = payload["name"], payload["email"], payload["sequence"]
     created = message.created_at

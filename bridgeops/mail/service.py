@@ -282,23 +282,25 @@ def _unclaimed(now: datetime) -> sa.ColumnElement[bool]:
 def _claim_batch(holder: str, now: datetime, limit: int, claim_for: timedelta) -> list[int]:
     """Take up to ``limit`` due messages nobody holds. Commits.
 
-    Two statements, not ``UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)``:
-    PostgreSQL may run such a subquery once per row, and each run skips the rows the previous
-    one locked, so the UPDATE claimed the whole queue. The SELECT locks its rows on PostgreSQL;
-    on SQLite the UPDATE's own conditions keep a concurrent claim from being taken twice, and
-    what this run holds is read back by its holder name.
+    On PostgreSQL a SELECT … FOR UPDATE SKIP LOCKED, then an UPDATE of those ids: in one
+    ``UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)`` PostgreSQL may run the
+    subquery once per row, each run skipping what the previous one locked, and claim the whole
+    queue. SQLite runs that one statement once, under its single write lock, so two deliverers
+    never pick the same rows. What this run holds is read back by its holder name.
     """
     table = OutboxMessage.__table__
     due = (sa.select(table.c.id)
            .where(table.c.status == "pending", table.c.next_attempt_at <= now, _unclaimed(now))
            .order_by(table.c.next_attempt_at, table.c.id).limit(limit))
     if db.engine.dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    ids = list(db.session.scalars(due))
-    if ids:
+        chosen = list(db.session.scalars(due.with_for_update(skip_locked=True)))
+        targets = table.c.id.in_(chosen) if chosen else None
+    else:
+        targets = table.c.id.in_(due.scalar_subquery())
+    if targets is not None:
         db.session.execute(
             sa.update(table)
-            .where(table.c.id.in_(ids), table.c.status == "pending", _unclaimed(now))
+            .where(targets, table.c.status == "pending", _unclaimed(now))
             .values(claimed_by=holder, claimed_until=utcnow() + claim_for)
             .execution_options(synchronize_session=False))
     db.session.commit()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Flask
 
-from bridgeops.extensions import db
 from bridgeops.scheduler import JobSpec
 
 #: Seconds between two looks; each snapshot has its own, longer wait (returns.service).
@@ -14,8 +13,7 @@ RESUBMIT_INTERVAL = 60
 def resubmit(_app: Flask) -> None:
     from bridgeops.returns.service import resubmit_due
 
-    resubmit_due()
-    db.session.commit()
+    resubmit_due()  # commits after each snapshot
 
 
 def jobs(app: Flask) -> list[JobSpec]:

@@ -6,6 +6,7 @@ The only writer of return_snapshot and submission_attempt.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +28,8 @@ from bridgeops.returns.models import ReturnSnapshot, SubmissionAttempt
 from bridgeops.returns.rollup import DistrictLine, Rollup, build_rollup
 from bridgeops.returns.submission import RETRY_STATUSES, AttemptResult, Policy, post_return
 from bridgeops.units.models import AdminUnit
+
+log = logging.getLogger("bridgeops.returns")
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -407,10 +410,13 @@ class RetryState:
 
 
 def retry_state(snapshot: ReturnSnapshot, newest_submitted_id: int | None = None) -> RetryState | None:
-    """None when there is nothing to retry: accepted, or never submitted."""
+    """None when there is nothing to retry: accepted, or never submitted. The waits and the
+    day's limit count from the last submission a person asked for."""
     if snapshot.accepted_at is not None or not snapshot.attempts:
         return None
     attempts = snapshot.attempts
+    by_people = [i for i, a in enumerate(attempts) if a.number == 1 and a.actor != AUTO_ACTOR]
+    attempts = attempts[by_people[-1] if by_people else 0:]
     runs = sum(1 for a in attempts if a.number == 1)
     last = attempts[-1]
     if newest_submitted_id is None:
@@ -434,7 +440,12 @@ def _newest_submitted(conference_id: int) -> int | None:
 
 def resubmit_due(now: datetime | None = None) -> list[SubmissionOutcome]:
     """The scheduler's part: one attempt for each conference's newest submitted snapshot that
-    TW has not taken yet and whose wait is over. Nothing without BRIDGEOPS_TW_RETURN_URL."""
+    TW has not taken yet and whose wait is over. Nothing without BRIDGEOPS_TW_RETURN_URL.
+
+    Unlike other services this one commits, after each snapshot: what TW answered one
+    conference is kept whatever happens with the next, and no write lock is held while the
+    next one is posted.
+    """
     if not current_app.config.get("TW_RETURN_URL"):
         return []
     now = now or utcnow()
@@ -442,11 +453,17 @@ def resubmit_due(now: datetime | None = None) -> list[SubmissionOutcome]:
         ReturnSnapshot.conference_id)
     candidates = db.session.scalars(
         sa.select(ReturnSnapshot).join(SubmissionAttempt)
-        .where(SubmissionAttempt.id.in_(newest), ReturnSnapshot.accepted_at.is_(None)))
+        .where(SubmissionAttempt.id.in_(newest), ReturnSnapshot.accepted_at.is_(None))).all()
     single = replace(submission_policy(), attempts=1)
     outcomes = []
     for snapshot in candidates:
         state = retry_state(snapshot, newest_submitted_id=snapshot.id)
-        if state is not None and state.state == "waiting" and state.next_at <= now:
+        if state is None or state.state != "waiting" or state.next_at > now:
+            continue
+        try:
             outcomes.append(submit(snapshot, AUTO_ACTOR, policy=single))
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("resubmitting return snapshot %s failed", snapshot.id)
     return outcomes

@@ -10,6 +10,9 @@ import requests
 
 #: Statuses worth retrying: TW is overloaded or restarting.
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: Errors worth retrying: no answer, or an answer cut off.
+RETRY_ERRORS = (requests.ConnectionError, requests.Timeout,
+                requests.exceptions.ChunkedEncodingError)
 EXCERPT_CHARS = 500
 USER_AGENT = "BridgeOps return submitter"
 
@@ -61,10 +64,11 @@ def post_return(url: str, body: bytes, idempotency_key: str, policy: Policy,
                                        response.text[:EXCERPT_CHARS], "",
                                        _elapsed_ms(started))
                 retry = response.status_code in RETRY_STATUSES
-            except (requests.ConnectionError, requests.Timeout) as exc:
+            except requests.RequestException as exc:
+                # Every failure is an attempt on record; only a network one is worth a retry now.
                 result = AttemptResult(number, None, "", f"{type(exc).__name__}: {exc}"[:500],
                                        _elapsed_ms(started))
-                retry = True
+                retry = isinstance(exc, RETRY_ERRORS)
             on_attempt(result)
             delay = policy.backoff * 2 ** (number - 1)
             if not retry or number == policy.attempts or time.monotonic() + delay >= deadline:

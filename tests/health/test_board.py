@@ -180,7 +180,7 @@ def test_a_national_board_lists_provinces_not_districts(client, demo, officer):
     page = client.get(f"/conferences/{conference.slug}/board").get_data(as_text=True)
     assert "<h2>Theo tỉnh</h2>" in page and "Theo huyện" not in page
     areas = re.findall(r'<tr data-district="(\w+)">(.*?)</tr>', page, re.S)
-    assert [code for code, _ in areas] == ["35", "36"]  # by name: Hà Nam, Nam Định
+    assert [code for code, _ in areas] == ["36", "35"]  # Nam Định has a point down
     nam_dinh = dict(areas)["36"]
     assert "Nam Định" in nam_dinh and ">1/2<" in nam_dinh  # its province point up, Mỹ Lộc down
     assert ">2/2<" in dict(areas)["35"]
@@ -216,8 +216,9 @@ def test_a_board_with_hundreds_of_areas_lists_the_troubled_ones_and_sums_up_the_
     assert len(shown) == MAX_AREA_ROWS and len(hidden) == 300 - MAX_AREA_ROWS
     troubled = {r.code for r in rows if r.tally.counts["down"]}
     assert troubled <= {r.code for r in shown}  # all 43 with a point down are listed
-    assert [r.name for r in shown] == sorted(r.name for r in shown)
+    assert [r.code for r in shown[:43]] == sorted(troubled)  # troubled first, then by name
+    assert [r.name for r in shown[43:]] == sorted(r.name for r in shown[43:])
     assert not any(r.tally.counts["down"] for r in hidden)
     few = Board(conference=None, window=None, summary=Tally(), by_level=[], districts=rows[:12],
                 problems=[], problems_total=0, last_check_at=None, dots=None)
-    assert areas_to_show(few) == (sorted(rows[:12], key=lambda r: r.name), [])
+    assert areas_to_show(few) == (sorted(rows[:12], key=lambda r: (-r.tally.problems, r.name)), [])

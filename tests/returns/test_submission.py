@@ -258,8 +258,9 @@ def test_the_scheduler_tries_again_with_growing_waits_until_tw_takes_it(
         assert len(tw.requests) == 2
         # One attempt per run, as the scheduler: still busy, so the next wait doubles.
         [outcome] = service.resubmit_due(now=state.next_at)
-        db.session.commit()
+        db.session.rollback()  # what the run recorded is committed already
         assert [(a.status_code, a.actor) for a in outcome.attempts] == [(503, "scheduler")]
+        assert len(snapshot.attempts) == 3
         state = service.retry_state(snapshot)
         assert (state.state, state.runs) == ("waiting", 2)
         assert state.next_at == snapshot.attempts[-1].started_at + timedelta(minutes=10)
@@ -343,3 +344,43 @@ def test_only_the_newest_submitted_snapshot_is_retried_and_only_for_a_day(app, m
         sent = len(tw.requests)
         assert service.resubmit_due(now=utcnow() + timedelta(hours=3)) == []
         assert len(tw.requests) == sent
+        # The officer sends it again by hand: the scheduler's day starts over from there.
+        service.submit(newer, "officer:a@x.test")
+        db.session.commit()
+        state = service.retry_state(newer)
+        assert (state.state, state.runs) == ("waiting", 1)
+
+
+class CutOffTW(BaseHTTPRequestHandler):
+    """Promises a body it never finishes sending, then hangs up."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(201)
+        self.send_header("Content-Length", "1000")
+        self.end_headers()
+        self.wfile.write(b'{"receipt": ')
+
+    def log_message(self, *_args) -> None:
+        pass
+
+
+def test_an_answer_cut_off_midway_is_an_attempt_on_record_not_an_error(app, monkeypatch,
+                                                                       nam_dinh):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), CutOffTW)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        monkeypatch.setitem(app.config, "TW_RETURN_URL",
+                            f"http://127.0.0.1:{server.server_address[1]}/returns")
+        monkeypatch.setitem(app.config, "TW_RETURN_ATTEMPTS", 2)
+        monkeypatch.setitem(app.config, "TW_RETURN_BACKOFF", 0.01)
+        snapshot = service.freeze(nam_dinh.conference, "cli")
+        outcome = service.submit(snapshot, "cli")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert not outcome.accepted
+    assert [a.error.split(":")[0] for a in outcome.attempts] == ["ChunkedEncodingError"] * 2
+    assert service.retry_state(snapshot).state == "waiting"  # the scheduler will try again
