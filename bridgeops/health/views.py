@@ -99,6 +99,31 @@ def live_board_fragment(slug: str):
     return response
 
 
+#: Problem points per page of the full list.
+PROBLEMS_PER_PAGE = 100
+PROBLEM_STATES = ("down", "unreachable", "pending")
+
+
+@bp.get("/conferences/<slug>/board/problems")
+def problems(slug: str):
+    """Every point with a problem, a page at a time, by state: what the board's list of the
+    first hundred leads to on a national conference."""
+    principal = _viewer()
+    conference = conferences.get_conference(slug)
+    state = request.args.get("state", "")
+    states = (state,) if state in PROBLEM_STATES else PROBLEM_STATES
+    tally = board.summary(principal, conference)
+    pages = max(1, -(-sum(tally.counts[s] for s in states) // PROBLEMS_PER_PAGE))
+    # A page past the end (or not a number) shows the nearest real one.
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    rows, total = board.point_rows(principal, conference, states=states,
+                                   offset=(page - 1) * PROBLEMS_PER_PAGE, limit=PROBLEMS_PER_PAGE)
+    return render_template("health/problems.html", conference=conference, problems=rows,
+                           total=total, page=page, pages=pages,
+                           state=state if state in PROBLEM_STATES else "", tally=tally,
+                           states=PROBLEM_STATES, labels=STATE_LABELS, now=utcnow())
+
+
 @bp.get("/conferences/<slug>/points/<int:point_id>/health")
 def point_health(slug: str, point_id: int):
     """One point's changes, incidents and availability per session."""

@@ -222,3 +222,39 @@ def test_a_board_with_hundreds_of_areas_lists_the_troubled_ones_and_sums_up_the_
     few = Board(conference=None, window=None, summary=Tally(), by_level=[], districts=rows[:12],
                 problems=[], problems_total=0, last_check_at=None, dots=None)
     assert areas_to_show(few) == (sorted(rows[:12], key=lambda r: (-r.tally.problems, r.name)), [])
+
+
+def test_every_problem_point_is_listed_a_page_at_a_time(client, demo, officer, monkeypatch):
+    from bridgeops.health import views
+
+    _, district, communes, _, _ = build_tree(demo)  # 1 down, 2 unreachable, 1 pending
+    monkeypatch.setattr(views, "PROBLEMS_PER_PAGE", 2)
+    login(client, officer)
+    url = f"/conferences/{demo.slug}/board/problems"
+
+    def listed(query: str = "") -> tuple[list[str], str]:
+        page = client.get(url + query)
+        assert page.status_code == 200
+        text = page.get_data(as_text=True)
+        return re.findall(r'<tr class="state-(\w+)" data-point-id="\d+"', text), text
+
+    first, text = listed()
+    assert first == ["down", "unreachable"] and "Trang 1/2 · 4 điểm" in text
+    assert "Tất cả (4)" in text and "Mất kết nối (1)" in text and "Chập chờn (1)" in text
+    assert listed("?page=2")[0] == ["unreachable", "pending"]
+    assert listed("?page=99")[0] == ["unreachable", "pending"]  # past the end: the last page
+    assert listed("?page=abc")[0] == first
+    only_down, text = listed("?state=down")
+    assert only_down == ["down"] and "Trang" not in text  # one page, no pager
+    assert listed("?state=xyz")[0] == first  # an unknown state means all problems
+    assert 'href="tel:+84912000111"' in listed("?state=down")[1]
+
+
+def test_the_problem_list_keeps_to_the_viewers_scope(client, demo, officer):
+    build_tree(demo)
+    chair = chair_token(demo, OTHER_DISTRICT)  # its district and commune are up
+    db.session.commit()
+    url = f"/conferences/{demo.slug}/board/problems"
+    assert client.get(url).status_code == 302  # to the login page
+    text = client.get(url, headers=bearer(chair)).get_data(as_text=True)
+    assert "Không có điểm cầu nào có sự cố." in text and "data-point-id" not in text
