@@ -11,7 +11,7 @@ from werkzeug.routing import IntegerConverter
 
 from bridgeops.config import PROJECT_ROOT
 from bridgeops.core import time as timefmt
-from bridgeops.core.errors import DomainError
+from bridgeops.core.errors import DomainError, ValidationFailed
 from bridgeops.extensions import csrf, db, limiter, login_manager, migrate
 
 
@@ -129,6 +129,24 @@ def register_request_hooks(app: Flask) -> None:
     @app.before_request
     def _nonce() -> None:
         g.csp_nonce = secrets.token_urlsafe(16)
+
+    @app.before_request
+    def _refuse_nul() -> None:
+        """A NUL character in a query, a form or a JSON body is refused with 422 before any
+        view runs, instead of failing at the database (PostgreSQL rejects it) with a 500."""
+        from bridgeops.core.validation import NUL_MESSAGE, nul_fields
+
+        fields = [request.args]
+        if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+                "application/x-www-form-urlencoded", "multipart/form-data"):
+            fields.append(request.form)
+        found = [name for multi in fields for name, values in multi.lists()
+                 if "\x00" in name or any("\x00" in value for value in values)]
+        if request.method in ("POST", "PUT", "PATCH") and request.is_json:
+            found += nul_fields(request.get_json(silent=True, cache=True))
+        if found:
+            raise ValidationFailed({field: NUL_MESSAGE for field in found},
+                                   detail="Dữ liệu gửi lên chứa ký tự NUL (\\0); chưa lưu gì.")
 
 
 def configure_deployment(app: Flask) -> None:

@@ -76,3 +76,23 @@ def validate(model: type[M], data: Any) -> M:
         return model.model_validate(data)
     except PydanticValidationError as exc:
         raise ValidationFailed(error_map(exc)) from None
+
+
+#: Said of a field holding a NUL character, which no text column can store (PostgreSQL refuses
+#: it outright); it is never typed by a person.
+NUL_MESSAGE = "Không được chứa ký tự NUL (\\0)."
+
+
+def nul_fields(value: Any, path: str = "") -> list[str]:
+    """Where in a JSON value a string (or an object's key) holds a NUL character."""
+    if isinstance(value, str):
+        return [path or "__body__"] if "\x00" in value else []
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            here = f"{path}.{key}" if path else str(key)
+            found += [here] if "\x00" in str(key) else nul_fields(item, here)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += nul_fields(item, f"{path}.{index}" if path else str(index))
+    return found

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from bridgeops.accounts.access import Principal, point_filter
 from bridgeops.conference.models import Conference
@@ -79,6 +80,9 @@ class PointRow:
     reason: str
     technician_name: str | None = None
     technician_phone: str | None = None
+    #: Where the unit is, for people: "Huyện Mỹ Lộc", and on a national conference
+    #: "Huyện Mỹ Lộc, Tỉnh Nam Định" (thousands of communes share a name nationally).
+    area: str = ""
 
 
 @dataclass
@@ -125,16 +129,31 @@ def point_rows(principal: Principal, conference: Conference, *, states: tuple[st
     if states:
         query = query.where(STATE.in_(states))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    district, province = aliased(AdminUnit), aliased(AdminUnit)
     rows = db.session.execute(
         _scoped(principal, conference, BridgePoint.id, BridgePoint.name, BridgePoint.unit_code,
                 AdminUnit.name, BridgePoint.level, BridgePoint.district_code, STATE,
                 PointHealth.since, PointHealth.last_seen_at, PointHealth.last_check_at,
-                PointHealth.reason, _technician(Contact.name), _technician(Contact.phone))
+                PointHealth.reason, _technician(Contact.name), _technician(Contact.phone),
+                district.name, province.name)
         .join(AdminUnit, AdminUnit.code == BridgePoint.unit_code)
+        .outerjoin(district, district.code == BridgePoint.district_code)
+        .outerjoin(province, province.code == AdminUnit.province_code)
         .where(STATE.in_(states) if states else sa.true())
         .order_by(RANK, PointHealth.since.asc().nulls_last(), BridgePoint.unit_code)
         .offset(offset).limit(limit))
-    return [PointRow(*row[:10], row[10] or "", row[11], row[12]) for row in rows], total
+    national = conference.host_unit_code is None
+    return [PointRow(*row[:10], row[10] or "", row[11], row[12],
+                     _area(row, national)) for row in rows], total
+
+
+def _area(row, national: bool) -> str:
+    """The district (unless the point is the district or above) and, nationally, the province."""
+    level, district_name, province_name = row[4], row[13], row[14]
+    parts = [district_name] if level == "commune" and district_name else []
+    if national and level != "province" and province_name:
+        parts.append(province_name)
+    return ", ".join(parts)
 
 
 #: Boards one process keeps: (scope, data fingerprint) → the figures (never ORM objects).

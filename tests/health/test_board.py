@@ -65,6 +65,9 @@ def test_officer_sees_counts_per_level_problems_first_and_the_tree(client, demo,
     assert rows[0] == ("down", str(district.id))
     assert [state for state, _ in rows] == ["down", "unreachable", "unreachable", "pending"]
     assert "12 phút" in page and 'href="tel:+84912000111"' in page
+    # A commune says its district (its province is the conference's own).
+    row = re.search(rf'data-point-id="{communes[0].id}".*?</tr>', page, re.S).group(0)
+    assert '<span class="area">, Huyện Mỹ Lộc</span>' in row and "Tỉnh" not in row
     svg = page[page.index("<svg"):page.index("</svg>")]
     assert svg.count("<circle") == 9
     assert svg.count('data-state="unreachable"') == 2
@@ -184,6 +187,8 @@ def test_a_national_board_lists_provinces_not_districts(client, demo, officer):
     nam_dinh = dict(areas)["36"]
     assert "Nam Định" in nam_dinh and ">1/2<" in nam_dinh  # its province point up, Mỹ Lộc down
     assert ">2/2<" in dict(areas)["35"]
+    # Nationally a problem says which province it is in.
+    assert '<strong>Huyện Mỹ Lộc</strong></a><span class="area">, Tỉnh Nam Định</span>' in page
     svg = page[page.index("<svg"):page.index("</svg>")]
     assert svg.count("<circle") == 4  # one node per province, its district as a dot
     assert "Nam Định" in svg and "Hà Nam" in svg
