@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 VN_TZ = "Asia/Ho_Chi_Minh"
@@ -19,6 +19,11 @@ def as_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("naive datetime")
     return value.astimezone(UTC)
+
+
+def doubling_wait(first: timedelta, attempts: int, cap: timedelta) -> timedelta:
+    """The wait after ``attempts`` failed tries: first, twice that, four times … never above cap."""
+    return min(first * 2 ** max(attempts - 1, 0), cap)
 
 
 def local(value: datetime, tz: str = VN_TZ) -> datetime:

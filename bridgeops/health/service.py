@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from bridgeops.accounts.access import Principal, point_filter
 from bridgeops.audit import service as audit
 from bridgeops.conference.models import Conference
+from bridgeops.core.batches import chunks
 from bridgeops.extensions import db
 from bridgeops.health import alerts
 from bridgeops.health.models import (
@@ -33,11 +34,6 @@ from bridgeops.units.models import AdminUnit
 
 #: Largest IN list sent in one statement (SQLite's variable limit is the tightest).
 CHUNK = 5000
-
-
-def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 def monitored_points(conference_id: int) -> sa.ColumnElement[bool]:
@@ -149,37 +145,42 @@ def start_window(conference_id: int, window: Window, now: datetime) -> int:
     from the second sweep of a window on, none are."""
     table = PointHealth.__table__
     stale = db.session.execute(
-        sa.select(table.c.point_id, table.c.state, table.c.last_check_at)
+        sa.select(table.c.point_id, table.c.state, table.c.last_check_at, table.c.since,
+                  table.c.outage_since)
         .where(table.c.conference_id == conference_id, table.c.state != "unknown",
                table.c.last_check_at < window.opens_at)).all()
     if not stale:
         return 0
-    last_check = {row.point_id: row.last_check_at for row in stale}
-    incidents = HealthIncident.__table__
-    open_incidents = []
-    for chunk in _chunks(list(last_check)):
-        open_incidents += db.session.execute(
-            sa.select(incidents.c.id, incidents.c.point_id, incidents.c.started_at)
-            .where(incidents.c.point_id.in_(chunk), incidents.c.ended_at.is_(None))).all()
-    if open_incidents:
-        db.session.execute(
-            sa.update(incidents).where(incidents.c.id == sa.bindparam("b_id"))
-            .values(ended_at=sa.bindparam("b_ended_at"),
-                    duration_seconds=sa.bindparam("b_duration")),
-            [{"b_id": i.id, "b_ended_at": last_check[i.point_id],
-              "b_duration": max(0, int((last_check[i.point_id] - i.started_at).total_seconds()))}
-             for i in open_incidents])
+    _close_incidents([_closing(row.point_id, row.last_check_at, row.outage_since or row.since)
+                      for row in stale if row.state in BAD_STATES])
     db.session.execute(sa.insert(HealthChange), [
         {"point_id": row.point_id, "conference_id": conference_id, "at": now,
          "from_state": row.state, "to_state": "unknown", "reason": NEW_WINDOW_REASON}
         for row in stale])
-    for chunk in _chunks(list(last_check)):
+    for chunk in chunks([row.point_id for row in stale], CHUNK):
         db.session.execute(
             sa.update(table).where(table.c.point_id.in_(chunk))
             .values(state="unknown", since=now, failures=0, successes=0, reason="",
                     cause_point_id=None, outage_since=None, alerted_at=None,
                     down_alerted=False))
     return len(stale)
+
+
+def _closing(point_id: int, ended_at: datetime, started_at: datetime) -> dict:
+    return {"b_point_id": point_id, "b_ended_at": ended_at,
+            "b_duration": max(0, int((ended_at - started_at).total_seconds()))}
+
+
+def _close_incidents(closed: list[dict]) -> None:
+    """End each point's open incident (rows from ``_closing``), in one executemany."""
+    if closed:
+        incidents = HealthIncident.__table__
+        db.session.execute(
+            sa.update(incidents)
+            .where(incidents.c.point_id == sa.bindparam("b_point_id"),
+                   incidents.c.ended_at.is_(None))
+            .values(ended_at=sa.bindparam("b_ended_at"),
+                    duration_seconds=sa.bindparam("b_duration")), closed)
 
 
 def apply_sweep(conference: Conference, window: Window, results: Mapping[int, ProbeResult],
@@ -233,9 +234,7 @@ def apply_sweep(conference: Conference, window: Window, results: Mapping[int, Pr
                                "started_at": now, "reason": verdict.reason[:300]})
             elif was_bad and not is_bad:
                 row["outage_since"] = None
-                started = health.outage_since or health.since
-                closed.append({"b_point_id": pid, "b_ended_at": now,
-                               "b_duration": int((now - started).total_seconds())})
+                closed.append(_closing(pid, now, health.outage_since or health.since))
         if pid in alerted:
             row["down_alerted"] = alerted[pid] == "down"
             if alerted[pid] == "down":
@@ -248,21 +247,14 @@ def apply_sweep(conference: Conference, window: Window, results: Mapping[int, Pr
         db.session.execute(
             sa.update(table).where(table.c.point_id == sa.bindparam("b_point_id"))
             .values({column: sa.bindparam(column) for column in STATE_COLUMNS}), updates)
-    for chunk in _chunks(checked):
+    for chunk in chunks(checked, CHUNK):
         db.session.execute(sa.update(table).where(table.c.point_id.in_(chunk))
                            .values(last_check_at=now))
     if changes:
         db.session.execute(sa.insert(HealthChange), changes)
     if opened:
         db.session.execute(sa.insert(HealthIncident), opened)
-    if closed:
-        incidents = HealthIncident.__table__
-        db.session.execute(
-            sa.update(incidents)
-            .where(incidents.c.point_id == sa.bindparam("b_point_id"),
-                   incidents.c.ended_at.is_(None))
-            .values(ended_at=sa.bindparam("b_ended_at"),
-                    duration_seconds=sa.bindparam("b_duration")), closed)
+    _close_incidents(closed)
     _count_checks(window.session.id, conference.id, verdicts)
     if outcome.groups:
         outcome.webhook_payload = alerts.queue_alerts(conference, outcome.groups, names, now)
@@ -283,7 +275,7 @@ def _count_checks(session_id: int, conference_id: int, verdicts: Mapping[int, Ve
     up = [pid for pid, v in verdicts.items() if v.checked and v.alive]
     not_up = [pid for pid, v in verdicts.items() if v.checked and not v.alive]
     for ids, up_increment in ((up, 1), (not_up, 0)):
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids, CHUNK):
             db.session.execute(
                 sa.update(table)
                 .where(table.c.session_id == session_id, table.c.point_id.in_(chunk))

@@ -20,6 +20,7 @@ from flask import current_app
 from bridgeops.accounts import service as accounts
 from bridgeops.accounts.models import AccessGrant
 from bridgeops.accounts.tokens import hash_token
+from bridgeops.core.batches import chunks
 from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
 from bridgeops.registration.models import BridgePoint, Contact
@@ -60,12 +61,11 @@ def technician_tokens(contacts: Iterable[Contact]) -> dict[int, str]:
     ids = sorted(by_id)
     now = utcnow()
     tokens: dict[int, str] = {}
-    for start in range(0, len(ids), CHUNK):
+    for chunk in chunks(ids, CHUNK):
         rows = db.session.execute(
             sa.select(AccessGrant.contact_id, AccessGrant.point_id, AccessGrant.label,
                       AccessGrant.token_hash)
-            .where(AccessGrant.role == "technician",
-                   AccessGrant.contact_id.in_(ids[start:start + CHUNK]),
+            .where(AccessGrant.role == "technician", AccessGrant.contact_id.in_(chunk),
                    AccessGrant.revoked_at.is_(None), AccessGrant.label.startswith(LABEL_PREFIX),
                    sa.or_(AccessGrant.expires_at.is_(None), AccessGrant.expires_at > now))
             .order_by(AccessGrant.id.desc()))
@@ -91,10 +91,7 @@ def technician_tokens(contacts: Iterable[Contact]) -> dict[int, str]:
 
 
 def _conference_ids(point_ids: set[int]) -> dict[int, int]:
-    ids = sorted(point_ids)
-    found: dict[int, int] = {}
-    for start in range(0, len(ids), CHUNK):
-        found.update(db.session.execute(
-            sa.select(BridgePoint.id, BridgePoint.conference_id)
-            .where(BridgePoint.id.in_(ids[start:start + CHUNK]))).tuples().all())
-    return found
+    return {point_id: conference_id for chunk in chunks(sorted(point_ids), CHUNK)
+            for point_id, conference_id in db.session.execute(
+                sa.select(BridgePoint.id, BridgePoint.conference_id)
+                .where(BridgePoint.id.in_(chunk)))}

@@ -27,6 +27,7 @@ from flask import current_app
 from sqlalchemy.orm import joinedload
 
 from bridgeops.conference.models import Conference, ConferenceSession
+from bridgeops.core.batches import chunks
 from bridgeops.core.time import local, utcnow
 from bridgeops.extensions import db
 from bridgeops.invites import links, messages
@@ -208,24 +209,24 @@ def _reconcile(wanted: dict[Key, Wanted], sent: list[Any],
 
 def _load_points(points: dict[int, PointFacts], wanted_ids: Iterable[int]) -> None:
     missing = sorted(set(wanted_ids) - points.keys())
-    for start in range(0, len(missing), CHUNK):
+    for chunk in chunks(missing, CHUNK):
         for point_id, name, venue, status in db.session.execute(
                 sa.select(BridgePoint.id, BridgePoint.name, BridgePoint.venue, BridgePoint.status)
-                .where(BridgePoint.id.in_(missing[start:start + CHUNK]))):
+                .where(BridgePoint.id.in_(chunk))):
             points[point_id] = PointFacts(point_id, name, venue, status)
 
 
 def _write_invites(inserts: list[dict], updates: list[dict]) -> None:
     """Both with executemany; Invite objects already loaded in the session are expired."""
     table = Invite.__table__
-    for start in range(0, len(inserts), CHUNK):
-        db.session.execute(sa.insert(table), inserts[start:start + CHUNK])
+    for chunk in chunks(inserts, CHUNK):
+        db.session.execute(sa.insert(table), chunk)
     if updates:
         stmt = (sa.update(table).where(table.c.id == sa.bindparam("invite_id"))
                 .values({name: sa.bindparam(name) for name in
                          ("sequence", "fingerprint", "status", "email", "name", "updated_at")}))
-        for start in range(0, len(updates), CHUNK):
-            db.session.connection().execute(stmt, updates[start:start + CHUNK])
+        for chunk in chunks(updates, CHUNK):
+            db.session.connection().execute(stmt, chunk)
     if inserts or updates:
         for obj in list(db.session.identity_map.values()):
             if isinstance(obj, Invite):
@@ -309,10 +310,8 @@ def prepare_render(rows: list[OutboxMessage]) -> RenderContext:
         sessions[stored.id] = (stored.conference_id, ConferenceFacts(
             c.title, c.timezone, c.host_name, c.contact_name, c.contact_phone, c.contact_email))
     contact_ids = sorted({p["contact_id"] for p in payloads if p.get("method") == "REQUEST"})
-    contacts = []
-    for start in range(0, len(contact_ids), CHUNK):
-        contacts += db.session.scalars(sa.select(Contact).where(
-            Contact.id.in_(contact_ids[start:start + CHUNK])))
+    contacts = [contact for chunk in chunks(contact_ids, CHUNK)
+                for contact in db.session.scalars(sa.select(Contact).where(Contact.id.in_(chunk)))]
     return RenderContext(sessions, links.technician_tokens(contacts))
 
 

@@ -5,8 +5,8 @@ queue time (``mime``) or queued as compact builder inputs (``payload``) that a r
 renderer turns into MIME just before sending, so a request that queues thousands of invites
 writes small rows in one executemany.
 
-Delivery is separate and at least once. A run claims a batch with one conditional UPDATE (so
-two deliverers never send the same message), renders and sends each message over ONE SMTP
+Delivery is separate and at least once. A run claims a batch (``_claim_batch``: two deliverers
+never send the same message), renders and sends each message over ONE SMTP
 connection for the whole ``deliver_all`` run, and records sent ids with one UPDATE per chunk:
 a chunk is committed as soon as it holds ``MARK_EVERY`` messages or ``MARK_SECONDS`` passed
 since the last commit, which also renews the batch's claim. A deliverer that dies mid-batch
@@ -29,8 +29,9 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
+from bridgeops.core.batches import chunks
 from bridgeops.core.errors import NotFound
-from bridgeops.core.time import utcnow
+from bridgeops.core.time import doubling_wait, utcnow
 from bridgeops.extensions import db
 from bridgeops.mail.builders import Attachment, build_message
 from bridgeops.mail.models import OutboxMessage
@@ -56,6 +57,7 @@ MARK_EVERY = 200
 MARK_SECONDS = 0.2
 #: Rows per INSERT … executemany and per ``IN (…)`` lookup.
 CHUNK = 500
+
 
 @dataclass(frozen=True)
 class Renderer:
@@ -159,15 +161,15 @@ def enqueue_rendered(messages: Iterable[Queued]) -> int:
             "subject": queued.subject[:300], "payload": queued.payload,
             "conference_id": queued.conference_id})
     keys = list(rows)
-    for start in range(0, len(keys), CHUNK):
+    for chunk in chunks(keys, CHUNK):
         for known in db.session.scalars(sa.select(OutboxMessage.dedupe_key).where(
-                OutboxMessage.dedupe_key.in_(keys[start:start + CHUNK]))):
+                OutboxMessage.dedupe_key.in_(chunk))):
             rows.pop(known, None)
     now = utcnow()
     values = [{**row, "mime": None, "status": "pending", "attempts": 0, "next_attempt_at": now,
                "created_at": now} for row in rows.values()]
-    for start in range(0, len(values), CHUNK):
-        db.session.execute(sa.insert(OutboxMessage.__table__), values[start:start + CHUNK])
+    for chunk in chunks(values, CHUNK):
+        db.session.execute(sa.insert(OutboxMessage.__table__), chunk)
     return len(values)
 
 
@@ -188,7 +190,7 @@ class DeliveryReport:
 
 def backoff(attempts: int) -> timedelta:
     """The wait before the next try after ``attempts`` failures: 30 s, 1 min, 2 min, … ≤ 2 h."""
-    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+    return doubling_wait(BACKOFF_BASE, attempts, BACKOFF_CAP)
 
 
 def deliver_pending(*, now: datetime | None = None, limit: int | None = None,
@@ -314,9 +316,8 @@ def _load(message_ids: list[int]) -> dict[int, OutboxMessage]:
     below do not expire (and that never write back)."""
     table = OutboxMessage.__table__
     batch = {}
-    for start in range(0, len(message_ids), CHUNK):
-        for row in db.session.execute(sa.select(table).where(
-                table.c.id.in_(message_ids[start:start + CHUNK]))).mappings():
+    for chunk in chunks(message_ids, CHUNK):
+        for row in db.session.execute(sa.select(table).where(table.c.id.in_(chunk))).mappings():
             batch[row["id"]] = OutboxMessage(**row)
     return batch
 
@@ -359,10 +360,10 @@ class _SentMarker:
 def _release(message_ids: list[int], holder: str) -> None:
     """Give back claims this run will not use (the connection is gone). Commits."""
     table = OutboxMessage.__table__
-    for start in range(0, len(message_ids), CHUNK):
+    for chunk in chunks(message_ids, CHUNK):
         db.session.execute(
             sa.update(table)
-            .where(table.c.id.in_(message_ids[start:start + CHUNK]),
+            .where(table.c.id.in_(chunk),
                    table.c.claimed_by == holder, table.c.status == "pending")
             .values(claimed_by=None, claimed_until=None)
             .execution_options(synchronize_session=False))

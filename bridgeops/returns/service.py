@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from bridgeops.audit import service as audit
 from bridgeops.conference.models import Conference
 from bridgeops.core.errors import Conflict, NotFound, ValidationFailed
-from bridgeops.core.time import local, utcnow
+from bridgeops.core.time import doubling_wait, local, utcnow
 from bridgeops.extensions import db
 from bridgeops.registration.models import BridgePoint, Contact
 from bridgeops.returns import cache, exporters
@@ -425,7 +425,7 @@ def retry_state(snapshot: ReturnSnapshot, newest_submitted_id: int | None = None
         return RetryState("superseded", None, runs)
     if last.status_code is not None and last.status_code not in RETRY_STATUSES:
         return RetryState("refused", None, runs)
-    next_at = last.started_at + min(AUTO_RETRY_FIRST * 2 ** (runs - 1), AUTO_RETRY_CAP)
+    next_at = last.started_at + doubling_wait(AUTO_RETRY_FIRST, runs, AUTO_RETRY_CAP)
     if next_at > attempts[0].started_at + AUTO_RETRY_FOR:
         return RetryState("gave_up", None, runs)
     return RetryState("waiting", next_at, runs)
