@@ -17,8 +17,9 @@ from pydantic import BaseModel
 from bridgeops.core.errors import DomainError, ValidationFailed
 from bridgeops.core.validation import validate
 
-#: Who may call: None (anyone), "token" (any valid bearer), "officer" (officer or admin).
-AUTH_LEVELS = (None, "token", "officer", "technician")
+#: Who may call: None (anyone), "token" (any valid bearer), "officer" (officer or admin),
+#: "province" (a province instance's federation credential, checked by the view itself).
+AUTH_LEVELS = (None, "token", "officer", "technician", "province")
 
 
 @dataclass
@@ -59,7 +60,8 @@ def operation(summary: str, **options: Any) -> Callable:
         def wrapper(**path_args: Any) -> Response:
             from bridgeops.accounts.access import require_api_principal
 
-            g.principal = require_api_principal(spec.auth)
+            # A province's credential is not an access grant: federation.service checks it.
+            g.principal = None if spec.auth == "province" else require_api_principal(spec.auth)
             kwargs: dict[str, Any] = dict(path_args)
             if spec.query is not None:
                 kwargs["query"] = validate(spec.query, request.args.to_dict())

@@ -347,6 +347,14 @@ def _accepted_same_content(snapshot: ReturnSnapshot) -> ReturnSnapshot | None:
                                         ReturnSnapshot.accepted_at.is_not(None)).limit(1))
 
 
+def submission_body(snapshot: ReturnSnapshot) -> bytes:
+    """What TW receives: the frozen document, its sha256, and when and by whom it was frozen
+    (federation.service checks the sha256 against the document without these three)."""
+    return json.dumps({**snapshot.document, "sha256": snapshot.sha256,
+                       "frozen_at": snapshot.created_at.isoformat(),
+                       "frozen_by": snapshot.created_by}, ensure_ascii=False).encode()
+
+
 def submit(snapshot: ReturnSnapshot, actor: str, *, force: bool = False,
            policy: Policy | None = None) -> SubmissionOutcome:
     """Send a snapshot to TW (BRIDGEOPS_TW_RETURN_URL), recording every attempt.
@@ -374,10 +382,9 @@ def submit(snapshot: ReturnSnapshot, actor: str, *, force: bool = False,
         db.session.add(attempt)
         recorded.append(attempt)
 
-    body = json.dumps({**snapshot.document, "sha256": snapshot.sha256,
-                       "frozen_at": snapshot.created_at.isoformat(),
-                       "frozen_by": snapshot.created_by}, ensure_ascii=False).encode()
-    last = post_return(url, body, snapshot.sha256, policy or submission_policy(), record)
+    body = submission_body(snapshot)
+    last = post_return(url, body, snapshot.sha256, policy or submission_policy(), record,
+                       token=current_app.config.get("TW_RETURN_TOKEN") or "")
     if last.succeeded and snapshot.accepted_at is None:
         snapshot.accepted_at = utcnow()
     audit.record(actor, "return_snapshot", snapshot.id, "submit",

@@ -44,14 +44,17 @@ class Policy:
 
 def post_return(url: str, body: bytes, idempotency_key: str, policy: Policy,
                 on_attempt: Callable[[AttemptResult], None],
-                sleep: Callable[[float], None] = time.sleep) -> AttemptResult:
+                sleep: Callable[[float], None] = time.sleep, token: str = "") -> AttemptResult:
     """POST the snapshot until TW answers 2xx, a non-retryable status, or attempts run out.
 
     Every attempt is reported to ``on_attempt``; the last one is returned. Retries are safe
-    because TW deduplicates on the Idempotency-Key (the snapshot's sha256).
+    because TW deduplicates on the Idempotency-Key (the snapshot's sha256). ``token`` is the
+    credential TW issued to the province (a BridgeOps TW checks it), sent as a bearer token.
     """
     headers = {"Content-Type": "application/json; charset=utf-8", "Accept": "application/json",
                "Idempotency-Key": idempotency_key, "User-Agent": USER_AGENT}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
     result: AttemptResult | None = None
     deadline = time.monotonic() + policy.budget
     with requests.Session() as session:

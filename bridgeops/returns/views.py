@@ -58,7 +58,7 @@ def dashboard(slug: str):
         tw_configured=bool(current_app.config.get("TW_RETURN_URL")))
 
 
-def _official_page(conference, document, as_of, snapshot=None):
+def official_page(conference, document, as_of, snapshot=None):
     return render_template(
         "returns/print.html", conference=conference, document=document,
         headers=table.headers(document), rows=table.rows(document), snapshot=snapshot,
@@ -72,7 +72,7 @@ def _official_page(conference, document, as_of, snapshot=None):
 @officer_page
 def print_page(slug: str):
     conference = get_conference(slug)
-    return _official_page(conference, service.current_document(conference), utcnow())
+    return official_page(conference, service.current_document(conference), utcnow())
 
 
 @bp.get("/snapshots")
@@ -113,7 +113,7 @@ def snapshot(slug: str, snapshot_id: int):
 def snapshot_print(slug: str, snapshot_id: int):
     conference = get_conference(slug)
     frozen = service.get_snapshot(conference, snapshot_id)
-    return _official_page(conference, frozen.document, frozen.created_at, snapshot=frozen)
+    return official_page(conference, frozen.document, frozen.created_at, snapshot=frozen)
 
 
 @bp.get("/snapshots/<int:snapshot_id>/file.<fmt>")

@@ -1,0 +1,1 @@
+"""National mode: provinces submit their frozen returns to TW, and TW consolidates them."""

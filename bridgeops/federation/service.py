@@ -1,0 +1,388 @@
+"""Federation at TW: which provinces may submit, what they submitted, the national roll-up.
+
+The only writer of federated_province and federated_return. A province's instance sends the
+body built by ``returns.service.submit``: its frozen bridgeops.return/v1 document plus an
+envelope (``sha256``, ``frozen_at``, ``frozen_by``) and the sha256 again as Idempotency-Key.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic_core import PydanticCustomError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import undefer
+
+from bridgeops.accounts.tokens import hash_token, new_token
+from bridgeops.audit import service as audit
+from bridgeops.conference.models import Conference
+from bridgeops.core.errors import Conflict, DomainError, NotFound, Unauthorized, ValidationFailed
+from bridgeops.core.time import format_datetime_vi, utcnow
+from bridgeops.extensions import db
+from bridgeops.federation.models import FederatedProvince, FederatedReturn
+from bridgeops.registration.schemas import normalise_phone
+from bridgeops.returns import document as documents
+from bridgeops.returns.service import ReturnDiff, diff_documents
+from bridgeops.units.models import AdminUnit
+
+#: What the province's submitter adds around the hashed document.
+ENVELOPE = ("sha256", "frozen_at", "frozen_by")
+
+
+class ReturnRefused(DomainError):
+    status = 422
+    title = "Trung ương không nhận báo cáo này"
+    slug = "return-refused"
+
+
+class StaleReturn(DomainError):
+    status = 409
+    title = "Báo cáo cũ hơn bản Trung ương đang giữ"
+    slug = "return-stale"
+
+
+class NotNational(DomainError):
+    status = 409
+    title = "Không phải hội nghị toàn quốc"
+    slug = "not-national"
+
+
+# --- Provinces and their credentials ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuedCredential:
+    province: FederatedProvince
+    #: Shown once; only its sha256 is kept.
+    token: str
+
+
+def register_province(code: str, name: str = "", contact_name: str = "",
+                      contact_phone: str = "") -> IssuedCredential:
+    """Register a province (or give a revoked one a new credential): its token, shown once."""
+    code = code.strip()
+    if not code or len(code) > 10:
+        raise ValidationFailed({"code": "Mã tỉnh phải có từ 1 đến 10 ký tự (ví dụ 36)."})
+    if not name.strip():
+        unit = db.session.get(AdminUnit, code)
+        if unit is None:
+            raise ValidationFailed({"name": "Cần tên tỉnh (mã này không có trong danh mục đơn vị)."})
+        name = unit.name
+    phone = ""
+    if contact_phone.strip():
+        try:
+            phone = normalise_phone(contact_phone)
+        except PydanticCustomError as error:
+            raise ValidationFailed({"contact_phone": error.message()}) from None
+    province = db.session.scalar(sa.select(FederatedProvince).where(FederatedProvince.code == code))
+    if province is not None and province.revoked_at is None:
+        raise Conflict(f"{province.name} (mã {code}) đã được đăng ký; thu hồi mã cũ trước khi cấp "
+                       "mã mới.")
+    token = new_token()
+    if province is None:
+        province = FederatedProvince(code=code)
+        db.session.add(province)
+    province.name = name.strip()
+    province.contact_name = contact_name.strip()
+    province.contact_phone = phone
+    province.token_hash = hash_token(token)
+    province.registered_at = utcnow()
+    province.revoked_at = None
+    db.session.flush()
+    audit.record("cli", "federated_province", province.id, "register",
+                 after={"code": code, "name": province.name})
+    return IssuedCredential(province, token)
+
+
+def get_province(code: str) -> FederatedProvince:
+    province = db.session.scalar(sa.select(FederatedProvince).where(FederatedProvince.code == code))
+    if province is None:
+        raise NotFound(f"Không có tỉnh mã {code} trong danh sách đơn vị gửi báo cáo.")
+    return province
+
+
+def revoke_province(code: str) -> FederatedProvince:
+    """Revoke the province's credential; what it already submitted stays."""
+    province = get_province(code)
+    if province.revoked_at is None:
+        province.revoked_at = utcnow()
+        db.session.flush()
+        audit.record("cli", "federated_province", province.id, "revoke", after={"code": code})
+    return province
+
+
+def list_provinces() -> list[FederatedProvince]:
+    return list(db.session.scalars(sa.select(FederatedProvince).order_by(FederatedProvince.code)))
+
+
+def authenticate(token: str | None) -> FederatedProvince:
+    """The province whose credential this is; 401 saying why otherwise."""
+    if not token:
+        raise Unauthorized("Thiếu mã truy cập của tỉnh (Authorization: Bearer …); hãy đặt "
+                           "BRIDGEOPS_TW_RETURN_TOKEN bằng mã Trung ương đã cấp.")
+    province = db.session.scalar(
+        sa.select(FederatedProvince).where(FederatedProvince.token_hash == hash_token(token)))
+    if province is None:
+        raise Unauthorized("Mã truy cập của tỉnh không đúng; hãy kiểm tra BRIDGEOPS_TW_RETURN_TOKEN "
+                           "với mã Trung ương đã cấp.")
+    if province.revoked_at is not None:
+        raise Unauthorized(f"Mã truy cập của {province.name} đã bị Trung ương thu hồi; hãy liên hệ "
+                           "Trung ương để được cấp mã mới.")
+    return province
+
+
+# --- Receiving a return -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Receipt:
+    submission: FederatedReturn
+    #: False when this exact content was already the province's current return.
+    created: bool
+    #: The submission it replaced, if any.
+    superseded: FederatedReturn | None = None
+
+
+def national_conference(conference: Conference) -> Conference:
+    if conference.host_unit_code is not None:
+        raise NotNational(f"Hội nghị '{conference.slug}' là hội nghị của một tỉnh, không nhận báo "
+                          "cáo của các tỉnh.")
+    return conference
+
+
+def _parse_body(body: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ReturnRefused("Nội dung gửi lên không phải JSON hợp lệ.",
+                            {"__body__": "JSON không hợp lệ."}) from None
+    if not isinstance(data, dict):
+        raise ReturnRefused("Nội dung gửi lên phải là một đối tượng JSON.",
+                            {"__body__": "Phải là một đối tượng JSON."})
+    return data
+
+
+def _frozen_at(value: Any) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ReturnRefused("Thiếu thời điểm chốt số liệu.",
+                            {"frozen_at": "Phải là thời điểm ISO 8601."}) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _check_document(document: dict[str, Any], province: FederatedProvince) -> None:
+    schema = document.get("schema")
+    if schema != documents.SCHEMA:
+        raise ReturnRefused(
+            f"Trung ương nhận báo cáo phiên bản {documents.SCHEMA}; báo cáo gửi lên là "
+            f"{schema or 'không rõ phiên bản'}. Hãy cập nhật BridgeOps của tỉnh.",
+            {"schema": f"Phải là {documents.SCHEMA}."})
+    try:
+        host = document["conference"]["host_unit_code"]
+        document["totals"]["confirmed"]["counts"].items()
+        [(c["code"], c["label"]) for c in document["categories"]]
+    except (KeyError, TypeError, AttributeError):
+        raise ReturnRefused("Báo cáo thiếu phần hội nghị, thành phần hoặc số tổng.",
+                            {"__body__": "Không đúng cấu trúc bridgeops.return/v1."}) from None
+    if host != province.code:
+        raise ReturnRefused(
+            f"Báo cáo là của đơn vị mã {host or '(không có)'}, còn mã truy cập là của "
+            f"{province.name} (mã {province.code}).",
+            {"conference.host_unit_code": f"Phải là {province.code}."})
+
+
+def receive(conference: Conference, province: FederatedProvince, body: bytes,
+            idempotency_key: str | None) -> Receipt:
+    """Check and store a province's submission as its current return for the conference.
+
+    Refused: a body whose sha256 does not match (changed on the way), a key that is not that
+    sha256, another schema, another province's return, and content older than what TW holds
+    (a replay of a superseded submission). The same content again is answered with what is
+    stored, so a retry after a lost answer is safe and nothing is stored twice.
+    """
+    national_conference(conference)
+    data = _parse_body(body)
+    if not idempotency_key:
+        raise ReturnRefused("Thiếu tiêu đề Idempotency-Key (mã sha256 của bản chốt).",
+                            {"Idempotency-Key": "Bắt buộc; là mã sha256 của bản chốt."})
+    envelope = {name: data.pop(name, None) for name in ENVELOPE}
+    sha256 = envelope["sha256"]
+    if not isinstance(sha256, str) or documents.sha256_of(data) != sha256:
+        raise ReturnRefused(
+            "Nội dung báo cáo không khớp mã sha256 kèm theo: báo cáo có thể đã bị sửa hoặc cắt "
+            "trên đường truyền. Hãy gửi lại từ bản chốt.",
+            {"sha256": "Không khớp với nội dung."})
+    if idempotency_key != sha256:
+        raise ReturnRefused("Idempotency-Key phải là mã sha256 của bản chốt.",
+                            {"Idempotency-Key": "Không khớp với mã sha256 của nội dung."})
+    _check_document(data, province)
+    frozen_at = _frozen_at(envelope["frozen_at"])
+
+    # One submission of a province at a time decides what is current (a row lock on PostgreSQL;
+    # SQLite has one writer anyway).
+    db.session.execute(sa.select(FederatedProvince.id).where(FederatedProvince.id == province.id)
+                       .with_for_update())
+    same = _submission_with(conference, province, sha256)
+    if same is not None:
+        return _repeat(same, conference)
+    current = current_return(conference, province)
+    if current is not None and frozen_at <= current.frozen_at:
+        raise StaleReturn(
+            f"Bản chốt lúc {format_datetime_vi(frozen_at, conference.timezone)} cũ hơn bản "
+            f"Trung ương đang giữ (chốt lúc "
+            f"{format_datetime_vi(current.frozen_at, conference.timezone)}). Hãy chốt lại số liệu "
+            "rồi gửi bản mới.")
+    submission = FederatedReturn(
+        conference_id=conference.id, province_id=province.id,
+        payload=documents.canonical_json(data).decode(), sha256=sha256,
+        summary=json.dumps({"totals": data["totals"], "categories": data["categories"]},
+                           ensure_ascii=False),
+        frozen_at=frozen_at, frozen_by=str(envelope["frozen_by"] or "")[:254])
+    try:
+        with db.session.begin_nested():
+            db.session.add(submission)
+            if current is not None:
+                current.superseded_at = utcnow()
+    except IntegrityError:
+        # The same content arrived on another connection in between: answer with that one.
+        db.session.expire_all()
+        same = _submission_with(conference, province, sha256)
+        if same is None:
+            raise
+        return _repeat(same, conference)
+    audit.record(f"province:{province.code}", "federated_return", submission.id, "receive",
+                 conference_id=conference.id,
+                 after={"sha256": sha256, "superseded": current.id if current else None,
+                        "confirmed": data["totals"]["confirmed"]["delegates"]})
+    return Receipt(submission, True, current)
+
+
+def _submission_with(conference: Conference, province: FederatedProvince,
+                     sha256: str) -> FederatedReturn | None:
+    return db.session.scalar(sa.select(FederatedReturn).where(
+        FederatedReturn.conference_id == conference.id,
+        FederatedReturn.province_id == province.id, FederatedReturn.sha256 == sha256))
+
+
+def _repeat(same: FederatedReturn, conference: Conference) -> Receipt:
+    if same.superseded_at is not None:
+        raise StaleReturn(
+            f"Bản báo cáo này (chốt lúc {format_datetime_vi(same.frozen_at, conference.timezone)}) "
+            f"đã được thay bằng một bản mới hơn từ "
+            f"{format_datetime_vi(same.superseded_at, conference.timezone)}; Trung ương không "
+            "nhận lại bản cũ.")
+    return Receipt(same, False)
+
+
+def current_return(conference: Conference, province: FederatedProvince) -> FederatedReturn | None:
+    return db.session.scalar(sa.select(FederatedReturn).where(
+        FederatedReturn.conference_id == conference.id,
+        FederatedReturn.province_id == province.id, FederatedReturn.superseded_at.is_(None))
+        .order_by(FederatedReturn.id.desc()).limit(1))
+
+
+def submissions(conference: Conference, province: FederatedProvince) -> list[FederatedReturn]:
+    """Every submission of the province for the conference, newest first."""
+    return list(db.session.scalars(
+        sa.select(FederatedReturn).where(FederatedReturn.conference_id == conference.id,
+                                         FederatedReturn.province_id == province.id)
+        .order_by(FederatedReturn.id.desc())))
+
+
+def get_submission(conference: Conference, province: FederatedProvince,
+                   submission_id: int) -> FederatedReturn:
+    submission = db.session.scalar(
+        sa.select(FederatedReturn).options(undefer(FederatedReturn.payload))
+        .where(FederatedReturn.id == submission_id))
+    if (submission is None or submission.conference_id != conference.id
+            or submission.province_id != province.id):
+        raise NotFound(f"Không có lần gửi số {submission_id} của {province.name}.")
+    return submission
+
+
+def diff_submissions(older: FederatedReturn, newer: FederatedReturn) -> ReturnDiff:
+    return diff_documents(older.document, newer.document)
+
+
+# --- The national roll-up ---------------------------------------------------------------------
+
+
+@dataclass
+class ProvinceLine:
+    province: FederatedProvince
+    current: FederatedReturn | None
+    #: How many times the province submitted (superseded ones included).
+    submissions: int
+
+    @property
+    def confirmed(self) -> dict[str, Any] | None:
+        return self.current.totals["confirmed"] if self.current else None
+
+    @property
+    def registered(self) -> dict[str, Any] | None:
+        return self.current.totals["registered"] if self.current else None
+
+
+@dataclass
+class Tally:
+    points: int = 0
+    delegates: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, figures: dict[str, Any]) -> None:
+        self.points += figures["points"]
+        self.delegates += figures["delegates"]
+        for code, n in figures["counts"].items():
+            self.counts[code] = self.counts.get(code, 0) + n
+
+
+@dataclass
+class NationalRollup:
+    conference: Conference
+    lines: list[ProvinceLine]
+    #: (code, label) of every category any province reported, in first-seen order.
+    categories: list[tuple[str, str]]
+    confirmed: Tally
+    registered: Tally
+
+    @property
+    def submitted(self) -> list[ProvinceLine]:
+        return [line for line in self.lines if line.current is not None]
+
+    @property
+    def missing(self) -> list[ProvinceLine]:
+        """Provinces with a live credential and nothing submitted yet."""
+        return [line for line in self.lines
+                if line.current is None and line.province.revoked_at is None]
+
+
+def national_rollup(conference: Conference) -> NationalRollup:
+    """Every registered province's current return, summed by province and by category.
+
+    Reads the stored summaries, not the documents: a few kilobytes a province.
+    """
+    national_conference(conference)
+    current = {r.province_id: r for r in db.session.scalars(
+        sa.select(FederatedReturn).where(FederatedReturn.conference_id == conference.id,
+                                         FederatedReturn.superseded_at.is_(None)))}
+    counts = dict(db.session.execute(
+        sa.select(FederatedReturn.province_id, sa.func.count())
+        .where(FederatedReturn.conference_id == conference.id)
+        .group_by(FederatedReturn.province_id)).all())
+    lines = [ProvinceLine(p, current.get(p.id), counts.get(p.id, 0)) for p in list_provinces()
+             if p.revoked_at is None or p.id in current]
+    categories: dict[str, str] = {}
+    confirmed, registered = Tally(), Tally()
+    for line in lines:
+        if line.current is None:
+            continue
+        for category in line.current.categories:
+            categories.setdefault(category["code"], category["label"])
+        confirmed.add(line.confirmed)
+        registered.add(line.registered)
+    return NationalRollup(conference, lines, list(categories.items()), confirmed, registered)

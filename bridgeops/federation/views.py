@@ -1,0 +1,59 @@
+"""TW's pages of a national conference: the roll-up of the provinces' returns, who has not
+submitted, each province's submissions with their diff, and the same files as a return."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from bridgeops.conference.service import get_conference
+from bridgeops.federation import service
+from bridgeops.returns import service as returns
+from bridgeops.returns.api import file_response
+from bridgeops.returns.views import officer_page, official_page
+
+bp = Blueprint("federation", __name__, url_prefix="/federation/conferences/<slug>")
+
+STATUS_LABELS = {"draft": "Chưa xác nhận", "confirmed": "Đã xác nhận", None: "—"}
+
+
+@bp.get("")
+@officer_page
+def rollup(slug: str):
+    conference = service.national_conference(get_conference(slug))
+    return render_template("federation/rollup.html", conference=conference,
+                           summary=service.national_rollup(conference))
+
+
+@bp.get("/provinces/<code>")
+@officer_page
+def province(slug: str, code: str):
+    conference = service.national_conference(get_conference(slug))
+    province = service.get_province(code)
+    history = service.submissions(conference, province)
+    diff = older = newer = None
+    if len(history) >= 2:
+        newer = service.get_submission(conference, province, history[0].id)
+        against = request.args.get("against", type=int) or history[1].id
+        older = service.get_submission(conference, province, against)
+        diff = service.diff_submissions(older, newer)
+    labels = {c["code"]: c["label"] for c in newer.categories} if newer else {}
+    return render_template("federation/province.html", conference=conference,
+                           province=province, history=history, diff=diff, older=older,
+                           newer=newer, labels=labels, status_labels=STATUS_LABELS)
+
+
+@bp.get("/provinces/<code>/returns/<int:submission_id>")
+@officer_page
+def submission(slug: str, code: str, submission_id: int):
+    """A submission as the province's official page (printable)."""
+    conference = service.national_conference(get_conference(slug))
+    received = service.get_submission(conference, service.get_province(code), submission_id)
+    return official_page(conference, received.document, received.frozen_at, snapshot=received)
+
+
+@bp.get("/provinces/<code>/returns/<int:submission_id>/file.<fmt>")
+@officer_page
+def submission_file(slug: str, code: str, submission_id: int, fmt: str):
+    conference = service.national_conference(get_conference(slug))
+    received = service.get_submission(conference, service.get_province(code), submission_id)
+    return file_response(returns.export_document(received.document, fmt, received.frozen_at))

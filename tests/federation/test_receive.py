@@ -1,0 +1,214 @@
+"""TW receives provinces' frozen returns: checks, supersession, refusals, roll-up and pages."""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+
+from bridgeops.extensions import db
+from bridgeops.federation.models import FederatedReturn
+from bridgeops.returns import service as returns
+from bridgeops.returns.document import canonical_json, sha256_of
+from tests.conftest import bearer
+from tests.federation.conftest import NATIONAL_SLUG, headers, register, submit_url
+from tests.returns.conftest import make_point
+
+
+def stored() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(FederatedReturn))
+
+
+def post(client, token: str, body: bytes, key: str, slug: str = NATIONAL_SLUG):
+    return client.post(submit_url(slug), data=body, headers=headers(token, key))
+
+
+def rebuilt(body: bytes, change) -> tuple[bytes, str]:
+    """The body with ``change`` applied to its document and a sha256 that matches again."""
+    data = json.loads(body)
+    envelope = {k: data.pop(k) for k in ("sha256", "frozen_at", "frozen_by")}
+    change(data)
+    envelope["sha256"] = sha256_of(data)
+    return json.dumps({**data, **envelope}).encode(), envelope["sha256"]
+
+
+def test_province_return_is_stored_and_counted_in_the_national_rollup(
+        client, runner, national, nam_dinh_token, nam_dinh_return, officer_token):
+    phu_tho = register(runner, "25", "--name", "Tỉnh Phú Thọ", "--contact-name", "Hà Thị Lan",
+                       "--contact-phone", "0987 654 321")
+    assert phu_tho
+    snapshot = nam_dinh_return
+    response = post(client, nam_dinh_token, returns.submission_body(snapshot), snapshot.sha256)
+    assert response.status_code == 201, response.json
+    assert response.json["province"]["name"] == "Tỉnh Nam Định"
+    assert response.json["sha256"] == snapshot.sha256 and not response.json["already_received"]
+
+    rollup = client.get(f"/api/v1/federation/conferences/{NATIONAL_SLUG}/rollup",
+                        headers=bearer(officer_token)).json
+    assert rollup["submitted"] == 1 and rollup["missing"] == ["25"]
+    assert rollup["confirmed"] == {"points": 2, "delegates": 123, "counts": {
+        "bch_tinh": 41, "chuyen_trach_tinh": 12, "chu_tich_truc_thuoc": 9, "bch": 25,
+        "chuyen_trach": 6, "chi_hoi_truong": 30}}
+    nam_dinh = next(p for p in rollup["provinces"] if p["province"]["code"] == "36")
+    assert nam_dinh["confirmed"]["delegates"] == 123 and nam_dinh["submissions"] == 1
+
+
+def test_national_page_shows_provinces_categories_and_who_to_call(
+        client, runner, officer, national, nam_dinh_token, nam_dinh_return):
+    register(runner, "25", "--name", "Tỉnh Phú Thọ", "--contact-name", "Hà Thị Lan",
+             "--contact-phone", "0987 654 321")
+    post(client, nam_dinh_token, returns.submission_body(nam_dinh_return), nam_dinh_return.sha256)
+    client.post("/login", data={"email": officer.email, "password": "mat-khau-123"})
+    page = client.get(f"/federation/conferences/{NATIONAL_SLUG}").get_data(as_text=True)
+    assert "Tỉnh đã gửi báo cáo" in page and "1/2" in page
+    assert "Tỉnh Nam Định" in page and "Ủy viên BCH Hội LHPN tỉnh khóa XVII" in page
+    assert 'href="tel:+84987654321"' in page and "Hà Thị Lan: 0987 654 321" in page
+    assert "Chưa gửi" in page and "bch_tinh" not in page
+
+
+def test_tampered_body_is_refused_and_nothing_stored(client, national, nam_dinh_token,
+                                                     nam_dinh_return):
+    body = returns.submission_body(nam_dinh_return).replace(b'"bch": 25', b'"bch": 52')
+    assert b'"bch": 52' in body
+    response = post(client, nam_dinh_token, body, nam_dinh_return.sha256)
+    assert response.status_code == 422
+    assert response.content_type == "application/problem+json"
+    assert "sha256" in response.json["errors"] and "đường truyền" in response.json["detail"]
+    assert stored() == 0
+
+
+def test_idempotency_key_must_be_present_and_be_the_sha256(client, national, nam_dinh_token,
+                                                           nam_dinh_return):
+    body = returns.submission_body(nam_dinh_return)
+    missing = client.post(submit_url(), data=body, headers={
+        "Authorization": f"Bearer {nam_dinh_token}", "Content-Type": "application/json"})
+    other = post(client, nam_dinh_token, body, "0" * 64)
+    assert missing.status_code == 422 and "Idempotency-Key" in missing.json["errors"]
+    assert other.status_code == 422 and "Idempotency-Key" in other.json["errors"]
+    assert stored() == 0
+
+
+def test_unknown_and_revoked_credentials_are_refused(client, runner, national, nam_dinh_token,
+                                                     nam_dinh_return):
+    body = returns.submission_body(nam_dinh_return)
+    unknown = post(client, "not-a-credential", body, nam_dinh_return.sha256)
+    result = runner.invoke(args=["federation", "revoke", "--code", "36"])
+    assert result.exit_code == 0 and "Đã thu hồi" in result.output
+    revoked = post(client, nam_dinh_token, body, nam_dinh_return.sha256)
+    assert unknown.status_code == 401 and "không đúng" in unknown.json["detail"]
+    assert revoked.status_code == 401 and "thu hồi" in revoked.json["detail"]
+    assert revoked.content_type == "application/problem+json"
+    assert stored() == 0
+
+
+def test_same_content_again_is_answered_with_what_is_stored(client, national, nam_dinh_token,
+                                                            nam_dinh_return):
+    body = returns.submission_body(nam_dinh_return)
+    first = post(client, nam_dinh_token, body, nam_dinh_return.sha256)
+    again = post(client, nam_dinh_token, body, nam_dinh_return.sha256)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json["id"] == first.json["id"] and again.json["already_received"]
+    assert stored() == 1
+
+
+def test_resubmission_supersedes_keeps_history_and_refuses_the_old_one(
+        client, officer, officer_token, demo, national, nam_dinh_token, nam_dinh_return):
+    old_body = returns.submission_body(nam_dinh_return)
+    first = post(client, nam_dinh_token, old_body, nam_dinh_return.sha256).json
+    make_point(demo, "359", status="confirmed", counts={"bch": 21, "chuyen_trach": 5})
+    newer = returns.freeze(demo, "officer:test")
+    db.session.commit()
+    second = post(client, nam_dinh_token, returns.submission_body(newer), newer.sha256)
+    assert second.status_code == 201 and second.json["superseded"] == first["id"]
+
+    replay = post(client, nam_dinh_token, old_body, nam_dinh_return.sha256)
+    assert replay.status_code == 409 and "bản cũ" in replay.json["detail"]
+    assert stored() == 2
+    rollup = client.get(f"/api/v1/federation/conferences/{NATIONAL_SLUG}/rollup",
+                        headers=bearer(officer_token)).json
+    assert rollup["confirmed"]["delegates"] == 123 + 26
+    assert rollup["provinces"][0]["submissions"] == 2
+
+    client.post("/login", data={"email": officer.email, "password": "mat-khau-123"})
+    page = client.get(f"/federation/conferences/{NATIONAL_SLUG}/provinces/36")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Các lần gửi (2)" in text and "Bản hiện hành" in text and "Đã được thay" in text
+    assert "Huyện Vụ Bản" in text and "Mới đăng ký" in text and "(+26)" in text
+
+
+def test_a_return_frozen_before_the_current_one_is_refused(client, demo, national,
+                                                           nam_dinh_token, nam_dinh_return):
+    make_point(demo, "359", status="confirmed", counts={"bch": 21})
+    newer = returns.freeze(demo, "officer:test")
+    db.session.commit()
+    assert post(client, nam_dinh_token, returns.submission_body(newer), newer.sha256).status_code == 201
+    late = post(client, nam_dinh_token, returns.submission_body(nam_dinh_return),
+                nam_dinh_return.sha256)
+    assert late.status_code == 409 and "cũ hơn" in late.json["detail"]
+    assert stored() == 1
+
+
+def test_another_schema_version_is_refused(client, national, nam_dinh_token, nam_dinh_return):
+    body, sha = rebuilt(returns.submission_body(nam_dinh_return),
+                        lambda d: d.update(schema="bridgeops.return/v2"))
+    response = post(client, nam_dinh_token, body, sha)
+    assert response.status_code == 422 and "schema" in response.json["errors"]
+    assert "bridgeops.return/v1" in response.json["detail"]
+    assert stored() == 0
+
+
+def test_a_province_cannot_submit_another_provinces_return(client, runner, national,
+                                                           nam_dinh_return):
+    phu_tho = register(runner, "25", "--name", "Tỉnh Phú Thọ")
+    response = post(client, phu_tho, returns.submission_body(nam_dinh_return),
+                    nam_dinh_return.sha256)
+    assert response.status_code == 422
+    assert "Tỉnh Phú Thọ" in response.json["detail"] and "36" in response.json["detail"]
+    assert stored() == 0
+
+
+def test_a_province_conference_takes_no_returns(client, demo, national, nam_dinh_token,
+                                               nam_dinh_return):
+    response = post(client, nam_dinh_token, returns.submission_body(nam_dinh_return),
+                    nam_dinh_return.sha256, slug=demo.slug)
+    assert response.status_code == 409 and response.json["title"] == "Không phải hội nghị toàn quốc"
+
+
+def test_garbage_body_is_a_problem_not_a_500(client, national, nam_dinh_token):
+    for body in (b"{not json", b"[1, 2]", b"\xff\xfe", canonical_json({"sha256": "x"})):
+        response = post(client, nam_dinh_token, body, "x")
+        assert response.status_code == 422, body
+        assert response.content_type == "application/problem+json"
+
+
+def test_submission_exports_are_the_province_files(client, officer, national, nam_dinh_token,
+                                                   nam_dinh_return):
+    receipt = post(client, nam_dinh_token, returns.submission_body(nam_dinh_return),
+                   nam_dinh_return.sha256).json
+    client.post("/login", data={"email": officer.email, "password": "mat-khau-123"})
+    base = f"/federation/conferences/{NATIONAL_SLUG}/provinces/36/returns/{receipt['id']}"
+    csv = client.get(base + "/file.csv")
+    xlsx = client.get(base + "/file.xlsx")
+    data = client.get(base + "/file.json")
+    printed = client.get(base)
+    expected = returns.export_document(nam_dinh_return.document, "csv",
+                                       nam_dinh_return.created_at)
+    assert csv.status_code == 200 and csv.data == expected.content
+    assert expected.filename in csv.headers["Content-Disposition"]
+    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+    assert json.loads(data.data)["totals"]["confirmed"]["delegates"] == 123
+    assert printed.status_code == 200 and "HỘI LHPN TỈNH NAM ĐỊNH" in printed.get_data(as_text=True)
+    assert client.get(base.replace(str(receipt["id"]), "999") + "/file.csv").status_code == 404
+
+
+def test_register_cli_normalises_the_phone_and_refuses_a_live_duplicate(runner, demo):
+    token = register(runner, "36", "--contact-phone", "0912 345 678")
+    again = runner.invoke(args=["federation", "register", "--code", "36"])
+    bad_phone = runner.invoke(args=["federation", "register", "--code", "37", "--name", "Tỉnh X",
+                                    "--contact-phone", "123"])
+    listed = runner.invoke(args=["federation", "list"])
+    assert len(token) >= 40
+    assert again.exit_code != 0 and "đã được đăng ký" in again.output
+    assert bad_phone.exit_code != 0 and "Số điện thoại" in bad_phone.output
+    assert "36\tTỉnh Nam Định\t+84912345678\tđang hiệu lực" in listed.output
