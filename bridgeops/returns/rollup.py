@@ -105,6 +105,8 @@ class DistrictLine:
     figures: Figures = field(default_factory=Figures)
     #: Status of the group's own point: confirmed | draft | withdrawn | None (not registered).
     own_status: str | None = None
+    #: The province the group lies in (itself for a province): how a national return groups.
+    province_code: str = ""
 
     @property
     def units_registered(self) -> int:
@@ -255,7 +257,8 @@ def build_rollup(conference: Conference) -> Rollup:
     districts = [
         DistrictLine(code=unit.code, name=unit.name, level=unit.level,
                      units_total=1 + communes.get(unit.code, 0),
-                     figures=by_district.get(unit.code, Figures()), own_status=own.get(unit.code))
+                     figures=by_district.get(unit.code, Figures()), own_status=own.get(unit.code),
+                     province_code=unit.province_code)
         for unit in sorted(heads, key=lambda u: (level_order.get(u.level, 9), u.code))
     ]
     return Rollup(

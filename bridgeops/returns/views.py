@@ -12,7 +12,7 @@ from bridgeops.conference.service import get_conference
 from bridgeops.core.errors import DomainError, Forbidden
 from bridgeops.core.time import format_datetime_vi, utcnow
 from bridgeops.extensions import db
-from bridgeops.returns import exporters, service, table
+from bridgeops.returns import exporters, national, service, table
 from bridgeops.returns.api import file_response
 from bridgeops.returns.chart import Bar, bar_chart
 from bridgeops.returns.rollup import Rollup
@@ -36,13 +36,13 @@ def officer_page(view):
     return wrapper
 
 
-def charts(summary: Rollup) -> tuple:
+def charts(summary: Rollup, group: str = "huyện") -> tuple:
     delegates = [Bar(d.name, d.figures.confirmed.delegates, d.figures.draft.delegates)
                  for d in summary.districts]
     points = [Bar(d.name, d.figures.confirmed.points, d.figures.draft.points, d.units_total)
               for d in summary.districts]
-    return (bar_chart("Số đại biểu theo huyện", delegates, unit="đại biểu"),
-            bar_chart("Số điểm cầu theo huyện (trên tổng số đơn vị)", points, unit="điểm cầu"))
+    return (bar_chart(f"Số đại biểu theo {group}", delegates, unit="đại biểu"),
+            bar_chart(f"Số điểm cầu theo {group} (trên tổng số đơn vị)", points, unit="điểm cầu"))
 
 
 @bp.get("")
@@ -50,12 +50,20 @@ def charts(summary: Rollup) -> tuple:
 def dashboard(slug: str):
     conference = get_conference(slug)
     summary = service.rollup(conference)
-    delegates_chart, points_chart = charts(summary)
+    # Nationally: one line per province, and one province's districts when it is opened.
+    province = request.args.get("province") or None
+    by_province = national.is_national(conference) and province is None
+    if national.is_national(conference):
+        summary = (national.one_province(summary, province) if province
+                   else national.by_province(summary))
+    group = "tỉnh" if by_province else "huyện"
+    delegates_chart, points_chart = charts(summary, group)
     return render_template(
         "returns/dashboard.html", conference=conference, summary=summary,
         chase=service.chasing_list(conference, summary), delegates_chart=delegates_chart,
         points_chart=points_chart, snapshots=service.list_snapshots(conference)[:5],
-        tw_configured=bool(current_app.config.get("TW_RETURN_URL")))
+        tw_configured=bool(current_app.config.get("TW_RETURN_URL")), group=group,
+        by_province=by_province, province=province)
 
 
 def official_page(conference, document, as_of, snapshot=None):
@@ -72,7 +80,10 @@ def official_page(conference, document, as_of, snapshot=None):
 @officer_page
 def print_page(slug: str):
     conference = get_conference(slug)
-    return official_page(conference, service.current_document(conference), utcnow())
+    document = service.current_document(conference)
+    if national.is_national(conference):
+        document = national.printable(document, request.args.get("province") or None)
+    return official_page(conference, document, utcnow())
 
 
 @bp.get("/snapshots")

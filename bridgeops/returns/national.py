@@ -1,0 +1,126 @@
+"""A national conference's return, province by province (as the live board goes).
+
+A national roll-up has ~705 district groups and ~11,400 points: listing them all made the
+dashboard 1.8 MB and the printed page 9.8 MB. Nationally the pages show one line per province,
+and one province's districts and points when the officer opens it. Pure functions over the
+roll-up and the v1 document, plus one query for the provinces' names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import sqlalchemy as sa
+
+from bridgeops.conference.models import Conference
+from bridgeops.core.errors import NotFound
+from bridgeops.extensions import db
+from bridgeops.returns.rollup import DistrictLine, Figures, Rollup
+from bridgeops.units.models import AdminUnit
+
+
+def is_national(conference: Conference) -> bool:
+    """A conference with no host unit gathers every province's points."""
+    return conference.host_unit_code is None
+
+
+def province_names(codes: set[str]) -> dict[str, str]:
+    if not codes:
+        return {}
+    return dict(db.session.execute(
+        sa.select(AdminUnit.code, AdminUnit.name).where(AdminUnit.code.in_(codes))).all())
+
+
+def province_lines(districts: list[DistrictLine], names: dict[str, str]) -> list[DistrictLine]:
+    """One line per province: its groups' figures and units summed; its own point's status."""
+    lines: dict[str, DistrictLine] = {}
+    for district in districts:
+        code = district.province_code or district.code
+        line = lines.get(code)
+        if line is None:
+            line = lines[code] = DistrictLine(code=code, name=names.get(code, code),
+                                              level="province", units_total=0,
+                                              figures=Figures(), province_code=code)
+        line.units_total += district.units_total
+        line.figures.add(district.figures)
+        if district.code == code:
+            line.own_status = district.own_status
+    return [lines[code] for code in sorted(lines)]
+
+
+def by_province(summary: Rollup) -> Rollup:
+    """The roll-up with one group per province instead of one per district."""
+    codes = {d.province_code or d.code for d in summary.districts}
+    return replace(summary, districts=province_lines(summary.districts, province_names(codes)))
+
+
+def one_province(summary: Rollup, province_code: str) -> Rollup:
+    """The roll-up limited to one province's groups and points (totals stay national)."""
+    districts = [d for d in summary.districts if d.province_code == province_code]
+    if not districts:
+        raise NotFound(f"Không có tỉnh mã {province_code} trong báo cáo này.")
+    codes = {d.code for d in districts}
+    return replace(summary, districts=districts,
+                   points=[p for p in summary.points if p.district_code in codes])
+
+
+def document_by_province(document: dict[str, Any], province_of: dict[str, str],
+                         names: dict[str, str], province_code: str | None) -> dict[str, Any]:
+    """The v1 document as the national printed page shows it: with no province, one subtotal
+    line per province and no points; with one, that province's districts and points.
+    ``province_of`` maps each district group's code to its province's code."""
+    if province_code is None:
+        provinces: dict[str, dict[str, Any]] = {}
+        for district in document["districts"]:
+            code = province_of.get(district["code"], district["code"])
+            line = provinces.setdefault(code, _empty_group(code, names.get(code, code), document))
+            _add_group(line, district)
+        return {**document, "districts": [provinces[c] for c in sorted(provinces)], "points": []}
+    districts = [d for d in document["districts"] if province_of.get(d["code"]) == province_code]
+    if not districts:
+        raise NotFound(f"Không có tỉnh mã {province_code} trong báo cáo này.")
+    codes = {d["code"] for d in districts}
+    return {**document, "districts": districts,
+            "points": [p for p in document["points"] if p["district_code"] in codes]}
+
+
+def printable(document: dict[str, Any], province_code: str | None) -> dict[str, Any]:
+    """The national document for the printed page: by province, or one province in full."""
+    province_of = province_of_groups(document)
+    names = province_names(set(province_of.values()))
+    return document_by_province(document, province_of, names, province_code)
+
+
+def province_of_groups(document: dict[str, Any]) -> dict[str, str]:
+    """Each district group's province code, from the unit tree."""
+    codes = [d["code"] for d in document["districts"]]
+    if not codes:
+        return {}
+    return dict(db.session.execute(
+        sa.select(AdminUnit.code, AdminUnit.province_code).where(AdminUnit.code.in_(codes))).all())
+
+
+def _empty_tally(codes: list[str]) -> dict[str, Any]:
+    return {"points": 0, "delegates": 0, "counts": dict.fromkeys(codes, 0)}
+
+
+def _empty_group(code: str, name: str, document: dict[str, Any]) -> dict[str, Any]:
+    codes = [c["code"] for c in document["categories"]]
+    return {"code": code, "name": name, "level": "province", "units_total": 0,
+            "units_registered": 0, "units_confirmed": 0, "own_status": None,
+            "confirmed": _empty_tally(codes), "draft": _empty_tally(codes),
+            "registered": _empty_tally(codes), "withdrawn_points": 0}
+
+
+def _add_group(line: dict[str, Any], district: dict[str, Any]) -> None:
+    for key in ("units_total", "units_registered", "units_confirmed", "withdrawn_points"):
+        line[key] += district[key]
+    for status in ("confirmed", "draft", "registered"):
+        target, source = line[status], district[status]
+        target["points"] += source["points"]
+        target["delegates"] += source["delegates"]
+        for code, n in source["counts"].items():
+            target["counts"][code] = target["counts"].get(code, 0) + n
+    if district["code"] == line["code"]:
+        line["own_status"] = district["own_status"]
