@@ -49,20 +49,48 @@ def province_lines(districts: list[DistrictLine], names: dict[str, str]) -> list
     return [lines[code] for code in sorted(lines)]
 
 
+def units_per_province(codes: set[str]) -> dict[str, int]:
+    """How many units (the province, its districts and communes) each province has."""
+    if not codes:
+        return {}
+    return dict(db.session.execute(
+        sa.select(AdminUnit.province_code, sa.func.count()).where(AdminUnit.province_code.in_(codes))
+        .group_by(AdminUnit.province_code)).all())
+
+
 def by_province(summary: Rollup) -> Rollup:
-    """The roll-up with one group per province instead of one per district."""
+    """The roll-up with one group per province instead of one per district; a province's
+    units count all of its units, registered or not."""
     codes = {d.province_code or d.code for d in summary.districts}
-    return replace(summary, districts=province_lines(summary.districts, province_names(codes)))
+    lines = province_lines(summary.districts, province_names(codes))
+    totals = units_per_province(codes)
+    for line in lines:
+        line.units_total = max(line.units_total, totals.get(line.code, 0))
+    return replace(summary, districts=lines)
 
 
 def one_province(summary: Rollup, province_code: str) -> Rollup:
-    """The roll-up limited to one province's groups and points (totals stay national)."""
+    """The roll-up limited to one province: all its groups (those with no point yet too) and
+    its points; the totals stay national."""
     districts = [d for d in summary.districts if d.province_code == province_code]
-    if not districts:
+    present = {d.code for d in districts}
+    heads = list(db.session.scalars(sa.select(AdminUnit).where(
+        sa.or_(AdminUnit.code == province_code,
+               sa.and_(AdminUnit.parent_code == province_code, AdminUnit.level == "district")),
+        AdminUnit.code.not_in(present))))
+    if not districts and not heads:
         raise NotFound(f"Không có tỉnh mã {province_code} trong báo cáo này.")
-    codes = {d.code for d in districts}
+    communes = dict(db.session.execute(
+        sa.select(AdminUnit.parent_code, sa.func.count())
+        .where(AdminUnit.parent_code.in_([u.code for u in heads]), AdminUnit.level == "commune")
+        .group_by(AdminUnit.parent_code)).all())
+    districts += [DistrictLine(code=u.code, name=u.name, level=u.level,
+                               units_total=1 + communes.get(u.code, 0), province_code=province_code)
+                  for u in heads]
+    level_order = {"province": 0, "district": 1}
+    districts.sort(key=lambda d: (level_order.get(d.level, 9), d.code))
     return replace(summary, districts=districts,
-                   points=[p for p in summary.points if p.district_code in codes])
+                   points=[p for p in summary.points if p.district_code in present])
 
 
 def document_by_province(document: dict[str, Any], province_of: dict[str, str],

@@ -288,6 +288,128 @@ def measure_return(results: Results, app, web: Gunicorn, data) -> None:
                         f"median of {runs}, max {max(timings):.2f} s, {size // 1024} KiB"))
 
 
+def measure_return_pages(results: Results, web: Gunicorn, data) -> None:
+    """The national return's dashboard and printed page, province by province (and one
+    province opened), against the budget of the files: ≤ 0.5 s and ≤ 300 KB of HTML."""
+    import requests
+
+    if not has("bridgeops.returns.national"):
+        results.missing("national return pages", "returns.national not in this tree")
+        return
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {data.officer_token}"
+    base = f"{web.url}/conferences/{data.slug}/return"
+    cases = [("national return dashboard page", base, None),
+             ("national return print page", base + "/print", None),
+             ("one province's return page (national)", base, {"province": "01"})]
+    for name, url, params in cases:
+        timings, size = [], 0
+        for _ in range(5):
+            started = time.perf_counter()
+            response = session.get(url, params=params, timeout=120)
+            timings.append(time.perf_counter() - started)
+            response.raise_for_status()
+            size = len(response.content)
+        median = statistics.median(timings)
+        results.add(Row(name, median, "s", "", None, None, "≤ 0.5 s, ≤ 300 KB",
+                        median <= 0.5 and size <= 300 * 1024,
+                        f"median of 5, max {max(timings):.2f} s, {size // 1024} KiB HTML"))
+
+
+#: Provinces since the 2025 reform: the federation row's simulated submitters.
+FEDERATION_PROVINCES = 34
+
+
+def _province_bodies(app, data) -> list[tuple[str, str, bytes]]:
+    """(credential, sha256, body) of 34 provinces, each registered at this (TW) instance, each
+    body a province's part of the national return frozen as that province would send it."""
+    from bridgeops.conference.service import get_conference
+    from bridgeops.core.time import utcnow
+    from bridgeops.extensions import db
+    from bridgeops.federation import service as federation
+    from bridgeops.returns import document as documents
+    from bridgeops.returns import national
+    from bridgeops.returns import service as returns
+
+    def total(districts: list[dict], status: str) -> dict:
+        tally = {"points": 0, "delegates": 0, "counts": {}}
+        for district in districts:
+            tally["points"] += district[status]["points"]
+            tally["delegates"] += district[status]["delegates"]
+            for code, n in district[status]["counts"].items():
+                tally["counts"][code] = tally["counts"].get(code, 0) + n
+        return tally
+
+    bodies = []
+    with app.app_context():
+        document = returns.current_document(get_conference(data.slug))
+        province_of = national.province_of_groups(document)
+        codes = sorted(set(province_of.values()))[:FEDERATION_PROVINCES]
+        names = national.province_names(set(codes))
+        for code in codes:
+            part = national.document_by_province(document, province_of, names, code)
+            part["conference"] = {**part["conference"], "slug": f"tinh-{code}",
+                                  "host_unit_code": code, "host_name": names[code]}
+            part["totals"] = {status: total(part["districts"], status)
+                              for status in ("confirmed", "draft", "registered")}
+            part["totals"]["withdrawn_points"] = sum(d["withdrawn_points"]
+                                                     for d in part["districts"])
+            sha256 = documents.sha256_of(part)
+            token = federation.register_province(code, names[code]).token
+            bodies.append((token, sha256, json.dumps(
+                {**part, "sha256": sha256, "frozen_at": utcnow().isoformat(),
+                 "frozen_by": "bench"}, ensure_ascii=False).encode()))
+        db.session.commit()
+        db.session.remove()
+    return bodies
+
+
+def measure_federation(results: Results, app, web: Gunicorn, baseline: Gunicorn | None,
+                       data) -> None:
+    """34 provinces submit to one TW instance at once; the time until TW's national roll-up
+    has every one of them, beside the same 34 bodies POSTed to the bare insert app."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    if not has("bridgeops.federation.service"):
+        results.missing("federation roll-up", "federation not in this tree")
+        return
+    bodies = _province_bodies(app, data)
+    receive = f"{web.url}/api/v1/federation/conferences/{data.slug}/returns"
+
+    def submit(item: tuple[str, str, bytes]) -> int:
+        token, sha256, body = item
+        return requests.post(receive, data=body, timeout=120, headers={
+            "Authorization": f"Bearer {token}", "Idempotency-Key": sha256,
+            "Content-Type": "application/json"}).status_code
+
+    def bare(item: tuple[str, str, bytes]) -> int:
+        assert baseline is not None
+        return requests.post(baseline.url + "/rows", data=item[2], timeout=120, headers={
+            "Content-Type": "application/json"}).status_code
+
+    with ThreadPoolExecutor(len(bodies)) as pool:
+        base = None
+        if baseline is not None:
+            started = time.perf_counter()
+            list(pool.map(bare, bodies))
+            base = time.perf_counter() - started
+        started = time.perf_counter()
+        statuses = list(pool.map(submit, bodies))
+        rollup = requests.get(f"{web.url}/api/v1/federation/conferences/{data.slug}/rollup",
+                              headers={"Authorization": f"Bearer {data.officer_token}"},
+                              timeout=120).json()
+        elapsed = time.perf_counter() - started
+    complete = rollup.get("submitted") == len(bodies) and statuses.count(201) == len(bodies)
+    size = sum(len(b) for _, _, b in bodies) // len(bodies) // 1024
+    results.add(Row(f"federation: {len(bodies)} provinces submit, national roll-up", elapsed, "s",
+                    f"{len(bodies)} bare POSTs", base, elapsed / base if base else None,
+                    "complete, one request's time", complete,
+                    f"{statuses.count(201)} × 201, roll-up has {rollup.get('submitted')}; "
+                    f"~{size} KiB a body"))
+
+
 def measure_board(results: Results, web: Gunicorn, data, duration: float) -> None:
     if not has("bridgeops.health.views"):
         results.missing("board page and status API", "health not in this tree", "p95 ≤ 150 ms")
@@ -635,7 +757,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default="", help="default: SQLite in a temporary folder")
     parser.add_argument("--duration", type=float, default=10, help="seconds per wrk run")
-    parser.add_argument("--only", choices=("web", "jobs"), default=None)
+    parser.add_argument("--only", choices=("web", "jobs", "pages"), default=None,
+                        help="pages: the national return pages and the federation row only")
     parser.add_argument("--render", action="store_true",
                         help="only rewrite docs/BENCHMARKS.md from bench-results/latest-*.json")
     parser.add_argument("--child-jobs", default=None, help=argparse.SUPPRESS)
@@ -680,7 +803,7 @@ def main() -> None:
         files["units"].write_text("\n".join(data.free_units) + "\n")
         database = db_version(app)
 
-        if args.only in (None, "web"):
+        if args.only in (None, "web", "pages"):
             env = {"BRIDGEOPS_DATABASE_URL": url, "BRIDGEOPS_SECRET_KEY": "bench-secret-key-0123",
                    "BRIDGEOPS_BASE_URL": "http://bridgeops.bench", "BRIDGEOPS_SMTP_HOST": "",
                    "BRIDGEOPS_OUTBOX_DIR": str(workdir / "outbox")}
@@ -697,11 +820,14 @@ def main() -> None:
             web.wait_ready()
             baseline.wait_ready("/rows")
             print("web measurements")
-            measure_rates(results, web, baseline, data, files, args.duration)
-            measure_return(results, app, web, data)
-            measure_board(results, web, data, args.duration / 2)
+            if args.only != "pages":
+                measure_rates(results, web, baseline, data, files, args.duration)
+                measure_return(results, app, web, data)
+                measure_board(results, web, data, args.duration / 2)
+            measure_return_pages(results, web, data)
+            measure_federation(results, app, web, baseline, data)
             hwm = web.worker_hwm_mb()
-            if hwm:
+            if hwm and args.only != "pages":
                 results.add(Row("web worker peak memory", max(hwm), "MB", "", None, None,
                                 "≤ 150 MB", max(hwm) <= 150,
                                 f"VmHWM, max of {len(hwm)} gunicorn workers after the runs above"))
