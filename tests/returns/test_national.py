@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from bridgeops.conference.models import Conference, DelegateCategory
 from bridgeops.extensions import db
 from bridgeops.units import service as units
+from bridgeops.units.models import AdminUnit
 from tests.returns.conftest import make_point
 
 
@@ -39,6 +41,9 @@ def test_national_dashboard_lists_provinces_and_opens_one(client, officer, natio
     assert "Tỉnh Nam Định" in page and "Tỉnh Hà Nam" in page
     assert "Huyện Mỹ Lộc" not in page and "Huyện Vụ Bản" not in page
     assert 'href="/conferences/toan-quoc/return?province=36"' in page
+    nam_dinh_units = db.session.scalar(sa.select(sa.func.count()).select_from(AdminUnit)
+                                       .where(AdminUnit.province_code == "36"))
+    assert f"2/{nam_dinh_units}" in page  # every unit of the province, not only those registered
 
     one = client.get("/conferences/toan-quoc/return?province=36").get_data(as_text=True)
     assert "Theo huyện" in one and "Huyện Mỹ Lộc" in one and "Huyện Vụ Bản" in one
