@@ -94,17 +94,9 @@ def one_province(summary: Rollup, province_code: str) -> Rollup:
 
 
 def document_by_province(document: dict[str, Any], province_of: dict[str, str],
-                         names: dict[str, str], province_code: str | None) -> dict[str, Any]:
-    """The v1 document as the national printed page shows it: with no province, one subtotal
-    line per province and no points; with one, that province's districts and points.
-    ``province_of`` maps each district group's code to its province's code."""
-    if province_code is None:
-        provinces: dict[str, dict[str, Any]] = {}
-        for district in document["districts"]:
-            code = province_of.get(district["code"], district["code"])
-            line = provinces.setdefault(code, _empty_group(code, names.get(code, code), document))
-            _add_group(line, district)
-        return {**document, "districts": [provinces[c] for c in sorted(provinces)], "points": []}
+                         province_code: str) -> dict[str, Any]:
+    """The v1 document limited to one province's district groups and points (as the national
+    printed page shows a province). ``province_of`` maps each group's code to its province."""
     districts = [d for d in document["districts"] if province_of.get(d["code"]) == province_code]
     if not districts:
         raise NotFound(f"Không có tỉnh mã {province_code} trong báo cáo này.")
@@ -113,11 +105,9 @@ def document_by_province(document: dict[str, Any], province_of: dict[str, str],
             "points": [p for p in document["points"] if p["district_code"] in codes]}
 
 
-def printable(document: dict[str, Any], province_code: str | None) -> dict[str, Any]:
-    """The national document for the printed page: by province, or one province in full."""
-    province_of = province_of_groups(document)
-    names = province_names(set(province_of.values()))
-    return document_by_province(document, province_of, names, province_code)
+def printable(document: dict[str, Any], province_code: str) -> dict[str, Any]:
+    """One province of the national document, in full, for the printed page."""
+    return document_by_province(document, province_of_groups(document), province_code)
 
 
 def province_of_groups(document: dict[str, Any]) -> dict[str, str]:
@@ -127,28 +117,3 @@ def province_of_groups(document: dict[str, Any]) -> dict[str, str]:
         return {}
     return dict(db.session.execute(
         sa.select(AdminUnit.code, AdminUnit.province_code).where(AdminUnit.code.in_(codes))).all())
-
-
-def _empty_tally(codes: list[str]) -> dict[str, Any]:
-    return {"points": 0, "delegates": 0, "counts": dict.fromkeys(codes, 0)}
-
-
-def _empty_group(code: str, name: str, document: dict[str, Any]) -> dict[str, Any]:
-    codes = [c["code"] for c in document["categories"]]
-    return {"code": code, "name": name, "level": "province", "units_total": 0,
-            "units_registered": 0, "units_confirmed": 0, "own_status": None,
-            "confirmed": _empty_tally(codes), "draft": _empty_tally(codes),
-            "registered": _empty_tally(codes), "withdrawn_points": 0}
-
-
-def _add_group(line: dict[str, Any], district: dict[str, Any]) -> None:
-    for key in ("units_total", "units_registered", "units_confirmed", "withdrawn_points"):
-        line[key] += district[key]
-    for status in ("confirmed", "draft", "registered"):
-        target, source = line[status], district[status]
-        target["points"] += source["points"]
-        target["delegates"] += source["delegates"]
-        for code, n in source["counts"].items():
-            target["counts"][code] = target["counts"].get(code, 0) + n
-    if district["code"] == line["code"]:
-        line["own_status"] = district["own_status"]

@@ -232,8 +232,9 @@ def _commune_counts(codes: list[str]) -> dict[str, int]:
     return dict(rows.all())
 
 
-def build_rollup(conference: Conference) -> Rollup:
-    """The whole return of a conference: province, levels, districts and points."""
+def build_rollup(conference: Conference, *, with_points: bool = True) -> Rollup:
+    """The whole return of a conference: province, levels, districts and (unless not wanted,
+    as on the dashboard, which shows none) points."""
     categories = _categories(conference)
     codes = [c.code for c in categories]
     grouped = _group_figures(conference.id, codes)
@@ -267,4 +268,5 @@ def build_rollup(conference: Conference) -> Rollup:
         host_unit_code=conference.host_unit_code, timezone=conference.timezone,
         categories=categories, province=province,
         levels={level: figures for level, figures in levels.items() if level in present},
-        districts=districts, points=_point_lines(conference.id, codes), generated_at=utcnow())
+        districts=districts, points=_point_lines(conference.id, codes) if with_points else [],
+        generated_at=utcnow())

@@ -49,7 +49,7 @@ def charts(summary: Rollup, group: str = "huyện") -> tuple:
 @officer_page
 def dashboard(slug: str):
     conference = get_conference(slug)
-    summary = service.rollup(conference)
+    summary = service.rollup_groups(conference)
     # Nationally: one line per province, and one province's districts when it is opened.
     province = request.args.get("province") or None
     by_province = national.is_national(conference) and province is None
@@ -80,9 +80,14 @@ def official_page(conference, document, as_of, snapshot=None):
 @officer_page
 def print_page(slug: str):
     conference = get_conference(slug)
-    document = service.current_document(conference)
-    if national.is_national(conference):
-        document = national.printable(document, request.args.get("province") or None)
+    province = request.args.get("province") or None
+    if not national.is_national(conference):
+        document = service.current_document(conference)
+    elif province is None:  # one subtotal line per province, no points
+        document = service.document_of(national.by_province(service.rollup_groups(conference)),
+                                       conference)
+    else:
+        document = national.printable(service.current_document(conference), province)
     return official_page(conference, document, utcnow())
 
 

@@ -347,7 +347,7 @@ def _province_bodies(app, data) -> list[tuple[str, str, bytes]]:
         codes = sorted(set(province_of.values()))[:FEDERATION_PROVINCES]
         names = national.province_names(set(codes))
         for code in codes:
-            part = national.document_by_province(document, province_of, names, code)
+            part = national.document_by_province(document, province_of, code)
             part["conference"] = {**part["conference"], "slug": f"tinh-{code}",
                                   "host_unit_code": code, "host_name": names[code]}
             part["totals"] = {status: total(part["districts"], status)
