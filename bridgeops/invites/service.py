@@ -366,7 +366,10 @@ REMINDER_HOUR = 8
 def queue_rehearsal_reminders(now: datetime | None = None) -> list[OutboxMessage]:
     """On the day before a rehearsal, remind every technician who has not acknowledged.
 
-    Idempotent: one reminder per (rehearsal, technician) whatever the number of runs.
+    Idempotent: one reminder per (rehearsal, technician) whatever the number of runs. Batched
+    like the invite renderer: the technicians in one query, the reminders already queued in one
+    query per chunk, and every link token in one lookup (and one bulk grant insert for those
+    who have none yet), not one grant per technician.
     """
     now = now or utcnow()
     rehearsals = db.session.scalars(sa.select(ConferenceSession).where(
@@ -381,21 +384,30 @@ def queue_rehearsal_reminders(now: datetime | None = None) -> list[OutboxMessage
             hour=REMINDER_HOUR, minute=0, second=0, microsecond=0)
         if local(now, zone) < window_opens:
             continue
-        points = db.session.scalars(sa.select(BridgePoint).where(
-            BridgePoint.conference_id == rehearsal.conference_id,
-            BridgePoint.status != "withdrawn"))
-        for point in points:
-            for contact in recipients(point):
-                if contact.acknowledged_at is not None:
-                    continue
-                token = links.technician_token(contact)
-                texts = messages.reminder_texts(rehearsal, point, contact.name,
-                                                links.technician_url(token))
-                queued.append(mail.enqueue(
-                    kind="reminder", recipient=contact.email, subject=texts.subject,
-                    text=texts.text, html=texts.html,
-                    dedupe_key=f"reminder:{rehearsal.id}:{contact.id}",
-                    conference_id=rehearsal.conference_id))
+        waiting = db.session.execute(
+            sa.select(BridgePoint, Contact).join(Contact, Contact.point_id == BridgePoint.id)
+            .where(BridgePoint.conference_id == rehearsal.conference_id,
+                   BridgePoint.status != "withdrawn", Contact.role == "technician",
+                   Contact.email != "", Contact.acknowledged_at.is_(None))
+            .order_by(BridgePoint.id, Contact.id)).all()
+        keys = {contact.id: f"reminder:{rehearsal.id}:{contact.id}" for _, contact in waiting}
+        existing: dict[str, OutboxMessage] = {}
+        for chunk in chunks(list(keys.values()), CHUNK):
+            existing.update((m.dedupe_key, m) for m in db.session.scalars(
+                sa.select(OutboxMessage).where(OutboxMessage.dedupe_key.in_(chunk))))
+        tokens = links.technician_tokens([contact for _, contact in waiting
+                                          if keys[contact.id] not in existing])
+        for point, contact in waiting:
+            key = keys[contact.id]
+            if key in existing:
+                queued.append(existing[key])
+                continue
+            texts = messages.reminder_texts(rehearsal, point, contact.name,
+                                            links.technician_url(tokens[contact.id]))
+            queued.append(mail.enqueue(
+                kind="reminder", recipient=contact.email, subject=texts.subject,
+                text=texts.text, html=texts.html, dedupe_key=key,
+                conference_id=rehearsal.conference_id))
     return queued
 
 

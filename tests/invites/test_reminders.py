@@ -32,3 +32,24 @@ def test_the_scheduler_runs_outbox_delivery_every_five_seconds_and_the_reminders
     jobs = {spec.id: spec for spec in collect_jobs(app)}
     assert jobs["outbox-delivery"].seconds == 5
     assert "rehearsal-reminders" in jobs
+
+
+def test_reminders_look_up_every_technician_link_at_once(demo, three_points):
+    import sqlalchemy as sa
+
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        queued = queue_rehearsal_reminders(datetime(2022, 4, 25, 8, 0, tzinfo=VN))
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    db.session.commit()
+    grant_reads = [s for s in statements if "FROM access_grant" in s]
+    assert len(queued) == 4
+    assert len(grant_reads) == 1  # not one per technician
+    assert all("/t/" in m.mime.decode(errors="replace") for m in queued)
