@@ -302,9 +302,10 @@ def measure_return_pages(results: Results, web: Gunicorn, data) -> None:
     cases = [("national return dashboard page", base, None),
              ("national return print page", base + "/print", None),
              ("one province's return page (national)", base, {"province": "01"})]
+    runs = 10  # two a worker: its first request builds that process's cached roll-up
     for name, url, params in cases:
         timings, size = [], 0
-        for _ in range(5):
+        for _ in range(runs):
             started = time.perf_counter()
             response = session.get(url, params=params, timeout=120)
             timings.append(time.perf_counter() - started)
@@ -313,7 +314,8 @@ def measure_return_pages(results: Results, web: Gunicorn, data) -> None:
         median = statistics.median(timings)
         results.add(Row(name, median, "s", "", None, None, "≤ 0.5 s, ≤ 300 KB",
                         median <= 0.5 and size <= 300 * 1024,
-                        f"median of 5, max {max(timings):.2f} s, {size // 1024} KiB HTML"))
+                        f"median of {runs}, max {max(timings):.2f} s (a cold worker), "
+                        f"{size // 1024} KiB HTML"))
 
 
 #: Provinces since the 2025 reform: the federation row's simulated submitters.
