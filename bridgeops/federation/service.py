@@ -231,6 +231,9 @@ def receive(conference: Conference, province: FederatedProvince, body: bytes,
     if same is not None:
         return _repeat(same, conference)
     current = current_return(conference, province)
+    if current is not None and current.sha256 == sha256:
+        # Stored by a concurrent request since the look-up above (SQLite takes no row lock).
+        return Receipt(current, False)
     if current is not None and frozen_at <= current.frozen_at:
         raise StaleReturn(
             f"Bản chốt lúc {format_datetime_vi(frozen_at, conference.timezone)} cũ hơn bản "

@@ -212,3 +212,23 @@ def test_register_cli_normalises_the_phone_and_refuses_a_live_duplicate(runner, 
     assert again.exit_code != 0 and "đã được đăng ký" in again.output
     assert bad_phone.exit_code != 0 and "Số điện thoại" in bad_phone.output
     assert "36\tTỉnh Nam Định\t+84912345678\tđang hiệu lực" in listed.output
+
+
+def test_the_same_return_sent_five_times_at_once_is_stored_once(app, national, nam_dinh_token,
+                                                                nam_dinh_return):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    from tests.live_server import threaded_server
+
+    body = returns.submission_body(nam_dinh_return)
+    with threaded_server(app) as url, ThreadPoolExecutor(5) as pool:
+        answers = list(pool.map(lambda _: requests.post(
+            url + submit_url(), data=body, timeout=30,
+            headers=headers(nam_dinh_token, nam_dinh_return.sha256)), range(5)))
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == [200, 200, 200, 200, 201], [a.text for a in answers]
+    assert len({a.json()["id"] for a in answers}) == 1
+    db.session.rollback()
+    assert stored() == 1
