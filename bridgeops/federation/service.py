@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import TypeAdapter, ValidationError
 from pydantic_core import PydanticCustomError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import undefer
@@ -26,6 +27,7 @@ from bridgeops.extensions import db
 from bridgeops.federation.models import FederatedProvince, FederatedReturn
 from bridgeops.registration.schemas import normalise_phone
 from bridgeops.returns import document as documents
+from bridgeops.returns.schemas import FiguresOut, ReturnCategoryOut
 from bridgeops.returns.service import ReturnDiff, diff_documents
 from bridgeops.units.models import AdminUnit
 
@@ -184,9 +186,10 @@ def _check_document(document: dict[str, Any], province: FederatedProvince) -> No
             {"schema": f"Phải là {documents.SCHEMA}."})
     try:
         host = document["conference"]["host_unit_code"]
-        document["totals"]["confirmed"]["counts"].items()
-        [(c["code"], c["label"]) for c in document["categories"]]
-    except (KeyError, TypeError, AttributeError):
+        # What the national roll-up reads must be well-formed; the rest is kept as sent.
+        FiguresOut.model_validate(document["totals"])
+        TypeAdapter(list[ReturnCategoryOut]).validate_python(document["categories"])
+    except (KeyError, TypeError, ValidationError):
         raise ReturnRefused("Báo cáo thiếu phần hội nghị, thành phần hoặc số tổng.",
                             {"__body__": "Không đúng cấu trúc bridgeops.return/v1."}) from None
     if host != province.code:
@@ -245,7 +248,7 @@ def receive(conference: Conference, province: FederatedProvince, body: bytes,
         payload=documents.canonical_json(data).decode(), sha256=sha256,
         summary=json.dumps({"totals": data["totals"], "categories": data["categories"]},
                            ensure_ascii=False),
-        frozen_at=frozen_at, frozen_by=str(envelope["frozen_by"] or "")[:254])
+        frozen_at=frozen_at, frozen_by=str(envelope["frozen_by"] or "").replace("\x00", "")[:254])
     try:
         with db.session.begin_nested():
             db.session.add(submission)

@@ -232,3 +232,12 @@ def test_the_same_return_sent_five_times_at_once_is_stored_once(app, national, n
     assert len({a.json()["id"] for a in answers}) == 1
     db.session.rollback()
     assert stored() == 1
+
+
+def test_a_return_with_malformed_totals_is_refused_not_counted(client, national, nam_dinh_token,
+                                                               nam_dinh_return):
+    body, sha = rebuilt(returns.submission_body(nam_dinh_return),
+                        lambda d: d["totals"].pop("registered"))
+    response = post(client, nam_dinh_token, body, sha)
+    assert response.status_code == 422 and "bridgeops.return/v1" in response.json["errors"]["__body__"]
+    assert stored() == 0
