@@ -246,8 +246,8 @@ def receive(conference: Conference, province: FederatedProvince, body: bytes,
     submission = FederatedReturn(
         conference_id=conference.id, province_id=province.id,
         payload=documents.canonical_json(data).decode(), sha256=sha256,
-        summary=json.dumps({"totals": data["totals"], "categories": data["categories"]},
-                           ensure_ascii=False),
+        summary=json.dumps({"totals": data["totals"], "categories": data["categories"],
+                            "units_total": _units_total(data)}, ensure_ascii=False),
         frozen_at=frozen_at, frozen_by=str(envelope["frozen_by"] or "").replace("\x00", "")[:254])
     try:
         with db.session.begin_nested():
@@ -266,6 +266,14 @@ def receive(conference: Conference, province: FederatedProvince, body: bytes,
                  after={"sha256": sha256, "superseded": current.id if current else None,
                         "confirmed": data["totals"]["confirmed"]["delegates"]})
     return Receipt(submission, True, current)
+
+
+def _units_total(document: dict[str, Any]) -> int | None:
+    """How many units the province's return covers (registered or not), if it says."""
+    try:
+        return sum(int(d["units_total"]) for d in document.get("districts") or [])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _submission_with(conference: Conference, province: FederatedProvince,
@@ -392,3 +400,41 @@ def national_rollup(conference: Conference) -> NationalRollup:
         confirmed.add(line.confirmed)
         registered.add(line.registered)
     return NationalRollup(conference, lines, list(categories.items()), confirmed, registered)
+
+
+def national_document(summary: NationalRollup) -> dict[str, Any]:
+    """The national roll-up as a bridgeops.return/v1 document with one line per province that
+    submitted and no points, so TW's files and printed page are built as a province's are."""
+    conference = summary.conference
+    codes = [code for code, _ in summary.categories]
+
+    def tally(figures: dict[str, Any]) -> dict[str, Any]:
+        counts = {code: int(figures["counts"].get(code, 0)) for code in codes}
+        return {"points": figures["points"], "delegates": sum(counts.values()), "counts": counts}
+
+    provinces, totals = [], {"confirmed": Tally(), "draft": Tally(), "registered": Tally()}
+    withdrawn = 0
+    for line in summary.submitted:
+        figures = line.current.totals
+        parts = {status: tally(figures[status]) for status in totals}
+        for status, part in parts.items():
+            totals[status].add(part)
+        withdrawn += figures.get("withdrawn_points", 0)
+        units = json.loads(line.current.summary).get("units_total")
+        provinces.append({
+            "code": line.province.code, "name": line.province.name, "level": "province",
+            "units_total": units if units is not None else parts["registered"]["points"],
+            "units_registered": parts["registered"]["points"],
+            "units_confirmed": parts["confirmed"]["points"], "own_status": None, **parts,
+            "withdrawn_points": figures.get("withdrawn_points", 0)})
+    return {
+        "schema": documents.SCHEMA,
+        "conference": {"slug": conference.slug, "title": conference.title,
+                       "organizer": conference.organizer, "host_name": conference.host_name,
+                       "host_unit_code": None, "timezone": conference.timezone, "place": ""},
+        "categories": [{"code": code, "label": label, "levels": []}
+                       for code, label in summary.categories],
+        "totals": {**{status: tally(vars(t)) for status, t in totals.items()},
+                   "withdrawn_points": withdrawn},
+        "levels": [], "districts": provinces, "points": [],
+    }

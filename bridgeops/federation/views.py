@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from bridgeops.conference.service import get_conference
+from bridgeops.core.time import utcnow
 from bridgeops.federation import service
 from bridgeops.returns import service as returns
 from bridgeops.returns.api import file_response
@@ -22,6 +23,24 @@ def rollup(slug: str):
     conference = service.national_conference(get_conference(slug))
     return render_template("federation/rollup.html", conference=conference,
                            summary=service.national_rollup(conference))
+
+
+@bp.get("/print")
+@officer_page
+def rollup_print(slug: str):
+    """The national roll-up as the official printed page: a line per province."""
+    conference = service.national_conference(get_conference(slug))
+    document = service.national_document(service.national_rollup(conference))
+    return official_page(conference, document, utcnow())
+
+
+@bp.get("/file.<fmt>")
+@officer_page
+def rollup_file(slug: str, fmt: str):
+    """The national roll-up as the files a province exports (CSV, XLSX, JSON)."""
+    conference = service.national_conference(get_conference(slug))
+    document = service.national_document(service.national_rollup(conference))
+    return file_response(returns.export_document(document, fmt, utcnow()))
 
 
 @bp.get("/provinces/<code>")

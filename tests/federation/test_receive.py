@@ -10,6 +10,7 @@ from bridgeops.extensions import db
 from bridgeops.federation.models import FederatedReturn
 from bridgeops.returns import service as returns
 from bridgeops.returns.document import canonical_json, sha256_of
+from bridgeops.units.models import AdminUnit
 from tests.conftest import bearer
 from tests.federation.conftest import NATIONAL_SLUG, headers, register, submit_url
 from tests.returns.conftest import make_point
@@ -241,3 +242,20 @@ def test_a_return_with_malformed_totals_is_refused_not_counted(client, national,
     response = post(client, nam_dinh_token, body, sha)
     assert response.status_code == 422 and "bridgeops.return/v1" in response.json["errors"]["__body__"]
     assert stored() == 0
+
+
+def test_the_national_rollup_has_the_files_and_printed_page_of_a_return(
+        client, officer, national, nam_dinh_token, nam_dinh_return):
+    post(client, nam_dinh_token, returns.submission_body(nam_dinh_return), nam_dinh_return.sha256)
+    client.post("/login", data={"email": officer.email, "password": "mat-khau-123"})
+    base = f"/federation/conferences/{NATIONAL_SLUG}"
+    csv = client.get(base + "/file.csv").data.decode("utf-8-sig")
+    xlsx = client.get(base + "/file.xlsx")
+    data = json.loads(client.get(base + "/file.json").data)
+    printed = client.get(base + "/print").get_data(as_text=True)
+    assert "Cộng Tỉnh Nam Định" in csv and "Ủy viên BCH Hội LHPN tỉnh khóa XVII" in csv
+    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+    assert data["totals"]["confirmed"]["delegates"] == 123
+    assert data["districts"][0]["units_total"] == db.session.scalar(
+        sa.select(sa.func.count()).select_from(AdminUnit).where(AdminUnit.province_code == "36"))
+    assert "Cộng Tỉnh Nam Định" in printed and "TỔNG CỘNG" in printed
