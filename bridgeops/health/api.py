@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import g
 
-from bridgeops.accounts.access import can_view_point
+from bridgeops.accounts.access import BOARD, SCOPED_POINT, TECHNICIAN, requires
 from bridgeops.api import api_bp, operation
 from bridgeops.conference import service as conferences
-from bridgeops.core.errors import Forbidden, NotFound
+from bridgeops.core.errors import Forbidden
 from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
 from bridgeops.health import board, service
@@ -31,8 +31,9 @@ from bridgeops.registration.models import BridgePoint
 
 
 @api_bp.post("/heartbeat")
+@requires(TECHNICIAN)
 @operation("Nhịp tim của máy tại điểm cầu: điểm cầu đang hoạt động", tags=("health",),
-           auth="technician", status=204,
+           status=204,
            description="Gửi mỗi 30 giây bằng mã của kỹ thuật viên (scripts/heartbeat.py).")
 def heartbeat():
     point_id = g.principal.point_id
@@ -44,6 +45,7 @@ def heartbeat():
 
 
 @api_bp.get("/conferences/<slug>/status")
+@requires(BOARD)
 @operation("Tình trạng kết nối trực tiếp của các điểm cầu", tags=("health",),
            query=StatusQuery, response=StatusOut,
            description="Cán bộ đầu mối xem mọi điểm; chủ tịch Hội cấp huyện xem huyện mình. "
@@ -83,37 +85,32 @@ def signoff_out(signoff: RehearsalSignoff) -> RehearsalSignoffOut:
                                signed_at=signoff.signed_at)
 
 
-def _visible_point(point_id: int) -> BridgePoint:
-    point = db.session.get(BridgePoint, point_id)
-    if point is None or not can_view_point(g.principal, point):
-        raise NotFound(f"Không có điểm cầu {point_id}.")
-    return point
-
-
-def _signable_point(point_id: int) -> BridgePoint:
-    point = _visible_point(point_id)
+def _signable_point() -> BridgePoint:
+    point = g.point
     if not (g.principal.is_officer or g.principal.point_id == point.id):
         raise Forbidden("Chỉ kỹ thuật viên của điểm cầu hoặc cán bộ đầu mối được ký tổng duyệt.")
     return point
 
 
 @api_bp.put("/points/<int:point_id>/rehearsal")
+@requires(SCOPED_POINT)
 @operation("Ký kết quả tổng duyệt của điểm cầu (âm thanh, hình ảnh, trình chiếu)",
            tags=("health",), body=RehearsalSignoffIn, response=RehearsalSignoffOut,
            errors={403: "Không có quyền", 404: "Không có điểm cầu này"})
 def put_rehearsal_signoff(point_id: int, body: RehearsalSignoffIn):
-    point = _signable_point(point_id)
+    point = _signable_point()
     signoff = service.record_signoff(point, body, g.principal.actor, utcnow())
     db.session.commit()
     return signoff_out(signoff)
 
 
 @api_bp.get("/points/<int:point_id>/health")
+@requires(SCOPED_POINT)
 @operation("Lịch sử kết nối của một điểm cầu: trạng thái, thay đổi, sự cố, tỷ lệ trực tuyến",
            tags=("health",), response=PointHealthOut,
            errors={404: "Không có điểm cầu này (hoặc ngoài phạm vi)"})
 def point_health(point_id: int):
-    history = board.point_history(_visible_point(point_id))
+    history = board.point_history(g.point)
     health = history.health
     return PointHealthOut(
         point_id=point_id, state=health.state if health else "unknown",
