@@ -142,6 +142,9 @@ def register_request_hooks(app: Flask) -> None:
     @app.before_request
     def _nonce() -> None:
         g.csp_nonce = secrets.token_urlsafe(16)
+        # The user comes from this request's cookie, never from an earlier request that
+        # shared the app context (tests run many requests in one).
+        g.pop("_login_user", None)
 
     @app.before_request
     def _refuse_bad_text() -> None:

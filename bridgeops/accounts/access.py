@@ -336,6 +336,10 @@ def db_get(model, ident):
     return db.session.get(model, ident)
 
 
+#: Where ``requires`` marks the request as checked (read by ``@operation``).
+AUTHORIZED_KEY = "bridgeops.authorized"
+
+
 def requires(requirement: Requirement, *, redirect_anonymous: bool = True) -> Callable:
     """Declare who may call a route (see the module docstring); put it right under the route
     decorator, above ``@operation`` on API routes."""
@@ -344,7 +348,7 @@ def requires(requirement: Requirement, *, redirect_anonymous: bool = True) -> Ca
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any):
             g.principal = authorize(requirement, kwargs, redirect_anonymous)
-            g.authorized = True
+            request.environ[AUTHORIZED_KEY] = requirement
             return view(*args, **kwargs)
 
         wrapper.access = requirement  # type: ignore[attr-defined]

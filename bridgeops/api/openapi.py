@@ -24,6 +24,16 @@ def _path(rule: str) -> tuple[str, list[dict[str, Any]]]:
     return _RULE_ARG.sub(r"{\g<name>}", rule), params
 
 
+def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """A query parameter is absent or a string, never JSON null: drop the null branch pydantic
+    gives an optional field (schemathesis would otherwise send the text "null")."""
+    branches = [b for b in schema.get("anyOf", []) if b.get("type") != "null"]
+    if not branches or len(branches) == len(schema.get("anyOf", [])):
+        return schema
+    rest = {k: v for k, v in schema.items() if k not in ("anyOf", "default")}
+    return {**rest, **branches[0]} if len(branches) == 1 else {**rest, "anyOf": branches}
+
+
 def _problem_response(description: str) -> dict[str, Any]:
     return {"description": description,
             "content": {"application/problem+json": {"schema": {"$ref": REF.format(model="Problem")}}}}
@@ -73,7 +83,8 @@ def build_openapi(app: Flask, title: str = "BridgeOps API", version: str = "1") 
             required = set(query_schema.get("required", []))
             for name, prop in query_schema.get("properties", {}).items():
                 op["parameters"].append({"name": name, "in": "query",
-                                         "required": name in required, "schema": prop})
+                                         "required": name in required,
+                                         "schema": _without_null(prop)})
         for header, description in spec.headers.items():
             op["parameters"].append({"name": header, "in": "header", "required": False,
                                      "description": description, "schema": {"type": "string"}})

@@ -99,7 +99,7 @@ def operation(summary: str, **options: Any) -> Callable:
         def wrapper(**path_args: Any) -> Response:
             if legacy is not None:
                 g.principal = access.authorize(legacy, path_args)
-            elif not g.get("authorized"):
+            elif access.AUTHORIZED_KEY not in request.environ:
                 raise Forbidden("Thao tác này chưa khai báo ai được gọi (@requires).")
             _refuse_undeclared_query(spec)
             _refuse_non_json_body()

@@ -65,7 +65,7 @@ def conference_status(slug: str, query: StatusQuery):
                                                    level=r.level),
                             name=r.name, level=r.level, state=r.state, since=r.since,
                             last_seen_at=r.last_seen_at, last_check_at=r.last_check_at,
-                            reason=r.reason)
+                            reason=board.shown_reason(principal, r.reason))
                 for r in rows],
         total=total, page=query.page, per_page=query.per_page,
         window=WindowOut(session_id=window.session.id, title=window.session.title,
@@ -112,16 +112,20 @@ def put_rehearsal_signoff(point_id: int, body: RehearsalSignoffIn):
 def point_health(point_id: int):
     history = board.point_history(g.point)
     health = history.health
+
+    def shown(reason: str | None) -> str:
+        return board.shown_reason(g.principal, reason)
+
     return PointHealthOut(
         point_id=point_id, state=health.state if health else "unknown",
         since=health.since if health else None,
         last_seen_at=health.last_seen_at if health else None,
         last_check_at=health.last_check_at if health else None,
-        reason=health.reason if health else "",
+        reason=shown(health.reason if health else ""),
         changes=[ChangeOut(at=c.at, from_state=c.from_state, to_state=c.to_state,
-                           reason=c.reason) for c in history.changes],
+                           reason=shown(c.reason)) for c in history.changes],
         incidents=[IncidentOut(kind=i.kind, started_at=i.started_at, ended_at=i.ended_at,
-                               duration_seconds=i.duration_seconds, reason=i.reason,
+                               duration_seconds=i.duration_seconds, reason=shown(i.reason),
                                cause_point_id=i.cause_point_id) for i in history.incidents],
         availability=[AvailabilityOut(session_id=s.id, title=s.title, checks=checks,
                                       up_checks=up, share_up=up / checks if checks else None)

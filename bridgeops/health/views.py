@@ -53,6 +53,12 @@ def vn_elapsed(since: datetime | None, now: datetime | None = None) -> str:
     return f"{minutes // 60} giờ {minutes % 60} phút"
 
 
+@bp.app_template_filter("shown_reason")
+def shown_reason(reason: str | None) -> str:
+    """A probe's detail for staff; "Không kết nối được" for anyone else."""
+    return board.shown_reason(g.get("principal"), reason)
+
+
 @bp.app_template_filter("tel_display")
 def tel_display(phone: str | None) -> str:
     """"+84912000111" as Vietnamese people write it: "0912 000 111"."""
