@@ -202,7 +202,7 @@ def test_deeply_nested_json_is_a_400_even_unauthenticated(client, demo):
 
 
 def test_a_lone_surrogate_is_a_field_error(client, demo, officer_token):
-    body = '{"unit": "%s", "venue": "\\ud800"}' % commune_of(MY_LOC)
+    body = '{"unit": "' + commune_of(MY_LOC) + '", "venue": "\\ud800"}'
     before = db.session.scalar(sa.select(sa.func.count()).select_from(BridgePoint))
     response = client.post("/api/v1/conferences/namdinh-2022/points", data=body,
                            content_type="application/json", headers=bearer(officer_token))
