@@ -39,7 +39,7 @@ def shown_reason(principal: Principal | None, reason: str | None) -> str:
 
 def require_board_viewer(principal: Principal | None) -> Principal:
     """Officers see every point, a chair her district; technicians have no board."""
-    if principal is None or not (principal.is_officer or principal.kind == "chair"):
+    if principal is None or not (principal.is_officer or principal.is_chair):
         raise Forbidden("Bảng theo dõi dành cho cán bộ đầu mối và chủ tịch Hội cấp huyện.")
     return principal
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from bridgeops.accounts import service as accounts
 from bridgeops.accounts.access import Principal, can_edit_point, can_view_point, unit_in_scope
+from bridgeops.accounts.models import GrantRole
 from bridgeops.audit import service as audit
 from bridgeops.conference.models import Conference
 from bridgeops.core.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
@@ -358,10 +359,10 @@ def _issue_technician_grant(point: BridgePoint, principal: Principal, late: bool
                             new_point: bool = False) -> str:
     # The point's link only; each technician's own invite link ("invite:" label) stays.
     revoked = 0 if new_point else accounts.revoke_grants(
-        [g for g in accounts.live_grants("technician", point_id=point.id)
+        [g for g in accounts.live_grants(GrantRole.TECHNICIAN, point_id=point.id)
          if not g.label.startswith("invite:")])
     first = point.technicians[0] if point.technicians else None
-    issued = accounts.issue_grant("technician", conference_id=point.conference_id,
+    issued = accounts.issue_grant(GrantRole.TECHNICIAN, conference_id=point.conference_id,
                                   point_id=point.id, contact_id=first.id if first else None,
                                   label=f"Kỹ thuật viên {point.name}", ttl=link_ttl())
     audit.record(principal.actor, AUDIT_ENTITY, point.id, "issue_link",

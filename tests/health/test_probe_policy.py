@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -38,8 +39,14 @@ STRICT = ProbePolicy()
 REFUSED = "Địa chỉ kiểm tra không được phép (mạng nội bộ của máy chủ)"
 
 
+def fresh_loop(make_coroutine):
+    """Run a coroutine on its own thread's loop (a browser test may leave a loop running)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make_coroutine())).result()
+
+
 def run(text: str, policy: ProbePolicy = STRICT):
-    return asyncio.run(probe(text, 1.0, policy))
+    return fresh_loop(lambda: probe(text, 1.0, policy))
 
 
 @pytest.mark.parametrize("target", [
@@ -85,11 +92,11 @@ def test_a_port_policy_keeps_probes_to_the_listed_ports():
 
 def test_the_probe_connects_to_the_address_it_checked():
     """No second lookup (DNS rebinding): the checked address is the one connected to."""
-    target = asyncio.run(resolve(Target("tcp", "localhost", 9), ProbePolicy(
+    target = fresh_loop(lambda: resolve(Target("tcp", "localhost", 9), ProbePolicy(
         allow=parse_networks("127.0.0.0/8, ::1/128"))))
     assert ipaddress.ip_address(target.address).is_loopback and target.host == "localhost"
     with pytest.raises(OSError):
-        asyncio.run(resolve(Target("tcp", "localhost", 9), STRICT))
+        fresh_loop(lambda: resolve(Target("tcp", "localhost", 9), STRICT))
 
 
 def test_the_scheduler_applies_the_operator_policy_and_chairs_read_a_plain_reason(
