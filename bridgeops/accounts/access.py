@@ -21,6 +21,7 @@ The requirements (pick the narrowest that fits):
 ``BOARD``                 staff (admin, officer, viewer) and district chairs
 ``OFFICER``               staff of the province office: admin and officer; a viewer reads
 ``ADMIN``                 admins only (officer accounts)
+``MAILBOX``               admins and officers, not viewers: the outbox holds live links
 ``TECHNICIAN``            a technician's token (heartbeats)
 ``SCOPED_POINT``          any principal who may see the route's ``point_id`` (404 otherwise,
                           the same answer as for a point that does not exist); ``g.point``
@@ -280,6 +281,8 @@ BOARD = Requirement("board", STAFF | {Kind.CHAIR},
 OFFICER = Requirement("officer", STAFF, "Trang này dành cho cán bộ đầu mối.")
 ADMIN = Requirement("admin", frozenset({Kind.ADMIN}),
                     "Chỉ quản trị viên được quản lý tài khoản cán bộ.")
+MAILBOX = Requirement("mailbox", frozenset({Kind.ADMIN, Kind.OFFICER}),
+                      "Hộp thư đi chứa đường dẫn đăng nhập; chỉ cán bộ đầu mối được xem.")
 TECHNICIAN = Requirement("technician", frozenset({Kind.TECHNICIAN}),
                          "Cần mã truy cập của kỹ thuật viên điểm cầu.")
 SCOPED_POINT = Requirement("scoped-point", EVERYONE, scoped_point=True)
@@ -287,8 +290,8 @@ BOARD_POINT = Requirement("board-point", BOARD.kinds, BOARD.refusal, scoped_poin
 #: Signing out: any principal, viewers included.
 SIGN_OUT = Requirement("sign-out", EVERYONE, viewer_may_write=True)
 
-REQUIREMENTS = (PUBLIC, LINK, SIGNED_IN, BOARD, OFFICER, ADMIN, TECHNICIAN, SCOPED_POINT,
-                BOARD_POINT, SIGN_OUT)
+REQUIREMENTS = (PUBLIC, LINK, SIGNED_IN, BOARD, OFFICER, ADMIN, MAILBOX, TECHNICIAN,
+                SCOPED_POINT, BOARD_POINT, SIGN_OUT)
 
 
 def _anonymous(redirect_anonymous: bool):

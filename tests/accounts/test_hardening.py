@@ -315,6 +315,7 @@ def test_an_admin_invites_a_viewer_who_reads_but_cannot_change(app, client, demo
     assert viewer.post("/conferences/namdinh-2022/return/snapshots").status_code == 403
     assert viewer.post("/conferences/namdinh-2022/links", data={"unit": MY_LOC}).status_code == 403
     assert viewer.get("/admin/users").status_code == 403
+    assert viewer.get("/outbox").status_code == 403  # mail holds live links
     assert viewer.post("/logout").status_code == 302
 
 
