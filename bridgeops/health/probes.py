@@ -126,10 +126,13 @@ class RefusedTarget(OSError):
 async def resolve(target: Target, policy: ProbePolicy) -> Target:
     """The target with the address to connect to: every address the name resolves to must be
     allowed (a name with one public and one loopback address is refused)."""
-    loop = asyncio.get_running_loop()
-    kind = socket.SOCK_DGRAM if target.scheme == "sip" else socket.SOCK_STREAM
-    infos = await loop.getaddrinfo(target.host, target.port, type=kind)
-    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    try:  # an address as written needs no lookup (most rooms' targets; no thread pool)
+        addresses: list[IPAddress] = [ipaddress.ip_address(target.host)]
+    except ValueError:
+        loop = asyncio.get_running_loop()
+        kind = socket.SOCK_DGRAM if target.scheme == "sip" else socket.SOCK_STREAM
+        infos = await loop.getaddrinfo(target.host, target.port, type=kind)
+        addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
     if not addresses or any(policy.refuses(a, target.port) for a in addresses):
         raise RefusedTarget(target.host)
     return Target(target.scheme, target.host, target.port, target.path, str(addresses[0]))
