@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import request, url_for
 
-from bridgeops.accounts.access import bearer_token
+from bridgeops.accounts.access import FEDERATION, OFFICER, bearer_token, requires
 from bridgeops.api import api_bp, operation
 from bridgeops.conference.service import get_conference
 from bridgeops.extensions import db
@@ -34,8 +34,9 @@ def receipt_out(submission: FederatedReturn, receipt: service.Receipt) -> Receip
 
 
 @api_bp.post("/federation/conferences/<slug>/returns")
+@requires(FEDERATION)
 @operation("Tỉnh gửi báo cáo đã chốt về Trung ương (địa chỉ BRIDGEOPS_TW_RETURN_URL của tỉnh)",
-           tags=("federation",), auth="province", response=ReceiptOut, status=201,
+           tags=("federation",), response=ReceiptOut, status=201,
            headers={"Idempotency-Key": "Mã sha256 của bản chốt (bắt buộc)"},
            description="Thân yêu cầu: tài liệu bridgeops.return/v1 đã chốt kèm sha256, "
                        "frozen_at, frozen_by, đúng như BridgeOps của tỉnh gửi. Mã truy cập là mã "
@@ -68,8 +69,9 @@ def _tally(figures: dict | service.Tally | None) -> NationalTallyOut | None:
 
 
 @api_bp.get("/federation/conferences/<slug>/rollup")
+@requires(OFFICER)
 @operation("Tổng hợp toàn quốc theo tỉnh và thành phần (từ các báo cáo tỉnh đã gửi)",
-           tags=("federation",), auth="officer", response=NationalRollupOut,
+           tags=("federation",), response=NationalRollupOut,
            errors={409: "Không phải hội nghị toàn quốc"})
 def national_rollup(slug: str):
     summary = service.national_rollup(get_conference(slug))

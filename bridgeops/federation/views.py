@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
+from bridgeops.accounts.access import OFFICER, requires
 from bridgeops.conference.service import get_conference
 from bridgeops.core.time import utcnow
 from bridgeops.federation import service
 from bridgeops.returns import service as returns
 from bridgeops.returns.api import file_response
-from bridgeops.returns.views import officer_page, official_page
+from bridgeops.returns.views import official_page
 
 bp = Blueprint("federation", __name__, url_prefix="/federation/conferences/<slug>")
 
@@ -18,7 +19,7 @@ STATUS_LABELS = {"draft": "Chưa xác nhận", "confirmed": "Đã xác nhận", 
 
 
 @bp.get("")
-@officer_page
+@requires(OFFICER)
 def rollup(slug: str):
     conference = service.national_conference(get_conference(slug))
     return render_template("federation/rollup.html", conference=conference,
@@ -26,7 +27,7 @@ def rollup(slug: str):
 
 
 @bp.get("/print")
-@officer_page
+@requires(OFFICER)
 def rollup_print(slug: str):
     """The national roll-up as the official printed page: a line per province."""
     conference = service.national_conference(get_conference(slug))
@@ -35,7 +36,7 @@ def rollup_print(slug: str):
 
 
 @bp.get("/file.<fmt>")
-@officer_page
+@requires(OFFICER)
 def rollup_file(slug: str, fmt: str):
     """The national roll-up as the files a province exports (CSV, XLSX, JSON)."""
     conference = service.national_conference(get_conference(slug))
@@ -44,7 +45,7 @@ def rollup_file(slug: str, fmt: str):
 
 
 @bp.get("/provinces/<code>")
-@officer_page
+@requires(OFFICER)
 def province(slug: str, code: str):
     conference = service.national_conference(get_conference(slug))
     province = service.get_province(code)
@@ -62,7 +63,7 @@ def province(slug: str, code: str):
 
 
 @bp.get("/provinces/<code>/returns/<int:submission_id>")
-@officer_page
+@requires(OFFICER)
 def submission(slug: str, code: str, submission_id: int):
     """A submission as the province's official page (printable)."""
     conference = service.national_conference(get_conference(slug))
@@ -71,7 +72,7 @@ def submission(slug: str, code: str, submission_id: int):
 
 
 @bp.get("/provinces/<code>/returns/<int:submission_id>/file.<fmt>")
-@officer_page
+@requires(OFFICER)
 def submission_file(slug: str, code: str, submission_id: int, fmt: str):
     conference = service.national_conference(get_conference(slug))
     received = service.get_submission(conference, service.get_province(code), submission_id)
