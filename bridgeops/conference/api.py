@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import g, url_for
 
+from bridgeops.accounts.access import can_use_conference
 from bridgeops.api import api_bp, operation
 from bridgeops.conference import service
 from bridgeops.conference.copy import copy_conference
@@ -21,6 +22,7 @@ from bridgeops.conference.schemas import (
     SessionPatch,
     UnplacedOut,
 )
+from bridgeops.core.errors import NotFound
 from bridgeops.extensions import db
 
 
@@ -77,7 +79,11 @@ def create_conference(body: ConferenceIn):
 @operation("Thông tin hội nghị, các phiên và thành phần đại biểu", tags=("conference",),
            response=ConferenceOut, errors={404: "Không có hội nghị này"})
 def get_conference(slug: str):
-    return conference_out(service.get_conference(slug))
+    conference = service.get_conference(slug)
+    if not can_use_conference(g.principal, conference.id):
+        # A chair's or technician's link opens its own conference only; not even the name leaks.
+        raise NotFound(f"Không có hội nghị '{slug}'.")
+    return conference_out(conference)
 
 
 @api_bp.patch("/conferences/<slug>")
