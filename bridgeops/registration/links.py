@@ -46,6 +46,9 @@ def chair_units(conference: Conference) -> list[AdminUnit]:
 
 def issue_chair_link(conference: Conference, unit: AdminUnit, actor: str) -> ChairLink:
     """A new chair link for one unit; that unit's previous links stop working."""
+    from bridgeops.conference.service import require_active
+
+    require_active(conference)
     if unit.parent_code != conference.host_unit_code and not (
             unit.code == conference.host_unit_code and unit.level == "district"):
         raise ValidationFailed({"unit": f"{unit.name} không trực thuộc đơn vị chủ trì hội nghị."})

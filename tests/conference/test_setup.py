@@ -158,3 +158,15 @@ def test_an_archived_conference_is_read_only(client, runner, demo, officer_token
                         json={"unit": "356", "venue": "Hội trường"})
     assert point.status_code == 409
     assert service.get_conference("namdinh-2022").title == demo.title
+
+
+def test_an_archived_conference_freezes_no_return_and_issues_no_links(client, runner, demo,
+                                                                      officer_token):
+    runner.invoke(args=["conference", "archive", "namdinh-2022"])
+    snapshot = client.post("/api/v1/conferences/namdinh-2022/return/snapshots",
+                           headers=bearer(officer_token))
+    assert snapshot.status_code == 409
+    links = runner.invoke(args=["links", "issue", "--conference", "namdinh-2022"])
+    assert links.exit_code != 0 and "lưu trữ" in links.output
+    assert client.get("/api/v1/conferences/namdinh-2022/return",
+                      headers=bearer(officer_token)).status_code == 200
