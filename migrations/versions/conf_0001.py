@@ -3,10 +3,10 @@
 Revision ID: conf_0001
 Revises: 0c754acb8445
 """
-from alembic import op
 import sqlalchemy as sa
-import bridgeops.core.types
+from alembic import op
 
+import bridgeops.core.types
 
 revision = "conf_0001"
 down_revision = "0c754acb8445"
