@@ -98,7 +98,8 @@ Text = Annotated[str, BeforeValidator(_clean_text)]
 Required = BeforeValidator(_required_text)
 Slug = Annotated[str, BeforeValidator(_clean_text), Field(
     min_length=3, max_length=64, pattern=r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")]
-OptionalCode = Annotated[str | None, BeforeValidator(_blank_to_none), Field(max_length=10)]
+OptionalCode = Annotated[Annotated[str, Field(max_length=10)] | None,
+                         BeforeValidator(_blank_to_none)]
 
 
 def check_timezone(value: str) -> str:
@@ -192,7 +193,7 @@ class ConferenceIn(ConferenceFields):
     timezone: Annotated[str, BeforeValidator(_clean_text), Field(max_length=64)] = VN_TZ
     sessions: Annotated[list[SessionIn], Field(max_length=60)] = []
     #: None: the plan's six categories as a starting set.
-    categories: Annotated[list[CategoryIn] | None, Field(max_length=60)] = None
+    categories: Annotated[list[CategoryIn], Field(max_length=60)] | None = None
 
     @field_validator("timezone")
     @classmethod

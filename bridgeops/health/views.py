@@ -76,6 +76,7 @@ def _viewer(login_redirect: bool = True) -> Principal:
 def _board_context(slug: str, login_redirect: bool = True) -> dict:
     principal = _viewer(login_redirect)
     conference = conferences.get_conference(slug)
+    board.require_board_viewer(principal, conference)
     now = utcnow()
     data = board.build_board(principal, conference, now)
     scope = units.get_unit(principal.unit_code).name if principal.kind == "chair" else None

@@ -111,3 +111,23 @@ def test_four_conferences_run_side_by_side(client, runner, demo, officer, office
         assert f'data-slug="{slug}"' in home
     assert "Đã diễn ra" in home and "Sắp diễn ra" in home
     assert "1/10 đơn vị đã đăng ký" in home
+
+
+def test_a_chair_link_opens_no_page_or_feed_of_another_conference(client, runner, demo,
+                                                                   officer_token):
+    created = client.post("/api/v1/conferences", json=conference_body("namdinh-2027"),
+                          headers=bearer(officer_token))
+    assert created.status_code == 201
+    token = _chair_tokens(runner, "namdinh-2027")[DISTRICT]
+    opened = client.get(f"/c/{token}")
+    assert opened.headers["Location"].endswith("/conferences/namdinh-2027/registration")
+    assert client.get("/conferences/namdinh-2027/registration").status_code == 200
+    for path in ("/conferences/namdinh-2022/registration", "/conferences/namdinh-2022/points",
+                 "/conferences/namdinh-2022/board", "/conferences/namdinh-2022/points/new"):
+        response = client.get(path)
+        assert response.status_code in (403, 404), path
+        assert demo.title not in response.get_data(as_text=True)
+    feed = client.get(f"/calendar/{token}.ics").get_data(as_text=True)
+    assert "Tổng duyệt kết nối" in feed or "BEGIN:VCALENDAR" in feed
+    demo_uids = [f"session-{s.id}-" for s in demo.sessions]
+    assert not any(uid in feed for uid in demo_uids)
