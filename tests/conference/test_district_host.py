@@ -54,3 +54,14 @@ def test_a_district_hosted_conference_stays_in_its_district(client, runner, demo
     assert board.status_code == 200 and "Huyện Mỹ Lộc" in board.get_data(as_text=True)
     home = client.get("/").get_data(as_text=True)
     assert "1/1 đơn vị đã đăng ký" in home
+
+
+def test_the_chair_sees_the_contact_officers_phone(client, runner, demo, officer_token):
+    body = conference_body("myloc-2027", host_unit_code=MY_LOC)
+    assert client.post("/api/v1/conferences", json=body,
+                       headers=bearer(officer_token)).status_code == 201
+    links = runner.invoke(args=["links", "issue", "--conference", "myloc-2027"])
+    client.get("/c/" + links.output.strip().rsplit("/", 1)[1])
+    page = client.get("/conferences/myloc-2027/registration").get_data(as_text=True)
+    assert "Ban Tổ chức Hội LHPN tỉnh" in page
+    assert 'href="tel:+842283849123"' in page and "0228 3849 123" in page
