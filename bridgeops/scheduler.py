@@ -42,31 +42,56 @@ def collect_jobs(app: Flask) -> list[JobSpec]:
 
 
 class LeaseKeeper:
-    """Holds the database lease; jobs run only while this process holds it."""
+    """Holds the database lease; jobs run only while this process holds it.
+
+    ``held`` also turns False on its own when the last successful renewal is older than the
+    lease (a renewal stuck on a dead database): by then another process may hold it.
+    """
 
     def __init__(self, app: Flask) -> None:
         from bridgeops.ops.lease import new_holder_id
 
         self.app = app
         self.holder = new_holder_id()
-        self.held = False
+        self._held = False
+        self._valid_until = 0.0
+        #: What jobs tie their claims to (outbox deliveries): this process's lease holder id.
+        app.extensions["bridgeops.lease_holder"] = self.holder
+
+    @property
+    def held(self) -> bool:
+        return self._held and time.monotonic() < self._valid_until
 
     def renew(self) -> None:
-        from bridgeops.ops.lease import acquire_or_renew
+        from bridgeops.extensions import db
+        from bridgeops.ops.lease import LEASE_TTL, acquire
 
+        started = time.monotonic()
+        was_held = self.held
         with self.app.app_context():
             try:
-                held = acquire_or_renew(self.holder)
-            except Exception:
-                log.exception("lease renewal failed")
-                held = False
-            finally:
-                from bridgeops.extensions import db
+                previous = acquire(self.holder)
+                if previous and previous != self.holder:
+                    from bridgeops.mail.service import release_claims
 
+                    released = release_claims(previous)
+                    db.session.commit()
+                    log.info("scheduler lease taken over from %s; %s outbox claims released",
+                             previous, released)
+            except Exception as error:
+                from bridgeops.ops.outage import log_failure
+
+                db.session.rollback()
+                log_failure("lease renewal failed", error)
+                previous = None
+            finally:
                 db.session.remove()
-        if held != self.held:
-            log.info("scheduler lease %s by %s", "taken" if held else "lost", self.holder)
-        self.held = held
+        self._held = previous is not None
+        if self._held:
+            # Stop one second before the database would let another process take over.
+            self._valid_until = started + LEASE_TTL.total_seconds() - 1.0
+        if self.held != was_held:
+            log.info("scheduler lease %s by %s", "taken" if self.held else "lost", self.holder)
 
     def release(self) -> None:
         from bridgeops.ops.lease import release
@@ -79,9 +104,12 @@ def build_scheduler(app: Flask, keeper: LeaseKeeper | None = None):
     """An APScheduler BlockingScheduler holding every feature's jobs and the lease renewal."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
+    from bridgeops.ops.lease import RENEW_SECONDS
+
     keeper = keeper or LeaseKeeper(app)
     scheduler = BlockingScheduler(timezone="UTC")
-    scheduler.add_job(keeper.renew, "interval", seconds=5, id="lease", max_instances=1,
+    scheduler.add_job(keeper.renew, "interval", seconds=RENEW_SECONDS, id="lease",
+                      max_instances=1,
                       coalesce=True, next_run_time=utcnow())
     for spec in collect_jobs(app):
         scheduler.add_job(_in_context(app, spec, keeper), "interval", seconds=spec.seconds,

@@ -6,6 +6,8 @@ import sys
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
+from flask import current_app
 from flask.cli import with_appcontext
 
 from bridgeops.cli import fail
@@ -30,9 +32,28 @@ def backup_command(target: Path) -> None:
 @click.command("restore")
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation at a terminal.")
+@click.option("--force", is_flag=True,
+              help="Restore even though the service looks live (what it writes meanwhile is lost).")
+@click.option("--url", "web_url", default=None,
+              help="Where to ask whether web workers answer (default: BRIDGEOPS_BASE_URL).")
 @with_appcontext
-def restore_command(source: Path, yes: bool) -> None:
-    """Replace the database's content with a backup. Stop the web service and scheduler first."""
+def restore_command(source: Path, yes: bool, force: bool, web_url: str | None) -> None:
+    """Replace the database's content with a backup. Refuses while the service is live (the
+    scheduler holds its lease, or web workers answer) unless --force; says what will be lost."""
+    live = backups.live_service(web_url or current_app.config["BASE_URL"])
+    try:
+        loss = backups.changes_since_backup(source)
+    except (OSError, sa.exc.SQLAlchemyError) as error:
+        raise click.ClickException(f"Không đọc được {source} hoặc cơ sở dữ liệu: {error}") from error
+    for line in loss.lines():
+        click.echo(line)
+    if live and not force:
+        raise click.ClickException(
+            "Không khôi phục khi dịch vụ đang chạy: " + "; ".join(live) + ". Hãy dừng máy chủ "
+            "web và bộ lập lịch (systemctl stop bridgeops-web bridgeops-scheduler) rồi chạy lại, "
+            "hoặc thêm --force nếu chấp nhận mất cả những gì ghi vào trong lúc khôi phục.")
+    if live:
+        click.echo("Cảnh báo: dịch vụ đang chạy (" + "; ".join(live) + "); vẫn khôi phục vì --force.")
     if not yes and sys.stdin.isatty():
         click.confirm("Toàn bộ dữ liệu hiện tại sẽ bị thay bằng bản sao lưu. Tiếp tục?", abort=True)
     try:
