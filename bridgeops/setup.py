@@ -131,7 +131,9 @@ def outage_response(error: Exception):
     fields = []
     if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded",
                                                          "multipart/form-data"):
-        fields = [(name, value) for name, values in request.form.lists() for value in values]
+        # A password is never written back into a page; she types it again.
+        fields = [(name, value) for name, values in request.form.lists() for value in values
+                  if "password" not in name]
     return render_template("errors/outage.html", fields=fields, action=request.full_path.rstrip("?"),
                            retry_after=RETRY_AFTER_SECONDS), 503, headers
 
