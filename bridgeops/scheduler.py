@@ -55,6 +55,9 @@ class LeaseKeeper:
         self.holder = new_holder_id()
         self._held = False
         self._valid_until = 0.0
+        #: Called once each time this process takes the lease (build_scheduler: run every job
+        #: now, so a takeover does not wait for the jobs' next interval).
+        self.on_taken: Callable[[], None] | None = None
         #: What jobs tie their claims to (outbox deliveries): this process's lease holder id.
         app.extensions["bridgeops.lease_holder"] = self.holder
 
@@ -92,6 +95,8 @@ class LeaseKeeper:
             self._valid_until = started + LEASE_TTL.total_seconds() - 1.0
         if self.held != was_held:
             log.info("scheduler lease %s by %s", "taken" if self.held else "lost", self.holder)
+            if self.held and self.on_taken is not None:
+                self.on_taken()
 
     def release(self) -> None:
         from bridgeops.ops.lease import release
@@ -111,10 +116,17 @@ def build_scheduler(app: Flask, keeper: LeaseKeeper | None = None):
     scheduler.add_job(keeper.renew, "interval", seconds=RENEW_SECONDS, id="lease",
                       max_instances=1,
                       coalesce=True, next_run_time=utcnow())
-    for spec in collect_jobs(app):
+    specs = collect_jobs(app)
+    for spec in specs:
         scheduler.add_job(_in_context(app, spec, keeper), "interval", seconds=spec.seconds,
                           id=spec.id, max_instances=1, coalesce=True,
                           misfire_grace_time=max(1, int(spec.seconds)))
+
+    def run_every_job_now() -> None:
+        for spec in specs:
+            scheduler.modify_job(spec.id, next_run_time=utcnow())
+
+    keeper.on_taken = run_every_job_now
     return scheduler
 
 

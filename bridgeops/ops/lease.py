@@ -21,7 +21,7 @@ from bridgeops.ops.models import SchedulerLease
 
 LEASE_NAME = "scheduler"
 #: A holder that has not renewed for this long is presumed dead.
-LEASE_TTL = timedelta(seconds=7)
+LEASE_TTL = timedelta(seconds=6)
 #: How often the holder renews (and a waiting process tries to take it).
 RENEW_SECONDS = 1.0
 
