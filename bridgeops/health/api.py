@@ -38,7 +38,7 @@ def heartbeat():
     point_id = g.principal.point_id
     if point_id is None:
         raise Forbidden("Mã truy cập này không gắn với điểm cầu nào.")
-    service.record_heartbeat(point_id, utcnow())
+    service.record_heartbeat(point_id)
     db.session.commit()
     return None
 

@@ -14,6 +14,14 @@ from bridgeops.core.time import as_utc, utcnow
 from bridgeops.extensions import db
 
 
+def database_now_sql() -> sa.ColumnElement[datetime] | datetime:
+    """The same "now" as an SQL value computed by the server inside the statement (no extra
+    round trip): for an UPDATE that stamps a row by the database's clock."""
+    if db.engine.dialect.name == "postgresql":
+        return sa.func.clock_timestamp()
+    return utcnow()
+
+
 def database_now() -> datetime:
     """Now by the database server's clock (UTC, timezone-aware).
 

@@ -128,7 +128,8 @@ def test_a_killed_scheduler_is_replaced_in_seconds_with_at_most_one_duplicate(
 
     message_ids = Counter(r.message["Message-ID"] for r in handler.received)
     duplicates = sum(message_ids.values()) - len(message_ids)
-    print(f"\n{failover_database.split(':')[0]}: takeovers {[round(t, 1) for t in takeovers]} s, "
+    backend = failover_database.split(":")[0].split("+")[0]
+    print(f"\n{backend}: takeovers {[round(t, 1) for t in takeovers]} s, "
           f"{duplicates} duplicates in {CRASHES} crashes, {total} mails in {drained:.1f} s")
     assert len(message_ids) == total, "every message arrived"
     assert duplicates <= CRASHES - duplicates_before, "at most the one in flight per crash"
