@@ -30,6 +30,7 @@ from bridgeops.health import board, service
 from bridgeops.health.models import STATE_LABELS
 from bridgeops.health.schemas import RehearsalSignoffIn
 from bridgeops.health.svg import build_tree_svg
+from bridgeops.ops.clock import database_now
 from bridgeops.registration.models import BridgePoint
 from bridgeops.units import service as units
 
@@ -76,7 +77,7 @@ def _viewer(login_redirect: bool = True) -> Principal:
 def _board_context(slug: str, login_redirect: bool = True) -> dict:
     principal = _viewer(login_redirect)
     conference = conferences.get_conference(slug)
-    now = utcnow()
+    now = database_now()  # the clock the sweeps and heartbeats are stamped by
     data = board.build_board(principal, conference, now)
     scope = units.get_unit(principal.unit_code).name if principal.kind == "chair" else None
     areas, areas_hidden = board.areas_to_show(data)

@@ -213,7 +213,8 @@ def deliver_pending(*, now: datetime | None = None, limit: int | None = None,
 
 
 def _deliver_batch(transport: Transport, *, now: datetime | None = None,
-                   limit: int | None = None, holder: str | None = None) -> DeliveryReport:
+                   limit: int | None = None, holder: str | None = None,
+                   only: list[int] | None = None) -> DeliveryReport:
     """One claimed batch through ``transport``, which stays open for the next batch."""
     config = current_app.config
     now = now or utcnow()
@@ -224,7 +225,7 @@ def _deliver_batch(transport: Transport, *, now: datetime | None = None,
     sender = envelope_address(config["MAIL_FROM"])
     report = DeliveryReport()
     try:
-        due = _claim_batch(holder, now, limit, claim_for)
+        due = _claim_batch(holder, now, limit, claim_for, only)
         report.due = len(due)
         marker = _SentMarker(holder, claim_for)
         batch = _load(due)
@@ -266,6 +267,16 @@ def _deliver_batch(transport: Transport, *, now: datetime | None = None,
     return report
 
 
+def deliver_now(message_ids: list[int]) -> DeliveryReport:
+    """Send these messages at once, from this process (an alert that must not wait for the
+    scheduler, e.g. because the scheduler is what stopped). Commits."""
+    transport = transport_from_config(current_app.config)
+    try:
+        return _deliver_batch(transport, limit=len(message_ids), only=message_ids)
+    finally:
+        transport.close()
+
+
 def deliver_all(max_batches: int = 50, holder: str | None = None) -> DeliveryReport:
     """Batch after batch over ONE transport (one SMTP connection) until nothing is due or the
     server is gone."""
@@ -286,7 +297,8 @@ def _unclaimed(now: datetime) -> sa.ColumnElement[bool]:
     return sa.or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)
 
 
-def _claim_batch(holder: str, now: datetime, limit: int, claim_for: timedelta) -> list[int]:
+def _claim_batch(holder: str, now: datetime, limit: int, claim_for: timedelta,
+                 only: list[int] | None = None) -> list[int]:
     """Take up to ``limit`` due messages nobody holds. Commits.
 
     On PostgreSQL a SELECT … FOR UPDATE SKIP LOCKED, then an UPDATE of those ids: in one
@@ -299,6 +311,8 @@ def _claim_batch(holder: str, now: datetime, limit: int, claim_for: timedelta) -
     due = (sa.select(table.c.id)
            .where(table.c.status == "pending", table.c.next_attempt_at <= now, _unclaimed(now))
            .order_by(table.c.next_attempt_at, table.c.id).limit(limit))
+    if only is not None:
+        due = due.where(table.c.id.in_(only))
     if db.engine.dialect.name == "postgresql":
         chosen = list(db.session.scalars(due.with_for_update(skip_locked=True)))
         targets = table.c.id.in_(chosen) if chosen else None

@@ -38,6 +38,8 @@ def healthz():
         return _problem_body(database="ok", storage=outage_kind(error) or "error")
     scheduler = checks.scheduler_state()
     db.session.rollback()
+    if scheduler.monitoring_stopped:
+        _alert_officers()
     body = {"status": "degraded" if scheduler.monitoring_stopped else "ok",
             "database": "ok", "storage": "ok",
             "scheduler": {"state": scheduler.state,
@@ -45,6 +47,23 @@ def healthz():
                                                 if scheduler.last_heartbeat_at else None)},
             "monitoring": "stopped" if scheduler.monitoring_stopped else "ok"}
     return jsonify(body)
+
+
+def _alert_officers() -> None:
+    """Monitoring stopped in a window: each conference's officer gets one alert, sent from
+    here because the stopped scheduler is what would deliver it."""
+    from bridgeops.health import watchdog
+    from bridgeops.mail import service as mail
+    from bridgeops.ops.clock import database_now
+
+    try:
+        queued = watchdog.queue_stopped_monitoring_alerts(database_now())
+        db.session.commit()
+        if queued:
+            mail.deliver_now(queued)
+    except Exception as error:  # /healthz reports; the alert is retried on the next poll
+        db.session.rollback()
+        log_failure("monitoring-stopped alert", error)
 
 
 def _database_state(error: Exception) -> str:
