@@ -12,6 +12,8 @@ from flask.cli import with_appcontext
 
 from bridgeops.cli import fail
 from bridgeops.core.errors import DomainError
+from bridgeops.extensions import db
+from bridgeops.invites import orphans
 from bridgeops.ops import backup as backups
 
 
@@ -56,6 +58,7 @@ def restore_command(source: Path, yes: bool, force: bool, web_url: str | None) -
         click.echo("Cảnh báo: dịch vụ đang chạy (" + "; ".join(live) + "); vẫn khôi phục vì --force.")
     if not yes and sys.stdin.isatty():
         click.confirm("Toàn bộ dữ liệu hiện tại sẽ bị thay bằng bản sao lưu. Tiếp tục?", abort=True)
+    invited = orphans.active_invites()
     try:
         method = backups.restore(source)
     except backups.BackupError as error:
@@ -63,6 +66,11 @@ def restore_command(source: Path, yes: bool, force: bool, web_url: str | None) -
     except DomainError as error:
         fail(error)
     click.echo(f"Đã khôi phục từ {source} ({method}).")
+    cancelled = orphans.cancel_orphans(invited)
+    db.session.commit()
+    if cancelled:
+        click.echo(f"Đã xếp {cancelled} thư hủy lịch cho kỹ thuật viên được mời sau thời điểm sao "
+                   "lưu (điểm cầu hoặc phiên không còn); bộ lập lịch sẽ gửi khi chạy lại.")
 
 
 commands = [backup_command, restore_command]

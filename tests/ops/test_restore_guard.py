@@ -104,6 +104,11 @@ def _uids(messages: list[email.message.Message]) -> set[str]:
     return found
 
 
+def _method(message: email.message.Message) -> str:
+    calendar = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
+    return calendar.get_param("method")
+
+
 def test_uids_and_message_ids_are_never_reused_after_a_restore(runner, demo, backup_file):
     outbox_dir = Path(current_app.config["OUTBOX_DIR"])
     conference_id = demo.id
@@ -119,9 +124,28 @@ def test_uids_and_message_ids_are_never_reused_after_a_restore(runner, demo, bac
     conference = db.session.get(Conference, conference_id)
     other = register_point(conference, districts(conference, 2)[1], [("Trần Văn Nam", "nam@vuban.test")])
     assert other.id == lost_id  # the database hands the same id out again…
-    after = _delivered(outbox_dir)
-    assert len(after) == 4
+    delivered = _delivered(outbox_dir)
+    after = [m for m in delivered if _method(m) == "REQUEST"]
+    assert len(after) == 4  # (and the lost point's 4 cancels)
     # …but what already left the system is never given to something else.
     assert _uids(before) and not _uids(before) & _uids(after)
-    assert not {m["Message-ID"] for m in before} & {m["Message-ID"] for m in after}
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 4
+    assert not {m["Message-ID"] for m in before} & {m["Message-ID"] for m in delivered}
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 8
+
+
+def test_technicians_invited_after_the_backup_get_a_cancel(runner, demo, backup_file):
+    outbox_dir = Path(current_app.config["OUTBOX_DIR"])
+    register_point(demo, districts(demo, 1)[0], [("Nguyễn Thị Hoa", "hoa@mylocs.test")])
+    invited = _delivered(outbox_dir)
+    assert len(invited) == 4
+    result = runner.invoke(args=["restore", "--yes", str(backup_file)])
+    assert result.exit_code == 0, result.output
+    assert "4 thư hủy lịch" in result.output
+    cancels = _delivered(outbox_dir)
+    assert len(cancels) == 4
+    assert all("hoa@mylocs.test" in m["To"] for m in cancels)
+    assert _uids(cancels) == _uids(invited)  # the very events in her calendar…
+    for message in cancels:  # …cancelled
+        calendar = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
+        text = calendar.get_payload(decode=True).decode()
+        assert _method(message) == "CANCEL" and "STATUS:CANCELLED" in text
