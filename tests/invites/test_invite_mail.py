@@ -122,7 +122,7 @@ def test_withdrawing_a_point_sends_exactly_its_cancels(demo, three_points, smtp)
     assert set(cancels.values()) == {1}
     for (email, method, uid, sequence), _ in cancels.items():
         assert email in {"nam@vuban.test", "lan@vuban.test"}
-        assert method == "CANCEL" and f"-point-{point.id}@" in uid and sequence == 1
+        assert method == "CANCEL" and f"-point-{point.uid_key}@" in uid and sequence == 1
     for received in smtp.received[before:]:
         lines = assert_wire_rules(calendar_of(received)[1], itip=True)
         assert "STATUS:CANCELLED" in lines
