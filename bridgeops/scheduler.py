@@ -146,9 +146,17 @@ def run_job(app: Flask, spec: JobSpec) -> bool:
     with app.app_context():
         try:
             spec.run(app)
-        except Exception:
-            db.session.rollback()
-            log.exception("job", extra={"fields": _job_fields(spec, started, "failed")})
+        except Exception as error:
+            from bridgeops.ops.outage import log_failure, outage_kind
+
+            try:
+                db.session.rollback()
+            except Exception:  # the connection is gone; the pool discards it
+                db.session.remove()
+            if outage_kind(error):  # one line per job per interval, not a traceback a run
+                log_failure(f"job {spec.id}", error)
+            else:
+                log.exception("job", extra={"fields": _job_fields(spec, started, "failed")})
             return False
         finally:
             db.session.remove()
