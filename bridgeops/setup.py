@@ -134,7 +134,11 @@ def outage_response(error: Exception):
         # A password is never written back into a page; she types it again.
         fields = [(name, value) for name, values in request.form.lists() for value in values
                   if "password" not in name]
-    return render_template("errors/outage.html", fields=fields, action=request.full_path.rstrip("?"),
+    # Shown back to her: what she wrote in words (not tokens, codes or bare numbers).
+    shown = [value for name, value in fields if name != "csrf_token"
+             and any(ch.isalpha() for ch in value) and len(value) < 300]
+    return render_template("errors/outage.html", fields=fields, shown=shown,
+                           action=request.full_path.rstrip("?"),
                            retry_after=RETRY_AFTER_SECONDS), 503, headers
 
 
