@@ -4,7 +4,7 @@ The new keys of rows that already exist are their ids, so the calendar UIDs and 
 already sent stay exactly what they were; rows created from now on get random keys.
 
 Revision ID: rel_0001
-Revises: 0c754acb8445
+Revises: sec_0001 (chained after the security migration when main was merged)
 """
 import sqlalchemy as sa
 from alembic import op
@@ -12,7 +12,7 @@ from alembic import op
 import bridgeops.core.types
 
 revision = "rel_0001"
-down_revision = "0c754acb8445"
+down_revision = "sec_0001"
 branch_labels = None
 depends_on = None
 
