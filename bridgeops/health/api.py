@@ -54,8 +54,8 @@ def heartbeat():
                        "Điểm mất kết nối đứng trước.",
            errors={403: "Không có quyền", 404: "Không có hội nghị này"})
 def conference_status(slug: str, query: StatusQuery):
-    principal = board.require_board_viewer(g.principal)
     conference = conferences.get_conference(slug)
+    principal = board.require_board_viewer(g.principal, conference)
     tally = board.summary(principal, conference)
     rows, total = board.point_rows(principal, conference,
                                    states=(query.state,) if query.state else (),

@@ -11,9 +11,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from bridgeops.accounts.access import Principal, point_filter
+from bridgeops.accounts.access import Principal, can_use_conference, point_filter
 from bridgeops.conference.models import Conference
-from bridgeops.core.errors import Forbidden
+from bridgeops.core.errors import Forbidden, NotFound
 from bridgeops.extensions import db
 from bridgeops.health.models import STATE_RANK, STATES, PointHealth
 from bridgeops.health.probes import UNREACHABLE
@@ -38,10 +38,14 @@ def shown_reason(principal: Principal | None, reason: str | None) -> str:
     return UNREACHABLE
 
 
-def require_board_viewer(principal: Principal | None) -> Principal:
-    """Officers see every point, a chair her district; technicians have no board."""
+def require_board_viewer(principal: Principal | None,
+                         conference: Conference | None = None) -> Principal:
+    """Officers see every point, a chair her district; technicians have no board. A chair's
+    link opens the board of its own conference only (another's is not found)."""
     if principal is None or not (principal.is_officer or principal.is_chair):
         raise Forbidden("Bảng theo dõi dành cho cán bộ đầu mối và chủ tịch Hội cấp huyện.")
+    if conference is not None and not can_use_conference(principal, conference.id):
+        raise NotFound(f"Không có hội nghị '{conference.slug}'.")
     return principal
 
 

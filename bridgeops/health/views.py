@@ -75,6 +75,7 @@ def tel_display(phone: str | None) -> str:
 def _board_context(slug: str) -> dict:
     principal = g.principal
     conference = conferences.get_conference(slug)
+    board.require_board_viewer(principal, conference)
     now = database_now()  # the clock the sweeps and heartbeats are stamped by
     data = board.build_board(principal, conference, now)
     scope = units.get_unit(principal.unit_code).name if principal.is_chair else None

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from bridgeops.accounts.access import PUBLIC, current_principal, requires
 from bridgeops.conference import service as conferences
+from bridgeops.conference.overview import conference_cards
 from bridgeops.extensions import db
 from bridgeops.ops import checks
 from bridgeops.ops.outage import RETRY_AFTER_SECONDS, log_failure, outage_kind
@@ -106,8 +107,9 @@ def home():
         if principal is not None and principal.is_chair and principal.conference_id:
             slug = conferences.get_conference_by_id(principal.conference_id).slug
             return redirect(url_for("registration.home", slug=slug))
-    conference_list = conferences.list_conferences() if current_user.is_authenticated else []
-    return render_template("ops/home.html", conferences=conference_list)
+    cards = (conference_cards(conferences.list_conferences())
+             if current_user.is_authenticated else [])
+    return render_template("ops/home.html", cards=cards)
 
 
 @bp.get("/favicon.ico")

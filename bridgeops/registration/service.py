@@ -132,6 +132,8 @@ def _require_edit(principal: Principal | None, point: BridgePoint) -> None:
 
 def _late(conference: Conference, principal: Principal) -> bool:
     """True when an officer changes after registration closed; chairs get 409 then."""
+    if conference.archived_at is not None:
+        raise Conflict("Hội nghị này đã được lưu trữ; hồ sơ chỉ để xem, không thay đổi được.")
     if registration_open(conference):
         return False
     if principal.is_officer:
@@ -473,13 +475,15 @@ def bulk_create_points(conference: Conference, rows: list[dict[str, Any]], *,
         for unit, data, status, total in points])
     ids = dict(db.session.execute(sa.select(BridgePoint.unit_code, BridgePoint.id).where(
         BridgePoint.conference_id == conference.id)).all())
-    db.session.execute(sa.insert(DelegateCount), [
-        {"point_id": ids[unit.code], "category_code": code, "count": n}
-        for unit, data, _, _ in points for code, n in data.counts.items()])
-    db.session.execute(sa.insert(Contact), [
-        {"point_id": ids[unit.code], "role": "technician", "name": t.name, "phone": t.phone,
-         "email": t.email, "created_at": now}
-        for unit, data, _, _ in points for t in data.technicians])
+    counts = [{"point_id": ids[unit.code], "category_code": code, "count": n}
+              for unit, data, _, _ in points for code, n in data.counts.items()]
+    technicians = [{"point_id": ids[unit.code], "role": "technician", "name": t.name,
+                    "phone": t.phone, "email": t.email, "created_at": now}
+                   for unit, data, _, _ in points for t in data.technicians]
+    # An empty parameter list would be one INSERT of an empty row, not none (a copy has no counts).
+    for model, params in ((DelegateCount, counts), (Contact, technicians)):
+        if params:
+            db.session.execute(sa.insert(model), params)
     # Relay from the parent unit's point when it has one, as one-by-one registration does.
     upstream = [{"point_id": ids[unit.code], "upstream": ids[unit.parent_code]}
                 for unit, _, _, _ in points if unit.parent_code in ids]
@@ -491,3 +495,15 @@ def bulk_create_points(conference: Conference, rows: list[dict[str, Any]], *,
                  after={"points": len(points)})
     db.session.flush()
     return [ids[unit.code] for unit, _, _, _ in points]
+
+
+def in_conference_tree(conference: Conference, unit: AdminUnit) -> bool:
+    """Does the unit belong to the conference's host (any unit for a national conference)?"""
+    return _in_conference_tree(conference, unit)
+
+
+def set_upstreams(links: list[dict[str, int]]) -> None:
+    """Point each ``point_id`` at its ``upstream`` point id (a copy keeps its relays)."""
+    table = BridgePoint.__table__
+    db.session.execute(table.update().where(table.c.id == sa.bindparam("point_id"))
+                       .values(upstream_point_id=sa.bindparam("upstream")), links)

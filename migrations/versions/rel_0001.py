@@ -12,7 +12,7 @@ from alembic import op
 import bridgeops.core.types
 
 revision = "rel_0001"
-down_revision = "sec_0001"
+down_revision = "conf_0001"
 branch_labels = None
 depends_on = None
 
