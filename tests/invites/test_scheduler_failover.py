@@ -22,7 +22,7 @@ from bridgeops import create_app
 from bridgeops.extensions import db
 from tests.conftest import TEST_DATABASE_URL, private_database
 from tests.invites.conftest import districts, register_point
-from tests.invites.test_scheduler_kill import wait_for
+from tests.invites.test_scheduler_kill import KEY, wait_for
 from tests.smtp_server import CollectingHandler, LoopbackController
 
 BRIDGEOPS = Path(sys.executable).with_name("bridgeops")
@@ -53,10 +53,10 @@ def test_a_killed_scheduler_is_replaced_in_seconds_with_at_most_one_duplicate(
     env = {**os.environ, "BRIDGEOPS_DATABASE_URL": database_url,
            "BRIDGEOPS_SMTP_HOST": "127.0.0.1", "BRIDGEOPS_SMTP_PORT": str(controller.port),
            "BRIDGEOPS_SMTP_STARTTLS": "0", "BRIDGEOPS_SMTP_TIMEOUT": "5",
-           "BRIDGEOPS_SECRET_KEY": "failover-test", "BRIDGEOPS_BASE_URL": "http://bridgeops.test",
+           "BRIDGEOPS_SECRET_KEY": KEY, "BRIDGEOPS_BASE_URL": "http://bridgeops.test",
            "BRIDGEOPS_OUTBOX_DIR": str(tmp_path)}
     env.pop("BRIDGEOPS_OUTBOX_CLAIM_SECONDS", None)
-    other = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "failover-test",
+    other = create_app({"DATABASE_URL": database_url, "SECRET_KEY": KEY,
                         "BASE_URL": "http://bridgeops.test", "TESTING": True})
     with other.app_context():
         from bridgeops.conference.demo import create_demo
