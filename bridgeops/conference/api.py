@@ -15,7 +15,8 @@ def conference_out(conference: Conference) -> ConferenceOut:
     return ConferenceOut(
         slug=conference.slug, title=conference.title, organizer=conference.organizer,
         host_name=conference.host_name, host_unit_code=conference.host_unit_code,
-        timezone=conference.timezone, registration_closes_at=conference.registration_closes_at,
+        map=conference.unit_map, timezone=conference.timezone,
+        registration_closes_at=conference.registration_closes_at,
         sessions=[session_out(s) for s in conference.sessions],
         categories=[CategoryOut(code=c.code, label=c.label, levels=c.levels)
                     for c in conference.categories],

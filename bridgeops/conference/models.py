@@ -28,6 +28,11 @@ class Conference(db.Model):
     host_name: Mapped[str] = mapped_column(sa.String(200), default="")
     #: The province (or the country's root unit) whose points register.
     host_unit_code: Mapped[str | None] = mapped_column(sa.ForeignKey("admin_unit.code"))
+    #: Which administrative map the conference's units come from: "2023" (63 provinces, three
+    #: levels) or "2025" (34 provinces, two levels). JSON field name: ``map``.
+    unit_map: Mapped[str] = mapped_column(sa.String(4), default="2023", server_default="2023")
+    #: The conference this one was copied from, if any.
+    copied_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("conference.id"))
     #: IANA zone the conference is shown in.
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Asia/Ho_Chi_Minh")
     #: After this, chairs read but do not change.

@@ -30,6 +30,7 @@ class ConferenceOut(BaseModel):
     organizer: str
     host_name: str
     host_unit_code: str | None
+    map: str = Field(description="The administrative map of its units: 2023 or 2025.")
     timezone: str
     registration_closes_at: datetime | None
     sessions: list[SessionOut]

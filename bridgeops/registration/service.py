@@ -24,6 +24,7 @@ from bridgeops.extensions import db
 from bridgeops.registration.links import base_url, link_ttl
 from bridgeops.registration.models import BridgePoint, Contact, DelegateCount
 from bridgeops.registration.schemas import PointIn, validate_point
+from bridgeops.units import service as units
 from bridgeops.units.models import AdminUnit
 
 AUDIT_ENTITY = "bridge_point"
@@ -234,7 +235,7 @@ def create_point(conference: Conference, data: PointIn, principal: Principal) ->
     """Register a point for a unit in the principal's scope; also issues its technician link."""
     if data.unit is None:
         raise ValidationFailed({"unit": "Vui lòng chọn đơn vị của điểm cầu."})
-    unit = db.session.get(AdminUnit, data.unit)
+    unit = units.find_unit(data.unit, conference.unit_map)  # a key, or a GSO code on its map
     if unit is None or not _in_conference_tree(conference, unit):
         raise ValidationFailed({"unit": "Không có đơn vị này trong phạm vi hội nghị."})
     if not unit_in_scope(principal, unit, conference.id):
