@@ -97,8 +97,9 @@ class Board:
     last_check_at: datetime | None
     #: Every point's (area code, level, state, name) when few enough to draw one by one.
     dots: list[tuple[str | None, str, str, str]] | None
-    #: What ``districts`` rows are: "district", or "province" on a national conference's
-    #: officer board (63 rows, not 705).
+    #: What ``districts`` rows are: "district", "province" on a national conference's officer
+    #: board (63 rows, not 705; 34 on the 2025 map), or "former_district" on a two-level
+    #: province, whose communes are grouped by the district most of each came from.
     area_level: str = "district"
 
 
@@ -206,9 +207,13 @@ def build_board(principal: Principal, conference: Conference, now: datetime, *,
 def _board_figures(principal: Principal, conference: Conference, problem_limit: int,
                    dot_limit: int) -> tuple:
     # A national conference's officers look at it province by province; everyone else district
-    # by district (a chair's scope is her district).
+    # by district (a chair's scope is her district) or, on the two-level map, by former
+    # district: a hundred communes in one list is not readable.
     area = "province" if conference.host_unit_code is None and principal.is_officer else "district"
-    area_code = AdminUnit.province_code if area == "province" else BridgePoint.district_code
+    if area == "district" and conference.unit_map != "2023":
+        area = "former_district"
+    area_code = {"province": AdminUnit.province_code,
+                 "former_district": AdminUnit.former_district}.get(area, BridgePoint.district_code)
     levels: dict[str, Tally] = {}
     per_district: dict[str | None, Tally] = {}
     overall = Tally()
@@ -227,6 +232,8 @@ def _board_figures(principal: Principal, conference: Conference, problem_limit: 
         sa.select(AdminUnit.code, AdminUnit.name)
         .where(AdminUnit.code.in_([c for c in per_district if c])) if per_district
         else sa.select(AdminUnit.code, AdminUnit.name).where(sa.false())).all())
+    if area == "former_district":
+        names = {code: f"{code} (cũ)" if code else "Chưa rõ huyện cũ" for code in per_district}
     districts = sorted(
         (DistrictRow(code or "", names.get(code, code or "—"), tally, own_states.get(code))
          for code, tally in per_district.items()),
@@ -247,8 +254,9 @@ def _board_figures(principal: Principal, conference: Conference, problem_limit: 
 
 
 def _with_area(query: sa.Select, area: str) -> sa.Select:
-    """A point's province comes from its unit; its district is on the point itself."""
-    return query.join(AdminUnit, AdminUnit.code == BridgePoint.unit_code) if area == "province" \
+    """A point's province and former district come from its unit; its district is on the point
+    itself."""
+    return query.join(AdminUnit, AdminUnit.code == BridgePoint.unit_code) if area != "district" \
         else query
 
 
