@@ -90,3 +90,39 @@ def test_commune_chairs_register_and_the_return_and_board_have_no_district_level
     assert "Cấp huyện" not in page
     status = client.get(f"/api/v1/conferences/{SLUG}/status", headers=bearer(officer_token))
     assert {p["unit"]["code"] for p in status.get_json()["points"]} >= {"202513366", "202513285"}
+
+
+def test_commune_points_relay_through_the_province_point(client, runner, ninh_binh):
+    from bridgeops.health.service import default_upstreams
+    from bridgeops.registration.service import create_point_record, point_for_unit
+
+    commune = create_point_record(ninh_binh, units.get_unit("13366", "2025"), venue="Hội trường")
+    db.session.commit()
+    province = point_for_unit(ninh_binh, "202537")
+    assert default_upstreams(ninh_binh.id)[commune.id] == province.id
+
+
+def test_a_national_board_on_the_2025_map_has_one_row_per_province(runner, officer):
+    from bridgeops.accounts.access import Principal
+    from bridgeops.core.time import utcnow
+    from bridgeops.health.board import build_board
+    from bridgeops.registration.service import create_point_record
+
+    runner.invoke(args=["units", "import", "--map", "2025"])
+    runner.invoke(args=["units", "import", "--province", "36"])  # the old map stays beside it
+    national = Conference(slug="toanquoc-2027", title="Hội nghị toàn quốc", unit_map="2025")
+    db.session.add(national)
+    db.session.flush()
+    provinces = units.children(None, "2025")
+    assert len(provinces) == 34
+    for province in provinces:
+        create_point_record(national, province)
+        create_point_record(national, units.children(province.code, "2025")[0])
+    db.session.commit()
+
+    board = build_board(Principal(kind="officer", user=officer), national, utcnow())
+    assert board.area_level == "province"
+    assert len(board.districts) == 34
+    assert {row.name for row in board.districts} == {p.name for p in provinces}
+    assert "Tỉnh Nam Định" not in {row.name for row in board.districts}
+    assert board.summary.total == 68
