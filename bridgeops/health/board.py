@@ -136,7 +136,7 @@ def point_rows(principal: Principal, conference: Conference, *, states: tuple[st
                 AdminUnit.name, BridgePoint.level, BridgePoint.district_code, STATE,
                 PointHealth.since, PointHealth.last_seen_at, PointHealth.last_check_at,
                 PointHealth.reason, _technician(Contact.name), _technician(Contact.phone),
-                district.name, province.name)
+                district.name, province.name, AdminUnit.former_district)
         .join(AdminUnit, AdminUnit.code == BridgePoint.unit_code)
         .outerjoin(district, district.code == BridgePoint.district_code)
         .outerjoin(province, province.code == AdminUnit.province_code)
@@ -144,13 +144,17 @@ def point_rows(principal: Principal, conference: Conference, *, states: tuple[st
         .order_by(RANK, PointHealth.since.asc().nulls_last(), BridgePoint.unit_code)
         .offset(offset).limit(limit))
     national = conference.host_unit_code is None
+    two_level = conference.unit_map != "2023"
     return [PointRow(*row[:10], row[10] or "", row[11], row[12],
-                     _area(row, national)) for row in rows], total
+                     _area(row, national, two_level)) for row in rows], total
 
 
-def _area(row, national: bool) -> str:
-    """The district (unless the point is the district or above) and, nationally, the province."""
-    level, district_name, province_name = row[4], row[13], row[14]
+def _area(row, national: bool, two_level: bool = False) -> str:
+    """The district (unless the point is the district or above) — on the two-level map the
+    former district — and, nationally, the province."""
+    level, district_name, province_name, former = row[4], row[13], row[14], row[15]
+    if two_level:
+        district_name = f"{former} (cũ)" if former else ""
     parts = [district_name] if level == "commune" and district_name else []
     if national and level != "province" and province_name:
         parts.append(province_name)
