@@ -46,8 +46,9 @@ def _code_of_row(context) -> str:
 
 class AdminUnit(db.Model):
     __tablename__ = "admin_unit"
-    __table_args__ = (sa.UniqueConstraint("map", "gso_code"),
-                      sa.CheckConstraint("map IN ('2023', '2025')", name="map"))
+    #: A unit is identified within its map (an index, not a constraint: SQLite adds an index
+    #: without copying the table).
+    __table_args__ = (sa.Index("uq_admin_unit_map_gso_code", "map", "gso_code", unique=True),)
 
     #: The unit's key, what other tables store: the GSO code on the 2023 map ("36", "356",
     #: "13633"), the map followed by the GSO code on another ("202537"; see unit_key).

@@ -1,7 +1,8 @@
 """Units of two maps side by side (2023, 2025); a conference records its map and its source.
 
 Existing units are the 2023 map: their key stays their code, and their GSO code is that code.
-Existing conferences are on the 2023 map.
+Existing conferences are on the 2023 map. Only columns and an index are added: on SQLite a batch
+(copy-and-swap) of admin_unit or conference would fail once other rows point at them.
 
 Revision ID: map_0001
 Revises: 0c754acb8445
@@ -16,36 +17,43 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("admin_unit", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("map", sa.String(length=4), server_default="2023",
-                                      nullable=False))
-        batch_op.add_column(sa.Column("gso_code", sa.String(length=10), nullable=True))
-        batch_op.add_column(sa.Column("former_district", sa.String(length=120), server_default="",
-                                      nullable=False))
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    op.add_column("admin_unit", sa.Column("map", sa.String(length=4), server_default="2023",
+                                          nullable=False))
+    # SQLite adds a NOT NULL column only with a default; the backfill below replaces it.
+    op.add_column("admin_unit", sa.Column("gso_code", sa.String(length=10), server_default="",
+                                          nullable=False))
+    op.add_column("admin_unit", sa.Column("former_district", sa.String(length=120),
+                                          server_default="", nullable=False))
     op.execute("UPDATE admin_unit SET gso_code = code")
-    with op.batch_alter_table("admin_unit", schema=None) as batch_op:
-        batch_op.alter_column("gso_code", existing_type=sa.String(length=10), nullable=False)
-        batch_op.create_unique_constraint(batch_op.f("uq_admin_unit_map"), ["map", "gso_code"])
-        batch_op.create_check_constraint("map", "map IN ('2023', '2025')")
+    if not sqlite:
+        op.alter_column("admin_unit", "gso_code", server_default=None)
+    op.create_index("uq_admin_unit_map_gso_code", "admin_unit", ["map", "gso_code"], unique=True)
 
-    with op.batch_alter_table("conference", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("unit_map", sa.String(length=4), server_default="2023",
-                                      nullable=False))
-        batch_op.add_column(sa.Column("copied_from_id", sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(batch_op.f("fk_conference_copied_from_id_conference"),
-                                    "conference", ["copied_from_id"], ["id"])
+    op.add_column("conference", sa.Column("unit_map", sa.String(length=4), server_default="2023",
+                                          nullable=False))
+    if sqlite:
+        op.execute("ALTER TABLE conference ADD COLUMN copied_from_id INTEGER "
+                   "CONSTRAINT fk_conference_copied_from_id_conference REFERENCES conference (id)")
+    else:
+        op.add_column("conference", sa.Column("copied_from_id", sa.Integer(), nullable=True))
+        op.create_foreign_key("fk_conference_copied_from_id_conference", "conference",
+                              "conference", ["copied_from_id"], ["id"])
 
 
 def downgrade():
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        # The copy-and-swap of conference must not check the rows that point at it.
+        op.execute("PRAGMA foreign_keys=OFF")
     with op.batch_alter_table("conference", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_conference_copied_from_id_conference"),
-                                 type_="foreignkey")
+        if not sqlite:
+            batch_op.drop_constraint("fk_conference_copied_from_id_conference",
+                                     type_="foreignkey")
         batch_op.drop_column("copied_from_id")
         batch_op.drop_column("unit_map")
     op.execute("DELETE FROM admin_unit WHERE map <> '2023'")
-    with op.batch_alter_table("admin_unit", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("uq_admin_unit_map"), type_="unique")
-        batch_op.drop_constraint("ck_admin_unit_map", type_="check")
-        batch_op.drop_column("former_district")
-        batch_op.drop_column("gso_code")
-        batch_op.drop_column("map")
+    op.drop_index("uq_admin_unit_map_gso_code", table_name="admin_unit")
+    op.drop_column("admin_unit", "former_district")
+    op.drop_column("admin_unit", "gso_code")
+    op.drop_column("admin_unit", "map")
