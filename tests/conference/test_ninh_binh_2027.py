@@ -126,3 +126,15 @@ def test_a_national_board_on_the_2025_map_has_one_row_per_province(runner, offic
     assert {row.name for row in board.districts} == {p.name for p in provinces}
     assert "Tỉnh Nam Định" not in {row.name for row in board.districts}
     assert board.summary.total == 68
+
+
+def test_a_commune_chair_opens_her_link_and_registers_her_commune_on_the_form(
+        client, runner, ninh_binh):
+    name, token = _chair_links(runner)["202513285"]
+    opened = client.get(f"/c/{token}", follow_redirects=True)
+    assert opened.status_code == 200 and name in opened.get_data(as_text=True)
+    form = client.get(f"/conferences/{SLUG}/points/new?unit=202513285")
+    page = form.get_data(as_text=True)
+    assert form.status_code == 200 and name in page
+    assert "Ủy viên BCH Hội LHPN xã, phường, đặc khu" in page  # the commune's categories
+    assert "Ủy viên BCH Hội LHPN tỉnh" not in page
