@@ -40,6 +40,11 @@ def unit_key(unit_map: str, gso_code: str) -> str:
     return gso_code if unit_map == DEFAULT_MAP else f"{unit_map}{gso_code}"
 
 
+def gso_code_of(key: str) -> str:
+    """The GSO code a key stands for, within its map (see unit_key): what people and TW read."""
+    return key[4:] if len(key) > 5 else key
+
+
 def _code_of_row(context) -> str:
     return context.get_current_parameters()["code"]
 

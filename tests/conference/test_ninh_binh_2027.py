@@ -81,6 +81,9 @@ def test_commune_chairs_register_and_the_return_and_board_have_no_district_level
     csv = client.get(f"/api/v1/conferences/{SLUG}/return?format=csv",
                      headers=bearer(officer_token)).get_data(as_text=True)
     assert ha_nam in csv and "huyện" not in csv.lower()
+    # People and TW read the GSO code of the unit's own map, not its key.
+    assert ",37,Tỉnh Ninh Bình," in csv
+    assert ",13366,Phường Hà Nam," in csv and "202513366" not in csv
 
     client.post("/login", data={"email": officer.email, "password": "mat-khau-123"})
     board = client.get(f"/conferences/{SLUG}/board")
