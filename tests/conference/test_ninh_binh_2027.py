@@ -86,6 +86,8 @@ def test_commune_chairs_register_and_the_return_and_board_have_no_district_level
     assert ",13366,Phường Hà Nam," in csv and "202513366" not in csv
 
     client.post("/login", data={"email": officer.email, "password": "mat-khau-123"})
+    dashboard = client.get(f"/conferences/{SLUG}/return").get_data(as_text=True)
+    assert "127 xã, phường chưa đăng ký" in dashboard and "Phường Phù Vân" in dashboard
     board = client.get(f"/conferences/{SLUG}/board")
     page = board.get_data(as_text=True)
     assert board.status_code == 200
