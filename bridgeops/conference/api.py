@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import g
 
+from bridgeops.accounts.access import OFFICER, SIGNED_IN, requires
 from bridgeops.api import api_bp, operation
 from bridgeops.conference import service
 from bridgeops.conference.models import Conference, ConferenceSession
@@ -30,6 +31,7 @@ def session_out(session: ConferenceSession) -> SessionOut:
 
 
 @api_bp.get("/conferences/<slug>")
+@requires(SIGNED_IN)
 @operation("Thông tin hội nghị, các phiên và thành phần đại biểu", tags=("conference",),
            response=ConferenceOut, errors={404: "Không có hội nghị này"})
 def get_conference(slug: str):
@@ -37,8 +39,9 @@ def get_conference(slug: str):
 
 
 @api_bp.patch("/conferences/<slug>/sessions/<int:session_id>")
+@requires(OFFICER)
 @operation("Đổi giờ, tên hoặc hủy một phiên; gửi cập nhật lịch cho phiên đó", tags=("conference",),
-           auth="officer", body=SessionPatch, response=SessionOut,
+           body=SessionPatch, response=SessionOut,
            errors={404: "Không có hội nghị hoặc phiên này", 422: "Giờ kết thúc phải sau giờ bắt đầu"})
 def patch_session(slug: str, session_id: int, body: SessionPatch):
     session = service.get_session(service.get_conference(slug), session_id)

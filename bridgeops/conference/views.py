@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
+from bridgeops.accounts.access import OFFICER, requires
 from bridgeops.conference import service
 from bridgeops.conference.models import Conference
 from bridgeops.conference.schemas import SessionPatch
@@ -23,7 +23,7 @@ LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 
 @bp.get("/conferences/<slug>/schedule")
-@login_required
+@requires(OFFICER)
 def schedule(slug: str):
     conference = service.get_conference(slug)
     return render_template("conference/schedule.html", conference=conference,
@@ -32,7 +32,7 @@ def schedule(slug: str):
 
 
 @bp.post("/conferences/<slug>/sessions/<int:session_id>")
-@login_required
+@requires(OFFICER)
 def update_session(slug: str, session_id: int):
     conference = service.get_conference(slug)
     session = service.get_session(conference, session_id)
@@ -46,7 +46,7 @@ def update_session(slug: str, session_id: int):
         })
         changed = service.update_session(session, title=patch.title, starts_at=patch.starts_at,
                                          ends_at=patch.ends_at, cancelled=patch.cancelled,
-                                         actor=f"{current_user.role}:{current_user.email}")
+                                         actor=g.principal.actor)
     except ValidationFailed as error:
         db.session.rollback()
         forms = {s.id: _values(conference, s) for s in conference.sessions}

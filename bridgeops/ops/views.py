@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 
-from bridgeops.accounts.access import current_principal
+from bridgeops.accounts.access import PUBLIC, current_principal, requires
 from bridgeops.conference import service as conferences
 from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
@@ -16,6 +16,7 @@ bp = Blueprint("ops", __name__)
 
 
 @bp.get("/healthz")
+@requires(PUBLIC)
 def healthz():
     """Liveness and database reachability for load balancers and monitors."""
     try:
@@ -34,11 +35,12 @@ def healthz():
 
 
 @bp.get("/")
+@requires(PUBLIC)
 def home():
     """Officers see their conferences; a chair or technician who opened a link goes back to it."""
     if not current_user.is_authenticated:
         principal = current_principal()
-        if principal is not None and principal.kind == "chair" and principal.conference_id:
+        if principal is not None and principal.is_chair and principal.conference_id:
             slug = conferences.get_conference_by_id(principal.conference_id).slug
             return redirect(url_for("registration.home", slug=slug))
     conference_list = conferences.list_conferences() if current_user.is_authenticated else []
@@ -46,6 +48,7 @@ def home():
 
 
 @bp.get("/favicon.ico")
+@requires(PUBLIC)
 def favicon():
     """Browsers ask for it on every document, JSON ones included; answer instead of a 404."""
     return redirect(url_for("static", filename="favicon.svg"), code=301)

@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from bridgeops.accounts import service as accounts
 from bridgeops.accounts.access import Principal, can_edit_point, can_view_point, unit_in_scope
+from bridgeops.accounts.models import GrantRole
 from bridgeops.audit import service as audit
 from bridgeops.conference.models import Conference
 from bridgeops.core.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
@@ -143,17 +144,37 @@ def _in_conference_tree(conference: Conference, unit: AdminUnit) -> bool:
 # --- Writing ----------------------------------------------------------------------------------
 
 
-def _apply(point: BridgePoint, data: PointIn) -> None:
+def _ancestor_codes(unit: AdminUnit) -> set[str]:
+    codes: set[str] = set()
+    parent = unit.parent_code
+    while parent is not None and parent not in codes:
+        codes.add(parent)
+        above = db.session.get(AdminUnit, parent)
+        parent = above.parent_code if above is not None else None
+    return codes
+
+
+def _check_upstream(point: BridgePoint, upstream_id: int, principal: Principal) -> None:
+    """The upstream must be the point of an ancestor unit in the same conference, visible to
+    the principal: strictly up the tree, so no cycle can form. Missing and forbidden ids get
+    the same answer, so ids of other districts' points do not leak."""
+    upstream = db.session.get(BridgePoint, upstream_id)
+    if (upstream is None or upstream.conference_id != point.conference_id
+            or upstream.unit_code not in _ancestor_codes(point.unit)
+            or not can_view_point(principal, upstream)):
+        raise ValidationFailed({"upstream": "Điểm cầu cấp trên không hợp lệ: chọn điểm cầu của "
+                                            "đơn vị cấp trên trong phạm vi của bạn."})
+
+
+def _apply(point: BridgePoint, data: PointIn, principal: Principal) -> None:
     """Copy validated input onto the point, its counts and its technicians."""
     point.name = data.name or f"Điểm cầu {point.unit.name}"
     point.venue = data.venue
     point.capacity = data.capacity
     point.probe_target = data.probe.target
-    if data.upstream is not None:
-        upstream = db.session.get(BridgePoint, data.upstream)
-        if upstream is None or upstream.conference_id != point.conference_id or upstream is point:
-            raise ValidationFailed({"upstream": "Điểm cầu cấp trên không hợp lệ."})
-        point.upstream_point_id = upstream.id
+    if data.upstream is not None and data.upstream != point.upstream_point_id:
+        _check_upstream(point, data.upstream, principal)
+        point.upstream_point_id = data.upstream
 
     existing = {c.category_code: c for c in point.counts}
     for code, count in data.counts.items():
@@ -244,7 +265,7 @@ def create_point(conference: Conference, data: PointIn, principal: Principal) ->
     data = validate_point(data.model_dump(), categories=categories_of_level(conference, unit.level),
                           level=unit.level)
     point = _new_point(conference, unit)
-    _apply(point, data)
+    _apply(point, data, principal)
     _flush_new(point)
     audit.record(principal.actor, AUDIT_ENTITY, point.id, "create", conference_id=conference.id,
                  after=snapshot(point), late=late)
@@ -271,7 +292,7 @@ def update_point(point: BridgePoint, changes: PointIn, principal: Principal,
     # One flush, so one version bump and one place where a concurrent writer is caught.
     with db.session.no_autoflush:
         before = snapshot(point)
-        _apply(point, data)
+        _apply(point, data, principal)
         after = snapshot(point)
         if after == before:
             return point
@@ -339,10 +360,10 @@ def _issue_technician_grant(point: BridgePoint, principal: Principal, late: bool
                             new_point: bool = False) -> str:
     # The point's link only; each technician's own invite link ("invite:" label) stays.
     revoked = 0 if new_point else accounts.revoke_grants(
-        [g for g in accounts.live_grants("technician", point_id=point.id)
+        [g for g in accounts.live_grants(GrantRole.TECHNICIAN, point_id=point.id)
          if not g.label.startswith("invite:")])
     first = point.technicians[0] if point.technicians else None
-    issued = accounts.issue_grant("technician", conference_id=point.conference_id,
+    issued = accounts.issue_grant(GrantRole.TECHNICIAN, conference_id=point.conference_id,
                                   point_id=point.id, contact_id=first.id if first else None,
                                   label=f"Kỹ thuật viên {point.name}", ttl=link_ttl())
     audit.record(principal.actor, AUDIT_ENTITY, point.id, "issue_link",

@@ -5,13 +5,13 @@ Existing conferences are on the 2023 map. Only columns and an index are added: o
 (copy-and-swap) of admin_unit or conference would fail once other rows point at them.
 
 Revision ID: map_0001
-Revises: 0c754acb8445
+Revises: sec_0001
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "map_0001"
-down_revision = "0c754acb8445"
+down_revision = "sec_0001"  # the lead re-chains at merge; one head here
 branch_labels = None
 depends_on = None
 
