@@ -11,12 +11,13 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from bridgeops.accounts.access import Principal, point_filter
+from bridgeops.accounts.access import Principal, can_use_conference, point_filter
 from bridgeops.conference.models import Conference
-from bridgeops.core.errors import Forbidden
+from bridgeops.core.errors import Forbidden, NotFound
 from bridgeops.extensions import db
 from bridgeops.health.models import STATE_RANK, STATES, PointHealth
 from bridgeops.health.probes import UNREACHABLE
+from bridgeops.health.watchdog import monitoring_stopped_since
 from bridgeops.health.windows import Window, current_or_next_window
 from bridgeops.registration.models import BridgePoint, Contact
 from bridgeops.units.models import AdminUnit
@@ -37,10 +38,14 @@ def shown_reason(principal: Principal | None, reason: str | None) -> str:
     return UNREACHABLE
 
 
-def require_board_viewer(principal: Principal | None) -> Principal:
-    """Officers see every point, a chair her district; technicians have no board."""
+def require_board_viewer(principal: Principal | None,
+                         conference: Conference | None = None) -> Principal:
+    """Officers see every point, a chair her district; technicians have no board. A chair's
+    link opens the board of its own conference only (another's is not found)."""
     if principal is None or not (principal.is_officer or principal.is_chair):
         raise Forbidden("Bảng theo dõi dành cho cán bộ đầu mối và chủ tịch Hội cấp huyện.")
+    if conference is not None and not can_use_conference(principal, conference.id):
+        raise NotFound(f"Không có hội nghị '{conference.slug}'.")
     return principal
 
 
@@ -111,6 +116,9 @@ class Board:
     #: board (63 rows, not 705; 34 on the 2025 map), or "former_district" on a two-level
     #: province, whose communes are grouped by the district most of each came from.
     area_level: str = "district"
+    #: Set while a window is open but nothing monitors (scheduler stopped): every state below
+    #: is then shown as unknown, since it says nothing about now.
+    monitoring_stopped_since: datetime | None = None
 
 
 def _scoped(principal: Principal, conference: Conference, *columns) -> sa.Select:
@@ -212,10 +220,33 @@ def build_board(principal: Principal, conference: Conference, now: datetime, *,
             while len(_BOARD_CACHE) > _BOARD_CACHE_SIZE:
                 _BOARD_CACHE.popitem(last=False)
     summary, by_level, districts, problems, problems_total, last_check_at, dots, area = figures
+    stopped = monitoring_stopped_since(conference, now)
+    if stopped is not None:
+        summary, by_level, districts, problems, problems_total, dots = _all_unknown(
+            summary, by_level, districts, dots)
     return Board(conference=conference, window=current_or_next_window(conference, now),
                  summary=summary, by_level=by_level, districts=districts, problems=problems,
                  problems_total=problems_total, last_check_at=last_check_at, dots=dots,
-                 area_level=area)
+                 area_level=area, monitoring_stopped_since=stopped)
+
+
+def unknown_tally(tally: Tally) -> Tally:
+    """The same points, every one "unknown"."""
+    stale = Tally()
+    stale.add("unknown", tally.total)
+    return stale
+
+
+def _all_unknown(summary: Tally, by_level: list, districts: list[DistrictRow],
+                 dots: list | None) -> tuple:
+    """The board's figures with every state replaced by "unknown" (stale states say nothing)."""
+    return (unknown_tally(summary),
+            [(level, unknown_tally(tally)) for level, tally in by_level],
+            [DistrictRow(d.code, d.name, unknown_tally(d.tally),
+                         "unknown" if d.own_state else None) for d in districts],
+            [], 0,
+            [(area, level, "unknown", name) for area, level, _state, name in dots]
+            if dots is not None else None)
 
 
 def _board_figures(principal: Principal, conference: Conference, problem_limit: int,

@@ -2,7 +2,7 @@
 place, and the officer's choices. Writes only through registration.service.
 
 The copy (conference service) keeps, per new unit, the source point with the lowest source unit
-code. The room that stays is recognised by what the copy carried (name, venue, probe target),
+code. The room that stays is recognised by what the copy carried (venue, probe target),
 so nothing here needs to know how the copy was made.
 """
 
@@ -75,7 +75,8 @@ def phone_display(e164: str) -> str:
 
 
 def _room(point: BridgePoint) -> tuple:
-    return (point.name, point.venue or "", point.probe_target or "")
+    """What identifies a room across the copy (which renames a point after its new unit)."""
+    return (point.venue or "", point.probe_target or "")
 
 
 def source_of(conference: Conference) -> Conference:
@@ -128,7 +129,7 @@ def carried_network(conference: Conference) -> CarriedNetwork:
 
 def _room_of(point: BridgePoint) -> dict:
     """What a room carries to its new point: no counts (delegates are counted afresh)."""
-    return {"name": point.name, "venue": point.venue or "", "capacity": point.capacity,
+    return {"venue": point.venue or "", "capacity": point.capacity,
             "probe": {"target": point.probe_target or ""},
             "technicians": [{"name": c.name, "phone": c.phone, "email": c.email}
                             for c in point.technicians]}

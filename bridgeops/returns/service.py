@@ -225,6 +225,9 @@ def chasing_list(conference: Conference, summary: Rollup) -> list[ChaseItem]:
 
 def freeze(conference: Conference, actor: str) -> ReturnSnapshot:
     """Freeze the return as it is now: canonical JSON, its sha256, who and when."""
+    from bridgeops.conference.service import require_active
+
+    require_active(conference)
     document = current_document(conference)
     snapshot = ReturnSnapshot(conference_id=conference.id,
                               payload=documents.canonical_json(document).decode(),

@@ -1,17 +1,17 @@
-"""Units of two maps side by side (2023, 2025); a conference records its map and its source.
+"""Units of two maps side by side (2023, 2025).
 
 Existing units are the 2023 map: their key stays their code, and their GSO code is that code.
-Existing conferences are on the 2023 map. Only columns and an index are added: on SQLite a batch
-(copy-and-swap) of admin_unit or conference would fail once other rows point at them.
+Only columns and an index are added: on SQLite a batch (copy-and-swap) of admin_unit would fail
+once other rows point at it (foreign keys are on).
 
 Revision ID: map_0001
-Revises: sec_0001
+Revises: rel_0001
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "map_0001"
-down_revision = "sec_0001"  # the lead re-chains at merge; one head here
+down_revision = "rel_0001"  # the lead re-chains at merge; one head here
 branch_labels = None
 depends_on = None
 
@@ -30,28 +30,8 @@ def upgrade():
         op.alter_column("admin_unit", "gso_code", server_default=None)
     op.create_index("uq_admin_unit_map_gso_code", "admin_unit", ["map", "gso_code"], unique=True)
 
-    op.add_column("conference", sa.Column("unit_map", sa.String(length=4), server_default="2023",
-                                          nullable=False))
-    if sqlite:
-        op.execute("ALTER TABLE conference ADD COLUMN copied_from_id INTEGER "
-                   "CONSTRAINT fk_conference_copied_from_id_conference REFERENCES conference (id)")
-    else:
-        op.add_column("conference", sa.Column("copied_from_id", sa.Integer(), nullable=True))
-        op.create_foreign_key("fk_conference_copied_from_id_conference", "conference",
-                              "conference", ["copied_from_id"], ["id"])
-
 
 def downgrade():
-    sqlite = op.get_bind().dialect.name == "sqlite"
-    if sqlite:
-        # The copy-and-swap of conference must not check the rows that point at it.
-        op.execute("PRAGMA foreign_keys=OFF")
-    with op.batch_alter_table("conference", schema=None) as batch_op:
-        if not sqlite:
-            batch_op.drop_constraint("fk_conference_copied_from_id_conference",
-                                     type_="foreignkey")
-        batch_op.drop_column("copied_from_id")
-        batch_op.drop_column("unit_map")
     op.execute("DELETE FROM admin_unit WHERE map <> '2023'")
     op.drop_index("uq_admin_unit_map_gso_code", table_name="admin_unit")
     op.drop_column("admin_unit", "former_district")

@@ -4,10 +4,9 @@ units merged, and places by hand the points that found no place."""
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 
 from bridgeops.accounts.access import Principal
-from bridgeops.conference.models import Conference, DelegateCategory
+from bridgeops.conference.models import Conference
 from bridgeops.core.validation import validate
 from bridgeops.extensions import db
 from bridgeops.registration import service
@@ -28,34 +27,18 @@ def _register(conference: Conference, principal: Principal, unit: str, venue: st
     return service.create_point(conference, validate(PointIn, body), principal).point
 
 
-def copy_onto_2025(source: Conference, principal: Principal) -> Conference:
-    """What the conferences' copy does, for this branch's tests: a 2025-map conference whose
-    points are the source's rooms, one per new unit (the lowest source unit code's)."""
-    copy = Conference(slug="ninhbinh-2027", title=source.title, unit_map="2025",
-                      host_name="Hội LHPN tỉnh Ninh Bình", host_unit_code="202537",
-                      copied_from_id=source.id)
-    db.session.add(copy)
-    for c in source.categories:
-        levels = ",".join(level for level in c.levels if level != "district") or "commune"
-        db.session.add(DelegateCategory(conference=copy, code=c.code, label=c.label,
-                                        levels_csv=levels, position=c.position))
-    db.session.flush()
-    points = sorted(db.session.scalars(sa.select(BridgePoint).where(
-        BridgePoint.conference_id == source.id)), key=lambda p: p.unit_code)
-    placement = place_units([p.unit_code for p in points], "2023", "2025")
-    taken: set[str] = set()
-    for point in points:
-        target = placement.target.get(point.unit_code)
-        if target is None or target in taken:
-            continue
-        taken.add(target)
-        body = {"unit": target, "name": point.name, "venue": point.venue,
-                "capacity": point.capacity, "probe": {"target": point.probe_target or ""},
-                "technicians": [{"name": t.name, "phone": t.phone, "email": t.email}
-                                for t in point.technicians]}
-        service.create_point(copy, validate(PointIn, body), principal)
+def copy_onto_2025(source: Conference, officer) -> Conference:
+    """The conferences' copy onto the 2025 map, hosted by Ninh Bình (its GSO code there)."""
+    from bridgeops.conference.copy import copy_conference
+    from bridgeops.conference.schemas import CopyIn
+
+    result = copy_conference(source, CopyIn.model_validate(
+        {"slug": "ninhbinh-2027", "map": "2025", "host_unit_code": "37", "shift_days": 1826}),
+        actor=f"officer:{officer.email}")
     db.session.commit()
-    return copy
+    assert result.conference.host_unit_code == "202537"
+    assert {code for code, _ in result.unplaced} == {MY_LOC}
+    return result.conference
 
 
 @pytest.fixture
@@ -67,7 +50,7 @@ def carried(client, demo, officer, runner):
     _register(demo, principal, QUANG_TRUNG, "Phòng họp Quang Trung", "Vũ Thị Ba", "0912000003")
     _register(demo, principal, MY_LOC, "Hội trường huyện Mỹ Lộc", "Đỗ Thị Bốn", "0912000004")
     db.session.commit()
-    copy = copy_onto_2025(demo, principal)
+    copy = copy_onto_2025(demo, officer)
     client.post("/login", data={"email": officer.email, "password": "mat-khau-123"})
     return copy
 
