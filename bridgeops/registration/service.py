@@ -30,6 +30,7 @@ from bridgeops.registration.models import (
     PointIdempotencyKey,
 )
 from bridgeops.registration.schemas import PointIn, validate_point
+from bridgeops.units import service as units
 from bridgeops.units.models import AdminUnit
 
 AUDIT_ENTITY = "bridge_point"
@@ -295,7 +296,7 @@ def point_for_idempotency_key(conference: Conference, principal: Principal,
 def _create_point(conference: Conference, data: PointIn, principal: Principal) -> CreatedPoint:
     if data.unit is None:
         raise ValidationFailed({"unit": "Vui lòng chọn đơn vị của điểm cầu."})
-    unit = db.session.get(AdminUnit, data.unit)
+    unit = units.find_unit(data.unit, conference.unit_map)  # a key, or a GSO code on its map
     if unit is None or not _in_conference_tree(conference, unit):
         raise ValidationFailed({"unit": "Không có đơn vị này trong phạm vi hội nghị."})
     if not unit_in_scope(principal, unit, conference.id):

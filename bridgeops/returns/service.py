@@ -144,6 +144,9 @@ class ChaseItem:
     district: DistrictLine
     phones: list[Phone]
     pending_points: list[PendingPoint]
+    #: On the two-level map, the communes under it with no point yet (by name), since their
+    #: own chairs are the people to chase.
+    missing_units: list[str] = field(default_factory=list)
 
     @property
     def units_missing(self) -> int:
@@ -158,6 +161,19 @@ def _contacts_by_point(points: sa.Select) -> dict[int, list[Contact]]:
     for contact in db.session.scalars(stmt):
         by_point.setdefault(contact.point_id, []).append(contact)
     return by_point
+
+
+def _units_without_point(conference: Conference, parent_codes: list[str]) -> dict[str, list[str]]:
+    """parent code → names of the units under it that have no live point in the conference."""
+    taken = sa.select(BridgePoint.unit_code).where(BridgePoint.conference_id == conference.id,
+                                                   BridgePoint.status != "withdrawn")
+    missing: dict[str, list[str]] = {}
+    for parent, name in db.session.execute(
+            sa.select(AdminUnit.parent_code, AdminUnit.name)
+            .where(AdminUnit.parent_code.in_(parent_codes), AdminUnit.code.not_in(taken))
+            .order_by(AdminUnit.name_folded)):
+        missing.setdefault(parent, []).append(name)
+    return missing
 
 
 def chasing_list(conference: Conference, summary: Rollup) -> list[ChaseItem]:
@@ -189,6 +205,7 @@ def chasing_list(conference: Conference, summary: Rollup) -> list[ChaseItem]:
         return [Phone(c.name, c.role, c.phone) for c in contacts.get(point_id, [])
                 if c.role in roles]
 
+    missing = _units_without_point(conference, codes) if conference.unit_map != "2023" else {}
     items = []
     for district in open_districts:
         own = own_points.get(district.code)
@@ -197,7 +214,7 @@ def chasing_list(conference: Conference, summary: Rollup) -> list[ChaseItem]:
             district_phones = phones(own.id, ("chair",)) or phones(own.id, ("technician",))
         pending = [PendingPoint(r.id, r.name, r.level, r.status, phones(r.id, ("technician",)))
                    for r in drafts_by_district.get(district.code, [])]
-        items.append(ChaseItem(district, district_phones, pending))
+        items.append(ChaseItem(district, district_phones, pending, missing.get(district.code, [])))
     items.sort(key=lambda i: (i.district.units_registered > 0, i.district.units_confirmed,
                               i.district.code))
     return items
