@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import current_app
 
 from bridgeops.accounts.access import Principal, unit_in_scope
 from bridgeops.audit import service as audit
@@ -320,7 +320,10 @@ def _reminder_texts(conference: Conference, unit: AdminUnit, chair: Chair, due_o
                     kind: str) -> tuple[str, str]:
     due = f"{due_on.day}/{due_on.month}/{due_on.year}"
     subject = f"Nhắc hạn tổ chức hội nghị triển khai Nghị quyết: {unit.name} – hạn {due}"
-    text = render_template("followup/reminder.txt", conference=conference, unit=unit,
+    # The job runs without a request: render the template alone, not through the page
+    # context processors (they read the request's session).
+    template = current_app.jinja_env.get_template("followup/reminder.txt")
+    text = template.render(conference=conference, unit=unit,
                            chair=chair, due=due, kind=kind,
                            contact_name=conference.contact_name or
                            current_app.config.get("CONTACT_NAME", ""),
