@@ -32,6 +32,17 @@ def attendance_open_sessions(conference: Conference) -> list:
     return service.open_sessions(conference, utcnow())
 
 
+@bp.app_template_global()
+def attendance_glance(conference: Conference) -> service.AttendanceSummary | None:
+    """Confirmed against present for the session under way (or the last one), once one has
+    started: the return's dashboard shows it beside the confirmed figures."""
+    now = utcnow()
+    session = service.current_or_last_session(conference, now)
+    if session is None or session.starts_at > now:
+        return None
+    return service.summary(conference, session)
+
+
 # --- The form ---------------------------------------------------------------------------------
 
 

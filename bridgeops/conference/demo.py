@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import current_app
 
 from bridgeops.conference.models import Conference, ConferenceSession, DelegateCategory
 from bridgeops.core.time import local_datetime
 from bridgeops.extensions import db
+from bridgeops.followup import service as followups
+from bridgeops.followup.schemas import DeadlinesIn
 from bridgeops.registration import service as registration
 from bridgeops.units import service as units
 
@@ -35,6 +39,11 @@ SESSIONS = [
 ]
 
 
+#: The plan's deadlines for each level's own conference after the bridge.
+FOLLOWUP_DEADLINES = {"province": date(2022, 5, 30), "district": date(2022, 6, 30),
+                      "commune": date(2022, 6, 30)}
+
+
 def create_demo() -> tuple[Conference, bool]:
     """Create the demo conference if it is missing. Returns (conference, created)."""
     units.import_units(units.gso_rows([NAM_DINH]))
@@ -61,4 +70,5 @@ def create_demo() -> tuple[Conference, bool]:
             ends_at=local_datetime(2022, 4, day, h2, m2)))
     db.session.flush()
     registration.create_point_record(conference, units.get_unit(NAM_DINH), venue=PROVINCE_VENUE)
+    followups.set_deadlines(conference, DeadlinesIn(**FOLLOWUP_DEADLINES), "demo")
     return conference, True

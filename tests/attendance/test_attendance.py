@@ -111,7 +111,10 @@ def test_three_points_report_and_the_board_shows_present_against_confirmed(clien
     assert ">61<" in my_loc and ">57<" in my_loc
     # The live board and the return both lead to it.
     assert BOARD in client.get(f"/conferences/{SLUG}/board").get_data(as_text=True)
-    assert BOARD in client.get(f"/conferences/{SLUG}/return").get_data(as_text=True)
+    dashboard = client.get(f"/conferences/{SLUG}/return").get_data(as_text=True)
+    glance = dashboard.split('id="so-nguoi-du"')[1].split("</section>")[0]
+    assert "<strong>134</strong> người có mặt trên" in glance and "3/4 điểm cầu" in glance
+    assert BOARD in glance
 
     events = db.session.scalars(sa.select(AuditEvent).where(
         AuditEvent.entity == "attendance_report").order_by(AuditEvent.id)).all()
