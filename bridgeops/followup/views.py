@@ -109,7 +109,7 @@ def chair_units(slug: str):
 @officer_page
 def tracker(slug: str):
     conference = get_conference(slug)
-    levels = service.report_levels(conference)
+    levels = service.report_levels(conference) or ["district"]
     level = request.args.get("level", "district" if "district" in levels else levels[0])
     if level not in levels:
         level = levels[0]
@@ -131,7 +131,7 @@ def set_deadlines(slug: str):
         flash("Đã lưu hạn tổ chức hội nghị triển khai.", "success")
     except ValidationFailed as error:
         db.session.rollback()
-        levels = service.report_levels(conference)
+        levels = service.report_levels(conference) or ["district"]
         return render_template(
             "followup/tracker.html", conference=conference,
             tracker=service.tracker(conference, "district" if "district" in levels else levels[0]),
