@@ -273,3 +273,15 @@ def test_the_consolidated_report_exports_freezes_and_submits_to_tw(client, nine_
     # The headcount return's snapshot list is not mixed with this report.
     listed = client.get(f"{API}/return/snapshots", headers=bearer(officer_token)).get_json()
     assert listed["total"] == 0
+
+
+def test_the_cli_exports_and_submits_the_report(runner, nine_held, tw, tmp_path):
+    target = tmp_path / "bao-cao.csv"
+    result = runner.invoke(args=["followup", "export", "--conference", SLUG, "--format", "csv",
+                                 "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "9/10 đã tổ chức" in target.read_bytes().decode("utf-8-sig")
+    result = runner.invoke(args=["followup", "submit", "--conference", SLUG])
+    assert result.exit_code == 0, result.output
+    assert "Trung ương đã nhận" in result.output
+    assert json.loads(tw.requests[-1]["body"])["schema"] == "bridgeops.followup/v1"
