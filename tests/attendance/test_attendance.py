@@ -238,3 +238,18 @@ def test_the_chair_reports_for_a_commune_of_her_district_from_her_page(client, l
     assert event.actor == "chair:358" and event.after["present"] == 14
     # Vụ Bản is not hers.
     assert client.get(f"/points/{points['359'].id}/attendance").status_code == 404
+
+
+def test_the_officer_freezes_the_session_from_the_board(client, live, officer):
+    conference, points, sessions, tokens = live
+    report_three(client, live)
+    login(client, officer)
+    response = client.post(f"{BOARD}/snapshots", data={"session_id": sessions[0].id})
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "3/4" in page and "134" in page and sessions[0].title in page
+    board = client.get(f"{BOARD}?session={sessions[0].id}").get_data(as_text=True)
+    assert "Bản chốt số" in board
+    # Tomorrow's session has its own (empty) list and nobody reported yet.
+    tomorrow = client.get(f"{BOARD}?session={sessions[1].id}").get_data(as_text=True)
+    assert "Bản chốt số" not in tomorrow and "0/4" in tomorrow

@@ -285,3 +285,26 @@ def test_the_cli_exports_and_submits_the_report(runner, nine_held, tw, tmp_path)
     assert result.exit_code == 0, result.output
     assert "Trung ương đã nhận" in result.output
     assert json.loads(tw.requests[-1]["body"])["schema"] == "bridgeops.followup/v1"
+
+
+def test_the_officer_sets_deadlines_freezes_and_submits_from_the_pages(client, nine_held,
+                                                                      officer, tw):
+    login(client, officer)
+    tracker_page = f"/conferences/{SLUG}/followups"
+    response = client.post(f"{tracker_page}/deadlines", data={"district": "30/6/2022"})
+    assert response.status_code == 422
+    assert "Ngày không hợp lệ (ví dụ 2022-06-30)." in response.get_data(as_text=True)
+    response = client.post(f"{tracker_page}/deadlines",
+                           data={"province": "2022-05-30", "district": "2022-07-15",
+                                 "commune": "2022-06-30"})
+    assert response.status_code == 303
+    page = client.get(tracker_page).get_data(as_text=True)
+    rows = page.split("<tbody>")[1].split("</tbody>")[0]
+    assert "15/7/2022" in page and "Tổ chức muộn" not in rows  # every late one is now on time
+    response = client.post(f"/conferences/{SLUG}/followup-report/snapshots")
+    assert response.status_code == 303
+    snapshot_page = response.headers["Location"]
+    assert "Cấp huyện đã tổ chức" in client.get(snapshot_page).get_data(as_text=True)
+    response = client.post(f"{snapshot_page}/submit")
+    assert response.status_code == 303
+    assert "Trung ương đã nhận báo cáo." in client.get(snapshot_page).get_data(as_text=True)
