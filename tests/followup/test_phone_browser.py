@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_technician_reports_and_chair_records_her_followup_on_a_phone(
-        phone, magic_link, csrf_on, demo, officer, login, desktop, console_errors):
+        phone, magic_link, csrf_on, demo, officer, login, desktop, console_errors, screenshot):
     point = make_point(demo, "358", status="confirmed",
                        counts={"bch": 25, "chuyen_trach": 6, "chi_hoi_truong": 30})
     db.session.commit()
@@ -28,6 +28,7 @@ def test_technician_reports_and_chair_records_her_followup_on_a_phone(
     page.fill("#count_chuyen_trach", "6")
     page.fill("#count_chi_hoi_truong", "28")
     assert not has_horizontal_scroll(page)
+    screenshot(page, "attendance-form-phone")
     page.get_by_role("button", name="Gửi số người có mặt").click()
     page.wait_for_selector("text=Đã lưu số người có mặt")
 
@@ -56,4 +57,6 @@ def test_technician_reports_and_chair_records_her_followup_on_a_phone(
     assert "57" in desktop.locator(".stats").inner_text()
     desktop.goto(f"/conferences/{demo.slug}/followups")
     assert desktop.locator("#units-held").inner_text() == "1/10"
+    page.goto(f"/conferences/{demo.slug}/followups/358")
+    screenshot(page, "followup-form-phone")
     assert not console_errors
