@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import g, url_for
 
+from bridgeops.accounts.access import OFFICER, SCOPED_POINT, requires
 from bridgeops.api import api_bp, operation
 from bridgeops.attendance import document as documents
 from bridgeops.attendance import service
@@ -17,7 +18,6 @@ from bridgeops.conference.service import get_conference
 from bridgeops.core.errors import NotFound
 from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
-from bridgeops.registration import service as registration
 from bridgeops.returns import service as returns
 from bridgeops.returns.api import file_response, snapshot_submission
 from bridgeops.returns.schemas import SubmissionOut
@@ -35,12 +35,13 @@ def _session_or_current(conference, session_id: int | None):
 
 
 @api_bp.post("/points/<int:point_id>/attendance")
+@requires(SCOPED_POINT)
 @operation("Báo cáo số người có mặt tại điểm cầu trong một phiên (theo thành phần)", tags=TAGS,
            body=AttendanceIn, response=AttendanceOut,
            errors={404: "Không có điểm cầu hoặc phiên này trong phạm vi của bạn",
                    409: "Ngoài thời gian báo cáo, điểm cầu đã rút hoặc phiên đã hủy"})
 def report_attendance(point_id: int, body: AttendanceIn):
-    point = registration.visible_point(g.principal, point_id)
+    point = g.point
     session = service.get_session(point.conference, body.session_id)
     report = service.record(point, session, body.counts, g.principal)
     out = AttendanceOut(point_id=point.id, session_id=session.id, counts=report.counts,
@@ -52,8 +53,9 @@ def report_attendance(point_id: int, body: AttendanceIn):
 
 
 @api_bp.get("/conferences/<slug>/attendance")
+@requires(OFFICER)
 @operation("Số đại biểu thực tế so với xác nhận của một phiên (JSON, hoặc ?format=csv|xlsx)",
-           tags=TAGS, auth="officer", query=AttendanceQuery,
+           tags=TAGS, query=AttendanceQuery,
            errors={404: "Không có hội nghị hoặc phiên này"},
            media={"text/csv": "CSV UTF-8 có BOM", returns.FORMATS["xlsx"]: "Tệp Excel"})
 def get_attendance(slug: str, query: AttendanceQuery):
@@ -69,7 +71,8 @@ def get_attendance(slug: str, query: AttendanceQuery):
 
 
 @api_bp.post("/conferences/<slug>/attendance/snapshots")
-@operation("Chốt số người dự của một phiên (bản chốt có mã sha256)", tags=TAGS, auth="officer",
+@requires(OFFICER)
+@operation("Chốt số người dự của một phiên (bản chốt có mã sha256)", tags=TAGS,
            body=AttendanceSnapshotIn, status=201, errors={404: "Không có hội nghị hoặc phiên này"})
 def create_attendance_snapshot(slug: str, body: AttendanceSnapshotIn):
     conference = get_conference(slug)
@@ -88,14 +91,16 @@ def _snapshot_json(snapshot) -> dict:
 
 
 @api_bp.get("/conferences/<slug>/attendance/snapshots/<int:snapshot_id>")
-@operation("Một bản chốt số người dự", tags=TAGS, auth="officer",
+@requires(OFFICER)
+@operation("Một bản chốt số người dự", tags=TAGS,
            errors={404: "Không có bản chốt này"})
 def get_attendance_snapshot(slug: str, snapshot_id: int):
     return _snapshot_json(returns.get_snapshot(get_conference(slug), snapshot_id, "attendance"))
 
 
 @api_bp.post("/conferences/<slug>/attendance/snapshots/<int:snapshot_id>/submit")
-@operation("Gửi bản chốt số người dự về Trung ương", tags=TAGS, auth="officer",
+@requires(OFFICER)
+@operation("Gửi bản chốt số người dự về Trung ương", tags=TAGS,
            response=SubmissionOut,
            errors={404: "Không có bản chốt này", 409: "Chưa cấu hình địa chỉ nhận của Trung ương",
                    502: "Trung ương không nhận sau các lần thử"})

@@ -24,6 +24,7 @@ from bridgeops.registration.models import BridgePoint, Contact
 from bridgeops.returns import service as returns
 from bridgeops.returns.rollup import Category, build_rollup
 
+ARCHIVED = "Hội nghị này đã được lưu trữ; hồ sơ chỉ để xem, không thay đổi được."
 #: The form stays open this long after a session ends: rooms empty, then people count.
 OPEN_AFTER_END = timedelta(hours=4)
 
@@ -89,6 +90,8 @@ def record(point: BridgePoint, session: ConferenceSession, counts: dict[str, int
     now = now or utcnow()
     if session.conference_id != point.conference_id or session.kind != "session":
         raise NotFound("Phiên này không thuộc hội nghị của điểm cầu.")
+    if point.conference.archived_at is not None:
+        raise Conflict(ARCHIVED)
     if point.status == "withdrawn":
         raise Conflict("Điểm cầu đã rút khỏi hội nghị, không ghi số người dự.")
     if session.cancelled_at is not None:

@@ -6,7 +6,14 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
 from bridgeops.accounts import service as accounts
-from bridgeops.accounts.access import Principal, current_principal, principal_for_grant
+from bridgeops.accounts.access import (
+    LINK,
+    OFFICER,
+    SCOPED_POINT,
+    Principal,
+    principal_for_grant,
+    requires,
+)
 from bridgeops.attendance import document as documents
 from bridgeops.attendance import service
 from bridgeops.attendance.schemas import AttendanceIn
@@ -16,12 +23,10 @@ from bridgeops.core.errors import DomainError, NotFound, ValidationFailed
 from bridgeops.core.time import utcnow
 from bridgeops.core.validation import validate
 from bridgeops.extensions import db, limiter
-from bridgeops.registration import service as registration
 from bridgeops.registration.models import BridgePoint
 from bridgeops.returns import service as returns
 from bridgeops.returns import sheets
 from bridgeops.returns.api import file_response
-from bridgeops.returns.views import officer_page
 
 bp = Blueprint("attendance", __name__)
 
@@ -98,6 +103,7 @@ def _unknown_link(response) -> bool:
 
 
 @bp.route("/t/<token>/attendance", methods=["GET", "POST"])
+@requires(LINK)
 @limiter.limit("30 per minute", deduct_when=_unknown_link)
 def technician_form(token: str):
     """The technician's form, opened from her link page during and after a session."""
@@ -111,12 +117,10 @@ def technician_form(token: str):
 
 
 @bp.route("/points/<int:point_id>/attendance", methods=["GET", "POST"])
+@requires(SCOPED_POINT)
 def point_form(point_id: int):
     """The same form for the chair (her district's points) and for officers."""
-    principal = current_principal()
-    if principal is None:
-        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
-    point = registration.visible_point(principal, point_id)
+    point, principal = g.point, g.principal
     back = (url_for("attendance.board", slug=point.conference.slug) if principal.is_officer
             else url_for("registration.home", slug=point.conference.slug))
     return _form_page(point, principal, back)
@@ -136,7 +140,7 @@ def _session(conference: Conference):
 
 
 @bp.get("/conferences/<slug>/attendance")
-@officer_page
+@requires(OFFICER)
 def board(slug: str):
     """Confirmed against present per point and per district, who has not reported yet."""
     conference = get_conference(slug)
@@ -150,7 +154,7 @@ def board(slug: str):
 
 
 @bp.get("/conferences/<slug>/attendance/print")
-@officer_page
+@requires(OFFICER)
 def print_page(slug: str):
     conference = get_conference(slug)
     session = _session(conference)
@@ -160,7 +164,7 @@ def print_page(slug: str):
 
 
 @bp.get("/conferences/<slug>/attendance/file.<fmt>")
-@officer_page
+@requires(OFFICER)
 def export(slug: str, fmt: str):
     conference = get_conference(slug)
     document = service.document_of(conference, _session(conference))
@@ -170,7 +174,7 @@ def export(slug: str, fmt: str):
 
 
 @bp.post("/conferences/<slug>/attendance/snapshots")
-@officer_page
+@requires(OFFICER)
 def freeze(slug: str):
     conference = get_conference(slug)
     session = service.get_session(conference, request.form.get("session_id", 0, type=int))
@@ -180,7 +184,7 @@ def freeze(slug: str):
 
 
 @bp.get("/conferences/<slug>/attendance/snapshots/<int:snapshot_id>")
-@officer_page
+@requires(OFFICER)
 def snapshot(slug: str, snapshot_id: int):
     conference = get_conference(slug)
     frozen = returns.get_snapshot(conference, snapshot_id, "attendance")
@@ -200,7 +204,7 @@ def snapshot(slug: str, snapshot_id: int):
 
 
 @bp.get("/conferences/<slug>/attendance/snapshots/<int:snapshot_id>/print")
-@officer_page
+@requires(OFFICER)
 def snapshot_print(slug: str, snapshot_id: int):
     conference = get_conference(slug)
     frozen = returns.get_snapshot(conference, snapshot_id, "attendance")
@@ -210,7 +214,7 @@ def snapshot_print(slug: str, snapshot_id: int):
 
 
 @bp.get("/conferences/<slug>/attendance/snapshots/<int:snapshot_id>/file.<fmt>")
-@officer_page
+@requires(OFFICER)
 def snapshot_file(slug: str, snapshot_id: int, fmt: str):
     conference = get_conference(slug)
     frozen = returns.get_snapshot(conference, snapshot_id, "attendance")
@@ -221,7 +225,7 @@ def snapshot_file(slug: str, snapshot_id: int, fmt: str):
 
 
 @bp.post("/conferences/<slug>/attendance/snapshots/<int:snapshot_id>/submit")
-@officer_page
+@requires(OFFICER)
 def submit(slug: str, snapshot_id: int):
     conference = get_conference(slug)
     frozen = returns.get_snapshot(conference, snapshot_id, "attendance")

@@ -36,6 +36,13 @@ class Conference(db.Model):
     contact_name: Mapped[str] = mapped_column(sa.String(200), default="")
     contact_email: Mapped[str] = mapped_column(sa.String(254), default="")
     contact_phone: Mapped[str] = mapped_column(sa.String(20), default="")
+    #: Which administrative map the units come from: "2023" (63 provinces, three levels) or
+    #: "2025" (34 provinces, two levels).
+    unit_map: Mapped[str] = mapped_column(sa.String(4), default="2023", server_default="2023")
+    #: The conference this one was copied from (its categories, sessions and points).
+    copied_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("conference.id"))
+    #: Set when the conference is archived: its records are then read-only.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     sessions: Mapped[list[ConferenceSession]] = relationship(

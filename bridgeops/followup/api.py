@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import g, url_for
 
+from bridgeops.accounts.access import BOARD, OFFICER, requires
 from bridgeops.api import api_bp, operation
 from bridgeops.conference.service import get_conference
 from bridgeops.core.errors import NotFound
@@ -38,8 +39,9 @@ def followup_out(followup: FollowupConference) -> FollowupOut:
 
 
 @api_bp.get("/conferences/<slug>/followups")
+@requires(OFFICER)
 @operation("Theo dõi hội nghị triển khai: x/N đơn vị đã tổ chức, tỷ lệ chi hội, quá hạn trước",
-           tags=TAGS, auth="officer", query=TrackerQuery, response=TrackerOut)
+           tags=TAGS, query=TrackerQuery, response=TrackerOut)
 def get_tracker(slug: str, query: TrackerQuery):
     tracker = service.tracker(get_conference(slug), query.level)
     return TrackerOut(
@@ -57,6 +59,7 @@ def get_tracker(slug: str, query: TrackerQuery):
 
 
 @api_bp.get("/conferences/<slug>/followups/<unit_code>")
+@requires(BOARD)
 @operation("Hội nghị triển khai của một đơn vị", tags=TAGS, response=FollowupOut,
            errors={404: "Đơn vị chưa báo cáo hoặc ngoài phạm vi của bạn"})
 def get_followup(slug: str, unit_code: str):
@@ -69,6 +72,7 @@ def get_followup(slug: str, unit_code: str):
 
 
 @api_bp.put("/conferences/<slug>/followups/<unit_code>")
+@requires(BOARD)
 @operation("Ghi hội nghị triển khai của đơn vị (chủ tịch Hội đơn vị hoặc cấp trên, cán bộ đầu "
            "mối)", tags=TAGS, body=FollowupIn, response=FollowupOut,
            errors={403: "Ngoài phạm vi của bạn", 404: "Không có đơn vị này",
@@ -83,7 +87,8 @@ def put_followup(slug: str, unit_code: str, body: FollowupIn):
 
 
 @api_bp.put("/conferences/<slug>/followup-deadlines")
-@operation("Đặt hạn tổ chức hội nghị triển khai theo cấp", tags=TAGS, auth="officer",
+@requires(OFFICER)
+@operation("Đặt hạn tổ chức hội nghị triển khai theo cấp", tags=TAGS,
            body=DeadlinesIn, response=DeadlinesIn)
 def put_deadlines(slug: str, body: DeadlinesIn):
     saved = service.set_deadlines(get_conference(slug), body, g.principal.actor)
@@ -92,8 +97,9 @@ def put_deadlines(slug: str, body: DeadlinesIn):
 
 
 @api_bp.get("/conferences/<slug>/followup-report")
+@requires(OFFICER)
 @operation("Báo cáo tổng hợp kết quả hội nghị triển khai các cấp (JSON, hoặc ?format=csv|xlsx)",
-           tags=TAGS, auth="officer", query=ReportQuery,
+           tags=TAGS, query=ReportQuery,
            media={"text/csv": "CSV UTF-8 có BOM", returns.FORMATS["xlsx"]: "Tệp Excel"})
 def get_report(slug: str, query: ReportQuery):
     conference = get_conference(slug)
@@ -114,8 +120,8 @@ def _snapshot_json(snapshot) -> dict:
 
 
 @api_bp.post("/conferences/<slug>/followup-report/snapshots")
-@operation("Chốt báo cáo tổng hợp hội nghị triển khai (bản chốt có mã sha256)", tags=TAGS,
-           auth="officer", status=201)
+@requires(OFFICER)
+@operation("Chốt báo cáo tổng hợp hội nghị triển khai (bản chốt có mã sha256)", tags=TAGS, status=201)
 def create_followup_snapshot(slug: str):
     snapshot = service.freeze(get_conference(slug), g.principal.actor)
     db.session.commit()
@@ -124,14 +130,16 @@ def create_followup_snapshot(slug: str):
 
 
 @api_bp.get("/conferences/<slug>/followup-report/snapshots/<int:snapshot_id>")
-@operation("Một bản chốt báo cáo hội nghị triển khai", tags=TAGS, auth="officer",
+@requires(OFFICER)
+@operation("Một bản chốt báo cáo hội nghị triển khai", tags=TAGS,
            errors={404: "Không có bản chốt này"})
 def get_followup_snapshot(slug: str, snapshot_id: int):
     return _snapshot_json(returns.get_snapshot(get_conference(slug), snapshot_id, "followup"))
 
 
 @api_bp.post("/conferences/<slug>/followup-report/snapshots/<int:snapshot_id>/submit")
-@operation("Gửi bản chốt báo cáo hội nghị triển khai về Trung ương", tags=TAGS, auth="officer",
+@requires(OFFICER)
+@operation("Gửi bản chốt báo cáo hội nghị triển khai về Trung ương", tags=TAGS,
            response=SubmissionOut,
            errors={404: "Không có bản chốt này", 409: "Chưa cấu hình địa chỉ nhận của Trung ương",
                    502: "Trung ương không nhận sau các lần thử"})

@@ -32,6 +32,7 @@ FIELDS = ("planned_on", "held_on", "format", "presenter", "officials", "members"
 #: Reminders before a deadline: (kind, days before). The week's goes out from 7 days before,
 #: the day's from the day before; each once per chair.
 REMINDERS = (("week", 7), ("day", 1))
+ARCHIVED = "Hội nghị này đã được lưu trữ; hồ sơ chỉ để xem, không thay đổi được."
 
 
 def today(conference: Conference, now: datetime | None = None) -> date:
@@ -50,6 +51,8 @@ def deadlines(conference: Conference) -> dict[str, date]:
 
 def set_deadlines(conference: Conference, data: DeadlinesIn, actor: str) -> dict[str, date]:
     """Set (or clear, with None) the deadline of each level; audited."""
+    if conference.archived_at is not None:
+        raise Conflict(ARCHIVED)
     existing = {row.level: row for row in db.session.scalars(sa.select(FollowupDeadline).where(
         FollowupDeadline.conference_id == conference.id))}
     before = {level: row.due_on.isoformat() for level, row in existing.items()}
@@ -136,6 +139,8 @@ def record(conference: Conference, unit: AdminUnit, data: FollowupIn,
     if not may_report(principal, conference, unit):
         raise Forbidden("Chỉ chủ tịch Hội của đơn vị (hoặc đơn vị cấp trên) và cán bộ đầu mối "
                         "được ghi hội nghị triển khai của đơn vị này.")
+    if conference.archived_at is not None:
+        raise Conflict(ARCHIVED)
     today_ = today(conference)
     _check(data, today_)
     followup = get_followup(conference, unit.code)

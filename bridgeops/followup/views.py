@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from bridgeops.accounts.access import current_principal
+from bridgeops.accounts.access import BOARD, OFFICER, requires
 from bridgeops.conference.service import get_conference
 from bridgeops.core.errors import DomainError, Forbidden, ValidationFailed
 from bridgeops.core.time import utcnow
@@ -18,7 +18,6 @@ from bridgeops.followup.schemas import DeadlinesIn, FollowupIn
 from bridgeops.returns import service as returns
 from bridgeops.returns import sheets
 from bridgeops.returns.api import file_response
-from bridgeops.returns.views import officer_page
 
 bp = Blueprint("followup", __name__)
 
@@ -44,19 +43,11 @@ def _values_of(followup) -> dict[str, str]:
     return {**values, "version": str(followup.version)}
 
 
-def _signed_in():
-    principal = current_principal()
-    if principal is None:
-        return None, redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
-    return principal, None
-
-
 @bp.route("/conferences/<slug>/followups/<unit_code>", methods=["GET", "POST"])
+@requires(BOARD)
 def unit_form(slug: str, unit_code: str):
     """A unit's follow-up report: the chair of the unit (or of the unit above) and officers."""
-    principal, login = _signed_in()
-    if login is not None:
-        return login
+    principal = g.principal
     conference = get_conference(slug)
     unit = service.get_unit(conference, unit_code)
     if not service.may_report(principal, conference, unit):
@@ -86,11 +77,10 @@ def unit_form(slug: str, unit_code: str):
 
 
 @bp.get("/conferences/<slug>/followups/mine")
+@requires(BOARD)
 def chair_units(slug: str):
     """The chair's own unit and the units under it, each with its follow-up state."""
-    principal, login = _signed_in()
-    if login is not None:
-        return login
+    principal = g.principal
     if principal.is_officer:
         return redirect(url_for("followup.tracker", slug=slug))
     if principal.kind != "chair" or not principal.unit_code:
@@ -106,7 +96,7 @@ def chair_units(slug: str):
 
 
 @bp.get("/conferences/<slug>/followups")
-@officer_page
+@requires(OFFICER)
 def tracker(slug: str):
     conference = get_conference(slug)
     levels = service.report_levels(conference) or ["district"]
@@ -120,7 +110,7 @@ def tracker(slug: str):
 
 
 @bp.post("/conferences/<slug>/followups/deadlines")
-@officer_page
+@requires(OFFICER)
 def set_deadlines(slug: str):
     conference = get_conference(slug)
     body = {k: v.strip() for k, v in request.form.items()
@@ -144,7 +134,7 @@ def set_deadlines(slug: str):
 
 
 @bp.get("/conferences/<slug>/followup-report/print")
-@officer_page
+@requires(OFFICER)
 def print_page(slug: str):
     conference = get_conference(slug)
     document = service.document_of(conference)
@@ -153,7 +143,7 @@ def print_page(slug: str):
 
 
 @bp.get("/conferences/<slug>/followup-report/file.<fmt>")
-@officer_page
+@requires(OFFICER)
 def export(slug: str, fmt: str):
     conference = get_conference(slug)
     now = utcnow()
@@ -163,7 +153,7 @@ def export(slug: str, fmt: str):
 
 
 @bp.post("/conferences/<slug>/followup-report/snapshots")
-@officer_page
+@requires(OFFICER)
 def freeze(slug: str):
     snapshot = service.freeze(get_conference(slug), g.principal.actor)
     db.session.commit()
@@ -171,7 +161,7 @@ def freeze(slug: str):
 
 
 @bp.get("/conferences/<slug>/followup-report/snapshots/<int:snapshot_id>")
-@officer_page
+@requires(OFFICER)
 def snapshot(slug: str, snapshot_id: int):
     conference = get_conference(slug)
     frozen = returns.get_snapshot(conference, snapshot_id, "followup")
@@ -187,7 +177,7 @@ def snapshot(slug: str, snapshot_id: int):
 
 
 @bp.get("/conferences/<slug>/followup-report/snapshots/<int:snapshot_id>/print")
-@officer_page
+@requires(OFFICER)
 def snapshot_print(slug: str, snapshot_id: int):
     conference = get_conference(slug)
     frozen = returns.get_snapshot(conference, snapshot_id, "followup")
@@ -197,7 +187,7 @@ def snapshot_print(slug: str, snapshot_id: int):
 
 
 @bp.get("/conferences/<slug>/followup-report/snapshots/<int:snapshot_id>/file.<fmt>")
-@officer_page
+@requires(OFFICER)
 def snapshot_file(slug: str, snapshot_id: int, fmt: str):
     conference = get_conference(slug)
     frozen = returns.get_snapshot(conference, snapshot_id, "followup")
@@ -208,7 +198,7 @@ def snapshot_file(slug: str, snapshot_id: int, fmt: str):
 
 
 @bp.post("/conferences/<slug>/followup-report/snapshots/<int:snapshot_id>/submit")
-@officer_page
+@requires(OFFICER)
 def submit(slug: str, snapshot_id: int):
     conference = get_conference(slug)
     frozen = returns.get_snapshot(conference, snapshot_id, "followup")

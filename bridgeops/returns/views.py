@@ -3,13 +3,11 @@ snapshots, what changed between two of them, and submission to TW."""
 
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
-from bridgeops.accounts.access import current_principal
+from bridgeops.accounts.access import OFFICER, requires
 from bridgeops.conference.service import get_conference
-from bridgeops.core.errors import DomainError, Forbidden
+from bridgeops.core.errors import DomainError
 from bridgeops.core.time import format_datetime_vi, utcnow
 from bridgeops.extensions import db
 from bridgeops.returns import exporters, service, table
@@ -18,22 +16,6 @@ from bridgeops.returns.chart import Bar, bar_chart
 from bridgeops.returns.rollup import Rollup
 
 bp = Blueprint("returns", __name__, url_prefix="/conferences/<slug>/return")
-
-
-def officer_page(view):
-    """Officers only: anonymous visitors go to the login page, chairs and technicians get 403."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        principal = current_principal()
-        if principal is None:
-            return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
-        if not principal.is_officer:
-            raise Forbidden("Trang báo cáo chỉ dành cho cán bộ đầu mối của tỉnh.")
-        g.principal = principal
-        return view(*args, **kwargs)
-
-    return wrapper
 
 
 def charts(summary: Rollup) -> tuple:
@@ -46,7 +28,7 @@ def charts(summary: Rollup) -> tuple:
 
 
 @bp.get("")
-@officer_page
+@requires(OFFICER)
 def dashboard(slug: str):
     conference = get_conference(slug)
     summary = service.rollup(conference)
@@ -69,14 +51,14 @@ def _official_page(conference, document, as_of, snapshot=None):
 
 
 @bp.get("/print")
-@officer_page
+@requires(OFFICER)
 def print_page(slug: str):
     conference = get_conference(slug)
     return _official_page(conference, service.current_document(conference), utcnow())
 
 
 @bp.get("/snapshots")
-@officer_page
+@requires(OFFICER)
 def snapshots(slug: str):
     conference = get_conference(slug)
     return render_template("returns/snapshots.html", conference=conference,
@@ -85,7 +67,7 @@ def snapshots(slug: str):
 
 
 @bp.post("/snapshots")
-@officer_page
+@requires(OFFICER)
 def freeze(slug: str):
     conference = get_conference(slug)
     snapshot = service.freeze(conference, g.principal.actor)
@@ -95,7 +77,7 @@ def freeze(slug: str):
 
 
 @bp.get("/snapshots/<int:snapshot_id>")
-@officer_page
+@requires(OFFICER)
 def snapshot(slug: str, snapshot_id: int):
     conference = get_conference(slug)
     frozen = service.get_snapshot(conference, snapshot_id)
@@ -109,7 +91,7 @@ def snapshot(slug: str, snapshot_id: int):
 
 
 @bp.get("/snapshots/<int:snapshot_id>/print")
-@officer_page
+@requires(OFFICER)
 def snapshot_print(slug: str, snapshot_id: int):
     conference = get_conference(slug)
     frozen = service.get_snapshot(conference, snapshot_id)
@@ -117,7 +99,7 @@ def snapshot_print(slug: str, snapshot_id: int):
 
 
 @bp.get("/snapshots/<int:snapshot_id>/file.<fmt>")
-@officer_page
+@requires(OFFICER)
 def snapshot_file(slug: str, snapshot_id: int, fmt: str):
     conference = get_conference(slug)
     frozen = service.get_snapshot(conference, snapshot_id)
@@ -125,7 +107,7 @@ def snapshot_file(slug: str, snapshot_id: int, fmt: str):
 
 
 @bp.get("/snapshots/<int:snapshot_id>/diff")
-@officer_page
+@requires(OFFICER)
 def diff(slug: str, snapshot_id: int):
     conference = get_conference(slug)
     newer = service.get_snapshot(conference, snapshot_id)
@@ -140,7 +122,7 @@ def diff(slug: str, snapshot_id: int):
 
 
 @bp.post("/snapshots/<int:snapshot_id>/submit")
-@officer_page
+@requires(OFFICER)
 def submit(slug: str, snapshot_id: int):
     conference = get_conference(slug)
     frozen = service.get_snapshot(conference, snapshot_id)
