@@ -17,6 +17,7 @@ from bridgeops.core.errors import Forbidden, NotFound
 from bridgeops.extensions import db
 from bridgeops.health.models import STATE_RANK, STATES, PointHealth
 from bridgeops.health.probes import UNREACHABLE
+from bridgeops.health.watchdog import monitoring_stopped_since
 from bridgeops.health.windows import Window, current_or_next_window
 from bridgeops.registration.models import BridgePoint, Contact
 from bridgeops.units.models import AdminUnit
@@ -114,6 +115,9 @@ class Board:
     #: What ``districts`` rows are: "district", or "province" on a national conference's
     #: officer board (63 rows, not 705).
     area_level: str = "district"
+    #: Set while a window is open but nothing monitors (scheduler stopped): every state below
+    #: is then shown as unknown, since it says nothing about now.
+    monitoring_stopped_since: datetime | None = None
 
 
 def _scoped(principal: Principal, conference: Conference, *columns) -> sa.Select:
@@ -211,10 +215,33 @@ def build_board(principal: Principal, conference: Conference, now: datetime, *,
             while len(_BOARD_CACHE) > _BOARD_CACHE_SIZE:
                 _BOARD_CACHE.popitem(last=False)
     summary, by_level, districts, problems, problems_total, last_check_at, dots, area = figures
+    stopped = monitoring_stopped_since(conference, now)
+    if stopped is not None:
+        summary, by_level, districts, problems, problems_total, dots = _all_unknown(
+            summary, by_level, districts, dots)
     return Board(conference=conference, window=current_or_next_window(conference, now),
                  summary=summary, by_level=by_level, districts=districts, problems=problems,
                  problems_total=problems_total, last_check_at=last_check_at, dots=dots,
-                 area_level=area)
+                 area_level=area, monitoring_stopped_since=stopped)
+
+
+def unknown_tally(tally: Tally) -> Tally:
+    """The same points, every one "unknown"."""
+    stale = Tally()
+    stale.add("unknown", tally.total)
+    return stale
+
+
+def _all_unknown(summary: Tally, by_level: list, districts: list[DistrictRow],
+                 dots: list | None) -> tuple:
+    """The board's figures with every state replaced by "unknown" (stale states say nothing)."""
+    return (unknown_tally(summary),
+            [(level, unknown_tally(tally)) for level, tally in by_level],
+            [DistrictRow(d.code, d.name, unknown_tally(d.tally),
+                         "unknown" if d.own_state else None) for d in districts],
+            [], 0,
+            [(area, level, "unknown", name) for area, level, _state, name in dots]
+            if dots is not None else None)
 
 
 def _board_figures(principal: Principal, conference: Conference, problem_limit: int,
