@@ -1,7 +1,7 @@
 """After the bridge: attendance reports, follow-up conferences and deadlines, snapshot kinds
 
 Revision ID: after_0001
-Revises: conf_0001 (re-chained after merging main; written against 0c754acb8445)
+Revises: rel_0001 (re-chained after merging main; written against 0c754acb8445)
 """
 import sqlalchemy as sa
 from alembic import op
@@ -9,7 +9,7 @@ from alembic import op
 import bridgeops.core.types
 
 revision = "after_0001"
-down_revision = "conf_0001"
+down_revision = "rel_0001"
 branch_labels = None
 depends_on = None
 
