@@ -3,6 +3,8 @@ conference of Ninh Bình on the two-level map in force since 1 July 2025."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import current_app
 
 from bridgeops.conference import service
@@ -10,6 +12,8 @@ from bridgeops.conference.models import Conference
 from bridgeops.conference.schemas import CategoryIn, ConferenceIn, SessionIn
 from bridgeops.core.time import VN_TZ, local_datetime
 from bridgeops.extensions import db
+from bridgeops.followup import service as followups
+from bridgeops.followup.schemas import DeadlinesIn
 from bridgeops.registration import service as registration
 from bridgeops.units import service as units
 from bridgeops.units.models import unit_key
@@ -27,6 +31,11 @@ SESSIONS = [
     ("session", "Hội nghị – ngày thứ hai", 28, (8, 0), (17, 0)),
     ("session", "Hội nghị – ngày thứ ba", 29, (8, 0), (17, 0)),
 ]
+
+
+#: The plan's deadlines for each level's own conference after the bridge.
+FOLLOWUP_DEADLINES = {"province": date(2022, 5, 30), "district": date(2022, 6, 30),
+                      "commune": date(2022, 6, 30)}
 
 
 def create_demo() -> tuple[Conference, bool]:
@@ -49,6 +58,7 @@ def create_demo() -> tuple[Conference, bool]:
                   for kind, title, day, (h1, m1), (h2, m2) in SESSIONS])
     conference = service.create_conference(data, actor="system")
     registration.create_point_record(conference, units.get_unit(NAM_DINH), venue=PROVINCE_VENUE)
+    followups.set_deadlines(conference, DeadlinesIn(**FOLLOWUP_DEADLINES), "demo")
     return conference, True
 
 
