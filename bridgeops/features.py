@@ -14,7 +14,7 @@ from types import ModuleType
 
 FEATURES: tuple[str, ...] = (
     "units", "conference", "accounts", "audit", "registration", "mail", "invites",
-    "returns", "health", "ops", "federation",
+    "returns", "health", "ops", "attendance", "followup", "federation",
 )
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from bridgeops.core.keys import new_public_key
 from bridgeops.core.time import utcnow
 from bridgeops.core.types import UTCDateTime
 from bridgeops.extensions import db
@@ -36,6 +37,13 @@ class Conference(db.Model):
     contact_name: Mapped[str] = mapped_column(sa.String(200), default="")
     contact_email: Mapped[str] = mapped_column(sa.String(254), default="")
     contact_phone: Mapped[str] = mapped_column(sa.String(20), default="")
+    #: Which administrative map the units come from: "2023" (63 provinces, three levels) or
+    #: "2025" (34 provinces, two levels).
+    unit_map: Mapped[str] = mapped_column(sa.String(4), default="2023", server_default="2023")
+    #: The conference this one was copied from (its categories, sessions and points).
+    copied_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("conference.id"))
+    #: Set when the conference is archived: its records are then read-only.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     sessions: Mapped[list[ConferenceSession]] = relationship(
@@ -50,6 +58,9 @@ class ConferenceSession(db.Model):
     __tablename__ = "conference_session"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: Random key in the session's calendar UIDs (ids restart after a restore; this never
+    #: does). Sessions from before it existed carry their id, so sent UIDs stay the same.
+    uid_key: Mapped[str] = mapped_column(sa.String(32), default=new_public_key)
     conference_id: Mapped[int] = mapped_column(sa.ForeignKey("conference.id"), index=True)
     #: rehearsal | session.
     kind: Mapped[str] = mapped_column(sa.String(16))

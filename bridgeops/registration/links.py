@@ -35,16 +35,23 @@ def base_url() -> str:
 
 def chair_units(conference: Conference) -> list[AdminUnit]:
     """Units whose chairs get a link: the children of the host unit (districts, or communes
-    in a two-level tree)."""
+    in a two-level tree); for a district-hosted conference, the district itself."""
     if conference.host_unit_code is None:
         return []
+    host = db.session.get(AdminUnit, conference.host_unit_code)
+    if host is not None and host.level == "district":
+        return [host]
     return list(db.session.scalars(sa.select(AdminUnit).where(
         AdminUnit.parent_code == conference.host_unit_code).order_by(AdminUnit.code)))
 
 
 def issue_chair_link(conference: Conference, unit: AdminUnit, actor: str) -> ChairLink:
     """A new chair link for one unit; that unit's previous links stop working."""
-    if unit.parent_code != conference.host_unit_code:
+    from bridgeops.conference.service import require_active
+
+    require_active(conference)
+    if unit.parent_code != conference.host_unit_code and not (
+            unit.code == conference.host_unit_code and unit.level == "district"):
         raise ValidationFailed({"unit": f"{unit.name} không trực thuộc đơn vị chủ trì hội nghị."})
     revoked = accounts.revoke_grants(accounts.live_grants(
         GrantRole.CHAIR, conference_id=conference.id, unit_code=unit.code))

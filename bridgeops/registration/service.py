@@ -23,8 +23,14 @@ from bridgeops.core.time import format_datetime_vi, utcnow
 from bridgeops.events import point_changed
 from bridgeops.extensions import db
 from bridgeops.registration.links import base_url, link_ttl
-from bridgeops.registration.models import BridgePoint, Contact, DelegateCount
+from bridgeops.registration.models import (
+    BridgePoint,
+    Contact,
+    DelegateCount,
+    PointIdempotencyKey,
+)
 from bridgeops.registration.schemas import PointIn, validate_point
+from bridgeops.units import service as units
 from bridgeops.units.models import AdminUnit
 
 AUDIT_ENTITY = "bridge_point"
@@ -36,6 +42,8 @@ class CreatedPoint:
 
     point: BridgePoint
     technician_url: str
+    #: False when an Idempotency-Key retry found the point created the first time.
+    created: bool = True
 
 
 # --- Reading ---------------------------------------------------------------------------------
@@ -125,6 +133,8 @@ def _require_edit(principal: Principal | None, point: BridgePoint) -> None:
 
 def _late(conference: Conference, principal: Principal) -> bool:
     """True when an officer changes after registration closed; chairs get 409 then."""
+    if conference.archived_at is not None:
+        raise Conflict("Hội nghị này đã được lưu trữ; hồ sơ chỉ để xem, không thay đổi được.")
     if registration_open(conference):
         return False
     if principal.is_officer:
@@ -251,11 +261,42 @@ def create_point_record(conference: Conference, unit: AdminUnit, *, venue: str =
     return point
 
 
-def create_point(conference: Conference, data: PointIn, principal: Principal) -> CreatedPoint:
-    """Register a point for a unit in the principal's scope; also issues its technician link."""
+def create_point(conference: Conference, data: PointIn, principal: Principal,
+                 idempotency_key: str | None = None) -> CreatedPoint:
+    """Register a point for a unit in the principal's scope; also issues its technician link.
+
+    With ``idempotency_key``: a retry with a key this principal already used returns that
+    point, with a fresh technician link (the first answer's link was lost with the answer).
+    """
+    if idempotency_key:
+        earlier = point_for_idempotency_key(conference, principal, idempotency_key)
+        if earlier is not None:
+            return CreatedPoint(earlier, _issue_technician_grant(earlier, principal),
+                                created=False)
+    created = _create_point(conference, data, principal)
+    if idempotency_key:
+        db.session.add(PointIdempotencyKey(actor=principal.actor[:200], key=idempotency_key,
+                                           conference_id=conference.id,
+                                           point_id=created.point.id))
+        db.session.flush()
+    return created
+
+
+def point_for_idempotency_key(conference: Conference, principal: Principal,
+                              key: str) -> BridgePoint | None:
+    """The point this principal created in ``conference`` with this Idempotency-Key, if any."""
+    return db.session.scalar(
+        sa.select(BridgePoint).join(PointIdempotencyKey,
+                                    PointIdempotencyKey.point_id == BridgePoint.id)
+        .where(PointIdempotencyKey.actor == principal.actor[:200],
+               PointIdempotencyKey.key == key,
+               PointIdempotencyKey.conference_id == conference.id))
+
+
+def _create_point(conference: Conference, data: PointIn, principal: Principal) -> CreatedPoint:
     if data.unit is None:
         raise ValidationFailed({"unit": "Vui lòng chọn đơn vị của điểm cầu."})
-    unit = db.session.get(AdminUnit, data.unit)
+    unit = units.find_unit(data.unit, conference.unit_map)  # a key, or a GSO code on its map
     if unit is None or not _in_conference_tree(conference, unit):
         raise ValidationFailed({"unit": "Không có đơn vị này trong phạm vi hội nghị."})
     if not unit_in_scope(principal, unit, conference.id):
@@ -435,13 +476,15 @@ def bulk_create_points(conference: Conference, rows: list[dict[str, Any]], *,
         for unit, data, status, total in points])
     ids = dict(db.session.execute(sa.select(BridgePoint.unit_code, BridgePoint.id).where(
         BridgePoint.conference_id == conference.id)).all())
-    db.session.execute(sa.insert(DelegateCount), [
-        {"point_id": ids[unit.code], "category_code": code, "count": n}
-        for unit, data, _, _ in points for code, n in data.counts.items()])
-    db.session.execute(sa.insert(Contact), [
-        {"point_id": ids[unit.code], "role": "technician", "name": t.name, "phone": t.phone,
-         "email": t.email, "created_at": now}
-        for unit, data, _, _ in points for t in data.technicians])
+    counts = [{"point_id": ids[unit.code], "category_code": code, "count": n}
+              for unit, data, _, _ in points for code, n in data.counts.items()]
+    technicians = [{"point_id": ids[unit.code], "role": "technician", "name": t.name,
+                    "phone": t.phone, "email": t.email, "created_at": now}
+                   for unit, data, _, _ in points for t in data.technicians]
+    # An empty parameter list would be one INSERT of an empty row, not none (a copy has no counts).
+    for model, params in ((DelegateCount, counts), (Contact, technicians)):
+        if params:
+            db.session.execute(sa.insert(model), params)
     # Relay from the parent unit's point when it has one, as one-by-one registration does.
     upstream = [{"point_id": ids[unit.code], "upstream": ids[unit.parent_code]}
                 for unit, _, _, _ in points if unit.parent_code in ids]
@@ -453,3 +496,15 @@ def bulk_create_points(conference: Conference, rows: list[dict[str, Any]], *,
                  after={"points": len(points)})
     db.session.flush()
     return [ids[unit.code] for unit, _, _, _ in points]
+
+
+def in_conference_tree(conference: Conference, unit: AdminUnit) -> bool:
+    """Does the unit belong to the conference's host (any unit for a national conference)?"""
+    return _in_conference_tree(conference, unit)
+
+
+def set_upstreams(links: list[dict[str, int]]) -> None:
+    """Point each ``point_id`` at its ``upstream`` point id (a copy keeps its relays)."""
+    table = BridgePoint.__table__
+    db.session.execute(table.update().where(table.c.id == sa.bindparam("point_id"))
+                       .values(upstream_point_id=sa.bindparam("upstream")), links)

@@ -38,7 +38,8 @@ def dashboard(slug: str):
     if national.is_national(conference):
         summary = (national.one_province(summary, province) if province
                    else national.by_province(summary))
-    group = "tỉnh" if by_province else "huyện"
+    # What a group line is: a province nationally, a district on the 2023 map, else the province.
+    group = "tỉnh" if by_province or conference.unit_map != "2023" else "huyện"
     delegates_chart, points_chart = charts(summary, group)
     return render_template(
         "returns/dashboard.html", conference=conference, summary=summary,

@@ -1,7 +1,7 @@
 """federation: provinces registered at TW and the returns they submitted
 
 Revision ID: nat_0001
-Revises: sec_0001
+Revises: after_0001
 Create Date: 2026-11-30 15:00:00
 
 """
@@ -12,7 +12,7 @@ import bridgeops.core.types
 
 # revision identifiers, used by Alembic.
 revision = "nat_0001"
-down_revision = "sec_0001"
+down_revision = "after_0001"
 branch_labels = None
 depends_on = None
 
