@@ -28,6 +28,9 @@ from tests.smtp_server import CollectingHandler, LoopbackController
 BRIDGEOPS = Path(sys.executable).with_name("bridgeops")
 POINTS, SESSIONS, CRASHES = 10, 4, 3  # every district of Nam Định
 
+#: The scheduler process refuses signing keys shorter than 32 characters.
+KEY = "failover-test-secret-key-0123456789abcdef"
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def failover_database(request, tmp_path):
@@ -53,10 +56,10 @@ def test_a_killed_scheduler_is_replaced_in_seconds_with_at_most_one_duplicate(
     env = {**os.environ, "BRIDGEOPS_DATABASE_URL": database_url,
            "BRIDGEOPS_SMTP_HOST": "127.0.0.1", "BRIDGEOPS_SMTP_PORT": str(controller.port),
            "BRIDGEOPS_SMTP_STARTTLS": "0", "BRIDGEOPS_SMTP_TIMEOUT": "5",
-           "BRIDGEOPS_SECRET_KEY": "failover-test", "BRIDGEOPS_BASE_URL": "http://bridgeops.test",
+           "BRIDGEOPS_SECRET_KEY": KEY, "BRIDGEOPS_BASE_URL": "http://bridgeops.test",
            "BRIDGEOPS_OUTBOX_DIR": str(tmp_path)}
     env.pop("BRIDGEOPS_OUTBOX_CLAIM_SECONDS", None)
-    other = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "failover-test",
+    other = create_app({"DATABASE_URL": database_url, "SECRET_KEY": KEY,
                         "BASE_URL": "http://bridgeops.test", "TESTING": True})
     with other.app_context():
         from bridgeops.conference.demo import create_demo
