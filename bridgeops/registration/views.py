@@ -17,11 +17,18 @@ from bridgeops.accounts.access import (
 )
 from bridgeops.conference import service as conferences
 from bridgeops.conference.models import Conference
-from bridgeops.core.errors import DomainError, Forbidden, PreconditionFailed, ValidationFailed
+from bridgeops.core.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    PreconditionFailed,
+    ValidationFailed,
+)
 from bridgeops.core.validation import validate
 from bridgeops.extensions import db
-from bridgeops.registration import forms, links, queries, service
+from bridgeops.registration import chairs, forms, links, queries, service
 from bridgeops.registration.models import STATUS_LABELS
+from bridgeops.registration.queries import ROW_STATES
 from bridgeops.registration.schemas import PointIn, PointQuery
 from bridgeops.units.models import LEVEL_LABELS, AdminUnit
 
@@ -97,9 +104,82 @@ def home(slug: str):
         return redirect(url_for("registration.point_page", point_id=principal.point_id))
     if principal.kind != "chair":
         return redirect(url_for("registration.points", slug=slug))
+    return _chair_home(conference, principal)
+
+
+def _chair_home(conference: Conference, principal: Principal, *, contact_values=None,
+                contact_errors=None, status: int = 200):
     overview = queries.district_overview(conference, principal)
-    return render_template("registration/chair_home.html", conference=conference,
-                           overview=overview, open=service.registration_open(conference))
+    show = request.args.get("show")
+    contact = chairs.chair_contact(conference, principal.unit_code)
+    return render_template(
+        "registration/chair_home.html", conference=conference, overview=overview,
+        open=service.registration_open(conference), show=show if show in ROW_STATES else None,
+        row_states=ROW_STATES, chair=contact, steps=_chair_steps(overview, contact),
+        contact_values=contact_values or {}, contact_errors=contact_errors or {}), status
+
+
+def _chair_steps(overview: queries.DistrictOverview, contact) -> list[tuple[str, bool]]:
+    """The chair's steps, each with whether it is done."""
+    own = overview.rows[0]
+    communes_placed = all(row.state != "todo" for row in overview.communes)
+    return [
+        ("Cho biết họ tên và số điện thoại của chị", contact is not None),
+        (f"Đăng ký điểm cầu {own.unit.name}", own.state != "todo"),
+        ("Đăng ký điểm cầu từng xã có kết nối; xã không có kết nối bấm “Không tham gia”",
+         communes_placed),
+        ("Bấm “Lưu và xác nhận” cho mỗi điểm cầu", all(r.state == "done" for r in overview.rows)),
+        ("Gửi đường dẫn cho kỹ thuật viên qua Zalo (hiện ra sau khi lưu)",
+         own.state != "todo" and communes_placed),
+    ]
+
+
+@bp.post("/conferences/<slug>/registration/chair")
+def save_chair_contact(slug: str):
+    """The chair gives (or corrects) her own name and phone, so the office can call her."""
+    principal = _principal()
+    conference = _conference_for(principal, slug)
+    if principal.kind != "chair":
+        raise Forbidden("Chỉ chủ tịch Hội của đơn vị điền thông tin này.")
+    values = {k: request.form.get(k, "") for k in ("name", "phone", "email")}
+    try:
+        chairs.save_chair_contact(conference, principal.unit_code, values, principal.actor)
+        db.session.commit()
+    except ValidationFailed as error:
+        db.session.rollback()
+        return _chair_home(conference, principal, contact_values=values,
+                           contact_errors=error.errors, status=422)
+    flash("Đã lưu họ tên và số điện thoại của chị.", "success")
+    return redirect(url_for("registration.home", slug=slug))
+
+
+@bp.post("/conferences/<slug>/units/<code>/absence")
+def unit_absence(slug: str, code: str):
+    """Mark a commune "không tham gia" (no connection), or undo it."""
+    principal = _principal()
+    conference = _conference_for(principal, slug)
+    if principal.kind == "technician":
+        raise Forbidden("Kỹ thuật viên chỉ xem được điểm cầu của mình.")
+    unit = db.session.get(AdminUnit, code)
+    try:
+        if not principal.is_officer and not service.registration_open(conference):
+            raise Conflict("Đã hết hạn đăng ký; xin liên hệ cán bộ đầu mối.")
+        if request.form.get("action") == "present":
+            chairs.mark_present(conference, code, principal)
+            message = f"{unit.name if unit else 'Đơn vị'} lại được tính là cần đăng ký."
+        else:
+            chairs.mark_absent(conference, code, principal)
+            message = f"Đã ghi {unit.name if unit else 'đơn vị'} không tham gia."
+        db.session.commit()
+        flash(message, "success")
+    except DomainError as error:
+        db.session.rollback()
+        if error.status in (403, 404):
+            raise
+        flash("; ".join(error.errors.values()) if error.errors else error.detail, "warning")
+    target = request.form.get("show")
+    return redirect(url_for("registration.home", slug=slug,
+                            show=target if target in ROW_STATES else None))
 
 
 # --- Lists -----------------------------------------------------------------------------------
@@ -172,13 +252,37 @@ def new_point(slug: str):
     parsed = forms.form_data(values, with_unit=True)
     try:
         created = service.create_point(conference, validate(PointIn, parsed.data), principal)
+        confirm_error = (_confirm_after_save(created.point, principal)
+                         if "and_confirm" in request.form else None)
+        technician_links = service.links_after_create(created, principal)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
         return _render_form(conference, values.pad_rows(), errors=_errors(error, parsed),
                             status=error.status)
-    return render_template("registration/technician_link.html", point=created.point,
-                           conference=conference, url=created.technician_url, created=True)
+    return _technician_links_page(created.point, technician_links, created=True,
+                                  confirm_error=confirm_error)
+
+
+def _confirm_after_save(point, principal: Principal) -> str | None:
+    """"Lưu và xác nhận": confirm what was just saved; what is missing says why not (the save
+    stands)."""
+    try:
+        service.confirm_point(point, principal)
+    except ValidationFailed as error:
+        return " ".join(error.errors.values()) or error.detail
+    return None
+
+
+def _technician_links_page(point, technician_links, *, created: bool,
+                           confirm_error: str | None = None):
+    conference = point.conference
+    messages = [chairs.technician_invitation(conference, point, link.url,
+                                             link.technician.name if link.technician else "")
+                for link in technician_links]
+    return render_template("registration/technician_link.html", point=point,
+                           conference=conference, technician_links=technician_links,
+                           messages=messages, created=created, confirm_error=confirm_error)
 
 
 def _errors(error: DomainError, parsed: forms.PointFormData) -> dict[str, str]:
@@ -206,6 +310,8 @@ def point_page(point_id: int):
     version = int(values.version) if values.version.isdigit() else -1
     try:
         service.update_point(point, validate(PointIn, parsed.data), principal, version)
+        confirm_error = (_confirm_after_save(point, principal)
+                         if "and_confirm" in request.form else None)
         db.session.commit()
     except PreconditionFailed:
         db.session.rollback()
@@ -219,6 +325,12 @@ def point_page(point_id: int):
         point = service.visible_point(principal, point_id)
         return _render_form(conference, values.pad_rows(), point=point,
                             errors=_errors(error, parsed), status=error.status, editable=editable)
+    if confirm_error:
+        flash(f"Đã lưu nhưng chưa xác nhận: {confirm_error}", "warning")
+        return redirect(url_for("registration.point_page", point_id=point.id))
+    if "and_confirm" in request.form:
+        flash(f"Đã lưu và xác nhận {point.name}.", "success")
+        return redirect(url_for("registration.home", slug=conference.slug))
     flash("Đã lưu thay đổi.", "success")
     return redirect(url_for("registration.point_page", point_id=point.id))
 
@@ -258,10 +370,9 @@ def withdraw(point_id: int):
 def new_technician_link(point_id: int):
     principal = _principal()
     point = service.visible_point(principal, point_id)
-    url = service.issue_technician_link(point, principal)
+    technician_links = service.issue_technician_links(point, principal)
     db.session.commit()
-    return render_template("registration/technician_link.html", point=point, url=url,
-                           conference=point.conference, created=False)
+    return _technician_links_page(point, technician_links, created=False)
 
 
 # --- Officer pages ---------------------------------------------------------------------------
@@ -272,7 +383,7 @@ def history(point_id: int):
     principal = _officer()
     point = service.visible_point(principal, point_id)
     return render_template("registration/history.html", point=point,
-                           events=queries.point_history(point))
+                           entries=queries.history_entries(point))
 
 
 @bp.route("/conferences/<slug>/links", methods=["GET", "POST"])
