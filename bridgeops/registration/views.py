@@ -388,10 +388,13 @@ def history(point_id: int):
 
 @bp.route("/conferences/<slug>/links", methods=["GET", "POST"])
 def chair_links(slug: str):
-    """Issue or revoke the district chairs' links; new links are shown once."""
+    """Issue or revoke the district chairs' links; new links are shown once, each with a ready
+    Zalo message and a QR code, and the whole set prints as an A4 sheet."""
     principal = _officer()
     conference = conferences.get_conference(slug)
     issued: list[links.ChairLink] = []
+    errors: dict[str, str] = {}
+    values: dict[str, str] = {}
     if request.method == "POST":
         unit_code = request.form.get("unit", "")
         units = {u.code: u for u in links.chair_units(conference)}
@@ -399,13 +402,26 @@ def chair_links(slug: str):
             count = links.revoke_chair_links(conference, unit_code, principal.actor)
             flash(f"Đã thu hồi {count} đường dẫn của {units[unit_code].name}.", "success")
         elif unit_code in units:
-            issued = [links.issue_chair_link(conference, units[unit_code], principal.actor)]
+            values = {k: request.form.get(f"chair_{k}", "") for k in ("name", "phone")}
+            try:
+                if values["name"] or values["phone"]:
+                    chairs.save_chair_contact(conference, unit_code, values, principal.actor)
+                issued = [links.issue_chair_link(conference, units[unit_code], principal.actor)]
+            except ValidationFailed as error:
+                db.session.rollback()
+                errors = {f"{unit_code}.{k}": v for k, v in error.errors.items()}
         elif unit_code == "all":
             issued = links.issue_chair_links(conference, principal.actor)
         else:
             flash("Vui lòng chọn đơn vị.", "warning")
         db.session.commit()
     live = {g.unit_code: g for g in accounts.live_grants("chair", conference_id=conference.id)}
+    contacts = chairs.chair_contacts(conference)
+    messages = [chairs.chair_invitation(conference, link.unit.name, link.url,
+                                        contacts[link.unit.code].name
+                                        if link.unit.code in contacts else "")
+                for link in issued]
     return render_template("registration/links.html", conference=conference,
-                           units=links.chair_units(conference), live=live, issued=issued)
-
+                           units=links.chair_units(conference), live=live, issued=issued,
+                           messages=messages, contacts=contacts, errors=errors,
+                           values=values), 422 if errors else 200
