@@ -128,6 +128,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["vn_number"] = timefmt.format_number_vi
     app.jinja_env.filters["vn_time_left"] = timefmt.format_time_left_vi
     app.jinja_env.filters["qr_svg"] = qr_svg
+    app.jinja_env.filters["tz_label"] = timefmt.zone_label_vi
 
     @app.context_processor
     def inject() -> dict:

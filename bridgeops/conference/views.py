@@ -15,6 +15,7 @@ from bridgeops.core.errors import ValidationFailed
 from bridgeops.core.time import local
 from bridgeops.core.validation import validate
 from bridgeops.extensions import db
+from bridgeops.registration.queries import technicians_with_email
 
 bp = Blueprint("conference", __name__)
 
@@ -28,7 +29,7 @@ def schedule(slug: str):
     conference = service.get_conference(slug)
     return render_template("conference/schedule.html", conference=conference,
                            forms={s.id: _values(conference, s) for s in conference.sessions},
-                           errors={})
+                           errors={}, technicians=technicians_with_email(conference))
 
 
 @bp.post("/conferences/<slug>/sessions/<int:session_id>")
@@ -52,7 +53,8 @@ def update_session(slug: str, session_id: int):
         forms = {s.id: _values(conference, s) for s in conference.sessions}
         forms[session.id] = {**form, "cancelled": request.form.get("cancelled") == "1"}
         return render_template("conference/schedule.html", conference=conference, forms=forms,
-                               errors={session.id: error.errors}), 422
+                               errors={session.id: error.errors},
+                               technicians=technicians_with_email(conference)), 422
     db.session.commit()
     flash(f"Đã lưu \"{session.title}\"; lịch của các kỹ thuật viên sẽ được cập nhật."
           if changed else "Không có thay đổi nào.", "success" if changed else "info")

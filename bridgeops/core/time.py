@@ -86,3 +86,11 @@ def format_time_left_vi(deadline: datetime | None, now: datetime | None = None,
         return f"còn {days} ngày"
     hours = int((deadline - now).total_seconds() // 3600)
     return f"còn {hours} giờ, hạn chót hôm nay" if hours >= 1 else "hạn chót trong vài phút nữa"
+
+
+def zone_label_vi(tz: str | None) -> str:
+    """A time zone as people say it ("giờ Việt Nam"), not its database name."""
+    if tz in (None, "", VN_TZ, "Asia/Saigon"):
+        return "giờ Việt Nam"
+    offset = datetime.now(ZoneInfo(tz)).strftime("%z")
+    return f"giờ địa phương (UTC{offset[:3]}:{offset[3:]})"

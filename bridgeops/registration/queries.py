@@ -16,7 +16,7 @@ from bridgeops.audit.models import AuditEvent
 from bridgeops.conference.models import Conference
 from bridgeops.core.text import fold
 from bridgeops.extensions import db
-from bridgeops.registration.models import STATUS_LABELS, BridgePoint, UnitAbsence
+from bridgeops.registration.models import STATUS_LABELS, BridgePoint, Contact, UnitAbsence
 from bridgeops.registration.schemas import PointQuery
 from bridgeops.registration.service import AUDIT_ENTITY, missing_items
 from bridgeops.units.models import AdminUnit
@@ -255,3 +255,11 @@ def history_entries(point: BridgePoint) -> list[HistoryEntry]:
         entries.append(HistoryEntry(HISTORY_ACTIONS.get(e.action, "Thay đổi"), e.at,
                                     who.get(e.actor, ""), e.late, changes))
     return entries
+
+
+def technicians_with_email(conference: Conference) -> int:
+    """Technicians of the live points who receive invites by email (what a session change mails)."""
+    return db.session.scalar(
+        sa.select(sa.func.count(Contact.id)).join(BridgePoint, BridgePoint.id == Contact.point_id)
+        .where(BridgePoint.conference_id == conference.id, BridgePoint.status != "withdrawn",
+               Contact.role == "technician", Contact.email != "")) or 0

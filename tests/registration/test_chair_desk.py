@@ -5,7 +5,7 @@ technician with a ready message and a QR code, reminders, and pages in people's 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -20,7 +20,7 @@ HOME = "/conferences/namdinh-2022/registration"
 
 
 def _open(demo, client, unit=MY_LOC, *, days_left: int = 3, phone: str = "0228 3849 123"):
-    demo.registration_closes_at = datetime.now(timezone.utc) + timedelta(days=days_left)
+    demo.registration_closes_at = datetime.now(UTC) + timedelta(days=days_left)
     demo.contact_name, demo.contact_phone = "Nguyễn Thị Đầu Mối", phone
     db.session.commit()
     return client.get(f"/c/{chair_token(demo, unit)}", follow_redirects=True)
@@ -38,7 +38,7 @@ def _form(name: str, *, technicians=(("Kỹ thuật A", "0912 345 678", "a@examp
 
 
 def test_time_left_reads_in_vietnamese():
-    now = datetime(2022, 4, 20, 1, 0, tzinfo=timezone.utc)  # 08:00 in Hà Nội
+    now = datetime(2022, 4, 20, 1, 0, tzinfo=UTC)  # 08:00 in Hà Nội
     assert format_time_left_vi(now + timedelta(days=3), now) == "còn 3 ngày"
     assert format_time_left_vi(now + timedelta(hours=5), now) == "còn 5 giờ, hạn chót hôm nay"
     assert format_time_left_vi(now - timedelta(minutes=1), now) == "đã hết hạn"
@@ -140,7 +140,7 @@ def test_each_technician_gets_her_own_link_that_names_her(client, demo):
 
 
 def test_officer_reminds_the_late_ones_in_one_action(client, demo, officer):
-    demo.registration_closes_at = datetime.now(timezone.utc) + timedelta(days=2)
+    demo.registration_closes_at = datetime.now(UTC) + timedelta(days=2)
     db.session.add(ChairContact(conference_id=demo.id, unit_code=MY_LOC, name="Lê Thị Hoa",
                                 phone="+84903111222", email="hoa@example.vn"))
     db.session.commit()
@@ -152,7 +152,8 @@ def test_officer_reminds_the_late_ones_in_one_action(client, demo, officer):
     assert [m.recipient for m in mails] == ["hoa@example.vn"]
     assert "Đã gửi thư tới hoa@example.vn" in page
     # The others get a ready message to send by hand.
-    assert page.count("Sao chép tin nhắn") == 10 and "Huyện Vụ Bản còn 19 đơn vị chưa đăng ký điểm cầu" in page
+    assert page.count("Sao chép tin nhắn") == 10
+    assert "Huyện Vụ Bản còn 19 đơn vị chưa đăng ký điểm cầu" in page
 
 
 def test_history_names_people_and_shows_no_raw_values(client, demo, officer):
