@@ -44,7 +44,7 @@ def create_demo() -> tuple[Conference, bool]:
     config = current_app.config
     conference = Conference(
         slug=DEMO_SLUG, title=TITLE,
-        organizer="Đoàn Chủ tịch TW Hội LHPN Việt Nam",
+        organizer="Đoàn Chủ tịch TW Hội LHPN Việt Nam", return_code="BC-HPN",
         host_name="Hội LHPN tỉnh Nam Định", host_unit_code=NAM_DINH,
         timezone="Asia/Ho_Chi_Minh",
         contact_name=config["CONTACT_NAME"], contact_email=config["CONTACT_EMAIL"],

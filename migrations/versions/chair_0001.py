@@ -14,7 +14,21 @@ branch_labels = None
 depends_on = None
 
 
+RETURN_COLUMNS = [
+    ("return_recipient", 300, ""),
+    ("return_code", 40, "BC"),
+    ("return_signer_for", 120, "TM. BAN THƯỜNG VỤ"),
+    ("return_signer_title", 120, ""),
+    ("return_signer_name", 120, ""),
+]
+
+
 def upgrade():
+    # Existing conferences get the defaults (server_default), nothing is lost.
+    with op.batch_alter_table("conference", schema=None) as batch_op:
+        for name, length, default in RETURN_COLUMNS:
+            batch_op.add_column(sa.Column(name, sa.String(length=length), nullable=False,
+                                          server_default=default))
     op.create_table(
         "chair_contact",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -47,5 +61,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table("conference", schema=None) as batch_op:
+        for name, _, _ in reversed(RETURN_COLUMNS):
+            batch_op.drop_column(name)
     op.drop_table("unit_absence")
     op.drop_table("chair_contact")

@@ -174,3 +174,28 @@ def test_a_wrong_method_answers_in_vietnamese(client, demo):
     assert response.status_code == 405
     assert "The method" not in response.get_data(as_text=True)
     assert "không nhận thao tác này" in response.get_json()["detail"]
+
+
+def test_printed_return_is_addressed_numbered_and_signed(client, demo, officer):
+    client.post("/login", data={"email": officer.email, "password": "mat-khau-123"})
+    page = client.get("/conferences/namdinh-2022/return/print").get_data(as_text=True)
+    assert "- Đoàn Chủ tịch TW Hội LHPN Việt Nam;" in page and "Ban Tổ chức Trung ương" not in page
+    assert "Số: ……/BC-HPN" in page and "TM. BAN THƯỜNG VỤ" in page
+    demo.return_recipient, demo.return_signer_title = "Ban Tuyên giáo TW Hội LHPN Việt Nam", "Chủ tịch"
+    demo.return_signer_name = "Nguyễn Thị Ký"
+    db.session.commit()
+    page = client.get("/conferences/namdinh-2022/return/print").get_data(as_text=True)
+    assert "- Ban Tuyên giáo TW Hội LHPN Việt Nam;" in page
+    assert "CHỦ TỊCH" in page and "Nguyễn Thị Ký" in page
+
+
+def test_heartbeat_client_helps_in_vietnamese():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "heartbeat.py"
+    shown = subprocess.run([sys.executable, str(script), "--help"], capture_output=True,
+                           text=True, check=True).stdout
+    assert "cách dùng:" in shown and "tùy chọn:" in shown and "phần cuối của đường dẫn" in shown
+    assert "show this help" not in shown and "usage:" not in shown
