@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import gettext
-
 import os
 import sys
 import time
