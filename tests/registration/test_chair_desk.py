@@ -199,3 +199,31 @@ def test_heartbeat_client_helps_in_vietnamese():
                            text=True, check=True).stdout
     assert "cách dùng:" in shown and "tùy chọn:" in shown and "phần cuối của đường dẫn" in shown
     assert "show this help" not in shown and "usage:" not in shown
+
+
+def test_a_wrong_sign_off_value_is_explained_without_raw_values():
+    import pytest
+
+    from bridgeops.core.errors import ValidationFailed
+    from bridgeops.core.validation import validate
+    from bridgeops.health.schemas import RehearsalSignoffIn
+
+    with pytest.raises(ValidationFailed) as refused:
+        validate(RehearsalSignoffIn, {"audio": "tot", "video": "ok", "presentation": "ok"})
+    assert refused.value.errors == {"audio": "Hãy chọn “Đạt” hoặc “Có vấn đề”."}
+
+
+def test_officer_gives_the_chairs_phone_when_issuing_and_a_wrong_one_is_kept_and_explained(
+        client, demo, officer):
+    client.post("/login", data={"email": officer.email, "password": "mat-khau-123"})
+    wrong = client.post("/conferences/namdinh-2022/links",
+                        data={"unit": MY_LOC, "action": "issue", "chair_name": "Lê Thị Hoa",
+                              "chair_phone": "0903"})
+    page = wrong.get_data(as_text=True)
+    assert wrong.status_code == 422 and "Số điện thoại không hợp lệ" in page
+    assert page.count('value="0903"') == 1 and "/c/" not in page  # no link issued
+    issued = client.post("/conferences/namdinh-2022/links",
+                         data={"unit": MY_LOC, "action": "issue", "chair_name": "Lê Thị Hoa",
+                               "chair_phone": "0903 111 222"}).get_data(as_text=True)
+    assert "Kính gửi đồng chí Lê Thị Hoa Huyện Mỹ Lộc" in issued and issued.count("<svg") >= 2
+    assert db.session.scalar(sa.select(ChairContact.phone)) == "+84903111222"
