@@ -84,11 +84,12 @@ def users_group() -> None:
 @users_group.command("create")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option("--role", type=click.Choice(["officer", "admin"]), default="officer")
+@click.option("--role", type=click.Choice(["officer", "admin", "viewer"]), default="officer",
+              help="admin: also manages accounts; viewer: read-only (leadership).")
 @click.option("--password", required=True)
 @with_appcontext
 def users_create(email: str, name: str, role: str, password: str) -> None:
-    """Create an officer or admin account."""
+    """Create an officer, admin or viewer account."""
     from bridgeops.accounts import service
 
     try:
@@ -100,26 +101,90 @@ def users_create(email: str, name: str, role: str, password: str) -> None:
     click.echo(f"Đã tạo tài khoản {user.email} ({user.role}).")
 
 
-@click.group("tokens")
-def tokens_group() -> None:
-    """API tokens."""
-
-
-@tokens_group.command("create")
-@click.option("--email", required=True, help="The officer the token acts for.")
+@users_group.command("deactivate")
+@click.option("--email", required=True)
 @with_appcontext
-def tokens_create(email: str) -> None:
-    """Print a bearer API token for an officer (the last line of output)."""
+def users_deactivate(email: str) -> None:
+    """Lock an account: no login, its sessions end, its API and feed tokens are revoked."""
     from bridgeops.accounts import service
 
     try:
-        issued = service.create_api_token(email)
+        user = service.get_user_by_email(email)
+        revoked = service.deactivate_user(user)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
         fail(error)
-    click.echo(f"Mã API cho {email} (chỉ hiển thị một lần):")
+    click.echo(f"Đã khóa tài khoản {user.email}; đã thu hồi {revoked} mã.")
+
+
+@click.group("tokens")
+def tokens_group() -> None:
+    """Officers' API tokens and read-only calendar feed tokens."""
+
+
+@tokens_group.command("create")
+@click.option("--email", required=True, help="The officer the token acts for.")
+@click.option("--days", type=click.IntRange(min=1), default=90, show_default=True,
+              help="Days until the token expires.")
+@click.option("--feed", is_flag=True,
+              help="A read-only calendar feed token (/calendar/<token>.ics), not an API token.")
+@with_appcontext
+def tokens_create(email: str, days: int, feed: bool) -> None:
+    """Print a bearer API token (or a feed URL) for an officer (the last line of output)."""
+    from bridgeops.accounts import service
+
+    try:
+        issued = service.create_api_token(email, days=days, feed=feed)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        fail(error)
+    if feed:
+        from flask import url_for
+
+        click.echo(f"Địa chỉ lịch cho {email}, hết hạn sau {days} ngày (chỉ hiển thị một lần):")
+        with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+            click.echo(url_for("invites.calendar_feed", token=issued.token, _external=True))
+        return
+    click.echo(f"Mã API cho {email}, hết hạn sau {days} ngày (chỉ hiển thị một lần):")
     click.echo(issued.token)
+
+
+@tokens_group.command("list")
+@click.option("--email", default=None, help="Only this officer's tokens.")
+@with_appcontext
+def tokens_list(email: str | None) -> None:
+    """One line per token: id, kind, officer, created, expires, state (never the token)."""
+    from bridgeops.accounts import service
+
+    try:
+        grants = service.officer_tokens(email)
+    except DomainError as error:
+        fail(error)
+    for grant in grants:
+        state = ("revoked" if grant.revoked_at is not None
+                 else "live" if service.is_live(grant) else "expired")
+        click.echo("\t".join([str(grant.id), str(grant.role), grant.user.email if grant.user else "",
+                              grant.created_at.isoformat(timespec="seconds"),
+                              grant.expires_at.isoformat(timespec="seconds")
+                              if grant.expires_at else "never", state]))
+
+
+@tokens_group.command("revoke")
+@click.argument("token_id", type=int)
+@with_appcontext
+def tokens_revoke(token_id: int) -> None:
+    """Revoke an API or feed token by the id `tokens list` shows."""
+    from bridgeops.accounts import service
+
+    try:
+        grant = service.revoke_officer_token(token_id)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        fail(error)
+    click.echo(f"Đã thu hồi mã số {grant.id}.")
 
 
 def register(app: Flask) -> None:

@@ -7,7 +7,13 @@ from pathlib import Path
 from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SECRET_KEY = "dev-insecure-change-me"
+#: Published in an earlier release: refused everywhere.
+KNOWN_SECRET_KEYS = frozenset({"dev-insecure-change-me"})
+#: Shortest accepted signing key (``secrets.token_urlsafe(48)`` gives 64).
+MIN_SECRET_KEY_LENGTH = 32
+#: Where a key generated on first run is kept when BRIDGEOPS_SECRET_KEY is not set.
+SECRET_KEY_FILE = "secret_key"
+ENVIRONMENTS = ("development", "production")
 
 
 def _bool(value: str) -> bool:
@@ -16,7 +22,7 @@ def _bool(value: str) -> bool:
 
 #: (config key, environment variable, parser, default). The single list of settings.
 SETTINGS: list[tuple[str, str, Any, Any]] = [
-    ("SECRET_KEY", "BRIDGEOPS_SECRET_KEY", str, DEFAULT_SECRET_KEY),
+    ("SECRET_KEY", "BRIDGEOPS_SECRET_KEY", str, None),
     ("DATABASE_URL", "BRIDGEOPS_DATABASE_URL", str, None),
     ("BASE_URL", "BRIDGEOPS_BASE_URL", str, "http://127.0.0.1:5000"),
     ("SMTP_HOST", "BRIDGEOPS_SMTP_HOST", str, ""),
@@ -38,6 +44,10 @@ SETTINGS: list[tuple[str, str, Any, Any]] = [
     ("PROXY_COUNT", "BRIDGEOPS_PROXY_COUNT", int, 0),
     ("LOG_LEVEL", "BRIDGEOPS_LOG_LEVEL", str, "info"),
     ("LINK_TTL_DAYS", "BRIDGEOPS_LINK_TTL_DAYS", int, 60),
+    ("OFFICER_SESSION_HOURS", "BRIDGEOPS_OFFICER_SESSION_HOURS", float, 12.0),
+    ("LINK_SESSION_DAYS", "BRIDGEOPS_LINK_SESSION_DAYS", float, 31.0),
+    ("PROBE_ALLOW", "BRIDGEOPS_PROBE_ALLOW", str, ""),
+    ("PROBE_PORTS", "BRIDGEOPS_PROBE_PORTS", str, ""),
     ("ENV", "BRIDGEOPS_ENV", str, "development"),
     ("CONTACT_NAME", "BRIDGEOPS_CONTACT_NAME", str, "Ban Tuyên giáo – CSLP"),
     ("CONTACT_EMAIL", "BRIDGEOPS_CONTACT_EMAIL", str, "tuyengiao@hoiphunu.local"),
@@ -57,3 +67,26 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
     if not config["OUTBOX_DIR"]:
         config["OUTBOX_DIR"] = str(instance_path / "outbox")
     return config
+
+
+def instance_secret_key(instance_path: Path) -> str:
+    """The signing key kept in ``instance/secret_key``, generated (mode 0600) on first run."""
+    import secrets
+    import time
+
+    path = instance_path / SECRET_KEY_FILE
+    instance_path.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        # Another process (a second gunicorn worker) may be writing it right now.
+        for _ in range(50):
+            key = path.read_text(encoding="utf-8").strip()
+            if key:
+                return key
+            time.sleep(0.05)
+        return path.read_text(encoding="utf-8").strip()
+    key = secrets.token_urlsafe(48)
+    with os.fdopen(fd, "w", encoding="utf-8") as file:
+        file.write(key + "\n")
+    return key

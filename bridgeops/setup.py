@@ -30,10 +30,23 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        from bridgeops.accounts.models import User
+    def load_user(session_id: str):
+        from datetime import timedelta
 
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        from flask import session
+
+        from bridgeops.accounts.service import user_for_session
+
+        max_age = timedelta(hours=app.config["OFFICER_SESSION_HOURS"])
+        return user_for_session(session_id, session.get(LOGIN_AT_KEY), max_age)
+
+    from datetime import timedelta
+
+    app.permanent_session_lifetime = timedelta(days=app.config["LINK_SESSION_DAYS"])
+
+
+#: Session key: when the officer logged in (epoch seconds); officer sessions are short.
+LOGIN_AT_KEY = "login_at"
 
 
 class DatabaseIntConverter(IntegerConverter):
@@ -139,24 +152,31 @@ def register_request_hooks(app: Flask) -> None:
     @app.before_request
     def _nonce() -> None:
         g.csp_nonce = secrets.token_urlsafe(16)
+        # The user comes from this request's cookie, never from an earlier request that
+        # shared the app context (tests run many requests in one).
+        g.pop("_login_user", None)
 
     @app.before_request
-    def _refuse_nul() -> None:
-        """A NUL character in a query, a form or a JSON body is refused with 422 before any
-        view runs, instead of failing at the database (PostgreSQL rejects it) with a 500."""
-        from bridgeops.core.validation import NUL_MESSAGE, nul_fields
+    def _refuse_bad_text() -> None:
+        """A NUL character or a lone surrogate in a query, a form or a JSON body is refused
+        with 422, and JSON nested absurdly deep with 400, before any view runs: PostgreSQL
+        would reject the first two with a 500, and deep JSON overflowed the stack."""
+        from bridgeops.core.validation import NUL_MESSAGE, TooDeep, bad_text_fields
 
         fields = [request.args]
         if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
                 "application/x-www-form-urlencoded", "multipart/form-data"):
             fields.append(request.form)
-        found = [name for multi in fields for name, values in multi.lists()
-                 if "\x00" in name or any("\x00" in value for value in values)]
+        found = {name: NUL_MESSAGE for multi in fields for name, values in multi.lists()
+                 if "\x00" in name or any("\x00" in value for value in values)}
         if request.method in ("POST", "PUT", "PATCH") and request.is_json:
-            found += nul_fields(request.get_json(silent=True, cache=True))
+            try:
+                found.update(bad_text_fields(request.get_json(silent=True, cache=True)))
+            except (RecursionError, TooDeep):
+                raise DomainError("Dữ liệu JSON lồng nhau quá sâu; chưa lưu gì.") from None
         if found:
-            raise ValidationFailed({field: NUL_MESSAGE for field in found},
-                                   detail="Dữ liệu gửi lên chứa ký tự NUL (\\0); chưa lưu gì.")
+            raise ValidationFailed(found, detail="Dữ liệu gửi lên chứa ký tự NUL (\\0) hoặc "
+                                                 "ký tự Unicode hỏng; chưa lưu gì.")
 
 
 def configure_deployment(app: Flask) -> None:

@@ -41,6 +41,8 @@ def app(database_url: str, outbox_dir: Path):
         "OUTBOX_DIR": str(outbox_dir),
         "BASE_URL": "http://bridgeops.test",
         "SMTP_HOST": "",
+        # The probe tests' listeners are on loopback, which the default policy refuses.
+        "PROBE_ALLOW": "127.0.0.0/8",
     })
     with app.app_context():
         db.drop_all()

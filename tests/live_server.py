@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,8 +41,11 @@ def server_environment(database_url: str, **settings: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BRIDGEOPS_")}
     env.update({
         "BRIDGEOPS_DATABASE_URL": database_url,
-        "BRIDGEOPS_SECRET_KEY": "live-server-test-secret-key",
+        "BRIDGEOPS_SECRET_KEY": "live-server-test-secret-key-0123456789abcdef",
         "BRIDGEOPS_BASE_URL": "http://127.0.0.1",
+        # Production refuses per-process (memory://) rate limits; each server counts apart.
+        "BRIDGEOPS_RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+        "BRIDGEOPS_RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
         "PYTHONUNBUFFERED": "1",
     })
     env.update(settings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -12,8 +13,31 @@ from bridgeops.core.time import utcnow
 from bridgeops.core.types import UTCDateTime
 from bridgeops.extensions import db
 
-USER_ROLES = ("officer", "admin")
-GRANT_ROLES = ("chair", "technician", "api")
+
+class UserRole(StrEnum):
+    """admin: manages officer accounts; officer: runs conferences; viewer: reads (leadership)."""
+
+    ADMIN = "admin"
+    OFFICER = "officer"
+    VIEWER = "viewer"
+
+
+class GrantRole(StrEnum):
+    """chair and technician: magic links; api: an officer's bearer token; feed: one read-only
+    calendar feed URL of an officer (never an API credential); invite: a new officer's one-time
+    link to choose her password."""
+
+    CHAIR = "chair"
+    TECHNICIAN = "technician"
+    API = "api"
+    FEED = "feed"
+    INVITE = "invite"
+
+
+USER_ROLES = tuple(UserRole)
+GRANT_ROLES = tuple(GrantRole)
+ROLE_LABELS = {UserRole.ADMIN: "Quản trị viên", UserRole.OFFICER: "Cán bộ đầu mối",
+               UserRole.VIEWER: "Lãnh đạo (chỉ xem)"}
 
 
 class User(UserMixin, db.Model):
@@ -23,16 +47,21 @@ class User(UserMixin, db.Model):
     #: Lower-case login email.
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     name: Mapped[str] = mapped_column(sa.String(120))
-    #: officer | admin.
+    #: admin | officer | viewer (UserRole).
     role: Mapped[str] = mapped_column(sa.String(16), default="officer")
     #: werkzeug scrypt hash.
     password_hash: Mapped[str] = mapped_column(sa.String(256))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Bumped at logout and deactivation: every session cookie signed before stops working.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
+
+    def get_id(self) -> str:  # Flask-Login: the session holds the id and the session version
+        return f"{self.id}:{self.session_version}"
 
 
 class AccessGrant(db.Model):
@@ -41,7 +70,7 @@ class AccessGrant(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: sha256 hex of the token; the token itself is never stored.
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    #: chair | technician | api.
+    #: chair | technician | api | feed (GrantRole).
     role: Mapped[str] = mapped_column(sa.String(16))
     #: The officer an API token acts for.
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
@@ -61,5 +90,7 @@ class AccessGrant(db.Model):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Bumped when a phone leaves the link's session: the cookies it signed stop working.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     user: Mapped[User | None] = relationship()

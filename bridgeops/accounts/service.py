@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from bridgeops.accounts.models import USER_ROLES, AccessGrant, User
+from bridgeops.accounts.models import USER_ROLES, AccessGrant, GrantRole, User
 from bridgeops.accounts.tokens import hash_token, new_token
 from bridgeops.core.errors import Conflict, NotFound, ValidationFailed
 from bridgeops.core.text import clean
@@ -31,7 +31,7 @@ def create_user(email: str, name: str, role: str, password: str) -> User:
     if "@" not in email:
         errors["email"] = "Email không hợp lệ."
     if role not in USER_ROLES:
-        errors["role"] = "Vai trò phải là officer hoặc admin."
+        errors["role"] = "Vai trò phải là quản trị viên, cán bộ đầu mối hoặc lãnh đạo (chỉ xem)."
     if len(password) < 8:
         errors["password"] = "Mật khẩu cần ít nhất 8 ký tự."
     if errors:
@@ -45,12 +45,68 @@ def create_user(email: str, name: str, role: str, password: str) -> User:
     return user
 
 
+#: Checked against when the email is unknown, so an unknown email takes as long to refuse as a
+#: wrong password (no timing oracle for which emails have accounts).
+_DUMMY_HASH = generate_password_hash("bridgeops-dummy-password")
+
+
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with that email and password, or None."""
+    """The active user with that email and password, or None (in the same time either way)."""
     user = db.session.scalar(sa.select(User).where(User.email == clean(email).lower()))
-    if user is None or not user.active or not check_password_hash(user.password_hash, password):
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
         return None
     return user
+
+
+def user_for_session(session_id: str, login_at: float | None, max_age: timedelta,
+                     now: datetime | None = None) -> User | None:
+    """The user a session cookie names, if the cookie is still good: the account is active,
+    the session version matches (logout and deactivation bump it) and it is not older than
+    ``max_age`` (officer sessions are short)."""
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit() or login_at is None:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    now = now or utcnow()
+    if now.timestamp() - float(login_at) > max_age.total_seconds():
+        return None
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """Every session cookie of this user stops working (logout signs out everywhere)."""
+    user.session_version += 1
+    db.session.flush()
+
+
+def end_link_sessions(grant: AccessGrant) -> None:
+    """Every session a magic link opened stops working; the link itself keeps working."""
+    grant.session_version += 1
+    db.session.flush()
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(sa.select(User).order_by(User.active.desc(), User.name)))
+
+
+def deactivate_user(user: User) -> int:
+    """The account can no longer log in; its sessions end and its tokens are revoked.
+    Returns how many tokens were revoked."""
+    user.active = False
+    end_sessions(user)
+    tokens = list(db.session.scalars(sa.select(AccessGrant).where(
+        AccessGrant.user_id == user.id, AccessGrant.revoked_at.is_(None))))
+    return revoke_grants(tokens)
+
+
+def reactivate_user(user: User) -> None:
+    user.active = True
+    db.session.flush()
 
 
 def get_user_by_email(email: str) -> User:
@@ -89,10 +145,38 @@ def issue_grants(role: str, grants: list[dict], ttl: timedelta | None = None) ->
     return len(rows)
 
 
-def create_api_token(email: str) -> IssuedGrant:
-    """A bearer API token acting for that officer."""
+#: API tokens expire after this many days unless the operator asks for another lifetime.
+API_TOKEN_DAYS = 90
+
+
+def create_api_token(email: str, days: int = API_TOKEN_DAYS, feed: bool = False) -> IssuedGrant:
+    """A bearer API token acting for that officer, or (``feed``) a read-only calendar feed
+    token that opens ``/calendar/<token>.ics`` and nothing else."""
     user = get_user_by_email(email)
-    return issue_grant("api", user_id=user.id, label=f"API token for {user.email}")
+    if not user.active:
+        raise ValidationFailed({"email": f"Tài khoản {user.email} đã bị khóa."})
+    if days < 1:
+        raise ValidationFailed({"days": "Thời hạn phải từ 1 ngày trở lên."})
+    role = GrantRole.FEED if feed else GrantRole.API
+    label = f"{'Calendar feed' if feed else 'API token'} for {user.email}"
+    return issue_grant(role, user_id=user.id, label=label, ttl=timedelta(days=days))
+
+
+def officer_tokens(email: str | None = None) -> list[AccessGrant]:
+    """API and feed tokens, live or not, newest first; optionally of one officer."""
+    stmt = sa.select(AccessGrant).where(AccessGrant.role.in_([GrantRole.API, GrantRole.FEED]))
+    if email:
+        stmt = stmt.where(AccessGrant.user_id == get_user_by_email(email).id)
+    return list(db.session.scalars(stmt.order_by(AccessGrant.id.desc())))
+
+
+def revoke_officer_token(grant_id: int) -> AccessGrant:
+    grant = db.session.get(AccessGrant, grant_id)
+    if grant is None or grant.role not in (GrantRole.API, GrantRole.FEED):
+        raise NotFound(f"Không có mã API số {grant_id}.")
+    if grant.revoked_at is None:
+        revoke_grant(grant)
+    return grant
 
 
 def find_grant(token: str, now: datetime | None = None) -> AccessGrant | None:
@@ -158,3 +242,43 @@ def revoke_grants(grants: list[AccessGrant]) -> int:
         grant.revoked_at = now
     db.session.flush()
     return len(grants)
+
+
+#: How long an officer's invitation link works.
+INVITE_DAYS = 7
+
+
+def invite_user(email: str, name: str, role: str, actor: str) -> IssuedGrant:
+    """A new account without a usable password, and the one-time link to choose one."""
+    from bridgeops.audit import service as audit
+
+    errors = {}
+    if not clean(name):
+        errors["name"] = "Vui lòng nhập họ tên."
+    try:
+        user = create_user(email, name or "-", role, new_token())
+    except ValidationFailed as error:
+        raise ValidationFailed({**error.errors, **errors}) from None
+    except Conflict:
+        raise ValidationFailed({**errors, "email": "Email này đã có tài khoản."}) from None
+    if errors:
+        raise ValidationFailed(errors)
+    user.password_hash = "!"  # no password matches until the invitation is accepted
+    audit.record(actor, "user", user.id, "invite", after={"email": user.email, "role": role})
+    return issue_grant(GrantRole.INVITE, user_id=user.id, label=f"Invitation of {user.email}",
+                       ttl=timedelta(days=INVITE_DAYS))
+
+
+def find_invite(token: str) -> AccessGrant | None:
+    grant = find_grant(token)
+    if grant is None or grant.role != GrantRole.INVITE or grant.user is None:
+        return None
+    return grant
+
+
+def accept_invite(grant: AccessGrant, password: str) -> User:
+    user = grant.user
+    user.password_hash = generate_password_hash(password)
+    end_sessions(user)
+    revoke_grant(grant)
+    return user

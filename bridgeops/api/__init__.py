@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, current_app, jsonify
 
+from bridgeops.accounts.access import PUBLIC, requires
 from bridgeops.api.operation import operation
 from bridgeops.api.problems import from_domain_error
 from bridgeops.core.errors import DomainError
@@ -17,6 +18,7 @@ def _domain_error(error: DomainError):
 
 
 @api_bp.get("/openapi.json")
+@requires(PUBLIC)
 def openapi_document():
     """The OpenAPI 3.1 document of the whole API."""
     from bridgeops.api.openapi import build_openapi

@@ -24,6 +24,16 @@ def _path(rule: str) -> tuple[str, list[dict[str, Any]]]:
     return _RULE_ARG.sub(r"{\g<name>}", rule), params
 
 
+def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """A query parameter is absent or a string, never JSON null: drop the null branch pydantic
+    gives an optional field (schemathesis would otherwise send the text "null")."""
+    branches = [b for b in schema.get("anyOf", []) if b.get("type") != "null"]
+    if not branches or len(branches) == len(schema.get("anyOf", [])):
+        return schema
+    rest = {k: v for k, v in schema.items() if k not in ("anyOf", "default")}
+    return {**rest, **branches[0]} if len(branches) == 1 else {**rest, "anyOf": branches}
+
+
 def _problem_response(description: str) -> dict[str, Any]:
     return {"description": description,
             "content": {"application/problem+json": {"schema": {"$ref": REF.format(model="Problem")}}}}
@@ -31,7 +41,7 @@ def _problem_response(description: str) -> dict[str, Any]:
 
 def build_openapi(app: Flask, title: str = "BridgeOps API", version: str = "1") -> dict[str, Any]:
     """Walk the API routes; every body, query and response model becomes a component schema."""
-    operations: list[tuple[str, str, Operation, list[dict[str, Any]]]] = []
+    operations: list[tuple[str, str, Operation, list[dict[str, Any]], Any]] = []
     models: dict[type[BaseModel], str] = {}
     for rule in app.url_map.iter_rules():
         view = app.view_functions.get(rule.endpoint)
@@ -39,8 +49,9 @@ def build_openapi(app: Flask, title: str = "BridgeOps API", version: str = "1") 
         if spec is None:
             continue
         path, params = _path(rule.rule)
+        access = getattr(view, "access", None)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            operations.append((path, method.lower(), spec, params))
+            operations.append((path, method.lower(), spec, params, access))
         if spec.body is not None:
             models[spec.body] = "validation"
         if spec.response is not None:
@@ -62,7 +73,7 @@ def build_openapi(app: Flask, title: str = "BridgeOps API", version: str = "1") 
     }
 
     paths: dict[str, dict[str, Any]] = {}
-    for path, method, spec, path_params in sorted(operations, key=lambda o: (o[0], o[1])):
+    for path, method, spec, path_params, access in sorted(operations, key=lambda o: (o[0], o[1])):
         op: dict[str, Any] = {"summary": spec.summary, "operationId": f"{method}_{path}",
                               "tags": list(spec.tags), "parameters": list(path_params)}
         if spec.description:
@@ -72,7 +83,8 @@ def build_openapi(app: Flask, title: str = "BridgeOps API", version: str = "1") 
             required = set(query_schema.get("required", []))
             for name, prop in query_schema.get("properties", {}).items():
                 op["parameters"].append({"name": name, "in": "query",
-                                         "required": name in required, "schema": prop})
+                                         "required": name in required,
+                                         "schema": _without_null(prop)})
         for header, description in spec.headers.items():
             op["parameters"].append({"name": header, "in": "header", "required": False,
                                      "description": description, "schema": {"type": "string"}})
@@ -90,10 +102,14 @@ def build_openapi(app: Flask, title: str = "BridgeOps API", version: str = "1") 
             for media, description in spec.media.items():
                 content[media] = {"schema": {"type": "string", "description": description}}
             responses[str(spec.status)] = {"description": "Thành công", "content": content}
-        if spec.body is not None or spec.query is not None:
-            responses["422"] = _problem_response("Dữ liệu không hợp lệ")
-        if spec.auth is not None:
-            op["security"] = [{"bearer": []}]
+        # Every operation refuses query parameters it does not declare.
+        responses["422"] = _problem_response("Dữ liệu không hợp lệ")
+        if spec.body is not None:
+            responses["415"] = _problem_response("Nội dung không phải JSON")
+        if access is not None and access.kinds is not None:
+            # Reads also accept an officer's session cookie; writes take a bearer token only.
+            op["security"] = ([{"bearer": []}, {"session": []}] if method == "get"
+                              else [{"bearer": []}])
             responses["401"] = _problem_response("Thiếu hoặc sai mã truy cập")
             responses["403"] = _problem_response("Không có quyền")
         if path_params:
@@ -111,6 +127,10 @@ def build_openapi(app: Flask, title: str = "BridgeOps API", version: str = "1") 
         "paths": paths,
         "components": {
             "schemas": schemas,
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "session",
+                            "description": "Phiên đăng nhập của cán bộ (chỉ với GET)"},
+            },
         },
     }

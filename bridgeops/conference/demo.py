@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import current_app
 
-from bridgeops.conference.models import Conference, ConferenceSession, DelegateCategory
-from bridgeops.core.time import local_datetime
+from bridgeops.conference import service
+from bridgeops.conference.models import Conference
+from bridgeops.conference.schemas import ConferenceIn, SessionIn
+from bridgeops.core.time import VN_TZ, local_datetime
 from bridgeops.extensions import db
 from bridgeops.registration import service as registration
 from bridgeops.units import service as units
@@ -15,16 +17,6 @@ NAM_DINH = "36"
 PROVINCE_VENUE = "Phòng họp Tầng 3 Tỉnh ủy"
 TITLE = ("Hội nghị nghiên cứu, học tập, quán triệt Nghị quyết Đại hội đại biểu "
          "Phụ nữ toàn quốc lần thứ XIII")
-
-#: (code, label, levels) in the plan's order.
-CATEGORIES = [
-    ("bch_tinh", "Ủy viên BCH Hội LHPN tỉnh khóa XVII", "province"),
-    ("chuyen_trach_tinh", "Cán bộ chuyên trách Hội cấp tỉnh", "province"),
-    ("chu_tich_truc_thuoc", "Chủ tịch Hội Phụ nữ các đơn vị trực thuộc", "province"),
-    ("bch", "Ủy viên BCH Hội LHPN huyện, thành phố, xã, phường, thị trấn", "district,commune"),
-    ("chuyen_trach", "Cán bộ Hội chuyên trách các cấp", "district,commune"),
-    ("chi_hoi_truong", "Chi trưởng chi hội phụ nữ", "district,commune"),
-]
 
 #: (kind, title, day, start h:m, end h:m), local time Asia/Ho_Chi_Minh, April 2022.
 SESSIONS = [
@@ -42,23 +34,18 @@ def create_demo() -> tuple[Conference, bool]:
     if existing is not None:
         return existing, False
     config = current_app.config
-    conference = Conference(
-        slug=DEMO_SLUG, title=TITLE,
-        organizer="Đoàn Chủ tịch TW Hội LHPN Việt Nam", return_code="BC-HPN",
-        host_name="Hội LHPN tỉnh Nam Định", host_unit_code=NAM_DINH,
-        timezone="Asia/Ho_Chi_Minh",
+    # Built without validation: the contact officer comes from configuration, not a form.
+    data = ConferenceIn.model_construct(
+        slug=DEMO_SLUG, title=TITLE, organizer="Đoàn Chủ tịch TW Hội LHPN Việt Nam",
+        host_name="Hội LHPN tỉnh Nam Định", host_unit_code=NAM_DINH, map="2023",
+        timezone=VN_TZ, registration_closes_at=None,
         contact_name=config["CONTACT_NAME"], contact_email=config["CONTACT_EMAIL"],
-        contact_phone=config["CONTACT_PHONE"],
-    )
-    db.session.add(conference)
-    for position, (code, label, levels) in enumerate(CATEGORIES):
-        db.session.add(DelegateCategory(conference=conference, code=code, label=label,
-                                        levels_csv=levels, position=position))
-    for kind, title, day, (h1, m1), (h2, m2) in SESSIONS:
-        db.session.add(ConferenceSession(
-            conference=conference, kind=kind, title=title,
-            starts_at=local_datetime(2022, 4, day, h1, m1),
-            ends_at=local_datetime(2022, 4, day, h2, m2)))
-    db.session.flush()
+        contact_phone=config["CONTACT_PHONE"], categories=None,
+        sessions=[SessionIn(kind=kind, title=title,
+                            starts_at=local_datetime(2022, 4, day, h1, m1),
+                            ends_at=local_datetime(2022, 4, day, h2, m2))
+                  for kind, title, day, (h1, m1), (h2, m2) in SESSIONS])
+    conference = service.create_conference(data, actor="system")
+    conference.return_code = "BC-HPN"  # the printed return's "Số: …/BC-HPN"
     registration.create_point_record(conference, units.get_unit(NAM_DINH), venue=PROVINCE_VENUE)
     return conference, True

@@ -45,6 +45,13 @@ class Conference(db.Model):
                                                    server_default="TM. BAN THƯỜNG VỤ")
     return_signer_title: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
     return_signer_name: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
+    #: Which administrative map the units come from: "2023" (63 provinces, three levels) or
+    #: "2025" (34 provinces, two levels).
+    unit_map: Mapped[str] = mapped_column(sa.String(4), default="2023", server_default="2023")
+    #: The conference this one was copied from (its categories, sessions and points).
+    copied_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("conference.id"))
+    #: Set when the conference is archived: its records are then read-only.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from bridgeops.audit import service as audit
 from bridgeops.conference.models import Conference, ConferenceSession, DelegateCategory
-from bridgeops.core.errors import NotFound, ValidationFailed
+from bridgeops.conference.schemas import (
+    CategoryIn,
+    ConferenceIn,
+    ConferencePatch,
+    SessionIn,
+    check_session_times,
+)
+from bridgeops.core.errors import Conflict, NotFound, ValidationFailed
 from bridgeops.core.text import clean
 from bridgeops.core.time import as_utc, utcnow
 from bridgeops.events import session_changed
 from bridgeops.extensions import db
+from bridgeops.units.models import AdminUnit
 
 
 def get_conference(slug: str) -> Conference:
@@ -30,7 +40,151 @@ def get_conference_by_id(conference_id: int) -> Conference:
 
 
 def list_conferences() -> list[Conference]:
-    return list(db.session.scalars(sa.select(Conference).order_by(Conference.created_at.desc())))
+    """Every conference, newest first."""
+    return list(db.session.scalars(sa.select(Conference).order_by(Conference.created_at.desc(),
+                                                                  Conference.id.desc())))
+
+
+#: The plan's six categories (code, label, levels), offered as the starting set of a new
+#: conference.
+PLAN_CATEGORIES = [
+    ("bch_tinh", "Ủy viên BCH Hội LHPN tỉnh khóa XVII", ["province"]),
+    ("chuyen_trach_tinh", "Cán bộ chuyên trách Hội cấp tỉnh", ["province"]),
+    ("chu_tich_truc_thuoc", "Chủ tịch Hội Phụ nữ các đơn vị trực thuộc", ["province"]),
+    ("bch", "Ủy viên BCH Hội LHPN huyện, thành phố, xã, phường, thị trấn",
+     ["district", "commune"]),
+    ("chuyen_trach", "Cán bộ Hội chuyên trách các cấp", ["district", "commune"]),
+    ("chi_hoi_truong", "Chi trưởng chi hội phụ nữ", ["district", "commune"]),
+]
+
+
+def plan_categories() -> list[CategoryIn]:
+    return [CategoryIn(code=code, label=label, levels=levels)
+            for code, label, levels in PLAN_CATEGORIES]
+
+
+# --- Setting up -------------------------------------------------------------------------------
+
+
+def check_host(unit_code: str | None) -> None:
+    """The host must be a province or a district of the gazetteer (None: national)."""
+    if unit_code is None:
+        return
+    unit = db.session.get(AdminUnit, unit_code)
+    if unit is None:
+        raise ValidationFailed({"host_unit_code": f"Không có đơn vị hành chính mã {unit_code}."})
+    if unit.level not in ("province", "district"):
+        raise ValidationFailed({"host_unit_code": "Đơn vị chủ trì phải là một tỉnh hoặc một "
+                                                  "huyện (để trống: hội nghị toàn quốc)."})
+
+
+def host_choices() -> list[tuple[AdminUnit, list[AdminUnit]]]:
+    """Loaded provinces, each with its districts, for the host picker."""
+    rows = list(db.session.scalars(sa.select(AdminUnit).where(
+        AdminUnit.level.in_(("province", "district"))).order_by(AdminUnit.code)))
+    districts: dict[str, list[AdminUnit]] = {}
+    for unit in rows:
+        if unit.level == "district":
+            districts.setdefault(unit.province_code, []).append(unit)
+    return [(unit, districts.get(unit.code, [])) for unit in rows if unit.level == "province"]
+
+
+def _check_slug_free(slug: str) -> None:
+    if db.session.scalar(sa.select(Conference.id).where(Conference.slug == slug)) is not None:
+        raise Conflict(f"Đã có hội nghị mang mã '{slug}'; hãy chọn mã khác.",
+                       {"slug": "Mã này đã được dùng cho một hội nghị khác."})
+
+
+def _flush_new(conference: Conference) -> None:
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Someone created the same slug a moment ago.
+        raise Conflict(f"Đã có hội nghị mang mã '{conference.slug}'; hãy chọn mã khác.",
+                       {"slug": "Mã này đã được dùng cho một hội nghị khác."}) from None
+
+
+def create_conference(data: ConferenceIn, *, actor: str,
+                      copied_from: Conference | None = None) -> Conference:
+    """A new conference with its categories (the plan's six when none are given) and sessions.
+
+    409 for a slug in use; 422 for an unknown host unit."""
+    _check_slug_free(data.slug)
+    check_host(data.host_unit_code)
+    conference = Conference(
+        slug=data.slug, title=data.title, organizer=data.organizer, host_name=data.host_name,
+        host_unit_code=data.host_unit_code, unit_map=data.map, timezone=data.timezone,
+        registration_closes_at=as_utc(data.registration_closes_at)
+        if data.registration_closes_at else None,
+        contact_name=data.contact_name, contact_email=data.contact_email,
+        contact_phone=data.contact_phone, copied_from_id=copied_from.id if copied_from else None)
+    db.session.add(conference)
+    categories = plan_categories() if data.categories is None else data.categories
+    for position, category in enumerate(categories):
+        db.session.add(DelegateCategory(conference=conference, code=category.code,
+                                        label=category.label,
+                                        levels_csv=",".join(category.levels), position=position))
+    for session in data.sessions:
+        db.session.add(ConferenceSession(conference=conference, kind=session.kind,
+                                         title=session.title,
+                                         starts_at=as_utc(session.starts_at),
+                                         ends_at=as_utc(session.ends_at)))
+    _flush_new(conference)
+    audit.record(actor, "conference", conference.id, "create", conference_id=conference.id,
+                 after=conference_facts(conference))
+    return conference
+
+
+def conference_facts(conference: Conference) -> dict[str, Any]:
+    """What the audit trail keeps of a conference's own fields."""
+    closes = conference.registration_closes_at
+    return {"slug": conference.slug, "title": conference.title,
+            "organizer": conference.organizer, "host_name": conference.host_name,
+            "host_unit_code": conference.host_unit_code, "map": conference.unit_map,
+            "timezone": conference.timezone,
+            "registration_closes_at": closes.isoformat() if closes else None,
+            "contact_name": conference.contact_name, "contact_email": conference.contact_email,
+            "contact_phone": conference.contact_phone}
+
+
+def update_conference(conference: Conference, changes: ConferencePatch, *, actor: str) -> bool:
+    """Apply the fields set in ``changes`` (the deadline may be cleared with null); audited.
+    Returns whether anything changed."""
+    require_active(conference)
+    sent = changes.model_dump(exclude_unset=True)
+    if sent.get("title", "") is None:
+        raise ValidationFailed({"title": "Tên hội nghị không được để trống."})
+    before = conference_facts(conference)
+    for name, value in sent.items():
+        if name == "registration_closes_at":
+            value = as_utc(value) if value is not None else None
+        elif value is None:
+            value = ""
+        setattr(conference, name, value)
+    after = conference_facts(conference)
+    if after == before:
+        return False
+    db.session.flush()
+    audit.record(actor, "conference", conference.id, "update", conference_id=conference.id,
+                 before=before, after=after)
+    return True
+
+
+def require_active(conference: Conference) -> None:
+    """Archived conferences are read-only records."""
+    if conference.archived_at is not None:
+        raise Conflict("Hội nghị này đã được lưu trữ; hồ sơ chỉ để xem, không thay đổi được.")
+
+
+def archive_conference(conference: Conference, *, actor: str) -> bool:
+    """Make a past conference read-only. Returns whether it was active."""
+    if conference.archived_at is not None:
+        return False
+    conference.archived_at = utcnow()
+    db.session.flush()
+    audit.record(actor, "conference", conference.id, "archive", conference_id=conference.id,
+                 after={"archived_at": conference.archived_at.isoformat()})
+    return True
 
 
 def get_session(conference: Conference, session_id: int) -> ConferenceSession:
@@ -45,19 +199,29 @@ def categories_for_level(conference: Conference, level: str) -> list[DelegateCat
 
 
 def add_session(conference: Conference, kind: str, title: str, starts_at: datetime,
-                ends_at: datetime) -> ConferenceSession:
+                ends_at: datetime, *, actor: str = "system") -> ConferenceSession:
+    """A new session; every technician of the conference is sent its invite."""
+    require_active(conference)
     _check_times(starts_at, ends_at)
     session = ConferenceSession(conference=conference, kind=kind, title=clean(title),
-                                starts_at=starts_at, ends_at=ends_at)
+                                starts_at=as_utc(starts_at), ends_at=as_utc(ends_at))
     db.session.add(session)
     db.session.flush()
+    audit.record(actor, "conference_session", session.id, "create",
+                 conference_id=conference.id, after=_session_facts(session))
     session_changed.send(session)  # technicians already registered get this session's invite
     return session
 
 
+def add_session_from(conference: Conference, data: SessionIn, *, actor: str) -> ConferenceSession:
+    return add_session(conference, data.kind, data.title, data.starts_at, data.ends_at,
+                       actor=actor)
+
+
 def _check_times(starts_at: datetime, ends_at: datetime) -> None:
-    if ends_at <= starts_at:
-        raise ValidationFailed({"ends_at": "Giờ kết thúc phải sau giờ bắt đầu."})
+    problem = check_session_times(starts_at, ends_at)
+    if problem:
+        raise ValidationFailed({"ends_at": problem})
 
 
 def update_session(session: ConferenceSession, *, title: str | None = None,
@@ -74,6 +238,7 @@ def update_session(session: ConferenceSession, *, title: str | None = None,
     if not new_title:
         raise ValidationFailed({"title": "Tên phiên không được để trống."})
     _check_times(new_start, new_end)
+    require_active(session.conference)
     is_cancelled = session.cancelled_at is not None if cancelled is None else cancelled
     changed = (new_title != session.title or new_start != session.starts_at
                or new_end != session.ends_at or is_cancelled != (session.cancelled_at is not None))

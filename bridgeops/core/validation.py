@@ -83,16 +83,51 @@ def validate(model: type[M], data: Any) -> M:
 NUL_MESSAGE = "Không được chứa ký tự NUL (\\0)."
 
 
+SURROGATE_MESSAGE = "Chứa ký tự Unicode không hợp lệ (nửa cặp surrogate)."
+#: Deeper JSON than this is refused before any view reads it (no schema nests so deep).
+MAX_JSON_DEPTH = 32
+
+
+class TooDeep(ValueError):
+    """A JSON value nested deeper than MAX_JSON_DEPTH."""
+
+
+def _text_problem(text: str) -> str | None:
+    if "\x00" in text:
+        return NUL_MESSAGE
+    if any("\ud800" <= ch <= "\udfff" for ch in text):
+        return SURROGATE_MESSAGE
+    return None
+
+
+def bad_text_fields(value: Any) -> dict[str, str]:
+    """Where in a JSON value a string (or an object's key) holds a NUL character or a lone
+    surrogate, with the message for each; iterative, so no nesting overflows the stack.
+    Raises TooDeep past MAX_JSON_DEPTH."""
+    found: dict[str, str] = {}
+    stack: list[tuple[Any, str, int]] = [(value, "", 0)]
+    while stack:
+        item, path, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise TooDeep(path)
+        if isinstance(item, str):
+            problem = _text_problem(item)
+            if problem:
+                found[path or "__body__"] = problem
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                here = f"{path}.{key}" if path else str(key)
+                problem = _text_problem(str(key))
+                if problem:
+                    found[here.encode("utf-8", "replace").decode("utf-8")] = problem
+                else:
+                    stack.append((child, here, depth + 1))
+        elif isinstance(item, list):
+            for index, child in enumerate(item):
+                stack.append((child, f"{path}.{index}" if path else str(index), depth + 1))
+    return found
+
+
 def nul_fields(value: Any, path: str = "") -> list[str]:
     """Where in a JSON value a string (or an object's key) holds a NUL character."""
-    if isinstance(value, str):
-        return [path or "__body__"] if "\x00" in value else []
-    found: list[str] = []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            here = f"{path}.{key}" if path else str(key)
-            found += [here] if "\x00" in str(key) else nul_fields(item, here)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += nul_fields(item, f"{path}.{index}" if path else str(index))
-    return found
+    return [field for field, message in bad_text_fields(value).items() if message == NUL_MESSAGE]

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from bridgeops.conference.models import Conference
+from bridgeops.core.outbound import InsecureURL, check_outbound_url, redact_text, redact_url
 from bridgeops.core.time import format_datetime_vi
 from bridgeops.extensions import db
 from bridgeops.health.states import BAD_STATES, Verdict
@@ -159,11 +160,16 @@ def post_webhook(url: str, payload: dict) -> bool:
     if not url:
         return False
     try:
-        response = requests.post(url, json=payload, timeout=WEBHOOK_TIMEOUT,
+        check_outbound_url(url)
+        response = requests.post(url, json=payload, timeout=WEBHOOK_TIMEOUT, allow_redirects=False,
                                  headers={"User-Agent": "BridgeOps-alerts/1"})
         response.raise_for_status()
-    except requests.RequestException:
-        log.warning("alert webhook %s failed", url, exc_info=True)
+        if response.is_redirect:
+            raise requests.HTTPError(f"redirect {response.status_code}")
+    except (requests.RequestException, InsecureURL) as exc:
+        # No traceback: requests puts the whole URL, ?token= and all, into its messages.
+        log.warning("alert webhook %s failed: %s", redact_url(url),
+                    redact_text(f"{type(exc).__name__}: {exc}", url))
         return False
     return True
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import g
 
-from bridgeops.accounts.access import can_view_point
+from bridgeops.accounts.access import BOARD, SCOPED_POINT, TECHNICIAN, requires
 from bridgeops.api import api_bp, operation
 from bridgeops.conference import service as conferences
-from bridgeops.core.errors import Forbidden, NotFound
+from bridgeops.core.errors import Forbidden
 from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
 from bridgeops.health import board, service
@@ -31,8 +31,9 @@ from bridgeops.registration.models import BridgePoint
 
 
 @api_bp.post("/heartbeat")
+@requires(TECHNICIAN)
 @operation("Nhịp tim của máy tại điểm cầu: điểm cầu đang hoạt động", tags=("health",),
-           auth="technician", status=204,
+           status=204,
            description="Gửi mỗi 30 giây bằng mã của kỹ thuật viên (scripts/heartbeat.py).")
 def heartbeat():
     point_id = g.principal.point_id
@@ -44,14 +45,15 @@ def heartbeat():
 
 
 @api_bp.get("/conferences/<slug>/status")
+@requires(BOARD)
 @operation("Tình trạng kết nối trực tiếp của các điểm cầu", tags=("health",),
            query=StatusQuery, response=StatusOut,
            description="Cán bộ đầu mối xem mọi điểm; chủ tịch Hội cấp huyện xem huyện mình. "
                        "Điểm mất kết nối đứng trước.",
            errors={403: "Không có quyền", 404: "Không có hội nghị này"})
 def conference_status(slug: str, query: StatusQuery):
-    principal = board.require_board_viewer(g.principal)
     conference = conferences.get_conference(slug)
+    principal = board.require_board_viewer(g.principal, conference)
     tally = board.summary(principal, conference)
     rows, total = board.point_rows(principal, conference,
                                    states=(query.state,) if query.state else (),
@@ -63,7 +65,7 @@ def conference_status(slug: str, query: StatusQuery):
                                                    level=r.level),
                             name=r.name, level=r.level, state=r.state, since=r.since,
                             last_seen_at=r.last_seen_at, last_check_at=r.last_check_at,
-                            reason=r.reason)
+                            reason=board.shown_reason(principal, r.reason))
                 for r in rows],
         total=total, page=query.page, per_page=query.per_page,
         window=WindowOut(session_id=window.session.id, title=window.session.title,
@@ -83,48 +85,47 @@ def signoff_out(signoff: RehearsalSignoff) -> RehearsalSignoffOut:
                                signed_at=signoff.signed_at)
 
 
-def _visible_point(point_id: int) -> BridgePoint:
-    point = db.session.get(BridgePoint, point_id)
-    if point is None or not can_view_point(g.principal, point):
-        raise NotFound(f"Không có điểm cầu {point_id}.")
-    return point
-
-
-def _signable_point(point_id: int) -> BridgePoint:
-    point = _visible_point(point_id)
+def _signable_point() -> BridgePoint:
+    point = g.point
     if not (g.principal.is_officer or g.principal.point_id == point.id):
         raise Forbidden("Chỉ kỹ thuật viên của điểm cầu hoặc cán bộ đầu mối được ký tổng duyệt.")
     return point
 
 
 @api_bp.put("/points/<int:point_id>/rehearsal")
+@requires(SCOPED_POINT)
 @operation("Ký kết quả tổng duyệt của điểm cầu (âm thanh, hình ảnh, trình chiếu)",
            tags=("health",), body=RehearsalSignoffIn, response=RehearsalSignoffOut,
            errors={403: "Không có quyền", 404: "Không có điểm cầu này"})
 def put_rehearsal_signoff(point_id: int, body: RehearsalSignoffIn):
-    point = _signable_point(point_id)
+    point = _signable_point()
     signoff = service.record_signoff(point, body, g.principal.actor, utcnow())
     db.session.commit()
     return signoff_out(signoff)
 
 
 @api_bp.get("/points/<int:point_id>/health")
+@requires(SCOPED_POINT)
 @operation("Lịch sử kết nối của một điểm cầu: trạng thái, thay đổi, sự cố, tỷ lệ trực tuyến",
            tags=("health",), response=PointHealthOut,
            errors={404: "Không có điểm cầu này (hoặc ngoài phạm vi)"})
 def point_health(point_id: int):
-    history = board.point_history(_visible_point(point_id))
+    history = board.point_history(g.point)
     health = history.health
+
+    def shown(reason: str | None) -> str:
+        return board.shown_reason(g.principal, reason)
+
     return PointHealthOut(
         point_id=point_id, state=health.state if health else "unknown",
         since=health.since if health else None,
         last_seen_at=health.last_seen_at if health else None,
         last_check_at=health.last_check_at if health else None,
-        reason=health.reason if health else "",
+        reason=shown(health.reason if health else ""),
         changes=[ChangeOut(at=c.at, from_state=c.from_state, to_state=c.to_state,
-                           reason=c.reason) for c in history.changes],
+                           reason=shown(c.reason)) for c in history.changes],
         incidents=[IncidentOut(kind=i.kind, started_at=i.started_at, ended_at=i.ended_at,
-                               duration_seconds=i.duration_seconds, reason=i.reason,
+                               duration_seconds=i.duration_seconds, reason=shown(i.reason),
                                cause_point_id=i.cause_point_id) for i in history.incidents],
         availability=[AvailabilityOut(session_id=s.id, title=s.title, checks=checks,
                                       up_checks=up, share_up=up / checks if checks else None)

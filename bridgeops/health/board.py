@@ -11,11 +11,12 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from bridgeops.accounts.access import Principal, point_filter
+from bridgeops.accounts.access import Principal, can_use_conference, point_filter
 from bridgeops.conference.models import Conference
-from bridgeops.core.errors import Forbidden
+from bridgeops.core.errors import Forbidden, NotFound
 from bridgeops.extensions import db
 from bridgeops.health.models import STATE_RANK, STATES, PointHealth
+from bridgeops.health.probes import UNREACHABLE
 from bridgeops.health.windows import Window, current_or_next_window
 from bridgeops.registration.models import BridgePoint, Contact
 from bridgeops.units.models import AdminUnit
@@ -27,10 +28,23 @@ STATE = sa.func.coalesce(PointHealth.state, "unknown")
 RANK = sa.case(STATE_RANK, value=STATE, else_=9)
 
 
-def require_board_viewer(principal: Principal | None) -> Principal:
-    """Officers see every point, a chair her district; technicians have no board."""
-    if principal is None or not (principal.is_officer or principal.kind == "chair"):
+def shown_reason(principal: Principal | None, reason: str | None) -> str:
+    """Why a point is down, as this principal may read it: staff see the probe's detail; a
+    chair sees only that the room could not be reached (the socket error would make the
+    board a port scanner of whatever network the target sits on)."""
+    if not reason or (principal is not None and principal.is_officer):
+        return reason or ""
+    return UNREACHABLE
+
+
+def require_board_viewer(principal: Principal | None,
+                         conference: Conference | None = None) -> Principal:
+    """Officers see every point, a chair her district; technicians have no board. A chair's
+    link opens the board of its own conference only (another's is not found)."""
+    if principal is None or not (principal.is_officer or principal.is_chair):
         raise Forbidden("Bảng theo dõi dành cho cán bộ đầu mối và chủ tịch Hội cấp huyện.")
+    if conference is not None and not can_use_conference(principal, conference.id):
+        raise NotFound(f"Không có hội nghị '{conference.slug}'.")
     return principal
 
 

@@ -38,7 +38,8 @@ def probe_command(slug: str) -> None:
         db.select(BridgePoint).where(BridgePoint.id.in_(list(targets))))} if targets else {}
     db.session.commit()
     started = time.monotonic()
-    results = probes.run_sweep(targets, timeout=current_app.config["PROBE_TIMEOUT"])
+    results = probes.run_sweep(targets, timeout=current_app.config["PROBE_TIMEOUT"],
+                               policy=probes.policy_from_config(current_app.config))
     for point_id in sorted(targets, key=lambda pid: (len(points[pid].unit_code),
                                                     points[pid].unit_code)):
         result = results[point_id]

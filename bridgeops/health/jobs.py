@@ -28,7 +28,8 @@ def run_probe_sweep(app: Flask) -> list[service.SweepOutcome]:
     targets = service.probe_targets(conference_ids)
     db.session.commit()  # no transaction stays open while the network is probed
     started = time.monotonic()
-    results = probes.run_sweep(targets, timeout=config["PROBE_TIMEOUT"])
+    results = probes.run_sweep(targets, timeout=config["PROBE_TIMEOUT"],
+                               policy=probes.policy_from_config(config))
     log.info("probed %d targets in %.2fs", len(targets), time.monotonic() - started)
     now = utcnow()
     outcomes = []

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import ipaddress
 import resource
 import secrets
 import socket
@@ -16,8 +18,10 @@ import ssl
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 #: Upper bound of probes in flight; also kept under half the process's open-file limit.
 MAX_CONCURRENCY = 500
@@ -41,6 +45,97 @@ class Target:
     host: str
     port: int
     path: str = "/"
+    #: The address checked against the policy, and the one connected to (no DNS rebinding).
+    address: str = ""
+
+
+#: What a probe may never reach unless the operator allows it: the server itself, the
+#: cloud metadata service (link-local), "this network" and multicast. Rooms sit on private
+#: provincial networks, so RFC 1918 stays reachable.
+THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")
+#: The plain answer for any refused or failed target (no socket error leaks to chairs).
+UNREACHABLE = "Không kết nối được"
+
+
+@functools.cache
+def own_addresses() -> frozenset[IPAddress]:
+    """This server's own addresses, as far as the standard library can tell."""
+    found: set[IPAddress] = set()
+    for name in {socket.gethostname(), socket.getfqdn()}:
+        with contextlib.suppress(OSError):
+            for info in socket.getaddrinfo(name, None):
+                found.add(ipaddress.ip_address(info[4][0].split("%")[0]))
+    for family, probe_address in ((socket.AF_INET, "192.0.2.1"), (socket.AF_INET6, "2001:db8::1")):
+        with contextlib.suppress(OSError), socket.socket(family, socket.SOCK_DGRAM) as sock:
+            sock.connect((probe_address, 9))  # UDP: no packet is sent; picks the outgoing address
+            found.add(ipaddress.ip_address(sock.getsockname()[0].split("%")[0]))
+    return frozenset(found)
+
+
+@dataclass(frozen=True)
+class ProbePolicy:
+    """Where probes may connect. ``allow``: networks reachable even if the default policy
+    refuses them (BRIDGEOPS_PROBE_ALLOW); ``ports``: when set, the only ports probed
+    (BRIDGEOPS_PROBE_PORTS)."""
+
+    allow: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    ports: frozenset[int] | None = None
+    own: frozenset[IPAddress] = field(default_factory=own_addresses)
+
+    def refuses(self, address: IPAddress, port: int) -> bool:
+        if self.ports is not None and port not in self.ports:
+            return True
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        if any(address in network for network in self.allow):
+            return False
+        return (address.is_loopback or address.is_link_local or address.is_multicast
+                or address.is_unspecified or address in self.own
+                or (isinstance(address, ipaddress.IPv4Address)
+                    and (address in THIS_NETWORK or address == ipaddress.IPv4Address(
+                        "255.255.255.255"))))
+
+
+def _split(text: str) -> list[str]:
+    return [part for part in text.replace(",", " ").split() if part]
+
+
+def parse_networks(text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """``"127.0.0.0/8, 10.1.2.0/24"`` → networks (raises ValueError on a bad one)."""
+    return tuple(ipaddress.ip_network(part, strict=False) for part in _split(text))
+
+
+def parse_ports(text: str) -> frozenset[int] | None:
+    """``"80,443,5060-5061"`` → ports; empty → None (every port)."""
+    ports: set[int] = set()
+    for part in _split(text):
+        low, _, high = part.partition("-")
+        ports.update(range(int(low), int(high or low) + 1))
+    return frozenset(ports) if ports else None
+
+
+def policy_from_config(config: Mapping) -> ProbePolicy:
+    return ProbePolicy(allow=parse_networks(config.get("PROBE_ALLOW") or ""),
+                       ports=parse_ports(config.get("PROBE_PORTS") or ""))
+
+
+class RefusedTarget(OSError):
+    """The target resolves to an address the policy refuses."""
+
+
+async def resolve(target: Target, policy: ProbePolicy) -> Target:
+    """The target with the address to connect to: every address the name resolves to must be
+    allowed (a name with one public and one loopback address is refused)."""
+    try:  # an address as written needs no lookup (most rooms' targets; no thread pool)
+        addresses: list[IPAddress] = [ipaddress.ip_address(target.host)]
+    except ValueError:
+        loop = asyncio.get_running_loop()
+        kind = socket.SOCK_DGRAM if target.scheme == "sip" else socket.SOCK_STREAM
+        infos = await loop.getaddrinfo(target.host, target.port, type=kind)
+        addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    if not addresses or any(policy.refuses(a, target.port) for a in addresses):
+        raise RefusedTarget(target.host)
+    return Target(target.scheme, target.host, target.port, target.path, str(addresses[0]))
 
 
 def parse_target(text: str) -> Target:
@@ -53,6 +148,8 @@ def parse_target(text: str) -> Target:
         raise ValueError("invalid port") from None
     if scheme not in ("http", "https", "tcp", "sip") or not parts.hostname:
         raise ValueError("unsupported target")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("credentials in target")
     if scheme == "tcp" and port is None:
         raise ValueError("tcp target needs a port")
     default = {"http": 80, "https": 443, "sip": SIP_DEFAULT_PORT}.get(scheme, 0)
@@ -80,7 +177,9 @@ async def _http(target: Target) -> ProbeResult:
         context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
-    reader, writer = await asyncio.open_connection(target.host, target.port, ssl=context)
+    reader, writer = await asyncio.open_connection(
+        target.address, target.port, ssl=context,
+        server_hostname=target.host if context is not None else None)
     try:
         host = target.host if target.port in (80, 443) else f"{target.host}:{target.port}"
         writer.write((f"GET {target.path} HTTP/1.1\r\nHost: {host}\r\n"
@@ -100,7 +199,7 @@ async def _http(target: Target) -> ProbeResult:
 
 
 async def _tcp(target: Target) -> ProbeResult:
-    _, writer = await asyncio.open_connection(target.host, target.port)
+    _, writer = await asyncio.open_connection(target.address, target.port)
     writer.close()
     with contextlib.suppress(Exception):
         await writer.wait_closed()
@@ -144,7 +243,7 @@ async def _sip(target: Target) -> ProbeResult:
     loop = asyncio.get_running_loop()
     call_id = secrets.token_hex(12) + "@bridgeops"
     transport, protocol = await loop.create_datagram_endpoint(
-        lambda: _SipClient(call_id), remote_addr=(target.host, target.port))
+        lambda: _SipClient(call_id), remote_addr=(target.address, target.port))
     try:
         local_host, local_port = transport.get_extra_info("sockname")[:2]
         request = sip_options(target, local_host, local_port, call_id)
@@ -163,15 +262,22 @@ async def _sip(target: Target) -> ProbeResult:
 PROBES = {"http": _http, "https": _http, "tcp": _tcp, "sip": _sip}
 
 
-async def probe(text: str, timeout: float) -> ProbeResult:
-    """Check one target; never raises."""
+async def _resolve_and_probe(target: Target, policy: ProbePolicy) -> ProbeResult:
+    return await PROBES[target.scheme](await resolve(target, policy))
+
+
+async def probe(text: str, timeout: float, policy: ProbePolicy | None = None) -> ProbeResult:
+    """Check one target within the policy (default: the strict one); never raises."""
     started = time.monotonic()
     try:
         target = parse_target(text)
     except ValueError:
         return ProbeResult(False, "Địa chỉ kiểm tra không hợp lệ")
     try:
-        result = await asyncio.wait_for(PROBES[target.scheme](target), timeout)
+        result = await asyncio.wait_for(_resolve_and_probe(target, policy or ProbePolicy()),
+                                        timeout)
+    except RefusedTarget:
+        result = ProbeResult(False, "Địa chỉ kiểm tra không được phép (mạng nội bộ của máy chủ)")
     except TimeoutError:
         result = ProbeResult(False, f"Quá thời gian chờ {timeout:g} giây")
     except (OSError, ssl.SSLError, asyncio.IncompleteReadError, UnicodeError) as exc:
@@ -188,27 +294,30 @@ def concurrency_limit() -> int:
 
 
 async def sweep(targets: Mapping[int, str], timeout: float,
-                concurrency: int | None = None) -> dict[int, ProbeResult]:
+                concurrency: int | None = None,
+                policy: ProbePolicy | None = None) -> dict[int, ProbeResult]:
     """Probe every target (key: point id) concurrently, at most ``concurrency`` at a time."""
     gate = asyncio.Semaphore(concurrency or concurrency_limit())
+    policy = policy or ProbePolicy()
 
     async def one(key: int, text: str) -> tuple[int, ProbeResult]:
         async with gate:
-            return key, await probe(text, timeout)
+            return key, await probe(text, timeout, policy)
 
     pairs = await asyncio.gather(*(one(key, text) for key, text in targets.items()))
     return dict(pairs)
 
 
-def run_sweep(targets: Mapping[int, str], timeout: float,
-              concurrency: int | None = None) -> dict[int, ProbeResult]:
+def run_sweep(targets: Mapping[int, str], timeout: float, concurrency: int | None = None,
+              policy: ProbePolicy | None = None) -> dict[int, ProbeResult]:
     """Synchronous entry point for the scheduler's worker thread."""
     if not targets:
         return {}
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(sweep(targets, timeout, concurrency))
+        return asyncio.run(sweep(targets, timeout, concurrency, policy))
     # Called from inside a running loop (an async host): run the sweep on its own thread.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(lambda: asyncio.run(sweep(targets, timeout, concurrency))).result()
+        return pool.submit(
+            lambda: asyncio.run(sweep(targets, timeout, concurrency, policy))).result()

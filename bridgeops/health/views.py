@@ -8,8 +8,8 @@ from datetime import datetime
 import phonenumbers
 from flask import (
     Blueprint,
-    abort,
     current_app,
+    g,
     make_response,
     redirect,
     render_template,
@@ -19,11 +19,12 @@ from flask import (
 )
 
 from bridgeops.accounts import service as accounts
-from bridgeops.accounts.access import Principal, can_view_point, current_principal
+from bridgeops.accounts.access import BOARD, BOARD_POINT, LINK, OFFICER, PUBLIC, requires
+from bridgeops.accounts.models import GrantRole
 from bridgeops.audit import service as audit
 from bridgeops.conference import service as conferences
 from bridgeops.config import PROJECT_ROOT
-from bridgeops.core.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
+from bridgeops.core.errors import NotFound, ValidationFailed
 from bridgeops.core.time import utcnow
 from bridgeops.core.validation import validate
 from bridgeops.extensions import db, limiter
@@ -53,6 +54,12 @@ def vn_elapsed(since: datetime | None, now: datetime | None = None) -> str:
     return f"{minutes // 60} giờ {minutes % 60} phút"
 
 
+@bp.app_template_filter("shown_reason")
+def shown_reason(reason: str | None) -> str:
+    """A probe's detail for staff; "Không kết nối được" for anyone else."""
+    return board.shown_reason(g.get("principal"), reason)
+
+
 @bp.app_template_filter("tel_display")
 def tel_display(phone: str | None) -> str:
     """"+84912000111" as Vietnamese people write it: "0912 000 111"."""
@@ -65,21 +72,13 @@ def tel_display(phone: str | None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
-def _viewer(login_redirect: bool = True) -> Principal:
-    principal = current_principal()
-    if principal is None:
-        if not login_redirect:
-            raise Unauthorized("Phiên đăng nhập đã hết; tải lại trang để đăng nhập.")
-        abort(redirect(url_for("accounts.login", next=request.full_path.rstrip("?"))))
-    return board.require_board_viewer(principal)
-
-
-def _board_context(slug: str, login_redirect: bool = True) -> dict:
-    principal = _viewer(login_redirect)
+def _board_context(slug: str) -> dict:
+    principal = g.principal
     conference = conferences.get_conference(slug)
+    board.require_board_viewer(principal, conference)
     now = utcnow()
     data = board.build_board(principal, conference, now)
-    scope = units.get_unit(principal.unit_code).name if principal.kind == "chair" else None
+    scope = units.get_unit(principal.unit_code).name if principal.is_chair else None
     areas, areas_hidden = board.areas_to_show(data)
     return {"board": data, "conference": conference, "now": now, "labels": STATE_LABELS,
             "level_labels": board.LEVEL_LABELS, "tree_svg": build_tree_svg(data),
@@ -87,14 +86,16 @@ def _board_context(slug: str, login_redirect: bool = True) -> dict:
 
 
 @bp.get("/conferences/<slug>/board")
+@requires(BOARD)
 def live_board(slug: str):
     return render_template("health/board.html", **_board_context(slug))
 
 
 @bp.get("/conferences/<slug>/board/live")
+@requires(BOARD, redirect_anonymous=False)  # a script cannot follow a login page
 def live_board_fragment(slug: str):
     """The changing part of the board, fetched by static/js/board.js every few seconds."""
-    context = _board_context(slug, login_redirect=False)  # a script cannot follow a login page
+    context = _board_context(slug)
     response = make_response(render_template("health/_board_live.html", **context))
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -106,10 +107,11 @@ PROBLEM_STATES = ("down", "unreachable", "pending")
 
 
 @bp.get("/conferences/<slug>/board/problems")
+@requires(BOARD)
 def problems(slug: str):
     """Every point with a problem, a page at a time, by state: what the board's list of the
     first hundred leads to on a national conference."""
-    principal = _viewer()
+    principal = g.principal
     conference = conferences.get_conference(slug)
     state = request.args.get("state", "")
     states = (state,) if state in PROBLEM_STATES else PROBLEM_STATES
@@ -126,19 +128,19 @@ def problems(slug: str):
 
 
 @bp.get("/conferences/<slug>/points/<int:point_id>/health")
+@requires(BOARD_POINT)
 def point_health(slug: str, point_id: int):
     """One point's changes, incidents and availability per session."""
-    principal = _viewer()
     conference = conferences.get_conference(slug)
-    point = db.session.get(BridgePoint, point_id)
-    if point is None or point.conference_id != conference.id or not can_view_point(principal,
-                                                                                   point):
+    point = g.point
+    if point.conference_id != conference.id:
         raise NotFound(f"Không có điểm cầu {point_id} trong hội nghị này.")
     return render_template("health/point.html", conference=conference,
                            history=board.point_history(point), labels=STATE_LABELS, now=utcnow())
 
 
 @bp.get("/downloads/heartbeat.py")
+@requires(PUBLIC)
 def heartbeat_script():
     """The standard-library heartbeat client a room's machine runs (no secret inside)."""
     path = PROJECT_ROOT / "scripts" / "heartbeat.py"
@@ -188,11 +190,12 @@ def _unknown_link(response) -> bool:
 
 
 @bp.route("/t/<token>/rehearsal", methods=["GET", "POST"])
+@requires(LINK)
 @limiter.limit("30 per minute", deduct_when=_unknown_link)
 def technician_rehearsal(token: str):
     """The technician's own sign-off, opened from her link page."""
     grant = accounts.find_grant(token)
-    if grant is None or grant.role != "technician" or grant.point_id is None:
+    if grant is None or grant.role != GrantRole.TECHNICIAN or grant.point_id is None:
         raise NotFound("Đường dẫn không hợp lệ, đã hết hạn hoặc đã bị thu hồi.")
     point = db.session.get(BridgePoint, grant.point_id)
     if point is None:
@@ -202,23 +205,21 @@ def technician_rehearsal(token: str):
 
 
 @bp.route("/conferences/<slug>/rehearsal/<int:point_id>", methods=["GET", "POST"])
+@requires(OFFICER)
 def officer_rehearsal(slug: str, point_id: int):
-    principal = _viewer()
-    if not principal.is_officer:
-        raise Forbidden("Chỉ cán bộ đầu mối hoặc kỹ thuật viên của điểm cầu được ký tổng duyệt.")
     conference = conferences.get_conference(slug)
     point = db.session.get(BridgePoint, point_id)
-    if point is None or point.conference_id != conference.id or not can_view_point(principal,
-                                                                                   point):
+    if point is None or point.conference_id != conference.id:
         raise NotFound(f"Không có điểm cầu {point_id} trong hội nghị này.")
-    return _signoff_page(point, principal.actor, request.path,
+    return _signoff_page(point, g.principal.actor, request.path,
                          url_for("health.rehearsal_matrix", slug=slug))
 
 
 @bp.get("/conferences/<slug>/rehearsal")
+@requires(BOARD)
 def rehearsal_matrix(slug: str):
     """Who has and has not passed the rehearsal."""
-    principal = _viewer()
+    principal = g.principal
     conference = conferences.get_conference(slug)
     rows = service.signoff_matrix(principal, conference)
     passed = sum(1 for _, s in rows if s is not None and s.passed)
@@ -227,4 +228,4 @@ def rehearsal_matrix(slug: str):
     return render_template("health/rehearsal_matrix.html", conference=conference, rows=rows,
                            signers=signers,
                            passed=passed, problems=problems, missing=len(rows) - passed - problems,
-                           checks=CHECKS, can_sign=principal.is_officer)
+                           checks=CHECKS, can_sign=principal.is_officer and principal.may_write)

@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import current_app
 
-from bridgeops.accounts.access import Principal, point_filter
+from bridgeops.accounts.access import Principal, point_filter, principal_for_grant
+from bridgeops.accounts.models import AccessGrant, GrantRole
 from bridgeops.conference.models import Conference, ConferenceSession
 from bridgeops.core.errors import Forbidden, NotFound
 from bridgeops.core.time import VN_TZ
@@ -21,6 +22,19 @@ from bridgeops.invites.builders import EventDetails, build_feed
 from bridgeops.invites.models import Invite
 from bridgeops.invites.service import organizer_email, uid_for
 from bridgeops.registration.models import BridgePoint
+
+#: Grants that open a calendar feed: magic links, and officers' read-only feed tokens.
+FEED_ROLES = (GrantRole.CHAIR, GrantRole.TECHNICIAN, GrantRole.FEED)
+
+
+def feed_for_grant(grant: AccessGrant) -> bytes:
+    """The feed a live grant of FEED_ROLES opens."""
+    if grant.role == GrantRole.FEED:
+        if grant.user is None or not grant.user.active:
+            raise NotFound("Không có lịch cho mã này.")
+        return conference_feed(list(db.session.scalars(
+            sa.select(Conference).order_by(Conference.created_at))))
+    return feed_for(principal_for_grant(grant))
 
 
 def feed_for(principal: Principal) -> bytes:
@@ -34,7 +48,7 @@ def feed_for(principal: Principal) -> bytes:
     points = list(db.session.scalars(
         sa.select(BridgePoint).where(point_filter(principal, conference.id))
         .order_by(BridgePoint.level, BridgePoint.name)))
-    if principal.kind == "technician":
+    if principal.is_technician:
         if not points:
             raise NotFound("Điểm cầu không còn tồn tại.")
         name = f"{points[0].name} – lịch hội nghị"

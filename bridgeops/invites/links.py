@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from bridgeops.accounts import service as accounts
-from bridgeops.accounts.models import AccessGrant
+from bridgeops.accounts.models import AccessGrant, GrantRole
 from bridgeops.accounts.tokens import hash_token
 from bridgeops.core.batches import chunks
 from bridgeops.core.time import utcnow
@@ -65,7 +65,7 @@ def technician_tokens(contacts: Iterable[Contact]) -> dict[int, str]:
         rows = db.session.execute(
             sa.select(AccessGrant.contact_id, AccessGrant.point_id, AccessGrant.label,
                       AccessGrant.token_hash)
-            .where(AccessGrant.role == "technician", AccessGrant.contact_id.in_(chunk),
+            .where(AccessGrant.role == GrantRole.TECHNICIAN, AccessGrant.contact_id.in_(chunk),
                    AccessGrant.revoked_at.is_(None), AccessGrant.label.startswith(LABEL_PREFIX),
                    sa.or_(AccessGrant.expires_at.is_(None), AccessGrant.expires_at > now))
             .order_by(AccessGrant.id.desc()))
@@ -85,7 +85,7 @@ def technician_tokens(contacts: Iterable[Contact]) -> dict[int, str]:
             grants.append({"token": tokens[contact.id], "point_id": contact.point_id,
                            "conference_id": conferences.get(contact.point_id),
                            "contact_id": contact.id, "label": LABEL_PREFIX + nonce})
-        accounts.issue_grants("technician", grants,
+        accounts.issue_grants(GrantRole.TECHNICIAN, grants,
                               ttl=timedelta(days=current_app.config["LINK_TTL_DAYS"]))
     return tokens
 

@@ -10,16 +10,16 @@ from flask import (
     Response,
     abort,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
-    session,
 )
-from flask_login import login_required
+from flask_login import current_user
 
 from bridgeops.accounts import service as accounts
-from bridgeops.accounts.access import SESSION_GRANT_KEY, principal_for_grant
-from bridgeops.accounts.models import AccessGrant
+from bridgeops.accounts.access import LINK, OFFICER, open_link_session, requires
+from bridgeops.accounts.models import AccessGrant, GrantRole
 from bridgeops.api.problems import problem
 from bridgeops.conference import service as conferences
 from bridgeops.core.errors import DomainError
@@ -42,21 +42,23 @@ def vn_time(value, tz: str = VN_TZ) -> str:
 
 def _technician_grant(token: str) -> AccessGrant:
     grant = accounts.find_grant(token)
-    if grant is None or grant.role != "technician" or grant.point_id is None:
+    if grant is None or grant.role != GrantRole.TECHNICIAN or grant.point_id is None:
         abort(404)  # failed tokens are counted and throttled by ops.security
     return grant
 
 
 @bp.get("/t/<token>")
+@requires(LINK)
 def technician_page(token: str):
     """Her point, her sessions in local time, the feed to subscribe, "Đã nhận lịch"."""
     grant = _technician_grant(token)
-    session[SESSION_GRANT_KEY] = grant.id
+    if not current_user.is_authenticated:  # never sign an officer out behind her back
+        open_link_session(grant)
     point = db.session.get(BridgePoint, grant.point_id)
     contacts = _acknowledging(grant, point)
     feed = links.feed_url(token)
     changed_at = invites.schedule_changed_at(point.conference_id)
-    return render_template(
+    response = make_response(render_template(
         "invites/technician.html", point=point, conference=point.conference, token=token,
         sessions=point.conference.sessions, contacts=contacts, feed_url=feed,
         webcal_url="webcal://" + feed.split("://", 1)[1], now=utcnow(),
@@ -64,20 +66,27 @@ def technician_page(token: str):
         health=db.session.get(PointHealth, point.id), health_labels=STATE_LABELS,
         acknowledged=bool(contacts) and all(invites.acknowledged_current(c, changed_at)
                                             for c in contacts),
-        acknowledged_old=any(c.acknowledged_at for c in contacts))
+        acknowledged_old=any(c.acknowledged_at for c in contacts)))
+    response.headers["Cache-Control"] = "no-store"  # the page holds the link's token
+    return response
 
 
 @bp.get("/t/<token>/keep-alive")
+@requires(LINK)
 def keep_alive(token: str):
     """"Giữ trang này mở trong buổi họp": the browser sends the heartbeat while the page is open,
     for a room without the command-line client."""
     grant = _technician_grant(token)
     point = db.session.get(BridgePoint, grant.point_id)
-    return render_template("invites/keep_alive.html", point=point, conference=point.conference,
-                           token=token, interval=30)
+    response = make_response(render_template(
+        "invites/keep_alive.html", point=point, conference=point.conference, token=token,
+        interval=30))
+    response.headers["Cache-Control"] = "no-store"  # the page holds the link's token
+    return response
 
 
 @bp.post("/t/<token>/acknowledge")
+@requires(LINK)
 def acknowledge(token: str):
     grant = _technician_grant(token)
     point = db.session.get(BridgePoint, grant.point_id)
@@ -96,15 +105,16 @@ def _acknowledging(grant: AccessGrant, point: BridgePoint):
 
 
 @bp.get("/calendar/<token>.ics")
+@requires(LINK)
 def calendar_feed(token: str):
-    """The subscribable feed of a technician's point, a chair's district or (officer API token)
-    the conference's sessions."""
+    """The subscribable feed of a technician's point, a chair's district or (an officer's
+    read-only feed token) every conference's sessions. API tokens are refused here: a feed URL
+    is handed to a third-party calendar service."""
     grant = accounts.find_grant(token)
-    if grant is None:
+    if grant is None or grant.role not in feeds.FEED_ROLES:
         return problem(404, detail="Không có lịch cho mã này (mã sai, đã hết hạn hoặc bị thu hồi).")
     try:
-        principal = principal_for_grant(grant)
-        body = feeds.feed_for(principal)
+        body = feeds.feed_for_grant(grant)
     except DomainError as error:
         return problem(error.status, error.title, error.detail, slug=error.slug)
     response = Response(body, headers={"Content-Type": "text/calendar; charset=utf-8",
@@ -120,7 +130,7 @@ def _without_dtstamp(body: bytes) -> bytes:
 
 
 @bp.get("/conferences/<slug>/acknowledgements")
-@login_required
+@requires(OFFICER)
 def acknowledgements(slug: str):
     """Officers: which technicians acknowledged their calendar, and which did not."""
     conference = conferences.get_conference(slug)

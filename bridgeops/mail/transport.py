@@ -134,10 +134,12 @@ class DirectoryTransport:
 
     def send(self, envelope: Envelope) -> None:
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            # Messages hold live links (tokens): readable by the service's user only.
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
             target = self.path_for(envelope.message_id)
             partial = target.with_suffix(".eml.part")
-            with open(partial, "wb") as handle:
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as handle:
                 handle.write(crlf(envelope.mime))
                 handle.flush()
                 os.fsync(handle.fileno())

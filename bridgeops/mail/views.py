@@ -6,8 +6,8 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_login import login_required
 
+from bridgeops.accounts.access import MAILBOX, requires
 from bridgeops.extensions import db
 from bridgeops.mail import service
 from bridgeops.mail.models import KIND_LABELS, OUTBOX_STATUSES, STATUS_LABELS
@@ -16,7 +16,7 @@ bp = Blueprint("mail", __name__)
 
 
 @bp.get("/outbox")
-@login_required
+@requires(MAILBOX)
 def outbox():
     status = request.args.get("status") or None
     if status not in OUTBOX_STATUSES:
@@ -27,7 +27,7 @@ def outbox():
 
 
 @bp.get("/outbox/<int:message_id>")
-@login_required
+@requires(MAILBOX)
 def show(message_id: int):
     message = service.get_message(message_id)
     return render_template("mail/message.html", message=message, labels=STATUS_LABELS,
@@ -35,7 +35,7 @@ def show(message_id: int):
 
 
 @bp.get("/outbox/<int:message_id>.eml")
-@login_required
+@requires(MAILBOX)
 def download(message_id: int):
     """The message exactly as sent (or as it will be): open it in Thunderbird or Outlook."""
     message = service.get_message(message_id)
@@ -44,7 +44,7 @@ def download(message_id: int):
 
 
 @bp.post("/outbox/<int:message_id>/retry")
-@login_required
+@requires(MAILBOX)
 def retry(message_id: int):
     service.retry_now(service.get_message(message_id))
     db.session.commit()

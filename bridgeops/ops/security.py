@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import Path
 
 from flask import Flask, Response, current_app, request
 from limits import parse
 
-from bridgeops.config import DEFAULT_SECRET_KEY
+from bridgeops.config import (
+    ENVIRONMENTS,
+    KNOWN_SECRET_KEYS,
+    MIN_SECRET_KEY_LENGTH,
+    instance_secret_key,
+)
 from bridgeops.extensions import limiter
 
 log = logging.getLogger("bridgeops.security")
@@ -23,7 +29,7 @@ class ConfigurationError(RuntimeError):
 
 
 #: Paths whose segment after the prefix is a magic-link token.
-TOKEN_PATH = re.compile(r"^/(?:c|t|calendar)/(?P<token>[^/]+)")
+TOKEN_PATH = re.compile(r"^/(?:c|t|calendar|invite)/(?P<token>[^/]+)")
 
 #: Unknown, revoked or expired tokens allowed per client address; above it such tokens get 429
 #: for a while. Valid tokens are never counted nor refused: thousands of heartbeats a minute may
@@ -42,23 +48,47 @@ def is_production(app: Flask) -> bool:
     return app.config.get("ENV") == "production"
 
 
-def configure_security(app: Flask) -> None:
-    """Refuse an unsafe production configuration; set cookie flags from the deployment."""
-    if is_production(app) and app.config.get("SECRET_KEY") in (None, "", DEFAULT_SECRET_KEY):
+GENERATE_HINT = ("Generate one with `python3 -c 'import secrets; print(secrets.token_urlsafe(48))'` "
+                 "and put it in /etc/bridgeops/bridgeops.env.")
+
+
+def check_secret_key(app: Flask) -> None:
+    """Never run with a known or short signing key: anyone holding it forges sessions.
+
+    Unset: production refuses to start (every web host must share one key); elsewhere a key
+    is generated into ``instance/secret_key`` on first run and reused. Tests (TESTING) may
+    use short keys."""
+    env = app.config.get("ENV")
+    if env not in ENVIRONMENTS:
         raise ConfigurationError(
-            "BRIDGEOPS_ENV=production but BRIDGEOPS_SECRET_KEY is not set (the built-in development "
-            "key would let anyone forge sessions). Generate one with "
-            "`python3 -c 'import secrets; print(secrets.token_urlsafe(48))'` and put it in "
-            "/etc/bridgeops/bridgeops.env."
-        )
+            f"BRIDGEOPS_ENV={env!r} is not one of {', '.join(ENVIRONMENTS)} (exactly, lower case).")
+    key = app.config.get("SECRET_KEY")
+    if not key:
+        if is_production(app):
+            raise ConfigurationError("BRIDGEOPS_ENV=production but BRIDGEOPS_SECRET_KEY is not "
+                                     "set. " + GENERATE_HINT)
+        app.config["SECRET_KEY"] = key = instance_secret_key(Path(app.instance_path))
+    if key in KNOWN_SECRET_KEYS:
+        raise ConfigurationError("BRIDGEOPS_SECRET_KEY is a published development key. "
+                                 + GENERATE_HINT)
+    if len(str(key)) < MIN_SECRET_KEY_LENGTH and not app.config.get("TESTING"):
+        raise ConfigurationError(f"BRIDGEOPS_SECRET_KEY is shorter than {MIN_SECRET_KEY_LENGTH} "
+                                 "characters. " + GENERATE_HINT)
+
+
+def configure_security(app: Flask) -> None:
+    """Refuse an unsafe configuration; set cookie flags from the deployment."""
+    check_secret_key(app)
     https = str(app.config.get("BASE_URL", "")).startswith("https://")
     secure = https or is_production(app)
     if is_production(app) and not https:
         log.warning("BRIDGEOPS_BASE_URL is not https: links in mail will be plain HTTP, and "
                     "browsers will not send the (Secure) session cookie over it")
     if is_production(app) and str(app.config.get("RATELIMIT_STORAGE_URI")).startswith("memory"):
-        log.warning("BRIDGEOPS_RATELIMIT_STORAGE_URI is memory://: each gunicorn process counts "
-                    "failed logins and tokens alone; use redis:// (see deploy/bridgeops.env.example)")
+        raise ConfigurationError(
+            "BRIDGEOPS_ENV=production but BRIDGEOPS_RATELIMIT_STORAGE_URI is memory://: each "
+            "gunicorn process would count failed logins alone. Set it to redis://… (see "
+            "deploy/bridgeops.env.example).")
     app.config.setdefault("PREFERRED_URL_SCHEME", "https" if https else "http")
     for prefix in ("SESSION_COOKIE", "REMEMBER_COOKIE"):
         app.config[f"{prefix}_SECURE"] = secure

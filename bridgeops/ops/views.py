@@ -6,8 +6,9 @@ import sqlalchemy as sa
 from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 
-from bridgeops.accounts.access import current_principal
+from bridgeops.accounts.access import PUBLIC, current_principal, requires
 from bridgeops.conference import service as conferences
+from bridgeops.conference.overview import conference_cards
 from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
 from bridgeops.ops.lease import LEASE_TTL, last_heartbeat
@@ -16,6 +17,7 @@ bp = Blueprint("ops", __name__)
 
 
 @bp.get("/healthz")
+@requires(PUBLIC)
 def healthz():
     """Liveness and database reachability for load balancers and monitors."""
     try:
@@ -34,18 +36,21 @@ def healthz():
 
 
 @bp.get("/")
+@requires(PUBLIC)
 def home():
     """Officers see their conferences; a chair or technician who opened a link goes back to it."""
     if not current_user.is_authenticated:
         principal = current_principal()
-        if principal is not None and principal.kind == "chair" and principal.conference_id:
+        if principal is not None and principal.is_chair and principal.conference_id:
             slug = conferences.get_conference_by_id(principal.conference_id).slug
             return redirect(url_for("registration.home", slug=slug))
-    conference_list = conferences.list_conferences() if current_user.is_authenticated else []
-    return render_template("ops/home.html", conferences=conference_list)
+    cards = (conference_cards(conferences.list_conferences())
+             if current_user.is_authenticated else [])
+    return render_template("ops/home.html", cards=cards)
 
 
 @bp.get("/favicon.ico")
+@requires(PUBLIC)
 def favicon():
     """Browsers ask for it on every document, JSON ones included; answer instead of a 404."""
     return redirect(url_for("static", filename="favicon.svg"), code=301)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import g, request, url_for
 
+from bridgeops.accounts.access import SCOPED_POINT, SIGNED_IN, requires
 from bridgeops.api import api_bp, operation
 from bridgeops.conference import service as conferences
 from bridgeops.core.errors import PreconditionRequired
@@ -57,6 +58,7 @@ def _committed(response):
 
 
 @api_bp.get("/conferences/<slug>/points")
+@requires(SIGNED_IN)
 @operation("Danh sách điểm cầu trong phạm vi của người gọi", tags=TAGS, query=PointQuery,
            response=PointList, errors={404: "Không có hội nghị này"})
 def list_points(slug: str, query: PointQuery):
@@ -66,6 +68,7 @@ def list_points(slug: str, query: PointQuery):
 
 
 @api_bp.post("/conferences/<slug>/points")
+@requires(SIGNED_IN)
 @operation("Đăng ký điểm cầu (trả về technician_url một lần)", tags=TAGS, body=PointIn,
            response=PointCreated, status=201,
            errors={404: "Không có hội nghị này", 409: "Đơn vị đã có điểm cầu; " + CLOSED})
@@ -81,6 +84,7 @@ def create_point(slug: str, body: PointIn):
 
 
 @api_bp.get("/points/<int:point_id>")
+@requires(SCOPED_POINT)
 @operation("Một điểm cầu (kèm ETag)", tags=TAGS, response=PointOut,
            errors={404: "Không có điểm cầu này trong phạm vi của bạn"})
 def get_point(point_id: int):
@@ -88,6 +92,7 @@ def get_point(point_id: int):
 
 
 @api_bp.patch("/points/<int:point_id>")
+@requires(SCOPED_POINT)
 @operation("Sửa điểm cầu (cần If-Match)", tags=TAGS, body=PointIn, response=PointOut,
            headers=IF_MATCH,
            errors={404: "Không có điểm cầu này trong phạm vi của bạn", 409: CLOSED, 412: STALE,
@@ -100,6 +105,7 @@ def patch_point(point_id: int, body: PointIn):
 
 
 @api_bp.delete("/points/<int:point_id>")
+@requires(SCOPED_POINT)
 @operation("Rút điểm cầu (giữ bản ghi, trạng thái withdrawn)", tags=TAGS, response=PointOut,
            headers={"If-Match": "Tùy chọn: ETag của điểm cầu."},
            errors={404: "Không có điểm cầu này trong phạm vi của bạn", 409: CLOSED, 412: STALE})
@@ -110,6 +116,7 @@ def withdraw_point(point_id: int):
 
 
 @api_bp.post("/points/<int:point_id>/confirm")
+@requires(SCOPED_POINT)
 @operation("Xác nhận điểm cầu", tags=TAGS, response=PointOut,
            headers={"If-Match": "Tùy chọn: ETag của điểm cầu."},
            errors={404: "Không có điểm cầu này trong phạm vi của bạn", 409: CLOSED, 412: STALE,
@@ -121,6 +128,7 @@ def confirm_point(point_id: int):
 
 
 @api_bp.post("/points/<int:point_id>/technician-link")
+@requires(SCOPED_POINT)
 @operation("Cấp lại đường dẫn cho kỹ thuật viên (đường dẫn cũ hết hiệu lực)", tags=TAGS,
            response=LinkOut, errors={404: "Không có điểm cầu này trong phạm vi của bạn"})
 def technician_link(point_id: int):

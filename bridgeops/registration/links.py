@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from bridgeops.accounts import service as accounts
+from bridgeops.accounts.models import GrantRole
 from bridgeops.audit import service as audit
 from bridgeops.conference.models import Conference
 from bridgeops.core.errors import ValidationFailed
@@ -34,20 +35,27 @@ def base_url() -> str:
 
 def chair_units(conference: Conference) -> list[AdminUnit]:
     """Units whose chairs get a link: the children of the host unit (districts, or communes
-    in a two-level tree)."""
+    in a two-level tree); for a district-hosted conference, the district itself."""
     if conference.host_unit_code is None:
         return []
+    host = db.session.get(AdminUnit, conference.host_unit_code)
+    if host is not None and host.level == "district":
+        return [host]
     return list(db.session.scalars(sa.select(AdminUnit).where(
         AdminUnit.parent_code == conference.host_unit_code).order_by(AdminUnit.code)))
 
 
 def issue_chair_link(conference: Conference, unit: AdminUnit, actor: str) -> ChairLink:
     """A new chair link for one unit; that unit's previous links stop working."""
-    if unit.parent_code != conference.host_unit_code:
+    from bridgeops.conference.service import require_active
+
+    require_active(conference)
+    if unit.parent_code != conference.host_unit_code and not (
+            unit.code == conference.host_unit_code and unit.level == "district"):
         raise ValidationFailed({"unit": f"{unit.name} không trực thuộc đơn vị chủ trì hội nghị."})
     revoked = accounts.revoke_grants(accounts.live_grants(
-        "chair", conference_id=conference.id, unit_code=unit.code))
-    issued = accounts.issue_grant("chair", conference_id=conference.id, unit_code=unit.code,
+        GrantRole.CHAIR, conference_id=conference.id, unit_code=unit.code))
+    issued = accounts.issue_grant(GrantRole.CHAIR, conference_id=conference.id, unit_code=unit.code,
                                   label=f"Chủ tịch Hội {unit.name}", ttl=link_ttl())
     audit.record(actor, "access_grant", issued.grant.id, "issue_link", conference_id=conference.id,
                  after={"role": "chair", "unit": unit.code, "revoked": revoked})
@@ -61,7 +69,7 @@ def issue_chair_links(conference: Conference, actor: str = "cli") -> list[ChairL
 
 def revoke_chair_links(conference: Conference, unit_code: str, actor: str) -> int:
     """Stop every live chair link of that unit; returns how many."""
-    grants = accounts.live_grants("chair", conference_id=conference.id, unit_code=unit_code)
+    grants = accounts.live_grants(GrantRole.CHAIR, conference_id=conference.id, unit_code=unit_code)
     revoked = accounts.revoke_grants(grants)
     audit.record(actor, "access_grant", grants[0].id if grants else None, "revoke_link",
                  conference_id=conference.id, after={"role": "chair", "unit": unit_code,

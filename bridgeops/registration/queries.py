@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from bridgeops.accounts.access import Principal, point_filter
+from bridgeops.accounts.access import Principal, chair_scope, point_filter
 from bridgeops.audit import service as audit
 from bridgeops.audit.models import AuditEvent
 from bridgeops.conference.models import Conference
@@ -163,9 +163,8 @@ def units_for_picker(conference: Conference, principal: Principal, search: str =
                                      AdminUnit.parent_code == host))
         if not fold(search) and host is not None:
             stmt = stmt.where(sa.or_(AdminUnit.code == host, AdminUnit.parent_code == host))
-    elif principal.kind == "chair" and principal.unit_code:
-        stmt = stmt.where(sa.or_(AdminUnit.code == principal.unit_code,
-                                 AdminUnit.parent_code == principal.unit_code))
+    elif principal.is_chair:
+        stmt = stmt.where(AdminUnit.code.in_(chair_scope(principal)))
     else:
         return []
     if fold(search):

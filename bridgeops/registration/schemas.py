@@ -92,6 +92,9 @@ def check_probe_target(target: str) -> str:
         raise PydanticCustomError("probe_invalid", message)
     if scheme == "tcp" and port is None:
         raise PydanticCustomError("probe_invalid", "Địa chỉ tcp:// cần có cổng: tcp://máy:cổng.")
+    if parts.username is not None or parts.password is not None:
+        raise PydanticCustomError("probe_invalid", "Địa chỉ kiểm tra không được chứa tên đăng "
+                                                   "nhập hay mật khẩu.")
     if scheme in ("tcp", "sip") and parts.path not in ("", "/"):
         raise PydanticCustomError("probe_invalid", message)
     return target

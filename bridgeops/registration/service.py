@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from bridgeops.accounts import service as accounts
 from bridgeops.accounts.access import Principal, can_edit_point, can_view_point, unit_in_scope
+from bridgeops.accounts.models import GrantRole
 from bridgeops.audit import service as audit
 from bridgeops.conference.models import Conference
 from bridgeops.core.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
@@ -124,6 +125,8 @@ def _require_edit(principal: Principal | None, point: BridgePoint) -> None:
 
 def _late(conference: Conference, principal: Principal) -> bool:
     """True when an officer changes after registration closed; chairs get 409 then."""
+    if conference.archived_at is not None:
+        raise Conflict("Hội nghị này đã được lưu trữ; hồ sơ chỉ để xem, không thay đổi được.")
     if registration_open(conference):
         return False
     if principal.is_officer:
@@ -142,17 +145,37 @@ def _in_conference_tree(conference: Conference, unit: AdminUnit) -> bool:
 # --- Writing ----------------------------------------------------------------------------------
 
 
-def _apply(point: BridgePoint, data: PointIn) -> None:
+def _ancestor_codes(unit: AdminUnit) -> set[str]:
+    codes: set[str] = set()
+    parent = unit.parent_code
+    while parent is not None and parent not in codes:
+        codes.add(parent)
+        above = db.session.get(AdminUnit, parent)
+        parent = above.parent_code if above is not None else None
+    return codes
+
+
+def _check_upstream(point: BridgePoint, upstream_id: int, principal: Principal) -> None:
+    """The upstream must be the point of an ancestor unit in the same conference, visible to
+    the principal: strictly up the tree, so no cycle can form. Missing and forbidden ids get
+    the same answer, so ids of other districts' points do not leak."""
+    upstream = db.session.get(BridgePoint, upstream_id)
+    if (upstream is None or upstream.conference_id != point.conference_id
+            or upstream.unit_code not in _ancestor_codes(point.unit)
+            or not can_view_point(principal, upstream)):
+        raise ValidationFailed({"upstream": "Điểm cầu cấp trên không hợp lệ: chọn điểm cầu của "
+                                            "đơn vị cấp trên trong phạm vi của bạn."})
+
+
+def _apply(point: BridgePoint, data: PointIn, principal: Principal) -> None:
     """Copy validated input onto the point, its counts and its technicians."""
     point.name = data.name or f"Điểm cầu {point.unit.name}"
     point.venue = data.venue
     point.capacity = data.capacity
     point.probe_target = data.probe.target
-    if data.upstream is not None:
-        upstream = db.session.get(BridgePoint, data.upstream)
-        if upstream is None or upstream.conference_id != point.conference_id or upstream is point:
-            raise ValidationFailed({"upstream": "Điểm cầu cấp trên không hợp lệ."})
-        point.upstream_point_id = upstream.id
+    if data.upstream is not None and data.upstream != point.upstream_point_id:
+        _check_upstream(point, data.upstream, principal)
+        point.upstream_point_id = data.upstream
 
     existing = {c.category_code: c for c in point.counts}
     for code, count in data.counts.items():
@@ -243,7 +266,7 @@ def create_point(conference: Conference, data: PointIn, principal: Principal) ->
     data = validate_point(data.model_dump(), categories=categories_of_level(conference, unit.level),
                           level=unit.level)
     point = _new_point(conference, unit)
-    _apply(point, data)
+    _apply(point, data, principal)
     _flush_new(point)
     # A unit marked "không tham gia" that registers after all takes part.
     db.session.execute(sa.delete(UnitAbsence).where(UnitAbsence.conference_id == conference.id,
@@ -273,7 +296,7 @@ def update_point(point: BridgePoint, changes: PointIn, principal: Principal,
     # One flush, so one version bump and one place where a concurrent writer is caught.
     with db.session.no_autoflush:
         before = snapshot(point)
-        _apply(point, data)
+        _apply(point, data, principal)
         after = snapshot(point)
         if after == before:
             return point
@@ -341,10 +364,10 @@ def _issue_technician_grant(point: BridgePoint, principal: Principal, late: bool
                             new_point: bool = False) -> str:
     # The point's link only; each technician's own invite link ("invite:" label) stays.
     revoked = 0 if new_point else accounts.revoke_grants(
-        [g for g in accounts.live_grants("technician", point_id=point.id)
+        [g for g in accounts.live_grants(GrantRole.TECHNICIAN, point_id=point.id)
          if not g.label.startswith("invite:")])
     first = point.technicians[0] if point.technicians else None
-    issued = accounts.issue_grant("technician", conference_id=point.conference_id,
+    issued = accounts.issue_grant(GrantRole.TECHNICIAN, conference_id=point.conference_id,
                                   point_id=point.id, contact_id=first.id if first else None,
                                   label=f"Kỹ thuật viên {point.name}", ttl=link_ttl())
     audit.record(principal.actor, AUDIT_ENTITY, point.id, "issue_link",
@@ -368,7 +391,7 @@ class TechnicianLink:
 
 
 def _grant_for(point: BridgePoint, principal: Principal, technician: Contact) -> str:
-    issued = accounts.issue_grant("technician", conference_id=point.conference_id,
+    issued = accounts.issue_grant(GrantRole.TECHNICIAN, conference_id=point.conference_id,
                                   point_id=point.id, contact_id=technician.id,
                                   label=f"Kỹ thuật viên {technician.name}", ttl=link_ttl())
     audit.record(principal.actor, AUDIT_ENTITY, point.id, "issue_link",
@@ -394,7 +417,7 @@ def issue_technician_links(point: BridgePoint, principal: Principal) -> list[Tec
     technicians = point.technicians
     if not technicians:
         return [TechnicianLink(None, _issue_technician_grant(point, principal))]
-    accounts.revoke_grants([g for g in accounts.live_grants("technician", point_id=point.id)
+    accounts.revoke_grants([g for g in accounts.live_grants(GrantRole.TECHNICIAN, point_id=point.id)
                             if not g.label.startswith("invite:")])
     return [TechnicianLink(t, _grant_for(point, principal, t)) for t in technicians]
 
@@ -457,13 +480,15 @@ def bulk_create_points(conference: Conference, rows: list[dict[str, Any]], *,
         for unit, data, status, total in points])
     ids = dict(db.session.execute(sa.select(BridgePoint.unit_code, BridgePoint.id).where(
         BridgePoint.conference_id == conference.id)).all())
-    db.session.execute(sa.insert(DelegateCount), [
-        {"point_id": ids[unit.code], "category_code": code, "count": n}
-        for unit, data, _, _ in points for code, n in data.counts.items()])
-    db.session.execute(sa.insert(Contact), [
-        {"point_id": ids[unit.code], "role": "technician", "name": t.name, "phone": t.phone,
-         "email": t.email, "created_at": now}
-        for unit, data, _, _ in points for t in data.technicians])
+    counts = [{"point_id": ids[unit.code], "category_code": code, "count": n}
+              for unit, data, _, _ in points for code, n in data.counts.items()]
+    technicians = [{"point_id": ids[unit.code], "role": "technician", "name": t.name,
+                    "phone": t.phone, "email": t.email, "created_at": now}
+                   for unit, data, _, _ in points for t in data.technicians]
+    # An empty parameter list would be one INSERT of an empty row, not none (a copy has no counts).
+    for model, params in ((DelegateCount, counts), (Contact, technicians)):
+        if params:
+            db.session.execute(sa.insert(model), params)
     # Relay from the parent unit's point when it has one, as one-by-one registration does.
     upstream = [{"point_id": ids[unit.code], "upstream": ids[unit.parent_code]}
                 for unit, _, _, _ in points if unit.parent_code in ids]
@@ -475,3 +500,15 @@ def bulk_create_points(conference: Conference, rows: list[dict[str, Any]], *,
                  after={"points": len(points)})
     db.session.flush()
     return [ids[unit.code] for unit, _, _, _ in points]
+
+
+def in_conference_tree(conference: Conference, unit: AdminUnit) -> bool:
+    """Does the unit belong to the conference's host (any unit for a national conference)?"""
+    return _in_conference_tree(conference, unit)
+
+
+def set_upstreams(links: list[dict[str, int]]) -> None:
+    """Point each ``point_id`` at its ``upstream`` point id (a copy keeps its relays)."""
+    table = BridgePoint.__table__
+    db.session.execute(table.update().where(table.c.id == sa.bindparam("point_id"))
+                       .values(upstream_point_id=sa.bindparam("upstream")), links)

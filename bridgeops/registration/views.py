@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
-from flask_login import logout_user
+from flask import Blueprint, flash, g, make_response, redirect, render_template, request, session, url_for
+from flask_login import current_user, logout_user
 
 from bridgeops.accounts import service as accounts
 from bridgeops.accounts.access import (
+    CHAIR,
+    LINK,
+    OFFICER,
+    REGISTRAR,
+    SCOPED_POINT,
     SESSION_GRANT_KEY,
+    SIGNED_IN,
     Principal,
     can_edit_point,
-    can_manage_registration,
-    can_use_conference,
     current_principal,
+    open_link_session,
+    requires,
     unit_in_scope,
 )
+from bridgeops.accounts.models import GrantRole
 from bridgeops.conference import service as conferences
 from bridgeops.conference.models import Conference
 from bridgeops.core.errors import (
@@ -45,64 +52,61 @@ def _labels() -> dict:
             "link_session": SESSION_GRANT_KEY in session}
 
 
-def _principal() -> Principal:
-    """The caller of a registration page; anonymous people are sent to the login page."""
-    principal = current_principal()
-    if principal is None:
-        abort(redirect(url_for("accounts.login", next=request.full_path.rstrip("?"))))
-    return principal
-
-
-def _officer() -> Principal:
-    principal = _principal()
-    if not can_manage_registration(principal):
-        raise Forbidden("Trang này dành cho cán bộ đầu mối.")
-    return principal
-
-
-def _conference_for(principal: Principal, slug: str) -> Conference:
-    conference = conferences.get_conference(slug)
-    if not can_use_conference(principal, conference.id):
-        raise Forbidden("Đường dẫn của bạn dành cho hội nghị khác.")
-    return conference
+def no_store(body, status: int = 200):
+    """A page showing a one-time link must not stay in any cache."""
+    response = make_response(body, status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 # --- The chair's magic link ----------------------------------------------------------------
 
 
-@bp.get("/c/<token>")
+@bp.route("/c/<token>", methods=["GET", "POST"])
+@requires(LINK)
 def open_chair_link(token: str):
-    """Open the chair's session from her link and take her to her district."""
+    """Open the chair's session from her link and take her to her district. An officer logged
+    in on this browser is asked first (the link would sign her out)."""
     grant = accounts.grant_by_token(token)
-    if grant is None or grant.role != "chair":
-        return render_template("registration/link_error.html", gone=False), 404
+    if grant is None or grant.role != GrantRole.CHAIR:
+        return no_store(render_template("registration/link_error.html", gone=False), 404)
     if not accounts.is_live(grant):
-        return render_template("registration/link_error.html", gone=True), 410
+        return no_store(render_template("registration/link_error.html", gone=True), 410)
+    conference = db.session.get(Conference, grant.conference_id)
+    if current_user.is_authenticated and request.method != "POST":
+        return no_store(render_template("registration/switch_to_link.html", user=current_user,
+                                        conference=conference))
     # A fresh session: nothing of an earlier officer login or another link survives.
     logout_user()
     session.clear()
-    session[SESSION_GRANT_KEY] = grant.id
+    open_link_session(grant)
     session.permanent = True
-    conference = db.session.get(Conference, grant.conference_id)
     return redirect(url_for("registration.home", slug=conference.slug))
 
 
 @bp.post("/c/leave")
+@requires(LINK)
 def leave_chair_session():
-    """End the link's session on this phone (the link itself keeps working)."""
+    """End the link's session on this phone and any copy of its cookie (the link itself keeps
+    working: opening it again starts a new session)."""
+    principal = current_principal()
+    if principal is not None and principal.grant is not None and principal.user is None:
+        accounts.end_link_sessions(principal.grant)
+        db.session.commit()
     session.pop(SESSION_GRANT_KEY, None)
     flash("Đã thoát. Mở lại đường dẫn được gửi cho bạn để tiếp tục.", "info")
     return redirect(url_for("ops.home"))
 
 
 @bp.get("/conferences/<slug>/registration")
+@requires(SIGNED_IN)
 def home(slug: str):
     """A chair's district; officers go to the list of all points."""
-    principal = _principal()
-    conference = _conference_for(principal, slug)
-    if principal.kind == "technician":
+    principal = g.principal
+    conference = conferences.get_conference(slug)
+    if principal.is_technician:
         return redirect(url_for("registration.point_page", point_id=principal.point_id))
-    if principal.kind != "chair":
+    if not principal.is_chair:
         return redirect(url_for("registration.points", slug=slug))
     return _chair_home(conference, principal)
 
@@ -135,12 +139,11 @@ def _chair_steps(overview: queries.DistrictOverview, contact) -> list[tuple[str,
 
 
 @bp.post("/conferences/<slug>/registration/chair")
+@requires(CHAIR)
 def save_chair_contact(slug: str):
     """The chair gives (or corrects) her own name and phone, so the office can call her."""
-    principal = _principal()
-    conference = _conference_for(principal, slug)
-    if principal.kind != "chair":
-        raise Forbidden("Chỉ chủ tịch Hội của đơn vị điền thông tin này.")
+    principal = g.principal
+    conference = conferences.get_conference(slug)
     values = {k: request.form.get(k, "") for k in ("name", "phone", "email")}
     try:
         chairs.save_chair_contact(conference, principal.unit_code, values, principal.actor)
@@ -154,12 +157,11 @@ def save_chair_contact(slug: str):
 
 
 @bp.post("/conferences/<slug>/units/<code>/absence")
+@requires(REGISTRAR)
 def unit_absence(slug: str, code: str):
     """Mark a commune "không tham gia" (no connection), or undo it."""
-    principal = _principal()
-    conference = _conference_for(principal, slug)
-    if principal.kind == "technician":
-        raise Forbidden("Kỹ thuật viên chỉ xem được điểm cầu của mình.")
+    principal = g.principal
+    conference = conferences.get_conference(slug)
     unit = db.session.get(AdminUnit, code)
     try:
         if not principal.is_officer and not service.registration_open(conference):
@@ -186,10 +188,11 @@ def unit_absence(slug: str, code: str):
 
 
 @bp.get("/conferences/<slug>/points")
+@requires(SIGNED_IN)
 def points(slug: str):
     """All points the caller may see (officers: all), with filters, totals and pages."""
-    principal = _principal()
-    conference = _conference_for(principal, slug)
+    principal = g.principal
+    conference = conferences.get_conference(slug)
     args = {k: v for k, v in request.args.items() if v.strip()}
     try:
         query = validate(PointQuery, args)
@@ -224,11 +227,12 @@ def _unit_level(code: str) -> str:
 
 
 @bp.route("/conferences/<slug>/points/new", methods=["GET", "POST"])
+@requires(SIGNED_IN)
 def new_point(slug: str):
     """Pick a unit in scope (searchable without JavaScript), then fill in the point."""
-    principal = _principal()
-    conference = _conference_for(principal, slug)
-    if principal.kind == "technician":
+    principal = g.principal
+    conference = conferences.get_conference(slug)
+    if principal.is_technician:
         raise Forbidden("Kỹ thuật viên chỉ xem được điểm cầu của mình.")
     unit_code = request.values.get("unit", "")
     unit = db.session.get(AdminUnit, unit_code) if unit_code.isdigit() else None
@@ -280,9 +284,10 @@ def _technician_links_page(point, technician_links, *, created: bool,
     messages = [chairs.technician_invitation(conference, point, link.url,
                                              link.technician.name if link.technician else "")
                 for link in technician_links]
-    return render_template("registration/technician_link.html", point=point,
-                           conference=conference, technician_links=technician_links,
-                           messages=messages, created=created, confirm_error=confirm_error)
+    return no_store(render_template(
+        "registration/technician_link.html", point=point, conference=conference,
+        technician_links=technician_links, messages=messages, created=created,
+        confirm_error=confirm_error))
 
 
 def _errors(error: DomainError, parsed: forms.PointFormData) -> dict[str, str]:
@@ -292,10 +297,10 @@ def _errors(error: DomainError, parsed: forms.PointFormData) -> dict[str, str]:
 
 
 @bp.route("/points/<int:point_id>", methods=["GET", "POST"])
+@requires(SCOPED_POINT)
 def point_page(point_id: int):
     """A point: the edit form for chairs and officers, read-only for its technician."""
-    principal = _principal()
-    point = service.visible_point(principal, point_id)
+    principal, point = g.principal, g.point
     conference = point.conference
     editable = can_edit_point(principal, point) and (
         principal.is_officer or service.registration_open(conference))
@@ -337,8 +342,7 @@ def point_page(point_id: int):
 
 def _change_status(point_id: int, action, done: str):
     """Confirm or withdraw from the point page, then back to it with a message."""
-    principal = _principal()
-    point = service.visible_point(principal, point_id)
+    principal, point = g.principal, g.point
     version = request.form.get("version", "")
     try:
         action(point, principal, int(version) if version.isdigit() else None)
@@ -356,21 +360,23 @@ def _change_status(point_id: int, action, done: str):
 
 
 @bp.post("/points/<int:point_id>/confirm")
+@requires(SCOPED_POINT)
 def confirm(point_id: int):
     return _change_status(point_id, service.confirm_point, "Đã xác nhận điểm cầu.")
 
 
 @bp.post("/points/<int:point_id>/withdraw")
+@requires(SCOPED_POINT)
 def withdraw(point_id: int):
     return _change_status(point_id, service.withdraw_point,
                           "Đã rút điểm cầu. Thông tin vẫn được lưu lại.")
 
 
 @bp.post("/points/<int:point_id>/technician-link")
+@requires(SCOPED_POINT)
 def new_technician_link(point_id: int):
-    principal = _principal()
-    point = service.visible_point(principal, point_id)
-    technician_links = service.issue_technician_links(point, principal)
+    point = g.point
+    technician_links = service.issue_technician_links(point, g.principal)
     db.session.commit()
     return _technician_links_page(point, technician_links, created=False)
 
@@ -379,18 +385,19 @@ def new_technician_link(point_id: int):
 
 
 @bp.get("/points/<int:point_id>/history")
+@requires(OFFICER)
 def history(point_id: int):
-    principal = _officer()
-    point = service.visible_point(principal, point_id)
+    point = service.visible_point(g.principal, point_id)
     return render_template("registration/history.html", point=point,
                            entries=queries.history_entries(point))
 
 
 @bp.route("/conferences/<slug>/links", methods=["GET", "POST"])
+@requires(OFFICER)
 def chair_links(slug: str):
     """Issue or revoke the district chairs' links; new links are shown once, each with a ready
     Zalo message and a QR code, and the whole set prints as an A4 sheet."""
-    principal = _officer()
+    principal = g.principal
     conference = conferences.get_conference(slug)
     issued: list[links.ChairLink] = []
     errors: dict[str, str] = {}
@@ -415,13 +422,14 @@ def chair_links(slug: str):
         else:
             flash("Vui lòng chọn đơn vị.", "warning")
         db.session.commit()
-    live = {g.unit_code: g for g in accounts.live_grants("chair", conference_id=conference.id)}
+    live = {grant.unit_code: grant
+            for grant in accounts.live_grants(GrantRole.CHAIR, conference_id=conference.id)}
     contacts = chairs.chair_contacts(conference)
     messages = [chairs.chair_invitation(conference, link.unit.name, link.url,
                                         contacts[link.unit.code].name
                                         if link.unit.code in contacts else "")
                 for link in issued]
-    return render_template("registration/links.html", conference=conference,
-                           units=links.chair_units(conference), live=live, issued=issued,
-                           messages=messages, contacts=contacts, errors=errors,
-                           values=values), 422 if errors else 200
+    return no_store(render_template("registration/links.html", conference=conference,
+                                    units=links.chair_units(conference), live=live,
+                                    issued=issued, messages=messages, contacts=contacts,
+                                    errors=errors, values=values), 422 if errors else 200)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, current_app, g, url_for
 
+from bridgeops.accounts.access import OFFICER, requires
 from bridgeops.api import api_bp, operation
 from bridgeops.conference.service import get_conference
 from bridgeops.core.errors import DomainError
@@ -58,8 +59,9 @@ def _delta(delta: service.Delta) -> DeltaOut:
 
 
 @api_bp.get("/conferences/<slug>/return")
+@requires(OFFICER)
 @operation("Báo cáo số điểm cầu và đại biểu (JSON, hoặc tệp CSV/XLSX với ?format=)",
-           tags=("returns",), auth="officer", query=ReturnQuery, response=ReturnOut,
+           tags=("returns",), query=ReturnQuery, response=ReturnOut,
            errors={404: "Không có hội nghị này"},
            media={"text/csv": "CSV UTF-8 có BOM", service.FORMATS["xlsx"]: "Tệp Excel"})
 def get_return(slug: str, query: ReturnQuery):
@@ -72,7 +74,8 @@ def get_return(slug: str, query: ReturnQuery):
 
 
 @api_bp.post("/conferences/<slug>/return/snapshots")
-@operation("Chốt số liệu báo cáo (bản chốt có mã sha256)", tags=("returns",), auth="officer",
+@requires(OFFICER)
+@operation("Chốt số liệu báo cáo (bản chốt có mã sha256)", tags=("returns",),
            response=SnapshotOut, status=201, errors={404: "Không có hội nghị này"})
 def create_snapshot(slug: str):
     conference = get_conference(slug)
@@ -83,15 +86,17 @@ def create_snapshot(slug: str):
 
 
 @api_bp.get("/conferences/<slug>/return/snapshots")
-@operation("Danh sách các bản chốt", tags=("returns",), auth="officer", response=SnapshotListOut)
+@requires(OFFICER)
+@operation("Danh sách các bản chốt", tags=("returns",), response=SnapshotListOut)
 def list_snapshots(slug: str):
     snapshots = service.list_snapshots(get_conference(slug))
     return SnapshotListOut(items=[snapshot_out(s) for s in snapshots], total=len(snapshots))
 
 
 @api_bp.get("/conferences/<slug>/return/snapshots/<int:snapshot_id>")
+@requires(OFFICER)
 @operation("Một bản chốt: số liệu đã đóng băng và các lần gửi Trung ương", tags=("returns",),
-           auth="officer", response=SnapshotDetailOut, errors={404: "Không có bản chốt này"})
+           response=SnapshotDetailOut, errors={404: "Không có bản chốt này"})
 def get_snapshot(slug: str, snapshot_id: int):
     snapshot = service.get_snapshot(get_conference(slug), snapshot_id)
     # The frozen document goes out exactly as stored (its "schema" key included).
@@ -102,8 +107,9 @@ def get_snapshot(slug: str, snapshot_id: int):
 
 
 @api_bp.get("/conferences/<slug>/return/snapshots/<int:snapshot_id>/diff")
+@requires(OFFICER)
 @operation("Thay đổi giữa hai bản chốt (theo điểm cầu và thành phần)", tags=("returns",),
-           auth="officer", query=DiffQuery, response=DiffOut,
+           query=DiffQuery, response=DiffOut,
            errors={404: "Không có bản chốt này"})
 def diff_snapshots(slug: str, snapshot_id: int, query: DiffQuery):
     conference = get_conference(slug)
@@ -121,8 +127,9 @@ def diff_snapshots(slug: str, snapshot_id: int, query: DiffQuery):
 
 
 @api_bp.post("/conferences/<slug>/return/snapshots/<int:snapshot_id>/submit")
+@requires(OFFICER)
 @operation("Gửi bản chốt về Trung ương (BRIDGEOPS_TW_RETURN_URL)", tags=("returns",),
-           auth="officer", body=SubmitBody, response=SubmissionOut,
+           body=SubmitBody, response=SubmissionOut,
            errors={404: "Không có bản chốt này", 409: "Chưa cấu hình địa chỉ nhận của Trung ương",
                    502: "Trung ương không nhận sau các lần thử"})
 def submit_snapshot(slug: str, snapshot_id: int, body: SubmitBody):

@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from bridgeops.audit import service as audit
 from bridgeops.conference.models import Conference
 from bridgeops.core.errors import Conflict, NotFound, ValidationFailed
+from bridgeops.core.outbound import redact_url
 from bridgeops.core.time import doubling_wait, local, utcnow
 from bridgeops.extensions import db
 from bridgeops.registration.chairs import chair_contacts
@@ -225,6 +226,9 @@ def chasing_list(conference: Conference, summary: Rollup) -> list[ChaseItem]:
 
 def freeze(conference: Conference, actor: str) -> ReturnSnapshot:
     """Freeze the return as it is now: canonical JSON, its sha256, who and when."""
+    from bridgeops.conference.service import require_active
+
+    require_active(conference)
     document = current_document(conference)
     snapshot = ReturnSnapshot(conference_id=conference.id,
                               payload=documents.canonical_json(document).decode(),
@@ -385,7 +389,8 @@ def submit(snapshot: ReturnSnapshot, actor: str, *, force: bool = False,
     recorded: list[SubmissionAttempt] = []
 
     def record(result: AttemptResult) -> None:
-        attempt = SubmissionAttempt(snapshot=snapshot, number=result.number, url=url,
+        attempt = SubmissionAttempt(snapshot=snapshot, number=result.number,
+                                    url=redact_url(url),
                                     status_code=result.status_code,
                                     response_excerpt=result.response_excerpt, error=result.error,
                                     duration_ms=result.duration_ms, actor=actor)

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import requests
 
+from bridgeops.core.outbound import InsecureURL, check_outbound_url, redact_text
+
 #: Statuses worth retrying: TW is overloaded or restarting.
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 #: Errors worth retrying: no answer, or an answer cut off.
@@ -52,13 +54,20 @@ def post_return(url: str, body: bytes, idempotency_key: str, policy: Policy,
     """
     headers = {"Content-Type": "application/json; charset=utf-8", "Accept": "application/json",
                "Idempotency-Key": idempotency_key, "User-Agent": USER_AGENT}
+    try:
+        check_outbound_url(url)
+    except InsecureURL as exc:
+        result = AttemptResult(1, None, "", str(exc)[:500], 0)
+        on_attempt(result)
+        return result
     result: AttemptResult | None = None
     deadline = time.monotonic() + policy.budget
     with requests.Session() as session:
         for number in range(1, policy.attempts + 1):
             started = time.monotonic()
             try:
-                response = session.post(url, data=body, headers=headers,
+                # A redirect is an answer, not an acceptance: never re-post the return elsewhere.
+                response = session.post(url, data=body, headers=headers, allow_redirects=False,
                                         timeout=(policy.connect_timeout, policy.read_timeout))
                 result = AttemptResult(number, response.status_code,
                                        response.text[:EXCERPT_CHARS], "",
@@ -66,8 +75,8 @@ def post_return(url: str, body: bytes, idempotency_key: str, policy: Policy,
                 retry = response.status_code in RETRY_STATUSES
             except requests.RequestException as exc:
                 # Every failure is an attempt on record; only a network one is worth a retry now.
-                result = AttemptResult(number, None, "", f"{type(exc).__name__}: {exc}"[:500],
-                                       _elapsed_ms(started))
+                error = redact_text(f"{type(exc).__name__}: {exc}", url)
+                result = AttemptResult(number, None, "", error[:500], _elapsed_ms(started))
                 retry = isinstance(exc, RETRY_ERRORS)
             on_attempt(result)
             delay = policy.backoff * 2 ** (number - 1)

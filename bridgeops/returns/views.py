@@ -3,14 +3,12 @@ snapshots, what changed between two of them, and submission to TW."""
 
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
-from bridgeops.accounts.access import current_principal
+from bridgeops.accounts.access import OFFICER, requires
 from bridgeops.audit import service as audit
 from bridgeops.conference.service import get_conference
-from bridgeops.core.errors import DomainError, Forbidden
+from bridgeops.core.errors import DomainError
 from bridgeops.core.time import format_datetime_vi, utcnow
 from bridgeops.extensions import db
 from bridgeops.registration import chairs
@@ -20,22 +18,6 @@ from bridgeops.returns.chart import Bar, bar_chart
 from bridgeops.returns.rollup import Rollup
 
 bp = Blueprint("returns", __name__, url_prefix="/conferences/<slug>/return")
-
-
-def officer_page(view):
-    """Officers only: anonymous visitors go to the login page, chairs and technicians get 403."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        principal = current_principal()
-        if principal is None:
-            return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
-        if not principal.is_officer:
-            raise Forbidden("Trang báo cáo chỉ dành cho cán bộ đầu mối của tỉnh.")
-        g.principal = principal
-        return view(*args, **kwargs)
-
-    return wrapper
 
 
 def charts(summary: Rollup) -> tuple:
@@ -48,7 +30,7 @@ def charts(summary: Rollup) -> tuple:
 
 
 @bp.get("")
-@officer_page
+@requires(OFFICER)
 def dashboard(slug: str):
     conference = get_conference(slug)
     summary = service.rollup(conference)
@@ -61,7 +43,7 @@ def dashboard(slug: str):
 
 
 @bp.post("/remind")
-@officer_page
+@requires(OFFICER)
 def remind(slug: str):
     """Remind every late district at once: mail where the chair's email is known, a ready
     message to send by hand for the others."""
@@ -85,14 +67,14 @@ def _official_page(conference, document, as_of, snapshot=None):
 
 
 @bp.get("/print")
-@officer_page
+@requires(OFFICER)
 def print_page(slug: str):
     conference = get_conference(slug)
     return _official_page(conference, service.current_document(conference), utcnow())
 
 
 @bp.get("/snapshots")
-@officer_page
+@requires(OFFICER)
 def snapshots(slug: str):
     conference = get_conference(slug)
     frozen = service.list_snapshots(conference)
@@ -102,7 +84,7 @@ def snapshots(slug: str):
 
 
 @bp.post("/snapshots")
-@officer_page
+@requires(OFFICER)
 def freeze(slug: str):
     conference = get_conference(slug)
     snapshot = service.freeze(conference, g.principal.actor)
@@ -112,7 +94,7 @@ def freeze(slug: str):
 
 
 @bp.get("/snapshots/<int:snapshot_id>")
-@officer_page
+@requires(OFFICER)
 def snapshot(slug: str, snapshot_id: int):
     conference = get_conference(slug)
     frozen = service.get_snapshot(conference, snapshot_id)
@@ -126,7 +108,7 @@ def snapshot(slug: str, snapshot_id: int):
 
 
 @bp.get("/snapshots/<int:snapshot_id>/print")
-@officer_page
+@requires(OFFICER)
 def snapshot_print(slug: str, snapshot_id: int):
     conference = get_conference(slug)
     frozen = service.get_snapshot(conference, snapshot_id)
@@ -134,7 +116,7 @@ def snapshot_print(slug: str, snapshot_id: int):
 
 
 @bp.get("/snapshots/<int:snapshot_id>/file.<fmt>")
-@officer_page
+@requires(OFFICER)
 def snapshot_file(slug: str, snapshot_id: int, fmt: str):
     conference = get_conference(slug)
     frozen = service.get_snapshot(conference, snapshot_id)
@@ -142,7 +124,7 @@ def snapshot_file(slug: str, snapshot_id: int, fmt: str):
 
 
 @bp.get("/snapshots/<int:snapshot_id>/diff")
-@officer_page
+@requires(OFFICER)
 def diff(slug: str, snapshot_id: int):
     conference = get_conference(slug)
     newer = service.get_snapshot(conference, snapshot_id)
@@ -157,7 +139,7 @@ def diff(slug: str, snapshot_id: int):
 
 
 @bp.post("/snapshots/<int:snapshot_id>/submit")
-@officer_page
+@requires(OFFICER)
 def submit(slug: str, snapshot_id: int):
     conference = get_conference(slug)
     frozen = service.get_snapshot(conference, snapshot_id)

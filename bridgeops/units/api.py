@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from bridgeops.accounts.access import SIGNED_IN, requires
 from bridgeops.api import api_bp, operation
 from bridgeops.units import service
 from bridgeops.units.schemas import UnitList, UnitOut, UnitQuery
 
 
 @api_bp.get("/units")
+@requires(SIGNED_IN)
 @operation("Đơn vị hành chính theo cấp trên", tags=("units",), query=UnitQuery,
            response=UnitList, errors={404: "Không có đơn vị cấp trên này"})
 def list_units(query: UnitQuery):

@@ -83,3 +83,28 @@ def test_the_schedule_says_each_time_in_vietnamese_whatever_the_browsers_format(
     screenshot(phone, "schedule-time-in-words-phone")
     assert not has_horizontal_scroll(phone)
     assert console_errors == []
+
+
+def test_an_admin_invites_an_officer_from_a_phone(phone, login, screenshot, console_errors):
+    from bridgeops.accounts import service
+    from bridgeops.extensions import db
+
+    admin = service.create_user("admin@hoiphunu.test", "Quản Trị Viên", "admin", "mat-khau-123")
+    db.session.commit()
+    login(phone, admin)
+    phone.get_by_role("link", name="Tài khoản").click()
+    phone.get_by_label("Email").fill("sai-email")
+    phone.get_by_role("button", name="Mời").click()
+    error = phone.locator(".field.has-error")
+    assert error.locator(".error").first.inner_text() == "Vui lòng nhập họ tên."
+    phone.get_by_label("Họ và tên").fill("Lãnh Đạo Hội")
+    phone.get_by_label("Email").fill("lanhdao@hoiphunu.test")
+    phone.get_by_label("Vai trò").select_option(label="Lãnh đạo (chỉ xem)")
+    phone.get_by_role("button", name="Mời").click()
+    link = phone.get_by_label("Đường dẫn mời").input_value()
+    assert "/invite/" in link
+    assert "Chưa nhận lời mời" in phone.get_by_role("row").filter(has_text="Lãnh Đạo Hội").inner_text()
+    screenshot(phone, "admin-users-phone")
+    assert not has_horizontal_scroll(phone)
+    # The browser reports the 422 of the refused form itself; nothing else may appear.
+    assert [e for e in console_errors if "status of 422" not in e] == []

@@ -31,7 +31,9 @@ def test_scheduler_process_probes_points_during_the_window(app, demo, database_u
     db.session.commit()
     env = {**os.environ, "BRIDGEOPS_DATABASE_URL": database_url,
            "BRIDGEOPS_PROBE_INTERVAL": "1", "BRIDGEOPS_PROBE_TIMEOUT": "0.5",
-           "BRIDGEOPS_OUTBOX_DIR": str(tmp_path), "BRIDGEOPS_SECRET_KEY": "test"}
+           "BRIDGEOPS_OUTBOX_DIR": str(tmp_path),
+           "BRIDGEOPS_SECRET_KEY": "scheduler-process-test-secret-key-0123",
+           "BRIDGEOPS_PROBE_ALLOW": "127.0.0.0/8"}
     process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "scheduler"],
                                cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, text=True)

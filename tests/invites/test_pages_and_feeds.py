@@ -93,8 +93,12 @@ def test_chair_feed_holds_her_districts_points(client, demo, three_points):
     assert uids == {f"session-{s.id}-point-{point.id}@bridgeops.test" for s in demo.sessions}
 
 
-def test_officer_feed_holds_the_conference_sessions(client, demo, three_points, officer_token):
-    response = client.get(f"/calendar/{officer_token}.ics")
+def test_officer_feed_holds_the_conference_sessions(client, demo, three_points, officer):
+    from bridgeops.accounts import service as accounts
+
+    feed_token = accounts.create_api_token(officer.email, feed=True).token  # not an API token
+    db.session.commit()
+    response = client.get(f"/calendar/{feed_token}.ics")
     assert response.status_code == 200
     assert_wire_rules(response.data, itip=False)
     events = icalendar.Calendar.from_ical(response.data).events

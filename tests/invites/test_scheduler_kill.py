@@ -26,6 +26,8 @@ from tests.smtp_server import CollectingHandler, LoopbackController
 
 BRIDGEOPS = Path(sys.executable).with_name("bridgeops")
 
+KEY = "kill-test-secret-key-kill-test-secret-key"
+
 
 def wait_for(condition, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
@@ -45,9 +47,9 @@ def test_killing_the_scheduler_mid_delivery_loses_no_message(tmp_path):
     env = {**os.environ, "BRIDGEOPS_DATABASE_URL": database_url,
            "BRIDGEOPS_SMTP_HOST": "127.0.0.1", "BRIDGEOPS_SMTP_PORT": str(controller.port),
            "BRIDGEOPS_SMTP_STARTTLS": "0", "BRIDGEOPS_SMTP_TIMEOUT": "1",
-           "BRIDGEOPS_OUTBOX_CLAIM_SECONDS": "3", "BRIDGEOPS_SECRET_KEY": "kill-test",
+           "BRIDGEOPS_OUTBOX_CLAIM_SECONDS": "3", "BRIDGEOPS_SECRET_KEY": KEY,
            "BRIDGEOPS_BASE_URL": "http://bridgeops.test", "BRIDGEOPS_OUTBOX_DIR": str(tmp_path)}
-    other = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "kill-test",
+    other = create_app({"DATABASE_URL": database_url, "SECRET_KEY": KEY,
                         "BASE_URL": "http://bridgeops.test", "TESTING": True})
     with other.app_context():
         from bridgeops.conference.demo import create_demo

@@ -65,7 +65,7 @@ def test_the_authorization_header_is_never_logged(client, officer_token, caplog)
 def test_an_unexpected_error_on_a_magic_link_logs_the_traceback_without_the_token(caplog):
     from bridgeops import create_app
 
-    broken = create_app({"TESTING": False, "SECRET_KEY": "k", "DATABASE_URL": "sqlite://"})
+    broken = create_app({"TESTING": False, "SECRET_KEY": "k" * 32, "DATABASE_URL": "sqlite://"})
 
     @broken.get("/c/<token>/explode")
     def explode(token: str):

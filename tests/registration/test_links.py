@@ -73,10 +73,14 @@ def test_unknown_and_expired_links_get_friendly_pages(client, demo):
     assert client.get(f"/c/{token}").status_code == 410
 
 
-def test_chair_link_replaces_an_officer_login_in_that_browser(client, demo, officer):
+def test_chair_link_replaces_an_officer_login_in_that_browser_once_she_agrees(client, demo,
+                                                                              officer):
     client.post("/login", data={"email": officer.email, "password": "mat-khau-123"})
     assert client.get("/conferences/namdinh-2022/links").status_code == 200
-    client.get(f"/c/{chair_token(demo, MY_LOC)}")
+    token = chair_token(demo, MY_LOC)
+    assert client.get(f"/c/{token}").status_code == 200  # asks first
+    assert client.get("/conferences/namdinh-2022/links").status_code == 200
+    client.post(f"/c/{token}")
     assert client.get("/conferences/namdinh-2022/links").status_code == 403
     assert client.get("/conferences/namdinh-2022/registration").status_code == 200
 

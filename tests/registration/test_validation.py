@@ -63,7 +63,6 @@ def test_bad_input_gets_a_vietnamese_message_on_its_field(client, demo, officer_
     (b"[]", "application/json"),
     (b'"chu"', "application/json"),
     (b"null", "application/json"),
-    (b"venue=x", "application/x-www-form-urlencoded"),
     ('{"venue": "' + "x" * 5000 + '"}', "application/json"),
     (b'{"capacity": 1e400}', "application/json"),
     (b'{"capacity": ' + b"9" * 5000 + b"}", "application/json"),
@@ -73,6 +72,12 @@ def test_junk_bodies_are_422_never_500(client, demo, officer_token, data, conten
                            headers=bearer(officer_token))
     assert response.status_code == 422, response.get_data(as_text=True)
     assert response.get_json()["errors"]
+
+
+def test_a_body_that_is_not_json_is_a_415_never_ignored(client, demo, officer_token):
+    response = client.post(POINTS, data=b"venue=x", content_type="application/x-www-form-urlencoded",
+                           headers=bearer(officer_token))
+    assert response.status_code == 415 and response.mimetype == "application/problem+json"
 
 
 def test_phones_emails_and_names_are_normalised(client, demo, officer_token):

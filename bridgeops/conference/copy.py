@@ -1,0 +1,119 @@
+"""Copying a conference: next year's edition starts from this year's rooms and people.
+
+One request carries the categories, the sessions (moved by N days) and every live point as a
+draft of the new conference (name, venue, capacity, technicians, probe target, upstream; no
+delegate counts). The source is only read. Invites go out for the new sessions only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from bridgeops.audit import service as audit
+from bridgeops.conference import service
+from bridgeops.conference.models import Conference, ConferenceSession
+from bridgeops.conference.schemas import (
+    CategoryIn,
+    ConferenceIn,
+    CopyIn,
+    SessionIn,
+    check_session_times,
+)
+from bridgeops.core.errors import ValidationFailed
+from bridgeops.events import session_changed
+from bridgeops.extensions import db
+from bridgeops.registration import service as registration
+from bridgeops.registration.models import BridgePoint
+from bridgeops.units.models import AdminUnit
+from bridgeops.units.reform import place_units
+
+
+@dataclass(frozen=True)
+class CopyResult:
+    conference: Conference
+    #: How many of the source's points became draft points of the copy.
+    carried: int
+    #: (unit code, unit name) of source points with no place in the copy.
+    unplaced: list[tuple[str, str]]
+
+
+def copy_conference(source: Conference, data: CopyIn, *, actor: str) -> CopyResult:
+    """A new conference from ``source``; see the module docstring. 409 for a slug in use."""
+    host = data.host_unit_code if "host_unit_code" in data.model_fields_set \
+        else source.host_unit_code
+    to_map = data.map or source.unit_map
+    shift = timedelta(days=data.shift_days)
+    new_sessions = [_shifted(s, shift) for s in source.sessions
+                    if s.cancelled_at is None]
+    closes = source.registration_closes_at
+    # Built without re-validation: the source's own fields were validated when it was created.
+    fields = ConferenceIn.model_construct(
+        slug=data.slug, title=data.title or source.title, organizer=source.organizer,
+        host_name=source.host_name if host == source.host_unit_code else "",
+        host_unit_code=host, map=to_map, timezone=source.timezone,
+        registration_closes_at=closes + shift if closes else None,
+        contact_name=source.contact_name, contact_email=source.contact_email,
+        contact_phone=source.contact_phone, sessions=new_sessions,
+        categories=[CategoryIn.model_construct(code=c.code, label=c.label, levels=c.levels)
+                    for c in source.categories])
+    conference = service.create_conference(fields, actor=actor, copied_from=source)
+    carried, unplaced = _carry_points(source, conference, actor=actor)
+    for session in conference.sessions:
+        session_changed.send(session)  # the carried technicians' invites, new sessions only
+    audit.record(actor, "conference", conference.id, "copy", conference_id=conference.id,
+                 after={"from": source.slug, "shift_days": data.shift_days, "map": to_map,
+                        "carried": carried, "unplaced": [code for code, _ in unplaced]})
+    return CopyResult(conference, carried, unplaced)
+
+
+def _shifted(session: ConferenceSession, shift: timedelta) -> SessionIn:
+    starts, ends = session.starts_at + shift, session.ends_at + shift
+    problem = check_session_times(starts, ends)
+    if problem:
+        raise ValidationFailed({"shift_days": f"{session.title}: {problem}"})
+    return SessionIn.model_construct(kind=session.kind, title=session.title, starts_at=starts,
+                                     ends_at=ends)
+
+
+def _carry_points(source: Conference, target: Conference, *,
+                  actor: str) -> tuple[int, list[tuple[str, str]]]:
+    points = list(db.session.scalars(
+        sa.select(BridgePoint).where(BridgePoint.conference_id == source.id,
+                                     BridgePoint.status != "withdrawn")
+        .options(selectinload(BridgePoint.contacts), selectinload(BridgePoint.unit))
+        .order_by(BridgePoint.unit_code)))
+    placement = place_units([p.unit_code for p in points], source.unit_map, target.unit_map)
+    units = {u.code: u for u in db.session.scalars(sa.select(AdminUnit).where(
+        AdminUnit.code.in_(set(placement.target.values()))))}
+    chosen: dict[str, BridgePoint] = {}
+    unplaced = [p for p in points if p.unit_code in set(placement.unplaced)]
+    for point in points:  # lowest source unit code first: it keeps the new unit's room
+        code = placement.target.get(point.unit_code)
+        if code is None:
+            continue
+        unit = units.get(code)
+        if unit is None or not registration.in_conference_tree(target, unit):
+            unplaced.append(point)
+        elif code not in chosen:
+            chosen[code] = point
+    rows = [_row(point, code) for code, point in chosen.items()]
+    ids = registration.bulk_create_points(target, rows, actor=actor) if rows else []
+    new_id = {point.id: new for point, new in zip(chosen.values(), ids, strict=True)}
+    # A point relaying from another than its parent's point keeps that upstream in the copy.
+    upstream = [{"point_id": new_id[p.id], "upstream": new_id[p.upstream_point_id]}
+                for p in chosen.values() if p.upstream_point_id in new_id]
+    if upstream:
+        registration.set_upstreams(upstream)
+    return len(rows), [(p.unit_code, p.unit.name) for p in unplaced]
+
+
+def _row(point: BridgePoint, unit_code: str) -> dict:
+    return {"unit": unit_code, "name": point.name if unit_code == point.unit_code else None,
+            "venue": point.venue, "capacity": point.capacity,
+            "probe": {"target": point.probe_target},
+            "technicians": [{"name": c.name, "phone": c.phone, "email": c.email}
+                            for c in point.technicians]}
