@@ -11,6 +11,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from bridgeops.core.errors import DomainError
 from bridgeops.extensions import db
+from bridgeops.units.models import DEFAULT_MAP, MAPS
 
 
 def fail(error: DomainError) -> None:
@@ -39,13 +40,18 @@ def units_group() -> None:
 @click.option("--province", "provinces", multiple=True, help="GSO province code; repeatable.")
 @click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A CSV or JSON file of code,name,kind,parent_code instead of the GSO data.")
+@click.option("--map", "unit_map", type=click.Choice(MAPS), default=DEFAULT_MAP, show_default=True,
+              help="2023: the GSO map, 63 provinces, three levels; "
+                   "2025: the map since 1 July 2025, 34 provinces, two levels.")
 @with_appcontext
-def units_import(provinces: tuple[str, ...], path: Path | None) -> None:
-    """Load units (all provinces by default). Running it again changes nothing."""
+def units_import(provinces: tuple[str, ...], path: Path | None, unit_map: str) -> None:
+    """Load units (all provinces by default). Running it again changes nothing; the other map
+    stays as it is."""
     from bridgeops.units import service
 
     try:
-        rows = list(service.file_rows(path) if path else service.gso_rows(provinces or None))
+        rows = list(service.file_rows(path, unit_map) if path
+                    else service.map_rows(unit_map, provinces or None))
         if sys.stdout.isatty():
             with click.progressbar(length=len(rows), label="Đang nạp đơn vị") as bar:
                 result = service.import_units(rows, progress=bar.update)
@@ -60,12 +66,16 @@ def units_import(provinces: tuple[str, ...], path: Path | None) -> None:
 
 
 @click.command("demo")
+@click.option("--map", "unit_map", type=click.Choice(MAPS), default=DEFAULT_MAP, show_default=True,
+              help="2023: the plan's conference of 2022; 2025: a 2027 conference of Ninh Bình "
+                   "on today's two-level map.")
 @with_appcontext
-def demo() -> None:
-    """The plan's conference (namdinh-2022) with Nam Định's units."""
-    from bridgeops.conference.demo import create_demo
+def demo(unit_map: str) -> None:
+    """The plan's conference (namdinh-2022) with Nam Định's units, or with --map 2025 a 2027
+    conference of Ninh Bình (ninhbinh-2027) on the 2025 map."""
+    from bridgeops.conference.demo import create_demo, create_demo_2025
 
-    conference, created = create_demo()
+    conference, created = create_demo() if unit_map == DEFAULT_MAP else create_demo_2025()
     db.session.commit()
     base = current_app.config["BASE_URL"].rstrip("/")
     click.echo(("Đã tạo" if created else "Đã có sẵn") + f" hội nghị {conference.slug}: "
@@ -73,7 +83,8 @@ def demo() -> None:
     click.echo(f"Mở {base}/login và đăng nhập bằng tài khoản cán bộ. Chưa có tài khoản:")
     click.echo("  bridgeops users create --email you@example.vn --name 'Tên' "
                "--role officer --password '…'")
-    click.echo(f"Đường dẫn cho chủ tịch huyện: bridgeops links issue --conference {conference.slug}")
+    chairs = "chủ tịch huyện" if unit_map == DEFAULT_MAP else "chủ tịch xã, phường"
+    click.echo(f"Đường dẫn cho {chairs}: bridgeops links issue --conference {conference.slug}")
 
 
 @click.group("users")

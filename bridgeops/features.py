@@ -14,7 +14,7 @@ from types import ModuleType
 
 FEATURES: tuple[str, ...] = (
     "units", "conference", "accounts", "audit", "registration", "mail", "invites",
-    "returns", "health", "ops",
+    "returns", "health", "ops", "attendance", "followup",
 )
 
 

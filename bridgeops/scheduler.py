@@ -42,31 +42,61 @@ def collect_jobs(app: Flask) -> list[JobSpec]:
 
 
 class LeaseKeeper:
-    """Holds the database lease; jobs run only while this process holds it."""
+    """Holds the database lease; jobs run only while this process holds it.
+
+    ``held`` also turns False on its own when the last successful renewal is older than the
+    lease (a renewal stuck on a dead database): by then another process may hold it.
+    """
 
     def __init__(self, app: Flask) -> None:
         from bridgeops.ops.lease import new_holder_id
 
         self.app = app
         self.holder = new_holder_id()
-        self.held = False
+        self._held = False
+        self._valid_until = 0.0
+        #: Called once each time this process takes the lease (build_scheduler: run every job
+        #: now, so a takeover does not wait for the jobs' next interval).
+        self.on_taken: Callable[[], None] | None = None
+        #: What jobs tie their claims to (outbox deliveries): this process's lease holder id.
+        app.extensions["bridgeops.lease_holder"] = self.holder
+
+    @property
+    def held(self) -> bool:
+        return self._held and time.monotonic() < self._valid_until
 
     def renew(self) -> None:
-        from bridgeops.ops.lease import acquire_or_renew
+        from bridgeops.extensions import db
+        from bridgeops.ops.lease import LEASE_TTL, acquire
 
+        started = time.monotonic()
+        was_held = self.held
         with self.app.app_context():
             try:
-                held = acquire_or_renew(self.holder)
-            except Exception:
-                log.exception("lease renewal failed")
-                held = False
-            finally:
-                from bridgeops.extensions import db
+                previous = acquire(self.holder)
+                if previous and previous != self.holder:
+                    from bridgeops.mail.service import release_claims
 
+                    released = release_claims(previous)
+                    db.session.commit()
+                    log.info("scheduler lease taken over from %s; %s outbox claims released",
+                             previous, released)
+            except Exception as error:
+                from bridgeops.ops.outage import log_failure
+
+                db.session.rollback()
+                log_failure("lease renewal failed", error)
+                previous = None
+            finally:
                 db.session.remove()
-        if held != self.held:
-            log.info("scheduler lease %s by %s", "taken" if held else "lost", self.holder)
-        self.held = held
+        self._held = previous is not None
+        if self._held:
+            # Stop one second before the database would let another process take over.
+            self._valid_until = started + LEASE_TTL.total_seconds() - 1.0
+        if self.held != was_held:
+            log.info("scheduler lease %s by %s", "taken" if self.held else "lost", self.holder)
+            if self.held and self.on_taken is not None:
+                self.on_taken()
 
     def release(self) -> None:
         from bridgeops.ops.lease import release
@@ -79,14 +109,24 @@ def build_scheduler(app: Flask, keeper: LeaseKeeper | None = None):
     """An APScheduler BlockingScheduler holding every feature's jobs and the lease renewal."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
+    from bridgeops.ops.lease import RENEW_SECONDS
+
     keeper = keeper or LeaseKeeper(app)
     scheduler = BlockingScheduler(timezone="UTC")
-    scheduler.add_job(keeper.renew, "interval", seconds=5, id="lease", max_instances=1,
+    scheduler.add_job(keeper.renew, "interval", seconds=RENEW_SECONDS, id="lease",
+                      max_instances=1,
                       coalesce=True, next_run_time=utcnow())
-    for spec in collect_jobs(app):
+    specs = collect_jobs(app)
+    for spec in specs:
         scheduler.add_job(_in_context(app, spec, keeper), "interval", seconds=spec.seconds,
                           id=spec.id, max_instances=1, coalesce=True,
                           misfire_grace_time=max(1, int(spec.seconds)))
+
+    def run_every_job_now() -> None:
+        for spec in specs:
+            scheduler.modify_job(spec.id, next_run_time=utcnow())
+
+    keeper.on_taken = run_every_job_now
     return scheduler
 
 
@@ -106,9 +146,17 @@ def run_job(app: Flask, spec: JobSpec) -> bool:
     with app.app_context():
         try:
             spec.run(app)
-        except Exception:
-            db.session.rollback()
-            log.exception("job", extra={"fields": _job_fields(spec, started, "failed")})
+        except Exception as error:
+            from bridgeops.ops.outage import log_failure, outage_kind
+
+            try:
+                db.session.rollback()
+            except Exception:  # the connection is gone; the pool discards it
+                db.session.remove()
+            if outage_kind(error):  # one line per job per interval, not a traceback a run
+                log_failure(f"job {spec.id}", error)
+            else:
+                log.exception("job", extra={"fields": _job_fields(spec, started, "failed")})
             return False
         finally:
             db.session.remove()

@@ -113,6 +113,10 @@ def register_errorhandlers(app: Flask) -> None:
         if isinstance(error, HTTPException):
             return http_error(error)
         from bridgeops.ops.logs import redact_path
+        from bridgeops.ops.outage import outage_kind
+
+        if outage_kind(error):
+            return outage_response(error)
 
         app.logger.exception("unhandled error on %s %s", request.method, redact_path(request.path))
         db.session.rollback()
@@ -120,6 +124,37 @@ def register_errorhandlers(app: Flask) -> None:
             return problem(500, detail="Đã có lỗi ngoài dự kiến; thao tác chưa được lưu.")
         return render_template("errors/error.html", status=500, title="Lỗi máy chủ",
                                detail="Đã có lỗi ngoài dự kiến; thao tác chưa được lưu."), 500
+
+
+def outage_response(error: Exception):
+    """503 + Retry-After for a request the database (or disk) could not serve: problem+json for
+    the API, and for a page the form the person sent, kept, with a button to send it again."""
+    from bridgeops.api.problems import problem
+    from bridgeops.ops.outage import RETRY_AFTER_SECONDS, log_failure
+
+    log_failure("request failed", error)
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone; the pool discards it
+        db.session.remove()
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if _wants_problem():
+        return problem(503, title="Hệ thống tạm gián đoạn",
+                       detail="Hệ thống tạm gián đoạn; thao tác chưa được lưu. "
+                              f"Vui lòng gửi lại sau {RETRY_AFTER_SECONDS} giây.",
+                       slug="service-unavailable", headers=headers)
+    fields = []
+    if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded",
+                                                         "multipart/form-data"):
+        # A password is never written back into a page; she types it again.
+        fields = [(name, value) for name, values in request.form.lists() for value in values
+                  if "password" not in name]
+    # Shown back to her: what she wrote in words (not tokens, codes or bare numbers).
+    shown = [value for name, value in fields if name != "csrf_token"
+             and any(ch.isalpha() for ch in value) and len(value) < 300]
+    return render_template("errors/outage.html", fields=fields, shown=shown,
+                           action=request.full_path.rstrip("?"),
+                           retry_after=RETRY_AFTER_SECONDS), 503, headers
 
 
 HTTP_TITLES_VI = {

@@ -6,10 +6,13 @@ The suite runs on SQLite by default and on PostgreSQL when BRIDGEOPS_TEST_DATABA
 from __future__ import annotations
 
 import os
+import secrets
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
 from bridgeops import create_app
 from bridgeops.extensions import db, limiter
@@ -19,11 +22,34 @@ pytest_plugins = ["tests.browser_support"]
 TEST_DATABASE_URL = os.environ.get("BRIDGEOPS_TEST_DATABASE_URL", "")
 
 
+def private_database(url: str, suffix: str = "") -> tuple[str, Callable[[], None]]:
+    """A PostgreSQL database of this run's own, named after the one in ``url`` plus a random
+    part, so two runs on one server never share tables (nor deadlock in each other's TRUNCATE).
+    Returns its URL and the function that drops it."""
+    parsed = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    name = f"{parsed.database}_{suffix}{os.getpid()}_{secrets.token_hex(3)}"
+    admin = sa.create_engine(parsed, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return parsed.set(database=name).render_as_string(hide_password=False), drop
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    if TEST_DATABASE_URL:
-        return TEST_DATABASE_URL
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not TEST_DATABASE_URL:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        return
+    url, drop = private_database(TEST_DATABASE_URL)
+    try:
+        yield url
+    finally:
+        drop()
 
 
 @pytest.fixture(scope="session")

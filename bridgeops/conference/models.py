@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from bridgeops.core.keys import new_public_key
 from bridgeops.core.time import utcnow
 from bridgeops.core.types import UTCDateTime
 from bridgeops.extensions import db
@@ -71,6 +72,9 @@ class ConferenceSession(db.Model):
     __tablename__ = "conference_session"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: Random key in the session's calendar UIDs (ids restart after a restore; this never
+    #: does). Sessions from before it existed carry their id, so sent UIDs stay the same.
+    uid_key: Mapped[str] = mapped_column(sa.String(32), default=new_public_key)
     conference_id: Mapped[int] = mapped_column(sa.ForeignKey("conference.id"), index=True)
     #: rehearsal | session.
     kind: Mapped[str] = mapped_column(sa.String(16))

@@ -66,16 +66,20 @@ def plan_categories() -> list[CategoryIn]:
 # --- Setting up -------------------------------------------------------------------------------
 
 
-def check_host(unit_code: str | None) -> None:
-    """The host must be a province or a district of the gazetteer (None: national)."""
+def check_host(unit_code: str | None, unit_map: str = "2023") -> str | None:
+    """The host must be a province or a district of the gazetteer (None: national), on the
+    conference's map; given by its key or its GSO code there. Returns its key."""
     if unit_code is None:
-        return
-    unit = db.session.get(AdminUnit, unit_code)
-    if unit is None:
+        return None
+    from bridgeops.units.service import find_unit
+
+    unit = find_unit(unit_code, unit_map)
+    if unit is None or unit.map != unit_map:
         raise ValidationFailed({"host_unit_code": f"Không có đơn vị hành chính mã {unit_code}."})
     if unit.level not in ("province", "district"):
         raise ValidationFailed({"host_unit_code": "Đơn vị chủ trì phải là một tỉnh hoặc một "
                                                   "huyện (để trống: hội nghị toàn quốc)."})
+    return unit.code
 
 
 def host_choices() -> list[tuple[AdminUnit, list[AdminUnit]]]:
@@ -110,10 +114,10 @@ def create_conference(data: ConferenceIn, *, actor: str,
 
     409 for a slug in use; 422 for an unknown host unit."""
     _check_slug_free(data.slug)
-    check_host(data.host_unit_code)
+    host = check_host(data.host_unit_code, data.map)
     conference = Conference(
         slug=data.slug, title=data.title, organizer=data.organizer, host_name=data.host_name,
-        host_unit_code=data.host_unit_code, unit_map=data.map, timezone=data.timezone,
+        host_unit_code=host, unit_map=data.map, timezone=data.timezone,
         registration_closes_at=as_utc(data.registration_closes_at)
         if data.registration_closes_at else None,
         contact_name=data.contact_name, contact_email=data.contact_email,

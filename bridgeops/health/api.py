@@ -26,7 +26,9 @@ from bridgeops.health.schemas import (
     UnitRef,
     WindowOut,
 )
+from bridgeops.health.watchdog import monitoring_stopped_since
 from bridgeops.health.windows import current_or_next_window
+from bridgeops.ops.clock import database_now
 from bridgeops.registration.models import BridgePoint
 
 
@@ -39,7 +41,7 @@ def heartbeat():
     point_id = g.principal.point_id
     if point_id is None:
         raise Forbidden("Mã truy cập này không gắn với điểm cầu nào.")
-    service.record_heartbeat(point_id, utcnow())
+    service.record_heartbeat(point_id)
     db.session.commit()
     return None
 
@@ -59,11 +61,16 @@ def conference_status(slug: str, query: StatusQuery):
                                    states=(query.state,) if query.state else (),
                                    offset=(query.page - 1) * query.per_page, limit=query.per_page)
     window = current_or_next_window(conference, utcnow())
+    stopped = monitoring_stopped_since(conference, database_now())
+    if stopped is not None:  # stale states say nothing about now
+        tally = board.unknown_tally(tally)
     return StatusOut(
         summary=StatusSummary(**tally.counts, total=tally.total),
+        monitoring_stopped_since=stopped,
         points=[PointStatus(id=r.id, unit=UnitRef(code=r.unit_code, name=r.unit_name,
                                                    level=r.level),
-                            name=r.name, level=r.level, state=r.state, since=r.since,
+                            name=r.name, level=r.level,
+                            state="unknown" if stopped else r.state, since=r.since,
                             last_seen_at=r.last_seen_at, last_check_at=r.last_check_at,
                             reason=board.shown_reason(principal, r.reason))
                 for r in rows],

@@ -17,6 +17,7 @@ from bridgeops.core.errors import Forbidden, NotFound
 from bridgeops.extensions import db
 from bridgeops.health.models import STATE_RANK, STATES, PointHealth
 from bridgeops.health.probes import UNREACHABLE
+from bridgeops.health.watchdog import monitoring_stopped_since
 from bridgeops.health.windows import Window, current_or_next_window
 from bridgeops.registration.models import BridgePoint, Contact
 from bridgeops.units.models import AdminUnit
@@ -111,9 +112,13 @@ class Board:
     last_check_at: datetime | None
     #: Every point's (area code, level, state, name) when few enough to draw one by one.
     dots: list[tuple[str | None, str, str, str]] | None
-    #: What ``districts`` rows are: "district", or "province" on a national conference's
-    #: officer board (63 rows, not 705).
+    #: What ``districts`` rows are: "district", "province" on a national conference's officer
+    #: board (63 rows, not 705; 34 on the 2025 map), or "former_district" on a two-level
+    #: province, whose communes are grouped by the district most of each came from.
     area_level: str = "district"
+    #: Set while a window is open but nothing monitors (scheduler stopped): every state below
+    #: is then shown as unknown, since it says nothing about now.
+    monitoring_stopped_since: datetime | None = None
 
 
 def _scoped(principal: Principal, conference: Conference, *columns) -> sa.Select:
@@ -149,7 +154,7 @@ def point_rows(principal: Principal, conference: Conference, *, states: tuple[st
                 AdminUnit.name, BridgePoint.level, BridgePoint.district_code, STATE,
                 PointHealth.since, PointHealth.last_seen_at, PointHealth.last_check_at,
                 PointHealth.reason, _technician(Contact.name), _technician(Contact.phone),
-                district.name, province.name)
+                district.name, province.name, AdminUnit.former_district)
         .join(AdminUnit, AdminUnit.code == BridgePoint.unit_code)
         .outerjoin(district, district.code == BridgePoint.district_code)
         .outerjoin(province, province.code == AdminUnit.province_code)
@@ -157,13 +162,17 @@ def point_rows(principal: Principal, conference: Conference, *, states: tuple[st
         .order_by(RANK, PointHealth.since.asc().nulls_last(), BridgePoint.unit_code)
         .offset(offset).limit(limit))
     national = conference.host_unit_code is None
+    two_level = conference.unit_map != "2023"
     return [PointRow(*row[:10], row[10] or "", row[11], row[12],
-                     _area(row, national)) for row in rows], total
+                     _area(row, national, two_level)) for row in rows], total
 
 
-def _area(row, national: bool) -> str:
-    """The district (unless the point is the district or above) and, nationally, the province."""
-    level, district_name, province_name = row[4], row[13], row[14]
+def _area(row, national: bool, two_level: bool = False) -> str:
+    """The district (unless the point is the district or above) — on the two-level map the
+    former district — and, nationally, the province."""
+    level, district_name, province_name, former = row[4], row[13], row[14], row[15]
+    if two_level:
+        district_name = f"{former} (cũ)" if former else ""
     parts = [district_name] if level == "commune" and district_name else []
     if national and level != "province" and province_name:
         parts.append(province_name)
@@ -211,18 +220,45 @@ def build_board(principal: Principal, conference: Conference, now: datetime, *,
             while len(_BOARD_CACHE) > _BOARD_CACHE_SIZE:
                 _BOARD_CACHE.popitem(last=False)
     summary, by_level, districts, problems, problems_total, last_check_at, dots, area = figures
+    stopped = monitoring_stopped_since(conference, now)
+    if stopped is not None:
+        summary, by_level, districts, problems, problems_total, dots = _all_unknown(
+            summary, by_level, districts, dots)
     return Board(conference=conference, window=current_or_next_window(conference, now),
                  summary=summary, by_level=by_level, districts=districts, problems=problems,
                  problems_total=problems_total, last_check_at=last_check_at, dots=dots,
-                 area_level=area)
+                 area_level=area, monitoring_stopped_since=stopped)
+
+
+def unknown_tally(tally: Tally) -> Tally:
+    """The same points, every one "unknown"."""
+    stale = Tally()
+    stale.add("unknown", tally.total)
+    return stale
+
+
+def _all_unknown(summary: Tally, by_level: list, districts: list[DistrictRow],
+                 dots: list | None) -> tuple:
+    """The board's figures with every state replaced by "unknown" (stale states say nothing)."""
+    return (unknown_tally(summary),
+            [(level, unknown_tally(tally)) for level, tally in by_level],
+            [DistrictRow(d.code, d.name, unknown_tally(d.tally),
+                         "unknown" if d.own_state else None) for d in districts],
+            [], 0,
+            [(area, level, "unknown", name) for area, level, _state, name in dots]
+            if dots is not None else None)
 
 
 def _board_figures(principal: Principal, conference: Conference, problem_limit: int,
                    dot_limit: int) -> tuple:
     # A national conference's officers look at it province by province; everyone else district
-    # by district (a chair's scope is her district).
+    # by district (a chair's scope is her district) or, on the two-level map, by former
+    # district: a hundred communes in one list is not readable.
     area = "province" if conference.host_unit_code is None and principal.is_officer else "district"
-    area_code = AdminUnit.province_code if area == "province" else BridgePoint.district_code
+    if area == "district" and conference.unit_map != "2023":
+        area = "former_district"
+    area_code = {"province": AdminUnit.province_code,
+                 "former_district": AdminUnit.former_district}.get(area, BridgePoint.district_code)
     levels: dict[str, Tally] = {}
     per_district: dict[str | None, Tally] = {}
     overall = Tally()
@@ -241,6 +277,8 @@ def _board_figures(principal: Principal, conference: Conference, problem_limit: 
         sa.select(AdminUnit.code, AdminUnit.name)
         .where(AdminUnit.code.in_([c for c in per_district if c])) if per_district
         else sa.select(AdminUnit.code, AdminUnit.name).where(sa.false())).all())
+    if area == "former_district":
+        names = {code: f"{code} (cũ)" if code else "Chưa rõ huyện cũ" for code in per_district}
     districts = sorted(
         (DistrictRow(code or "", names.get(code, code or "—"), tally, own_states.get(code))
          for code, tally in per_district.items()),
@@ -261,8 +299,9 @@ def _board_figures(principal: Principal, conference: Conference, problem_limit: 
 
 
 def _with_area(query: sa.Select, area: str) -> sa.Select:
-    """A point's province comes from its unit; its district is on the point itself."""
-    return query.join(AdminUnit, AdminUnit.code == BridgePoint.unit_code) if area == "province" \
+    """A point's province and former district come from its unit; its district is on the point
+    itself."""
+    return query.join(AdminUnit, AdminUnit.code == BridgePoint.unit_code) if area != "district" \
         else query
 
 

@@ -12,6 +12,7 @@ from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
 from bridgeops.health import alerts, probes, service
 from bridgeops.health.windows import active_windows
+from bridgeops.ops.clock import database_now
 from bridgeops.scheduler import JobSpec
 
 log = logging.getLogger("bridgeops.health")
@@ -31,7 +32,7 @@ def run_probe_sweep(app: Flask) -> list[service.SweepOutcome]:
     results = probes.run_sweep(targets, timeout=config["PROBE_TIMEOUT"],
                                policy=probes.policy_from_config(config))
     log.info("probed %d targets in %.2fs", len(targets), time.monotonic() - started)
-    now = utcnow()
+    now = database_now()  # heartbeats were stamped by this clock too
     outcomes = []
     for window in active_windows(now):
         outcomes.append(service.apply_sweep(

@@ -72,6 +72,9 @@ class StatusOut(BaseModel):
     page: int
     per_page: int
     window: WindowOut | None = Field(description="Khung giờ theo dõi đang chạy, hoặc kế tiếp")
+    monitoring_stopped_since: datetime | None = Field(
+        default=None, description="Trong khung giờ theo dõi mà giám sát đã dừng (bộ lập lịch "
+                                  "không chạy): từ lúc nào; mọi trạng thái khi đó là unknown")
 
 
 class RehearsalSignoffIn(BaseModel):

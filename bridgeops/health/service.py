@@ -29,6 +29,7 @@ from bridgeops.health.probes import ProbeResult
 from bridgeops.health.schemas import RehearsalSignoffIn
 from bridgeops.health.states import BAD_STATES, Observation, Verdict, judge, resolve_upstream
 from bridgeops.health.windows import Window
+from bridgeops.ops.clock import database_now, database_now_sql
 from bridgeops.registration.models import BridgePoint
 from bridgeops.units.models import AdminUnit
 
@@ -44,17 +45,21 @@ def monitored_points(conference_id: int) -> sa.ColumnElement[bool]:
 # --- Heartbeats ----------------------------------------------------------------------------
 
 
-def record_heartbeat(point_id: int, now: datetime) -> None:
+def record_heartbeat(point_id: int, now: datetime | None = None) -> None:
     """The room's machine is alive: one UPDATE of the point's state row (an INSERT the first
-    time). The next sweep turns it into a state; nothing else happens per beat."""
+    time). The next sweep turns it into a state; nothing else happens per beat. Without
+    ``now`` the beat is stamped by the database's clock, the one the sweep judges freshness by
+    (a web host whose clock is skewed must not make a live point look silent)."""
+    stamp = now or database_now_sql()
     table = PointHealth.__table__
     if db.engine.dialect.name == "postgresql":
         # A beat lost in a server crash is harmless (the next comes within 30 s): commit it
         # without waiting for the WAL flush. Only this transaction; the setting ends with it.
         db.session.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
     result = db.session.execute(
-        sa.update(table).where(table.c.point_id == point_id).values(last_seen_at=now))
+        sa.update(table).where(table.c.point_id == point_id).values(last_seen_at=stamp))
     if result.rowcount == 0:
+        now = now or database_now()
         conference_id = db.session.scalar(
             sa.select(BridgePoint.conference_id).where(BridgePoint.id == point_id))
         try:

@@ -36,7 +36,7 @@ def build_tree_svg(board: Board) -> str:
     communes: dict[str | None, list[tuple[str, str]]] = {}
     province: tuple[str, str] | None = None
     for area_code, level, state, name in board.dots or []:
-        if level == "province" and board.area_level == "district":
+        if level == "province" and board.area_level != "province":
             province = (state, name)
         elif level != board.area_level:
             communes.setdefault(area_code, []).append((state, name))

@@ -32,6 +32,7 @@ from bridgeops.health import board, service
 from bridgeops.health.models import STATE_LABELS
 from bridgeops.health.schemas import RehearsalSignoffIn
 from bridgeops.health.svg import build_tree_svg
+from bridgeops.ops.clock import database_now
 from bridgeops.registration.models import BridgePoint
 from bridgeops.units import service as units
 
@@ -76,7 +77,7 @@ def _board_context(slug: str) -> dict:
     principal = g.principal
     conference = conferences.get_conference(slug)
     board.require_board_viewer(principal, conference)
-    now = utcnow()
+    now = database_now()  # the clock the sweeps and heartbeats are stamped by
     data = board.build_board(principal, conference, now)
     scope = units.get_unit(principal.unit_code).name if principal.is_chair else None
     areas, areas_hidden = board.areas_to_show(data)

@@ -72,7 +72,7 @@ def points_feed(conference: Conference, points: list[BridgePoint], name: str) ->
     for point in points:
         for session in conference.sessions:
             events.append(EventDetails(
-                uid=uid_for(session.id, point.id),
+                uid=uid_for(session.uid_key, point.uid_key),
                 sequence=max(session.sequence, sequences.get((session.id, point.id), 0)),
                 summary=messages.summary(session, point), starts_at=session.starts_at,
                 ends_at=session.ends_at, timezone=conference.timezone,
@@ -100,7 +100,7 @@ def conference_feed(conferences: list[Conference]) -> bytes:
 def _session_event(conference: Conference, session: ConferenceSession, host: str,
                    live_points: int) -> EventDetails:
     return EventDetails(
-        uid=f"session-{session.id}@{host}", sequence=session.sequence,
+        uid=f"session-{session.uid_key}@{host}", sequence=session.sequence,
         summary=f"{session.title} – {conference.host_name}", starts_at=session.starts_at,
         ends_at=session.ends_at, timezone=conference.timezone,
         location=conference.host_name,

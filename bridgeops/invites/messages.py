@@ -28,6 +28,8 @@ CANCEL_REASONS = {
     "point_withdrawn": "Điểm cầu đã rút khỏi hội nghị.",
     "removed": "Chị/anh không còn là kỹ thuật viên của điểm cầu này.",
     "email_changed": "Lịch được gửi sang địa chỉ email mới của chị/anh.",
+    "restored": "Đăng ký này không còn trong hệ thống (dữ liệu đã được khôi phục từ bản sao lưu "
+                "trước khi lịch được gửi); nếu điểm cầu vẫn tham dự, chị/anh sẽ nhận lịch mới.",
 }
 
 

@@ -53,6 +53,8 @@ class PointFacts:
     name: str
     venue: str | None
     status: str = "registered"
+    #: BridgePoint.uid_key, the point's part of its calendar UIDs.
+    uid_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,10 +86,16 @@ class Wanted:
     contact: ContactFacts
 
 
-def uid_for(session_id: int, point_id: int) -> str:
-    """The event's UID, stable per (session, point) whatever else changes."""
+def uid_for(session_key: str, point_key: str) -> str:
+    """The event's UID, stable per (session, point) whatever else changes: built from their
+    ``uid_key`` (random; the id for rows older than the key, so sent UIDs keep their form
+    "session-3-point-17@host"), never from ids a restore could hand out again."""
     host = urlsplit(current_app.config["BASE_URL"]).hostname or "bridgeops.local"
-    return f"session-{session_id}-point-{point_id}@{host}"
+    return f"session-{session_key}-point-{point_key}@{host}"
+
+
+def _uid(session: ConferenceSession, point: PointFacts) -> str:
+    return uid_for(session.uid_key, point.uid_key or str(point.id))
 
 
 def recipients(point: BridgePoint) -> list[Contact]:
@@ -96,7 +104,7 @@ def recipients(point: BridgePoint) -> list[Contact]:
 
 
 def _point_facts(point: BridgePoint) -> PointFacts:
-    return PointFacts(point.id, point.name, point.venue, point.status)
+    return PointFacts(point.id, point.name, point.venue, point.status, point.uid_key)
 
 
 _SENT_COLUMNS = (Invite.id, Invite.session_id, Invite.point_id, Invite.contact_id,
@@ -131,15 +139,16 @@ def reconcile_session(session: ConferenceSession) -> int:
     if session.cancelled_at is None:
         rows = db.session.execute(
             sa.select(BridgePoint.id, BridgePoint.name, BridgePoint.venue, BridgePoint.status,
-                      Contact.id, Contact.name, Contact.email)
+                      BridgePoint.uid_key, Contact.id, Contact.name, Contact.email)
             .join(Contact, Contact.point_id == BridgePoint.id)
             .where(BridgePoint.conference_id == session.conference_id,
                    BridgePoint.status != "withdrawn", Contact.role == "technician",
                    Contact.email.is_not(None), Contact.email != ""))
-        for point_id, point_name, venue, status, contact_id, name, email in rows:
+        for point_id, point_name, venue, status, uid_key, contact_id, name, email in rows:
             point = points.get(point_id)
             if point is None:
-                point = points[point_id] = PointFacts(point_id, point_name, venue, status)
+                point = points[point_id] = PointFacts(point_id, point_name, venue, status,
+                                                      uid_key)
             wanted[(session.id, contact_id)] = Wanted(session, point,
                                                       ContactFacts(contact_id, name, email))
     sent = db.session.execute(
@@ -184,7 +193,7 @@ def _reconcile(wanted: dict[Key, Wanted], sent: list[Any],
                   "email": contact.email, "name": contact.name, "updated_at": now}
         if row is None:
             inserts.append({**values, "session_id": session.id, "point_id": point.id,
-                            "contact_id": contact.id, "uid": uid_for(session.id, point.id),
+                            "contact_id": contact.id, "uid": _uid(session, point),
                             "created_at": now})
         else:
             updates.append({**values, "invite_id": row.id})
@@ -210,10 +219,11 @@ def _reconcile(wanted: dict[Key, Wanted], sent: list[Any],
 def _load_points(points: dict[int, PointFacts], wanted_ids: Iterable[int]) -> None:
     missing = sorted(set(wanted_ids) - points.keys())
     for chunk in chunks(missing, CHUNK):
-        for point_id, name, venue, status in db.session.execute(
-                sa.select(BridgePoint.id, BridgePoint.name, BridgePoint.venue, BridgePoint.status)
+        for point_id, name, venue, status, uid_key in db.session.execute(
+                sa.select(BridgePoint.id, BridgePoint.name, BridgePoint.venue, BridgePoint.status,
+                          BridgePoint.uid_key)
                 .where(BridgePoint.id.in_(chunk))):
-            points[point_id] = PointFacts(point_id, name, venue, status)
+            points[point_id] = PointFacts(point_id, name, venue, status, uid_key)
 
 
 def _write_invites(inserts: list[dict], updates: list[dict]) -> None:
@@ -251,18 +261,19 @@ def _message(session: ConferenceSession, point: PointFacts, contact_id: int, nam
                "sequence": sequence, "name": name, "email": email, "title": session.title,
                "session_kind": session.kind, "starts_at": session.starts_at.isoformat(),
                "ends_at": session.ends_at.isoformat(), "point_name": point.name,
-               "venue": point.venue}
+               "venue": point.venue, "uid": _uid(session, point)}
     return mail.Queued(kind=kind, recipient=email, subject=subject, payload=payload,
                        dedupe_key=f"invite:{session.id}:{contact_id}:{sequence}:{method.lower()}",
                        conference_id=session.conference_id)
 
 
-def _event(session: SessionFacts, point: PointFacts, sequence: int, name: str, email: str,
+def _event(session: SessionFacts, point: PointFacts, uid: str, sequence: int, name: str,
+           email: str,
            description: str, dtstamp: datetime, url: str = "",
            cancelled: bool = False) -> EventDetails:
     conference = session.conference
     return EventDetails(
-        uid=uid_for(session.id, point.id), sequence=sequence,
+        uid=uid, sequence=sequence,
         summary=messages.summary(session, point), starts_at=session.starts_at,
         ends_at=session.ends_at, timezone=conference.timezone,
         location=messages.location(point), description=description,
@@ -333,11 +344,13 @@ def render_message(message: OutboxMessage, context: RenderContext | None = None)
         kind=payload["session_kind"], starts_at=datetime.fromisoformat(payload["starts_at"]),
         ends_at=datetime.fromisoformat(payload["ends_at"]), conference=conference)
     point = PointFacts(payload["point_id"], payload["point_name"], payload["venue"])
+    # Rows queued before UIDs had random keys carry none: their UID was built from the ids.
+    uid = payload.get("uid") or uid_for(str(payload["session_id"]), str(payload["point_id"]))
     name, email, sequence = payload["name"], payload["email"], payload["sequence"]
     created = message.created_at
     if payload["method"] == "CANCEL":
         texts = messages.cancel_texts(session, point, name, payload["reason"])
-        ics = build_cancel(_event(session, point, sequence, name, email, texts.description,
+        ics = build_cancel(_event(session, point, uid, sequence, name, email, texts.description,
                                   created, cancelled=True))
     else:
         token = context.tokens.get(payload["contact_id"])
@@ -346,14 +359,15 @@ def render_message(message: OutboxMessage, context: RenderContext | None = None)
         url = links.technician_url(token)
         texts = messages.invite_texts(session, point, name, url, links.feed_url(token),
                                       payload["kind"])
-        ics = build_request(_event(session, point, sequence, name, email, texts.description,
+        ics = build_request(_event(session, point, uid, sequence, name, email, texts.description,
                                    created, url=url))
     config = current_app.config
     domain = urlsplit(config["BASE_URL"]).hostname or "bridgeops.local"
     return build_calendar_message(
         sender=config["MAIL_FROM"], recipient=email, subject=message.subject, text=texts.text,
         html=texts.html, ics=ics, method=payload["method"], msgid_domain=domain,
-        message_id=f"<outbox-{message.id}.{message.dedupe_key.replace(':', '.')}@{domain}>",
+        message_id=f"<outbox-{message.message_key}.{message.dedupe_key.replace(':', '.')}"
+                   f"@{domain}>",
         date=created)
 
 

@@ -10,10 +10,11 @@ from bridgeops.scheduler import JobSpec
 DELIVERY_INTERVAL = 5
 
 
-def deliver(_app: Flask) -> None:
+def deliver(app: Flask) -> None:
     from bridgeops.mail.service import deliver_all
 
-    deliver_all()
+    # Claims carry the lease holder's id, so whoever takes the lease over takes them at once.
+    deliver_all(holder=app.extensions.get("bridgeops.lease_holder"))
 
 
 def jobs(app: Flask) -> list[JobSpec]:

@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bridgeops.core.keys import new_public_key
 from bridgeops.core.time import utcnow
 from bridgeops.core.types import UTCDateTime
 from bridgeops.extensions import db
@@ -24,6 +25,9 @@ class OutboxMessage(db.Model):
     __table_args__ = (sa.Index("ix_outbox_message_due", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: Random part of the Message-ID of a message rendered at delivery (ids restart after a
+    #: restore; this never does). Messages from before it existed carry their id.
+    message_key: Mapped[str] = mapped_column(sa.String(32), default=new_public_key)
     #: Same key, same message: a second enqueue with it adds nothing.
     dedupe_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
     #: invite | update | cancel | reminder | alert | ...

@@ -7,11 +7,11 @@ writes small rows in one executemany.
 
 Delivery is separate and at least once. A run claims a batch (``_claim_batch``: two deliverers
 never send the same message), renders and sends each message over ONE SMTP
-connection for the whole ``deliver_all`` run, and records sent ids with one UPDATE per chunk:
-a chunk is committed as soon as it holds ``MARK_EVERY`` messages or ``MARK_SECONDS`` passed
-since the last commit, which also renews the batch's claim. A deliverer that dies mid-batch
-leaves claims that expire; the messages not yet recorded are sent again (a rendered message
-keeps its Message-ID, so clients show it once).
+connection for the whole ``deliver_all`` run, and records each message as sent (one UPDATE and
+commit) right after the server accepted it, so a crash can repeat at most the one message in
+flight (a rendered message keeps its Message-ID, so clients show it once). The scheduler claims
+under its lease holder id: when a new scheduler takes over a dead one's lease it releases the
+dead one's claims at once (``release_claims``) instead of waiting for them to expire.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from flask import current_app
 
 from bridgeops.core.batches import chunks
 from bridgeops.core.errors import NotFound
+from bridgeops.core.keys import new_public_key
 from bridgeops.core.time import doubling_wait, utcnow
 from bridgeops.extensions import db
 from bridgeops.mail.builders import Attachment, build_message
@@ -52,9 +53,11 @@ BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=2)
 #: How many messages one run claims.
 BATCH_SIZE = 200
-#: Sent ids are recorded (one UPDATE, one commit) every MARK_EVERY messages or MARK_SECONDS.
-MARK_EVERY = 200
-MARK_SECONDS = 0.2
+#: Sent ids are recorded (one UPDATE, one commit) every MARK_EVERY messages: each one at once,
+#: so a crash repeats at most the message in flight.
+MARK_EVERY = 1
+#: The batch's remaining claims are renewed at most this often.
+RENEW_CLAIMS_SECONDS = 1.0
 #: Rows per INSERT … executemany and per ``IN (…)`` lookup.
 CHUNK = 500
 
@@ -167,7 +170,7 @@ def enqueue_rendered(messages: Iterable[Queued]) -> int:
             rows.pop(known, None)
     now = utcnow()
     values = [{**row, "mime": None, "status": "pending", "attempts": 0, "next_attempt_at": now,
-               "created_at": now} for row in rows.values()]
+               "created_at": now, "message_key": new_public_key()} for row in rows.values()]
     for chunk in chunks(values, CHUNK):
         db.session.execute(sa.insert(OutboxMessage.__table__), chunk)
     return len(values)
@@ -194,32 +197,35 @@ def backoff(attempts: int) -> timedelta:
 
 
 def deliver_pending(*, now: datetime | None = None, limit: int | None = None,
-                    transport: Transport | None = None) -> DeliveryReport:
+                    transport: Transport | None = None,
+                    holder: str | None = None) -> DeliveryReport:
     """Claim one batch of due messages and send them through one transport, then close it.
 
-    Unlike other services this one commits: the claim, each chunk of sent ids, each failure, so
-    that what the server accepted is recorded within MARK_SECONDS and a crash loses nothing.
+    Unlike other services this one commits: the claim, each sent message, each failure, so
+    that what the server accepted is recorded at once and a crash loses nothing. ``holder``
+    names the claims (the scheduler passes its lease holder id); by default a fresh one.
     """
     transport = transport or transport_from_config(current_app.config)
     try:
-        return _deliver_batch(transport, now=now, limit=limit)
+        return _deliver_batch(transport, now=now, limit=limit, holder=holder)
     finally:
         transport.close()
 
 
 def _deliver_batch(transport: Transport, *, now: datetime | None = None,
-                   limit: int | None = None) -> DeliveryReport:
+                   limit: int | None = None, holder: str | None = None,
+                   only: list[int] | None = None) -> DeliveryReport:
     """One claimed batch through ``transport``, which stays open for the next batch."""
     config = current_app.config
     now = now or utcnow()
     limit = limit or BATCH_SIZE
-    holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+    holder = holder or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
     claim_for = timedelta(seconds=max(int(config["OUTBOX_CLAIM_SECONDS"]),
                                       int(config["SMTP_TIMEOUT"] * 3)))
     sender = envelope_address(config["MAIL_FROM"])
     report = DeliveryReport()
     try:
-        due = _claim_batch(holder, now, limit, claim_for)
+        due = _claim_batch(holder, now, limit, claim_for, only)
         report.due = len(due)
         marker = _SentMarker(holder, claim_for)
         batch = _load(due)
@@ -261,14 +267,24 @@ def _deliver_batch(transport: Transport, *, now: datetime | None = None,
     return report
 
 
-def deliver_all(max_batches: int = 50) -> DeliveryReport:
+def deliver_now(message_ids: list[int]) -> DeliveryReport:
+    """Send these messages at once, from this process (an alert that must not wait for the
+    scheduler, e.g. because the scheduler is what stopped). Commits."""
+    transport = transport_from_config(current_app.config)
+    try:
+        return _deliver_batch(transport, limit=len(message_ids), only=message_ids)
+    finally:
+        transport.close()
+
+
+def deliver_all(max_batches: int = 50, holder: str | None = None) -> DeliveryReport:
     """Batch after batch over ONE transport (one SMTP connection) until nothing is due or the
     server is gone."""
     total = DeliveryReport()
     transport = transport_from_config(current_app.config)
     try:
         for _ in range(max_batches):
-            report = _deliver_batch(transport)
+            report = _deliver_batch(transport, holder=holder)
             total.add(report)
             if report.due < BATCH_SIZE or report.skipped:
                 break
@@ -281,7 +297,8 @@ def _unclaimed(now: datetime) -> sa.ColumnElement[bool]:
     return sa.or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)
 
 
-def _claim_batch(holder: str, now: datetime, limit: int, claim_for: timedelta) -> list[int]:
+def _claim_batch(holder: str, now: datetime, limit: int, claim_for: timedelta,
+                 only: list[int] | None = None) -> list[int]:
     """Take up to ``limit`` due messages nobody holds. Commits.
 
     On PostgreSQL a SELECT … FOR UPDATE SKIP LOCKED, then an UPDATE of those ids: in one
@@ -294,6 +311,8 @@ def _claim_batch(holder: str, now: datetime, limit: int, claim_for: timedelta) -
     due = (sa.select(table.c.id)
            .where(table.c.status == "pending", table.c.next_attempt_at <= now, _unclaimed(now))
            .order_by(table.c.next_attempt_at, table.c.id).limit(limit))
+    if only is not None:
+        due = due.where(table.c.id.in_(only))
     if db.engine.dialect.name == "postgresql":
         chosen = list(db.session.scalars(due.with_for_update(skip_locked=True)))
         targets = table.c.id.in_(chosen) if chosen else None
@@ -332,7 +351,7 @@ class _SentMarker:
 
     def add(self, message_id: int) -> None:
         self.ids.append(message_id)
-        if len(self.ids) >= MARK_EVERY or time.monotonic() - self.last >= MARK_SECONDS:
+        if len(self.ids) >= MARK_EVERY:
             self.flush()
 
     def flush(self) -> None:
@@ -347,14 +366,16 @@ class _SentMarker:
             if done != len(self.ids):
                 log.warning("%s outbox messages were sent but their claim had passed to another "
                             "deliverer", len(self.ids) - done)
-        # What is still ours gets a fresh claim, so a long batch is never taken over.
-        db.session.execute(
-            sa.update(table).where(table.c.claimed_by == self.holder, table.c.status == "pending")
-            .values(claimed_until=utcnow() + self.claim_for)
-            .execution_options(synchronize_session=False))
+        if time.monotonic() - self.last >= RENEW_CLAIMS_SECONDS:
+            # What is still ours gets a fresh claim, so a long batch is never taken over.
+            db.session.execute(
+                sa.update(table)
+                .where(table.c.claimed_by == self.holder, table.c.status == "pending")
+                .values(claimed_until=utcnow() + self.claim_for)
+                .execution_options(synchronize_session=False))
+            self.last = time.monotonic()
         db.session.commit()
         self.ids = []
-        self.last = time.monotonic()
 
 
 def _release(message_ids: list[int], holder: str) -> None:
@@ -368,6 +389,16 @@ def _release(message_ids: list[int], holder: str) -> None:
             .values(claimed_by=None, claimed_until=None)
             .execution_options(synchronize_session=False))
     db.session.commit()
+
+
+def release_claims(holder: str) -> int:
+    """Hand back every unsent message ``holder`` claimed (a scheduler that lost its lease:
+    dead, or cut off), so the new lease holder sends them now. Flushes; returns how many."""
+    table = OutboxMessage.__table__
+    return db.session.execute(
+        sa.update(table).where(table.c.claimed_by == holder, table.c.status == "pending")
+        .values(claimed_by=None, claimed_until=None)
+        .execution_options(synchronize_session=False)).rowcount
 
 
 def _record_failure(message_id: int, holder: str, error: str, permanent: bool) -> str:

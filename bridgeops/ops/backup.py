@@ -12,8 +12,14 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import urllib.error
+import urllib.request
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
+import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
 from bridgeops.core.errors import ValidationFailed
@@ -75,6 +81,119 @@ def restore(source: Path) -> str:
               str(source)], url)
         return "pg_restore"
     raise ValidationFailed({"file": "Tệp không phải bản sao lưu của BridgeOps (SQLite hoặc pg_dump)."})
+
+
+# --- Before a restore: is the service live, and what would be lost ---------------------------
+
+#: How the loss report names audited entities and actions.
+ENTITY_LABELS = {"bridge_point": "điểm cầu", "conference": "hội nghị",
+                 "conference_session": "phiên họp", "access_grant": "đường dẫn truy cập",
+                 "return_snapshot": "bản chốt báo cáo", "user": "tài khoản"}
+ACTION_LABELS = {"create": "tạo mới", "update": "sửa", "confirm": "xác nhận",
+                 "withdraw": "rút", "delete": "xóa"}
+
+
+def live_service(base_url: str, timeout: float = 2.0) -> list[str]:
+    """Why the service looks live (Vietnamese, for the operator); empty when it is stopped:
+    the scheduler's lease is held (by the database's clock), or web workers answer /healthz."""
+    from bridgeops.ops.lease import current_holder
+
+    reasons = []
+    holder = current_holder()
+    if holder:
+        reasons.append(f"bộ lập lịch đang chạy (giữ khóa: {holder})")
+    db.session.rollback()
+    url = base_url.rstrip("/") + "/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout):
+            answered = True
+    except urllib.error.HTTPError:
+        answered = True  # a 503 is still a live web worker writing to this database
+    except (OSError, ValueError):
+        answered = False
+    if answered:
+        reasons.append(f"máy chủ web đang trả lời tại {url}")
+    return reasons
+
+
+@dataclass
+class LossReport:
+    """What the live database holds that the backup does not: changes after ``backup_at``."""
+
+    backup_at: datetime | None
+    changes: Counter = field(default_factory=Counter)
+    mails_sent: int = 0
+
+    def lines(self) -> list[str]:
+        when = self.backup_at.strftime("%H:%M:%S %d/%m/%Y (UTC)") if self.backup_at else "?"
+        if not self.changes and not self.mails_sent:
+            return [f"Bản sao lưu lúc {when}: không có thay đổi nào sau thời điểm đó."]
+        lines = [f"Bản sao lưu lúc {when}. Những thay đổi sau thời điểm đó sẽ MẤT:"]
+        for (entity, action), count in sorted(self.changes.items()):
+            lines.append(f"  - {count} lần {ACTION_LABELS.get(action, action)} "
+                         f"{ENTITY_LABELS.get(entity, entity)}")
+        if self.mails_sent:
+            lines.append(f"  - {self.mails_sent} thư đã gửi đi sau thời điểm sao lưu (người nhận "
+                         "vẫn giữ thư, nhưng hệ thống sẽ không còn biết)")
+        return lines
+
+
+def changes_since_backup(source: Path) -> LossReport:
+    """Compare the live database with the backup's time: audited changes and sent mail after
+    it would be lost by restoring ``source``."""
+    from bridgeops.audit.models import AuditEvent
+    from bridgeops.mail.models import OutboxMessage
+
+    backup_at = backup_time(source)
+    report = LossReport(backup_at)
+    if backup_at is None:
+        return report
+    rows = db.session.execute(sa.select(AuditEvent.entity, AuditEvent.action, sa.func.count())
+                              .where(AuditEvent.at > backup_at)
+                              .group_by(AuditEvent.entity, AuditEvent.action))
+    report.changes = Counter({(entity, action): n for entity, action, n in rows})
+    report.mails_sent = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)
+                                          .where(OutboxMessage.sent_at > backup_at)) or 0
+    db.session.rollback()
+    return report
+
+
+def backup_time(source: Path) -> datetime | None:
+    """When ``source`` was taken: pg_dump's own timestamp, or for SQLite the last change the
+    copy holds (its newest audit event), else the file's modification time."""
+    with source.open("rb") as file:
+        head = file.read(len(SQLITE_MAGIC))
+    if head.startswith(PG_DUMP_MAGIC) and shutil.which("pg_restore"):
+        listing = subprocess.run(["pg_restore", "--list", str(source)], capture_output=True,
+                                 text=True, check=False).stdout
+        for line in listing.splitlines():
+            if "Archive created at" in line:
+                stamp = line.split("Archive created at", 1)[1].strip()
+                try:
+                    return datetime.strptime(stamp[:19], "%Y-%m-%d %H:%M:%S").replace(
+                        tzinfo=_zone(stamp[20:].strip()))
+                except ValueError:
+                    break
+    if head.startswith(SQLITE_MAGIC):
+        connection = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        try:
+            newest = connection.execute("SELECT max(at) FROM audit_event").fetchone()[0]
+        except sqlite3.Error:
+            newest = None
+        finally:
+            connection.close()
+        if newest:
+            return datetime.fromisoformat(str(newest)).replace(tzinfo=UTC)
+    return datetime.fromtimestamp(source.stat().st_mtime, UTC)
+
+
+def _zone(name: str):
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name) if name else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
 
 
 def _sqlite_path(url: URL) -> Path:

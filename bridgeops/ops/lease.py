@@ -1,4 +1,10 @@
-"""A lease in the database so that exactly one scheduler runs per deployment, on any host."""
+"""A lease in the database so that exactly one scheduler runs per deployment, on any host.
+
+Every time here is the database's clock (``database_now``): two hosts whose clocks disagree
+still agree on when a lease expires. The lease is short (LEASE_TTL) and renewed every
+RENEW_SECONDS, so a crashed holder is replaced within seconds; what the dead holder had
+claimed is tied to its holder id and handed back at the takeover (``Takeover.previous``).
+"""
 
 from __future__ import annotations
 
@@ -9,12 +15,15 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
+from bridgeops.ops.clock import database_now
 from bridgeops.ops.models import SchedulerLease
 
 LEASE_NAME = "scheduler"
-LEASE_TTL = timedelta(seconds=30)
+#: A holder that has not renewed for this long is presumed dead.
+LEASE_TTL = timedelta(seconds=6)
+#: How often the holder renews (and a waiting process tries to take it).
+RENEW_SECONDS = 1.0
 
 
 def new_holder_id() -> str:
@@ -23,13 +32,22 @@ def new_holder_id() -> str:
 
 def acquire_or_renew(holder: str, name: str = LEASE_NAME, now: datetime | None = None,
                      ttl: timedelta = LEASE_TTL) -> bool:
+    """Take the lease if it is free or expired, or renew it if we hold it. Commits."""
+    return acquire(holder, name, now, ttl) is not None
+
+
+def acquire(holder: str, name: str = LEASE_NAME, now: datetime | None = None,
+            ttl: timedelta = LEASE_TTL) -> str | None:
     """Take the lease if it is free or expired, or renew it if we hold it. Commits.
 
+    Returns None when another process holds it; otherwise the previous holder's id (our own on
+    a renewal, "" for a brand-new lease), so a new holder can take over what a dead one claimed.
     The conditional UPDATE is atomic on SQLite and PostgreSQL, so two processes racing for an
     expired lease cannot both win.
     """
-    now = now or utcnow()
+    now = now or database_now()
     table = SchedulerLease.__table__
+    previous = db.session.scalar(sa.select(table.c.holder).where(table.c.name == name))
     renewed = db.session.execute(
         sa.update(table)
         .where(table.c.name == name,
@@ -39,23 +57,30 @@ def acquire_or_renew(holder: str, name: str = LEASE_NAME, now: datetime | None =
     ).rowcount
     if renewed:
         db.session.commit()
-        return True
+        return previous or ""
     try:
         db.session.execute(sa.insert(table).values(name=name, holder=holder, acquired_at=now,
                                                    heartbeat_at=now, expires_at=now + ttl))
         db.session.commit()
-        return True
+        return ""
     except sa.exc.IntegrityError:
         db.session.rollback()
-        return False
+        return None
 
 
 def release(holder: str, name: str = LEASE_NAME) -> None:
     """Give the lease up at once; the row stays so /healthz still shows the last heartbeat."""
     table = SchedulerLease.__table__
     db.session.execute(sa.update(table).where(table.c.name == name, table.c.holder == holder)
-                       .values(expires_at=utcnow() - timedelta(seconds=1)))
+                       .values(expires_at=database_now() - timedelta(seconds=1)))
     db.session.commit()
+
+
+def current_holder(name: str = LEASE_NAME) -> str | None:
+    """Who holds an unexpired lease now, by the database's clock; None when nobody does."""
+    table = SchedulerLease.__table__
+    return db.session.scalar(sa.select(table.c.holder).where(
+        table.c.name == name, table.c.expires_at >= database_now()))
 
 
 def last_heartbeat(name: str = LEASE_NAME) -> datetime | None:

@@ -11,6 +11,17 @@ from bridgeops.core.types import UTCDateTime
 from bridgeops.extensions import db
 
 
+class WriteCheck(db.Model):
+    """One row per web host, rewritten by every /healthz: proof that the database takes writes
+    (a read-only database or a full disk fails here while SELECT 1 still works)."""
+
+    __tablename__ = "write_check"
+
+    #: The host name of the web worker that wrote it.
+    host: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class SchedulerLease(db.Model):
     """One row per lease name; whoever holds an unexpired lease runs the jobs."""
 

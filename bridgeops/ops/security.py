@@ -76,9 +76,23 @@ def check_secret_key(app: Flask) -> None:
                                  "characters. " + GENERATE_HINT)
 
 
+def check_outbound_urls(app: Flask) -> None:
+    """The return to TW and the alert webhook go over https (http only to this machine)."""
+    from bridgeops.core.outbound import InsecureURL, check_outbound_url
+
+    for key in ("TW_RETURN_URL", "ALERT_WEBHOOK_URL"):
+        url = app.config.get(key) or ""
+        try:
+            if url:
+                check_outbound_url(url)
+        except InsecureURL as error:
+            raise ConfigurationError(f"BRIDGEOPS_{key}: {error}") from None
+
+
 def configure_security(app: Flask) -> None:
     """Refuse an unsafe configuration; set cookie flags from the deployment."""
     check_secret_key(app)
+    check_outbound_urls(app)
     https = str(app.config.get("BASE_URL", "")).startswith("https://")
     secure = https or is_production(app)
     if is_production(app) and not https:

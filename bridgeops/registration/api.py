@@ -7,7 +7,7 @@ from flask import g, request, url_for
 from bridgeops.accounts.access import SCOPED_POINT, SIGNED_IN, requires
 from bridgeops.api import api_bp, operation
 from bridgeops.conference import service as conferences
-from bridgeops.core.errors import PreconditionRequired
+from bridgeops.core.errors import Conflict, PreconditionRequired, ValidationFailed
 from bridgeops.extensions import db
 from bridgeops.registration import queries, service
 from bridgeops.registration.models import BridgePoint
@@ -67,20 +67,44 @@ def list_points(slug: str, query: PointQuery):
     return PointList(items=[point_out(p) for p in page.items], total=page.total)
 
 
+IDEMPOTENCY = {"Idempotency-Key": "Tùy chọn: một chuỗi ngẫu nhiên (UUID) cho mỗi điểm cầu; gửi "
+                                  "lại yêu cầu với cùng khóa sẽ nhận lại điểm cầu đã tạo (200) "
+                                  "với đường dẫn kỹ thuật viên mới."}
+
+
+def _idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > 200 or not key.isprintable():
+        raise ValidationFailed({"Idempotency-Key": "Khóa Idempotency-Key phải dài 1–200 ký tự "
+                                                   "in được (ví dụ một UUID)."})
+    return key
+
+
 @api_bp.post("/conferences/<slug>/points")
 @requires(SIGNED_IN)
 @operation("Đăng ký điểm cầu (trả về technician_url một lần)", tags=TAGS, body=PointIn,
-           response=PointCreated, status=201,
+           response=PointCreated, status=201, headers=IDEMPOTENCY,
            errors={404: "Không có hội nghị này", 409: "Đơn vị đã có điểm cầu; " + CLOSED})
 def create_point(slug: str, body: PointIn):
     conference = conferences.get_conference(slug)
-    created = service.create_point(conference, body, g.principal)
+    key = _idempotency_key()
+    try:
+        created = service.create_point(conference, body, g.principal, idempotency_key=key)
+    except Conflict:
+        if not key:
+            raise
+        # The same retry raced with the first request: answer with what the first one made.
+        db.session.rollback()
+        created = service.create_point(conference, body, g.principal, idempotency_key=key)
     point = created.point
     # Read before the commit, which would expire the point and load it all again.
     model = PointCreated(**point_out(point).model_dump(), technician_url=created.technician_url)
     headers = {"ETag": etag(point), "Location": url_for("api.get_point", point_id=point.id)}
     db.session.commit()
-    return model, 201, headers
+    return model, 201 if created.created else 200, headers
 
 
 @api_bp.get("/points/<int:point_id>")

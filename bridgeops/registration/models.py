@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bridgeops.conference.models import Conference
+from bridgeops.core.keys import new_public_key
 from bridgeops.core.time import utcnow
 from bridgeops.core.types import UTCDateTime
 from bridgeops.extensions import db
@@ -25,6 +26,9 @@ class BridgePoint(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: Random key in the point's calendar UIDs (ids restart after a restore; this never does).
+    #: Points from before it existed carry their id, so the UIDs already sent stay the same.
+    uid_key: Mapped[str] = mapped_column(sa.String(32), default=new_public_key)
     conference_id: Mapped[int] = mapped_column(sa.ForeignKey("conference.id"))
     #: The unit this point serves; one point per unit per conference.
     unit_code: Mapped[str] = mapped_column(sa.ForeignKey("admin_unit.code"), index=True)
@@ -137,4 +141,22 @@ class UnitAbsence(db.Model):
     unit_code: Mapped[str] = mapped_column(sa.ForeignKey("admin_unit.code"), primary_key=True)
     #: Who said so (the audit actor) and when.
     actor: Mapped[str] = mapped_column(sa.String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PointIdempotencyKey(db.Model):
+    """An ``Idempotency-Key`` a client sent with ``POST …/points``: a retry with the same key
+    (after a lost answer) gets the point created the first time instead of a 409."""
+
+    __tablename__ = "point_idempotency_key"
+    __table_args__ = (sa.UniqueConstraint("actor", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Who sent it (``Principal.actor``): one client's key never answers another's request.
+    actor: Mapped[str] = mapped_column(sa.String(200))
+    #: The header's value, as sent.
+    key: Mapped[str] = mapped_column(sa.String(200))
+    conference_id: Mapped[int] = mapped_column(sa.ForeignKey("conference.id"))
+    point_id: Mapped[int] = mapped_column(sa.ForeignKey("bridge_point.id", ondelete="CASCADE"),
+                                          index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -23,8 +23,15 @@ from bridgeops.core.time import format_datetime_vi, utcnow
 from bridgeops.events import point_changed
 from bridgeops.extensions import db
 from bridgeops.registration.links import base_url, link_ttl
-from bridgeops.registration.models import BridgePoint, Contact, DelegateCount, UnitAbsence
+from bridgeops.registration.models import (
+    BridgePoint,
+    Contact,
+    DelegateCount,
+    PointIdempotencyKey,
+    UnitAbsence,
+)
 from bridgeops.registration.schemas import PointIn, validate_point
+from bridgeops.units import service as units
 from bridgeops.units.models import AdminUnit
 
 AUDIT_ENTITY = "bridge_point"
@@ -36,6 +43,8 @@ class CreatedPoint:
 
     point: BridgePoint
     technician_url: str
+    #: False when an Idempotency-Key retry found the point created the first time.
+    created: bool = True
 
 
 # --- Reading ---------------------------------------------------------------------------------
@@ -253,11 +262,42 @@ def create_point_record(conference: Conference, unit: AdminUnit, *, venue: str =
     return point
 
 
-def create_point(conference: Conference, data: PointIn, principal: Principal) -> CreatedPoint:
-    """Register a point for a unit in the principal's scope; also issues its technician link."""
+def create_point(conference: Conference, data: PointIn, principal: Principal,
+                 idempotency_key: str | None = None) -> CreatedPoint:
+    """Register a point for a unit in the principal's scope; also issues its technician link.
+
+    With ``idempotency_key``: a retry with a key this principal already used returns that
+    point, with a fresh technician link (the first answer's link was lost with the answer).
+    """
+    if idempotency_key:
+        earlier = point_for_idempotency_key(conference, principal, idempotency_key)
+        if earlier is not None:
+            return CreatedPoint(earlier, _issue_technician_grant(earlier, principal),
+                                created=False)
+    created = _create_point(conference, data, principal)
+    if idempotency_key:
+        db.session.add(PointIdempotencyKey(actor=principal.actor[:200], key=idempotency_key,
+                                           conference_id=conference.id,
+                                           point_id=created.point.id))
+        db.session.flush()
+    return created
+
+
+def point_for_idempotency_key(conference: Conference, principal: Principal,
+                              key: str) -> BridgePoint | None:
+    """The point this principal created in ``conference`` with this Idempotency-Key, if any."""
+    return db.session.scalar(
+        sa.select(BridgePoint).join(PointIdempotencyKey,
+                                    PointIdempotencyKey.point_id == BridgePoint.id)
+        .where(PointIdempotencyKey.actor == principal.actor[:200],
+               PointIdempotencyKey.key == key,
+               PointIdempotencyKey.conference_id == conference.id))
+
+
+def _create_point(conference: Conference, data: PointIn, principal: Principal) -> CreatedPoint:
     if data.unit is None:
         raise ValidationFailed({"unit": "Vui lòng chọn đơn vị của điểm cầu."})
-    unit = db.session.get(AdminUnit, data.unit)
+    unit = units.find_unit(data.unit, conference.unit_map)  # a key, or a GSO code on its map
     if unit is None or not _in_conference_tree(conference, unit):
         raise ValidationFailed({"unit": "Không có đơn vị này trong phạm vi hội nghị."})
     if not unit_in_scope(principal, unit, conference.id):

@@ -33,7 +33,7 @@ from bridgeops.core.errors import (
 )
 from bridgeops.core.validation import validate
 from bridgeops.extensions import db
-from bridgeops.registration import chairs, forms, links, queries, service
+from bridgeops.registration import carry, chairs, forms, links, queries, service
 from bridgeops.registration.models import STATUS_LABELS
 from bridgeops.registration.queries import ROW_STATES
 from bridgeops.registration.schemas import PointIn, PointQuery
@@ -433,3 +433,38 @@ def chair_links(slug: str):
                                     units=links.chair_units(conference), live=live,
                                     issued=issued, messages=messages, contacts=contacts,
                                     errors=errors, values=values), 422 if errors else 200)
+
+
+# --- A network carried onto the 2025 map -------------------------------------------------------
+
+
+@bp.route("/conferences/<slug>/carried", methods=["GET", "POST"])
+@requires(OFFICER)
+def carried_network(slug: str):
+    """For a copied conference: the rooms competing for one new unit (the officer picks the one
+    that stays) and the points with no place on the new map (placed by hand)."""
+    principal = g.principal
+    conference = conferences.get_conference(slug)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        point_id = request.form.get("point", "")
+        unit_code = request.form.get("unit", "")
+        try:
+            if not point_id.isdigit():
+                raise ValidationFailed({"point": "Vui lòng chọn điểm cầu."})
+            if request.form.get("action") == "place":
+                placed = carry.place_by_hand(conference, int(point_id), unit_code, principal)
+                done = f"Đã chuyển điểm cầu sang {placed.unit.name}."
+            else:
+                kept = carry.choose_room(conference, unit_code, int(point_id), principal)
+                done = f"{kept.unit.name} giữ phòng họp {kept.venue or kept.name}."
+            db.session.commit()
+            flash(done, "success")
+            return redirect(url_for("registration.carried_network", slug=slug))
+        except ValidationFailed as error:
+            db.session.rollback()
+            errors = {f"{point_id}:{field}": message for field, message in error.errors.items()}
+    return render_template("registration/carried.html", conference=conference,
+                           network=carry.carried_network(conference), errors=errors,
+                           phone_display=carry.phone_display), \
+        422 if errors else 200

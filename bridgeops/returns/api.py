@@ -43,9 +43,11 @@ def file_response(export: service.ExportFile) -> Response:
 
 
 def snapshot_out(snapshot: ReturnSnapshot) -> SnapshotOut:
+    totals = (FiguresOut.model_validate(service.snapshot_totals(snapshot))
+              if snapshot.kind == "headcount" else None)
     return SnapshotOut(id=snapshot.id, sha256=snapshot.sha256, created_at=snapshot.created_at,
                        created_by=snapshot.created_by, accepted_at=snapshot.accepted_at,
-                       totals=FiguresOut.model_validate(service.snapshot_totals(snapshot)))
+                       totals=totals)
 
 
 def attempt_out(attempt: SubmissionAttempt) -> AttemptOut:
@@ -134,7 +136,12 @@ def diff_snapshots(slug: str, snapshot_id: int, query: DiffQuery):
                    502: "Trung ương không nhận sau các lần thử"})
 def submit_snapshot(slug: str, snapshot_id: int, body: SubmitBody):
     snapshot = service.get_snapshot(get_conference(slug), snapshot_id)
-    outcome = service.submit(snapshot, g.principal.actor, force=body.force)
+    return snapshot_submission(snapshot, force=body.force)
+
+
+def snapshot_submission(snapshot: ReturnSnapshot, force: bool) -> SubmissionOut:
+    """Submit a snapshot of any kind to TW and answer as the return's submit endpoint does."""
+    outcome = service.submit(snapshot, g.principal.actor, force=force)
     db.session.commit()
     if not outcome.accepted:
         last = outcome.attempts[-1] if outcome.attempts else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -38,12 +39,32 @@ def dated_place(place: str, as_of: datetime, timezone: str) -> str:
 
 def csv_bytes(document: dict[str, Any]) -> bytes:
     """UTF-8 with BOM, comma-separated, CRLF: Excel opens it directly with Vietnamese intact."""
+    return table_csv_bytes(table.headers(document), [row.values() for row in table.rows(document)])
+
+
+def table_csv_bytes(headers: list[str], rows: list[list[Any]]) -> bytes:
+    """Any report table as the CSV people open in Excel (BOM, CRLF, formula guard)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([guard(h) for h in table.headers(document)])
-    for row in table.rows(document):
-        writer.writerow([guard(v) for v in row.values()])
+    writer.writerow([guard(h) for h in headers])
+    for values in rows:
+        writer.writerow([guard(v) for v in values])
     return "\ufeff".encode() + buffer.getvalue().encode()
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """An official report sheet: who issues it, its title, its table (rows as (kind, values),
+    kind point | subtotal | total) and its column widths."""
+
+    host_name: str
+    place: str
+    timezone: str
+    title: str
+    subtitle: str
+    headers: list[str]
+    rows: list[tuple[str, list[Any]]]
+    widths: list[int]
 
 
 #: Column widths (characters): STT, code, unit, level, venue, status, points; then numbers.
@@ -56,14 +77,23 @@ def xlsx_bytes(document: dict[str, Any], as_of: datetime) -> bytes:
     """The return as a workbook: official header block, frozen header row, number cells,
     subtotals per district and grand totals as numbers, A4 landscape print setup."""
     conference = document["conference"]
-    headers = table.headers(document)
+    return sheet_xlsx_bytes(Sheet(
+        host_name=conference["host_name"], place=conference["place"],
+        timezone=conference["timezone"], title=TITLE, subtitle=conference["title"],
+        headers=table.headers(document),
+        rows=[(row.kind, row.values()) for row in table.rows(document)], widths=_WIDTHS), as_of)
+
+
+def sheet_xlsx_bytes(sheet_spec: Sheet, as_of: datetime) -> bytes:
+    """Any official report sheet as a workbook (the layout of the headcount return)."""
+    headers = sheet_spec.headers
     last_col = len(headers) - 1
     output = io.BytesIO()
     # constant_memory streams each finished row to a temporary file: a national return (12,000
     # rows) then costs no extra worker memory and writes faster. Rows must go in order, as here.
     workbook = xlsxwriter.Workbook(output, {"constant_memory": True, "strings_to_formulas": False,
                                             "strings_to_numbers": False, "strings_to_urls": False})
-    workbook.set_properties({"title": TITLE, "author": conference["host_name"],
+    workbook.set_properties({"title": sheet_spec.title, "author": sheet_spec.host_name,
                              "created": as_of.replace(tzinfo=None)})
     base = {"font_name": "Times New Roman", "font_size": 12, "valign": "vcenter"}
     org = workbook.add_format({**base, "bold": True, "align": "center"})
@@ -88,34 +118,34 @@ def xlsx_bytes(document: dict[str, Any], as_of: datetime) -> bytes:
 
     sheet = workbook.add_worksheet("Báo cáo")
     split = max(3, last_col // 2)
-    sheet.merge_range(0, 0, 0, split - 1, conference["host_name"].upper(), org)
+    sheet.merge_range(0, 0, 0, split - 1, sheet_spec.host_name.upper(), org)
     sheet.merge_range(0, split, 0, last_col, NATION, nation)
     sheet.merge_range(1, split, 1, last_col, MOTTO, motto)
     sheet.merge_range(2, split, 2, last_col,
-                      dated_place(conference["place"], as_of, conference["timezone"]), italic)
-    sheet.merge_range(3, 0, 3, last_col, TITLE, title)
-    sheet.merge_range(4, 0, 4, last_col, conference["title"], subtitle)
+                      dated_place(sheet_spec.place, as_of, sheet_spec.timezone), italic)
+    sheet.merge_range(3, 0, 3, last_col, sheet_spec.title, title)
+    sheet.merge_range(4, 0, 4, last_col, sheet_spec.subtitle, subtitle)
     sheet.set_row(4, 32)
-    sheet.merge_range(5, 0, 5, last_col, as_of_line(as_of, conference["timezone"]), italic)
+    sheet.merge_range(5, 0, 5, last_col, as_of_line(as_of, sheet_spec.timezone), italic)
 
     sheet.set_row(HEADER_ROW, 64)
     for col, label in enumerate(headers):
         sheet.write_string(HEADER_ROW, col, label, head)
-    for col, width in enumerate(_WIDTHS):
+    for col, width in enumerate(sheet_spec.widths):
         sheet.set_column(col, col, width)
-    sheet.set_column(len(_WIDTHS), last_col, _NUMBER_WIDTH)
+    sheet.set_column(len(sheet_spec.widths), last_col, _NUMBER_WIDTH)
 
     row_index = HEADER_ROW
-    for row in table.rows(document):
+    for kind, values in sheet_spec.rows:
         row_index += 1
         text_format, number_format = {"point": (text, number), "subtotal": (sub_text, sub_number),
-                                      "total": (total_text, total_number)}[row.kind]
-        for col, value in enumerate(row.values()):
-            if isinstance(value, int):
+                                      "total": (total_text, total_number)}[kind]
+        for col, value in enumerate(values):
+            if isinstance(value, int | float) and not isinstance(value, bool):
                 sheet.write_number(row_index, col, value, number_format)
             elif col == 0 and value.isdigit():  # STT: a number, so Excel flags nothing
                 sheet.write_number(row_index, col, int(value), text_format)
-            elif value == "":
+            elif value == "" or value is None:
                 sheet.write_blank(row_index, col, None, text_format)
             else:
                 sheet.write_string(row_index, col, value, text_format)

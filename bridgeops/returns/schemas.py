@@ -90,7 +90,8 @@ class SnapshotOut(BaseModel):
     created_at: datetime
     created_by: str
     accepted_at: datetime | None
-    totals: FiguresOut
+    totals: FiguresOut | None = Field(
+        default=None, description="The headcount return's totals; None for other reports.")
 
 
 class AttemptOut(BaseModel):

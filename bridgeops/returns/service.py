@@ -23,7 +23,7 @@ from bridgeops.core.outbound import redact_url
 from bridgeops.core.time import doubling_wait, local, utcnow
 from bridgeops.extensions import db
 from bridgeops.registration.chairs import chair_contacts
-from bridgeops.registration.models import BridgePoint, Contact
+from bridgeops.registration.models import BridgePoint, Contact, UnitAbsence
 from bridgeops.returns import cache, exporters
 from bridgeops.returns import document as documents
 from bridgeops.returns.models import ReturnSnapshot, SubmissionAttempt
@@ -48,13 +48,14 @@ def rollup(conference: Conference) -> Rollup:
     return build_rollup(conference)
 
 
-def _place(conference: Conference) -> str:
+def place_of(conference: Conference) -> str:
+    """The place printed before the date on every official page of the conference."""
     unit = db.session.get(AdminUnit, conference.host_unit_code) if conference.host_unit_code else None
     return documents.place_name(unit.name if unit else "")
 
 
 def document_of(summary: Rollup, conference: Conference) -> dict[str, Any]:
-    return documents.build_document(summary, place=_place(conference))
+    return documents.build_document(summary, place=place_of(conference))
 
 
 def current_document_json(conference: Conference, fingerprint: tuple | None = None) -> bytes:
@@ -90,6 +91,21 @@ def export_document(document: dict[str, Any], fmt: str, as_of: datetime) -> Expo
         content = exporters.csv_bytes(document)
     elif fmt == "xlsx":
         content = exporters.xlsx_bytes(document, as_of)
+    else:
+        content = documents.json_bytes(document, as_of.isoformat())
+    return ExportFile(filename, FORMATS[fmt], content)
+
+
+def export_sheet(document: dict[str, Any], sheet: exporters.Sheet, fmt: str, as_of: datetime,
+                 filename: str) -> ExportFile:
+    """Any report of the conference (attendance, follow-ups) as CSV, XLSX or JSON, with the
+    same builders as the headcount return."""
+    if fmt not in FORMATS:
+        raise ValidationFailed({"format": "Định dạng phải là csv, xlsx hoặc json."})
+    if fmt == "csv":
+        content = exporters.table_csv_bytes(sheet.headers, [values for _, values in sheet.rows])
+    elif fmt == "xlsx":
+        content = exporters.sheet_xlsx_bytes(sheet, as_of)
     else:
         content = documents.json_bytes(document, as_of.isoformat())
     return ExportFile(filename, FORMATS[fmt], content)
@@ -145,6 +161,9 @@ class ChaseItem:
     district: DistrictLine
     phones: list[Phone]
     pending_points: list[PendingPoint]
+    #: On the two-level map, the communes under it with no point yet (by name), since their
+    #: own chairs are the people to chase.
+    missing_units: list[str] = field(default_factory=list)
 
     @property
     def units_missing(self) -> int:
@@ -171,6 +190,22 @@ def _contacts_by_point(points: sa.Select) -> dict[int, list[Contact]]:
     for contact in db.session.scalars(stmt):
         by_point.setdefault(contact.point_id, []).append(contact)
     return by_point
+
+
+def _units_without_point(conference: Conference, parent_codes: list[str]) -> dict[str, list[str]]:
+    """parent code → names of the units under it that have no live point in the conference (a
+    unit marked as taking no part is done, not missing)."""
+    taken = sa.select(BridgePoint.unit_code).where(BridgePoint.conference_id == conference.id,
+                                                   BridgePoint.status != "withdrawn")
+    absent = sa.select(UnitAbsence.unit_code).where(UnitAbsence.conference_id == conference.id)
+    missing: dict[str, list[str]] = {}
+    for parent, name in db.session.execute(
+            sa.select(AdminUnit.parent_code, AdminUnit.name)
+            .where(AdminUnit.parent_code.in_(parent_codes), AdminUnit.code.not_in(taken),
+                   AdminUnit.code.not_in(absent))
+            .order_by(AdminUnit.name_folded)):
+        missing.setdefault(parent, []).append(name)
+    return missing
 
 
 def chasing_list(conference: Conference, summary: Rollup) -> list[ChaseItem]:
@@ -204,6 +239,7 @@ def chasing_list(conference: Conference, summary: Rollup) -> list[ChaseItem]:
                 if c.role in roles]
 
     chairs = chair_contacts(conference)
+    missing = _units_without_point(conference, codes) if conference.unit_map != "2023" else {}
     items = []
     for district in open_districts:
         own = own_points.get(district.code)
@@ -215,7 +251,7 @@ def chasing_list(conference: Conference, summary: Rollup) -> list[ChaseItem]:
             district_phones = phones(own.id, ("chair",)) or phones(own.id, ("technician",))
         pending = [PendingPoint(r.id, r.name, r.level, r.status, phones(r.id, ("technician",)))
                    for r in drafts_by_district.get(district.code, [])]
-        items.append(ChaseItem(district, district_phones, pending))
+        items.append(ChaseItem(district, district_phones, pending, missing.get(district.code, [])))
     items.sort(key=lambda i: (i.district.units_registered > 0, i.district.units_confirmed,
                               i.district.code))
     return items
@@ -230,33 +266,45 @@ def freeze(conference: Conference, actor: str) -> ReturnSnapshot:
 
     require_active(conference)
     document = current_document(conference)
-    snapshot = ReturnSnapshot(conference_id=conference.id,
+    return freeze_document(conference, "headcount", document, actor,
+                           audit_after={"totals": document["totals"]["confirmed"]})
+
+
+def freeze_document(conference: Conference, kind: str, document: dict[str, Any], actor: str,
+                    audit_after: dict[str, Any] | None = None) -> ReturnSnapshot:
+    """Freeze any report document of the conference (the headcount return, a session's
+    attendance, the follow-up report): canonical JSON and its sha256, audited. The same
+    snapshot list, files and submission to TW then serve every kind."""
+    snapshot = ReturnSnapshot(conference_id=conference.id, kind=kind,
                               payload=documents.canonical_json(document).decode(),
                               sha256=documents.sha256_of(document), created_by=actor)
     db.session.add(snapshot)
     db.session.flush()
     audit.record(actor, "return_snapshot", snapshot.id, "freeze", conference_id=conference.id,
-                 after={"sha256": snapshot.sha256, "totals": document["totals"]["confirmed"]})
+                 after={"kind": kind, "sha256": snapshot.sha256, **(audit_after or {})})
     return snapshot
 
 
-def list_snapshots(conference: Conference) -> list[ReturnSnapshot]:
-    stmt = (sa.select(ReturnSnapshot).where(ReturnSnapshot.conference_id == conference.id)
+def list_snapshots(conference: Conference, kind: str = "headcount") -> list[ReturnSnapshot]:
+    stmt = (sa.select(ReturnSnapshot).where(ReturnSnapshot.conference_id == conference.id,
+                                            ReturnSnapshot.kind == kind)
             .options(selectinload(ReturnSnapshot.attempts))
             .order_by(ReturnSnapshot.created_at.desc(), ReturnSnapshot.id.desc()))
     return list(db.session.scalars(stmt))
 
 
-def get_snapshot(conference: Conference, snapshot_id: int) -> ReturnSnapshot:
+def get_snapshot(conference: Conference, snapshot_id: int,
+                 kind: str = "headcount") -> ReturnSnapshot:
     snapshot = db.session.get(ReturnSnapshot, snapshot_id)
-    if snapshot is None or snapshot.conference_id != conference.id:
+    if snapshot is None or snapshot.conference_id != conference.id or snapshot.kind != kind:
         raise NotFound(f"Không có bản chốt số {snapshot_id} của hội nghị này.")
     return snapshot
 
 
-def latest_snapshot(conference: Conference) -> ReturnSnapshot | None:
+def latest_snapshot(conference: Conference, kind: str = "headcount") -> ReturnSnapshot | None:
     return db.session.scalar(
-        sa.select(ReturnSnapshot).where(ReturnSnapshot.conference_id == conference.id)
+        sa.select(ReturnSnapshot).where(ReturnSnapshot.conference_id == conference.id,
+                                        ReturnSnapshot.kind == kind)
         .order_by(ReturnSnapshot.created_at.desc(), ReturnSnapshot.id.desc()).limit(1))
 
 
@@ -365,6 +413,7 @@ def submission_policy() -> Policy:
 def _accepted_same_content(snapshot: ReturnSnapshot) -> ReturnSnapshot | None:
     return db.session.scalar(
         sa.select(ReturnSnapshot).where(ReturnSnapshot.conference_id == snapshot.conference_id,
+                                        ReturnSnapshot.kind == snapshot.kind,
                                         ReturnSnapshot.sha256 == snapshot.sha256,
                                         ReturnSnapshot.accepted_at.is_not(None)).limit(1))
 
@@ -443,7 +492,7 @@ def retry_state(snapshot: ReturnSnapshot, newest_submitted_id: int | None = None
     runs = sum(1 for a in attempts if a.number == 1)
     last = attempts[-1]
     if newest_submitted_id is None:
-        newest_submitted_id = _newest_submitted(snapshot.conference_id)
+        newest_submitted_id = _newest_submitted(snapshot.conference_id, snapshot.kind)
     if newest_submitted_id != snapshot.id:
         return RetryState("superseded", None, runs)
     if last.status_code is not None and last.status_code not in RETRY_STATUSES:
@@ -454,15 +503,16 @@ def retry_state(snapshot: ReturnSnapshot, newest_submitted_id: int | None = None
     return RetryState("waiting", next_at, runs)
 
 
-def _newest_submitted(conference_id: int) -> int | None:
+def _newest_submitted(conference_id: int, kind: str) -> int | None:
     return db.session.scalar(
         sa.select(SubmissionAttempt.snapshot_id).join(ReturnSnapshot)
-        .where(ReturnSnapshot.conference_id == conference_id)
+        .where(ReturnSnapshot.conference_id == conference_id, ReturnSnapshot.kind == kind)
         .order_by(SubmissionAttempt.id.desc()).limit(1))
 
 
 def resubmit_due(now: datetime | None = None) -> list[SubmissionOutcome]:
-    """The scheduler's part: one attempt for each conference's newest submitted snapshot that
+    """The scheduler's part: one attempt for each conference's newest submitted snapshot (of
+    each kind) that
     TW has not taken yet and whose wait is over. Nothing without BRIDGEOPS_TW_RETURN_URL.
 
     Unlike other services this one commits, after each snapshot: what TW answered one
@@ -473,7 +523,7 @@ def resubmit_due(now: datetime | None = None) -> list[SubmissionOutcome]:
         return []
     now = now or utcnow()
     newest = sa.select(sa.func.max(SubmissionAttempt.id)).join(ReturnSnapshot).group_by(
-        ReturnSnapshot.conference_id)
+        ReturnSnapshot.conference_id, ReturnSnapshot.kind)
     candidates = db.session.scalars(
         sa.select(ReturnSnapshot).join(SubmissionAttempt)
         .where(SubmissionAttempt.id.in_(newest), ReturnSnapshot.accepted_at.is_(None))).all()

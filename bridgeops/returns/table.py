@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bridgeops.registration.models import STATUS_LABELS
+from bridgeops.units.models import gso_code_of
 
 LEVEL_NAMES_VI = {"province": "Tỉnh", "district": "Huyện", "commune": "Xã"}
 FIXED_HEADERS = ["STT", "Mã đơn vị", "Đơn vị", "Cấp", "Địa điểm", "Trạng thái", "Số điểm cầu"]
@@ -42,7 +43,7 @@ def _codes(document: dict[str, Any]) -> list[str]:
 
 def _summary_row(kind: str, label: str, status: str, tally: dict[str, Any],
                  codes: list[str], unit_code: str = "") -> TableRow:
-    return TableRow(kind, "", unit_code, label, "", "", status, tally["points"],
+    return TableRow(kind, "", gso_code_of(unit_code), label, "", "", status, tally["points"],
                     tuple(tally["counts"][c] for c in codes), tally["delegates"])
 
 
@@ -58,7 +59,7 @@ def rows(document: dict[str, Any]) -> list[TableRow]:
         for point in by_district.get(district["code"], []):
             number += 1
             table.append(TableRow(
-                "point", str(number), point["unit_code"], point["unit_name"],
+                "point", str(number), gso_code_of(point["unit_code"]), point["unit_name"],
                 LEVEL_NAMES_VI.get(point["level"], point["level"]), point["venue"],
                 STATUS_LABELS.get(point["status"], point["status"]), 1,
                 tuple(point["counts"][c] for c in codes), point["delegates"]))

@@ -13,11 +13,10 @@ from bridgeops.units.schemas import UnitList, UnitOut, UnitQuery
 @operation("Đơn vị hành chính theo cấp trên", tags=("units",), query=UnitQuery,
            response=UnitList, errors={404: "Không có đơn vị cấp trên này"})
 def list_units(query: UnitQuery):
+    parent = service.get_unit(query.parent, query.map).code if query.parent else None
     if query.q:
-        units = service.search(query.q, within=[query.parent] if query.parent else None)
+        units = service.search(query.q, within=[parent] if parent else None, unit_map=query.map)
     else:
-        if query.parent is not None:
-            service.get_unit(query.parent)
-        units = service.children(query.parent)
+        units = service.children(parent, query.map)
     items = [UnitOut.model_validate(u, from_attributes=True) for u in units]
     return UnitList(items=items, total=len(items))

@@ -1,4 +1,12 @@
-"""Administrative units, one row per GSO code."""
+"""Administrative units of two maps side by side: the 2023 GSO map and the 2025 two-level map.
+
+A unit is identified within its map (``map`` + ``gso_code``): codes overlap between maps, since a
+2025 commune often keeps an old code. Every other table stores the unit's key, ``code``: on the 2023
+map the GSO code itself (so data recorded before 2025 stays as it was), on another map the map's
+year followed by the GSO code ("2025" + "00097" = "202500097"). Keys stay digits and fit ten
+characters, so no column or validation elsewhere changes, and the two maps never collide (2023 codes
+have at most five digits).
+"""
 
 from __future__ import annotations
 
@@ -19,12 +27,45 @@ KINDS = {
 
 LEVEL_LABELS = {"province": "Tỉnh", "district": "Huyện", "commune": "Xã"}
 
+#: The maps BridgeOps knows: the GSO map of 2023 (63 provinces, three levels) and the map in force
+#: since 1 July 2025 (34 provinces, two levels).
+MAPS = ("2023", "2025")
+DEFAULT_MAP = "2023"
+MAP_LABELS = {"2023": "Bản đồ hành chính 2023 (63 tỉnh, 3 cấp)",
+              "2025": "Bản đồ hành chính từ 1/7/2025 (34 tỉnh, 2 cấp)"}
+
+
+def unit_key(unit_map: str, gso_code: str) -> str:
+    """The key a unit is stored under: the GSO code on the 2023 map, map + code on the others."""
+    return gso_code if unit_map == DEFAULT_MAP else f"{unit_map}{gso_code}"
+
+
+def gso_code_of(key: str) -> str:
+    """The GSO code a key stands for, within its map (see unit_key): what people and TW read."""
+    return key[4:] if len(key) > 5 else key
+
+
+def _code_of_row(context) -> str:
+    return context.get_current_parameters()["code"]
+
 
 class AdminUnit(db.Model):
     __tablename__ = "admin_unit"
+    #: A unit is identified within its map (an index, not a constraint: SQLite adds an index
+    #: without copying the table).
+    __table_args__ = (sa.Index("uq_admin_unit_map_gso_code", "map", "gso_code", unique=True),)
 
-    #: GSO code as text ("36", "356", "13633").
+    #: The unit's key, what other tables store: the GSO code on the 2023 map ("36", "356",
+    #: "13633"), the map followed by the GSO code on another ("202537"; see unit_key).
     code: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    #: The map the unit belongs to: "2023" or "2025" (see MAPS).
+    map: Mapped[str] = mapped_column(sa.String(4), default=DEFAULT_MAP, server_default=DEFAULT_MAP)
+    #: The GSO code within its map ("37", "00097"); unique per map. Defaults to the key, which
+    #: is right for the 2023 map, so code that creates 2023 units need not say it.
+    gso_code: Mapped[str] = mapped_column(sa.String(10), default=_code_of_row)
+    #: The 2023 district a 2025 commune's main part came from (its name), for grouping a
+    #: two-level province's communes; empty when unknown or on the 2023 map.
+    former_district: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
     #: Official name with its kind: "Huyện Mỹ Lộc".
     name: Mapped[str] = mapped_column(sa.String(120))
     #: Lower-case name without diacritics, for search.

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from bridgeops.core.errors import NotFound, ValidationFailed
 from bridgeops.core.text import clean, fold
 from bridgeops.extensions import db
-from bridgeops.units.models import KINDS, LEVELS, AdminUnit
+from bridgeops.units.models import DEFAULT_MAP, KINDS, LEVELS, MAPS, AdminUnit, unit_key
 
 #: GSO codes are zero-padded by level: "01", "001", "00001".
 CODE_WIDTH = {"province": 2, "district": 3, "commune": 5}
@@ -23,12 +23,22 @@ BATCH = 2000
 
 @dataclass(frozen=True)
 class UnitRow:
+    """One unit to import. ``code``, ``parent_code`` and ``province_code`` are keys (see
+    units.models.unit_key); ``gso_code`` is the code within the map (the key when empty)."""
+
     code: str
     name: str
     kind: str
     level: str
     parent_code: str | None
     province_code: str
+    map: str = DEFAULT_MAP
+    gso_code: str = ""
+    former_district: str = ""
+
+    @property
+    def map_code(self) -> str:
+        return self.gso_code or self.code
 
 
 @dataclass
@@ -68,8 +78,28 @@ def gso_province_codes() -> list[str]:
     return [row.code for row in gso_rows() if row.level == "province"]
 
 
-def file_rows(path: Path) -> list[UnitRow]:
-    """Units from a CSV or JSON file of ``code, name, kind, parent_code`` (``level`` optional).
+def map_rows(unit_map: str = DEFAULT_MAP,
+             province_codes: Iterable[str] | None = None) -> Iterator[UnitRow]:
+    """The built-in units of a map: the 2023 GSO map (vietnam-provinces) or the two-level map
+    in force since 1 July 2025 (vietnamadminunits), parents before children."""
+    if unit_map == DEFAULT_MAP:
+        yield from gso_rows(province_codes)
+        return
+    if unit_map not in MAPS:
+        raise ValidationFailed({"map": f"Không có bản đồ hành chính {unit_map}."})
+    from bridgeops.units.map2025 import units_2025
+
+    for unit in units_2025(province_codes):
+        province = unit.province_gso_code or unit.gso_code
+        yield UnitRow(unit_key(unit_map, unit.gso_code), unit.name, unit.kind, unit.level,
+                      unit_key(unit_map, unit.province_gso_code) if unit.province_gso_code
+                      else None, unit_key(unit_map, province), unit_map, unit.gso_code,
+                      unit.former_district)
+
+
+def file_rows(path: Path, unit_map: str = DEFAULT_MAP) -> list[UnitRow]:
+    """Units from a CSV or JSON file of ``code, name, kind, parent_code`` (``level`` optional),
+    codes being GSO codes within ``unit_map``.
 
     Works for any depth of tree, including a two-level country (province → commune).
     """
@@ -88,8 +118,10 @@ def file_rows(path: Path) -> list[UnitRow]:
             errors[f"row {index}"] = "Thiếu mã hoặc tên đơn vị."
         elif level not in LEVELS:
             errors[f"row {index}"] = f"Không xác định được cấp của loại đơn vị '{kind}'."
-        raw[code] = {"name": clean(record.get("name")), "kind": kind, "level": level,
-                     "parent_code": clean(str(record.get("parent_code") or "")) or None}
+        parent = clean(str(record.get("parent_code") or "")) or None
+        raw[unit_key(unit_map, code)] = {
+            "name": clean(record.get("name")), "kind": kind, "level": level, "gso_code": code,
+            "parent_code": unit_key(unit_map, parent) if parent else None}
     if errors:
         raise ValidationFailed(errors)
 
@@ -104,8 +136,8 @@ def file_rows(path: Path) -> list[UnitRow]:
             raise ValidationFailed({code: f"Không tìm thấy đơn vị cấp trên {parent}."})
         return existing.province_code
 
-    rows = [UnitRow(code, r["name"], r["kind"], r["level"], r["parent_code"], province_of(code))
-            for code, r in raw.items()]
+    rows = [UnitRow(code, r["name"], r["kind"], r["level"], r["parent_code"], province_of(code),
+                    unit_map, r["gso_code"]) for code, r in raw.items()]
     depth = {"province": 0, "district": 1, "commune": 2}
     return sorted(rows, key=lambda r: depth[r.level])
 
@@ -113,12 +145,11 @@ def file_rows(path: Path) -> list[UnitRow]:
 def import_units(rows: Iterable[UnitRow],
                  progress: Callable[[int], None] | None = None) -> ImportResult:
     """Insert new units and update changed ones, in bulk. Running it twice changes nothing."""
-    existing = {
-        row.code: (row.name, row.kind, row.level, row.parent_code, row.province_code)
-        for row in db.session.execute(sa.select(AdminUnit.code, AdminUnit.name, AdminUnit.kind,
-                                                AdminUnit.level, AdminUnit.parent_code,
-                                                AdminUnit.province_code))
-    }
+    columns = (AdminUnit.name, AdminUnit.kind, AdminUnit.level, AdminUnit.parent_code,
+               AdminUnit.province_code, AdminUnit.map, AdminUnit.gso_code,
+               AdminUnit.former_district)
+    existing = {row[0]: tuple(row[1:])
+                for row in db.session.execute(sa.select(AdminUnit.code, *columns))}
     result = ImportResult()
     inserts: list[dict] = []
     updates: list[dict] = []
@@ -134,10 +165,12 @@ def import_units(rows: Iterable[UnitRow],
         updates.clear()
 
     for row in rows:
-        values = (row.name, row.kind, row.level, row.parent_code, row.province_code)
+        values = (row.name, row.kind, row.level, row.parent_code, row.province_code, row.map,
+                  row.map_code, row.former_district)
         record = {"code": row.code, "name": row.name, "name_folded": fold(row.name),
                   "kind": row.kind, "level": row.level, "parent_code": row.parent_code,
-                  "province_code": row.province_code}
+                  "province_code": row.province_code, "map": row.map, "gso_code": row.map_code,
+                  "former_district": row.former_district}
         if row.code not in existing:
             inserts.append(record)
             result.created += 1
@@ -156,34 +189,52 @@ def import_units(rows: Iterable[UnitRow],
     return result
 
 
-def get_unit(code: str) -> AdminUnit:
+def find_unit(code: str, unit_map: str | None = None) -> AdminUnit | None:
+    """The unit with this key; within ``unit_map``, also the unit with this GSO code there."""
     unit = db.session.get(AdminUnit, code)
+    if unit_map is None or (unit is not None and unit.map == unit_map):
+        return unit
+    return db.session.scalar(sa.select(AdminUnit).where(AdminUnit.map == unit_map,
+                                                        AdminUnit.gso_code == code))
+
+
+def get_unit(code: str, unit_map: str | None = None) -> AdminUnit:
+    """Like find_unit, but NotFound (in Vietnamese) when there is none."""
+    unit = find_unit(code, unit_map)
     if unit is None:
         raise NotFound(f"Không có đơn vị hành chính mã {code}.")
     return unit
 
 
-def children(parent_code: str | None) -> list[AdminUnit]:
-    """Units directly under a parent; the provinces when parent is None."""
+def children(parent_code: str | None, unit_map: str = DEFAULT_MAP) -> list[AdminUnit]:
+    """Units directly under a parent (a key); the provinces of ``unit_map`` when parent is None."""
     query = sa.select(AdminUnit).order_by(AdminUnit.code)
     if parent_code is None:
-        query = query.where(AdminUnit.parent_code.is_(None))
+        query = query.where(AdminUnit.parent_code.is_(None), AdminUnit.map == unit_map)
     else:
         query = query.where(AdminUnit.parent_code == parent_code)
     return list(db.session.scalars(query))
 
 
-def search(query: str, within: Iterable[str] | None = None, limit: int = 50) -> list[AdminUnit]:
-    """Diacritic-insensitive name search, optionally limited to some parent codes or codes."""
+def search(query: str, within: Iterable[str] | None = None, limit: int = 50,
+           unit_map: str | None = None) -> list[AdminUnit]:
+    """Diacritic-insensitive name search, optionally limited to some parent codes or codes,
+    or to one map."""
     stmt = sa.select(AdminUnit).where(AdminUnit.name_folded.contains(fold(query)))
+    if unit_map is not None:
+        stmt = stmt.where(AdminUnit.map == unit_map)
     if within is not None:
         codes = list(within)
         stmt = stmt.where(sa.or_(AdminUnit.code.in_(codes), AdminUnit.parent_code.in_(codes)))
     return list(db.session.scalars(stmt.order_by(AdminUnit.level, AdminUnit.name).limit(limit)))
 
 
-def count_by_level(province_code: str | None = None) -> dict[str, int]:
+def count_by_level(province_code: str | None = None,
+                   unit_map: str | None = None) -> dict[str, int]:
+    """Units per level on one map (the 2023 one by default), or in one province (a key)."""
     stmt = sa.select(AdminUnit.level, sa.func.count()).group_by(AdminUnit.level)
+    if unit_map is not None or province_code is None:
+        stmt = stmt.where(AdminUnit.map == (unit_map or DEFAULT_MAP))
     if province_code is not None:
         stmt = stmt.where(AdminUnit.province_code == province_code)
     return {level: n for level, n in db.session.execute(stmt)}

@@ -1,7 +1,7 @@
 """chair contacts and units that take no part
 
 Revision ID: chair_0001
-Revises: conf_0001
+Revises: after_0001
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import bridgeops.core.types
 
 
 revision = "chair_0001"
-down_revision = "conf_0001"  # re-chained onto main at merge (was 0c754acb8445)
+down_revision = "after_0001"  # re-chained onto main at merge (main's head)
 branch_labels = None
 depends_on = None
 

@@ -67,7 +67,7 @@ def test_technician_feed_holds_her_points_sessions(client, demo, three_points):
     events = icalendar.Calendar.from_ical(response.data).events
     assert len(events) == 4
     assert {str(e["UID"]) for e in events} == {
-        f"session-{s.id}-point-{three_points[0].id}@bridgeops.test" for s in demo.sessions}
+        f"session-{s.uid_key}-point-{three_points[0].uid_key}@bridgeops.test" for s in demo.sessions}
 
 
 def test_a_withdrawn_points_feed_shows_its_events_cancelled(client, demo, three_points):
@@ -90,7 +90,7 @@ def test_chair_feed_holds_her_districts_points(client, demo, three_points):
     assert response.status_code == 200
     assert_wire_rules(response.data, itip=False)
     uids = {str(e["UID"]) for e in icalendar.Calendar.from_ical(response.data).events}
-    assert uids == {f"session-{s.id}-point-{point.id}@bridgeops.test" for s in demo.sessions}
+    assert uids == {f"session-{s.uid_key}-point-{point.uid_key}@bridgeops.test" for s in demo.sessions}
 
 
 def test_officer_feed_holds_the_conference_sessions(client, demo, three_points, officer):
@@ -102,7 +102,7 @@ def test_officer_feed_holds_the_conference_sessions(client, demo, three_points, 
     assert response.status_code == 200
     assert_wire_rules(response.data, itip=False)
     events = icalendar.Calendar.from_ical(response.data).events
-    assert [str(e["UID"]) for e in events] == [f"session-{s.id}@bridgeops.test" for s in demo.sessions]
+    assert [str(e["UID"]) for e in events] == [f"session-{s.uid_key}@bridgeops.test" for s in demo.sessions]
     assert "Số điểm cầu đã đăng ký: 4" in str(events[0]["DESCRIPTION"])
 
 

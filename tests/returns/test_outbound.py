@@ -100,3 +100,12 @@ def test_plain_http_is_refused_outside_loopback(listeners, caplog):
         assert post_webhook("http://hooks.example.vn/x?token=s3cret", {"alerts": []}) is False
     assert "s3cret" not in caplog.text
     assert redact_url("https://u:p@tw.example.vn:8443/r?token=1#x") == "https://tw.example.vn:8443/r"
+
+
+def test_the_service_refuses_to_start_with_a_plain_http_tw_url(database_url):
+    from bridgeops import create_app
+    from bridgeops.ops.security import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="BRIDGEOPS_TW_RETURN_URL"):
+        create_app({"TESTING": True, "SECRET_KEY": "k", "DATABASE_URL": database_url,
+                    "TW_RETURN_URL": "http://tw.example.vn/returns?token=s3cret"})

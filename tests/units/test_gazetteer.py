@@ -76,8 +76,8 @@ def test_units_api_lists_children(client, demo, officer_token):
     assert response.status_code == 200
     body = response.get_json()
     assert body["total"] == 10
-    assert {"code": "358", "name": "Huyện Mỹ Lộc", "kind": "huyện", "level": "district",
-            "parent_code": "36"} in body["items"]
+    assert {"code": "358", "gso_code": "358", "map": "2023", "name": "Huyện Mỹ Lộc",
+            "kind": "huyện", "level": "district", "parent_code": "36"} in body["items"]
 
 
 def test_units_api_needs_a_token(client, demo):
