@@ -12,6 +12,7 @@ from werkzeug.routing import IntegerConverter
 from bridgeops.config import PROJECT_ROOT
 from bridgeops.core import time as timefmt
 from bridgeops.core.errors import DomainError, ValidationFailed
+from bridgeops.core.qr import qr_svg
 from bridgeops.extensions import csrf, db, limiter, login_manager, migrate
 
 
@@ -100,7 +101,8 @@ def register_errorhandlers(app: Flask) -> None:
         # Keep the error's own headers (Allow on a 405, Retry-After on a 429).
         headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
         if _wants_problem():
-            detail = error.description if status != 404 else "Không có tài nguyên ở địa chỉ này."
+            # Werkzeug's descriptions are English; people read these.
+            detail = HTTP_DETAILS_VI.get(status, HTTP_TITLES_VI.get(status, ""))
             return problem(status, detail=detail if status != 429 else "", headers=headers)
         return render_template("errors/error.html", status=status,
                                title=HTTP_TITLES_VI.get(status, "Lỗi"),
@@ -160,6 +162,11 @@ HTTP_TITLES_VI = {
     404: "Không tìm thấy trang", 405: "Thao tác không được hỗ trợ",
     413: "Dữ liệu gửi lên quá lớn", 429: "Quá nhiều lần thử, vui lòng đợi một lát",
 }
+HTTP_DETAILS_VI = {
+    404: "Không có tài nguyên ở địa chỉ này.",
+    405: "Địa chỉ này không nhận thao tác này; hãy dùng nút trên trang.",
+    429: "",
+}
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -167,6 +174,9 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["vn_date"] = timefmt.format_date_vi
     app.jinja_env.filters["vn_datetime_input"] = timefmt.format_wall_clock_vi
     app.jinja_env.filters["vn_number"] = timefmt.format_number_vi
+    app.jinja_env.filters["vn_time_left"] = timefmt.format_time_left_vi
+    app.jinja_env.filters["qr_svg"] = qr_svg
+    app.jinja_env.filters["tz_label"] = timefmt.zone_label_vi
 
     @app.context_processor
     def inject() -> dict:

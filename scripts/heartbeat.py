@@ -32,6 +32,7 @@ from a systemd user unit or ``@reboot`` cron line.
 from __future__ import annotations
 
 import argparse
+import gettext
 import os
 import sys
 import time
@@ -39,6 +40,11 @@ import urllib.error
 import urllib.request
 
 USER_AGENT = "BridgeOps-heartbeat/1"
+_VI_GETTEXT = {"usage: ": "cách dùng: ", "options": "tùy chọn",
+               "positional arguments": "tham số", "%(prog)s: error: %(message)s\n":
+               "%(prog)s: lỗi: %(message)s\n"}
+# argparse asks gettext for its headings; answer in Vietnamese.
+argparse._ = lambda text: _VI_GETTEXT.get(text, gettext.gettext(text))
 
 
 def send_beat(url: str, token: str, timeout: float) -> int:
@@ -55,13 +61,24 @@ def send_beat(url: str, token: str, timeout: float) -> int:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Gửi nhịp tim (heartbeat) của điểm cầu tới BridgeOps.")
-    parser.add_argument("--url", default=os.environ.get("BRIDGEOPS_URL", ""))
-    parser.add_argument("--token", default=os.environ.get("BRIDGEOPS_TOKEN", ""))
-    parser.add_argument("--interval", type=float,
-                        default=float(os.environ.get("BRIDGEOPS_HEARTBEAT_INTERVAL", "30")))
-    parser.add_argument("--timeout", type=float, default=10.0)
-    parser.add_argument("--once", action="store_true")
+    # Help in Vietnamese: argparse's own headings ("usage", "options") are translated too.
+    parser = argparse.ArgumentParser(
+        description="Gửi nhịp tim (heartbeat) của điểm cầu tới BridgeOps, để Ban Tổ chức biết "
+                    "phòng họp vẫn kết nối.",
+        epilog="Ví dụ: python3 heartbeat.py --url=https://cau.example.vn --token=MÃ --interval=30",
+        add_help=False)
+    parser.add_argument("-h", "--help", action="help", help="hiện hướng dẫn này rồi thoát")
+    parser.add_argument("--url", metavar="ĐỊA_CHỈ", default=os.environ.get("BRIDGEOPS_URL", ""),
+                        help="địa chỉ BridgeOps, ví dụ https://cau.example.vn (hoặc biến BRIDGEOPS_URL)")
+    parser.add_argument("--token", metavar="MÃ", default=os.environ.get("BRIDGEOPS_TOKEN", ""),
+                        help="phần cuối của đường dẫn kỹ thuật viên (…/t/MÃ); viết --token=MÃ "
+                             "(hoặc biến BRIDGEOPS_TOKEN)")
+    parser.add_argument("--interval", metavar="GIÂY", type=float,
+                        default=float(os.environ.get("BRIDGEOPS_HEARTBEAT_INTERVAL", "30")),
+                        help="số giây giữa hai lần gửi (mặc định 30)")
+    parser.add_argument("--timeout", metavar="GIÂY", type=float, default=10.0,
+                        help="chờ máy chủ trả lời tối đa bấy nhiêu giây (mặc định 10)")
+    parser.add_argument("--once", action="store_true", help="gửi một lần rồi thoát (để thử)")
     args = parser.parse_args(argv)
     if not args.url or not args.token:
         parser.error("cần --url và --token (hoặc BRIDGEOPS_URL và BRIDGEOPS_TOKEN)")

@@ -19,6 +19,8 @@ The requirements (pick the narrowest that fits):
 ``SIGNED_IN``             any principal: officer, admin, viewer, chair or technician; queries
                           narrow what she sees with ``point_filter``
 ``BOARD``                 staff (admin, officer, viewer) and district chairs
+``REGISTRAR``             staff and district chairs, who register units (a viewer reads)
+``CHAIR``                 a district chair's link (her own name and phone)
 ``OFFICER``               staff of the province office: admin and officer; a viewer reads
 ``ADMIN``                 admins only (officer accounts)
 ``MAILBOX``               admins and officers, not viewers: the outbox holds live links
@@ -282,6 +284,10 @@ SIGNED_IN = Requirement("signed-in", EVERYONE)
 BOARD = Requirement("board", STAFF | {Kind.CHAIR},
                     "Bảng theo dõi dành cho cán bộ đầu mối và chủ tịch Hội cấp huyện.")
 OFFICER = Requirement("officer", STAFF, "Trang này dành cho cán bộ đầu mối.")
+REGISTRAR = Requirement("registrar", STAFF | {Kind.CHAIR},
+                        "Trang này dành cho chủ tịch Hội và cán bộ đầu mối.")
+CHAIR = Requirement("chair", frozenset({Kind.CHAIR}),
+                    "Chỉ chủ tịch Hội của đơn vị điền thông tin này.")
 ADMIN = Requirement("admin", frozenset({Kind.ADMIN}),
                     "Chỉ quản trị viên được quản lý tài khoản cán bộ.")
 MAILBOX = Requirement("mailbox", frozenset({Kind.ADMIN, Kind.OFFICER}),
@@ -295,8 +301,8 @@ SIGN_OUT = Requirement("sign-out", EVERYONE, viewer_may_write=True)
 #: A province's federation credential, checked by the view (it is not an access grant).
 FEDERATION = Requirement("federation", None)
 
-REQUIREMENTS = (PUBLIC, LINK, SIGNED_IN, BOARD, OFFICER, ADMIN, MAILBOX, TECHNICIAN,
-                SCOPED_POINT, BOARD_POINT, SIGN_OUT, FEDERATION)
+REQUIREMENTS = (PUBLIC, LINK, SIGNED_IN, BOARD, REGISTRAR, CHAIR, OFFICER, ADMIN, MAILBOX,
+                TECHNICIAN, SCOPED_POINT, BOARD_POINT, SIGN_OUT, FEDERATION)
 
 
 def _anonymous(redirect_anonymous: bool):

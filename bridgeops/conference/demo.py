@@ -57,6 +57,7 @@ def create_demo() -> tuple[Conference, bool]:
                             ends_at=local_datetime(2022, 4, day, h2, m2))
                   for kind, title, day, (h1, m1), (h2, m2) in SESSIONS])
     conference = service.create_conference(data, actor="system")
+    conference.return_code = "BC-HPN"  # the printed return's "Số: …/BC-HPN"
     registration.create_point_record(conference, units.get_unit(NAM_DINH), venue=PROVINCE_VENUE)
     followups.set_deadlines(conference, DeadlinesIn(**FOLLOWUP_DEADLINES), "demo")
     return conference, True

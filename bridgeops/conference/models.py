@@ -37,6 +37,15 @@ class Conference(db.Model):
     contact_name: Mapped[str] = mapped_column(sa.String(200), default="")
     contact_email: Mapped[str] = mapped_column(sa.String(254), default="")
     contact_phone: Mapped[str] = mapped_column(sa.String(20), default="")
+    #: Whom the printed return is addressed to ("Nơi nhận"); empty: the organizer.
+    return_recipient: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+    #: The return's document code after "Số: …/", e.g. "BC-HPN".
+    return_code: Mapped[str] = mapped_column(sa.String(40), default="BC", server_default="BC")
+    #: The signer's block: on whose behalf ("TM. BAN THƯỜNG VỤ"), her title and her name.
+    return_signer_for: Mapped[str] = mapped_column(sa.String(120), default="TM. BAN THƯỜNG VỤ",
+                                                   server_default="TM. BAN THƯỜNG VỤ")
+    return_signer_title: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
+    return_signer_name: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
     #: Which administrative map the units come from: "2023" (63 provinces, three levels) or
     #: "2025" (34 provinces, two levels).
     unit_map: Mapped[str] = mapped_column(sa.String(4), default="2023", server_default="2023")
@@ -45,6 +54,11 @@ class Conference(db.Model):
     #: Set when the conference is archived: its records are then read-only.
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def return_addressee(self) -> str:
+        """Whom the return goes to: the configured recipient, else the organizer (TW)."""
+        return self.return_recipient or self.organizer or "Ban Tổ chức Trung ương"
 
     sessions: Mapped[list[ConferenceSession]] = relationship(
         back_populates="conference", order_by="ConferenceSession.starts_at"

@@ -17,6 +17,7 @@ from bridgeops.core.errors import Conflict, ValidationFailed
 from bridgeops.core.time import VN_TZ, local
 from bridgeops.core.validation import validate
 from bridgeops.extensions import db
+from bridgeops.registration.queries import technicians_with_email
 
 bp = Blueprint("conference", __name__)
 
@@ -30,7 +31,8 @@ def schedule(slug: str):
     conference = service.get_conference(slug)
     return render_template("conference/schedule.html", conference=conference,
                            forms={s.id: _values(conference, s) for s in conference.sessions},
-                           errors={}, new={"kind": "session"}, new_errors={})
+                           errors={}, new={"kind": "session"}, new_errors={},
+                           technicians=technicians_with_email(conference))
 
 
 @bp.post("/conferences/<slug>/sessions/<int:session_id>")
@@ -55,7 +57,8 @@ def update_session(slug: str, session_id: int):
         forms[session.id] = {**form, "cancelled": request.form.get("cancelled") == "1"}
         return render_template("conference/schedule.html", conference=conference, forms=forms,
                                errors={session.id: _errors(error)}, new={"kind": "session"},
-                               new_errors={}), error.status
+                               new_errors={},
+                           technicians=technicians_with_email(conference)), error.status
     db.session.commit()
     flash(f"Đã lưu \"{session.title}\"; lịch của các kỹ thuật viên sẽ được cập nhật."
           if changed else "Không có thay đổi nào.", "success" if changed else "info")
@@ -75,7 +78,8 @@ def add_session(slug: str):
         db.session.rollback()
         return render_template("conference/schedule.html", conference=conference,
                                forms={s.id: _values(conference, s) for s in conference.sessions},
-                               errors={}, new=form, new_errors=_errors(error)), error.status
+                               errors={}, new=form, new_errors=_errors(error),
+                               technicians=technicians_with_email(conference)), error.status
     db.session.commit()
     flash(f"Đã thêm \"{session.title}\"; kỹ thuật viên các điểm cầu sẽ nhận thư mời.", "success")
     return redirect(url_for("conference.schedule", slug=slug), code=303)

@@ -70,3 +70,27 @@ def format_number_vi(value: int | float | None) -> str:
     if isinstance(value, float) and not value.is_integer():
         return f"{value:,.1f}".replace(",", "X").replace(".", ",").replace("X", ".")
     return f"{int(value):,}".replace(",", ".")
+
+
+def format_time_left_vi(deadline: datetime | None, now: datetime | None = None,
+                        tz: str = VN_TZ) -> str:
+    """How long until a deadline, in words a chair reads at a glance: 'còn 3 ngày',
+    'hạn chót hôm nay', 'còn 5 giờ', 'đã hết hạn'. Days count calendar days in the zone."""
+    if deadline is None:
+        return ""
+    now = now or utcnow()
+    if deadline <= now:
+        return "đã hết hạn"
+    days = (local(deadline, tz).date() - local(now, tz).date()).days
+    if days >= 1:
+        return f"còn {days} ngày"
+    hours = int((deadline - now).total_seconds() // 3600)
+    return f"còn {hours} giờ, hạn chót hôm nay" if hours >= 1 else "hạn chót trong vài phút nữa"
+
+
+def zone_label_vi(tz: str | None) -> str:
+    """A time zone as people say it ("giờ Việt Nam"), not its database name."""
+    if tz in (None, "", VN_TZ, "Asia/Saigon"):
+        return "giờ Việt Nam"
+    offset = datetime.now(ZoneInfo(tz)).strftime("%z")
+    return f"giờ địa phương (UTC{offset[:3]}:{offset[3:]})"

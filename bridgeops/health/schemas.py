@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 State = Literal["unknown", "up", "pending", "down", "unreachable"]
-Check = Literal["ok", "problem"]
+
+
+def _check_value(value: Any) -> Any:
+    # Pydantic's own message would list the raw values ('ok' or 'problem') to the technician.
+    if value not in ("ok", "problem"):
+        raise PydanticCustomError("check_invalid", "Hãy chọn “Đạt” hoặc “Có vấn đề”.")
+    return value
+
+
+Check = Annotated[Literal["ok", "problem"], BeforeValidator(_check_value)]
 
 
 class StatusQuery(BaseModel):

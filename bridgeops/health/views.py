@@ -21,6 +21,7 @@ from flask import (
 from bridgeops.accounts import service as accounts
 from bridgeops.accounts.access import BOARD, BOARD_POINT, LINK, OFFICER, PUBLIC, requires
 from bridgeops.accounts.models import GrantRole
+from bridgeops.audit import service as audit
 from bridgeops.conference import service as conferences
 from bridgeops.config import PROJECT_ROOT
 from bridgeops.core.errors import NotFound, ValidationFailed
@@ -224,6 +225,8 @@ def rehearsal_matrix(slug: str):
     rows = service.signoff_matrix(principal, conference)
     passed = sum(1 for _, s in rows if s is not None and s.passed)
     problems = sum(1 for _, s in rows if s is not None and not s.passed)
+    signers = audit.actor_names(s.signed_by for _, s in rows if s is not None)
     return render_template("health/rehearsal_matrix.html", conference=conference, rows=rows,
+                           signers=signers,
                            passed=passed, problems=problems, missing=len(rows) - passed - problems,
                            checks=CHECKS, can_sign=principal.is_officer and principal.may_write)

@@ -446,3 +446,19 @@ def acknowledgements(conference: Conference) -> list[AcknowledgementRow]:
         .order_by(BridgePoint.level, BridgePoint.name, Contact.id))
     return [AcknowledgementRow(point, contact, counts.get(contact.id, 0))
             for point, contact in rows]
+
+
+def schedule_changed_at(conference_id: int) -> datetime | None:
+    """When a session of the conference last changed (time, title or cancellation): an
+    "Đã nhận lịch" given before then was for the old schedule."""
+    from bridgeops.audit.models import AuditEvent
+
+    return db.session.scalar(sa.select(sa.func.max(AuditEvent.at)).where(
+        AuditEvent.entity == "conference_session", AuditEvent.action == "update",
+        AuditEvent.conference_id == conference_id))
+
+
+def acknowledged_current(contact: Contact, changed_at: datetime | None) -> bool:
+    """She acknowledged the schedule as it is now (not only an older one)."""
+    return contact.acknowledged_at is not None and (
+        changed_at is None or contact.acknowledged_at >= changed_at)

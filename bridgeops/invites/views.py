@@ -23,8 +23,9 @@ from bridgeops.accounts.models import AccessGrant, GrantRole
 from bridgeops.api.problems import problem
 from bridgeops.conference import service as conferences
 from bridgeops.core.errors import DomainError
-from bridgeops.core.time import VN_TZ, local
+from bridgeops.core.time import VN_TZ, local, utcnow
 from bridgeops.extensions import db
+from bridgeops.health.models import STATE_LABELS, PointHealth
 from bridgeops.invites import feeds, links
 from bridgeops.invites import service as invites
 from bridgeops.registration import service as registration
@@ -56,11 +57,30 @@ def technician_page(token: str):
     point = db.session.get(BridgePoint, grant.point_id)
     contacts = _acknowledging(grant, point)
     feed = links.feed_url(token)
+    changed_at = invites.schedule_changed_at(point.conference_id)
     response = make_response(render_template(
         "invites/technician.html", point=point, conference=point.conference, token=token,
         sessions=point.conference.sessions, contacts=contacts, feed_url=feed,
-        webcal_url="webcal://" + feed.split("://", 1)[1],
-        acknowledged=bool(contacts) and all(c.acknowledged_at for c in contacts)))
+        webcal_url="webcal://" + feed.split("://", 1)[1], now=utcnow(),
+        own=next((c for c in contacts if c.id == grant.contact_id), None),
+        health=db.session.get(PointHealth, point.id), health_labels=STATE_LABELS,
+        acknowledged=bool(contacts) and all(invites.acknowledged_current(c, changed_at)
+                                            for c in contacts),
+        acknowledged_old=any(c.acknowledged_at for c in contacts)))
+    response.headers["Cache-Control"] = "no-store"  # the page holds the link's token
+    return response
+
+
+@bp.get("/t/<token>/keep-alive")
+@requires(LINK)
+def keep_alive(token: str):
+    """"Giữ trang này mở trong buổi họp": the browser sends the heartbeat while the page is open,
+    for a room without the command-line client."""
+    grant = _technician_grant(token)
+    point = db.session.get(BridgePoint, grant.point_id)
+    response = make_response(render_template(
+        "invites/keep_alive.html", point=point, conference=point.conference, token=token,
+        interval=30))
     response.headers["Cache-Control"] = "no-store"  # the page holds the link's token
     return response
 
@@ -115,6 +135,8 @@ def acknowledgements(slug: str):
     """Officers: which technicians acknowledged their calendar, and which did not."""
     conference = conferences.get_conference(slug)
     rows = invites.acknowledgements(conference)
-    done = sum(1 for row in rows if row.contact.acknowledged_at)
+    changed_at = invites.schedule_changed_at(conference.id)
+    current = {row.contact.id for row in rows
+               if invites.acknowledged_current(row.contact, changed_at)}
     return render_template("invites/acknowledgements.html", conference=conference, rows=rows,
-                           done=done, missing=len(rows) - done)
+                           current=current, done=len(current), missing=len(rows) - len(current))

@@ -111,6 +111,39 @@ class Contact(db.Model):
     point: Mapped[BridgePoint] = relationship(back_populates="contacts")
 
 
+class ChairContact(db.Model):
+    """The district chair's own name and phone, given when her link is issued or on first opening;
+    the chasing list calls her on it."""
+
+    __tablename__ = "chair_contact"
+    __table_args__ = (sa.UniqueConstraint("conference_id", "unit_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(sa.ForeignKey("conference.id", ondelete="CASCADE"))
+    #: The unit whose chair this is (a district, or a commune on a two-level map).
+    unit_code: Mapped[str] = mapped_column(sa.ForeignKey("admin_unit.code"))
+    name: Mapped[str] = mapped_column(sa.String(120))
+    #: E.164, normalised with phonenumbers: "+84912345678".
+    phone: Mapped[str] = mapped_column(sa.String(20), default="")
+    email: Mapped[str] = mapped_column(sa.String(254), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UnitAbsence(db.Model):
+    """A unit that takes no part: a commune without a video-bridge connection ("nơi có kết nối
+    điểm cầu"). The roll-up counts it as done, not missing."""
+
+    __tablename__ = "unit_absence"
+
+    conference_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("conference.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_code: Mapped[str] = mapped_column(sa.ForeignKey("admin_unit.code"), primary_key=True)
+    #: Who said so (the audit actor) and when.
+    actor: Mapped[str] = mapped_column(sa.String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class PointIdempotencyKey(db.Model):
     """An ``Idempotency-Key`` a client sent with ``POST …/points``: a retry with the same key
     (after a lost answer) gets the point created the first time instead of a 409."""

@@ -11,11 +11,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from bridgeops.accounts.access import Principal, chair_scope, point_filter
+from bridgeops.audit import service as audit
 from bridgeops.audit.models import AuditEvent
 from bridgeops.conference.models import Conference
 from bridgeops.core.text import fold
 from bridgeops.extensions import db
-from bridgeops.registration.models import BridgePoint
+from bridgeops.registration.models import STATUS_LABELS, BridgePoint, Contact, UnitAbsence
 from bridgeops.registration.schemas import PointQuery
 from bridgeops.registration.service import AUDIT_ENTITY, missing_items
 from bridgeops.units.models import AdminUnit
@@ -82,11 +83,26 @@ def list_points(conference: Conference, principal: Principal, query: PointQuery)
     return PointPage(items, totals.points, query.page, query.per_page, totals)
 
 
+#: The chair's filter: what is left to do on each unit.
+ROW_STATES = {"todo": "Chưa đăng ký", "unconfirmed": "Chưa xác nhận", "done": "Đã xong"}
+
+
 @dataclass
 class UnitRow:
     unit: AdminUnit
     point: BridgePoint | None
     missing: list[str] = field(default_factory=list)
+    #: Marked "không tham gia" (no connection).
+    absent: bool = False
+
+    @property
+    def state(self) -> str:
+        """todo (no live point), unconfirmed (a draft) or done (confirmed, or taking no part)."""
+        if self.absent or (self.point is not None and self.point.status == "confirmed"):
+            return "done"
+        if self.point is not None and self.point.status == "draft":
+            return "unconfirmed"
+        return "todo"
 
 
 @dataclass
@@ -97,7 +113,17 @@ class DistrictOverview:
 
     @property
     def without_point(self) -> int:
-        return sum(1 for row in self.rows if row.point is None)
+        return sum(1 for row in self.rows if row.point is None and not row.absent)
+
+    def count(self, state: str) -> int:
+        return sum(1 for row in self.rows if row.state == state)
+
+    def rows_in(self, state: str | None) -> list[UnitRow]:
+        return [row for row in self.rows if state in (None, row.state)]
+
+    @property
+    def communes(self) -> list[UnitRow]:
+        return self.rows[1:]
 
 
 def district_overview(conference: Conference, principal: Principal) -> DistrictOverview:
@@ -108,11 +134,15 @@ def district_overview(conference: Conference, principal: Principal) -> DistrictO
     points = {p.unit_code: p for p in db.session.scalars(
         sa.select(BridgePoint).where(point_filter(principal, conference.id))
         .options(selectinload(BridgePoint.counts), selectinload(BridgePoint.contacts)))}
+    absent = set(db.session.scalars(sa.select(UnitAbsence.unit_code).where(
+        UnitAbsence.conference_id == conference.id,
+        UnitAbsence.unit_code.in_([u.code for u in units]))))
     totals = Totals()
     rows = []
     for each in units:
         point = points.get(each.code)
-        rows.append(UnitRow(each, point, missing_items(point) if point else []))
+        rows.append(UnitRow(each, point, missing_items(point) if point else [],
+                            absent=each.code in absent))
         if point is not None:
             totals.points += 1
             setattr(totals, point.status, getattr(totals, point.status) + 1)
@@ -156,3 +186,79 @@ def districts(conference: Conference) -> list[AdminUnit]:
         return []
     return list(db.session.scalars(sa.select(AdminUnit).where(
         AdminUnit.parent_code == conference.host_unit_code).order_by(AdminUnit.name)))
+
+
+#: How the history page names each audited action and field of a point.
+HISTORY_ACTIONS = {"create": "Đăng ký", "update": "Sửa", "confirm": "Xác nhận", "withdraw": "Rút",
+                   "issue_link": "Cấp đường dẫn kỹ thuật viên"}
+HISTORY_FIELDS = {"unit": "Đơn vị", "name": "Tên điểm cầu", "venue": "Phòng họp",
+                  "capacity": "Sức chứa", "status": "Trạng thái", "probe": "Địa chỉ kiểm tra",
+                  "upstream": "Nhận tín hiệu từ", "counts": "Số đại biểu",
+                  "total_delegates": "Tổng số đại biểu", "technicians": "Kỹ thuật viên"}
+
+
+@dataclass
+class HistoryEntry:
+    action: str
+    at: object
+    who: str
+    late: bool
+    #: (field label, before, after) in words, only the fields that changed.
+    changes: list[tuple[str, str, str]]
+
+
+def _history_value(key: str, value, point: BridgePoint, names: dict[str, str]) -> str:
+    if value is None or value == "" or value == [] or value == {}:
+        return "—"
+    if key == "status":
+        return STATUS_LABELS.get(value, "—")
+    if key in ("unit", "upstream"):
+        return names.get(str(value), "—")
+    if key == "counts":
+        labels = {c.code: c.label for c in point.conference.categories}
+        return "; ".join(f"{labels.get(code, 'Thành phần khác')}: {n}" for code, n in value.items())
+    if key == "technicians":
+        return "; ".join(", ".join(part for part in (t.get("name"), t.get("phone"), t.get("email"))
+                                   if part) for t in value)
+    return str(value)
+
+
+def history_entries(point: BridgePoint) -> list[HistoryEntry]:
+    """The point's audit trail in words: who (by name), what, and each changed field before and
+    after — no raw ids, JSON or status codes."""
+    events = point_history(point)
+    who = audit.actor_names(e.actor for e in events)
+    units, upstreams = set(), set()
+    for e in events:
+        for side in (e.before or {}, e.after or {}):
+            if side.get("unit"):
+                units.add(str(side["unit"]))
+            if side.get("upstream"):
+                upstreams.add(int(side["upstream"]))
+    names = dict(db.session.execute(sa.select(AdminUnit.code, AdminUnit.name)
+                                    .where(AdminUnit.code.in_(units))).all()) if units else {}
+    if upstreams:
+        names.update({str(i): n for i, n in db.session.execute(
+            sa.select(BridgePoint.id, BridgePoint.name).where(BridgePoint.id.in_(upstreams)))})
+    entries = []
+    for e in events:
+        changes = []
+        if e.action != "issue_link":
+            before, after = e.before or {}, e.after or {}
+            for key, label in HISTORY_FIELDS.items():
+                if key in before or key in after:
+                    b, a = before.get(key), after.get(key)
+                    if b != a:
+                        changes.append((label, _history_value(key, b, point, names),
+                                        _history_value(key, a, point, names)))
+        entries.append(HistoryEntry(HISTORY_ACTIONS.get(e.action, "Thay đổi"), e.at,
+                                    who.get(e.actor, ""), e.late, changes))
+    return entries
+
+
+def technicians_with_email(conference: Conference) -> int:
+    """Technicians of the live points who receive invites by email (what a session change mails)."""
+    return db.session.scalar(
+        sa.select(sa.func.count(Contact.id)).join(BridgePoint, BridgePoint.id == Contact.point_id)
+        .where(BridgePoint.conference_id == conference.id, BridgePoint.status != "withdrawn",
+               Contact.role == "technician", Contact.email != "")) or 0

@@ -28,6 +28,7 @@ from bridgeops.registration.models import (
     Contact,
     DelegateCount,
     PointIdempotencyKey,
+    UnitAbsence,
 )
 from bridgeops.registration.schemas import PointIn, validate_point
 from bridgeops.units import service as units
@@ -307,6 +308,9 @@ def _create_point(conference: Conference, data: PointIn, principal: Principal) -
     point = _new_point(conference, unit)
     _apply(point, data, principal)
     _flush_new(point)
+    # A unit marked "không tham gia" that registers after all takes part.
+    db.session.execute(sa.delete(UnitAbsence).where(UnitAbsence.conference_id == conference.id,
+                                                    UnitAbsence.unit_code == unit.code))
     audit.record(principal.actor, AUDIT_ENTITY, point.id, "create", conference_id=conference.id,
                  after=snapshot(point), late=late)
     url = _issue_technician_grant(point, principal, late=late, new_point=True)
@@ -416,6 +420,46 @@ def issue_technician_link(point: BridgePoint, principal: Principal) -> str:
     """A fresh technician link for the point; the previous one stops working."""
     _require_edit(principal, point)
     return _issue_technician_grant(point, principal)
+
+
+@dataclass(frozen=True)
+class TechnicianLink:
+    """A link made for one technician (None: the point has no technician yet)."""
+
+    technician: Contact | None
+    url: str
+
+
+def _grant_for(point: BridgePoint, principal: Principal, technician: Contact) -> str:
+    issued = accounts.issue_grant(GrantRole.TECHNICIAN, conference_id=point.conference_id,
+                                  point_id=point.id, contact_id=technician.id,
+                                  label=f"Kỹ thuật viên {technician.name}", ttl=link_ttl())
+    audit.record(principal.actor, AUDIT_ENTITY, point.id, "issue_link",
+                 conference_id=point.conference_id,
+                 after={"role": "technician", "grant": issued.grant.id})
+    return f"{base_url()}/t/{issued.token}"
+
+
+def links_after_create(created: CreatedPoint, principal: Principal) -> list[TechnicianLink]:
+    """Each technician of a point just registered gets her own link: the first keeps the one
+    ``create_point`` issued, the others get theirs now."""
+    technicians = created.point.technicians
+    if not technicians:
+        return [TechnicianLink(None, created.technician_url)]
+    return [TechnicianLink(technicians[0], created.technician_url),
+            *(TechnicianLink(t, _grant_for(created.point, principal, t)) for t in technicians[1:])]
+
+
+def issue_technician_links(point: BridgePoint, principal: Principal) -> list[TechnicianLink]:
+    """Fresh links, one per technician, each naming her; the point's previous links stop working
+    (each technician's own invite link stays)."""
+    _require_edit(principal, point)
+    technicians = point.technicians
+    if not technicians:
+        return [TechnicianLink(None, _issue_technician_grant(point, principal))]
+    accounts.revoke_grants([g for g in accounts.live_grants(GrantRole.TECHNICIAN, point_id=point.id)
+                            if not g.label.startswith("invite:")])
+    return [TechnicianLink(t, _grant_for(point, principal, t)) for t in technicians]
 
 
 def acknowledge(contact: Contact) -> Contact:

@@ -7,11 +7,14 @@ from flask_login import current_user, logout_user
 
 from bridgeops.accounts import service as accounts
 from bridgeops.accounts.access import (
+    CHAIR,
     LINK,
     OFFICER,
+    REGISTRAR,
     SCOPED_POINT,
     SESSION_GRANT_KEY,
     SIGNED_IN,
+    Principal,
     can_edit_point,
     current_principal,
     open_link_session,
@@ -21,11 +24,18 @@ from bridgeops.accounts.access import (
 from bridgeops.accounts.models import GrantRole
 from bridgeops.conference import service as conferences
 from bridgeops.conference.models import Conference
-from bridgeops.core.errors import DomainError, Forbidden, PreconditionFailed, ValidationFailed
+from bridgeops.core.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    PreconditionFailed,
+    ValidationFailed,
+)
 from bridgeops.core.validation import validate
 from bridgeops.extensions import db
-from bridgeops.registration import carry, forms, links, queries, service
+from bridgeops.registration import carry, chairs, forms, links, queries, service
 from bridgeops.registration.models import STATUS_LABELS
+from bridgeops.registration.queries import ROW_STATES
 from bridgeops.registration.schemas import PointIn, PointQuery
 from bridgeops.units.models import LEVEL_LABELS, AdminUnit
 
@@ -98,9 +108,80 @@ def home(slug: str):
         return redirect(url_for("registration.point_page", point_id=principal.point_id))
     if not principal.is_chair:
         return redirect(url_for("registration.points", slug=slug))
+    return _chair_home(conference, principal)
+
+
+def _chair_home(conference: Conference, principal: Principal, *, contact_values=None,
+                contact_errors=None, status: int = 200):
     overview = queries.district_overview(conference, principal)
-    return render_template("registration/chair_home.html", conference=conference,
-                           overview=overview, open=service.registration_open(conference))
+    show = request.args.get("show")
+    contact = chairs.chair_contact(conference, principal.unit_code)
+    return render_template(
+        "registration/chair_home.html", conference=conference, overview=overview,
+        open=service.registration_open(conference), show=show if show in ROW_STATES else None,
+        row_states=ROW_STATES, chair=contact, steps=_chair_steps(overview, contact),
+        contact_values=contact_values or {}, contact_errors=contact_errors or {}), status
+
+
+def _chair_steps(overview: queries.DistrictOverview, contact) -> list[tuple[str, bool]]:
+    """The chair's steps, each with whether it is done."""
+    own = overview.rows[0]
+    communes_placed = all(row.state != "todo" for row in overview.communes)
+    return [
+        ("Cho biết họ tên và số điện thoại của chị", contact is not None),
+        (f"Đăng ký điểm cầu {own.unit.name}", own.state != "todo"),
+        ("Đăng ký điểm cầu từng xã có kết nối; xã không có kết nối bấm “Không tham gia”",
+         communes_placed),
+        ("Bấm “Lưu và xác nhận” cho mỗi điểm cầu", all(r.state == "done" for r in overview.rows)),
+        ("Gửi đường dẫn cho kỹ thuật viên qua Zalo (hiện ra sau khi lưu)",
+         own.state != "todo" and communes_placed),
+    ]
+
+
+@bp.post("/conferences/<slug>/registration/chair")
+@requires(CHAIR)
+def save_chair_contact(slug: str):
+    """The chair gives (or corrects) her own name and phone, so the office can call her."""
+    principal = g.principal
+    conference = conferences.get_conference(slug)
+    values = {k: request.form.get(k, "") for k in ("name", "phone", "email")}
+    try:
+        chairs.save_chair_contact(conference, principal.unit_code, values, principal.actor)
+        db.session.commit()
+    except ValidationFailed as error:
+        db.session.rollback()
+        return _chair_home(conference, principal, contact_values=values,
+                           contact_errors=error.errors, status=422)
+    flash("Đã lưu họ tên và số điện thoại của chị.", "success")
+    return redirect(url_for("registration.home", slug=slug))
+
+
+@bp.post("/conferences/<slug>/units/<code>/absence")
+@requires(REGISTRAR)
+def unit_absence(slug: str, code: str):
+    """Mark a commune "không tham gia" (no connection), or undo it."""
+    principal = g.principal
+    conference = conferences.get_conference(slug)
+    unit = db.session.get(AdminUnit, code)
+    try:
+        if not principal.is_officer and not service.registration_open(conference):
+            raise Conflict("Đã hết hạn đăng ký; xin liên hệ cán bộ đầu mối.")
+        if request.form.get("action") == "present":
+            chairs.mark_present(conference, code, principal)
+            message = f"{unit.name if unit else 'Đơn vị'} lại được tính là cần đăng ký."
+        else:
+            chairs.mark_absent(conference, code, principal)
+            message = f"Đã ghi {unit.name if unit else 'đơn vị'} không tham gia."
+        db.session.commit()
+        flash(message, "success")
+    except DomainError as error:
+        db.session.rollback()
+        if error.status in (403, 404):
+            raise
+        flash("; ".join(error.errors.values()) if error.errors else error.detail, "warning")
+    target = request.form.get("show")
+    return redirect(url_for("registration.home", slug=slug,
+                            show=target if target in ROW_STATES else None))
 
 
 # --- Lists -----------------------------------------------------------------------------------
@@ -175,14 +256,38 @@ def new_point(slug: str):
     parsed = forms.form_data(values, with_unit=True)
     try:
         created = service.create_point(conference, validate(PointIn, parsed.data), principal)
+        confirm_error = (_confirm_after_save(created.point, principal)
+                         if "and_confirm" in request.form else None)
+        technician_links = service.links_after_create(created, principal)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
         return _render_form(conference, values.pad_rows(), errors=_errors(error, parsed),
                             status=error.status)
-    return no_store(render_template("registration/technician_link.html", point=created.point,
-                                    conference=conference, url=created.technician_url,
-                                    created=True))
+    return _technician_links_page(created.point, technician_links, created=True,
+                                  confirm_error=confirm_error)
+
+
+def _confirm_after_save(point, principal: Principal) -> str | None:
+    """"Lưu và xác nhận": confirm what was just saved; what is missing says why not (the save
+    stands)."""
+    try:
+        service.confirm_point(point, principal)
+    except ValidationFailed as error:
+        return " ".join(error.errors.values()) or error.detail
+    return None
+
+
+def _technician_links_page(point, technician_links, *, created: bool,
+                           confirm_error: str | None = None):
+    conference = point.conference
+    messages = [chairs.technician_invitation(conference, point, link.url,
+                                             link.technician.name if link.technician else "")
+                for link in technician_links]
+    return no_store(render_template(
+        "registration/technician_link.html", point=point, conference=conference,
+        technician_links=technician_links, messages=messages, created=created,
+        confirm_error=confirm_error))
 
 
 def _errors(error: DomainError, parsed: forms.PointFormData) -> dict[str, str]:
@@ -210,6 +315,8 @@ def point_page(point_id: int):
     version = int(values.version) if values.version.isdigit() else -1
     try:
         service.update_point(point, validate(PointIn, parsed.data), principal, version)
+        confirm_error = (_confirm_after_save(point, principal)
+                         if "and_confirm" in request.form else None)
         db.session.commit()
     except PreconditionFailed:
         db.session.rollback()
@@ -223,6 +330,12 @@ def point_page(point_id: int):
         point = service.visible_point(principal, point_id)
         return _render_form(conference, values.pad_rows(), point=point,
                             errors=_errors(error, parsed), status=error.status, editable=editable)
+    if confirm_error:
+        flash(f"Đã lưu nhưng chưa xác nhận: {confirm_error}", "warning")
+        return redirect(url_for("registration.point_page", point_id=point.id))
+    if "and_confirm" in request.form:
+        flash(f"Đã lưu và xác nhận {point.name}.", "success")
+        return redirect(url_for("registration.home", slug=conference.slug))
     flash("Đã lưu thay đổi.", "success")
     return redirect(url_for("registration.point_page", point_id=point.id))
 
@@ -263,10 +376,9 @@ def withdraw(point_id: int):
 @requires(SCOPED_POINT)
 def new_technician_link(point_id: int):
     point = g.point
-    url = service.issue_technician_link(point, g.principal)
+    technician_links = service.issue_technician_links(point, g.principal)
     db.session.commit()
-    return no_store(render_template("registration/technician_link.html", point=point, url=url,
-                                    conference=point.conference, created=False))
+    return _technician_links_page(point, technician_links, created=False)
 
 
 # --- Officer pages ---------------------------------------------------------------------------
@@ -277,16 +389,19 @@ def new_technician_link(point_id: int):
 def history(point_id: int):
     point = service.visible_point(g.principal, point_id)
     return render_template("registration/history.html", point=point,
-                           events=queries.point_history(point))
+                           entries=queries.history_entries(point))
 
 
 @bp.route("/conferences/<slug>/links", methods=["GET", "POST"])
 @requires(OFFICER)
 def chair_links(slug: str):
-    """Issue or revoke the district chairs' links; new links are shown once."""
+    """Issue or revoke the district chairs' links; new links are shown once, each with a ready
+    Zalo message and a QR code, and the whole set prints as an A4 sheet."""
     principal = g.principal
     conference = conferences.get_conference(slug)
     issued: list[links.ChairLink] = []
+    errors: dict[str, str] = {}
+    values: dict[str, str] = {}
     if request.method == "POST":
         unit_code = request.form.get("unit", "")
         units = {u.code: u for u in links.chair_units(conference)}
@@ -294,7 +409,14 @@ def chair_links(slug: str):
             count = links.revoke_chair_links(conference, unit_code, principal.actor)
             flash(f"Đã thu hồi {count} đường dẫn của {units[unit_code].name}.", "success")
         elif unit_code in units:
-            issued = [links.issue_chair_link(conference, units[unit_code], principal.actor)]
+            values = {k: request.form.get(f"chair_{k}", "") for k in ("name", "phone")}
+            try:
+                if values["name"] or values["phone"]:
+                    chairs.save_chair_contact(conference, unit_code, values, principal.actor)
+                issued = [links.issue_chair_link(conference, units[unit_code], principal.actor)]
+            except ValidationFailed as error:
+                db.session.rollback()
+                errors = {f"{unit_code}.{k}": v for k, v in error.errors.items()}
         elif unit_code == "all":
             issued = links.issue_chair_links(conference, principal.actor)
         else:
@@ -302,9 +424,15 @@ def chair_links(slug: str):
         db.session.commit()
     live = {grant.unit_code: grant
             for grant in accounts.live_grants(GrantRole.CHAIR, conference_id=conference.id)}
+    contacts = chairs.chair_contacts(conference)
+    messages = [chairs.chair_invitation(conference, link.unit.name, link.url,
+                                        contacts[link.unit.code].name
+                                        if link.unit.code in contacts else "")
+                for link in issued]
     return no_store(render_template("registration/links.html", conference=conference,
                                     units=links.chair_units(conference), live=live,
-                                    issued=issued))
+                                    issued=issued, messages=messages, contacts=contacts,
+                                    errors=errors, values=values), 422 if errors else 200)
 
 
 # --- A network carried onto the 2025 map -------------------------------------------------------

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from bridgeops.conference.models import Conference
 from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
-from bridgeops.registration.models import BridgePoint, DelegateCount
+from bridgeops.registration.models import BridgePoint, DelegateCount, UnitAbsence
 from bridgeops.units.models import LEVELS, AdminUnit
 
 #: Statuses that count in the return; withdrawn points are only counted apart.
@@ -107,6 +107,8 @@ class DistrictLine:
     own_status: str | None = None
     #: The province the group lies in (itself for a province): how a national return groups.
     province_code: str = ""
+    #: Units under it marked "không tham gia" (no connection): done, not missing.
+    units_absent: int = 0
 
     @property
     def units_registered(self) -> int:
@@ -117,9 +119,16 @@ class DistrictLine:
         return self.figures.confirmed.points
 
     @property
+    def units_done(self) -> int:
+        """Units with nothing left to do: confirmed, or taking no part."""
+        return self.units_confirmed + self.units_absent
+
+    @property
     def complete(self) -> bool:
-        """Nothing left to chase: the own point is confirmed and no point is still a draft."""
-        return self.own_status == "confirmed" and self.figures.draft.points == 0
+        """Nothing left to chase: the own point is confirmed, no point is still a draft and every
+        unit under it is confirmed or takes no part (3 of 35 communes is not done)."""
+        return (self.own_status == "confirmed" and self.figures.draft.points == 0
+                and self.units_done >= self.units_total)
 
 
 @dataclass
@@ -232,6 +241,16 @@ def _commune_counts(codes: list[str]) -> dict[str, int]:
     return dict(rows.all())
 
 
+def _absent_counts(conference_id: int) -> dict[str, int]:
+    """Units marked "không tham gia" per group (the unit's parent)."""
+    rows = db.session.execute(
+        sa.select(AdminUnit.parent_code, sa.func.count())
+        .join(UnitAbsence, UnitAbsence.unit_code == AdminUnit.code)
+        .where(UnitAbsence.conference_id == conference_id)
+        .group_by(AdminUnit.parent_code))
+    return dict(rows.all())
+
+
 def build_rollup(conference: Conference, *, with_points: bool = True) -> Rollup:
     """The whole return of a conference: province, levels, districts and (unless not wanted,
     as on the dashboard, which shows none) points."""
@@ -250,6 +269,7 @@ def build_rollup(conference: Conference, *, with_points: bool = True) -> Rollup:
     heads = _group_units(conference, set(by_district))
     communes = _commune_counts([u.code for u in heads])
     own = _own_statuses(conference.id)
+    absent = _absent_counts(conference.id)
     level_order = {level: i for i, level in enumerate(LEVELS)}
     # Only the levels this tree has: a two-level province shows no district level.
     present = {unit.level for unit in heads} | {level for _, level in grouped}
@@ -259,7 +279,8 @@ def build_rollup(conference: Conference, *, with_points: bool = True) -> Rollup:
         DistrictLine(code=unit.code, name=unit.name, level=unit.level,
                      units_total=1 + communes.get(unit.code, 0),
                      figures=by_district.get(unit.code, Figures()), own_status=own.get(unit.code),
-                     province_code=unit.province_code)
+                     province_code=unit.province_code,
+                     units_absent=absent.get(unit.code, 0))
         for unit in sorted(heads, key=lambda u: (level_order.get(u.level, 9), u.code))
     ]
     return Rollup(

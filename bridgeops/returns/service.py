@@ -23,7 +23,8 @@ from bridgeops.core.errors import Conflict, NotFound, ValidationFailed
 from bridgeops.core.outbound import redact_url
 from bridgeops.core.time import doubling_wait, local, utcnow
 from bridgeops.extensions import db
-from bridgeops.registration.models import BridgePoint, Contact
+from bridgeops.registration.chairs import chair_contacts
+from bridgeops.registration.models import BridgePoint, Contact, UnitAbsence
 from bridgeops.returns import cache, exporters
 from bridgeops.returns import document as documents
 from bridgeops.returns.models import ReturnSnapshot, SubmissionAttempt
@@ -178,6 +179,18 @@ class ChaseItem:
     def units_missing(self) -> int:
         return self.district.units_total - self.district.units_registered
 
+    @property
+    def left(self) -> str:
+        """What is still to do, in the words of a reminder: "32 đơn vị chưa đăng ký, ..."."""
+        d = self.district
+        parts = []
+        missing = d.units_total - d.units_registered - d.units_absent
+        if missing > 0:
+            parts.append(f"{missing} đơn vị chưa đăng ký điểm cầu")
+        if d.figures.draft.points:
+            parts.append(f"{d.figures.draft.points} điểm cầu chưa xác nhận")
+        return ", ".join(parts) or "việc chưa hoàn thành"
+
 
 def _contacts_by_point(points: sa.Select) -> dict[int, list[Contact]]:
     """Contacts with a phone of the points the given id query selects."""
@@ -190,21 +203,25 @@ def _contacts_by_point(points: sa.Select) -> dict[int, list[Contact]]:
 
 
 def _units_without_point(conference: Conference, parent_codes: list[str]) -> dict[str, list[str]]:
-    """parent code → names of the units under it that have no live point in the conference."""
+    """parent code → names of the units under it that have no live point in the conference (a
+    unit marked as taking no part is done, not missing)."""
     taken = sa.select(BridgePoint.unit_code).where(BridgePoint.conference_id == conference.id,
                                                    BridgePoint.status != "withdrawn")
+    absent = sa.select(UnitAbsence.unit_code).where(UnitAbsence.conference_id == conference.id)
     missing: dict[str, list[str]] = {}
     for parent, name in db.session.execute(
             sa.select(AdminUnit.parent_code, AdminUnit.name)
-            .where(AdminUnit.parent_code.in_(parent_codes), AdminUnit.code.not_in(taken))
+            .where(AdminUnit.parent_code.in_(parent_codes), AdminUnit.code.not_in(taken),
+                   AdminUnit.code.not_in(absent))
             .order_by(AdminUnit.name_folded)):
         missing.setdefault(parent, []).append(name)
     return missing
 
 
 def chasing_list(conference: Conference, summary: Rollup) -> list[ChaseItem]:
-    """Districts not yet complete (nothing registered first), with the chair's phone — or the
-    district point's technicians when no chair contact is known — and their draft points."""
+    """Districts not yet complete (nothing registered first), with the chair's phone (the one
+    she gave) — or the district point's technicians when no chair contact is known — and their
+    draft points."""
     open_districts = [d for d in summary.districts if not d.complete]
     codes = [d.code for d in open_districts]
     if not codes:
@@ -231,12 +248,16 @@ def chasing_list(conference: Conference, summary: Rollup) -> list[ChaseItem]:
         return [Phone(c.name, c.role, c.phone) for c in contacts.get(point_id, [])
                 if c.role in roles]
 
+    chairs = chair_contacts(conference)
     missing = _units_without_point(conference, codes) if conference.unit_map != "2023" else {}
     items = []
     for district in open_districts:
         own = own_points.get(district.code)
         district_phones: list[Phone] = []
-        if own is not None:
+        chair = chairs.get(district.code)
+        if chair is not None and chair.phone:
+            district_phones = [Phone(chair.name, "chair", chair.phone)]
+        elif own is not None:
             district_phones = phones(own.id, ("chair",)) or phones(own.id, ("technician",))
         pending = [PendingPoint(r.id, r.name, r.level, r.status, phones(r.id, ("technician",)))
                    for r in drafts_by_district.get(district.code, [])]

@@ -6,10 +6,12 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
 from bridgeops.accounts.access import OFFICER, requires
+from bridgeops.audit import service as audit
 from bridgeops.conference.service import get_conference
 from bridgeops.core.errors import DomainError
 from bridgeops.core.time import format_datetime_vi, utcnow
 from bridgeops.extensions import db
+from bridgeops.registration import chairs
 from bridgeops.returns import exporters, national, service, table
 from bridgeops.returns.api import file_response
 from bridgeops.returns.chart import Bar, bar_chart
@@ -49,6 +51,20 @@ def dashboard(slug: str):
         by_province=by_province, province=province)
 
 
+@bp.post("/remind")
+@requires(OFFICER)
+def remind(slug: str):
+    """Remind every late district at once: mail where the chair's email is known, a ready
+    message to send by hand for the others."""
+    conference = get_conference(slug)
+    summary = service.rollup(conference)
+    late = [(item.district.code, item.district.name, item.left)
+            for item in service.chasing_list(conference, summary)]
+    reminders = chairs.remind_late(conference, late, g.principal.actor)
+    db.session.commit()
+    return render_template("returns/reminders.html", conference=conference, reminders=reminders)
+
+
 def official_page(conference, document, as_of, snapshot=None):
     return render_template(
         "returns/print.html", conference=conference, document=document,
@@ -78,8 +94,9 @@ def print_page(slug: str):
 @requires(OFFICER)
 def snapshots(slug: str):
     conference = get_conference(slug)
-    return render_template("returns/snapshots.html", conference=conference,
-                           snapshots=service.list_snapshots(conference),
+    frozen = service.list_snapshots(conference)
+    return render_template("returns/snapshots.html", conference=conference, snapshots=frozen,
+                           people=audit.actor_names(s.created_by for s in frozen),
                            tw_configured=bool(current_app.config.get("TW_RETURN_URL")))
 
 
@@ -100,7 +117,7 @@ def snapshot(slug: str, snapshot_id: int):
     frozen = service.get_snapshot(conference, snapshot_id)
     tw_configured = bool(current_app.config.get("TW_RETURN_URL"))
     return render_template("returns/snapshot.html", conference=conference, snapshot=frozen,
-                           document=frozen.document,
+                           document=frozen.document, people=audit.actor_names([frozen.created_by]),
                            others=[s for s in service.list_snapshots(conference)
                                    if s.id != frozen.id],
                            tw_configured=tw_configured,

@@ -28,9 +28,6 @@ from tests.smtp_server import CollectingHandler, LoopbackController
 BRIDGEOPS = Path(sys.executable).with_name("bridgeops")
 POINTS, SESSIONS, CRASHES = 10, 4, 3  # every district of Nam Định
 
-#: The scheduler process refuses signing keys shorter than 32 characters.
-KEY = "failover-test-secret-key-0123456789abcdef"
-
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def failover_database(request, tmp_path):
