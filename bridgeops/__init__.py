@@ -49,5 +49,5 @@ def _driver_url(url: str) -> str:
     """PostgreSQL through psycopg 3 whatever scheme the operator wrote."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url

@@ -38,11 +38,21 @@ def units_group() -> None:
 
 @units_group.command("import")
 @click.option("--province", "provinces", multiple=True, help="GSO province code; repeatable.")
-@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="A CSV or JSON file of code,name,kind,parent_code instead of the GSO data.")
-@click.option("--map", "unit_map", type=click.Choice(MAPS), default=DEFAULT_MAP, show_default=True,
-              help="2023: the GSO map, 63 provinces, three levels; "
-                   "2025: the map since 1 July 2025, 34 provinces, two levels.")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A CSV or JSON file of code,name,kind,parent_code instead of the GSO data.",
+)
+@click.option(
+    "--map",
+    "unit_map",
+    type=click.Choice(MAPS),
+    default=DEFAULT_MAP,
+    show_default=True,
+    help="2023: the GSO map, 63 provinces, three levels; "
+    "2025: the map since 1 July 2025, 34 provinces, two levels.",
+)
 @with_appcontext
 def units_import(provinces: tuple[str, ...], path: Path | None, unit_map: str) -> None:
     """Load units (all provinces by default). Running it again changes nothing; the other map
@@ -50,8 +60,9 @@ def units_import(provinces: tuple[str, ...], path: Path | None, unit_map: str) -
     from bridgeops.units import service
 
     try:
-        rows = list(service.file_rows(path, unit_map) if path
-                    else service.map_rows(unit_map, provinces or None))
+        rows = list(
+            service.file_rows(path, unit_map) if path else service.map_rows(unit_map, provinces or None)
+        )
         if sys.stdout.isatty():
             with click.progressbar(length=len(rows), label="Đang nạp đơn vị") as bar:
                 result = service.import_units(rows, progress=bar.update)
@@ -61,14 +72,22 @@ def units_import(provinces: tuple[str, ...], path: Path | None, unit_map: str) -
     except DomainError as error:
         db.session.rollback()
         fail(error)
-    click.echo(f"Đơn vị: {result.created} mới, {result.updated} cập nhật, "
-               f"{result.unchanged} không đổi ({result.total} tất cả).")
+    click.echo(
+        f"Đơn vị: {result.created} mới, {result.updated} cập nhật, "
+        f"{result.unchanged} không đổi ({result.total} tất cả)."
+    )
 
 
 @click.command("demo")
-@click.option("--map", "unit_map", type=click.Choice(MAPS), default=DEFAULT_MAP, show_default=True,
-              help="2023: the plan's conference of 2022; 2025: a 2027 conference of Ninh Bình "
-                   "on today's two-level map.")
+@click.option(
+    "--map",
+    "unit_map",
+    type=click.Choice(MAPS),
+    default=DEFAULT_MAP,
+    show_default=True,
+    help="2023: the plan's conference of 2022; 2025: a 2027 conference of Ninh Bình "
+    "on today's two-level map.",
+)
 @with_appcontext
 def demo(unit_map: str) -> None:
     """The plan's conference (namdinh-2022) with Nam Định's units, or with --map 2025 a 2027
@@ -78,11 +97,9 @@ def demo(unit_map: str) -> None:
     conference, created = create_demo() if unit_map == DEFAULT_MAP else create_demo_2025()
     db.session.commit()
     base = current_app.config["BASE_URL"].rstrip("/")
-    click.echo(("Đã tạo" if created else "Đã có sẵn") + f" hội nghị {conference.slug}: "
-               f"{conference.title}")
+    click.echo(("Đã tạo" if created else "Đã có sẵn") + f" hội nghị {conference.slug}: {conference.title}")
     click.echo(f"Mở {base}/login và đăng nhập bằng tài khoản cán bộ. Chưa có tài khoản:")
-    click.echo("  bridgeops users create --email you@example.vn --name 'Tên' "
-               "--role officer --password '…'")
+    click.echo("  bridgeops users create --email you@example.vn --name 'Tên' --role officer --password '…'")
     chairs = "chủ tịch huyện" if unit_map == DEFAULT_MAP else "chủ tịch xã, phường"
     click.echo(f"Đường dẫn cho {chairs}: bridgeops links issue --conference {conference.slug}")
 
@@ -95,8 +112,12 @@ def users_group() -> None:
 @users_group.command("create")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option("--role", type=click.Choice(["officer", "admin", "viewer"]), default="officer",
-              help="admin: also manages accounts; viewer: read-only (leadership).")
+@click.option(
+    "--role",
+    type=click.Choice(["officer", "admin", "viewer"]),
+    default="officer",
+    help="admin: also manages accounts; viewer: read-only (leadership).",
+)
 @click.option("--password", required=True)
 @with_appcontext
 def users_create(email: str, name: str, role: str, password: str) -> None:
@@ -136,10 +157,12 @@ def tokens_group() -> None:
 
 @tokens_group.command("create")
 @click.option("--email", required=True, help="The officer the token acts for.")
-@click.option("--days", type=click.IntRange(min=1), default=90, show_default=True,
-              help="Days until the token expires.")
-@click.option("--feed", is_flag=True,
-              help="A read-only calendar feed token (/calendar/<token>.ics), not an API token.")
+@click.option(
+    "--days", type=click.IntRange(min=1), default=90, show_default=True, help="Days until the token expires."
+)
+@click.option(
+    "--feed", is_flag=True, help="A read-only calendar feed token (/calendar/<token>.ics), not an API token."
+)
 @with_appcontext
 def tokens_create(email: str, days: int, feed: bool) -> None:
     """Print a bearer API token (or a feed URL) for an officer (the last line of output)."""
@@ -174,12 +197,19 @@ def tokens_list(email: str | None) -> None:
     except DomainError as error:
         fail(error)
     for grant in grants:
-        state = ("revoked" if grant.revoked_at is not None
-                 else "live" if service.is_live(grant) else "expired")
-        click.echo("\t".join([str(grant.id), str(grant.role), grant.user.email if grant.user else "",
-                              grant.created_at.isoformat(timespec="seconds"),
-                              grant.expires_at.isoformat(timespec="seconds")
-                              if grant.expires_at else "never", state]))
+        state = "revoked" if grant.revoked_at is not None else "live" if service.is_live(grant) else "expired"
+        click.echo(
+            "\t".join(
+                [
+                    str(grant.id),
+                    str(grant.role),
+                    grant.user.email if grant.user else "",
+                    grant.created_at.isoformat(timespec="seconds"),
+                    grant.expires_at.isoformat(timespec="seconds") if grant.expires_at else "never",
+                    state,
+                ]
+            )
+        )
 
 
 @tokens_group.command("revoke")
@@ -215,6 +245,9 @@ def _create_app(*_args) -> Flask:
 
 def main() -> None:
     """Entry point of the ``bridgeops`` console script."""
-    cli = FlaskGroup(create_app=_create_app, add_version_option=False,
-                     help="BridgeOps — điều phối hội nghị truyền hình trực tuyến.")
+    cli = FlaskGroup(
+        create_app=_create_app,
+        add_version_option=False,
+        help="BridgeOps — điều phối hội nghị truyền hình trực tuyến.",
+    )
     cli.main(prog_name="bridgeops")

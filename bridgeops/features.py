@@ -13,8 +13,19 @@ from collections.abc import Iterator
 from types import ModuleType
 
 FEATURES: tuple[str, ...] = (
-    "units", "conference", "accounts", "audit", "registration", "mail", "invites",
-    "returns", "health", "ops", "attendance", "followup", "federation",
+    "units",
+    "conference",
+    "accounts",
+    "audit",
+    "registration",
+    "mail",
+    "invites",
+    "returns",
+    "health",
+    "ops",
+    "attendance",
+    "followup",
+    "federation",
 )
 
 

@@ -79,8 +79,9 @@ class LeaseKeeper:
 
                     released = release_claims(previous)
                     db.session.commit()
-                    log.info("scheduler lease taken over from %s; %s outbox claims released",
-                             previous, released)
+                    log.info(
+                        "scheduler lease taken over from %s; %s outbox claims released", previous, released
+                    )
             except Exception as error:
                 from bridgeops.ops.outage import log_failure
 
@@ -113,14 +114,26 @@ def build_scheduler(app: Flask, keeper: LeaseKeeper | None = None):
 
     keeper = keeper or LeaseKeeper(app)
     scheduler = BlockingScheduler(timezone="UTC")
-    scheduler.add_job(keeper.renew, "interval", seconds=RENEW_SECONDS, id="lease",
-                      max_instances=1,
-                      coalesce=True, next_run_time=utcnow())
+    scheduler.add_job(
+        keeper.renew,
+        "interval",
+        seconds=RENEW_SECONDS,
+        id="lease",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=utcnow(),
+    )
     specs = collect_jobs(app)
     for spec in specs:
-        scheduler.add_job(_in_context(app, spec, keeper), "interval", seconds=spec.seconds,
-                          id=spec.id, max_instances=1, coalesce=True,
-                          misfire_grace_time=max(1, int(spec.seconds)))
+        scheduler.add_job(
+            _in_context(app, spec, keeper),
+            "interval",
+            seconds=spec.seconds,
+            id=spec.id,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=max(1, int(spec.seconds)),
+        )
 
     def run_every_job_now() -> None:
         for spec in specs:
@@ -165,13 +178,13 @@ def run_job(app: Flask, spec: JobSpec) -> bool:
 
 
 def _job_fields(spec: JobSpec, started: float, status: str) -> dict:
-    return {"job": spec.id, "status": status,
-            "duration_ms": round((time.monotonic() - started) * 1000, 1)}
+    return {"job": spec.id, "status": status, "duration_ms": round((time.monotonic() - started) * 1000, 1)}
 
 
 @click.command("scheduler")
-@click.option("--once", is_flag=True,
-              help="Take the lease, run every job once, release it and exit (checks and cron).")
+@click.option(
+    "--once", is_flag=True, help="Take the lease, run every job once, release it and exit (checks and cron)."
+)
 @with_appcontext
 def scheduler_command(once: bool) -> None:
     """Run the background jobs (exactly one per deployment)."""

@@ -20,8 +20,9 @@ def register_extensions(app: Flask) -> None:
     from bridgeops import models  # noqa: F401  (every table known to metadata and Alembic)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"),
-                     render_as_batch=True, compare_type=True)
+    migrate.init_app(
+        app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True
+    )
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -84,16 +85,19 @@ def register_errorhandlers(app: Flask) -> None:
     def domain_error(error: DomainError):
         if _wants_problem():
             return from_domain_error(error)
-        return render_template("errors/error.html", status=error.status, title=error.title,
-                               detail=error.detail), error.status
+        return render_template(
+            "errors/error.html", status=error.status, title=error.title, detail=error.detail
+        ), error.status
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         app.logger.info("csrf refused: %s", error.description)
-        return render_template("errors/error.html", status=400,
-                               title="Phiên làm việc đã hết hạn",
-                               detail="Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. "
-                                      "Vui lòng tải lại trang và gửi lại."), 400
+        return render_template(
+            "errors/error.html",
+            status=400,
+            title="Phiên làm việc đã hết hạn",
+            detail="Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng tải lại trang và gửi lại.",
+        ), 400
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
@@ -104,9 +108,13 @@ def register_errorhandlers(app: Flask) -> None:
             # Werkzeug's descriptions are English; people read these.
             detail = HTTP_DETAILS_VI.get(status, HTTP_TITLES_VI.get(status, ""))
             return problem(status, detail=detail if status != 429 else "", headers=headers)
-        return render_template("errors/error.html", status=status,
-                               title=HTTP_TITLES_VI.get(status, "Lỗi"),
-                               detail=""), status, headers
+        return (
+            render_template(
+                "errors/error.html", status=status, title=HTTP_TITLES_VI.get(status, "Lỗi"), detail=""
+            ),
+            status,
+            headers,
+        )
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
@@ -122,8 +130,12 @@ def register_errorhandlers(app: Flask) -> None:
         db.session.rollback()
         if _wants_problem():
             return problem(500, detail="Đã có lỗi ngoài dự kiến; thao tác chưa được lưu.")
-        return render_template("errors/error.html", status=500, title="Lỗi máy chủ",
-                               detail="Đã có lỗi ngoài dự kiến; thao tác chưa được lưu."), 500
+        return render_template(
+            "errors/error.html",
+            status=500,
+            title="Lỗi máy chủ",
+            detail="Đã có lỗi ngoài dự kiến; thao tác chưa được lưu.",
+        ), 500
 
 
 def outage_response(error: Exception):
@@ -139,28 +151,53 @@ def outage_response(error: Exception):
         db.session.remove()
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     if _wants_problem():
-        return problem(503, title="Hệ thống tạm gián đoạn",
-                       detail="Hệ thống tạm gián đoạn; thao tác chưa được lưu. "
-                              f"Vui lòng gửi lại sau {RETRY_AFTER_SECONDS} giây.",
-                       slug="service-unavailable", headers=headers)
+        return problem(
+            503,
+            title="Hệ thống tạm gián đoạn",
+            detail="Hệ thống tạm gián đoạn; thao tác chưa được lưu. "
+            f"Vui lòng gửi lại sau {RETRY_AFTER_SECONDS} giây.",
+            slug="service-unavailable",
+            headers=headers,
+        )
     fields = []
-    if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded",
-                                                         "multipart/form-data"):
+    if request.method == "POST" and request.mimetype in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
         # A password is never written back into a page; she types it again.
-        fields = [(name, value) for name, values in request.form.lists() for value in values
-                  if "password" not in name]
+        fields = [
+            (name, value)
+            for name, values in request.form.lists()
+            for value in values
+            if "password" not in name
+        ]
     # Shown back to her: what she wrote in words (not tokens, codes or bare numbers).
-    shown = [value for name, value in fields if name != "csrf_token"
-             and any(ch.isalpha() for ch in value) and len(value) < 300]
-    return render_template("errors/outage.html", fields=fields, shown=shown,
-                           action=request.full_path.rstrip("?"),
-                           retry_after=RETRY_AFTER_SECONDS), 503, headers
+    shown = [
+        value
+        for name, value in fields
+        if name != "csrf_token" and any(ch.isalpha() for ch in value) and len(value) < 300
+    ]
+    return (
+        render_template(
+            "errors/outage.html",
+            fields=fields,
+            shown=shown,
+            action=request.full_path.rstrip("?"),
+            retry_after=RETRY_AFTER_SECONDS,
+        ),
+        503,
+        headers,
+    )
 
 
 HTTP_TITLES_VI = {
-    400: "Yêu cầu không hợp lệ", 401: "Cần đăng nhập", 403: "Không có quyền truy cập",
-    404: "Không tìm thấy trang", 405: "Thao tác không được hỗ trợ",
-    413: "Dữ liệu gửi lên quá lớn", 429: "Quá nhiều lần thử, vui lòng đợi một lát",
+    400: "Yêu cầu không hợp lệ",
+    401: "Cần đăng nhập",
+    403: "Không có quyền truy cập",
+    404: "Không tìm thấy trang",
+    405: "Thao tác không được hỗ trợ",
+    413: "Dữ liệu gửi lên quá lớn",
+    429: "Quá nhiều lần thử, vui lòng đợi một lát",
 }
 HTTP_DETAILS_VI = {
     404: "Không có tài nguyên ở địa chỉ này.",
@@ -200,18 +237,25 @@ def register_request_hooks(app: Flask) -> None:
 
         fields = [request.args]
         if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
-                "application/x-www-form-urlencoded", "multipart/form-data"):
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ):
             fields.append(request.form)
-        found = {name: NUL_MESSAGE for multi in fields for name, values in multi.lists()
-                 if "\x00" in name or any("\x00" in value for value in values)}
+        found = {
+            name: NUL_MESSAGE
+            for multi in fields
+            for name, values in multi.lists()
+            if "\x00" in name or any("\x00" in value for value in values)
+        }
         if request.method in ("POST", "PUT", "PATCH") and request.is_json:
             try:
                 found.update(bad_text_fields(request.get_json(silent=True, cache=True)))
             except (RecursionError, TooDeep):
                 raise DomainError("Dữ liệu JSON lồng nhau quá sâu; chưa lưu gì.") from None
         if found:
-            raise ValidationFailed(found, detail="Dữ liệu gửi lên chứa ký tự NUL (\\0) hoặc "
-                                                 "ký tự Unicode hỏng; chưa lưu gì.")
+            raise ValidationFailed(
+                found, detail="Dữ liệu gửi lên chứa ký tự NUL (\\0) hoặc ký tự Unicode hỏng; chưa lưu gì."
+            )
 
 
 def configure_deployment(app: Flask) -> None:
@@ -228,8 +272,13 @@ def configure_deployment(app: Flask) -> None:
     security.register_security_hooks(app)
     proxies = app.config.get("PROXY_COUNT", 0)
     if proxies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,  # type: ignore[method-assign]
-                                x_host=proxies, x_port=proxies)
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app,
+            x_for=proxies,
+            x_proto=proxies,  # type: ignore[method-assign]
+            x_host=proxies,
+            x_port=proxies,
+        )
 
 
 def register_commands(app: Flask) -> None:

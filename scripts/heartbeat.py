@@ -40,9 +40,12 @@ import urllib.error
 import urllib.request
 
 USER_AGENT = "BridgeOps-heartbeat/1"
-_VI_GETTEXT = {"usage: ": "cách dùng: ", "options": "tùy chọn",
-               "positional arguments": "tham số", "%(prog)s: error: %(message)s\n":
-               "%(prog)s: lỗi: %(message)s\n"}
+_VI_GETTEXT = {
+    "usage: ": "cách dùng: ",
+    "options": "tùy chọn",
+    "positional arguments": "tham số",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: lỗi: %(message)s\n",
+}
 # argparse asks gettext for its headings; answer in Vietnamese.
 argparse._ = lambda text: _VI_GETTEXT.get(text, gettext.gettext(text))
 
@@ -50,9 +53,11 @@ argparse._ = lambda text: _VI_GETTEXT.get(text, gettext.gettext(text))
 def send_beat(url: str, token: str, timeout: float) -> int:
     """POST one heartbeat; returns the HTTP status."""
     request = urllib.request.Request(
-        url.rstrip("/") + "/api/v1/heartbeat", data=b"", method="POST",
-        headers={"Authorization": f"Bearer {token}", "User-Agent": USER_AGENT,
-                 "Content-Length": "0"})
+        url.rstrip("/") + "/api/v1/heartbeat",
+        data=b"",
+        method="POST",
+        headers={"Authorization": f"Bearer {token}", "User-Agent": USER_AGENT, "Content-Length": "0"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status
@@ -64,20 +69,37 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     # Help in Vietnamese: argparse's own headings ("usage", "options") are translated too.
     parser = argparse.ArgumentParser(
         description="Gửi nhịp tim (heartbeat) của điểm cầu tới BridgeOps, để Ban Tổ chức biết "
-                    "phòng họp vẫn kết nối.",
+        "phòng họp vẫn kết nối.",
         epilog="Ví dụ: python3 heartbeat.py --url=https://cau.example.vn --token=MÃ --interval=30",
-        add_help=False)
+        add_help=False,
+    )
     parser.add_argument("-h", "--help", action="help", help="hiện hướng dẫn này rồi thoát")
-    parser.add_argument("--url", metavar="ĐỊA_CHỈ", default=os.environ.get("BRIDGEOPS_URL", ""),
-                        help="địa chỉ BridgeOps, ví dụ https://cau.example.vn (hoặc biến BRIDGEOPS_URL)")
-    parser.add_argument("--token", metavar="MÃ", default=os.environ.get("BRIDGEOPS_TOKEN", ""),
-                        help="phần cuối của đường dẫn kỹ thuật viên (…/t/MÃ); viết --token=MÃ "
-                             "(hoặc biến BRIDGEOPS_TOKEN)")
-    parser.add_argument("--interval", metavar="GIÂY", type=float,
-                        default=float(os.environ.get("BRIDGEOPS_HEARTBEAT_INTERVAL", "30")),
-                        help="số giây giữa hai lần gửi (mặc định 30)")
-    parser.add_argument("--timeout", metavar="GIÂY", type=float, default=10.0,
-                        help="chờ máy chủ trả lời tối đa bấy nhiêu giây (mặc định 10)")
+    parser.add_argument(
+        "--url",
+        metavar="ĐỊA_CHỈ",
+        default=os.environ.get("BRIDGEOPS_URL", ""),
+        help="địa chỉ BridgeOps, ví dụ https://cau.example.vn (hoặc biến BRIDGEOPS_URL)",
+    )
+    parser.add_argument(
+        "--token",
+        metavar="MÃ",
+        default=os.environ.get("BRIDGEOPS_TOKEN", ""),
+        help="phần cuối của đường dẫn kỹ thuật viên (…/t/MÃ); viết --token=MÃ (hoặc biến BRIDGEOPS_TOKEN)",
+    )
+    parser.add_argument(
+        "--interval",
+        metavar="GIÂY",
+        type=float,
+        default=float(os.environ.get("BRIDGEOPS_HEARTBEAT_INTERVAL", "30")),
+        help="số giây giữa hai lần gửi (mặc định 30)",
+    )
+    parser.add_argument(
+        "--timeout",
+        metavar="GIÂY",
+        type=float,
+        default=10.0,
+        help="chờ máy chủ trả lời tối đa bấy nhiêu giây (mặc định 10)",
+    )
     parser.add_argument("--once", action="store_true", help="gửi một lần rồi thoát (để thử)")
     args = parser.parse_args(argv)
     if not args.url or not args.token:
@@ -94,12 +116,18 @@ def main(argv: list[str] | None = None) -> int:
         try:
             status = send_beat(args.url, args.token, args.timeout)
         except (urllib.error.URLError, OSError) as error:
-            print(f"heartbeat: không gửi được ({error}); thử lại sau {args.interval:g}s",
-                  file=sys.stderr, flush=True)
+            print(
+                f"heartbeat: không gửi được ({error}); thử lại sau {args.interval:g}s",
+                file=sys.stderr,
+                flush=True,
+            )
             status = 0
         if status in (401, 403):
-            print(f"heartbeat: mã bị từ chối (HTTP {status}); xin đường dẫn kỹ thuật viên mới",
-                  file=sys.stderr, flush=True)
+            print(
+                f"heartbeat: mã bị từ chối (HTTP {status}); xin đường dẫn kỹ thuật viên mới",
+                file=sys.stderr,
+                flush=True,
+            )
             return 2
         if status and status != 204:
             print(f"heartbeat: máy chủ trả HTTP {status}", file=sys.stderr, flush=True)

@@ -19,11 +19,20 @@ import pytest
 from tests.live_server import threaded_server
 
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; scripts/test installs it
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
-         "device_scale_factor": 2}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+}
 DESKTOP = {"viewport": {"width": 1366, "height": 900}}
 #: The officer the ``officer`` fixture creates; the login helper types this password.
 OFFICER_PASSWORD = "mat-khau-123"
@@ -63,8 +72,9 @@ def console_errors() -> list[str]:
 
 
 def _new_page(browser, live_url: str, console_errors: list[str], options: dict):
-    context = browser.new_context(base_url=live_url, locale="vi-VN",
-                                  timezone_id="Asia/Ho_Chi_Minh", **options)
+    context = browser.new_context(
+        base_url=live_url, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh", **options
+    )
     context.set_default_timeout(10_000)
     page = context.new_page()
     page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
@@ -128,8 +138,7 @@ def magic_link(live_url, demo) -> Callable[..., str]:
     from bridgeops.extensions import db
 
     def issue(role: str = "chair", *, unit_code: str | None = None, point_id: int | None = None) -> str:
-        issued = service.issue_grant(role, conference_id=demo.id, unit_code=unit_code,
-                                     point_id=point_id)
+        issued = service.issue_grant(role, conference_id=demo.id, unit_code=unit_code, point_id=point_id)
         db.session.commit()
         return f"{live_url}/{'c' if role == 'chair' else 't'}/{issued.token}"
 

@@ -59,17 +59,19 @@ def outbox_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def app(database_url: str, outbox_dir: Path):
-    app = create_app({
-        "TESTING": True,
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": "test-secret",
-        "WTF_CSRF_ENABLED": False,
-        "OUTBOX_DIR": str(outbox_dir),
-        "BASE_URL": "http://bridgeops.test",
-        "SMTP_HOST": "",
-        # The probe tests' listeners are on loopback, which the default policy refuses.
-        "PROBE_ALLOW": "127.0.0.0/8",
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret",
+            "WTF_CSRF_ENABLED": False,
+            "OUTBOX_DIR": str(outbox_dir),
+            "BASE_URL": "http://bridgeops.test",
+            "SMTP_HOST": "",
+            # The probe tests' listeners are on loopback, which the default policy refuses.
+            "PROBE_ALLOW": "127.0.0.0/8",
+        }
+    )
     with app.app_context():
         db.drop_all()
         with db.engine.begin() as conn:

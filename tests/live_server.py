@@ -39,15 +39,17 @@ def server_environment(database_url: str, **settings: str) -> dict[str, str]:
     """The environment of a BridgeOps process on the test database, without the caller's
     BRIDGEOPS_* settings leaking in."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("BRIDGEOPS_")}
-    env.update({
-        "BRIDGEOPS_DATABASE_URL": database_url,
-        "BRIDGEOPS_SECRET_KEY": "live-server-test-secret-key-0123456789abcdef",
-        "BRIDGEOPS_BASE_URL": "http://127.0.0.1",
-        # Production refuses per-process (memory://) rate limits; each server counts apart.
-        "BRIDGEOPS_RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
-        "BRIDGEOPS_RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "BRIDGEOPS_DATABASE_URL": database_url,
+            "BRIDGEOPS_SECRET_KEY": "live-server-test-secret-key-0123456789abcdef",
+            "BRIDGEOPS_BASE_URL": "http://127.0.0.1",
+            # Production refuses per-process (memory://) rate limits; each server counts apart.
+            "BRIDGEOPS_RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+            "BRIDGEOPS_RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     env.update(settings)
     return env
 
@@ -59,7 +61,11 @@ def gunicorn(database_url: str, *args: str, timeout: float = 30, **settings: str
     env.setdefault("BRIDGEOPS_WORKERS", "2")
     process = subprocess.Popen(
         [str(GUNICORN), "--config", str(ROOT / "deploy" / "gunicorn.conf.py"), *args, "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     server = Gunicorn(process)
     found = threading.Event()

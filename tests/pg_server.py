@@ -44,8 +44,20 @@ class PgServer:
         self.user_prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         if self.user_prefix:
             shutil.chown(self.folder, "postgres")
-        self._run([str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U",
-                   "postgres", "--no-sync", "-E", "UTF8"])
+        self._run(
+            [
+                str(self.bin / "initdb"),
+                "-D",
+                str(self.data),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "--no-sync",
+                "-E",
+                "UTF8",
+            ]
+        )
 
     @property
     def url(self) -> str:
@@ -55,10 +67,23 @@ class PgServer:
         subprocess.run(self.user_prefix + command, check=True, capture_output=True, timeout=120)
 
     def start(self) -> None:
-        options = (f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 "
-                   "-c fsync=off -c full_page_writes=off")
-        self._run([str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options, "-l",
-                   str(self.folder / "server.log"), "-w", "start"])
+        options = (
+            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c full_page_writes=off"
+        )
+        self._run(
+            [
+                str(self.bin / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-o",
+                options,
+                "-l",
+                str(self.folder / "server.log"),
+                "-w",
+                "start",
+            ]
+        )
 
     def stop(self, mode: str = "immediate") -> None:
         self._run([str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop"])

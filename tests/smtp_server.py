@@ -47,8 +47,11 @@ class CollectingHandler:
             if self.refused < self.fail_first:
                 self.refused += 1
                 return "451 4.3.0 Hệ thống bận, thử lại sau"
-            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
-                                          envelope.original_content or envelope.content))
+            self.received.append(
+                Received(
+                    envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content or envelope.content
+                )
+            )
         return "250 2.0.0 OK"
 
 

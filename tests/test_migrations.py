@@ -35,8 +35,9 @@ def test_init_db_upgrades_to_a_schema_matching_the_models(fresh_database_url):
         result = app.test_cli_runner().invoke(args=["init-db"])
         assert result.exit_code == 0, result.output
         with db.engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
-                                    db.metadata)
+            diff = compare_metadata(
+                MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata
+            )
         db.engine.dispose()
     assert diff == []
 
@@ -62,25 +63,43 @@ def test_the_upgrade_keeps_the_uids_and_message_ids_already_sent(fresh_database_
         # other (SQLite rebuilds tables in batch mode; foreign keys must survive that).
         upgrade(revision=INITIAL_REVISION)
         with db.engine.begin() as conn:
-            conn.execute(sa.text(
-                "INSERT INTO admin_unit (code, name, name_folded, kind, level, province_code) "
-                "VALUES ('36', 'Tỉnh Nam Định', 'tinh nam dinh', 'tỉnh', 'province', '36')"))
-            conn.execute(sa.text(
-                "INSERT INTO conference (id, slug, title, organizer, host_name, timezone, "
-                "contact_name, contact_email, contact_phone, created_at) VALUES (1, 'nd', 'HN', "
-                "'TW', 'Nam Định', 'Asia/Ho_Chi_Minh', '', '', '', :now)"), {"now": now})
-            conn.execute(sa.text(
-                "INSERT INTO conference_session (id, conference_id, kind, title, starts_at, "
-                "ends_at, sequence) VALUES (3, 1, 'rehearsal', 'Tổng duyệt', :now, :now, 0)"),
-                {"now": now})
-            conn.execute(sa.text(
-                "INSERT INTO bridge_point (id, conference_id, unit_code, level, name, venue, "
-                "status, version, total_delegates, created_at, updated_at) VALUES (17, 1, '36', "
-                "'province', 'Điểm cầu tỉnh', '', 'draft', 1, 0, :now, :now)"), {"now": now})
-            conn.execute(sa.text(
-                "INSERT INTO outbox_message (id, dedupe_key, kind, recipient, subject, status, "
-                "attempts, next_attempt_at, created_at) VALUES (5, 'k', 'invite', 'a@b.vn', 's', "
-                "'sent', 1, :now, :now)"), {"now": now})
+            conn.execute(
+                sa.text(
+                    "INSERT INTO admin_unit (code, name, name_folded, kind, level, province_code) "
+                    "VALUES ('36', 'Tỉnh Nam Định', 'tinh nam dinh', 'tỉnh', 'province', '36')"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO conference (id, slug, title, organizer, host_name, timezone, "
+                    "contact_name, contact_email, contact_phone, created_at) VALUES (1, 'nd', 'HN', "
+                    "'TW', 'Nam Định', 'Asia/Ho_Chi_Minh', '', '', '', :now)"
+                ),
+                {"now": now},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO conference_session (id, conference_id, kind, title, starts_at, "
+                    "ends_at, sequence) VALUES (3, 1, 'rehearsal', 'Tổng duyệt', :now, :now, 0)"
+                ),
+                {"now": now},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO bridge_point (id, conference_id, unit_code, level, name, venue, "
+                    "status, version, total_delegates, created_at, updated_at) VALUES (17, 1, '36', "
+                    "'province', 'Điểm cầu tỉnh', '', 'draft', 1, 0, :now, :now)"
+                ),
+                {"now": now},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO outbox_message (id, dedupe_key, kind, recipient, subject, status, "
+                    "attempts, next_attempt_at, created_at) VALUES (5, 'k', 'invite', 'a@b.vn', 's', "
+                    "'sent', 1, :now, :now)"
+                ),
+                {"now": now},
+            )
         upgrade()
         session = db.session.get(ConferenceSession, 3)
         point = db.session.get(BridgePoint, 17)

@@ -29,10 +29,13 @@ LEAKS = re.compile(
     r"unknown|unreachable|rehearsal|session|technician|chair|officer|admin|problem|error|Error|"
     r"Method|Not Found|Forbidden|Internal|Submit|Save|Cancel|Delete|Back|Next|Loading)\b"
     r"|\b(?:chair|technician|officer|admin|cli):\S"
-    r"|BRIDGEOPS_|Asia/Ho_Chi_Minh|\{\"|\[\{|&#34;")
+    r"|BRIDGEOPS_|Asia/Ho_Chi_Minh|\{\"|\[\{|&#34;"
+)
 #: Pages that are files or actions, not pages people read.
-SKIP = re.compile(r"^/(api/|static/|calendar/|downloads/|logout|c/leave)|\.(ics|eml|csv|xlsx|json)$"
-                  r"|/file\.|format=")
+SKIP = re.compile(
+    r"^/(api/|static/|calendar/|downloads/|logout|c/leave)|\.(ics|eml|csv|xlsx|json)$"
+    r"|/file\.|format="
+)
 MAX_PAGES = 90
 
 
@@ -88,37 +91,53 @@ def lived_in(demo, officer):
     principal = Principal(kind="officer", user=officer)
     points = []
     for code, confirm in ((MY_LOC, True), (commune_of(MY_LOC, 1), False), (commune_of(MY_LOC, 2), False)):
-        data = validate(PointIn, {
-            "unit": code, "venue": "Hội trường", "capacity": 90, "counts": {"bch": 9},
-            "probe": {"target": "sip://10.1.2.3"},
-            "technicians": [{"name": "Nguyễn Thị Hòa", "phone": "0912345678",
-                             "email": f"hoa{code}@example.vn"},
-                            {"name": "Vũ Văn Nam", "phone": "0987000111"}]})
+        data = validate(
+            PointIn,
+            {
+                "unit": code,
+                "venue": "Hội trường",
+                "capacity": 90,
+                "counts": {"bch": 9},
+                "probe": {"target": "sip://10.1.2.3"},
+                "technicians": [
+                    {"name": "Nguyễn Thị Hòa", "phone": "0912345678", "email": f"hoa{code}@example.vn"},
+                    {"name": "Vũ Văn Nam", "phone": "0987000111"},
+                ],
+            },
+        )
         point = service.create_point(demo, data, principal).point
         if confirm:
             service.confirm_point(point, principal)
         points.append(point)
     service.withdraw_point(points[2], principal)
     chairs.mark_absent(demo, commune_of(MY_LOC, 3), principal)
-    chairs.save_chair_contact(demo, MY_LOC, {"name": "Lê Thị Hoa", "phone": "0903111222"},
-                              principal.actor)
+    chairs.save_chair_contact(demo, MY_LOC, {"name": "Lê Thị Hoa", "phone": "0903111222"}, principal.actor)
     session = demo.sessions[0]
-    conferences.update_session(session, starts_at=session.starts_at + timedelta(minutes=30),
-                               actor=principal.actor)
-    health.record_signoff(points[0], validate(RehearsalSignoffIn, {
-        "audio": "ok", "video": "problem", "presentation": "ok", "note": "Hình bị giật"}),
-        "technician:" + str(points[0].id), datetime.now(UTC))
+    conferences.update_session(
+        session, starts_at=session.starts_at + timedelta(minutes=30), actor=principal.actor
+    )
+    health.record_signoff(
+        points[0],
+        validate(
+            RehearsalSignoffIn,
+            {"audio": "ok", "video": "problem", "presentation": "ok", "note": "Hình bị giật"},
+        ),
+        "technician:" + str(points[0].id),
+        datetime.now(UTC),
+    )
     returns.freeze(demo, principal.actor)
     db.session.commit()
     return points
 
 
-def test_no_page_shows_english_raw_ids_or_enum_values(app, client, demo, officer, lived_in,
-                                                      magic_link):
+def test_no_page_shows_english_raw_ids_or_enum_values(app, client, demo, officer, lived_in, magic_link):
     app.config["BASE_URL"] = "http://localhost"
     client.post("/login", data={"email": officer.email, "password": "mat-khau-123"})
-    leaks = _crawl(client, ["/", f"/points/{lived_in[0].id}/history",
-                            f"/points/{lived_in[2].id}", "/outbox"], at_least=20)
+    leaks = _crawl(
+        client,
+        ["/", f"/points/{lived_in[0].id}/history", f"/points/{lived_in[2].id}", "/outbox"],
+        at_least=20,
+    )
     client.post("/logout")
 
     chair = app.test_client()
@@ -127,6 +146,7 @@ def test_no_page_shows_english_raw_ids_or_enum_values(app, client, demo, officer
 
     technician = app.test_client()
     token = magic_link("technician", point_id=lived_in[0].id).rsplit("/", 1)[-1]
-    leaks |= _crawl(technician, [f"/t/{token}", f"/t/{token}/keep-alive",
-                                 f"/t/{token}/rehearsal"], at_least=3)
+    leaks |= _crawl(
+        technician, [f"/t/{token}", f"/t/{token}/keep-alive", f"/t/{token}/rehearsal"], at_least=3
+    )
     assert leaks == {}

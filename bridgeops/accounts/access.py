@@ -131,8 +131,13 @@ def principal_for_grant(grant: AccessGrant) -> Principal:
         return Principal(kind=user.role, user=user, grant=grant)
     if grant.role not in (GrantRole.CHAIR, GrantRole.TECHNICIAN):
         raise Unauthorized("Mã này chỉ dùng để đăng ký lịch (webcal), không dùng cho API.")
-    return Principal(kind=grant.role, grant=grant, conference_id=grant.conference_id,
-                     unit_code=grant.unit_code, point_id=grant.point_id)
+    return Principal(
+        kind=grant.role,
+        grant=grant,
+        conference_id=grant.conference_id,
+        unit_code=grant.unit_code,
+        point_id=grant.point_id,
+    )
 
 
 def bearer_token() -> str | None:
@@ -176,8 +181,11 @@ def current_principal() -> Principal | None:
     grant_id = session.get(SESSION_GRANT_KEY)
     if grant_id is not None:
         grant = service.live_grant_by_id(grant_id)
-        if (grant is not None and grant.role in (GrantRole.CHAIR, GrantRole.TECHNICIAN)
-                and session.get(SESSION_GRANT_VERSION_KEY, 1) == grant.session_version):
+        if (
+            grant is not None
+            and grant.role in (GrantRole.CHAIR, GrantRole.TECHNICIAN)
+            and session.get(SESSION_GRANT_VERSION_KEY, 1) == grant.session_version
+        ):
             return principal_for_grant(grant)
         session.pop(SESSION_GRANT_KEY, None)
     return None
@@ -198,8 +206,9 @@ def chair_scope(principal: Principal) -> sa.Select:
     """The unit codes a chair answers for: her unit and the units directly under it."""
     from bridgeops.units.models import AdminUnit
 
-    return sa.select(AdminUnit.code).where(sa.or_(AdminUnit.code == principal.unit_code,
-                                                  AdminUnit.parent_code == principal.unit_code))
+    return sa.select(AdminUnit.code).where(
+        sa.or_(AdminUnit.code == principal.unit_code, AdminUnit.parent_code == principal.unit_code)
+    )
 
 
 def point_filter(principal: Principal, conference_id: int) -> sa.ColumnElement[bool]:
@@ -281,19 +290,23 @@ EVERYONE = frozenset(Kind)
 PUBLIC = Requirement("public", None)
 LINK = Requirement("link", None)
 SIGNED_IN = Requirement("signed-in", EVERYONE)
-BOARD = Requirement("board", STAFF | {Kind.CHAIR},
-                    "Bảng theo dõi dành cho cán bộ đầu mối và chủ tịch Hội cấp huyện.")
+BOARD = Requirement(
+    "board", STAFF | {Kind.CHAIR}, "Bảng theo dõi dành cho cán bộ đầu mối và chủ tịch Hội cấp huyện."
+)
 OFFICER = Requirement("officer", STAFF, "Trang này dành cho cán bộ đầu mối.")
-REGISTRAR = Requirement("registrar", STAFF | {Kind.CHAIR},
-                        "Trang này dành cho chủ tịch Hội và cán bộ đầu mối.")
-CHAIR = Requirement("chair", frozenset({Kind.CHAIR}),
-                    "Chỉ chủ tịch Hội của đơn vị điền thông tin này.")
-ADMIN = Requirement("admin", frozenset({Kind.ADMIN}),
-                    "Chỉ quản trị viên được quản lý tài khoản cán bộ.")
-MAILBOX = Requirement("mailbox", frozenset({Kind.ADMIN, Kind.OFFICER}),
-                      "Hộp thư đi chứa đường dẫn đăng nhập; chỉ cán bộ đầu mối được xem.")
-TECHNICIAN = Requirement("technician", frozenset({Kind.TECHNICIAN}),
-                         "Cần mã truy cập của kỹ thuật viên điểm cầu.")
+REGISTRAR = Requirement(
+    "registrar", STAFF | {Kind.CHAIR}, "Trang này dành cho chủ tịch Hội và cán bộ đầu mối."
+)
+CHAIR = Requirement("chair", frozenset({Kind.CHAIR}), "Chỉ chủ tịch Hội của đơn vị điền thông tin này.")
+ADMIN = Requirement("admin", frozenset({Kind.ADMIN}), "Chỉ quản trị viên được quản lý tài khoản cán bộ.")
+MAILBOX = Requirement(
+    "mailbox",
+    frozenset({Kind.ADMIN, Kind.OFFICER}),
+    "Hộp thư đi chứa đường dẫn đăng nhập; chỉ cán bộ đầu mối được xem.",
+)
+TECHNICIAN = Requirement(
+    "technician", frozenset({Kind.TECHNICIAN}), "Cần mã truy cập của kỹ thuật viên điểm cầu."
+)
 SCOPED_POINT = Requirement("scoped-point", EVERYONE, scoped_point=True)
 BOARD_POINT = Requirement("board-point", BOARD.kinds, BOARD.refusal, scoped_point=True)
 #: Signing out: any principal, viewers included.
@@ -301,20 +314,37 @@ SIGN_OUT = Requirement("sign-out", EVERYONE, viewer_may_write=True)
 #: A province's federation credential, checked by the view (it is not an access grant).
 FEDERATION = Requirement("federation", None)
 
-REQUIREMENTS = (PUBLIC, LINK, SIGNED_IN, BOARD, REGISTRAR, CHAIR, OFFICER, ADMIN, MAILBOX,
-                TECHNICIAN, SCOPED_POINT, BOARD_POINT, SIGN_OUT, FEDERATION)
+REQUIREMENTS = (
+    PUBLIC,
+    LINK,
+    SIGNED_IN,
+    BOARD,
+    REGISTRAR,
+    CHAIR,
+    OFFICER,
+    ADMIN,
+    MAILBOX,
+    TECHNICIAN,
+    SCOPED_POINT,
+    BOARD_POINT,
+    SIGN_OUT,
+    FEDERATION,
+)
 
 
 def _anonymous(redirect_anonymous: bool):
     if request.path.startswith("/api/") or not redirect_anonymous:
-        raise Unauthorized("Cần gửi Authorization: Bearer <mã truy cập>."
-                           if request.path.startswith("/api/")
-                           else "Phiên đăng nhập đã hết; tải lại trang để đăng nhập.")
+        raise Unauthorized(
+            "Cần gửi Authorization: Bearer <mã truy cập>."
+            if request.path.startswith("/api/")
+            else "Phiên đăng nhập đã hết; tải lại trang để đăng nhập."
+        )
     abort(redirect(url_for("accounts.login", next=request.full_path.rstrip("?"))))
 
 
-def authorize(requirement: Requirement, view_args: dict[str, Any],
-              redirect_anonymous: bool = True) -> Principal | None:
+def authorize(
+    requirement: Requirement, view_args: dict[str, Any], redirect_anonymous: bool = True
+) -> Principal | None:
     """Check a requirement for this request; the principal (None on public routes)."""
     if requirement.kinds is None:
         return None
@@ -324,8 +354,11 @@ def authorize(requirement: Requirement, view_args: dict[str, Any],
     assert principal is not None
     if principal.kind not in requirement.kinds:
         raise Forbidden(requirement.refusal)
-    if (principal.kind == Kind.VIEWER and request.method not in SAFE_METHODS
-            and not requirement.viewer_may_write):
+    if (
+        principal.kind == Kind.VIEWER
+        and request.method not in SAFE_METHODS
+        and not requirement.viewer_may_write
+    ):
         raise Forbidden("Tài khoản của bạn chỉ được xem, không được thay đổi dữ liệu.")
     slug = view_args.get("slug")
     if slug is not None and principal.conference_id is not None:

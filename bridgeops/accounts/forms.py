@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Length
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired("Vui lòng nhập email."),
-                                            Length(max=254)])
-    password = PasswordField("Mật khẩu", validators=[DataRequired("Vui lòng nhập mật khẩu."),
-                                                     Length(max=200)])
+    email = EmailField("Email", validators=[DataRequired("Vui lòng nhập email."), Length(max=254)])
+    password = PasswordField(
+        "Mật khẩu", validators=[DataRequired("Vui lòng nhập mật khẩu."), Length(max=200)]
+    )

@@ -36,8 +36,11 @@ class GrantRole(StrEnum):
 
 USER_ROLES = tuple(UserRole)
 GRANT_ROLES = tuple(GrantRole)
-ROLE_LABELS = {UserRole.ADMIN: "Quản trị viên", UserRole.OFFICER: "Cán bộ đầu mối",
-               UserRole.VIEWER: "Lãnh đạo (chỉ xem)"}
+ROLE_LABELS = {
+    UserRole.ADMIN: "Quản trị viên",
+    UserRole.OFFICER: "Cán bộ đầu mối",
+    UserRole.VIEWER: "Lãnh đạo (chỉ xem)",
+}
 
 
 class User(UserMixin, db.Model):
@@ -82,9 +85,7 @@ class AccessGrant(db.Model):
         sa.ForeignKey("bridge_point.id", ondelete="CASCADE"), index=True
     )
     #: The technician contact this link was made for, when there is one.
-    contact_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("contact.id", ondelete="SET NULL")
-    )
+    contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contact.id", ondelete="SET NULL"))
     label: Mapped[str] = mapped_column(sa.String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -38,8 +38,7 @@ def create_user(email: str, name: str, role: str, password: str) -> User:
         raise ValidationFailed(errors)
     if db.session.scalar(sa.select(User).where(User.email == email)):
         raise Conflict(f"Đã có tài khoản {email}.")
-    user = User(email=email, name=clean(name), role=role,
-                password_hash=generate_password_hash(password))
+    user = User(email=email, name=clean(name), role=role, password_hash=generate_password_hash(password))
     db.session.add(user)
     db.session.flush()
     return user
@@ -61,8 +60,9 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def user_for_session(session_id: str, login_at: float | None, max_age: timedelta,
-                     now: datetime | None = None) -> User | None:
+def user_for_session(
+    session_id: str, login_at: float | None, max_age: timedelta, now: datetime | None = None
+) -> User | None:
     """The user a session cookie names, if the cookie is still good: the account is active,
     the session version matches (logout and deactivation bump it) and it is not older than
     ``max_age`` (officer sessions are short)."""
@@ -99,8 +99,11 @@ def deactivate_user(user: User) -> int:
     Returns how many tokens were revoked."""
     user.active = False
     end_sessions(user)
-    tokens = list(db.session.scalars(sa.select(AccessGrant).where(
-        AccessGrant.user_id == user.id, AccessGrant.revoked_at.is_(None))))
+    tokens = list(
+        db.session.scalars(
+            sa.select(AccessGrant).where(AccessGrant.user_id == user.id, AccessGrant.revoked_at.is_(None))
+        )
+    )
     return revoke_grants(tokens)
 
 
@@ -116,16 +119,31 @@ def get_user_by_email(email: str) -> User:
     return user
 
 
-def issue_grant(role: str, *, user_id: int | None = None, conference_id: int | None = None,
-                unit_code: str | None = None, point_id: int | None = None,
-                contact_id: int | None = None, label: str = "",
-                ttl: timedelta | None = None, token: str | None = None) -> IssuedGrant:
+def issue_grant(
+    role: str,
+    *,
+    user_id: int | None = None,
+    conference_id: int | None = None,
+    unit_code: str | None = None,
+    point_id: int | None = None,
+    contact_id: int | None = None,
+    label: str = "",
+    ttl: timedelta | None = None,
+    token: str | None = None,
+) -> IssuedGrant:
     """A new access grant; returns the token once (``token`` when the caller derived one)."""
     token = token or new_token()
-    grant = AccessGrant(token_hash=hash_token(token), role=role, user_id=user_id,
-                        conference_id=conference_id, unit_code=unit_code, point_id=point_id,
-                        contact_id=contact_id, label=label,
-                        expires_at=utcnow() + ttl if ttl else None)
+    grant = AccessGrant(
+        token_hash=hash_token(token),
+        role=role,
+        user_id=user_id,
+        conference_id=conference_id,
+        unit_code=unit_code,
+        point_id=point_id,
+        contact_id=contact_id,
+        label=label,
+        expires_at=utcnow() + ttl if ttl else None,
+    )
     db.session.add(grant)
     db.session.flush()
     return IssuedGrant(grant, token)
@@ -135,11 +153,22 @@ def issue_grants(role: str, grants: list[dict], ttl: timedelta | None = None) ->
     """Many grants at once (one executemany): each dict holds a ``token`` the caller derived and
     the grant's scope columns (conference_id, point_id, contact_id, label, …)."""
     now = utcnow()
-    rows = [{"user_id": None, "conference_id": None, "unit_code": None, "point_id": None,
-             "contact_id": None, "label": "", **{k: v for k, v in grant.items() if k != "token"},
-             "token_hash": hash_token(grant["token"]), "role": role, "created_at": now,
-             "expires_at": now + ttl if ttl else None}
-            for grant in grants]
+    rows = [
+        {
+            "user_id": None,
+            "conference_id": None,
+            "unit_code": None,
+            "point_id": None,
+            "contact_id": None,
+            "label": "",
+            **{k: v for k, v in grant.items() if k != "token"},
+            "token_hash": hash_token(grant["token"]),
+            "role": role,
+            "created_at": now,
+            "expires_at": now + ttl if ttl else None,
+        }
+        for grant in grants
+    ]
     if rows:
         db.session.execute(sa.insert(AccessGrant.__table__), rows)
     return len(rows)
@@ -219,13 +248,16 @@ def is_live(grant: AccessGrant, now: datetime | None = None) -> bool:
     return grant.revoked_at is None and (grant.expires_at is None or grant.expires_at > now)
 
 
-def live_grants(role: str, *, conference_id: int | None = None, unit_code: str | None = None,
-                point_id: int | None = None) -> list[AccessGrant]:
+def live_grants(
+    role: str, *, conference_id: int | None = None, unit_code: str | None = None, point_id: int | None = None
+) -> list[AccessGrant]:
     """Unrevoked, unexpired grants of a role, narrowed by conference, unit or point."""
     now = utcnow()
     stmt = sa.select(AccessGrant).where(
-        AccessGrant.role == role, AccessGrant.revoked_at.is_(None),
-        sa.or_(AccessGrant.expires_at.is_(None), AccessGrant.expires_at > now))
+        AccessGrant.role == role,
+        AccessGrant.revoked_at.is_(None),
+        sa.or_(AccessGrant.expires_at.is_(None), AccessGrant.expires_at > now),
+    )
     if conference_id is not None:
         stmt = stmt.where(AccessGrant.conference_id == conference_id)
     if unit_code is not None:
@@ -265,8 +297,12 @@ def invite_user(email: str, name: str, role: str, actor: str) -> IssuedGrant:
         raise ValidationFailed(errors)
     user.password_hash = "!"  # no password matches until the invitation is accepted
     audit.record(actor, "user", user.id, "invite", after={"email": user.email, "role": role})
-    return issue_grant(GrantRole.INVITE, user_id=user.id, label=f"Invitation of {user.email}",
-                       ttl=timedelta(days=INVITE_DAYS))
+    return issue_grant(
+        GrantRole.INVITE,
+        user_id=user.id,
+        label=f"Invitation of {user.email}",
+        ttl=timedelta(days=INVITE_DAYS),
+    )
 
 
 def find_invite(token: str) -> AccessGrant | None:

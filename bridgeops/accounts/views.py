@@ -34,8 +34,7 @@ def _account_from_address() -> str:
 @bp.route("/login", methods=["GET", "POST"])
 @requires(PUBLIC)
 @limiter.limit("10 per minute", methods=["POST"], deduct_when=_failed)
-@limiter.limit("20 per hour", methods=["POST"], deduct_when=_failed,
-               key_func=_account_from_address)
+@limiter.limit("20 per hour", methods=["POST"], deduct_when=_failed, key_func=_account_from_address)
 def login():
     form = LoginForm()
     if form.validate_on_submit():
@@ -88,20 +87,28 @@ def users():
     if request.method == "POST":
         values = {k: (request.form.get(k) or "").strip() for k in values}
         try:
-            invited = service.invite_user(values["email"], values["name"], values["role"],
-                                          g.principal.actor)
+            invited = service.invite_user(values["email"], values["name"], values["role"], g.principal.actor)
             db.session.commit()
             invite_url = url_for("accounts.accept_invite", token=invited.token, _external=True)
-            flash(f"Đã mời {invited.grant.user.name}. Gửi đường dẫn dưới đây cho người được mời; "
-                  "đường dẫn chỉ hiện một lần.", "success")
+            flash(
+                f"Đã mời {invited.grant.user.name}. Gửi đường dẫn dưới đây cho người được mời; "
+                "đường dẫn chỉ hiện một lần.",
+                "success",
+            )
             values = {"email": "", "name": "", "role": "officer"}
         except DomainError as error:
             db.session.rollback()
             errors = error.errors or {"__all__": error.detail}
             status = error.status
-    response = render_template("accounts/users.html", users=service.list_users(),
-                               values=values, errors=errors, roles=USER_ROLES,
-                               role_labels=ROLE_LABELS, invite_url=invite_url)
+    response = render_template(
+        "accounts/users.html",
+        users=service.list_users(),
+        values=values,
+        errors=errors,
+        roles=USER_ROLES,
+        role_labels=ROLE_LABELS,
+        invite_url=invite_url,
+    )
     from flask import make_response
 
     return _no_store(make_response(response, status))
@@ -146,6 +153,7 @@ def accept_invite(token: str):
             return redirect(url_for("accounts.login"), code=303)
     from flask import make_response
 
-    response = make_response(render_template("accounts/invite.html", user=grant.user,
-                                             errors=errors), 422 if errors else 200)
+    response = make_response(
+        render_template("accounts/invite.html", user=grant.user, errors=errors), 422 if errors else 200
+    )
     return _no_store(response)

@@ -18,8 +18,11 @@ REF = "#/components/schemas/{model}"
 def _path(rule: str) -> tuple[str, list[dict[str, Any]]]:
     params = []
     for match in _RULE_ARG.finditer(rule):
-        schema = ({"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
-                  if match["converter"] == "int" else {"type": "string"})
+        schema = (
+            {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
+            if match["converter"] == "int"
+            else {"type": "string"}
+        )
         params.append({"name": match["name"], "in": "path", "required": True, "schema": schema})
     return _RULE_ARG.sub(r"{\g<name>}", rule), params
 
@@ -35,8 +38,10 @@ def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _problem_response(description: str) -> dict[str, Any]:
-    return {"description": description,
-            "content": {"application/problem+json": {"schema": {"$ref": REF.format(model="Problem")}}}}
+    return {
+        "description": description,
+        "content": {"application/problem+json": {"schema": {"$ref": REF.format(model="Problem")}}},
+    }
 
 
 def build_openapi(app: Flask, title: str = "BridgeOps API", version: str = "1") -> dict[str, Any]:
@@ -66,39 +71,53 @@ def build_openapi(app: Flask, title: str = "BridgeOps API", version: str = "1") 
         "type": "object",
         "required": ["type", "title", "status"],
         "properties": {
-            "type": {"type": "string"}, "title": {"type": "string"},
-            "status": {"type": "integer"}, "detail": {"type": "string"},
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
             "errors": {"type": "object", "additionalProperties": {"type": "string"}},
         },
     }
 
     paths: dict[str, dict[str, Any]] = {}
     for path, method, spec, path_params, access in sorted(operations, key=lambda o: (o[0], o[1])):
-        op: dict[str, Any] = {"summary": spec.summary, "operationId": f"{method}_{path}",
-                              "tags": list(spec.tags), "parameters": list(path_params)}
+        op: dict[str, Any] = {
+            "summary": spec.summary,
+            "operationId": f"{method}_{path}",
+            "tags": list(spec.tags),
+            "parameters": list(path_params),
+        }
         if spec.description:
             op["description"] = spec.description
         if spec.query is not None:
             query_schema = schemas.get(spec.query.__name__, {})
             required = set(query_schema.get("required", []))
             for name, prop in query_schema.get("properties", {}).items():
-                op["parameters"].append({"name": name, "in": "query",
-                                         "required": name in required,
-                                         "schema": _without_null(prop)})
+                op["parameters"].append(
+                    {"name": name, "in": "query", "required": name in required, "schema": _without_null(prop)}
+                )
         for header, description in spec.headers.items():
-            op["parameters"].append({"name": header, "in": "header", "required": False,
-                                     "description": description, "schema": {"type": "string"}})
+            op["parameters"].append(
+                {
+                    "name": header,
+                    "in": "header",
+                    "required": False,
+                    "description": description,
+                    "schema": {"type": "string"},
+                }
+            )
         if spec.body is not None:
-            op["requestBody"] = {"required": True, "content": {"application/json": {
-                "schema": key_map[(spec.body, "validation")]}}}
+            op["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": key_map[(spec.body, "validation")]}},
+            }
         responses: dict[str, Any] = {}
         if spec.status == 204 or (spec.response is None and not spec.media):
             responses[str(spec.status)] = {"description": "Thành công"}
         else:
             content: dict[str, Any] = {}
             if spec.response is not None:
-                content["application/json"] = {
-                    "schema": key_map[(spec.response, models[spec.response])]}
+                content["application/json"] = {"schema": key_map[(spec.response, models[spec.response])]}
             for media, description in spec.media.items():
                 content[media] = {"schema": {"type": "string", "description": description}}
             responses[str(spec.status)] = {"description": "Thành công", "content": content}
@@ -108,8 +127,7 @@ def build_openapi(app: Flask, title: str = "BridgeOps API", version: str = "1") 
             responses["415"] = _problem_response("Nội dung không phải JSON")
         if access is not None and access.kinds is not None:
             # Reads also accept an officer's session cookie; writes take a bearer token only.
-            op["security"] = ([{"bearer": []}, {"session": []}] if method == "get"
-                              else [{"bearer": []}])
+            op["security"] = [{"bearer": []}, {"session": []}] if method == "get" else [{"bearer": []}]
             responses["401"] = _problem_response("Thiếu hoặc sai mã truy cập")
             responses["403"] = _problem_response("Không có quyền")
         if path_params:
@@ -121,16 +139,23 @@ def build_openapi(app: Flask, title: str = "BridgeOps API", version: str = "1") 
 
     return {
         "openapi": "3.1.0",
-        "info": {"title": title, "version": version,
-                 "description": "API điều phối hội nghị truyền hình trực tuyến (điểm cầu)."},
+        "info": {
+            "title": title,
+            "version": version,
+            "description": "API điều phối hội nghị truyền hình trực tuyến (điểm cầu).",
+        },
         "servers": [{"url": "/"}],
         "paths": paths,
         "components": {
             "schemas": schemas,
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer"},
-                "session": {"type": "apiKey", "in": "cookie", "name": "session",
-                            "description": "Phiên đăng nhập của cán bộ (chỉ với GET)"},
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "session",
+                    "description": "Phiên đăng nhập của cán bộ (chỉ với GET)",
+                },
             },
         },
     }

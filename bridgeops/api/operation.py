@@ -23,8 +23,7 @@ from bridgeops.core.errors import DomainError, Forbidden, ValidationFailed
 from bridgeops.core.validation import validate
 
 #: Legacy ``auth=`` levels and the requirement each stands for (prefer ``@requires``).
-LEGACY_AUTH = {"token": "SIGNED_IN", "officer": "OFFICER", "technician": "TECHNICIAN",
-               None: "PUBLIC"}
+LEGACY_AUTH = {"token": "SIGNED_IN", "officer": "OFFICER", "technician": "TECHNICIAN", None: "PUBLIC"}
 _UNSET = object()
 
 
@@ -75,13 +74,15 @@ def _read_json_body() -> Any:
 
 def _refuse_undeclared_query(spec: Operation) -> None:
     declared = set(spec.query.model_fields) if spec.query is not None else set()
-    for model_field in (spec.query.model_fields.values() if spec.query is not None else ()):
+    for model_field in spec.query.model_fields.values() if spec.query is not None else ():
         if model_field.alias:
             declared.add(model_field.alias)
     unknown = [name for name in request.args if name not in declared]
     if unknown:
-        raise ValidationFailed({name: "Tham số này không được hỗ trợ." for name in unknown},
-                               detail="Có tham số không được hỗ trợ trong địa chỉ.")
+        raise ValidationFailed(
+            {name: "Tham số này không được hỗ trợ." for name in unknown},
+            detail="Có tham số không được hỗ trợ trong địa chỉ.",
+        )
 
 
 def operation(summary: str, **options: Any) -> Callable:
@@ -89,7 +90,7 @@ def operation(summary: str, **options: Any) -> Callable:
     spec = Operation(summary=summary, **options)
     from bridgeops.accounts import access
 
-    legacy = (getattr(access, LEGACY_AUTH[spec.auth]) if spec.auth is not _UNSET else None)
+    legacy = getattr(access, LEGACY_AUTH[spec.auth]) if spec.auth is not _UNSET else None
 
     def decorator(view: Callable) -> Callable:
         if access.declared_access(view) is not None:

@@ -24,8 +24,15 @@ HTTP_TITLES = {
 }
 
 
-def problem(status: int, title: str | None = None, detail: str = "", *, slug: str | None = None,
-            errors: dict[str, str] | None = None, headers: dict[str, str] | None = None) -> Response:
+def problem(
+    status: int,
+    title: str | None = None,
+    detail: str = "",
+    *,
+    slug: str | None = None,
+    errors: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
     """A problem+json response."""
     body: dict = {
         "type": PROBLEM_TYPE_BASE + slug if slug else "about:blank",
@@ -35,8 +42,9 @@ def problem(status: int, title: str | None = None, detail: str = "", *, slug: st
     }
     if errors:
         body["errors"] = errors
-    response = Response(json.dumps(body, ensure_ascii=False), status=status,
-                        mimetype="application/problem+json")
+    response = Response(
+        json.dumps(body, ensure_ascii=False), status=status, mimetype="application/problem+json"
+    )
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
@@ -44,5 +52,6 @@ def problem(status: int, title: str | None = None, detail: str = "", *, slug: st
 
 def from_domain_error(error: DomainError) -> Response:
     headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
-    return problem(error.status, error.title, error.detail, slug=error.slug,
-                   errors=error.errors or None, headers=headers)
+    return problem(
+        error.status, error.title, error.detail, slug=error.slug, errors=error.errors or None, headers=headers
+    )

@@ -36,76 +36,109 @@ def _session_or_current(conference, session_id: int | None):
 
 @api_bp.post("/points/<int:point_id>/attendance")
 @requires(SCOPED_POINT)
-@operation("Báo cáo số người có mặt tại điểm cầu trong một phiên (theo thành phần)", tags=TAGS,
-           body=AttendanceIn, response=AttendanceOut,
-           errors={404: "Không có điểm cầu hoặc phiên này trong phạm vi của bạn",
-                   409: "Ngoài thời gian báo cáo, điểm cầu đã rút hoặc phiên đã hủy"})
+@operation(
+    "Báo cáo số người có mặt tại điểm cầu trong một phiên (theo thành phần)",
+    tags=TAGS,
+    body=AttendanceIn,
+    response=AttendanceOut,
+    errors={
+        404: "Không có điểm cầu hoặc phiên này trong phạm vi của bạn",
+        409: "Ngoài thời gian báo cáo, điểm cầu đã rút hoặc phiên đã hủy",
+    },
+)
 def report_attendance(point_id: int, body: AttendanceIn):
     point = g.point
     session = service.get_session(point.conference, body.session_id)
     report = service.record(point, session, body.counts, g.principal)
-    out = AttendanceOut(point_id=point.id, session_id=session.id, counts=report.counts,
-                        present=report.present, confirmed=point.total_delegates,
-                        reported_by=report.reported_by, reported_at=report.reported_at,
-                        updated_at=report.updated_at)
+    out = AttendanceOut(
+        point_id=point.id,
+        session_id=session.id,
+        counts=report.counts,
+        present=report.present,
+        confirmed=point.total_delegates,
+        reported_by=report.reported_by,
+        reported_at=report.reported_at,
+        updated_at=report.updated_at,
+    )
     db.session.commit()
     return out
 
 
 @api_bp.get("/conferences/<slug>/attendance")
 @requires(OFFICER)
-@operation("Số đại biểu thực tế so với xác nhận của một phiên (JSON, hoặc ?format=csv|xlsx)",
-           tags=TAGS, query=AttendanceQuery,
-           errors={404: "Không có hội nghị hoặc phiên này"},
-           media={"text/csv": "CSV UTF-8 có BOM", returns.FORMATS["xlsx"]: "Tệp Excel"})
+@operation(
+    "Số đại biểu thực tế so với xác nhận của một phiên (JSON, hoặc ?format=csv|xlsx)",
+    tags=TAGS,
+    query=AttendanceQuery,
+    errors={404: "Không có hội nghị hoặc phiên này"},
+    media={"text/csv": "CSV UTF-8 có BOM", returns.FORMATS["xlsx"]: "Tệp Excel"},
+)
 def get_attendance(slug: str, query: AttendanceQuery):
     conference = get_conference(slug)
     session = _session_or_current(conference, query.session)
     document = service.document_of(conference, session)
     now = utcnow()
     if query.format != "json":
-        return file_response(returns.export_sheet(
-            document, documents.sheet(document), query.format, now,
-            documents.export_filename(document, query.format, now)))
+        return file_response(
+            returns.export_sheet(
+                document,
+                documents.sheet(document),
+                query.format,
+                now,
+                documents.export_filename(document, query.format, now),
+            )
+        )
     return {**document, "generated_at": now.isoformat()}
 
 
 @api_bp.post("/conferences/<slug>/attendance/snapshots")
 @requires(OFFICER)
-@operation("Chốt số người dự của một phiên (bản chốt có mã sha256)", tags=TAGS,
-           body=AttendanceSnapshotIn, status=201, errors={404: "Không có hội nghị hoặc phiên này"})
+@operation(
+    "Chốt số người dự của một phiên (bản chốt có mã sha256)",
+    tags=TAGS,
+    body=AttendanceSnapshotIn,
+    status=201,
+    errors={404: "Không có hội nghị hoặc phiên này"},
+)
 def create_attendance_snapshot(slug: str, body: AttendanceSnapshotIn):
     conference = get_conference(slug)
-    snapshot = service.freeze(conference, service.get_session(conference, body.session_id),
-                              g.principal.actor)
+    snapshot = service.freeze(conference, service.get_session(conference, body.session_id), g.principal.actor)
     db.session.commit()
     location = url_for("api.get_attendance_snapshot", slug=slug, snapshot_id=snapshot.id)
     return _snapshot_json(snapshot), 201, {"Location": location}
 
 
 def _snapshot_json(snapshot) -> dict:
-    return {"id": snapshot.id, "kind": snapshot.kind, "sha256": snapshot.sha256,
-            "created_at": snapshot.created_at.isoformat(), "created_by": snapshot.created_by,
-            "accepted_at": snapshot.accepted_at.isoformat() if snapshot.accepted_at else None,
-            "document": snapshot.document}
+    return {
+        "id": snapshot.id,
+        "kind": snapshot.kind,
+        "sha256": snapshot.sha256,
+        "created_at": snapshot.created_at.isoformat(),
+        "created_by": snapshot.created_by,
+        "accepted_at": snapshot.accepted_at.isoformat() if snapshot.accepted_at else None,
+        "document": snapshot.document,
+    }
 
 
 @api_bp.get("/conferences/<slug>/attendance/snapshots/<int:snapshot_id>")
 @requires(OFFICER)
-@operation("Một bản chốt số người dự", tags=TAGS,
-           errors={404: "Không có bản chốt này"})
+@operation("Một bản chốt số người dự", tags=TAGS, errors={404: "Không có bản chốt này"})
 def get_attendance_snapshot(slug: str, snapshot_id: int):
     return _snapshot_json(returns.get_snapshot(get_conference(slug), snapshot_id, "attendance"))
 
 
 @api_bp.post("/conferences/<slug>/attendance/snapshots/<int:snapshot_id>/submit")
 @requires(OFFICER)
-@operation("Gửi bản chốt số người dự về Trung ương", tags=TAGS,
-           response=SubmissionOut,
-           errors={404: "Không có bản chốt này", 409: "Chưa cấu hình địa chỉ nhận của Trung ương",
-                   502: "Trung ương không nhận sau các lần thử"})
+@operation(
+    "Gửi bản chốt số người dự về Trung ương",
+    tags=TAGS,
+    response=SubmissionOut,
+    errors={
+        404: "Không có bản chốt này",
+        409: "Chưa cấu hình địa chỉ nhận của Trung ương",
+        502: "Trung ương không nhận sau các lần thử",
+    },
+)
 def submit_attendance_snapshot(slug: str, snapshot_id: int):
     snapshot = returns.get_snapshot(get_conference(slug), snapshot_id, "attendance")
     return snapshot_submission(snapshot, force=False)
-
-

@@ -25,9 +25,14 @@ def _tally(counts: dict[str, int], codes: list[str]) -> dict[str, Any]:
 
 
 def _group(group: GroupAttendance, codes: list[str]) -> dict[str, Any]:
-    return {"code": group.code, "name": group.name, "points": group.points,
-            "reported_points": group.reported_points,
-            "confirmed": _tally(group.confirmed, codes), "present": _tally(group.present, codes)}
+    return {
+        "code": group.code,
+        "name": group.name,
+        "points": group.points,
+        "reported_points": group.reported_points,
+        "confirmed": _tally(group.confirmed, codes),
+        "present": _tally(group.present, codes),
+    }
 
 
 def build_document(summary: AttendanceSummary, place: str = "") -> dict[str, Any]:
@@ -35,22 +40,40 @@ def build_document(summary: AttendanceSummary, place: str = "") -> dict[str, Any
     codes = [c.code for c in summary.categories]
     return {
         "schema": SCHEMA,
-        "conference": {"slug": conference.slug, "title": conference.title,
-                       "organizer": conference.organizer, "host_name": conference.host_name,
-                       "host_unit_code": conference.host_unit_code,
-                       "timezone": conference.timezone, "place": place},
-        "session": {"id": session.id, "title": session.title,
-                    "starts_at": session.starts_at.isoformat(),
-                    "ends_at": session.ends_at.isoformat()},
-        "categories": [{"code": c.code, "label": c.label, "levels": list(c.levels)}
-                       for c in summary.categories],
+        "conference": {
+            "slug": conference.slug,
+            "title": conference.title,
+            "organizer": conference.organizer,
+            "host_name": conference.host_name,
+            "host_unit_code": conference.host_unit_code,
+            "timezone": conference.timezone,
+            "place": place,
+        },
+        "session": {
+            "id": session.id,
+            "title": session.title,
+            "starts_at": session.starts_at.isoformat(),
+            "ends_at": session.ends_at.isoformat(),
+        },
+        "categories": [
+            {"code": c.code, "label": c.label, "levels": list(c.levels)} for c in summary.categories
+        ],
         "totals": _group(summary.totals, codes),
         "districts": [_group(d, codes) for d in summary.districts],
-        "points": [{"id": p.id, "unit_code": p.unit_code, "unit_name": p.unit_name,
-                    "venue": p.venue, "level": p.level, "district_code": p.district_code,
-                    "reported": p.reported, "confirmed": _tally(p.confirmed, codes),
-                    "present": _tally(p.present, codes) if p.present is not None else None}
-                   for p in summary.points],
+        "points": [
+            {
+                "id": p.id,
+                "unit_code": p.unit_code,
+                "unit_name": p.unit_name,
+                "venue": p.venue,
+                "level": p.level,
+                "district_code": p.district_code,
+                "reported": p.reported,
+                "confirmed": _tally(p.confirmed, codes),
+                "present": _tally(p.present, codes) if p.present is not None else None,
+            }
+            for p in summary.points
+        ],
         "not_reported": [p.unit_code for p in summary.not_reported],
     }
 
@@ -59,22 +82,34 @@ def headers(document: dict[str, Any]) -> list[str]:
     per_category = []
     for category in document["categories"]:
         per_category += [f"{category['label']} (xác nhận)", f"{category['label']} (có mặt)"]
-    return ["STT", "Mã đơn vị", "Đơn vị", "Cấp", "Đã báo cáo", *per_category,
-            "Tổng xác nhận", "Tổng có mặt", "Tỷ lệ có mặt (%)"]
+    return [
+        "STT",
+        "Mã đơn vị",
+        "Đơn vị",
+        "Cấp",
+        "Đã báo cáo",
+        *per_category,
+        "Tổng xác nhận",
+        "Tổng có mặt",
+        "Tỷ lệ có mặt (%)",
+    ]
 
 
 def _rate(present: int, confirmed: int) -> float | str:
     return round(100 * present / confirmed, 1) if confirmed else ""
 
 
-def _figures(confirmed: dict[str, Any], present: dict[str, Any] | None,
-             codes: list[str]) -> list[Any]:
+def _figures(confirmed: dict[str, Any], present: dict[str, Any] | None, codes: list[str]) -> list[Any]:
     values: list[Any] = []
     for code in codes:
         values += [confirmed["counts"][code], present["counts"][code] if present else ""]
     present_total = present["delegates"] if present else ""
-    return [*values, confirmed["delegates"], present_total,
-            _rate(present["delegates"], confirmed["delegates"]) if present else ""]
+    return [
+        *values,
+        confirmed["delegates"],
+        present_total,
+        _rate(present["delegates"], confirmed["delegates"]) if present else "",
+    ]
 
 
 def rows(document: dict[str, Any]) -> list[tuple[str, list[Any]]]:
@@ -88,26 +123,61 @@ def rows(document: dict[str, Any]) -> list[tuple[str, list[Any]]]:
     for district in document["districts"]:
         for point in by_district.get(district["code"], []):
             number += 1
-            table.append(("point", [str(number), point["unit_code"], point["unit_name"],
-                                    LEVEL_NAMES_VI.get(point["level"], ""),
-                                    "Đã báo cáo" if point["reported"] else "Chưa báo cáo",
-                                    *_figures(point["confirmed"], point["present"], codes)]))
-        table.append(("subtotal", ["", district["code"], f"Cộng {district['name']}", "",
-                                   f"{district['reported_points']}/{district['points']} điểm",
-                                   *_figures(district["confirmed"], district["present"], codes)]))
+            table.append(
+                (
+                    "point",
+                    [
+                        str(number),
+                        point["unit_code"],
+                        point["unit_name"],
+                        LEVEL_NAMES_VI.get(point["level"], ""),
+                        "Đã báo cáo" if point["reported"] else "Chưa báo cáo",
+                        *_figures(point["confirmed"], point["present"], codes),
+                    ],
+                )
+            )
+        table.append(
+            (
+                "subtotal",
+                [
+                    "",
+                    district["code"],
+                    f"Cộng {district['name']}",
+                    "",
+                    f"{district['reported_points']}/{district['points']} điểm",
+                    *_figures(district["confirmed"], district["present"], codes),
+                ],
+            )
+        )
     totals = document["totals"]
-    table.append(("total", ["", "", "TỔNG CỘNG", "",
-                            f"{totals['reported_points']}/{totals['points']} điểm",
-                            *_figures(totals["confirmed"], totals["present"], codes)]))
+    table.append(
+        (
+            "total",
+            [
+                "",
+                "",
+                "TỔNG CỘNG",
+                "",
+                f"{totals['reported_points']}/{totals['points']} điểm",
+                *_figures(totals["confirmed"], totals["present"], codes),
+            ],
+        )
+    )
     return table
 
 
 def sheet(document: dict[str, Any]) -> Sheet:
     conference = document["conference"]
-    return Sheet(host_name=conference["host_name"], place=conference["place"],
-                 timezone=conference["timezone"], title=TITLE,
-                 subtitle=f"{conference['title']} — {document['session']['title']}",
-                 headers=headers(document), rows=rows(document), widths=WIDTHS)
+    return Sheet(
+        host_name=conference["host_name"],
+        place=conference["place"],
+        timezone=conference["timezone"],
+        title=TITLE,
+        subtitle=f"{conference['title']} — {document['session']['title']}",
+        headers=headers(document),
+        rows=rows(document),
+        widths=WIDTHS,
+    )
 
 
 def export_filename(document: dict[str, Any], fmt: str, as_of: datetime) -> str:

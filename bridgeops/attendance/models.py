@@ -23,9 +23,9 @@ class AttendanceReport(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("conference_session.id", ondelete="CASCADE"), index=True)
-    point_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("bridge_point.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey("conference_session.id", ondelete="CASCADE"), index=True
+    )
+    point_id: Mapped[int] = mapped_column(sa.ForeignKey("bridge_point.id", ondelete="CASCADE"), index=True)
     #: Present people by DelegateCategory.code: {"bch": 23, "chi_hoi_truong": 28}.
     counts: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     #: Sum of the counts, kept with them for roll-ups.

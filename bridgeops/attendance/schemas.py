@@ -17,8 +17,10 @@ class AttendanceIn(BaseModel):
 
     session_id: int = Field(ge=1, description="The session (kind session) being reported.")
     counts: dict[str, Count] = Field(
-        default_factory=dict, max_length=50,
-        description="Present people by category code; categories left out count as 0.")
+        default_factory=dict,
+        max_length=50,
+        description="Present people by category code; categories left out count as 0.",
+    )
 
 
 class AttendanceOut(BaseModel):

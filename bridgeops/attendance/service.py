@@ -76,12 +76,20 @@ def categories_for(point: BridgePoint) -> list:
 
 
 def get_report(session: ConferenceSession, point: BridgePoint) -> AttendanceReport | None:
-    return db.session.scalar(sa.select(AttendanceReport).where(
-        AttendanceReport.session_id == session.id, AttendanceReport.point_id == point.id))
+    return db.session.scalar(
+        sa.select(AttendanceReport).where(
+            AttendanceReport.session_id == session.id, AttendanceReport.point_id == point.id
+        )
+    )
 
 
-def record(point: BridgePoint, session: ConferenceSession, counts: dict[str, int],
-           principal: Principal, now: datetime | None = None) -> AttendanceReport:
+def record(
+    point: BridgePoint,
+    session: ConferenceSession,
+    counts: dict[str, int],
+    principal: Principal,
+    now: datetime | None = None,
+) -> AttendanceReport:
     """Record (or correct) how many were present at the point in the session, by category.
 
     Open from the session's start to OPEN_AFTER_END after its end; officers may correct later.
@@ -99,30 +107,39 @@ def record(point: BridgePoint, session: ConferenceSession, counts: dict[str, int
     opens, closes = window(session)
     if not principal.is_officer and not opens <= now <= closes:
         tz = point.conference.timezone
-        raise Conflict(f"Chỉ ghi được số người dự của “{session.title}” từ "
-                       f"{format_datetime_vi(opens, tz)} đến {format_datetime_vi(closes, tz)}.")
+        raise Conflict(
+            f"Chỉ ghi được số người dự của “{session.title}” từ "
+            f"{format_datetime_vi(opens, tz)} đến {format_datetime_vi(closes, tz)}."
+        )
     allowed = [c.code for c in categories_for(point)]
-    unknown = {f"counts.{code}": "Thành phần này không thuộc điểm cầu này."
-               for code in counts if code not in allowed}
+    unknown = {
+        f"counts.{code}": "Thành phần này không thuộc điểm cầu này." for code in counts if code not in allowed
+    }
     if unknown:
         raise ValidationFailed(unknown)
     full = {code: int(counts.get(code, 0)) for code in allowed}
     report = get_report(session, point)
     before = {"counts": report.counts, "present": report.present} if report else None
     if report is None:
-        report = AttendanceReport(session_id=session.id, point_id=point.id, reported_at=now,
-                                  reported_by=principal.actor)
+        report = AttendanceReport(
+            session_id=session.id, point_id=point.id, reported_at=now, reported_by=principal.actor
+        )
         db.session.add(report)
     report.counts = full
     report.present = sum(full.values())
     report.reported_by = principal.actor
     report.updated_at = now
     db.session.flush()
-    audit.record(principal.actor, "attendance_report", report.id,
-                 "create" if before is None else "update", conference_id=point.conference_id,
-                 before=before, after={"session_id": session.id, "point_id": point.id,
-                                       "counts": full, "present": report.present},
-                 late=now > closes)
+    audit.record(
+        principal.actor,
+        "attendance_report",
+        report.id,
+        "create" if before is None else "update",
+        conference_id=point.conference_id,
+        before=before,
+        after={"session_id": session.id, "point_id": point.id, "counts": full, "present": report.present},
+        late=now > closes,
+    )
     return report
 
 
@@ -206,32 +223,53 @@ def summary(conference: Conference, session: ConferenceSession) -> AttendanceSum
     report, rolled up per district and in total; points not reported carry their phones."""
     rollup = build_rollup(conference)
     codes = rollup.category_codes
-    reports = {r.point_id: r for r in db.session.scalars(
-        sa.select(AttendanceReport).where(AttendanceReport.session_id == session.id))}
+    reports = {
+        r.point_id: r
+        for r in db.session.scalars(
+            sa.select(AttendanceReport).where(AttendanceReport.session_id == session.id)
+        )
+    }
     lines = [p for p in rollup.points if p.status == "confirmed" or p.id in reports]
     missing_ids = [p.id for p in lines if p.id not in reports]
     phones: dict[int, list[returns.Phone]] = {}
     if missing_ids:
         for contact in db.session.scalars(
-                sa.select(Contact).where(Contact.point_id.in_(missing_ids), Contact.phone != "")
-                .order_by(Contact.role, Contact.id)):
+            sa.select(Contact)
+            .where(Contact.point_id.in_(missing_ids), Contact.phone != "")
+            .order_by(Contact.role, Contact.id)
+        ):
             phones.setdefault(contact.point_id, []).append(
-                returns.Phone(contact.name, contact.role, contact.phone))
+                returns.Phone(contact.name, contact.role, contact.phone)
+            )
     points = []
     for line in lines:
         report = reports.get(line.id)
-        confirmed = ({c: line.counts.get(c, 0) for c in codes} if line.status == "confirmed"
-                     else {c: 0 for c in codes})
+        confirmed = (
+            {c: line.counts.get(c, 0) for c in codes} if line.status == "confirmed" else {c: 0 for c in codes}
+        )
         present = {c: int(report.counts.get(c, 0)) for c in codes} if report else None
-        points.append(PointAttendance(
-            line.id, line.unit_code, line.unit_name, line.name, line.venue, line.level,
-            line.district_code, line.status, confirmed, present,
-            report.updated_at if report else None, phones.get(line.id, [])))
+        points.append(
+            PointAttendance(
+                line.id,
+                line.unit_code,
+                line.unit_name,
+                line.name,
+                line.venue,
+                line.level,
+                line.district_code,
+                line.status,
+                confirmed,
+                present,
+                report.updated_at if report else None,
+                phones.get(line.id, []),
+            )
+        )
     groups = {d.code: GroupAttendance(d.code, d.name) for d in rollup.districts}
     totals = GroupAttendance("", "Tổng cộng")
     for point in points:
-        group = groups.setdefault(point.district_code,
-                                  GroupAttendance(point.district_code, point.district_code))
+        group = groups.setdefault(
+            point.district_code, GroupAttendance(point.district_code, point.district_code)
+        )
         group.add(point)
         totals.add(point)
     for group in groups.values():
@@ -241,8 +279,9 @@ def summary(conference: Conference, session: ConferenceSession) -> AttendanceSum
     for code in codes:
         totals.confirmed.setdefault(code, 0)
         totals.present.setdefault(code, 0)
-    return AttendanceSummary(conference, session, rollup.categories, points,
-                             [g for g in groups.values() if g.points], totals)
+    return AttendanceSummary(
+        conference, session, rollup.categories, points, [g for g in groups.values() if g.points], totals
+    )
 
 
 # --- The attendance return: document, files, snapshots ----------------------------------------
@@ -257,6 +296,10 @@ def document_of(conference: Conference, session: ConferenceSession) -> dict[str,
 def freeze(conference: Conference, session: ConferenceSession, actor: str):
     """Freeze the session's attendance as a snapshot (kind "attendance")."""
     document = document_of(conference, session)
-    return returns.freeze_document(conference, "attendance", document, actor,
-                                   audit_after={"session_id": session.id,
-                                                "present": document["totals"]["present"]})
+    return returns.freeze_document(
+        conference,
+        "attendance",
+        document,
+        actor,
+        audit_after={"session_id": session.id, "present": document["totals"]["present"]},
+    )

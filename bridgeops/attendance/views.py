@@ -53,18 +53,24 @@ def attendance_glance(conference: Conference) -> service.AttendanceSummary | Non
 
 def _form_values() -> tuple[dict, dict[str, str]]:
     """The posted form as the API body (blank boxes count as nobody), and the raw values."""
-    raw = {key[len("count_"):]: value.strip() for key, value in request.form.items()
-           if key.startswith("count_")}
-    body = {"session_id": request.form.get("session_id", ""),
-            "counts": {code: value for code, value in raw.items() if value != ""}}
+    raw = {
+        key[len("count_") :]: value.strip() for key, value in request.form.items() if key.startswith("count_")
+    }
+    body = {
+        "session_id": request.form.get("session_id", ""),
+        "counts": {code: value for code, value in raw.items() if value != ""},
+    }
     return body, raw
 
 
 def _form_page(point: BridgePoint, principal: Principal, back: str | None):
     conference = point.conference
     now = utcnow()
-    sessions = (service.reportable_sessions(conference) if principal.is_officer
-                else service.open_sessions(conference, now))
+    sessions = (
+        service.reportable_sessions(conference)
+        if principal.is_officer
+        else service.open_sessions(conference, now)
+    )
     errors: dict[str, str] = {}
     problem = ""
     session_id = request.values.get("session_id", type=int)
@@ -78,12 +84,12 @@ def _form_page(point: BridgePoint, principal: Principal, back: str | None):
             chosen = service.get_session(conference, data.session_id)
             service.record(point, chosen, data.counts, principal, now)
             db.session.commit()
-            return redirect(url_for(request.endpoint, **request.view_args,
-                                    session_id=chosen.id, saved=1), code=303)
+            return redirect(
+                url_for(request.endpoint, **request.view_args, session_id=chosen.id, saved=1), code=303
+            )
         except ValidationFailed as error:
             db.session.rollback()
-            errors = {key.removeprefix("counts."): message
-                      for key, message in error.errors.items()}
+            errors = {key.removeprefix("counts."): message for key, message in error.errors.items()}
             status = 422
         except DomainError as error:
             db.session.rollback()
@@ -92,10 +98,20 @@ def _form_page(point: BridgePoint, principal: Principal, back: str | None):
     if not raw and report is not None:
         raw = {code: str(n) for code, n in report.counts.items()}
     return render_template(
-        "attendance/form.html", point=point, conference=conference, sessions=sessions,
-        session=session, categories=service.categories_for(point), values=raw, errors=errors,
-        problem=problem, report=report, back=back, saved=request.args.get("saved") == "1",
-        confirmed=point.counts_by_code), status
+        "attendance/form.html",
+        point=point,
+        conference=conference,
+        sessions=sessions,
+        session=session,
+        categories=service.categories_for(point),
+        values=raw,
+        errors=errors,
+        problem=problem,
+        report=report,
+        back=back,
+        saved=request.args.get("saved") == "1",
+        confirmed=point.counts_by_code,
+    ), status
 
 
 def _unknown_link(response) -> bool:
@@ -121,8 +137,11 @@ def technician_form(token: str):
 def point_form(point_id: int):
     """The same form for the chair (her district's points) and for officers."""
     point, principal = g.point, g.principal
-    back = (url_for("attendance.board", slug=point.conference.slug) if principal.is_officer
-            else url_for("registration.home", slug=point.conference.slug))
+    back = (
+        url_for("attendance.board", slug=point.conference.slug)
+        if principal.is_officer
+        else url_for("registration.home", slug=point.conference.slug)
+    )
     return _form_page(point, principal, back)
 
 
@@ -146,11 +165,18 @@ def board(slug: str):
     conference = get_conference(slug)
     session = _session(conference)
     return render_template(
-        "attendance/board.html", conference=conference, session=session,
+        "attendance/board.html",
+        conference=conference,
+        session=session,
         sessions=service.reportable_sessions(conference),
-        summary=service.summary(conference, session), open=service.is_open(session, utcnow()),
-        snapshots=[s for s in returns.list_snapshots(conference, "attendance")
-                   if s.document["session"]["id"] == session.id])
+        summary=service.summary(conference, session),
+        open=service.is_open(session, utcnow()),
+        snapshots=[
+            s
+            for s in returns.list_snapshots(conference, "attendance")
+            if s.document["session"]["id"] == session.id
+        ],
+    )
 
 
 @bp.get("/conferences/<slug>/attendance/print")
@@ -159,8 +185,12 @@ def print_page(slug: str):
     conference = get_conference(slug)
     session = _session(conference)
     document = service.document_of(conference, session)
-    return sheets.print_page(conference, documents.sheet(document), utcnow(),
-                             url_for("attendance.board", slug=slug, session=session.id))
+    return sheets.print_page(
+        conference,
+        documents.sheet(document),
+        utcnow(),
+        url_for("attendance.board", slug=slug, session=session.id),
+    )
 
 
 @bp.get("/conferences/<slug>/attendance/file.<fmt>")
@@ -169,8 +199,11 @@ def export(slug: str, fmt: str):
     conference = get_conference(slug)
     document = service.document_of(conference, _session(conference))
     now = utcnow()
-    return file_response(returns.export_sheet(document, documents.sheet(document), fmt, now,
-                                              documents.export_filename(document, fmt, now)))
+    return file_response(
+        returns.export_sheet(
+            document, documents.sheet(document), fmt, now, documents.export_filename(document, fmt, now)
+        )
+    )
 
 
 @bp.post("/conferences/<slug>/attendance/snapshots")
@@ -194,13 +227,16 @@ def snapshot(slug: str, snapshot_id: int):
         print=url_for("attendance.snapshot_print", slug=slug, snapshot_id=snapshot_id),
         xlsx=url_for("attendance.snapshot_file", slug=slug, snapshot_id=snapshot_id, fmt="xlsx"),
         csv=url_for("attendance.snapshot_file", slug=slug, snapshot_id=snapshot_id, fmt="csv"),
-        submit=url_for("attendance.submit", slug=slug, snapshot_id=snapshot_id))
-    facts = [("Điểm cầu đã báo cáo", f"{totals['reported_points']}/{totals['points']}"),
-             ("Đại biểu có mặt", totals["present"]["delegates"]),
-             ("Đại biểu đã xác nhận", totals["confirmed"]["delegates"])]
-    return sheets.snapshot_page(conference, frozen,
-                                f"Số người dự · {frozen.document['session']['title']}", links,
-                                facts)
+        submit=url_for("attendance.submit", slug=slug, snapshot_id=snapshot_id),
+    )
+    facts = [
+        ("Điểm cầu đã báo cáo", f"{totals['reported_points']}/{totals['points']}"),
+        ("Đại biểu có mặt", totals["present"]["delegates"]),
+        ("Đại biểu đã xác nhận", totals["confirmed"]["delegates"]),
+    ]
+    return sheets.snapshot_page(
+        conference, frozen, f"Số người dự · {frozen.document['session']['title']}", links, facts
+    )
 
 
 @bp.get("/conferences/<slug>/attendance/snapshots/<int:snapshot_id>/print")
@@ -208,9 +244,13 @@ def snapshot(slug: str, snapshot_id: int):
 def snapshot_print(slug: str, snapshot_id: int):
     conference = get_conference(slug)
     frozen = returns.get_snapshot(conference, snapshot_id, "attendance")
-    return sheets.print_page(conference, documents.sheet(frozen.document), frozen.created_at,
-                             url_for("attendance.snapshot", slug=slug, snapshot_id=snapshot_id),
-                             snapshot=frozen)
+    return sheets.print_page(
+        conference,
+        documents.sheet(frozen.document),
+        frozen.created_at,
+        url_for("attendance.snapshot", slug=slug, snapshot_id=snapshot_id),
+        snapshot=frozen,
+    )
 
 
 @bp.get("/conferences/<slug>/attendance/snapshots/<int:snapshot_id>/file.<fmt>")
@@ -219,9 +259,15 @@ def snapshot_file(slug: str, snapshot_id: int, fmt: str):
     conference = get_conference(slug)
     frozen = returns.get_snapshot(conference, snapshot_id, "attendance")
     document = frozen.document
-    return file_response(returns.export_sheet(
-        document, documents.sheet(document), fmt, frozen.created_at,
-        documents.export_filename(document, fmt, frozen.created_at)))
+    return file_response(
+        returns.export_sheet(
+            document,
+            documents.sheet(document),
+            fmt,
+            frozen.created_at,
+            documents.export_filename(document, fmt, frozen.created_at),
+        )
+    )
 
 
 @bp.post("/conferences/<slug>/attendance/snapshots/<int:snapshot_id>/submit")

@@ -11,12 +11,28 @@ from bridgeops.audit.models import AuditEvent
 from bridgeops.extensions import db
 
 
-def record(actor: str, entity: str, entity_id: int | None, action: str, *,
-           conference_id: int | None = None, before: dict[str, Any] | None = None,
-           after: dict[str, Any] | None = None, late: bool = False) -> AuditEvent:
+def record(
+    actor: str,
+    entity: str,
+    entity_id: int | None,
+    action: str,
+    *,
+    conference_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    late: bool = False,
+) -> AuditEvent:
     """Add one audit event to the current transaction."""
-    event = AuditEvent(actor=actor, entity=entity, entity_id=entity_id, action=action,
-                       conference_id=conference_id, before=before, after=after, late=late)
+    event = AuditEvent(
+        actor=actor,
+        entity=entity,
+        entity_id=entity_id,
+        action=action,
+        conference_id=conference_id,
+        before=before,
+        after=after,
+        late=late,
+    )
     db.session.add(event)
     return event
 
@@ -33,16 +49,25 @@ def actor_names(actors: Iterable[str]) -> dict[str, str]:
     emails = {rest for _, kind, rest in split if kind in ("officer", "admin") and rest}
     units = {rest for _, kind, rest in split if kind == "chair" and rest}
     points = {int(rest) for _, kind, rest in split if kind == "technician" and rest.isdigit()}
-    users = {u.email: u.name for u in db.session.scalars(
-        sa.select(User).where(User.email.in_(emails)))} if emails else {}
-    unit_names = dict(db.session.execute(sa.select(AdminUnit.code, AdminUnit.name).where(
-        AdminUnit.code.in_(units))).all()) if units else {}
+    users = (
+        {u.email: u.name for u in db.session.scalars(sa.select(User).where(User.email.in_(emails)))}
+        if emails
+        else {}
+    )
+    unit_names = (
+        dict(
+            db.session.execute(
+                sa.select(AdminUnit.code, AdminUnit.name).where(AdminUnit.code.in_(units))
+            ).all()
+        )
+        if units
+        else {}
+    )
     point_techs: dict[int, str] = {}
     if points:
         for point in db.session.scalars(sa.select(BridgePoint).where(BridgePoint.id.in_(points))):
             names = ", ".join(t.name for t in point.technicians)
-            point_techs[point.id] = (f"Kỹ thuật viên {names}" if names
-                                     else f"Kỹ thuật viên {point.name}")
+            point_techs[point.id] = f"Kỹ thuật viên {names}" if names else f"Kỹ thuật viên {point.name}"
     labels = {}
     for actor, kind, rest in split:
         if kind in ("officer", "admin"):
@@ -57,5 +82,4 @@ def actor_names(actors: Iterable[str]) -> dict[str, str]:
 
 
 #: Actors that are not people.
-SYSTEM_ACTORS = {"system": "Hệ thống", "cli": "Quản trị (dòng lệnh)",
-                 "scheduler": "Hệ thống (tự động)"}
+SYSTEM_ACTORS = {"system": "Hệ thống", "cli": "Quản trị (dòng lệnh)", "scheduler": "Hệ thống (tự động)"}

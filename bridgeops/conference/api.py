@@ -31,27 +31,36 @@ def conference_out(conference: Conference) -> ConferenceOut:
 
 
 def _conference_fields(conference: Conference) -> dict:
-    source = db.session.get(Conference, conference.copied_from_id) \
-        if conference.copied_from_id else None
+    source = db.session.get(Conference, conference.copied_from_id) if conference.copied_from_id else None
     return dict(
-        slug=conference.slug, title=conference.title, organizer=conference.organizer,
-        host_name=conference.host_name, host_unit_code=conference.host_unit_code,
-        map=conference.unit_map, timezone=conference.timezone,
+        slug=conference.slug,
+        title=conference.title,
+        organizer=conference.organizer,
+        host_name=conference.host_name,
+        host_unit_code=conference.host_unit_code,
+        map=conference.unit_map,
+        timezone=conference.timezone,
         registration_closes_at=conference.registration_closes_at,
-        contact_name=conference.contact_name, contact_email=conference.contact_email,
+        contact_name=conference.contact_name,
+        contact_email=conference.contact_email,
         contact_phone=conference.contact_phone,
         copied_from=source.slug if source else None,
         archived=conference.archived_at is not None,
         sessions=[session_out(s) for s in conference.sessions],
-        categories=[CategoryOut(code=c.code, label=c.label, levels=c.levels)
-                    for c in conference.categories],
+        categories=[CategoryOut(code=c.code, label=c.label, levels=c.levels) for c in conference.categories],
     )
 
 
 def session_out(session: ConferenceSession) -> SessionOut:
-    return SessionOut(id=session.id, kind=session.kind, title=session.title,
-                      starts_at=session.starts_at, ends_at=session.ends_at,
-                      sequence=session.sequence, cancelled=session.cancelled_at is not None)
+    return SessionOut(
+        id=session.id,
+        kind=session.kind,
+        title=session.title,
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        sequence=session.sequence,
+        cancelled=session.cancelled_at is not None,
+    )
 
 
 def _location(conference: Conference) -> dict[str, str]:
@@ -59,16 +68,21 @@ def _location(conference: Conference) -> dict[str, str]:
 
 
 @api_bp.get("/conferences")
-@operation("Các hội nghị, mới nhất trước", tags=("conference",), auth="officer",
-           response=ConferenceList)
+@operation("Các hội nghị, mới nhất trước", tags=("conference",), auth="officer", response=ConferenceList)
 def list_conferences():
     return ConferenceList(items=[conference_out(c) for c in service.list_conferences()])
 
 
 @api_bp.post("/conferences")
-@operation("Tạo một hội nghị với các phiên và thành phần đại biểu", tags=("conference",),
-           auth="officer", body=ConferenceIn, response=ConferenceOut, status=201,
-           errors={409: "Mã hội nghị đã được dùng", 422: "Dữ liệu không hợp lệ"})
+@operation(
+    "Tạo một hội nghị với các phiên và thành phần đại biểu",
+    tags=("conference",),
+    auth="officer",
+    body=ConferenceIn,
+    response=ConferenceOut,
+    status=201,
+    errors={409: "Mã hội nghị đã được dùng", 422: "Dữ liệu không hợp lệ"},
+)
 def create_conference(body: ConferenceIn):
     conference = service.create_conference(body, actor=g.principal.actor)
     db.session.commit()
@@ -77,8 +91,12 @@ def create_conference(body: ConferenceIn):
 
 @api_bp.get("/conferences/<slug>")
 @requires(SIGNED_IN)
-@operation("Thông tin hội nghị, các phiên và thành phần đại biểu", tags=("conference",),
-           response=ConferenceOut, errors={404: "Không có hội nghị này"})
+@operation(
+    "Thông tin hội nghị, các phiên và thành phần đại biểu",
+    tags=("conference",),
+    response=ConferenceOut,
+    errors={404: "Không có hội nghị này"},
+)
 def get_conference(slug: str):
     conference = service.get_conference(slug)
     if not can_use_conference(g.principal, conference.id):
@@ -88,10 +106,14 @@ def get_conference(slug: str):
 
 
 @api_bp.patch("/conferences/<slug>")
-@operation("Đổi tên, đơn vị tổ chức, hạn đăng ký hoặc cán bộ đầu mối", tags=("conference",),
-           auth="officer", body=ConferencePatch, response=ConferenceOut,
-           errors={404: "Không có hội nghị này", 409: "Hội nghị đã lưu trữ",
-                   422: "Dữ liệu không hợp lệ"})
+@operation(
+    "Đổi tên, đơn vị tổ chức, hạn đăng ký hoặc cán bộ đầu mối",
+    tags=("conference",),
+    auth="officer",
+    body=ConferencePatch,
+    response=ConferenceOut,
+    errors={404: "Không có hội nghị này", 409: "Hội nghị đã lưu trữ", 422: "Dữ liệu không hợp lệ"},
+)
 def patch_conference(slug: str, body: ConferencePatch):
     conference = service.get_conference(slug)
     service.update_conference(conference, body, actor=g.principal.actor)
@@ -100,10 +122,15 @@ def patch_conference(slug: str, body: ConferencePatch):
 
 
 @api_bp.post("/conferences/<slug>/sessions")
-@operation("Thêm một phiên; gửi thư mời cho mọi kỹ thuật viên của hội nghị",
-           tags=("conference",), auth="officer", body=SessionIn, response=SessionOut,
-           status=201, errors={404: "Không có hội nghị này", 409: "Hội nghị đã lưu trữ",
-                               422: "Giờ của phiên không hợp lệ"})
+@operation(
+    "Thêm một phiên; gửi thư mời cho mọi kỹ thuật viên của hội nghị",
+    tags=("conference",),
+    auth="officer",
+    body=SessionIn,
+    response=SessionOut,
+    status=201,
+    errors={404: "Không có hội nghị này", 409: "Hội nghị đã lưu trữ", 422: "Giờ của phiên không hợp lệ"},
+)
 def add_session(slug: str, body: SessionIn):
     conference = service.get_conference(slug)
     session = service.add_session_from(conference, body, actor=g.principal.actor)
@@ -113,26 +140,43 @@ def add_session(slug: str, body: SessionIn):
 
 @api_bp.patch("/conferences/<slug>/sessions/<int:session_id>")
 @requires(OFFICER)
-@operation("Đổi giờ, tên hoặc hủy một phiên; gửi cập nhật lịch cho phiên đó", tags=("conference",),
-           body=SessionPatch, response=SessionOut,
-           errors={404: "Không có hội nghị hoặc phiên này", 422: "Giờ kết thúc phải sau giờ bắt đầu"})
+@operation(
+    "Đổi giờ, tên hoặc hủy một phiên; gửi cập nhật lịch cho phiên đó",
+    tags=("conference",),
+    body=SessionPatch,
+    response=SessionOut,
+    errors={404: "Không có hội nghị hoặc phiên này", 422: "Giờ kết thúc phải sau giờ bắt đầu"},
+)
 def patch_session(slug: str, session_id: int, body: SessionPatch):
     session = service.get_session(service.get_conference(slug), session_id)
-    service.update_session(session, title=body.title, starts_at=body.starts_at,
-                           ends_at=body.ends_at, cancelled=body.cancelled,
-                           actor=g.principal.actor)
+    service.update_session(
+        session,
+        title=body.title,
+        starts_at=body.starts_at,
+        ends_at=body.ends_at,
+        cancelled=body.cancelled,
+        actor=g.principal.actor,
+    )
     db.session.commit()
     return session_out(session)
 
 
 @api_bp.post("/conferences/<slug>/copy")
-@operation("Sao chép hội nghị: thành phần, các phiên (dời N ngày) và các điểm cầu (bản nháp)",
-           tags=("conference",), auth="officer", body=CopyIn, response=CopyOut, status=201,
-           errors={404: "Không có hội nghị này", 409: "Mã hội nghị đã được dùng",
-                   422: "Dữ liệu không hợp lệ"})
+@operation(
+    "Sao chép hội nghị: thành phần, các phiên (dời N ngày) và các điểm cầu (bản nháp)",
+    tags=("conference",),
+    auth="officer",
+    body=CopyIn,
+    response=CopyOut,
+    status=201,
+    errors={404: "Không có hội nghị này", 409: "Mã hội nghị đã được dùng", 422: "Dữ liệu không hợp lệ"},
+)
 def copy(slug: str, body: CopyIn):
     result = copy_conference(service.get_conference(slug), body, actor=g.principal.actor)
     db.session.commit()
-    out = CopyOut(**_conference_fields(result.conference), carried=result.carried,
-                  unplaced=[UnplacedOut(unit=code, name=name) for code, name in result.unplaced])
+    out = CopyOut(
+        **_conference_fields(result.conference),
+        carried=result.carried,
+        unplaced=[UnplacedOut(unit=code, name=name) for code, name in result.unplaced],
+    )
     return out, 201, _location(result.conference)

@@ -21,9 +21,13 @@ def conference_group() -> None:
 
 
 @conference_group.command("create")
-@click.option("--file", "path", required=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="JSON with the body of POST /api/v1/conferences.")
+@click.option(
+    "--file",
+    "path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="JSON with the body of POST /api/v1/conferences.",
+)
 @with_appcontext
 def create_command(path: Path) -> None:
     """Create a conference from a JSON file; prints its slug."""
@@ -52,8 +56,9 @@ def create_command(path: Path) -> None:
 @click.option("--host", default=None, help="Host unit code of the copy (default: the source's).")
 @click.option("--title", default=None)
 @with_appcontext
-def copy_command(source: str, slug: str, shift_days: int, unit_map: str | None,
-                 host: str | None, title: str | None) -> None:
+def copy_command(
+    source: str, slug: str, shift_days: int, unit_map: str | None, host: str | None, title: str | None
+) -> None:
     """Copy SOURCE: categories, sessions and its points as drafts; prints carried and unplaced."""
     from bridgeops.conference import service
     from bridgeops.conference.copy import copy_conference
@@ -64,8 +69,7 @@ def copy_command(source: str, slug: str, shift_days: int, unit_map: str | None,
     if host is not None:
         body["host_unit_code"] = host
     try:
-        result = copy_conference(service.get_conference(source), validate(CopyIn, body),
-                                 actor=CLI_ACTOR)
+        result = copy_conference(service.get_conference(source), validate(CopyIn, body), actor=CLI_ACTOR)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()

@@ -43,30 +43,47 @@ class CopyResult:
 
 def copy_conference(source: Conference, data: CopyIn, *, actor: str) -> CopyResult:
     """A new conference from ``source``; see the module docstring. 409 for a slug in use."""
-    host = data.host_unit_code if "host_unit_code" in data.model_fields_set \
-        else source.host_unit_code
+    host = data.host_unit_code if "host_unit_code" in data.model_fields_set else source.host_unit_code
     to_map = data.map or source.unit_map
     shift = timedelta(days=data.shift_days)
-    new_sessions = [_shifted(s, shift) for s in source.sessions
-                    if s.cancelled_at is None]
+    new_sessions = [_shifted(s, shift) for s in source.sessions if s.cancelled_at is None]
     closes = source.registration_closes_at
     # Built without re-validation: the source's own fields were validated when it was created.
     fields = ConferenceIn.model_construct(
-        slug=data.slug, title=data.title or source.title, organizer=source.organizer,
+        slug=data.slug,
+        title=data.title or source.title,
+        organizer=source.organizer,
         host_name=source.host_name if host == source.host_unit_code else "",
-        host_unit_code=host, map=to_map, timezone=source.timezone,
+        host_unit_code=host,
+        map=to_map,
+        timezone=source.timezone,
         registration_closes_at=closes + shift if closes else None,
-        contact_name=source.contact_name, contact_email=source.contact_email,
-        contact_phone=source.contact_phone, sessions=new_sessions,
-        categories=[CategoryIn.model_construct(code=c.code, label=c.label, levels=c.levels)
-                    for c in source.categories])
+        contact_name=source.contact_name,
+        contact_email=source.contact_email,
+        contact_phone=source.contact_phone,
+        sessions=new_sessions,
+        categories=[
+            CategoryIn.model_construct(code=c.code, label=c.label, levels=c.levels) for c in source.categories
+        ],
+    )
     conference = service.create_conference(fields, actor=actor, copied_from=source)
     carried, unplaced = _carry_points(source, conference, actor=actor)
     for session in conference.sessions:
         session_changed.send(session)  # the carried technicians' invites, new sessions only
-    audit.record(actor, "conference", conference.id, "copy", conference_id=conference.id,
-                 after={"from": source.slug, "shift_days": data.shift_days, "map": to_map,
-                        "carried": carried, "unplaced": [code for code, _ in unplaced]})
+    audit.record(
+        actor,
+        "conference",
+        conference.id,
+        "copy",
+        conference_id=conference.id,
+        after={
+            "from": source.slug,
+            "shift_days": data.shift_days,
+            "map": to_map,
+            "carried": carried,
+            "unplaced": [code for code, _ in unplaced],
+        },
+    )
     return CopyResult(conference, carried, unplaced)
 
 
@@ -75,20 +92,25 @@ def _shifted(session: ConferenceSession, shift: timedelta) -> SessionIn:
     problem = check_session_times(starts, ends)
     if problem:
         raise ValidationFailed({"shift_days": f"{session.title}: {problem}"})
-    return SessionIn.model_construct(kind=session.kind, title=session.title, starts_at=starts,
-                                     ends_at=ends)
+    return SessionIn.model_construct(kind=session.kind, title=session.title, starts_at=starts, ends_at=ends)
 
 
-def _carry_points(source: Conference, target: Conference, *,
-                  actor: str) -> tuple[int, list[tuple[str, str]]]:
-    points = list(db.session.scalars(
-        sa.select(BridgePoint).where(BridgePoint.conference_id == source.id,
-                                     BridgePoint.status != "withdrawn")
-        .options(selectinload(BridgePoint.contacts), selectinload(BridgePoint.unit))
-        .order_by(BridgePoint.unit_code)))
+def _carry_points(source: Conference, target: Conference, *, actor: str) -> tuple[int, list[tuple[str, str]]]:
+    points = list(
+        db.session.scalars(
+            sa.select(BridgePoint)
+            .where(BridgePoint.conference_id == source.id, BridgePoint.status != "withdrawn")
+            .options(selectinload(BridgePoint.contacts), selectinload(BridgePoint.unit))
+            .order_by(BridgePoint.unit_code)
+        )
+    )
     placement = place_units([p.unit_code for p in points], source.unit_map, target.unit_map)
-    units = {u.code: u for u in db.session.scalars(sa.select(AdminUnit).where(
-        AdminUnit.code.in_(set(placement.target.values()))))}
+    units = {
+        u.code: u
+        for u in db.session.scalars(
+            sa.select(AdminUnit).where(AdminUnit.code.in_(set(placement.target.values())))
+        )
+    }
     chosen: dict[str, BridgePoint] = {}
     unplaced = [p for p in points if p.unit_code in set(placement.unplaced)]
     for point in points:  # lowest source unit code first: it keeps the new unit's room
@@ -104,16 +126,22 @@ def _carry_points(source: Conference, target: Conference, *,
     ids = registration.bulk_create_points(target, rows, actor=actor) if rows else []
     new_id = {point.id: new for point, new in zip(chosen.values(), ids, strict=True)}
     # A point relaying from another than its parent's point keeps that upstream in the copy.
-    upstream = [{"point_id": new_id[p.id], "upstream": new_id[p.upstream_point_id]}
-                for p in chosen.values() if p.upstream_point_id in new_id]
+    upstream = [
+        {"point_id": new_id[p.id], "upstream": new_id[p.upstream_point_id]}
+        for p in chosen.values()
+        if p.upstream_point_id in new_id
+    ]
     if upstream:
         registration.set_upstreams(upstream)
     return len(rows), [(p.unit_code, p.unit.name) for p in unplaced]
 
 
 def _row(point: BridgePoint, unit_code: str) -> dict:
-    return {"unit": unit_code, "name": point.name if unit_code == point.unit_code else None,
-            "venue": point.venue, "capacity": point.capacity,
-            "probe": {"target": point.probe_target},
-            "technicians": [{"name": c.name, "phone": c.phone, "email": c.email}
-                            for c in point.technicians]}
+    return {
+        "unit": unit_code,
+        "name": point.name if unit_code == point.unit_code else None,
+        "venue": point.venue,
+        "capacity": point.capacity,
+        "probe": {"target": point.probe_target},
+        "technicians": [{"name": c.name, "phone": c.phone, "email": c.email} for c in point.technicians],
+    }

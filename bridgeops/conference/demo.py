@@ -21,8 +21,7 @@ from bridgeops.units.models import unit_key
 DEMO_SLUG = "namdinh-2022"
 NAM_DINH = "36"
 PROVINCE_VENUE = "Phòng họp Tầng 3 Tỉnh ủy"
-TITLE = ("Hội nghị nghiên cứu, học tập, quán triệt Nghị quyết Đại hội đại biểu "
-         "Phụ nữ toàn quốc lần thứ XIII")
+TITLE = "Hội nghị nghiên cứu, học tập, quán triệt Nghị quyết Đại hội đại biểu Phụ nữ toàn quốc lần thứ XIII"
 
 #: (kind, title, day, start h:m, end h:m), local time Asia/Ho_Chi_Minh, April 2022.
 SESSIONS = [
@@ -34,8 +33,11 @@ SESSIONS = [
 
 
 #: The plan's deadlines for each level's own conference after the bridge.
-FOLLOWUP_DEADLINES = {"province": date(2022, 5, 30), "district": date(2022, 6, 30),
-                      "commune": date(2022, 6, 30)}
+FOLLOWUP_DEADLINES = {
+    "province": date(2022, 5, 30),
+    "district": date(2022, 6, 30),
+    "commune": date(2022, 6, 30),
+}
 
 
 def create_demo() -> tuple[Conference, bool]:
@@ -47,15 +49,28 @@ def create_demo() -> tuple[Conference, bool]:
     config = current_app.config
     # Built without validation: the contact officer comes from configuration, not a form.
     data = ConferenceIn.model_construct(
-        slug=DEMO_SLUG, title=TITLE, organizer="Đoàn Chủ tịch TW Hội LHPN Việt Nam",
-        host_name="Hội LHPN tỉnh Nam Định", host_unit_code=NAM_DINH, map="2023",
-        timezone=VN_TZ, registration_closes_at=None,
-        contact_name=config["CONTACT_NAME"], contact_email=config["CONTACT_EMAIL"],
-        contact_phone=config["CONTACT_PHONE"], categories=None,
-        sessions=[SessionIn(kind=kind, title=title,
-                            starts_at=local_datetime(2022, 4, day, h1, m1),
-                            ends_at=local_datetime(2022, 4, day, h2, m2))
-                  for kind, title, day, (h1, m1), (h2, m2) in SESSIONS])
+        slug=DEMO_SLUG,
+        title=TITLE,
+        organizer="Đoàn Chủ tịch TW Hội LHPN Việt Nam",
+        host_name="Hội LHPN tỉnh Nam Định",
+        host_unit_code=NAM_DINH,
+        map="2023",
+        timezone=VN_TZ,
+        registration_closes_at=None,
+        contact_name=config["CONTACT_NAME"],
+        contact_email=config["CONTACT_EMAIL"],
+        contact_phone=config["CONTACT_PHONE"],
+        categories=None,
+        sessions=[
+            SessionIn(
+                kind=kind,
+                title=title,
+                starts_at=local_datetime(2022, 4, day, h1, m1),
+                ends_at=local_datetime(2022, 4, day, h2, m2),
+            )
+            for kind, title, day, (h1, m1), (h2, m2) in SESSIONS
+        ],
+    )
     conference = service.create_conference(data, actor="system")
     conference.return_code = "BC-HPN"  # the printed return's "Số: …/BC-HPN"
     registration.create_point_record(conference, units.get_unit(NAM_DINH), venue=PROVINCE_VENUE)
@@ -65,8 +80,9 @@ def create_demo() -> tuple[Conference, bool]:
 
 DEMO_2025_SLUG = "ninhbinh-2027"
 NINH_BINH_2025 = "37"
-TITLE_2027 = ("Hội nghị nghiên cứu, học tập, quán triệt Nghị quyết Đại hội đại biểu "
-              "Phụ nữ toàn quốc lần thứ XIV")
+TITLE_2027 = (
+    "Hội nghị nghiên cứu, học tập, quán triệt Nghị quyết Đại hội đại biểu Phụ nữ toàn quốc lần thứ XIV"
+)
 
 #: Two levels: the province and its communes (wards, special zones); no district.
 CATEGORIES_2025 = [
@@ -96,17 +112,31 @@ def create_demo_2025() -> tuple[Conference, bool]:
     province = units.get_unit(unit_key("2025", NINH_BINH_2025))
     # Built without validation: the contact officer comes from configuration, not a form.
     data = ConferenceIn.model_construct(
-        slug=DEMO_2025_SLUG, title=TITLE_2027, organizer="Đoàn Chủ tịch TW Hội LHPN Việt Nam",
-        host_name="Hội LHPN tỉnh Ninh Bình", host_unit_code=province.code, map="2025",
-        timezone=VN_TZ, registration_closes_at=local_datetime(2027, 4, 15, 17, 0),
-        contact_name=config["CONTACT_NAME"], contact_email=config["CONTACT_EMAIL"],
+        slug=DEMO_2025_SLUG,
+        title=TITLE_2027,
+        organizer="Đoàn Chủ tịch TW Hội LHPN Việt Nam",
+        host_name="Hội LHPN tỉnh Ninh Bình",
+        host_unit_code=province.code,
+        map="2025",
+        timezone=VN_TZ,
+        registration_closes_at=local_datetime(2027, 4, 15, 17, 0),
+        contact_name=config["CONTACT_NAME"],
+        contact_email=config["CONTACT_EMAIL"],
         contact_phone=config["CONTACT_PHONE"],
-        categories=[CategoryIn.model_construct(code=code, label=label, levels=levels.split(","))
-                    for code, label, levels in CATEGORIES_2025],
-        sessions=[SessionIn(kind=kind, title=title,
-                            starts_at=local_datetime(2027, 4, day, h1, m1),
-                            ends_at=local_datetime(2027, 4, day, h2, m2))
-                  for kind, title, day, (h1, m1), (h2, m2) in SESSIONS_2027])
+        categories=[
+            CategoryIn.model_construct(code=code, label=label, levels=levels.split(","))
+            for code, label, levels in CATEGORIES_2025
+        ],
+        sessions=[
+            SessionIn(
+                kind=kind,
+                title=title,
+                starts_at=local_datetime(2027, 4, day, h1, m1),
+                ends_at=local_datetime(2027, 4, day, h2, m2),
+            )
+            for kind, title, day, (h1, m1), (h2, m2) in SESSIONS_2027
+        ],
+    )
     conference = service.create_conference(data, actor="system")
     registration.create_point_record(conference, province, venue=PROVINCE_VENUE)
     return conference, True

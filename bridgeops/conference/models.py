@@ -42,8 +42,9 @@ class Conference(db.Model):
     #: The return's document code after "Số: …/", e.g. "BC-HPN".
     return_code: Mapped[str] = mapped_column(sa.String(40), default="BC", server_default="BC")
     #: The signer's block: on whose behalf ("TM. BAN THƯỜNG VỤ"), her title and her name.
-    return_signer_for: Mapped[str] = mapped_column(sa.String(120), default="TM. BAN THƯỜNG VỤ",
-                                                   server_default="TM. BAN THƯỜNG VỤ")
+    return_signer_for: Mapped[str] = mapped_column(
+        sa.String(120), default="TM. BAN THƯỜNG VỤ", server_default="TM. BAN THƯỜNG VỤ"
+    )
     return_signer_title: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
     return_signer_name: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
     #: Which administrative map the units come from: "2023" (63 provinces, three levels) or

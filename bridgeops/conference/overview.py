@@ -11,8 +11,12 @@ from bridgeops.conference.models import Conference, ConferenceSession
 from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
 
-PHASE_LABELS = {"upcoming": "Sắp diễn ra", "active": "Đang diễn ra", "past": "Đã diễn ra",
-                "archived": "Đã lưu trữ"}
+PHASE_LABELS = {
+    "upcoming": "Sắp diễn ra",
+    "active": "Đang diễn ra",
+    "past": "Đã diễn ra",
+    "archived": "Đã lưu trữ",
+}
 
 
 @dataclass(frozen=True)
@@ -53,8 +57,7 @@ def phase_of(conference: Conference, now: datetime) -> str:
     return "past"
 
 
-def conference_cards(conferences: list[Conference], now: datetime | None = None
-                     ) -> list[ConferenceCard]:
+def conference_cards(conferences: list[Conference], now: datetime | None = None) -> list[ConferenceCard]:
     """One card per conference, active first, then upcoming, past and archived."""
     from bridgeops.accounts.models import AccessGrant
     from bridgeops.registration.models import BridgePoint
@@ -66,23 +69,45 @@ def conference_cards(conferences: list[Conference], now: datetime | None = None
     if not ids:
         return []
     live = sa.and_(BridgePoint.conference_id.in_(ids), BridgePoint.status != "withdrawn")
-    counts = {cid: (total, confirmed) for cid, total, confirmed in db.session.execute(
-        sa.select(BridgePoint.conference_id, sa.func.count(),
-                  sa.func.count().filter(BridgePoint.status == "confirmed"))
-        .where(live).group_by(BridgePoint.conference_id))}
+    counts = {
+        cid: (total, confirmed)
+        for cid, total, confirmed in db.session.execute(
+            sa.select(
+                BridgePoint.conference_id,
+                sa.func.count(),
+                sa.func.count().filter(BridgePoint.status == "confirmed"),
+            )
+            .where(live)
+            .group_by(BridgePoint.conference_id)
+        )
+    }
     areas: dict[int, set[str]] = {}
     for cid, code in db.session.execute(
-            sa.select(BridgePoint.conference_id, BridgePoint.district_code).distinct()
-            .where(live)):
+        sa.select(BridgePoint.conference_id, BridgePoint.district_code).distinct().where(live)
+    ):
         areas.setdefault(cid, set()).add(code)
-    submitted = set(db.session.scalars(sa.select(ReturnSnapshot.conference_id).where(
-        ReturnSnapshot.conference_id.in_(ids), ReturnSnapshot.accepted_at.is_not(None))))
-    linked = set(db.session.scalars(sa.select(AccessGrant.conference_id).where(
-        AccessGrant.conference_id.in_(ids), AccessGrant.role == "chair")))
+    submitted = set(
+        db.session.scalars(
+            sa.select(ReturnSnapshot.conference_id).where(
+                ReturnSnapshot.conference_id.in_(ids), ReturnSnapshot.accepted_at.is_not(None)
+            )
+        )
+    )
+    linked = set(
+        db.session.scalars(
+            sa.select(AccessGrant.conference_id).where(
+                AccessGrant.conference_id.in_(ids), AccessGrant.role == "chair"
+            )
+        )
+    )
     hosts = {c.host_unit_code for c in conferences if c.host_unit_code}
-    units = list(db.session.execute(sa.select(AdminUnit.code, AdminUnit.parent_code, AdminUnit.level)
-                                    .where(sa.or_(AdminUnit.code.in_(hosts),
-                                                  AdminUnit.parent_code.in_(hosts)))))
+    units = list(
+        db.session.execute(
+            sa.select(AdminUnit.code, AdminUnit.parent_code, AdminUnit.level).where(
+                sa.or_(AdminUnit.code.in_(hosts), AdminUnit.parent_code.in_(hosts))
+            )
+        )
+    )
     levels = {code: level for code, _, level in units}
     registering: dict[str, set[str]] = {}
     for code, parent, _ in units:
@@ -92,27 +117,48 @@ def conference_cards(conferences: list[Conference], now: datetime | None = None
     for conference in conferences:
         host = conference.host_unit_code
         # A district-hosted conference has one registering unit: the district itself.
-        expected_units = ({host} if levels.get(host) == "district"
-                          else registering.get(host, set()) if host else set())
+        expected_units = (
+            {host} if levels.get(host) == "district" else registering.get(host, set()) if host else set()
+        )
         total, confirmed = counts.get(conference.id, (0, 0))
         registered = len(expected_units & areas.get(conference.id, set()))
         phase = phase_of(conference, now)
-        upcoming = [s for s in conference.sessions
-                    if s.cancelled_at is None and s.ends_at >= now]
-        card_facts = dict(conference=conference, phase=phase, registered=registered,
-                          expected=len(expected_units), points=total,
-                          confirmed=confirmed, next_session=upcoming[0] if upcoming else None,
-                          return_submitted=conference.id in submitted)
-        step = _next_step(conference, phase, linked=conference.id in linked, **{
-            k: card_facts[k] for k in ("registered", "expected", "points", "confirmed",
-                                       "return_submitted")})
+        upcoming = [s for s in conference.sessions if s.cancelled_at is None and s.ends_at >= now]
+        card_facts = dict(
+            conference=conference,
+            phase=phase,
+            registered=registered,
+            expected=len(expected_units),
+            points=total,
+            confirmed=confirmed,
+            next_session=upcoming[0] if upcoming else None,
+            return_submitted=conference.id in submitted,
+        )
+        step = _next_step(
+            conference,
+            phase,
+            linked=conference.id in linked,
+            **{
+                k: card_facts[k]
+                for k in ("registered", "expected", "points", "confirmed", "return_submitted")
+            },
+        )
         cards.append(ConferenceCard(**card_facts, next_step=step))
     order = {"active": 0, "upcoming": 1, "past": 2, "archived": 3}
     return sorted(cards, key=lambda card: order[card.phase])
 
 
-def _next_step(conference: Conference, phase: str, *, linked: bool, registered: int,
-               expected: int, points: int, confirmed: int, return_submitted: bool) -> NextStep:
+def _next_step(
+    conference: Conference,
+    phase: str,
+    *,
+    linked: bool,
+    registered: int,
+    expected: int,
+    points: int,
+    confirmed: int,
+    return_submitted: bool,
+) -> NextStep:
     if phase == "archived":
         return NextStep("Hồ sơ đã lưu trữ, chỉ để xem", "returns.dashboard")
     if phase == "past":

@@ -96,10 +96,12 @@ def _required_text(value: Any) -> Any:
 
 Text = Annotated[str, BeforeValidator(_clean_text)]
 Required = BeforeValidator(_required_text)
-Slug = Annotated[str, BeforeValidator(_clean_text), Field(
-    min_length=3, max_length=64, pattern=r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")]
-OptionalCode = Annotated[Annotated[str, Field(max_length=10)] | None,
-                         BeforeValidator(_blank_to_none)]
+Slug = Annotated[
+    str,
+    BeforeValidator(_clean_text),
+    Field(min_length=3, max_length=64, pattern=r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$"),
+]
+OptionalCode = Annotated[Annotated[str, Field(max_length=10)] | None, BeforeValidator(_blank_to_none)]
 
 
 def check_timezone(value: str) -> str:
@@ -107,7 +109,8 @@ def check_timezone(value: str) -> str:
         ZoneInfo(value)
     except (ValueError, ZoneInfoNotFoundError):
         raise PydanticCustomError(
-            "timezone_invalid", "Múi giờ không hợp lệ (ví dụ Asia/Ho_Chi_Minh).") from None
+            "timezone_invalid", "Múi giờ không hợp lệ (ví dụ Asia/Ho_Chi_Minh)."
+        ) from None
     return value
 
 
@@ -118,8 +121,9 @@ def check_session_times(starts_at: datetime, ends_at: datetime) -> str | None:
     if not EARLIEST_YEAR <= starts_at.year <= LATEST_YEAR:
         return f"Phiên phải diễn ra trong các năm {EARLIEST_YEAR}–{LATEST_YEAR}."
     if ends_at - starts_at > timedelta(hours=MAX_SESSION_HOURS):
-        return (f"Một phiên dài tối đa {MAX_SESSION_HOURS} giờ; hội nghị nhiều ngày thì "
-                "thêm mỗi ngày một phiên.")
+        return (
+            f"Một phiên dài tối đa {MAX_SESSION_HOURS} giờ; hội nghị nhiều ngày thì thêm mỗi ngày một phiên."
+        )
     return None
 
 
@@ -146,8 +150,9 @@ class CategoryIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    code: Annotated[str, BeforeValidator(_clean_text), Field(
-        min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")]
+    code: Annotated[
+        str, BeforeValidator(_clean_text), Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")
+    ]
     label: Annotated[str, Required, Field(max_length=200)]
     levels: list[Level]
 
@@ -155,8 +160,9 @@ class CategoryIn(BaseModel):
     @classmethod
     def _some_level(cls, value: list[str]) -> list[str]:
         if not value:
-            raise PydanticCustomError("levels_missing",
-                                      "Chọn ít nhất một cấp (tỉnh, huyện hoặc xã) cho thành phần.")
+            raise PydanticCustomError(
+                "levels_missing", "Chọn ít nhất một cấp (tỉnh, huyện hoặc xã) cho thành phần."
+            )
         return list(dict.fromkeys(value))
 
 

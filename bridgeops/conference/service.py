@@ -41,8 +41,9 @@ def get_conference_by_id(conference_id: int) -> Conference:
 
 def list_conferences() -> list[Conference]:
     """Every conference, newest first."""
-    return list(db.session.scalars(sa.select(Conference).order_by(Conference.created_at.desc(),
-                                                                  Conference.id.desc())))
+    return list(
+        db.session.scalars(sa.select(Conference).order_by(Conference.created_at.desc(), Conference.id.desc()))
+    )
 
 
 #: The plan's six categories (code, label, levels), offered as the starting set of a new
@@ -51,16 +52,14 @@ PLAN_CATEGORIES = [
     ("bch_tinh", "Ủy viên BCH Hội LHPN tỉnh khóa XVII", ["province"]),
     ("chuyen_trach_tinh", "Cán bộ chuyên trách Hội cấp tỉnh", ["province"]),
     ("chu_tich_truc_thuoc", "Chủ tịch Hội Phụ nữ các đơn vị trực thuộc", ["province"]),
-    ("bch", "Ủy viên BCH Hội LHPN huyện, thành phố, xã, phường, thị trấn",
-     ["district", "commune"]),
+    ("bch", "Ủy viên BCH Hội LHPN huyện, thành phố, xã, phường, thị trấn", ["district", "commune"]),
     ("chuyen_trach", "Cán bộ Hội chuyên trách các cấp", ["district", "commune"]),
     ("chi_hoi_truong", "Chi trưởng chi hội phụ nữ", ["district", "commune"]),
 ]
 
 
 def plan_categories() -> list[CategoryIn]:
-    return [CategoryIn(code=code, label=label, levels=levels)
-            for code, label, levels in PLAN_CATEGORIES]
+    return [CategoryIn(code=code, label=label, levels=levels) for code, label, levels in PLAN_CATEGORIES]
 
 
 # --- Setting up -------------------------------------------------------------------------------
@@ -77,15 +76,22 @@ def check_host(unit_code: str | None, unit_map: str = "2023") -> str | None:
     if unit is None or unit.map != unit_map:
         raise ValidationFailed({"host_unit_code": f"Không có đơn vị hành chính mã {unit_code}."})
     if unit.level not in ("province", "district"):
-        raise ValidationFailed({"host_unit_code": "Đơn vị chủ trì phải là một tỉnh hoặc một "
-                                                  "huyện (để trống: hội nghị toàn quốc)."})
+        raise ValidationFailed(
+            {
+                "host_unit_code": "Đơn vị chủ trì phải là một tỉnh hoặc một "
+                "huyện (để trống: hội nghị toàn quốc)."
+            }
+        )
     return unit.code
 
 
 def host_choices() -> list[tuple[AdminUnit, list[AdminUnit]]]:
     """Loaded provinces, each with its districts, for the host picker."""
-    rows = list(db.session.scalars(sa.select(AdminUnit).where(
-        AdminUnit.level.in_(("province", "district"))).order_by(AdminUnit.code)))
+    rows = list(
+        db.session.scalars(
+            sa.select(AdminUnit).where(AdminUnit.level.in_(("province", "district"))).order_by(AdminUnit.code)
+        )
+    )
     districts: dict[str, list[AdminUnit]] = {}
     for unit in rows:
         if unit.level == "district":
@@ -95,8 +101,10 @@ def host_choices() -> list[tuple[AdminUnit, list[AdminUnit]]]:
 
 def _check_slug_free(slug: str) -> None:
     if db.session.scalar(sa.select(Conference.id).where(Conference.slug == slug)) is not None:
-        raise Conflict(f"Đã có hội nghị mang mã '{slug}'; hãy chọn mã khác.",
-                       {"slug": "Mã này đã được dùng cho một hội nghị khác."})
+        raise Conflict(
+            f"Đã có hội nghị mang mã '{slug}'; hãy chọn mã khác.",
+            {"slug": "Mã này đã được dùng cho một hội nghị khác."},
+        )
 
 
 def _flush_new(conference: Conference) -> None:
@@ -104,51 +112,82 @@ def _flush_new(conference: Conference) -> None:
         db.session.flush()
     except IntegrityError:
         # Someone created the same slug a moment ago.
-        raise Conflict(f"Đã có hội nghị mang mã '{conference.slug}'; hãy chọn mã khác.",
-                       {"slug": "Mã này đã được dùng cho một hội nghị khác."}) from None
+        raise Conflict(
+            f"Đã có hội nghị mang mã '{conference.slug}'; hãy chọn mã khác.",
+            {"slug": "Mã này đã được dùng cho một hội nghị khác."},
+        ) from None
 
 
-def create_conference(data: ConferenceIn, *, actor: str,
-                      copied_from: Conference | None = None) -> Conference:
+def create_conference(data: ConferenceIn, *, actor: str, copied_from: Conference | None = None) -> Conference:
     """A new conference with its categories (the plan's six when none are given) and sessions.
 
     409 for a slug in use; 422 for an unknown host unit."""
     _check_slug_free(data.slug)
     host = check_host(data.host_unit_code, data.map)
     conference = Conference(
-        slug=data.slug, title=data.title, organizer=data.organizer, host_name=data.host_name,
-        host_unit_code=host, unit_map=data.map, timezone=data.timezone,
-        registration_closes_at=as_utc(data.registration_closes_at)
-        if data.registration_closes_at else None,
-        contact_name=data.contact_name, contact_email=data.contact_email,
-        contact_phone=data.contact_phone, copied_from_id=copied_from.id if copied_from else None)
+        slug=data.slug,
+        title=data.title,
+        organizer=data.organizer,
+        host_name=data.host_name,
+        host_unit_code=host,
+        unit_map=data.map,
+        timezone=data.timezone,
+        registration_closes_at=as_utc(data.registration_closes_at) if data.registration_closes_at else None,
+        contact_name=data.contact_name,
+        contact_email=data.contact_email,
+        contact_phone=data.contact_phone,
+        copied_from_id=copied_from.id if copied_from else None,
+    )
     db.session.add(conference)
     categories = plan_categories() if data.categories is None else data.categories
     for position, category in enumerate(categories):
-        db.session.add(DelegateCategory(conference=conference, code=category.code,
-                                        label=category.label,
-                                        levels_csv=",".join(category.levels), position=position))
+        db.session.add(
+            DelegateCategory(
+                conference=conference,
+                code=category.code,
+                label=category.label,
+                levels_csv=",".join(category.levels),
+                position=position,
+            )
+        )
     for session in data.sessions:
-        db.session.add(ConferenceSession(conference=conference, kind=session.kind,
-                                         title=session.title,
-                                         starts_at=as_utc(session.starts_at),
-                                         ends_at=as_utc(session.ends_at)))
+        db.session.add(
+            ConferenceSession(
+                conference=conference,
+                kind=session.kind,
+                title=session.title,
+                starts_at=as_utc(session.starts_at),
+                ends_at=as_utc(session.ends_at),
+            )
+        )
     _flush_new(conference)
-    audit.record(actor, "conference", conference.id, "create", conference_id=conference.id,
-                 after=conference_facts(conference))
+    audit.record(
+        actor,
+        "conference",
+        conference.id,
+        "create",
+        conference_id=conference.id,
+        after=conference_facts(conference),
+    )
     return conference
 
 
 def conference_facts(conference: Conference) -> dict[str, Any]:
     """What the audit trail keeps of a conference's own fields."""
     closes = conference.registration_closes_at
-    return {"slug": conference.slug, "title": conference.title,
-            "organizer": conference.organizer, "host_name": conference.host_name,
-            "host_unit_code": conference.host_unit_code, "map": conference.unit_map,
-            "timezone": conference.timezone,
-            "registration_closes_at": closes.isoformat() if closes else None,
-            "contact_name": conference.contact_name, "contact_email": conference.contact_email,
-            "contact_phone": conference.contact_phone}
+    return {
+        "slug": conference.slug,
+        "title": conference.title,
+        "organizer": conference.organizer,
+        "host_name": conference.host_name,
+        "host_unit_code": conference.host_unit_code,
+        "map": conference.unit_map,
+        "timezone": conference.timezone,
+        "registration_closes_at": closes.isoformat() if closes else None,
+        "contact_name": conference.contact_name,
+        "contact_email": conference.contact_email,
+        "contact_phone": conference.contact_phone,
+    }
 
 
 def update_conference(conference: Conference, changes: ConferencePatch, *, actor: str) -> bool:
@@ -169,8 +208,9 @@ def update_conference(conference: Conference, changes: ConferencePatch, *, actor
     if after == before:
         return False
     db.session.flush()
-    audit.record(actor, "conference", conference.id, "update", conference_id=conference.id,
-                 before=before, after=after)
+    audit.record(
+        actor, "conference", conference.id, "update", conference_id=conference.id, before=before, after=after
+    )
     return True
 
 
@@ -186,8 +226,14 @@ def archive_conference(conference: Conference, *, actor: str) -> bool:
         return False
     conference.archived_at = utcnow()
     db.session.flush()
-    audit.record(actor, "conference", conference.id, "archive", conference_id=conference.id,
-                 after={"archived_at": conference.archived_at.isoformat()})
+    audit.record(
+        actor,
+        "conference",
+        conference.id,
+        "archive",
+        conference_id=conference.id,
+        after={"archived_at": conference.archived_at.isoformat()},
+    )
     return True
 
 
@@ -202,24 +248,41 @@ def categories_for_level(conference: Conference, level: str) -> list[DelegateCat
     return [c for c in conference.categories if level in c.levels]
 
 
-def add_session(conference: Conference, kind: str, title: str, starts_at: datetime,
-                ends_at: datetime, *, actor: str = "system") -> ConferenceSession:
+def add_session(
+    conference: Conference,
+    kind: str,
+    title: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    *,
+    actor: str = "system",
+) -> ConferenceSession:
     """A new session; every technician of the conference is sent its invite."""
     require_active(conference)
     _check_times(starts_at, ends_at)
-    session = ConferenceSession(conference=conference, kind=kind, title=clean(title),
-                                starts_at=as_utc(starts_at), ends_at=as_utc(ends_at))
+    session = ConferenceSession(
+        conference=conference,
+        kind=kind,
+        title=clean(title),
+        starts_at=as_utc(starts_at),
+        ends_at=as_utc(ends_at),
+    )
     db.session.add(session)
     db.session.flush()
-    audit.record(actor, "conference_session", session.id, "create",
-                 conference_id=conference.id, after=_session_facts(session))
+    audit.record(
+        actor,
+        "conference_session",
+        session.id,
+        "create",
+        conference_id=conference.id,
+        after=_session_facts(session),
+    )
     session_changed.send(session)  # technicians already registered get this session's invite
     return session
 
 
 def add_session_from(conference: Conference, data: SessionIn, *, actor: str) -> ConferenceSession:
-    return add_session(conference, data.kind, data.title, data.starts_at, data.ends_at,
-                       actor=actor)
+    return add_session(conference, data.kind, data.title, data.starts_at, data.ends_at, actor=actor)
 
 
 def _check_times(starts_at: datetime, ends_at: datetime) -> None:
@@ -228,9 +291,15 @@ def _check_times(starts_at: datetime, ends_at: datetime) -> None:
         raise ValidationFailed({"ends_at": problem})
 
 
-def update_session(session: ConferenceSession, *, title: str | None = None,
-                   starts_at: datetime | None = None, ends_at: datetime | None = None,
-                   cancelled: bool | None = None, actor: str = "system") -> bool:
+def update_session(
+    session: ConferenceSession,
+    *,
+    title: str | None = None,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+    cancelled: bool | None = None,
+    actor: str = "system",
+) -> bool:
     """Change a session's title, times or cancellation; returns whether anything changed.
 
     A real change raises the iCalendar SEQUENCE and announces ``session_changed`` (invites
@@ -244,8 +313,12 @@ def update_session(session: ConferenceSession, *, title: str | None = None,
     _check_times(new_start, new_end)
     require_active(session.conference)
     is_cancelled = session.cancelled_at is not None if cancelled is None else cancelled
-    changed = (new_title != session.title or new_start != session.starts_at
-               or new_end != session.ends_at or is_cancelled != (session.cancelled_at is not None))
+    changed = (
+        new_title != session.title
+        or new_start != session.starts_at
+        or new_end != session.ends_at
+        or is_cancelled != (session.cancelled_at is not None)
+    )
     if not changed:
         return False
     before = _session_facts(session)
@@ -253,13 +326,24 @@ def update_session(session: ConferenceSession, *, title: str | None = None,
     session.cancelled_at = (session.cancelled_at or utcnow()) if is_cancelled else None
     session.sequence += 1
     db.session.flush()
-    audit.record(actor, "conference_session", session.id, "update",
-                 conference_id=session.conference_id, before=before, after=_session_facts(session))
+    audit.record(
+        actor,
+        "conference_session",
+        session.id,
+        "update",
+        conference_id=session.conference_id,
+        before=before,
+        after=_session_facts(session),
+    )
     session_changed.send(session)
     return True
 
 
 def _session_facts(session: ConferenceSession) -> dict:
-    return {"title": session.title, "starts_at": session.starts_at.isoformat(),
-            "ends_at": session.ends_at.isoformat(), "sequence": session.sequence,
-            "cancelled": session.cancelled_at is not None}
+    return {
+        "title": session.title,
+        "starts_at": session.starts_at.isoformat(),
+        "ends_at": session.ends_at.isoformat(),
+        "sequence": session.sequence,
+        "cancelled": session.cancelled_at is not None,
+    }

@@ -29,10 +29,15 @@ LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 @requires(OFFICER)
 def schedule(slug: str):
     conference = service.get_conference(slug)
-    return render_template("conference/schedule.html", conference=conference,
-                           forms={s.id: _values(conference, s) for s in conference.sessions},
-                           errors={}, new={"kind": "session"}, new_errors={},
-                           technicians=technicians_with_email(conference))
+    return render_template(
+        "conference/schedule.html",
+        conference=conference,
+        forms={s.id: _values(conference, s) for s in conference.sessions},
+        errors={},
+        new={"kind": "session"},
+        new_errors={},
+        technicians=technicians_with_email(conference),
+    )
 
 
 @bp.post("/conferences/<slug>/sessions/<int:session_id>")
@@ -42,26 +47,43 @@ def update_session(slug: str, session_id: int):
     session = service.get_session(conference, session_id)
     form = {k: request.form.get(k, "") for k in ("title", "starts_at", "ends_at")}
     try:
-        patch = validate(SessionPatch, {
-            "title": form["title"],
-            "starts_at": _aware(form["starts_at"], conference.timezone),
-            "ends_at": _aware(form["ends_at"], conference.timezone),
-            "cancelled": request.form.get("cancelled") == "1",
-        })
-        changed = service.update_session(session, title=patch.title, starts_at=patch.starts_at,
-                                         ends_at=patch.ends_at, cancelled=patch.cancelled,
-                                         actor=g.principal.actor)
+        patch = validate(
+            SessionPatch,
+            {
+                "title": form["title"],
+                "starts_at": _aware(form["starts_at"], conference.timezone),
+                "ends_at": _aware(form["ends_at"], conference.timezone),
+                "cancelled": request.form.get("cancelled") == "1",
+            },
+        )
+        changed = service.update_session(
+            session,
+            title=patch.title,
+            starts_at=patch.starts_at,
+            ends_at=patch.ends_at,
+            cancelled=patch.cancelled,
+            actor=g.principal.actor,
+        )
     except (ValidationFailed, Conflict) as error:
         db.session.rollback()
         forms = {s.id: _values(conference, s) for s in conference.sessions}
         forms[session.id] = {**form, "cancelled": request.form.get("cancelled") == "1"}
-        return render_template("conference/schedule.html", conference=conference, forms=forms,
-                               errors={session.id: _errors(error)}, new={"kind": "session"},
-                               new_errors={},
-                           technicians=technicians_with_email(conference)), error.status
+        return render_template(
+            "conference/schedule.html",
+            conference=conference,
+            forms=forms,
+            errors={session.id: _errors(error)},
+            new={"kind": "session"},
+            new_errors={},
+            technicians=technicians_with_email(conference),
+        ), error.status
     db.session.commit()
-    flash(f"Đã lưu \"{session.title}\"; lịch của các kỹ thuật viên sẽ được cập nhật."
-          if changed else "Không có thay đổi nào.", "success" if changed else "info")
+    flash(
+        f'Đã lưu "{session.title}"; lịch của các kỹ thuật viên sẽ được cập nhật.'
+        if changed
+        else "Không có thay đổi nào.",
+        "success" if changed else "info",
+    )
     return redirect(url_for("conference.schedule", slug=slug), code=303)
 
 
@@ -71,17 +93,28 @@ def add_session(slug: str):
     conference = service.get_conference(slug)
     form = {k: request.form.get(k, "") for k in ("kind", "title", "starts_at", "ends_at")}
     try:
-        data = validate(SessionIn, {**form, "starts_at": _aware(form["starts_at"], conference.timezone),
-                                    "ends_at": _aware(form["ends_at"], conference.timezone)})
+        data = validate(
+            SessionIn,
+            {
+                **form,
+                "starts_at": _aware(form["starts_at"], conference.timezone),
+                "ends_at": _aware(form["ends_at"], conference.timezone),
+            },
+        )
         session = service.add_session_from(conference, data, actor=_actor())
     except (ValidationFailed, Conflict) as error:
         db.session.rollback()
-        return render_template("conference/schedule.html", conference=conference,
-                               forms={s.id: _values(conference, s) for s in conference.sessions},
-                               errors={}, new=form, new_errors=_errors(error),
-                               technicians=technicians_with_email(conference)), error.status
+        return render_template(
+            "conference/schedule.html",
+            conference=conference,
+            forms={s.id: _values(conference, s) for s in conference.sessions},
+            errors={},
+            new=form,
+            new_errors=_errors(error),
+            technicians=technicians_with_email(conference),
+        ), error.status
     db.session.commit()
-    flash(f"Đã thêm \"{session.title}\"; kỹ thuật viên các điểm cầu sẽ nhận thư mời.", "success")
+    flash(f'Đã thêm "{session.title}"; kỹ thuật viên các điểm cầu sẽ nhận thư mời.', "success")
     return redirect(url_for("conference.schedule", slug=slug), code=303)
 
 
@@ -90,9 +123,19 @@ def add_session(slug: str):
 #: Empty rows the wizard offers for sessions and categories.
 SESSION_ROWS, CATEGORY_ROWS = 6, 10
 CATEGORY_LEVELS = {"province": "Tỉnh", "district": "Huyện", "commune": "Xã"}
-CONFERENCE_FIELDS = ("slug", "title", "organizer", "host_name", "host_unit_code", "map",
-                     "timezone", "registration_closes_at", "contact_name", "contact_email",
-                     "contact_phone")
+CONFERENCE_FIELDS = (
+    "slug",
+    "title",
+    "organizer",
+    "host_name",
+    "host_unit_code",
+    "map",
+    "timezone",
+    "registration_closes_at",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+)
 
 
 def _actor() -> str:
@@ -104,27 +147,40 @@ def _errors(error: ValidationFailed | Conflict) -> dict[str, str]:
 
 
 def _blank_wizard() -> dict[str, Any]:
-    sessions = [{"kind": "rehearsal", "title": "Tổng duyệt kết nối"},
-                {"kind": "session", "title": "Hội nghị – ngày thứ nhất (khai mạc)"}]
+    sessions = [
+        {"kind": "rehearsal", "title": "Tổng duyệt kết nối"},
+        {"kind": "session", "title": "Hội nghị – ngày thứ nhất (khai mạc)"},
+    ]
     sessions += [{"kind": "session", "title": ""} for _ in range(SESSION_ROWS - len(sessions))]
-    categories = [{"code": c.code, "label": c.label, "levels": c.levels}
-                  for c in service.plan_categories()]
-    categories += [{"code": "", "label": "", "levels": []}
-                   for _ in range(CATEGORY_ROWS - len(categories))]
-    return {"map": "2023", "timezone": VN_TZ, "host_unit_code": "", "sessions": sessions,
-            "categories": categories}
+    categories = [{"code": c.code, "label": c.label, "levels": c.levels} for c in service.plan_categories()]
+    categories += [{"code": "", "label": "", "levels": []} for _ in range(CATEGORY_ROWS - len(categories))]
+    return {
+        "map": "2023",
+        "timezone": VN_TZ,
+        "host_unit_code": "",
+        "sessions": sessions,
+        "categories": categories,
+    }
 
 
 def _wizard_form() -> dict[str, Any]:
     """The wizard's fields as typed, rows and all, so a refusal shows them again."""
     form: dict[str, Any] = {name: request.form.get(name, "") for name in CONFERENCE_FIELDS}
-    form["sessions"] = [{key: request.form.get(f"sessions-{i}-{key}", "")
-                         for key in ("kind", "title", "starts_at", "ends_at")}
-                        for i in range(SESSION_ROWS)]
-    form["categories"] = [{"code": request.form.get(f"categories-{i}-code", ""),
-                           "label": request.form.get(f"categories-{i}-label", ""),
-                           "levels": request.form.getlist(f"categories-{i}-levels")}
-                          for i in range(CATEGORY_ROWS)]
+    form["sessions"] = [
+        {
+            key: request.form.get(f"sessions-{i}-{key}", "")
+            for key in ("kind", "title", "starts_at", "ends_at")
+        }
+        for i in range(SESSION_ROWS)
+    ]
+    form["categories"] = [
+        {
+            "code": request.form.get(f"categories-{i}-code", ""),
+            "label": request.form.get(f"categories-{i}-label", ""),
+            "levels": request.form.getlist(f"categories-{i}-levels"),
+        }
+        for i in range(CATEGORY_ROWS)
+    ]
     return form
 
 
@@ -141,9 +197,14 @@ def _wizard_body(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, int], 
         if not (row["starts_at"] or row["ends_at"]) and (not row["title"] or index < 2):
             continue
         session_rows[str(len(sessions))] = index
-        sessions.append({**row, "kind": row["kind"] or "session",
-                         "starts_at": _aware(row["starts_at"], zone),
-                         "ends_at": _aware(row["ends_at"], zone)})
+        sessions.append(
+            {
+                **row,
+                "kind": row["kind"] or "session",
+                "starts_at": _aware(row["starts_at"], zone),
+                "ends_at": _aware(row["ends_at"], zone),
+            }
+        )
     categories, category_rows = [], {}
     for index, row in enumerate(form["categories"]):
         if not (row["code"] or row["label"]):
@@ -183,18 +244,20 @@ def create_conference():
         conference = service.create_conference(validate(ConferenceIn, body), actor=_actor())
     except (ValidationFailed, Conflict) as error:
         db.session.rollback()
-        errors = _renumber(_renumber(_errors(error), "sessions", session_rows),
-                           "categories", category_rows)
+        errors = _renumber(_renumber(_errors(error), "sessions", session_rows), "categories", category_rows)
         return _wizard(form, errors), error.status
     db.session.commit()
-    flash(f"Đã tạo hội nghị \"{conference.title}\". Bước tiếp theo: cấp đường dẫn cho chủ tịch "
-          "các đơn vị.", "success")
+    flash(
+        f'Đã tạo hội nghị "{conference.title}". Bước tiếp theo: cấp đường dẫn cho chủ tịch các đơn vị.',
+        "success",
+    )
     return redirect(url_for("ops.home"), code=303)
 
 
 def _wizard(form: dict[str, Any], errors: dict[str, str]):
-    return render_template("conference/new.html", form=form, errors=errors,
-                           hosts=service.host_choices(), levels=CATEGORY_LEVELS)
+    return render_template(
+        "conference/new.html", form=form, errors=errors, hosts=service.host_choices(), levels=CATEGORY_LEVELS
+    )
 
 
 @bp.get("/conferences/<slug>/edit")
@@ -208,20 +271,33 @@ def edit(slug: str):
 @requires(OFFICER)
 def update(slug: str):
     conference = service.get_conference(slug)
-    names = ("title", "organizer", "host_name", "registration_closes_at", "contact_name",
-             "contact_email", "contact_phone")
+    names = (
+        "title",
+        "organizer",
+        "host_name",
+        "registration_closes_at",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+    )
     form = {name: request.form.get(name, "") for name in names}
     try:
-        patch = validate(ConferencePatch, {
-            **form, "registration_closes_at": _aware(form["registration_closes_at"],
-                                                     conference.timezone) or None})
+        patch = validate(
+            ConferencePatch,
+            {
+                **form,
+                "registration_closes_at": _aware(form["registration_closes_at"], conference.timezone) or None,
+            },
+        )
         changed = service.update_conference(conference, patch, actor=_actor())
     except (ValidationFailed, Conflict) as error:
         db.session.rollback()
         return _edit_page(conference, form, _errors(error)), error.status
     db.session.commit()
-    flash("Đã lưu thông tin hội nghị." if changed else "Không có thay đổi nào.",
-          "success" if changed else "info")
+    flash(
+        "Đã lưu thông tin hội nghị." if changed else "Không có thay đổi nào.",
+        "success" if changed else "info",
+    )
     return redirect(url_for("conference.edit", slug=slug), code=303)
 
 
@@ -231,31 +307,35 @@ def archive(slug: str):
     conference = service.get_conference(slug)
     service.archive_conference(conference, actor=_actor())
     db.session.commit()
-    flash(f"Đã lưu trữ hội nghị \"{conference.title}\"; hồ sơ chỉ còn để xem.", "success")
+    flash(f'Đã lưu trữ hội nghị "{conference.title}"; hồ sơ chỉ còn để xem.', "success")
     return redirect(url_for("ops.home"), code=303)
 
 
 def _edit_values(conference: Conference) -> dict[str, str]:
     closes = conference.registration_closes_at
-    return {"title": conference.title, "organizer": conference.organizer,
-            "host_name": conference.host_name,
-            "registration_closes_at": local(closes, conference.timezone).strftime(LOCAL_FORMAT)
-            if closes else "",
-            "contact_name": conference.contact_name, "contact_email": conference.contact_email,
-            "contact_phone": conference.contact_phone}
+    return {
+        "title": conference.title,
+        "organizer": conference.organizer,
+        "host_name": conference.host_name,
+        "registration_closes_at": local(closes, conference.timezone).strftime(LOCAL_FORMAT) if closes else "",
+        "contact_name": conference.contact_name,
+        "contact_email": conference.contact_email,
+        "contact_phone": conference.contact_phone,
+    }
 
 
 def _edit_page(conference: Conference, form: dict[str, str], errors: dict[str, str]):
-    return render_template("conference/edit.html", conference=conference, form=form,
-                           errors=errors)
+    return render_template("conference/edit.html", conference=conference, form=form, errors=errors)
 
 
 def _values(conference: Conference, session) -> dict:
     zone = conference.timezone
-    return {"title": session.title,
-            "starts_at": local(session.starts_at, zone).strftime(LOCAL_FORMAT),
-            "ends_at": local(session.ends_at, zone).strftime(LOCAL_FORMAT),
-            "cancelled": session.cancelled_at is not None}
+    return {
+        "title": session.title,
+        "starts_at": local(session.starts_at, zone).strftime(LOCAL_FORMAT),
+        "ends_at": local(session.ends_at, zone).strftime(LOCAL_FORMAT),
+        "cancelled": session.cancelled_at is not None,
+    }
 
 
 def _aware(value: str, zone: str) -> str:

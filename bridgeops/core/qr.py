@@ -8,6 +8,7 @@ from markupsafe import Markup
 
 def qr_svg(url: str, scale: int = 4) -> Markup:
     """An inline <svg> of the QR code of ``url`` that a phone camera opens."""
-    svg = segno.make(url, error="m").svg_inline(scale=scale, dark="#000", light="#fff",
-                                                 title="Mã QR của đường dẫn")
+    svg = segno.make(url, error="m").svg_inline(
+        scale=scale, dark="#000", light="#fff", title="Mã QR của đường dẫn"
+    )
     return Markup(svg)

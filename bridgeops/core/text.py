@@ -6,8 +6,13 @@ import unicodedata
 
 #: Invisible format characters that reorder or hide text (bidi overrides and isolates,
 #: zero-width spaces and joiners, the BOM): "Huyện A" could otherwise display as another name.
-INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d"
-                                   "\u202e\u2060\u2066\u2067\u2068\u2069\ufeff\u061c"))
+INVISIBLE = dict.fromkeys(
+    map(
+        ord,
+        "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d"
+        "\u202e\u2060\u2066\u2067\u2068\u2069\ufeff\u061c",
+    )
+)
 
 
 def clean(value: str | None) -> str:

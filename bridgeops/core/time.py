@@ -31,8 +31,7 @@ def local(value: datetime, tz: str = VN_TZ) -> datetime:
     return value.astimezone(ZoneInfo(tz))
 
 
-def local_datetime(year: int, month: int, day: int, hour: int, minute: int = 0,
-                   tz: str = VN_TZ) -> datetime:
+def local_datetime(year: int, month: int, day: int, hour: int, minute: int = 0, tz: str = VN_TZ) -> datetime:
     """A wall-clock time in the given zone, converted to UTC."""
     return datetime(year, month, day, hour, minute, tzinfo=ZoneInfo(tz)).astimezone(UTC)
 
@@ -72,8 +71,7 @@ def format_number_vi(value: int | float | None) -> str:
     return f"{int(value):,}".replace(",", ".")
 
 
-def format_time_left_vi(deadline: datetime | None, now: datetime | None = None,
-                        tz: str = VN_TZ) -> str:
+def format_time_left_vi(deadline: datetime | None, now: datetime | None = None, tz: str = VN_TZ) -> str:
     """How long until a deadline, in words a chair reads at a glance: 'còn 3 ngày',
     'hạn chót hôm nay', 'còn 5 giờ', 'đã hết hạn'. Days count calendar days in the zone."""
     if deadline is None:

@@ -32,8 +32,10 @@ def register_command(code: str, name: str, contact_name: str, contact_phone: str
     except DomainError as error:
         db.session.rollback()
         fail(error)
-    click.echo(f"Đã đăng ký {issued.province.name} (mã {issued.province.code}). Mã gửi báo cáo "
-               "(chỉ hiện một lần; đặt vào BRIDGEOPS_TW_RETURN_TOKEN của tỉnh):")
+    click.echo(
+        f"Đã đăng ký {issued.province.name} (mã {issued.province.code}). Mã gửi báo cáo "
+        "(chỉ hiện một lần; đặt vào BRIDGEOPS_TW_RETURN_TOKEN của tỉnh):"
+    )
     click.echo(issued.token)
 
 

@@ -20,8 +20,9 @@ class ReceiptOut(BaseModel):
     sha256: str
     frozen_at: datetime
     received_at: datetime
-    already_received: bool = Field(description="True when this exact content was already "
-                                               "the province's current return.")
+    already_received: bool = Field(
+        description="True when this exact content was already the province's current return."
+    )
     superseded: int | None = Field(description="The submission this one replaced.")
 
 

@@ -63,8 +63,9 @@ class IssuedCredential:
     token: str
 
 
-def register_province(code: str, name: str = "", contact_name: str = "",
-                      contact_phone: str = "") -> IssuedCredential:
+def register_province(
+    code: str, name: str = "", contact_name: str = "", contact_phone: str = ""
+) -> IssuedCredential:
     """Register a province (or give a revoked one a new credential): its token, shown once."""
     code = code.strip()
     if not code or len(code) > 10:
@@ -82,8 +83,7 @@ def register_province(code: str, name: str = "", contact_name: str = "",
             raise ValidationFailed({"contact_phone": error.message()}) from None
     province = db.session.scalar(sa.select(FederatedProvince).where(FederatedProvince.code == code))
     if province is not None and province.revoked_at is None:
-        raise Conflict(f"{province.name} (mã {code}) đã được đăng ký; thu hồi mã cũ trước khi cấp "
-                       "mã mới.")
+        raise Conflict(f"{province.name} (mã {code}) đã được đăng ký; thu hồi mã cũ trước khi cấp mã mới.")
     token = new_token()
     if province is None:
         province = FederatedProvince(code=code)
@@ -95,8 +95,9 @@ def register_province(code: str, name: str = "", contact_name: str = "",
     province.registered_at = utcnow()
     province.revoked_at = None
     db.session.flush()
-    audit.record("cli", "federated_province", province.id, "register",
-                 after={"code": code, "name": province.name})
+    audit.record(
+        "cli", "federated_province", province.id, "register", after={"code": code, "name": province.name}
+    )
     return IssuedCredential(province, token)
 
 
@@ -124,16 +125,23 @@ def list_provinces() -> list[FederatedProvince]:
 def authenticate(token: str | None) -> FederatedProvince:
     """The province whose credential this is; 401 saying why otherwise."""
     if not token:
-        raise Unauthorized("Thiếu mã truy cập của tỉnh (Authorization: Bearer …); hãy đặt "
-                           "BRIDGEOPS_TW_RETURN_TOKEN bằng mã Trung ương đã cấp.")
+        raise Unauthorized(
+            "Thiếu mã truy cập của tỉnh (Authorization: Bearer …); hãy đặt "
+            "BRIDGEOPS_TW_RETURN_TOKEN bằng mã Trung ương đã cấp."
+        )
     province = db.session.scalar(
-        sa.select(FederatedProvince).where(FederatedProvince.token_hash == hash_token(token)))
+        sa.select(FederatedProvince).where(FederatedProvince.token_hash == hash_token(token))
+    )
     if province is None:
-        raise Unauthorized("Mã truy cập của tỉnh không đúng; hãy kiểm tra BRIDGEOPS_TW_RETURN_TOKEN "
-                           "với mã Trung ương đã cấp.")
+        raise Unauthorized(
+            "Mã truy cập của tỉnh không đúng; hãy kiểm tra BRIDGEOPS_TW_RETURN_TOKEN "
+            "với mã Trung ương đã cấp."
+        )
     if province.revoked_at is not None:
-        raise Unauthorized(f"Mã truy cập của {province.name} đã bị Trung ương thu hồi; hãy liên hệ "
-                           "Trung ương để được cấp mã mới.")
+        raise Unauthorized(
+            f"Mã truy cập của {province.name} đã bị Trung ương thu hồi; hãy liên hệ "
+            "Trung ương để được cấp mã mới."
+        )
     return province
 
 
@@ -151,8 +159,9 @@ class Receipt:
 
 def national_conference(conference: Conference) -> Conference:
     if conference.host_unit_code is not None:
-        raise NotNational(f"Hội nghị '{conference.slug}' là hội nghị của một tỉnh, không nhận báo "
-                          "cáo của các tỉnh.")
+        raise NotNational(
+            f"Hội nghị '{conference.slug}' là hội nghị của một tỉnh, không nhận báo cáo của các tỉnh."
+        )
     return conference
 
 
@@ -160,11 +169,13 @@ def _parse_body(body: bytes) -> dict[str, Any]:
     try:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ReturnRefused("Nội dung gửi lên không phải JSON hợp lệ.",
-                            {"__body__": "JSON không hợp lệ."}) from None
+        raise ReturnRefused(
+            "Nội dung gửi lên không phải JSON hợp lệ.", {"__body__": "JSON không hợp lệ."}
+        ) from None
     if not isinstance(data, dict):
-        raise ReturnRefused("Nội dung gửi lên phải là một đối tượng JSON.",
-                            {"__body__": "Phải là một đối tượng JSON."})
+        raise ReturnRefused(
+            "Nội dung gửi lên phải là một đối tượng JSON.", {"__body__": "Phải là một đối tượng JSON."}
+        )
     return data
 
 
@@ -172,8 +183,9 @@ def _frozen_at(value: Any) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
     except (TypeError, ValueError):
-        raise ReturnRefused("Thiếu thời điểm chốt số liệu.",
-                            {"frozen_at": "Phải là thời điểm ISO 8601."}) from None
+        raise ReturnRefused(
+            "Thiếu thời điểm chốt số liệu.", {"frozen_at": "Phải là thời điểm ISO 8601."}
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -183,24 +195,29 @@ def _check_document(document: dict[str, Any], province: FederatedProvince) -> No
         raise ReturnRefused(
             f"Trung ương nhận báo cáo phiên bản {documents.SCHEMA}; báo cáo gửi lên là "
             f"{schema or 'không rõ phiên bản'}. Hãy cập nhật BridgeOps của tỉnh.",
-            {"schema": f"Phải là {documents.SCHEMA}."})
+            {"schema": f"Phải là {documents.SCHEMA}."},
+        )
     try:
         host = document["conference"]["host_unit_code"]
         # What the national roll-up reads must be well-formed; the rest is kept as sent.
         FiguresOut.model_validate(document["totals"])
         TypeAdapter(list[ReturnCategoryOut]).validate_python(document["categories"])
     except (KeyError, TypeError, ValidationError):
-        raise ReturnRefused("Báo cáo thiếu phần hội nghị, thành phần hoặc số tổng.",
-                            {"__body__": "Không đúng cấu trúc bridgeops.return/v1."}) from None
+        raise ReturnRefused(
+            "Báo cáo thiếu phần hội nghị, thành phần hoặc số tổng.",
+            {"__body__": "Không đúng cấu trúc bridgeops.return/v1."},
+        ) from None
     if host != province.code:
         raise ReturnRefused(
             f"Báo cáo là của đơn vị mã {host or '(không có)'}, còn mã truy cập là của "
             f"{province.name} (mã {province.code}).",
-            {"conference.host_unit_code": f"Phải là {province.code}."})
+            {"conference.host_unit_code": f"Phải là {province.code}."},
+        )
 
 
-def receive(conference: Conference, province: FederatedProvince, body: bytes,
-            idempotency_key: str | None) -> Receipt:
+def receive(
+    conference: Conference, province: FederatedProvince, body: bytes, idempotency_key: str | None
+) -> Receipt:
     """Check and store a province's submission as its current return for the conference.
 
     Refused: a body whose sha256 does not match (changed on the way), a key that is not that
@@ -211,25 +228,31 @@ def receive(conference: Conference, province: FederatedProvince, body: bytes,
     national_conference(conference)
     data = _parse_body(body)
     if not idempotency_key:
-        raise ReturnRefused("Thiếu tiêu đề Idempotency-Key (mã sha256 của bản chốt).",
-                            {"Idempotency-Key": "Bắt buộc; là mã sha256 của bản chốt."})
+        raise ReturnRefused(
+            "Thiếu tiêu đề Idempotency-Key (mã sha256 của bản chốt).",
+            {"Idempotency-Key": "Bắt buộc; là mã sha256 của bản chốt."},
+        )
     envelope = {name: data.pop(name, None) for name in ENVELOPE}
     sha256 = envelope["sha256"]
     if not isinstance(sha256, str) or documents.sha256_of(data) != sha256:
         raise ReturnRefused(
             "Nội dung báo cáo không khớp mã sha256 kèm theo: báo cáo có thể đã bị sửa hoặc cắt "
             "trên đường truyền. Hãy gửi lại từ bản chốt.",
-            {"sha256": "Không khớp với nội dung."})
+            {"sha256": "Không khớp với nội dung."},
+        )
     if idempotency_key != sha256:
-        raise ReturnRefused("Idempotency-Key phải là mã sha256 của bản chốt.",
-                            {"Idempotency-Key": "Không khớp với mã sha256 của nội dung."})
+        raise ReturnRefused(
+            "Idempotency-Key phải là mã sha256 của bản chốt.",
+            {"Idempotency-Key": "Không khớp với mã sha256 của nội dung."},
+        )
     _check_document(data, province)
     frozen_at = _frozen_at(envelope["frozen_at"])
 
     # One submission of a province at a time decides what is current (a row lock on PostgreSQL;
     # SQLite has one writer anyway).
-    db.session.execute(sa.select(FederatedProvince.id).where(FederatedProvince.id == province.id)
-                       .with_for_update())
+    db.session.execute(
+        sa.select(FederatedProvince.id).where(FederatedProvince.id == province.id).with_for_update()
+    )
     same = _submission_with(conference, province, sha256)
     if same is not None:
         return _repeat(same, conference)
@@ -242,13 +265,20 @@ def receive(conference: Conference, province: FederatedProvince, body: bytes,
             f"Bản chốt lúc {format_datetime_vi(frozen_at, conference.timezone)} cũ hơn bản "
             f"Trung ương đang giữ (chốt lúc "
             f"{format_datetime_vi(current.frozen_at, conference.timezone)}). Hãy chốt lại số liệu "
-            "rồi gửi bản mới.")
+            "rồi gửi bản mới."
+        )
     submission = FederatedReturn(
-        conference_id=conference.id, province_id=province.id,
-        payload=documents.canonical_json(data).decode(), sha256=sha256,
-        summary=json.dumps({"totals": data["totals"], "categories": data["categories"],
-                            "units_total": _units_total(data)}, ensure_ascii=False),
-        frozen_at=frozen_at, frozen_by=str(envelope["frozen_by"] or "").replace("\x00", "")[:254])
+        conference_id=conference.id,
+        province_id=province.id,
+        payload=documents.canonical_json(data).decode(),
+        sha256=sha256,
+        summary=json.dumps(
+            {"totals": data["totals"], "categories": data["categories"], "units_total": _units_total(data)},
+            ensure_ascii=False,
+        ),
+        frozen_at=frozen_at,
+        frozen_by=str(envelope["frozen_by"] or "").replace("\x00", "")[:254],
+    )
     try:
         with db.session.begin_nested():
             db.session.add(submission)
@@ -261,10 +291,18 @@ def receive(conference: Conference, province: FederatedProvince, body: bytes,
         if same is None:
             raise
         return _repeat(same, conference)
-    audit.record(f"province:{province.code}", "federated_return", submission.id, "receive",
-                 conference_id=conference.id,
-                 after={"sha256": sha256, "superseded": current.id if current else None,
-                        "confirmed": data["totals"]["confirmed"]["delegates"]})
+    audit.record(
+        f"province:{province.code}",
+        "federated_return",
+        submission.id,
+        "receive",
+        conference_id=conference.id,
+        after={
+            "sha256": sha256,
+            "superseded": current.id if current else None,
+            "confirmed": data["totals"]["confirmed"]["delegates"],
+        },
+    )
     return Receipt(submission, True, current)
 
 
@@ -276,11 +314,16 @@ def _units_total(document: dict[str, Any]) -> int | None:
         return None
 
 
-def _submission_with(conference: Conference, province: FederatedProvince,
-                     sha256: str) -> FederatedReturn | None:
-    return db.session.scalar(sa.select(FederatedReturn).where(
-        FederatedReturn.conference_id == conference.id,
-        FederatedReturn.province_id == province.id, FederatedReturn.sha256 == sha256))
+def _submission_with(
+    conference: Conference, province: FederatedProvince, sha256: str
+) -> FederatedReturn | None:
+    return db.session.scalar(
+        sa.select(FederatedReturn).where(
+            FederatedReturn.conference_id == conference.id,
+            FederatedReturn.province_id == province.id,
+            FederatedReturn.sha256 == sha256,
+        )
+    )
 
 
 def _repeat(same: FederatedReturn, conference: Conference) -> Receipt:
@@ -289,32 +332,48 @@ def _repeat(same: FederatedReturn, conference: Conference) -> Receipt:
             f"Bản báo cáo này (chốt lúc {format_datetime_vi(same.frozen_at, conference.timezone)}) "
             f"đã được thay bằng một bản mới hơn từ "
             f"{format_datetime_vi(same.superseded_at, conference.timezone)}; Trung ương không "
-            "nhận lại bản cũ.")
+            "nhận lại bản cũ."
+        )
     return Receipt(same, False)
 
 
 def current_return(conference: Conference, province: FederatedProvince) -> FederatedReturn | None:
-    return db.session.scalar(sa.select(FederatedReturn).where(
-        FederatedReturn.conference_id == conference.id,
-        FederatedReturn.province_id == province.id, FederatedReturn.superseded_at.is_(None))
-        .order_by(FederatedReturn.id.desc()).limit(1))
+    return db.session.scalar(
+        sa.select(FederatedReturn)
+        .where(
+            FederatedReturn.conference_id == conference.id,
+            FederatedReturn.province_id == province.id,
+            FederatedReturn.superseded_at.is_(None),
+        )
+        .order_by(FederatedReturn.id.desc())
+        .limit(1)
+    )
 
 
 def submissions(conference: Conference, province: FederatedProvince) -> list[FederatedReturn]:
     """Every submission of the province for the conference, newest first."""
-    return list(db.session.scalars(
-        sa.select(FederatedReturn).where(FederatedReturn.conference_id == conference.id,
-                                         FederatedReturn.province_id == province.id)
-        .order_by(FederatedReturn.id.desc())))
+    return list(
+        db.session.scalars(
+            sa.select(FederatedReturn)
+            .where(FederatedReturn.conference_id == conference.id, FederatedReturn.province_id == province.id)
+            .order_by(FederatedReturn.id.desc())
+        )
+    )
 
 
-def get_submission(conference: Conference, province: FederatedProvince,
-                   submission_id: int) -> FederatedReturn:
+def get_submission(
+    conference: Conference, province: FederatedProvince, submission_id: int
+) -> FederatedReturn:
     submission = db.session.scalar(
-        sa.select(FederatedReturn).options(undefer(FederatedReturn.payload))
-        .where(FederatedReturn.id == submission_id))
-    if (submission is None or submission.conference_id != conference.id
-            or submission.province_id != province.id):
+        sa.select(FederatedReturn)
+        .options(undefer(FederatedReturn.payload))
+        .where(FederatedReturn.id == submission_id)
+    )
+    if (
+        submission is None
+        or submission.conference_id != conference.id
+        or submission.province_id != province.id
+    ):
         raise NotFound(f"Không có lần gửi số {submission_id} của {province.name}.")
     return submission
 
@@ -371,8 +430,7 @@ class NationalRollup:
     @property
     def missing(self) -> list[ProvinceLine]:
         """Provinces with a live credential and nothing submitted yet."""
-        return [line for line in self.lines
-                if line.current is None and line.province.revoked_at is None]
+        return [line for line in self.lines if line.current is None and line.province.revoked_at is None]
 
 
 def national_rollup(conference: Conference) -> NationalRollup:
@@ -381,15 +439,26 @@ def national_rollup(conference: Conference) -> NationalRollup:
     Reads the stored summaries, not the documents: a few kilobytes a province.
     """
     national_conference(conference)
-    current = {r.province_id: r for r in db.session.scalars(
-        sa.select(FederatedReturn).where(FederatedReturn.conference_id == conference.id,
-                                         FederatedReturn.superseded_at.is_(None)))}
-    counts = dict(db.session.execute(
-        sa.select(FederatedReturn.province_id, sa.func.count())
-        .where(FederatedReturn.conference_id == conference.id)
-        .group_by(FederatedReturn.province_id)).all())
-    lines = [ProvinceLine(p, current.get(p.id), counts.get(p.id, 0)) for p in list_provinces()
-             if p.revoked_at is None or p.id in current]
+    current = {
+        r.province_id: r
+        for r in db.session.scalars(
+            sa.select(FederatedReturn).where(
+                FederatedReturn.conference_id == conference.id, FederatedReturn.superseded_at.is_(None)
+            )
+        )
+    }
+    counts = dict(
+        db.session.execute(
+            sa.select(FederatedReturn.province_id, sa.func.count())
+            .where(FederatedReturn.conference_id == conference.id)
+            .group_by(FederatedReturn.province_id)
+        ).all()
+    )
+    lines = [
+        ProvinceLine(p, current.get(p.id), counts.get(p.id, 0))
+        for p in list_provinces()
+        if p.revoked_at is None or p.id in current
+    ]
     categories: dict[str, str] = {}
     confirmed, registered = Tally(), Tally()
     for line in lines:
@@ -421,20 +490,33 @@ def national_document(summary: NationalRollup) -> dict[str, Any]:
             totals[status].add(part)
         withdrawn += figures.get("withdrawn_points", 0)
         units = json.loads(line.current.summary).get("units_total")
-        provinces.append({
-            "code": line.province.code, "name": line.province.name, "level": "province",
-            "units_total": units if units is not None else parts["registered"]["points"],
-            "units_registered": parts["registered"]["points"],
-            "units_confirmed": parts["confirmed"]["points"], "own_status": None, **parts,
-            "withdrawn_points": figures.get("withdrawn_points", 0)})
+        provinces.append(
+            {
+                "code": line.province.code,
+                "name": line.province.name,
+                "level": "province",
+                "units_total": units if units is not None else parts["registered"]["points"],
+                "units_registered": parts["registered"]["points"],
+                "units_confirmed": parts["confirmed"]["points"],
+                "own_status": None,
+                **parts,
+                "withdrawn_points": figures.get("withdrawn_points", 0),
+            }
+        )
     return {
         "schema": documents.SCHEMA,
-        "conference": {"slug": conference.slug, "title": conference.title,
-                       "organizer": conference.organizer, "host_name": conference.host_name,
-                       "host_unit_code": None, "timezone": conference.timezone, "place": ""},
-        "categories": [{"code": code, "label": label, "levels": []}
-                       for code, label in summary.categories],
-        "totals": {**{status: tally(vars(t)) for status, t in totals.items()},
-                   "withdrawn_points": withdrawn},
-        "levels": [], "districts": provinces, "points": [],
+        "conference": {
+            "slug": conference.slug,
+            "title": conference.title,
+            "organizer": conference.organizer,
+            "host_name": conference.host_name,
+            "host_unit_code": None,
+            "timezone": conference.timezone,
+            "place": "",
+        },
+        "categories": [{"code": code, "label": label, "levels": []} for code, label in summary.categories],
+        "totals": {**{status: tally(vars(t)) for status, t in totals.items()}, "withdrawn_points": withdrawn},
+        "levels": [],
+        "districts": provinces,
+        "points": [],
     }

@@ -22,8 +22,9 @@ STATUS_LABELS = {"draft": "Chưa xác nhận", "confirmed": "Đã xác nhận", 
 @requires(OFFICER)
 def rollup(slug: str):
     conference = service.national_conference(get_conference(slug))
-    return render_template("federation/rollup.html", conference=conference,
-                           summary=service.national_rollup(conference))
+    return render_template(
+        "federation/rollup.html", conference=conference, summary=service.national_rollup(conference)
+    )
 
 
 @bp.get("/print")
@@ -57,9 +58,17 @@ def province(slug: str, code: str):
         older = service.get_submission(conference, province, against)
         diff = service.diff_submissions(older, newer)
     labels = {c["code"]: c["label"] for c in newer.categories} if newer else {}
-    return render_template("federation/province.html", conference=conference,
-                           province=province, history=history, diff=diff, older=older,
-                           newer=newer, labels=labels, status_labels=STATUS_LABELS)
+    return render_template(
+        "federation/province.html",
+        conference=conference,
+        province=province,
+        history=history,
+        diff=diff,
+        older=older,
+        newer=newer,
+        labels=labels,
+        status_labels=STATUS_LABELS,
+    )
 
 
 @bp.get("/provinces/<code>/returns/<int:submission_id>")

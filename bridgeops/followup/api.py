@@ -31,37 +31,60 @@ TAGS = ("followup",)
 
 
 def followup_out(followup: FollowupConference) -> FollowupOut:
-    return FollowupOut(unit_code=followup.unit_code, unit_name=followup.unit.name,
-                       level=followup.level, attendance=followup.attendance,
-                       **{name: getattr(followup, name) for name in service.FIELDS},
-                       version=followup.version, updated_by=followup.updated_by,
-                       updated_at=followup.updated_at)
+    return FollowupOut(
+        unit_code=followup.unit_code,
+        unit_name=followup.unit.name,
+        level=followup.level,
+        attendance=followup.attendance,
+        **{name: getattr(followup, name) for name in service.FIELDS},
+        version=followup.version,
+        updated_by=followup.updated_by,
+        updated_at=followup.updated_at,
+    )
 
 
 @api_bp.get("/conferences/<slug>/followups")
 @requires(OFFICER)
-@operation("Theo dõi hội nghị triển khai: x/N đơn vị đã tổ chức, tỷ lệ chi hội, quá hạn trước",
-           tags=TAGS, query=TrackerQuery, response=TrackerOut)
+@operation(
+    "Theo dõi hội nghị triển khai: x/N đơn vị đã tổ chức, tỷ lệ chi hội, quá hạn trước",
+    tags=TAGS,
+    query=TrackerQuery,
+    response=TrackerOut,
+)
 def get_tracker(slug: str, query: TrackerQuery):
     tracker = service.tracker(get_conference(slug), query.level)
     return TrackerOut(
-        level=tracker.level, deadline=tracker.deadline, units_total=tracker.units_total,
-        units_held=tracker.units_held, branches_total=tracker.branches_total,
+        level=tracker.level,
+        deadline=tracker.deadline,
+        units_total=tracker.units_total,
+        units_held=tracker.units_held,
+        branches_total=tracker.branches_total,
         branches_reached=tracker.branches_reached,
         branches_reached_percent=tracker.branches_percent,
-        rows=[TrackerRowOut(unit_code=r.unit.code, unit_name=r.unit.name, state=r.state,
-                            deadline=r.deadline,
-                            held_on=r.followup.held_on if r.followup else None,
-                            branches_total=r.followup.branches_total if r.followup else 0,
-                            branches_reached=r.followup.branches_reached if r.followup else 0,
-                            attendance=r.followup.attendance if r.followup else 0)
-              for r in tracker.rows])
+        rows=[
+            TrackerRowOut(
+                unit_code=r.unit.code,
+                unit_name=r.unit.name,
+                state=r.state,
+                deadline=r.deadline,
+                held_on=r.followup.held_on if r.followup else None,
+                branches_total=r.followup.branches_total if r.followup else 0,
+                branches_reached=r.followup.branches_reached if r.followup else 0,
+                attendance=r.followup.attendance if r.followup else 0,
+            )
+            for r in tracker.rows
+        ],
+    )
 
 
 @api_bp.get("/conferences/<slug>/followups/<unit_code>")
 @requires(BOARD)
-@operation("Hội nghị triển khai của một đơn vị", tags=TAGS, response=FollowupOut,
-           errors={404: "Đơn vị chưa báo cáo hoặc ngoài phạm vi của bạn"})
+@operation(
+    "Hội nghị triển khai của một đơn vị",
+    tags=TAGS,
+    response=FollowupOut,
+    errors={404: "Đơn vị chưa báo cáo hoặc ngoài phạm vi của bạn"},
+)
 def get_followup(slug: str, unit_code: str):
     conference = get_conference(slug)
     unit = service.get_unit(conference, unit_code)
@@ -73,14 +96,20 @@ def get_followup(slug: str, unit_code: str):
 
 @api_bp.put("/conferences/<slug>/followups/<unit_code>")
 @requires(BOARD)
-@operation("Ghi hội nghị triển khai của đơn vị (chủ tịch Hội đơn vị hoặc cấp trên, cán bộ đầu "
-           "mối)", tags=TAGS, body=FollowupIn, response=FollowupOut,
-           errors={403: "Ngoài phạm vi của bạn", 404: "Không có đơn vị này",
-                   409: "Báo cáo đã được người khác sửa (version cũ)"})
+@operation(
+    "Ghi hội nghị triển khai của đơn vị (chủ tịch Hội đơn vị hoặc cấp trên, cán bộ đầu mối)",
+    tags=TAGS,
+    body=FollowupIn,
+    response=FollowupOut,
+    errors={
+        403: "Ngoài phạm vi của bạn",
+        404: "Không có đơn vị này",
+        409: "Báo cáo đã được người khác sửa (version cũ)",
+    },
+)
 def put_followup(slug: str, unit_code: str, body: FollowupIn):
     conference = get_conference(slug)
-    followup = service.record(conference, service.get_unit(conference, unit_code), body,
-                              g.principal)
+    followup = service.record(conference, service.get_unit(conference, unit_code), body, g.principal)
     out = followup_out(followup)
     db.session.commit()
     return out
@@ -88,8 +117,7 @@ def put_followup(slug: str, unit_code: str, body: FollowupIn):
 
 @api_bp.put("/conferences/<slug>/followup-deadlines")
 @requires(OFFICER)
-@operation("Đặt hạn tổ chức hội nghị triển khai theo cấp", tags=TAGS,
-           body=DeadlinesIn, response=DeadlinesIn)
+@operation("Đặt hạn tổ chức hội nghị triển khai theo cấp", tags=TAGS, body=DeadlinesIn, response=DeadlinesIn)
 def put_deadlines(slug: str, body: DeadlinesIn):
     saved = service.set_deadlines(get_conference(slug), body, g.principal.actor)
     db.session.commit()
@@ -98,25 +126,39 @@ def put_deadlines(slug: str, body: DeadlinesIn):
 
 @api_bp.get("/conferences/<slug>/followup-report")
 @requires(OFFICER)
-@operation("Báo cáo tổng hợp kết quả hội nghị triển khai các cấp (JSON, hoặc ?format=csv|xlsx)",
-           tags=TAGS, query=ReportQuery,
-           media={"text/csv": "CSV UTF-8 có BOM", returns.FORMATS["xlsx"]: "Tệp Excel"})
+@operation(
+    "Báo cáo tổng hợp kết quả hội nghị triển khai các cấp (JSON, hoặc ?format=csv|xlsx)",
+    tags=TAGS,
+    query=ReportQuery,
+    media={"text/csv": "CSV UTF-8 có BOM", returns.FORMATS["xlsx"]: "Tệp Excel"},
+)
 def get_report(slug: str, query: ReportQuery):
     conference = get_conference(slug)
     now = utcnow()
     document = service.document_of(conference, now)
     if query.format != "json":
-        return file_response(returns.export_sheet(
-            document, documents.sheet(document), query.format, now,
-            documents.export_filename(document, query.format, now)))
+        return file_response(
+            returns.export_sheet(
+                document,
+                documents.sheet(document),
+                query.format,
+                now,
+                documents.export_filename(document, query.format, now),
+            )
+        )
     return {**document, "generated_at": now.isoformat()}
 
 
 def _snapshot_json(snapshot) -> dict:
-    return {"id": snapshot.id, "kind": snapshot.kind, "sha256": snapshot.sha256,
-            "created_at": snapshot.created_at.isoformat(), "created_by": snapshot.created_by,
-            "accepted_at": snapshot.accepted_at.isoformat() if snapshot.accepted_at else None,
-            "document": snapshot.document}
+    return {
+        "id": snapshot.id,
+        "kind": snapshot.kind,
+        "sha256": snapshot.sha256,
+        "created_at": snapshot.created_at.isoformat(),
+        "created_by": snapshot.created_by,
+        "accepted_at": snapshot.accepted_at.isoformat() if snapshot.accepted_at else None,
+        "document": snapshot.document,
+    }
 
 
 @api_bp.post("/conferences/<slug>/followup-report/snapshots")
@@ -131,18 +173,23 @@ def create_followup_snapshot(slug: str):
 
 @api_bp.get("/conferences/<slug>/followup-report/snapshots/<int:snapshot_id>")
 @requires(OFFICER)
-@operation("Một bản chốt báo cáo hội nghị triển khai", tags=TAGS,
-           errors={404: "Không có bản chốt này"})
+@operation("Một bản chốt báo cáo hội nghị triển khai", tags=TAGS, errors={404: "Không có bản chốt này"})
 def get_followup_snapshot(slug: str, snapshot_id: int):
     return _snapshot_json(returns.get_snapshot(get_conference(slug), snapshot_id, "followup"))
 
 
 @api_bp.post("/conferences/<slug>/followup-report/snapshots/<int:snapshot_id>/submit")
 @requires(OFFICER)
-@operation("Gửi bản chốt báo cáo hội nghị triển khai về Trung ương", tags=TAGS,
-           response=SubmissionOut,
-           errors={404: "Không có bản chốt này", 409: "Chưa cấu hình địa chỉ nhận của Trung ương",
-                   502: "Trung ương không nhận sau các lần thử"})
+@operation(
+    "Gửi bản chốt báo cáo hội nghị triển khai về Trung ương",
+    tags=TAGS,
+    response=SubmissionOut,
+    errors={
+        404: "Không có bản chốt này",
+        409: "Chưa cấu hình địa chỉ nhận của Trung ương",
+        502: "Trung ương không nhận sau các lần thử",
+    },
+)
 def submit_followup_snapshot(slug: str, snapshot_id: int):
     snapshot = returns.get_snapshot(get_conference(slug), snapshot_id, "followup")
     return snapshot_submission(snapshot, force=False)

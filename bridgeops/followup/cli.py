@@ -35,8 +35,9 @@ def export_command(slug: str, fmt: str, output: Path) -> None:
     try:
         now = utcnow()
         document = service.document_of(get_conference(slug), now)
-        export = returns.export_sheet(document, documents.sheet(document), fmt, now,
-                                      documents.export_filename(document, fmt, now))
+        export = returns.export_sheet(
+            document, documents.sheet(document), fmt, now, documents.export_filename(document, fmt, now)
+        )
     except DomainError as error:
         fail(error)
     output.write_bytes(export.content)
@@ -62,8 +63,9 @@ def submit_command(slug: str) -> None:
         db.session.rollback()
         fail(error)
     if not outcome.accepted:
-        raise click.ClickException(f"Trung ương chưa nhận bản chốt {snapshot.id}; "
-                                   "các lần thử đã được ghi lại.")
+        raise click.ClickException(
+            f"Trung ương chưa nhận bản chốt {snapshot.id}; các lần thử đã được ghi lại."
+        )
     click.echo(f"Trung ương đã nhận bản chốt {snapshot.id}.")
 
 

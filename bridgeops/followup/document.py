@@ -25,46 +25,78 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def build_document(conference: Conference, trackers: list[Tracker], place: str,
-                   as_of_day: date) -> dict[str, Any]:
+def build_document(
+    conference: Conference, trackers: list[Tracker], place: str, as_of_day: date
+) -> dict[str, Any]:
     levels, units = [], []
     for tracker in trackers:
         held = [r.followup for r in tracker.rows if r.followup and r.followup.held_on]
-        levels.append({
-            "level": tracker.level, "label": LEVEL_LABELS[tracker.level],
-            "deadline": _iso(tracker.deadline), "units_total": tracker.units_total,
-            "units_held": tracker.units_held,
-            "units_held_late": sum(1 for r in tracker.rows if r.state == "held_late"),
-            "units_overdue": sum(1 for r in tracker.rows if r.state == "overdue"),
-            "branches_total": tracker.branches_total,
-            "branches_reached": tracker.branches_reached,
-            **{group: sum(getattr(f, group) for f in held) for group in GROUPS}})
+        levels.append(
+            {
+                "level": tracker.level,
+                "label": LEVEL_LABELS[tracker.level],
+                "deadline": _iso(tracker.deadline),
+                "units_total": tracker.units_total,
+                "units_held": tracker.units_held,
+                "units_held_late": sum(1 for r in tracker.rows if r.state == "held_late"),
+                "units_overdue": sum(1 for r in tracker.rows if r.state == "overdue"),
+                "branches_total": tracker.branches_total,
+                "branches_reached": tracker.branches_reached,
+                **{group: sum(getattr(f, group) for f in held) for group in GROUPS},
+            }
+        )
         for row in sorted(tracker.rows, key=lambda r: r.unit.code):
             f = row.followup
-            units.append({
-                "unit_code": row.unit.code, "unit_name": row.unit.name, "level": tracker.level,
-                "parent_code": row.unit.parent_code, "state": row.state,
-                "planned_on": _iso(f.planned_on) if f else None,
-                "held_on": _iso(f.held_on) if f else None,
-                "format": f.format if f else None, "presenter": f.presenter if f else "",
-                **{group: getattr(f, group) if f else 0 for group in GROUPS},
-                "branches_total": f.branches_total if f else 0,
-                "branches_reached": f.branches_reached if f else 0})
+            units.append(
+                {
+                    "unit_code": row.unit.code,
+                    "unit_name": row.unit.name,
+                    "level": tracker.level,
+                    "parent_code": row.unit.parent_code,
+                    "state": row.state,
+                    "planned_on": _iso(f.planned_on) if f else None,
+                    "held_on": _iso(f.held_on) if f else None,
+                    "format": f.format if f else None,
+                    "presenter": f.presenter if f else "",
+                    **{group: getattr(f, group) if f else 0 for group in GROUPS},
+                    "branches_total": f.branches_total if f else 0,
+                    "branches_reached": f.branches_reached if f else 0,
+                }
+            )
     return {
         "schema": SCHEMA,
-        "conference": {"slug": conference.slug, "title": conference.title,
-                       "organizer": conference.organizer, "host_name": conference.host_name,
-                       "host_unit_code": conference.host_unit_code,
-                       "timezone": conference.timezone, "place": place},
+        "conference": {
+            "slug": conference.slug,
+            "title": conference.title,
+            "organizer": conference.organizer,
+            "host_name": conference.host_name,
+            "host_unit_code": conference.host_unit_code,
+            "timezone": conference.timezone,
+            "place": place,
+        },
         "as_of_day": as_of_day.isoformat(),
         "levels": levels,
         "units": units,
     }
 
 
-HEADERS = ["STT", "Mã đơn vị", "Đơn vị", "Cấp", "Tình trạng", "Ngày dự kiến", "Ngày tổ chức",
-           "Hình thức", "Báo cáo viên", "Cán bộ", "Hội viên", "Phụ nữ", "Tổng người dự",
-           "Số chi/tổ hội", "Chi/tổ hội được quán triệt"]
+HEADERS = [
+    "STT",
+    "Mã đơn vị",
+    "Đơn vị",
+    "Cấp",
+    "Tình trạng",
+    "Ngày dự kiến",
+    "Ngày tổ chức",
+    "Hình thức",
+    "Báo cáo viên",
+    "Cán bộ",
+    "Hội viên",
+    "Phụ nữ",
+    "Tổng người dự",
+    "Số chi/tổ hội",
+    "Chi/tổ hội được quán triệt",
+]
 
 
 def _day(value: str | None) -> str:
@@ -85,31 +117,65 @@ def rows(document: dict[str, Any]) -> list[tuple[str, list[Any]]]:
         for unit in by_level.get(level["level"], []):
             number += 1
             attended = sum(unit[g] for g in GROUPS)
-            table.append(("point", [
-                str(number), unit["unit_code"], unit["unit_name"], level["label"],
-                STATE_LABELS[unit["state"]], _day(unit["planned_on"]), _day(unit["held_on"]),
-                FORMAT_LABELS.get(unit["format"] or "", ""), unit["presenter"],
-                *(unit[g] for g in GROUPS), attended, unit["branches_total"],
-                unit["branches_reached"]]))
+            table.append(
+                (
+                    "point",
+                    [
+                        str(number),
+                        unit["unit_code"],
+                        unit["unit_name"],
+                        level["label"],
+                        STATE_LABELS[unit["state"]],
+                        _day(unit["planned_on"]),
+                        _day(unit["held_on"]),
+                        FORMAT_LABELS.get(unit["format"] or "", ""),
+                        unit["presenter"],
+                        *(unit[g] for g in GROUPS),
+                        attended,
+                        unit["branches_total"],
+                        unit["branches_reached"],
+                    ],
+                )
+            )
         deadline = f", hạn {_day(level['deadline'])}" if level["deadline"] else ""
-        table.append(("subtotal", [
-            "", "", f"Cộng {level['label'].lower()}", "",
-            f"{level['units_held']}/{level['units_total']} đã tổ chức{deadline}", "", "", "", "",
-            *(level[g] for g in GROUPS), sum(level[g] for g in GROUPS),
-            level["branches_total"], level["branches_reached"]]))
+        table.append(
+            (
+                "subtotal",
+                [
+                    "",
+                    "",
+                    f"Cộng {level['label'].lower()}",
+                    "",
+                    f"{level['units_held']}/{level['units_total']} đã tổ chức{deadline}",
+                    "",
+                    "",
+                    "",
+                    "",
+                    *(level[g] for g in GROUPS),
+                    sum(level[g] for g in GROUPS),
+                    level["branches_total"],
+                    level["branches_reached"],
+                ],
+            )
+        )
     return table
 
 
 def sheet(document: dict[str, Any]) -> Sheet:
     conference = document["conference"]
-    return Sheet(host_name=conference["host_name"], place=conference["place"],
-                 timezone=conference["timezone"], title=TITLE, subtitle=conference["title"],
-                 headers=HEADERS, rows=rows(document), widths=WIDTHS)
+    return Sheet(
+        host_name=conference["host_name"],
+        place=conference["place"],
+        timezone=conference["timezone"],
+        title=TITLE,
+        subtitle=conference["title"],
+        headers=HEADERS,
+        rows=rows(document),
+        widths=WIDTHS,
+    )
 
 
 def export_filename(document: dict[str, Any], fmt: str, as_of: datetime) -> str:
     conference = document["conference"]
     stamp = local(as_of, conference["timezone"]).strftime("%Y%m%d-%H%M")
     return f"hoi-nghi-trien-khai-{conference['slug']}-{stamp}.{fmt}"
-
-

@@ -21,7 +21,8 @@ class FollowupIn(BaseModel):
     planned_on: date | None = Field(None, description="Planned date (YYYY-MM-DD).")
     held_on: date | None = Field(None, description="Date held; empty while not held yet.")
     format: Literal["in_person", "online"] | None = Field(
-        None, description="in_person (trực tiếp) or online (trực tuyến).")
+        None, description="in_person (trực tiếp) or online (trực tuyến)."
+    )
     presenter: Annotated[Text, Field(max_length=200)] = Field("", description="Báo cáo viên.")
     officials: Count = Field(0, description="Cán bộ present.")
     members: Count = Field(0, description="Hội viên present.")
@@ -32,8 +33,9 @@ class FollowupIn(BaseModel):
     chair_phone: Annotated[Text, Field(max_length=40)] = ""
     chair_email: Annotated[Text, Field(max_length=254)] = ""
     note: Annotated[Text, Field(max_length=2000)] = ""
-    version: int | None = Field(None, ge=1, description="The version last read; a stale one "
-                                                         "is refused instead of overwriting.")
+    version: int | None = Field(
+        None, ge=1, description="The version last read; a stale one is refused instead of overwriting."
+    )
 
     @field_validator("chair_phone")
     @classmethod

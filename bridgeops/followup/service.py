@@ -26,9 +26,21 @@ from bridgeops.returns.service import Phone
 from bridgeops.units.models import AdminUnit
 
 #: Fields of a follow-up that its form and the API set, in the audit trail's order.
-FIELDS = ("planned_on", "held_on", "format", "presenter", "officials", "members", "women",
-          "branches_total", "branches_reached", "chair_name", "chair_phone", "chair_email",
-          "note")
+FIELDS = (
+    "planned_on",
+    "held_on",
+    "format",
+    "presenter",
+    "officials",
+    "members",
+    "women",
+    "branches_total",
+    "branches_reached",
+    "chair_name",
+    "chair_phone",
+    "chair_email",
+    "note",
+)
 #: Reminders before a deadline: (kind, days before). The week's goes out from 7 days before,
 #: the day's from the day before; each once per chair.
 REMINDERS = (("week", 7), ("day", 1))
@@ -44,8 +56,9 @@ def today(conference: Conference, now: datetime | None = None) -> date:
 
 
 def deadlines(conference: Conference) -> dict[str, date]:
-    rows = db.session.scalars(sa.select(FollowupDeadline).where(
-        FollowupDeadline.conference_id == conference.id))
+    rows = db.session.scalars(
+        sa.select(FollowupDeadline).where(FollowupDeadline.conference_id == conference.id)
+    )
     return {row.level: row.due_on for row in rows}
 
 
@@ -53,8 +66,12 @@ def set_deadlines(conference: Conference, data: DeadlinesIn, actor: str) -> dict
     """Set (or clear, with None) the deadline of each level; audited."""
     if conference.archived_at is not None:
         raise Conflict(ARCHIVED)
-    existing = {row.level: row for row in db.session.scalars(sa.select(FollowupDeadline).where(
-        FollowupDeadline.conference_id == conference.id))}
+    existing = {
+        row.level: row
+        for row in db.session.scalars(
+            sa.select(FollowupDeadline).where(FollowupDeadline.conference_id == conference.id)
+        )
+    }
     before = {level: row.due_on.isoformat() for level, row in existing.items()}
     for level in LEVELS:
         due_on = getattr(data, level)
@@ -69,8 +86,15 @@ def set_deadlines(conference: Conference, data: DeadlinesIn, actor: str) -> dict
         row.due_on, row.updated_by, row.updated_at = due_on, actor, utcnow()
     db.session.flush()
     after = deadlines(conference)
-    audit.record(actor, "followup_deadline", None, "set", conference_id=conference.id,
-                 before=before, after={k: v.isoformat() for k, v in after.items()})
+    audit.record(
+        actor,
+        "followup_deadline",
+        None,
+        "set",
+        conference_id=conference.id,
+        before=before,
+        after={k: v.isoformat() for k, v in after.items()},
+    )
     return after
 
 
@@ -100,9 +124,11 @@ def get_unit(conference: Conference, unit_code: str) -> AdminUnit:
 
 
 def get_followup(conference: Conference, unit_code: str) -> FollowupConference | None:
-    return db.session.scalar(sa.select(FollowupConference).where(
-        FollowupConference.conference_id == conference.id,
-        FollowupConference.unit_code == unit_code))
+    return db.session.scalar(
+        sa.select(FollowupConference).where(
+            FollowupConference.conference_id == conference.id, FollowupConference.unit_code == unit_code
+        )
+    )
 
 
 def may_report(principal: Principal | None, conference: Conference, unit: AdminUnit) -> bool:
@@ -130,45 +156,59 @@ def _facts(followup: FollowupConference) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
 
 
-def record(conference: Conference, unit: AdminUnit, data: FollowupIn,
-           principal: Principal) -> FollowupConference:
+def record(
+    conference: Conference, unit: AdminUnit, data: FollowupIn, principal: Principal
+) -> FollowupConference:
     """Create or change the unit's follow-up report; audited, late when after the deadline.
 
     A ``version`` older than the stored one is refused (two people editing one report never
     overwrite each other)."""
     if not may_report(principal, conference, unit):
-        raise Forbidden("Chỉ chủ tịch Hội của đơn vị (hoặc đơn vị cấp trên) và cán bộ đầu mối "
-                        "được ghi hội nghị triển khai của đơn vị này.")
+        raise Forbidden(
+            "Chỉ chủ tịch Hội của đơn vị (hoặc đơn vị cấp trên) và cán bộ đầu mối "
+            "được ghi hội nghị triển khai của đơn vị này."
+        )
     if conference.archived_at is not None:
         raise Conflict(ARCHIVED)
     today_ = today(conference)
     _check(data, today_)
     followup = get_followup(conference, unit.code)
     if followup is not None and data.version is not None and data.version != followup.version:
-        raise Conflict("Báo cáo này vừa được người khác sửa. Hãy xem lại số liệu mới rồi lưu "
-                       "lại; những gì chị/anh vừa nhập vẫn còn trên mẫu.")
+        raise Conflict(
+            "Báo cáo này vừa được người khác sửa. Hãy xem lại số liệu mới rồi lưu "
+            "lại; những gì chị/anh vừa nhập vẫn còn trên mẫu."
+        )
     before = _facts(followup) if followup is not None else None
     if followup is None:
-        followup = FollowupConference(conference_id=conference.id, unit_code=unit.code,
-                                      level=unit.level)
+        followup = FollowupConference(conference_id=conference.id, unit_code=unit.code, level=unit.level)
         db.session.add(followup)
     for name in FIELDS:
         setattr(followup, name, getattr(data, name))
     followup.updated_by, followup.updated_at = principal.actor, utcnow()
     db.session.flush()
     due = deadlines(conference).get(unit.level)
-    audit.record(principal.actor, "followup_conference", followup.id,
-                 "create" if before is None else "update", conference_id=conference.id,
-                 before=before, after={"unit": unit.code, **_facts(followup)},
-                 late=due is not None and today_ > due)
+    audit.record(
+        principal.actor,
+        "followup_conference",
+        followup.id,
+        "create" if before is None else "update",
+        conference_id=conference.id,
+        before=before,
+        after={"unit": unit.code, **_facts(followup)},
+        late=due is not None and today_ > due,
+    )
     return followup
 
 
 # --- The tracker ------------------------------------------------------------------------------
 
 STATE_ORDER = {"overdue": 0, "pending": 1, "held_late": 2, "held": 3}
-STATE_LABELS = {"overdue": "Quá hạn", "pending": "Chưa tổ chức", "held_late": "Tổ chức muộn",
-                "held": "Đã tổ chức"}
+STATE_LABELS = {
+    "overdue": "Quá hạn",
+    "pending": "Chưa tổ chức",
+    "held_late": "Tổ chức muộn",
+    "held": "Đã tổ chức",
+}
 
 
 @dataclass
@@ -204,8 +244,7 @@ class Tracker:
 
     @property
     def branches_reached(self) -> int:
-        return sum(r.followup.branches_reached for r in self.rows
-                   if r.followup and r.followup.held_on)
+        return sum(r.followup.branches_reached for r in self.rows if r.followup and r.followup.held_on)
 
     @property
     def branches_percent(self) -> float | None:
@@ -227,9 +266,15 @@ def chairs_of(conference: Conference, unit_codes: list[str]) -> dict[str, list[C
     if not unit_codes:
         return by_unit
     rows = db.session.execute(
-        sa.select(BridgePoint.unit_code, Contact).join(Contact, Contact.point_id == BridgePoint.id)
-        .where(BridgePoint.conference_id == conference.id, BridgePoint.unit_code.in_(unit_codes),
-               Contact.role == "chair").order_by(Contact.id))
+        sa.select(BridgePoint.unit_code, Contact)
+        .join(Contact, Contact.point_id == BridgePoint.id)
+        .where(
+            BridgePoint.conference_id == conference.id,
+            BridgePoint.unit_code.in_(unit_codes),
+            Contact.role == "chair",
+        )
+        .order_by(Contact.id)
+    )
     for unit_code, contact in rows:
         by_unit.setdefault(unit_code, []).append(contact)
     return by_unit
@@ -242,8 +287,9 @@ class Chair:
     email: str
 
 
-def chairs_for(unit_code: str, followup: FollowupConference | None,
-               contacts: dict[str, list[Contact]]) -> list[Chair]:
+def chairs_for(
+    unit_code: str, followup: FollowupConference | None, contacts: dict[str, list[Contact]]
+) -> list[Chair]:
     """The chair named on the follow-up report, then the chairs known from registration."""
     chairs = []
     if followup is not None and (followup.chair_phone or followup.chair_email):
@@ -255,21 +301,33 @@ def chairs_for(unit_code: str, followup: FollowupConference | None,
     return list(unique.values())
 
 
-def tracker(conference: Conference, level: str = "district",
-            now: datetime | None = None) -> Tracker:
+def tracker(conference: Conference, level: str = "district", now: datetime | None = None) -> Tracker:
     """Every unit of the level: x of N held, the share of chi/tổ hội reached, overdue first."""
     units = units_of_level(conference, level)
     deadline = deadlines(conference).get(level)
     today_ = today(conference, now)
-    followups = {f.unit_code: f for f in db.session.scalars(sa.select(FollowupConference).where(
-        FollowupConference.conference_id == conference.id, FollowupConference.level == level))}
+    followups = {
+        f.unit_code: f
+        for f in db.session.scalars(
+            sa.select(FollowupConference).where(
+                FollowupConference.conference_id == conference.id, FollowupConference.level == level
+            )
+        )
+    }
     contacts = chairs_of(conference, [u.code for u in units])
     rows = []
     for unit in units:
         followup = followups.get(unit.code)
         chairs = chairs_for(unit.code, followup, contacts)
-        rows.append(TrackerRow(unit, followup, deadline, state_of(followup, deadline, today_),
-                               [Phone(c.name, "chair", c.phone) for c in chairs if c.phone]))
+        rows.append(
+            TrackerRow(
+                unit,
+                followup,
+                deadline,
+                state_of(followup, deadline, today_),
+                [Phone(c.name, "chair", c.phone) for c in chairs if c.phone],
+            )
+        )
     rows.sort(key=lambda r: (STATE_ORDER[r.state], r.unit.code))
     return Tracker(level, deadline, rows)
 
@@ -300,42 +358,59 @@ def queue_reminders(now: datetime | None = None) -> list[OutboxMessage]:
         if kind is None:
             continue
         units = units_of_level(conference, deadline.level)
-        held = set(db.session.scalars(sa.select(FollowupConference.unit_code).where(
-            FollowupConference.conference_id == conference.id,
-            FollowupConference.held_on.is_not(None))))
+        held = set(
+            db.session.scalars(
+                sa.select(FollowupConference.unit_code).where(
+                    FollowupConference.conference_id == conference.id, FollowupConference.held_on.is_not(None)
+                )
+            )
+        )
         pending = [u for u in units if u.code not in held]
         contacts = chairs_of(conference, [u.code for u in pending])
-        followups = {f.unit_code: f for f in db.session.scalars(sa.select(FollowupConference)
-                     .where(FollowupConference.conference_id == conference.id))}
+        followups = {
+            f.unit_code: f
+            for f in db.session.scalars(
+                sa.select(FollowupConference).where(FollowupConference.conference_id == conference.id)
+            )
+        }
         for unit in pending:
             for chair in chairs_for(unit.code, followups.get(unit.code), contacts):
                 if not chair.email:
                     continue
                 who = hashlib.sha256(chair.email.lower().encode()).hexdigest()[:16]
-                key = (f"followup-{kind}:{conference.id}:{unit.code}:"
-                       f"{deadline.due_on:%Y%m%d}:{who}")
+                key = f"followup-{kind}:{conference.id}:{unit.code}:{deadline.due_on:%Y%m%d}:{who}"
                 subject, text = _reminder_texts(conference, unit, chair, deadline.due_on, kind)
-                queued.append(mail.enqueue(kind="reminder", recipient=chair.email,
-                                           subject=subject, text=text, dedupe_key=key,
-                                           conference_id=conference.id))
+                queued.append(
+                    mail.enqueue(
+                        kind="reminder",
+                        recipient=chair.email,
+                        subject=subject,
+                        text=text,
+                        dedupe_key=key,
+                        conference_id=conference.id,
+                    )
+                )
     return queued
 
 
-def _reminder_texts(conference: Conference, unit: AdminUnit, chair: Chair, due_on: date,
-                    kind: str) -> tuple[str, str]:
+def _reminder_texts(
+    conference: Conference, unit: AdminUnit, chair: Chair, due_on: date, kind: str
+) -> tuple[str, str]:
     due = f"{due_on.day}/{due_on.month}/{due_on.year}"
     subject = f"Nhắc hạn tổ chức hội nghị triển khai Nghị quyết: {unit.name} – hạn {due}"
     # The job runs without a request: render the template alone, not through the page
     # context processors (they read the request's session).
     template = current_app.jinja_env.get_template("followup/reminder.txt")
-    text = template.render(conference=conference, unit=unit,
-                           chair=chair, due=due, kind=kind,
-                           contact_name=conference.contact_name or
-                           current_app.config.get("CONTACT_NAME", ""),
-                           contact_phone=conference.contact_phone)
+    text = template.render(
+        conference=conference,
+        unit=unit,
+        chair=chair,
+        due=due,
+        kind=kind,
+        contact_name=conference.contact_name or current_app.config.get("CONTACT_NAME", ""),
+        contact_phone=conference.contact_phone,
+    )
     return subject, text
-
-
 
 
 # --- The consolidated report to TW ------------------------------------------------------------
@@ -351,9 +426,12 @@ def document_of(conference: Conference, now: datetime | None = None) -> dict[str
     from bridgeops.returns.service import place_of
 
     now = now or utcnow()
-    return build_document(conference, [tracker(conference, level, now)
-                                       for level in report_levels(conference)],
-                          place_of(conference), today(conference, now))
+    return build_document(
+        conference,
+        [tracker(conference, level, now) for level in report_levels(conference)],
+        place_of(conference),
+        today(conference, now),
+    )
 
 
 def freeze(conference: Conference, actor: str):
@@ -361,6 +439,12 @@ def freeze(conference: Conference, actor: str):
     from bridgeops.returns.service import freeze_document
 
     document = document_of(conference)
-    return freeze_document(conference, "followup", document, actor, audit_after={
-        "held": {lv["level"]: f"{lv['units_held']}/{lv['units_total']}"
-                 for lv in document["levels"]}})
+    return freeze_document(
+        conference,
+        "followup",
+        document,
+        actor,
+        audit_after={
+            "held": {lv["level"]: f"{lv['units_held']}/{lv['units_total']}" for lv in document["levels"]}
+        },
+    )

@@ -28,8 +28,10 @@ TEXT_FIELDS = ("presenter", "chair_name", "chair_phone", "chair_email", "note")
 
 def _form_body() -> tuple[dict, dict[str, str]]:
     """The posted form as the API body (blank boxes left out), and the raw values to show."""
-    raw = {name: request.form.get(name, "").strip()
-           for name in (*DATE_FIELDS, *COUNT_FIELDS, *TEXT_FIELDS, "format", "version")}
+    raw = {
+        name: request.form.get(name, "").strip()
+        for name in (*DATE_FIELDS, *COUNT_FIELDS, *TEXT_FIELDS, "format", "version")
+    }
     body = {name: value for name, value in raw.items() if value != ""}
     return body, raw
 
@@ -38,8 +40,10 @@ def _values_of(followup) -> dict[str, str]:
     if followup is None:
         return {}
     values = {name: getattr(followup, name) for name in service.FIELDS}
-    values = {k: ("" if v is None else v.isoformat() if hasattr(v, "isoformat") else str(v))
-              for k, v in values.items()}
+    values = {
+        k: ("" if v is None else v.isoformat() if hasattr(v, "isoformat") else str(v))
+        for k, v in values.items()
+    }
     return {**values, "version": str(followup.version)}
 
 
@@ -51,8 +55,7 @@ def unit_form(slug: str, unit_code: str):
     conference = get_conference(slug)
     unit = service.get_unit(conference, unit_code)
     if not service.may_report(principal, conference, unit):
-        raise Forbidden("Chị/anh chỉ ghi được hội nghị triển khai của đơn vị mình và các đơn vị "
-                        "trực thuộc.")
+        raise Forbidden("Chị/anh chỉ ghi được hội nghị triển khai của đơn vị mình và các đơn vị trực thuộc.")
     followup = service.get_followup(conference, unit.code)
     values, errors, problem, status = _values_of(followup), {}, "", 200
     if request.method == "POST":
@@ -61,8 +64,11 @@ def unit_form(slug: str, unit_code: str):
             service.record(conference, unit, validate(FollowupIn, body), principal)
             db.session.commit()
             flash(f"Đã lưu hội nghị triển khai của {unit.name}.", "success")
-            back = (url_for("followup.tracker", slug=slug, level=unit.level)
-                    if principal.is_officer else url_for("followup.chair_units", slug=slug))
+            back = (
+                url_for("followup.tracker", slug=slug, level=unit.level)
+                if principal.is_officer
+                else url_for("followup.chair_units", slug=slug)
+            )
             return redirect(back, code=303)
         except ValidationFailed as error:
             db.session.rollback()
@@ -71,9 +77,17 @@ def unit_form(slug: str, unit_code: str):
             db.session.rollback()
             problem, status = error.detail, error.status
     deadline = service.deadlines(conference).get(unit.level)
-    return render_template("followup/form.html", conference=conference, unit=unit,
-                           values=values, errors=errors, problem=problem, deadline=deadline,
-                           formats=FORMAT_LABELS, officer=principal.is_officer), status
+    return render_template(
+        "followup/form.html",
+        conference=conference,
+        unit=unit,
+        values=values,
+        errors=errors,
+        problem=problem,
+        deadline=deadline,
+        formats=FORMAT_LABELS,
+        officer=principal.is_officer,
+    ), status
 
 
 @bp.get("/conferences/<slug>/followups/mine")
@@ -89,8 +103,11 @@ def chair_units(slug: str):
     own = service.get_unit(conference, principal.unit_code)
     rows = []
     for level in service.report_levels(conference):
-        rows += [r for r in service.tracker(conference, level).rows
-                 if r.unit.code == own.code or r.unit.parent_code == own.code]
+        rows += [
+            r
+            for r in service.tracker(conference, level).rows
+            if r.unit.code == own.code or r.unit.parent_code == own.code
+        ]
     rows.sort(key=lambda r: (r.unit.code != own.code, service.STATE_ORDER[r.state], r.unit.code))
     return render_template("followup/mine.html", conference=conference, unit=own, rows=rows)
 
@@ -104,17 +121,26 @@ def tracker(slug: str):
     if level not in levels:
         level = levels[0]
     return render_template(
-        "followup/tracker.html", conference=conference, tracker=service.tracker(conference, level),
-        levels=levels, level_labels=LEVEL_LABELS, deadlines=service.deadlines(conference),
-        errors={}, snapshots=returns.list_snapshots(conference, "followup")[:5])
+        "followup/tracker.html",
+        conference=conference,
+        tracker=service.tracker(conference, level),
+        levels=levels,
+        level_labels=LEVEL_LABELS,
+        deadlines=service.deadlines(conference),
+        errors={},
+        snapshots=returns.list_snapshots(conference, "followup")[:5],
+    )
 
 
 @bp.post("/conferences/<slug>/followups/deadlines")
 @requires(OFFICER)
 def set_deadlines(slug: str):
     conference = get_conference(slug)
-    body = {k: v.strip() for k, v in request.form.items()
-            if k in ("province", "district", "commune") and v.strip()}
+    body = {
+        k: v.strip()
+        for k, v in request.form.items()
+        if k in ("province", "district", "commune") and v.strip()
+    }
     try:
         service.set_deadlines(conference, validate(DeadlinesIn, body), g.principal.actor)
         db.session.commit()
@@ -123,10 +149,15 @@ def set_deadlines(slug: str):
         db.session.rollback()
         levels = service.report_levels(conference) or ["district"]
         return render_template(
-            "followup/tracker.html", conference=conference,
+            "followup/tracker.html",
+            conference=conference,
             tracker=service.tracker(conference, "district" if "district" in levels else levels[0]),
-            levels=levels, level_labels=LEVEL_LABELS, deadlines=body, errors=error.errors,
-            snapshots=returns.list_snapshots(conference, "followup")[:5]), 422
+            levels=levels,
+            level_labels=LEVEL_LABELS,
+            deadlines=body,
+            errors=error.errors,
+            snapshots=returns.list_snapshots(conference, "followup")[:5],
+        ), 422
     return redirect(url_for("followup.tracker", slug=slug), code=303)
 
 
@@ -138,8 +169,9 @@ def set_deadlines(slug: str):
 def print_page(slug: str):
     conference = get_conference(slug)
     document = service.document_of(conference)
-    return sheets.print_page(conference, documents.sheet(document), utcnow(),
-                             url_for("followup.tracker", slug=slug))
+    return sheets.print_page(
+        conference, documents.sheet(document), utcnow(), url_for("followup.tracker", slug=slug)
+    )
 
 
 @bp.get("/conferences/<slug>/followup-report/file.<fmt>")
@@ -148,8 +180,11 @@ def export(slug: str, fmt: str):
     conference = get_conference(slug)
     now = utcnow()
     document = service.document_of(conference, now)
-    return file_response(returns.export_sheet(document, documents.sheet(document), fmt, now,
-                                              documents.export_filename(document, fmt, now)))
+    return file_response(
+        returns.export_sheet(
+            document, documents.sheet(document), fmt, now, documents.export_filename(document, fmt, now)
+        )
+    )
 
 
 @bp.post("/conferences/<slug>/followup-report/snapshots")
@@ -170,9 +205,12 @@ def snapshot(slug: str, snapshot_id: int):
         print=url_for("followup.snapshot_print", slug=slug, snapshot_id=snapshot_id),
         xlsx=url_for("followup.snapshot_file", slug=slug, snapshot_id=snapshot_id, fmt="xlsx"),
         csv=url_for("followup.snapshot_file", slug=slug, snapshot_id=snapshot_id, fmt="csv"),
-        submit=url_for("followup.submit", slug=slug, snapshot_id=snapshot_id))
-    facts = [(f"{lv['label']} đã tổ chức", f"{lv['units_held']}/{lv['units_total']}")
-             for lv in frozen.document["levels"]]
+        submit=url_for("followup.submit", slug=slug, snapshot_id=snapshot_id),
+    )
+    facts = [
+        (f"{lv['label']} đã tổ chức", f"{lv['units_held']}/{lv['units_total']}")
+        for lv in frozen.document["levels"]
+    ]
     return sheets.snapshot_page(conference, frozen, "Báo cáo hội nghị triển khai", links, facts)
 
 
@@ -181,9 +219,13 @@ def snapshot(slug: str, snapshot_id: int):
 def snapshot_print(slug: str, snapshot_id: int):
     conference = get_conference(slug)
     frozen = returns.get_snapshot(conference, snapshot_id, "followup")
-    return sheets.print_page(conference, documents.sheet(frozen.document), frozen.created_at,
-                             url_for("followup.snapshot", slug=slug, snapshot_id=snapshot_id),
-                             snapshot=frozen)
+    return sheets.print_page(
+        conference,
+        documents.sheet(frozen.document),
+        frozen.created_at,
+        url_for("followup.snapshot", slug=slug, snapshot_id=snapshot_id),
+        snapshot=frozen,
+    )
 
 
 @bp.get("/conferences/<slug>/followup-report/snapshots/<int:snapshot_id>/file.<fmt>")
@@ -192,9 +234,15 @@ def snapshot_file(slug: str, snapshot_id: int, fmt: str):
     conference = get_conference(slug)
     frozen = returns.get_snapshot(conference, snapshot_id, "followup")
     document = frozen.document
-    return file_response(returns.export_sheet(
-        document, documents.sheet(document), fmt, frozen.created_at,
-        documents.export_filename(document, fmt, frozen.created_at)))
+    return file_response(
+        returns.export_sheet(
+            document,
+            documents.sheet(document),
+            fmt,
+            frozen.created_at,
+            documents.export_filename(document, fmt, frozen.created_at),
+        )
+    )
 
 
 @bp.post("/conferences/<slug>/followup-report/snapshots/<int:snapshot_id>/submit")

@@ -46,8 +46,9 @@ class AlertGroup:
     outage_seconds: int | None = None
 
 
-def group_alerts(verdicts: Mapping[int, Verdict], current: Mapping, now: datetime, *,
-                 throttle: timedelta = THROTTLE) -> list[AlertGroup]:
+def group_alerts(
+    verdicts: Mapping[int, Verdict], current: Mapping, now: datetime, *, throttle: timedelta = THROTTLE
+) -> list[AlertGroup]:
     """The sweep's alert groups from the new verdicts and the rows as they were."""
     cut_off: dict[int, list[int]] = {}  # root → points now unreachable because of it
     restored: dict[int, list[int]] = {}  # root → points no longer unreachable because of it
@@ -66,8 +67,9 @@ def group_alerts(verdicts: Mapping[int, Verdict], current: Mapping, now: datetim
         elif verdict.state == "up" and before.state in BAD_STATES and before.down_alerted:
             affected = restored.get(pid, [])
             started = before.outage_since or before.since
-            groups.append(AlertGroup("recovery", pid, verdict.reason, affected,
-                                     int((now - started).total_seconds())))
+            groups.append(
+                AlertGroup("recovery", pid, verdict.reason, affected, int((now - started).total_seconds()))
+            )
     return groups
 
 
@@ -82,14 +84,16 @@ def _duration_vi(seconds: int | None) -> str:
 
 def _technicians(point_ids: list[int]) -> dict[int, list[Contact]]:
     found: dict[int, list[Contact]] = {pid: [] for pid in point_ids}
-    for contact in db.session.scalars(sa.select(Contact).where(
-            Contact.point_id.in_(point_ids), Contact.role == "technician").order_by(Contact.id)):
+    for contact in db.session.scalars(
+        sa.select(Contact)
+        .where(Contact.point_id.in_(point_ids), Contact.role == "technician")
+        .order_by(Contact.id)
+    ):
         found[contact.point_id].append(contact)
     return found
 
 
-def _group_text(group: AlertGroup, names: Mapping[int, str],
-                technicians: Mapping[int, list[Contact]]) -> str:
+def _group_text(group: AlertGroup, names: Mapping[int, str], technicians: Mapping[int, list[Contact]]) -> str:
     name = names.get(group.root_id, str(group.root_id))
     if group.kind == "down":
         lines = [f"MẤT KẾT NỐI: {name}", f"  Lý do: {group.reason}"]
@@ -101,8 +105,10 @@ def _group_text(group: AlertGroup, names: Mapping[int, str],
         listed = ", ".join(names.get(pid, str(pid)) for pid in group.affected[:LISTED])
         more = len(group.affected) - LISTED
         verb = "không truy cập được do tuyến trên" if group.kind == "down" else "cũng đã trở lại"
-        lines.append(f"  {len(group.affected)} điểm cầu phía sau {verb}: {listed}"
-                     + (f" và {more} điểm khác" if more > 0 else ""))
+        lines.append(
+            f"  {len(group.affected)} điểm cầu phía sau {verb}: {listed}"
+            + (f" và {more} điểm khác" if more > 0 else "")
+        )
     return "\n".join(lines)
 
 
@@ -114,13 +120,15 @@ def _subject(groups: list[AlertGroup], names: Mapping[int, str]) -> str:
         return f"[BridgeOps] {label}: {names.get(group.root_id, group.root_id)}{behind}"
     down = sum(g.kind == "down" for g in groups)
     back = len(groups) - down
-    parts = ([f"{down} điểm cầu mất kết nối"] if down else []) + \
-            ([f"{back} điểm cầu kết nối lại"] if back else [])
+    parts = ([f"{down} điểm cầu mất kết nối"] if down else []) + (
+        [f"{back} điểm cầu kết nối lại"] if back else []
+    )
     return "[BridgeOps] " + ", ".join(parts)
 
 
-def queue_alerts(conference: Conference, groups: list[AlertGroup], names: Mapping[int, str],
-                 now: datetime) -> dict:
+def queue_alerts(
+    conference: Conference, groups: list[AlertGroup], names: Mapping[int, str], now: datetime
+) -> dict:
     """One mail per recipient for this sweep (officer: all groups; technicians: their
     points'); returns the webhook payload."""
     technicians = _technicians([g.root_id for g in groups])
@@ -137,21 +145,34 @@ def queue_alerts(conference: Conference, groups: list[AlertGroup], names: Mappin
     stamp = now.strftime("%Y%m%dT%H%M%S%f")
     for recipient, own in recipients.items():
         body = "\n\n".join(_group_text(g, names, technicians) for g in own)
-        text = (f"Cảnh báo kết nối – {conference.title}\n"
-                f"Lúc {format_datetime_vi(now, conference.timezone)}\n\n{body}\n\n"
-                f"Bảng theo dõi trực tiếp: {board}\n")
+        text = (
+            f"Cảnh báo kết nối – {conference.title}\n"
+            f"Lúc {format_datetime_vi(now, conference.timezone)}\n\n{body}\n\n"
+            f"Bảng theo dõi trực tiếp: {board}\n"
+        )
         digest = hashlib.sha256(recipient.encode()).hexdigest()[:16]
-        mail.enqueue(kind="alert", recipient=recipient, subject=_subject(own, names), text=text,
-                     dedupe_key=f"health-alert:{conference.id}:{stamp}:{digest}",
-                     conference_id=conference.id)
+        mail.enqueue(
+            kind="alert",
+            recipient=recipient,
+            subject=_subject(own, names),
+            text=text,
+            dedupe_key=f"health-alert:{conference.id}:{stamp}:{digest}",
+            conference_id=conference.id,
+        )
     return {
         "conference": conference.slug,
         "at": now.isoformat(),
         "board_url": board,
-        "alerts": [{"kind": g.kind, "point": {"id": g.root_id, "name": names.get(g.root_id)},
-                    "reason": g.reason, "outage_seconds": g.outage_seconds,
-                    "affected": [{"id": pid, "name": names.get(pid)} for pid in g.affected]}
-                   for g in groups],
+        "alerts": [
+            {
+                "kind": g.kind,
+                "point": {"id": g.root_id, "name": names.get(g.root_id)},
+                "reason": g.reason,
+                "outage_seconds": g.outage_seconds,
+                "affected": [{"id": pid, "name": names.get(pid)} for pid in g.affected],
+            }
+            for g in groups
+        ],
     }
 
 
@@ -161,15 +182,20 @@ def post_webhook(url: str, payload: dict) -> bool:
         return False
     try:
         check_outbound_url(url)
-        response = requests.post(url, json=payload, timeout=WEBHOOK_TIMEOUT, allow_redirects=False,
-                                 headers={"User-Agent": "BridgeOps-alerts/1"})
+        response = requests.post(
+            url,
+            json=payload,
+            timeout=WEBHOOK_TIMEOUT,
+            allow_redirects=False,
+            headers={"User-Agent": "BridgeOps-alerts/1"},
+        )
         response.raise_for_status()
         if response.is_redirect:
             raise requests.HTTPError(f"redirect {response.status_code}")
     except (requests.RequestException, InsecureURL) as exc:
         # No traceback: requests puts the whole URL, ?token= and all, into its messages.
-        log.warning("alert webhook %s failed: %s", redact_url(url),
-                    redact_text(f"{type(exc).__name__}: {exc}", url))
+        log.warning(
+            "alert webhook %s failed: %s", redact_url(url), redact_text(f"{type(exc).__name__}: {exc}", url)
+        )
         return False
     return True
-

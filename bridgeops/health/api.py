@@ -34,9 +34,12 @@ from bridgeops.registration.models import BridgePoint
 
 @api_bp.post("/heartbeat")
 @requires(TECHNICIAN)
-@operation("Nhịp tim của máy tại điểm cầu: điểm cầu đang hoạt động", tags=("health",),
-           status=204,
-           description="Gửi mỗi 30 giây bằng mã của kỹ thuật viên (scripts/heartbeat.py).")
+@operation(
+    "Nhịp tim của máy tại điểm cầu: điểm cầu đang hoạt động",
+    tags=("health",),
+    status=204,
+    description="Gửi mỗi 30 giây bằng mã của kỹ thuật viên (scripts/heartbeat.py).",
+)
 def heartbeat():
     point_id = g.principal.point_id
     if point_id is None:
@@ -48,18 +51,26 @@ def heartbeat():
 
 @api_bp.get("/conferences/<slug>/status")
 @requires(BOARD)
-@operation("Tình trạng kết nối trực tiếp của các điểm cầu", tags=("health",),
-           query=StatusQuery, response=StatusOut,
-           description="Cán bộ đầu mối xem mọi điểm; chủ tịch Hội cấp huyện xem huyện mình. "
-                       "Điểm mất kết nối đứng trước.",
-           errors={403: "Không có quyền", 404: "Không có hội nghị này"})
+@operation(
+    "Tình trạng kết nối trực tiếp của các điểm cầu",
+    tags=("health",),
+    query=StatusQuery,
+    response=StatusOut,
+    description="Cán bộ đầu mối xem mọi điểm; chủ tịch Hội cấp huyện xem huyện mình. "
+    "Điểm mất kết nối đứng trước.",
+    errors={403: "Không có quyền", 404: "Không có hội nghị này"},
+)
 def conference_status(slug: str, query: StatusQuery):
     conference = conferences.get_conference(slug)
     principal = board.require_board_viewer(g.principal, conference)
     tally = board.summary(principal, conference)
-    rows, total = board.point_rows(principal, conference,
-                                   states=(query.state,) if query.state else (),
-                                   offset=(query.page - 1) * query.per_page, limit=query.per_page)
+    rows, total = board.point_rows(
+        principal,
+        conference,
+        states=(query.state,) if query.state else (),
+        offset=(query.page - 1) * query.per_page,
+        limit=query.per_page,
+    )
     window = current_or_next_window(conference, utcnow())
     stopped = monitoring_stopped_since(conference, database_now())
     if stopped is not None:  # stale states say nothing about now
@@ -67,29 +78,50 @@ def conference_status(slug: str, query: StatusQuery):
     return StatusOut(
         summary=StatusSummary(**tally.counts, total=tally.total),
         monitoring_stopped_since=stopped,
-        points=[PointStatus(id=r.id, unit=UnitRef(code=r.unit_code, name=r.unit_name,
-                                                   level=r.level),
-                            name=r.name, level=r.level,
-                            state="unknown" if stopped else r.state, since=r.since,
-                            last_seen_at=r.last_seen_at, last_check_at=r.last_check_at,
-                            reason=board.shown_reason(principal, r.reason))
-                for r in rows],
-        total=total, page=query.page, per_page=query.per_page,
-        window=WindowOut(session_id=window.session.id, title=window.session.title,
-                         kind=window.session.kind, active=window.active,
-                         opens_at=window.opens_at, closes_at=window.closes_at)
-        if window else None)
+        points=[
+            PointStatus(
+                id=r.id,
+                unit=UnitRef(code=r.unit_code, name=r.unit_name, level=r.level),
+                name=r.name,
+                level=r.level,
+                state="unknown" if stopped else r.state,
+                since=r.since,
+                last_seen_at=r.last_seen_at,
+                last_check_at=r.last_check_at,
+                reason=board.shown_reason(principal, r.reason),
+            )
+            for r in rows
+        ],
+        total=total,
+        page=query.page,
+        per_page=query.per_page,
+        window=WindowOut(
+            session_id=window.session.id,
+            title=window.session.title,
+            kind=window.session.kind,
+            active=window.active,
+            opens_at=window.opens_at,
+            closes_at=window.closes_at,
+        )
+        if window
+        else None,
+    )
 
 
 def signoff_out(signoff: RehearsalSignoff) -> RehearsalSignoffOut:
     def word(ok: bool) -> str:
         return "ok" if ok else "problem"
 
-    return RehearsalSignoffOut(point_id=signoff.point_id, audio=word(signoff.audio_ok),
-                               video=word(signoff.video_ok),
-                               presentation=word(signoff.presentation_ok), note=signoff.note,
-                               passed=signoff.passed, signed_by=signoff.signed_by,
-                               signed_at=signoff.signed_at)
+    return RehearsalSignoffOut(
+        point_id=signoff.point_id,
+        audio=word(signoff.audio_ok),
+        video=word(signoff.video_ok),
+        presentation=word(signoff.presentation_ok),
+        note=signoff.note,
+        passed=signoff.passed,
+        signed_by=signoff.signed_by,
+        signed_at=signoff.signed_at,
+    )
 
 
 def _signable_point() -> BridgePoint:
@@ -101,9 +133,13 @@ def _signable_point() -> BridgePoint:
 
 @api_bp.put("/points/<int:point_id>/rehearsal")
 @requires(SCOPED_POINT)
-@operation("Ký kết quả tổng duyệt của điểm cầu (âm thanh, hình ảnh, trình chiếu)",
-           tags=("health",), body=RehearsalSignoffIn, response=RehearsalSignoffOut,
-           errors={403: "Không có quyền", 404: "Không có điểm cầu này"})
+@operation(
+    "Ký kết quả tổng duyệt của điểm cầu (âm thanh, hình ảnh, trình chiếu)",
+    tags=("health",),
+    body=RehearsalSignoffIn,
+    response=RehearsalSignoffOut,
+    errors={403: "Không có quyền", 404: "Không có điểm cầu này"},
+)
 def put_rehearsal_signoff(point_id: int, body: RehearsalSignoffIn):
     point = _signable_point()
     signoff = service.record_signoff(point, body, g.principal.actor, utcnow())
@@ -113,9 +149,12 @@ def put_rehearsal_signoff(point_id: int, body: RehearsalSignoffIn):
 
 @api_bp.get("/points/<int:point_id>/health")
 @requires(SCOPED_POINT)
-@operation("Lịch sử kết nối của một điểm cầu: trạng thái, thay đổi, sự cố, tỷ lệ trực tuyến",
-           tags=("health",), response=PointHealthOut,
-           errors={404: "Không có điểm cầu này (hoặc ngoài phạm vi)"})
+@operation(
+    "Lịch sử kết nối của một điểm cầu: trạng thái, thay đổi, sự cố, tỷ lệ trực tuyến",
+    tags=("health",),
+    response=PointHealthOut,
+    errors={404: "Không có điểm cầu này (hoặc ngoài phạm vi)"},
+)
 def point_health(point_id: int):
     history = board.point_history(g.point)
     health = history.health
@@ -124,16 +163,35 @@ def point_health(point_id: int):
         return board.shown_reason(g.principal, reason)
 
     return PointHealthOut(
-        point_id=point_id, state=health.state if health else "unknown",
+        point_id=point_id,
+        state=health.state if health else "unknown",
         since=health.since if health else None,
         last_seen_at=health.last_seen_at if health else None,
         last_check_at=health.last_check_at if health else None,
         reason=shown(health.reason if health else ""),
-        changes=[ChangeOut(at=c.at, from_state=c.from_state, to_state=c.to_state,
-                           reason=shown(c.reason)) for c in history.changes],
-        incidents=[IncidentOut(kind=i.kind, started_at=i.started_at, ended_at=i.ended_at,
-                               duration_seconds=i.duration_seconds, reason=shown(i.reason),
-                               cause_point_id=i.cause_point_id) for i in history.incidents],
-        availability=[AvailabilityOut(session_id=s.id, title=s.title, checks=checks,
-                                      up_checks=up, share_up=up / checks if checks else None)
-                      for s, checks, up in history.availability])
+        changes=[
+            ChangeOut(at=c.at, from_state=c.from_state, to_state=c.to_state, reason=shown(c.reason))
+            for c in history.changes
+        ],
+        incidents=[
+            IncidentOut(
+                kind=i.kind,
+                started_at=i.started_at,
+                ended_at=i.ended_at,
+                duration_seconds=i.duration_seconds,
+                reason=shown(i.reason),
+                cause_point_id=i.cause_point_id,
+            )
+            for i in history.incidents
+        ],
+        availability=[
+            AvailabilityOut(
+                session_id=s.id,
+                title=s.title,
+                checks=checks,
+                up_checks=up,
+                share_up=up / checks if checks else None,
+            )
+            for s, checks, up in history.availability
+        ],
+    )

@@ -38,8 +38,7 @@ def shown_reason(principal: Principal | None, reason: str | None) -> str:
     return UNREACHABLE
 
 
-def require_board_viewer(principal: Principal | None,
-                         conference: Conference | None = None) -> Principal:
+def require_board_viewer(principal: Principal | None, conference: Conference | None = None) -> Principal:
     """Officers see every point, a chair her district; technicians have no board. A chair's
     link opens the board of its own conference only (another's is not found)."""
     if principal is None or not (principal.is_officer or principal.is_chair):
@@ -122,27 +121,41 @@ class Board:
 
 
 def _scoped(principal: Principal, conference: Conference, *columns) -> sa.Select:
-    return (sa.select(*columns).select_from(BridgePoint)
-            .outerjoin(PointHealth, PointHealth.point_id == BridgePoint.id)
-            .where(point_filter(principal, conference.id), BridgePoint.status != "withdrawn"))
+    return (
+        sa.select(*columns)
+        .select_from(BridgePoint)
+        .outerjoin(PointHealth, PointHealth.point_id == BridgePoint.id)
+        .where(point_filter(principal, conference.id), BridgePoint.status != "withdrawn")
+    )
 
 
 def summary(principal: Principal, conference: Conference) -> Tally:
     tally = Tally()
     for state, count in db.session.execute(
-            _scoped(principal, conference, STATE, sa.func.count()).group_by(STATE)):
+        _scoped(principal, conference, STATE, sa.func.count()).group_by(STATE)
+    ):
         tally.add(state, count)
     return tally
 
 
 def _technician(column):
-    return (sa.select(column).where(Contact.point_id == BridgePoint.id,
-                                    Contact.role == "technician")
-            .order_by(Contact.id).limit(1).scalar_subquery())
+    return (
+        sa.select(column)
+        .where(Contact.point_id == BridgePoint.id, Contact.role == "technician")
+        .order_by(Contact.id)
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
-def point_rows(principal: Principal, conference: Conference, *, states: tuple[str, ...] = (),
-               offset: int = 0, limit: int = 100) -> tuple[list[PointRow], int]:
+def point_rows(
+    principal: Principal,
+    conference: Conference,
+    *,
+    states: tuple[str, ...] = (),
+    offset: int = 0,
+    limit: int = 100,
+) -> tuple[list[PointRow], int]:
     """One page of points, worst state first, then the longest in it; and the total."""
     query = _scoped(principal, conference, BridgePoint.id)
     if states:
@@ -150,21 +163,39 @@ def point_rows(principal: Principal, conference: Conference, *, states: tuple[st
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     district, province = aliased(AdminUnit), aliased(AdminUnit)
     rows = db.session.execute(
-        _scoped(principal, conference, BridgePoint.id, BridgePoint.name, BridgePoint.unit_code,
-                AdminUnit.name, BridgePoint.level, BridgePoint.district_code, STATE,
-                PointHealth.since, PointHealth.last_seen_at, PointHealth.last_check_at,
-                PointHealth.reason, _technician(Contact.name), _technician(Contact.phone),
-                district.name, province.name, AdminUnit.former_district)
+        _scoped(
+            principal,
+            conference,
+            BridgePoint.id,
+            BridgePoint.name,
+            BridgePoint.unit_code,
+            AdminUnit.name,
+            BridgePoint.level,
+            BridgePoint.district_code,
+            STATE,
+            PointHealth.since,
+            PointHealth.last_seen_at,
+            PointHealth.last_check_at,
+            PointHealth.reason,
+            _technician(Contact.name),
+            _technician(Contact.phone),
+            district.name,
+            province.name,
+            AdminUnit.former_district,
+        )
         .join(AdminUnit, AdminUnit.code == BridgePoint.unit_code)
         .outerjoin(district, district.code == BridgePoint.district_code)
         .outerjoin(province, province.code == AdminUnit.province_code)
         .where(STATE.in_(states) if states else sa.true())
         .order_by(RANK, PointHealth.since.asc().nulls_last(), BridgePoint.unit_code)
-        .offset(offset).limit(limit))
+        .offset(offset)
+        .limit(limit)
+    )
     national = conference.host_unit_code is None
     two_level = conference.unit_map != "2023"
-    return [PointRow(*row[:10], row[10] or "", row[11], row[12],
-                     _area(row, national, two_level)) for row in rows], total
+    return [
+        PointRow(*row[:10], row[10] or "", row[11], row[12], _area(row, national, two_level)) for row in rows
+    ], total
 
 
 def _area(row, national: bool, two_level: bool = False) -> str:
@@ -190,25 +221,41 @@ def _board_fingerprint(conference: Conference) -> tuple:
     state, its start or reason changed, a sweep checked. Heartbeats alone do not move it; the
     board shows states, which only sweeps change."""
     points = db.session.execute(
-        sa.select(sa.func.count(), sa.func.sum(BridgePoint.version),
-                  sa.func.max(BridgePoint.updated_at))
-        .where(BridgePoint.conference_id == conference.id)).one()
+        sa.select(
+            sa.func.count(), sa.func.sum(BridgePoint.version), sa.func.max(BridgePoint.updated_at)
+        ).where(BridgePoint.conference_id == conference.id)
+    ).one()
     rank = sa.case(STATE_RANK, value=PointHealth.state, else_=9)
     health = db.session.execute(
-        sa.select(sa.func.count(), sa.func.max(PointHealth.since),
-                  sa.func.max(PointHealth.last_check_at),
-                  sa.func.sum((rank + 1) * (PointHealth.point_id % 1009 + 1)),
-                  sa.func.sum(sa.func.length(PointHealth.reason)))
-        .where(PointHealth.conference_id == conference.id)).one()
+        sa.select(
+            sa.func.count(),
+            sa.func.max(PointHealth.since),
+            sa.func.max(PointHealth.last_check_at),
+            sa.func.sum((rank + 1) * (PointHealth.point_id % 1009 + 1)),
+            sa.func.sum(sa.func.length(PointHealth.reason)),
+        ).where(PointHealth.conference_id == conference.id)
+    ).one()
     return (tuple(points), tuple(health))
 
 
-def build_board(principal: Principal, conference: Conference, now: datetime, *,
-                problem_limit: int = 100, dot_limit: int = 1500) -> Board:
+def build_board(
+    principal: Principal,
+    conference: Conference,
+    now: datetime,
+    *,
+    problem_limit: int = 100,
+    dot_limit: int = 1500,
+) -> Board:
     """Everything the board shows: from this process's cache while the data has not moved,
     else in a handful of aggregate queries."""
-    key = (conference.id, principal.kind if principal.is_officer else principal.unit_code,
-           principal.conference_id, problem_limit, dot_limit, _board_fingerprint(conference))
+    key = (
+        conference.id,
+        principal.kind if principal.is_officer else principal.unit_code,
+        principal.conference_id,
+        problem_limit,
+        dot_limit,
+        _board_fingerprint(conference),
+    )
     with _board_lock:
         figures = _BOARD_CACHE.get(key)
         if figures is not None:
@@ -223,11 +270,21 @@ def build_board(principal: Principal, conference: Conference, now: datetime, *,
     stopped = monitoring_stopped_since(conference, now)
     if stopped is not None:
         summary, by_level, districts, problems, problems_total, dots = _all_unknown(
-            summary, by_level, districts, dots)
-    return Board(conference=conference, window=current_or_next_window(conference, now),
-                 summary=summary, by_level=by_level, districts=districts, problems=problems,
-                 problems_total=problems_total, last_check_at=last_check_at, dots=dots,
-                 area_level=area, monitoring_stopped_since=stopped)
+            summary, by_level, districts, dots
+        )
+    return Board(
+        conference=conference,
+        window=current_or_next_window(conference, now),
+        summary=summary,
+        by_level=by_level,
+        districts=districts,
+        problems=problems,
+        problems_total=problems_total,
+        last_check_at=last_check_at,
+        dots=dots,
+        area_level=area,
+        monitoring_stopped_since=stopped,
+    )
 
 
 def unknown_tally(tally: Tally) -> Tally:
@@ -237,72 +294,97 @@ def unknown_tally(tally: Tally) -> Tally:
     return stale
 
 
-def _all_unknown(summary: Tally, by_level: list, districts: list[DistrictRow],
-                 dots: list | None) -> tuple:
+def _all_unknown(summary: Tally, by_level: list, districts: list[DistrictRow], dots: list | None) -> tuple:
     """The board's figures with every state replaced by "unknown" (stale states say nothing)."""
-    return (unknown_tally(summary),
-            [(level, unknown_tally(tally)) for level, tally in by_level],
-            [DistrictRow(d.code, d.name, unknown_tally(d.tally),
-                         "unknown" if d.own_state else None) for d in districts],
-            [], 0,
-            [(area, level, "unknown", name) for area, level, _state, name in dots]
-            if dots is not None else None)
+    return (
+        unknown_tally(summary),
+        [(level, unknown_tally(tally)) for level, tally in by_level],
+        [
+            DistrictRow(d.code, d.name, unknown_tally(d.tally), "unknown" if d.own_state else None)
+            for d in districts
+        ],
+        [],
+        0,
+        [(area, level, "unknown", name) for area, level, _state, name in dots] if dots is not None else None,
+    )
 
 
-def _board_figures(principal: Principal, conference: Conference, problem_limit: int,
-                   dot_limit: int) -> tuple:
+def _board_figures(principal: Principal, conference: Conference, problem_limit: int, dot_limit: int) -> tuple:
     # A national conference's officers look at it province by province; everyone else district
     # by district (a chair's scope is her district) or, on the two-level map, by former
     # district: a hundred communes in one list is not readable.
     area = "province" if conference.host_unit_code is None and principal.is_officer else "district"
     if area == "district" and conference.unit_map != "2023":
         area = "former_district"
-    area_code = {"province": AdminUnit.province_code,
-                 "former_district": AdminUnit.former_district}.get(area, BridgePoint.district_code)
+    area_code = {"province": AdminUnit.province_code, "former_district": AdminUnit.former_district}.get(
+        area, BridgePoint.district_code
+    )
     levels: dict[str, Tally] = {}
     per_district: dict[str | None, Tally] = {}
     overall = Tally()
     for level, district, state, count in db.session.execute(
-            _with_area(_scoped(principal, conference, BridgePoint.level, area_code, STATE,
-                               sa.func.count()), area)
-            .group_by(BridgePoint.level, area_code, STATE)):
+        _with_area(
+            _scoped(principal, conference, BridgePoint.level, area_code, STATE, sa.func.count()), area
+        ).group_by(BridgePoint.level, area_code, STATE)
+    ):
         overall.add(state, count)
         levels.setdefault(level, Tally()).add(state, count)
         if area == "province" or level != "province":
             per_district.setdefault(district, Tally()).add(state, count)
-    own_states = dict(db.session.execute(
-        _scoped(principal, conference, BridgePoint.unit_code, STATE)
-        .where(BridgePoint.level == area)).all())
-    names = dict(db.session.execute(
-        sa.select(AdminUnit.code, AdminUnit.name)
-        .where(AdminUnit.code.in_([c for c in per_district if c])) if per_district
-        else sa.select(AdminUnit.code, AdminUnit.name).where(sa.false())).all())
+    own_states = dict(
+        db.session.execute(
+            _scoped(principal, conference, BridgePoint.unit_code, STATE).where(BridgePoint.level == area)
+        ).all()
+    )
+    names = dict(
+        db.session.execute(
+            sa.select(AdminUnit.code, AdminUnit.name).where(
+                AdminUnit.code.in_([c for c in per_district if c])
+            )
+            if per_district
+            else sa.select(AdminUnit.code, AdminUnit.name).where(sa.false())
+        ).all()
+    )
     if area == "former_district":
         names = {code: f"{code} (cũ)" if code else "Chưa rõ huyện cũ" for code in per_district}
     districts = sorted(
-        (DistrictRow(code or "", names.get(code, code or "—"), tally, own_states.get(code))
-         for code, tally in per_district.items()),
-        key=lambda d: (-d.tally.problems, d.name))
-    problems, problems_total = point_rows(principal, conference,
-                                          states=("down", "unreachable", "pending"),
-                                          limit=problem_limit)
-    last_check_at = db.session.scalar(_scoped(principal, conference,
-                                              sa.func.max(PointHealth.last_check_at)))
+        (
+            DistrictRow(code or "", names.get(code, code or "—"), tally, own_states.get(code))
+            for code, tally in per_district.items()
+        ),
+        key=lambda d: (-d.tally.problems, d.name),
+    )
+    problems, problems_total = point_rows(
+        principal, conference, states=("down", "unreachable", "pending"), limit=problem_limit
+    )
+    last_check_at = db.session.scalar(_scoped(principal, conference, sa.func.max(PointHealth.last_check_at)))
     dots = None
     if overall.total <= dot_limit:
-        dots = [tuple(row) for row in db.session.execute(
-            _with_area(_scoped(principal, conference, area_code, BridgePoint.level, STATE,
-                               BridgePoint.name), area)
-            .order_by(BridgePoint.unit_code))]
-    return (overall, sorted(levels.items(), key=lambda kv: LEVEL_ORDER.get(kv[0], 9)),
-            districts, problems, problems_total, last_check_at, dots, area)
+        dots = [
+            tuple(row)
+            for row in db.session.execute(
+                _with_area(
+                    _scoped(principal, conference, area_code, BridgePoint.level, STATE, BridgePoint.name),
+                    area,
+                ).order_by(BridgePoint.unit_code)
+            )
+        ]
+    return (
+        overall,
+        sorted(levels.items(), key=lambda kv: LEVEL_ORDER.get(kv[0], 9)),
+        districts,
+        problems,
+        problems_total,
+        last_check_at,
+        dots,
+        area,
+    )
 
 
 def _with_area(query: sa.Select, area: str) -> sa.Select:
     """A point's province and former district come from its unit; its district is on the point
     itself."""
-    return query.join(AdminUnit, AdminUnit.code == BridgePoint.unit_code) if area != "district" \
-        else query
+    return query.join(AdminUnit, AdminUnit.code == BridgePoint.unit_code) if area != "district" else query
 
 
 #: Area rows (districts, or a national board's provinces) listed one by one before the rest
@@ -333,16 +415,28 @@ def point_history(point: BridgePoint, *, limit: int = 50) -> PointHistory:
     from bridgeops.conference.models import ConferenceSession
     from bridgeops.health.models import HealthChange, HealthIncident, SessionAvailability
 
-    changes = list(db.session.scalars(
-        sa.select(HealthChange).where(HealthChange.point_id == point.id)
-        .order_by(HealthChange.at.desc(), HealthChange.id.desc()).limit(limit)))
-    incidents = list(db.session.scalars(
-        sa.select(HealthIncident).where(HealthIncident.point_id == point.id)
-        .order_by(HealthIncident.started_at.desc()).limit(limit)))
+    changes = list(
+        db.session.scalars(
+            sa.select(HealthChange)
+            .where(HealthChange.point_id == point.id)
+            .order_by(HealthChange.at.desc(), HealthChange.id.desc())
+            .limit(limit)
+        )
+    )
+    incidents = list(
+        db.session.scalars(
+            sa.select(HealthIncident)
+            .where(HealthIncident.point_id == point.id)
+            .order_by(HealthIncident.started_at.desc())
+            .limit(limit)
+        )
+    )
     availability = db.session.execute(
         sa.select(ConferenceSession, SessionAvailability.checks, SessionAvailability.up_checks)
         .join(SessionAvailability, SessionAvailability.session_id == ConferenceSession.id)
         .where(SessionAvailability.point_id == point.id)
-        .order_by(ConferenceSession.starts_at)).all()
-    return PointHistory(point, db.session.get(PointHealth, point.id), changes, incidents,
-                        [tuple(row) for row in availability])
+        .order_by(ConferenceSession.starts_at)
+    ).all()
+    return PointHistory(
+        point, db.session.get(PointHealth, point.id), changes, incidents, [tuple(row) for row in availability]
+    )

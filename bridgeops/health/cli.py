@@ -34,20 +34,35 @@ def probe_command(slug: str) -> None:
     except DomainError as error:
         fail(error)
     targets = service.probe_targets([conference.id])
-    points = {p.id: p for p in db.session.scalars(
-        db.select(BridgePoint).where(BridgePoint.id.in_(list(targets))))} if targets else {}
+    points = (
+        {p.id: p for p in db.session.scalars(db.select(BridgePoint).where(BridgePoint.id.in_(list(targets))))}
+        if targets
+        else {}
+    )
     db.session.commit()
     started = time.monotonic()
-    results = probes.run_sweep(targets, timeout=current_app.config["PROBE_TIMEOUT"],
-                               policy=probes.policy_from_config(current_app.config))
-    for point_id in sorted(targets, key=lambda pid: (len(points[pid].unit_code),
-                                                    points[pid].unit_code)):
+    results = probes.run_sweep(
+        targets,
+        timeout=current_app.config["PROBE_TIMEOUT"],
+        policy=probes.policy_from_config(current_app.config),
+    )
+    for point_id in sorted(targets, key=lambda pid: (len(points[pid].unit_code), points[pid].unit_code)):
         result = results[point_id]
-        click.echo("\t".join([points[point_id].unit_code, points[point_id].name,
-                              targets[point_id], "OK" if result.ok else "LỖI", result.detail]))
+        click.echo(
+            "\t".join(
+                [
+                    points[point_id].unit_code,
+                    points[point_id].name,
+                    targets[point_id],
+                    "OK" if result.ok else "LỖI",
+                    result.detail,
+                ]
+            )
+        )
     failed = sum(not r.ok for r in results.values())
-    click.echo(f"{len(targets)} điểm có địa chỉ kiểm tra, {failed} lỗi, "
-               f"{time.monotonic() - started:.1f} giây.")
+    click.echo(
+        f"{len(targets)} điểm có địa chỉ kiểm tra, {failed} lỗi, {time.monotonic() - started:.1f} giây."
+    )
     if failed:
         raise SystemExit(1)
 
@@ -68,8 +83,10 @@ def status_command(slug: str) -> None:
         fail(error)
     officer = Principal(kind="officer")
     tally = board.summary(officer, conference)
-    click.echo(f"{tally.online}/{tally.total} điểm cầu trực tuyến; " + ", ".join(
-        f"{STATE_LABELS[state]}: {count}" for state, count in tally.counts.items()))
+    click.echo(
+        f"{tally.online}/{tally.total} điểm cầu trực tuyến; "
+        + ", ".join(f"{STATE_LABELS[state]}: {count}" for state, count in tally.counts.items())
+    )
     rows, _ = board.point_rows(officer, conference, states=("down", "unreachable"), limit=1000)
     for row in rows:
         click.echo("\t".join([row.unit_code, row.name, row.state, row.reason]))

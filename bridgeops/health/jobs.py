@@ -29,16 +29,23 @@ def run_probe_sweep(app: Flask) -> list[service.SweepOutcome]:
     targets = service.probe_targets(conference_ids)
     db.session.commit()  # no transaction stays open while the network is probed
     started = time.monotonic()
-    results = probes.run_sweep(targets, timeout=config["PROBE_TIMEOUT"],
-                               policy=probes.policy_from_config(config))
+    results = probes.run_sweep(
+        targets, timeout=config["PROBE_TIMEOUT"], policy=probes.policy_from_config(config)
+    )
     log.info("probed %d targets in %.2fs", len(targets), time.monotonic() - started)
     now = database_now()  # heartbeats were stamped by this clock too
     outcomes = []
     for window in active_windows(now):
-        outcomes.append(service.apply_sweep(
-            window.session.conference, window, results, now,
-            failures_before_down=config["PROBE_FAILURES"],
-            heartbeat_fresh_for=timedelta(seconds=3 * config["PROBE_INTERVAL"])))
+        outcomes.append(
+            service.apply_sweep(
+                window.session.conference,
+                window,
+                results,
+                now,
+                failures_before_down=config["PROBE_FAILURES"],
+                heartbeat_fresh_for=timedelta(seconds=3 * config["PROBE_INTERVAL"]),
+            )
+        )
     db.session.commit()
     for outcome in outcomes:
         if outcome.webhook_payload is not None:

@@ -15,8 +15,13 @@ from bridgeops.extensions import db
 STATES = ("unknown", "up", "pending", "down", "unreachable")
 #: How the board and the status API order points: the worst first.
 STATE_RANK = {"down": 0, "unreachable": 1, "pending": 2, "unknown": 3, "up": 4}
-STATE_LABELS = {"unknown": "Chưa rõ", "up": "Trực tuyến", "pending": "Chập chờn",
-                "down": "Mất kết nối", "unreachable": "Mất theo tuyến trên"}
+STATE_LABELS = {
+    "unknown": "Chưa rõ",
+    "up": "Trực tuyến",
+    "pending": "Chập chờn",
+    "down": "Mất kết nối",
+    "unreachable": "Mất theo tuyến trên",
+}
 
 
 class PointHealth(db.Model):
@@ -26,7 +31,8 @@ class PointHealth(db.Model):
     __table_args__ = (sa.Index("ix_point_health_conference_state", "conference_id", "state"),)
 
     point_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("bridge_point.id", ondelete="CASCADE"), primary_key=True)
+        sa.ForeignKey("bridge_point.id", ondelete="CASCADE"), primary_key=True
+    )
     conference_id: Mapped[int] = mapped_column(sa.ForeignKey("conference.id"))
     #: unknown | up | pending | down | unreachable.
     state: Mapped[str] = mapped_column(sa.String(12), default="unknown")
@@ -93,9 +99,11 @@ class SessionAvailability(db.Model):
     __tablename__ = "session_availability"
 
     point_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("bridge_point.id", ondelete="CASCADE"), primary_key=True)
+        sa.ForeignKey("bridge_point.id", ondelete="CASCADE"), primary_key=True
+    )
     session_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("conference_session.id", ondelete="CASCADE"), primary_key=True, index=True)
+        sa.ForeignKey("conference_session.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
     checks: Mapped[int] = mapped_column(default=0)
     up_checks: Mapped[int] = mapped_column(default=0)
 
@@ -110,7 +118,8 @@ class RehearsalSignoff(db.Model):
     __tablename__ = "rehearsal_signoff"
 
     point_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("bridge_point.id", ondelete="CASCADE"), primary_key=True)
+        sa.ForeignKey("bridge_point.id", ondelete="CASCADE"), primary_key=True
+    )
     conference_id: Mapped[int] = mapped_column(sa.ForeignKey("conference.id"), index=True)
     audio_ok: Mapped[bool]
     video_ok: Mapped[bool]

@@ -89,11 +89,17 @@ class ProbePolicy:
             address = address.ipv4_mapped
         if any(address in network for network in self.allow):
             return False
-        return (address.is_loopback or address.is_link_local or address.is_multicast
-                or address.is_unspecified or address in self.own
-                or (isinstance(address, ipaddress.IPv4Address)
-                    and (address in THIS_NETWORK or address == ipaddress.IPv4Address(
-                        "255.255.255.255"))))
+        return (
+            address.is_loopback
+            or address.is_link_local
+            or address.is_multicast
+            or address.is_unspecified
+            or address in self.own
+            or (
+                isinstance(address, ipaddress.IPv4Address)
+                and (address in THIS_NETWORK or address == ipaddress.IPv4Address("255.255.255.255"))
+            )
+        )
 
 
 def _split(text: str) -> list[str]:
@@ -115,8 +121,10 @@ def parse_ports(text: str) -> frozenset[int] | None:
 
 
 def policy_from_config(config: Mapping) -> ProbePolicy:
-    return ProbePolicy(allow=parse_networks(config.get("PROBE_ALLOW") or ""),
-                       ports=parse_ports(config.get("PROBE_PORTS") or ""))
+    return ProbePolicy(
+        allow=parse_networks(config.get("PROBE_ALLOW") or ""),
+        ports=parse_ports(config.get("PROBE_PORTS") or ""),
+    )
 
 
 class RefusedTarget(OSError):
@@ -178,13 +186,16 @@ async def _http(target: Target) -> ProbeResult:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
     reader, writer = await asyncio.open_connection(
-        target.address, target.port, ssl=context,
-        server_hostname=target.host if context is not None else None)
+        target.address, target.port, ssl=context, server_hostname=target.host if context is not None else None
+    )
     try:
         host = target.host if target.port in (80, 443) else f"{target.host}:{target.port}"
-        writer.write((f"GET {target.path} HTTP/1.1\r\nHost: {host}\r\n"
-                      "User-Agent: BridgeOps-probe/1\r\nAccept: */*\r\nConnection: close\r\n\r\n")
-                     .encode("latin-1"))
+        writer.write(
+            (
+                f"GET {target.path} HTTP/1.1\r\nHost: {host}\r\n"
+                "User-Agent: BridgeOps-probe/1\r\nAccept: */*\r\nConnection: close\r\n\r\n"
+            ).encode("latin-1")
+        )
         await writer.drain()
         status_line = await reader.readline()
     finally:
@@ -226,24 +237,27 @@ def sip_options(target: Target, local_host: str, local_port: int, call_id: str) 
     branch = "z9hG4bK" + secrets.token_hex(8)
     tag = secrets.token_hex(4)
     uri = f"sip:{target.host}:{target.port}"
-    return (f"OPTIONS {uri} SIP/2.0\r\n"
-            f"Via: SIP/2.0/UDP {local_host}:{local_port};branch={branch};rport\r\n"
-            "Max-Forwards: 70\r\n"
-            f"From: <sip:probe@bridgeops.invalid>;tag={tag}\r\n"
-            f"To: <{uri}>\r\n"
-            f"Call-ID: {call_id}\r\n"
-            "CSeq: 1 OPTIONS\r\n"
-            f"Contact: <sip:probe@{local_host}:{local_port}>\r\n"
-            "Accept: application/sdp\r\n"
-            "User-Agent: BridgeOps-probe/1\r\n"
-            "Content-Length: 0\r\n\r\n").encode()
+    return (
+        f"OPTIONS {uri} SIP/2.0\r\n"
+        f"Via: SIP/2.0/UDP {local_host}:{local_port};branch={branch};rport\r\n"
+        "Max-Forwards: 70\r\n"
+        f"From: <sip:probe@bridgeops.invalid>;tag={tag}\r\n"
+        f"To: <{uri}>\r\n"
+        f"Call-ID: {call_id}\r\n"
+        "CSeq: 1 OPTIONS\r\n"
+        f"Contact: <sip:probe@{local_host}:{local_port}>\r\n"
+        "Accept: application/sdp\r\n"
+        "User-Agent: BridgeOps-probe/1\r\n"
+        "Content-Length: 0\r\n\r\n"
+    ).encode()
 
 
 async def _sip(target: Target) -> ProbeResult:
     loop = asyncio.get_running_loop()
     call_id = secrets.token_hex(12) + "@bridgeops"
     transport, protocol = await loop.create_datagram_endpoint(
-        lambda: _SipClient(call_id), remote_addr=(target.address, target.port))
+        lambda: _SipClient(call_id), remote_addr=(target.address, target.port)
+    )
     try:
         local_host, local_port = transport.get_extra_info("sockname")[:2]
         request = sip_options(target, local_host, local_port, call_id)
@@ -274,8 +288,7 @@ async def probe(text: str, timeout: float, policy: ProbePolicy | None = None) ->
     except ValueError:
         return ProbeResult(False, "Địa chỉ kiểm tra không hợp lệ")
     try:
-        result = await asyncio.wait_for(_resolve_and_probe(target, policy or ProbePolicy()),
-                                        timeout)
+        result = await asyncio.wait_for(_resolve_and_probe(target, policy or ProbePolicy()), timeout)
     except RefusedTarget:
         result = ProbeResult(False, "Địa chỉ kiểm tra không được phép (mạng nội bộ của máy chủ)")
     except TimeoutError:
@@ -293,9 +306,12 @@ def concurrency_limit() -> int:
     return max(16, min(MAX_CONCURRENCY, soft // 2))
 
 
-async def sweep(targets: Mapping[int, str], timeout: float,
-                concurrency: int | None = None,
-                policy: ProbePolicy | None = None) -> dict[int, ProbeResult]:
+async def sweep(
+    targets: Mapping[int, str],
+    timeout: float,
+    concurrency: int | None = None,
+    policy: ProbePolicy | None = None,
+) -> dict[int, ProbeResult]:
     """Probe every target (key: point id) concurrently, at most ``concurrency`` at a time."""
     gate = asyncio.Semaphore(concurrency or concurrency_limit())
     policy = policy or ProbePolicy()
@@ -308,8 +324,12 @@ async def sweep(targets: Mapping[int, str], timeout: float,
     return dict(pairs)
 
 
-def run_sweep(targets: Mapping[int, str], timeout: float, concurrency: int | None = None,
-              policy: ProbePolicy | None = None) -> dict[int, ProbeResult]:
+def run_sweep(
+    targets: Mapping[int, str],
+    timeout: float,
+    concurrency: int | None = None,
+    policy: ProbePolicy | None = None,
+) -> dict[int, ProbeResult]:
     """Synchronous entry point for the scheduler's worker thread."""
     if not targets:
         return {}
@@ -319,5 +339,4 @@ def run_sweep(targets: Mapping[int, str], timeout: float, concurrency: int | Non
         return asyncio.run(sweep(targets, timeout, concurrency, policy))
     # Called from inside a running loop (an async host): run the sweep on its own thread.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(
-            lambda: asyncio.run(sweep(targets, timeout, concurrency, policy))).result()
+        return pool.submit(lambda: asyncio.run(sweep(targets, timeout, concurrency, policy))).result()

@@ -73,8 +73,10 @@ class StatusOut(BaseModel):
     per_page: int
     window: WindowOut | None = Field(description="Khung giờ theo dõi đang chạy, hoặc kế tiếp")
     monitoring_stopped_since: datetime | None = Field(
-        default=None, description="Trong khung giờ theo dõi mà giám sát đã dừng (bộ lập lịch "
-                                  "không chạy): từ lúc nào; mọi trạng thái khi đó là unknown")
+        default=None,
+        description="Trong khung giờ theo dõi mà giám sát đã dừng (bộ lập lịch "
+        "không chạy): từ lúc nào; mọi trạng thái khi đó là unknown",
+    )
 
 
 class RehearsalSignoffIn(BaseModel):
@@ -91,8 +93,7 @@ class RehearsalSignoffIn(BaseModel):
     @classmethod
     def _note_for_problems(cls, note: str, info: ValidationInfo) -> str:
         if "problem" in info.data.values() and not note:
-            raise PydanticCustomError("note_required",
-                                      "Ghi rõ vấn đề gặp phải khi có mục chưa đạt.")
+            raise PydanticCustomError("note_required", "Ghi rõ vấn đề gặp phải khi có mục chưa đạt.")
         return note
 
 

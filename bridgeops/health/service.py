@@ -57,18 +57,26 @@ def record_heartbeat(point_id: int, now: datetime | None = None) -> None:
         # without waiting for the WAL flush. Only this transaction; the setting ends with it.
         db.session.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
     result = db.session.execute(
-        sa.update(table).where(table.c.point_id == point_id).values(last_seen_at=stamp))
+        sa.update(table).where(table.c.point_id == point_id).values(last_seen_at=stamp)
+    )
     if result.rowcount == 0:
         now = now or database_now()
         conference_id = db.session.scalar(
-            sa.select(BridgePoint.conference_id).where(BridgePoint.id == point_id))
+            sa.select(BridgePoint.conference_id).where(BridgePoint.id == point_id)
+        )
         try:
             with db.session.begin_nested():  # a sweep may add the row at the same moment
-                db.session.add(PointHealth(point_id=point_id, conference_id=conference_id,
-                                           state="unknown", since=now, last_seen_at=now))
+                db.session.add(
+                    PointHealth(
+                        point_id=point_id,
+                        conference_id=conference_id,
+                        state="unknown",
+                        since=now,
+                        last_seen_at=now,
+                    )
+                )
         except sa.exc.IntegrityError:
-            db.session.execute(
-                sa.update(table).where(table.c.point_id == point_id).values(last_seen_at=now))
+            db.session.execute(sa.update(table).where(table.c.point_id == point_id).values(last_seen_at=now))
 
 
 # --- Sweeps ----------------------------------------------------------------------------------
@@ -80,37 +88,65 @@ def probe_targets(conference_ids: Iterable[int]) -> dict[int, str]:
     if not ids:
         return {}
     rows = db.session.execute(
-        sa.select(BridgePoint.id, BridgePoint.probe_target)
-        .where(BridgePoint.conference_id.in_(ids), BridgePoint.status != "withdrawn",
-               BridgePoint.probe_target.is_not(None), BridgePoint.probe_target != ""))
+        sa.select(BridgePoint.id, BridgePoint.probe_target).where(
+            BridgePoint.conference_id.in_(ids),
+            BridgePoint.status != "withdrawn",
+            BridgePoint.probe_target.is_not(None),
+            BridgePoint.probe_target != "",
+        )
+    )
     return {point_id: target for point_id, target in rows}
 
 
 def ensure_state_rows(conference_id: int, now: datetime) -> None:
     """One INSERT … SELECT adds an "unknown" row for every point that has none yet."""
-    missing = (sa.select(BridgePoint.id, BridgePoint.conference_id, sa.literal("unknown"),
-                         sa.literal(now, PointHealth.since.type), sa.literal(0), sa.literal(0),
-                         sa.literal(""), sa.false())
-               .where(monitored_points(conference_id),
-                      ~sa.exists().where(PointHealth.point_id == BridgePoint.id)))
-    db.session.execute(sa.insert(PointHealth).from_select(
-        ["point_id", "conference_id", "state", "since", "failures", "successes", "reason",
-         "down_alerted"], missing))
+    missing = sa.select(
+        BridgePoint.id,
+        BridgePoint.conference_id,
+        sa.literal("unknown"),
+        sa.literal(now, PointHealth.since.type),
+        sa.literal(0),
+        sa.literal(0),
+        sa.literal(""),
+        sa.false(),
+    ).where(monitored_points(conference_id), ~sa.exists().where(PointHealth.point_id == BridgePoint.id))
+    db.session.execute(
+        sa.insert(PointHealth).from_select(
+            [
+                "point_id",
+                "conference_id",
+                "state",
+                "since",
+                "failures",
+                "successes",
+                "reason",
+                "down_alerted",
+            ],
+            missing,
+        )
+    )
 
 
 def default_upstreams(conference_id: int) -> dict[int, int | None]:
     """point id → its upstream point: the explicit one, else the nearest ancestor unit's point
     (commune → district → province), so a two-level tree works too."""
     points = db.session.execute(
-        sa.select(BridgePoint.id, BridgePoint.unit_code, BridgePoint.upstream_point_id)
-        .where(monitored_points(conference_id))).all()
+        sa.select(BridgePoint.id, BridgePoint.unit_code, BridgePoint.upstream_point_id).where(
+            monitored_points(conference_id)
+        )
+    ).all()
     point_by_unit = {unit_code: point_id for point_id, unit_code, _ in points}
-    provinces = (sa.select(AdminUnit.province_code).join(BridgePoint,
-                 BridgePoint.unit_code == AdminUnit.code)
-                 .where(BridgePoint.conference_id == conference_id).distinct())
-    parent_of = dict(db.session.execute(
-        sa.select(AdminUnit.code, AdminUnit.parent_code)
-        .where(AdminUnit.province_code.in_(provinces))).all())
+    provinces = (
+        sa.select(AdminUnit.province_code)
+        .join(BridgePoint, BridgePoint.unit_code == AdminUnit.code)
+        .where(BridgePoint.conference_id == conference_id)
+        .distinct()
+    )
+    parent_of = dict(
+        db.session.execute(
+            sa.select(AdminUnit.code, AdminUnit.parent_code).where(AdminUnit.province_code.in_(provinces))
+        ).all()
+    )
     upstream: dict[int, int | None] = {}
     for point_id, unit_code, explicit in points:
         if explicit is not None:
@@ -135,8 +171,17 @@ class SweepOutcome:
 
 
 #: The state-row columns a sweep reads and may rewrite.
-STATE_COLUMNS = ("state", "since", "failures", "successes", "reason", "cause_point_id",
-                 "outage_since", "alerted_at", "down_alerted")
+STATE_COLUMNS = (
+    "state",
+    "since",
+    "failures",
+    "successes",
+    "reason",
+    "cause_point_id",
+    "outage_since",
+    "alerted_at",
+    "down_alerted",
+)
 
 
 #: Why a point's state went back to "unknown" when a new window opened.
@@ -150,30 +195,62 @@ def start_window(conference_id: int, window: Window, now: datetime) -> int:
     from the second sweep of a window on, none are."""
     table = PointHealth.__table__
     stale = db.session.execute(
-        sa.select(table.c.point_id, table.c.state, table.c.last_check_at, table.c.since,
-                  table.c.outage_since)
-        .where(table.c.conference_id == conference_id, table.c.state != "unknown",
-               table.c.last_check_at < window.opens_at)).all()
+        sa.select(
+            table.c.point_id, table.c.state, table.c.last_check_at, table.c.since, table.c.outage_since
+        ).where(
+            table.c.conference_id == conference_id,
+            table.c.state != "unknown",
+            table.c.last_check_at < window.opens_at,
+        )
+    ).all()
     if not stale:
         return 0
-    _close_incidents([_closing(row.point_id, row.last_check_at, row.outage_since or row.since)
-                      for row in stale if row.state in BAD_STATES])
-    db.session.execute(sa.insert(HealthChange), [
-        {"point_id": row.point_id, "conference_id": conference_id, "at": now,
-         "from_state": row.state, "to_state": "unknown", "reason": NEW_WINDOW_REASON}
-        for row in stale])
+    _close_incidents(
+        [
+            _closing(row.point_id, row.last_check_at, row.outage_since or row.since)
+            for row in stale
+            if row.state in BAD_STATES
+        ]
+    )
+    db.session.execute(
+        sa.insert(HealthChange),
+        [
+            {
+                "point_id": row.point_id,
+                "conference_id": conference_id,
+                "at": now,
+                "from_state": row.state,
+                "to_state": "unknown",
+                "reason": NEW_WINDOW_REASON,
+            }
+            for row in stale
+        ],
+    )
     for chunk in chunks([row.point_id for row in stale], CHUNK):
         db.session.execute(
-            sa.update(table).where(table.c.point_id.in_(chunk))
-            .values(state="unknown", since=now, failures=0, successes=0, reason="",
-                    cause_point_id=None, outage_since=None, alerted_at=None,
-                    down_alerted=False))
+            sa.update(table)
+            .where(table.c.point_id.in_(chunk))
+            .values(
+                state="unknown",
+                since=now,
+                failures=0,
+                successes=0,
+                reason="",
+                cause_point_id=None,
+                outage_since=None,
+                alerted_at=None,
+                down_alerted=False,
+            )
+        )
     return len(stale)
 
 
 def _closing(point_id: int, ended_at: datetime, started_at: datetime) -> dict:
-    return {"b_point_id": point_id, "b_ended_at": ended_at,
-            "b_duration": max(0, int((ended_at - started_at).total_seconds()))}
+    return {
+        "b_point_id": point_id,
+        "b_ended_at": ended_at,
+        "b_duration": max(0, int((ended_at - started_at).total_seconds())),
+    }
 
 
 def _close_incidents(closed: list[dict]) -> None:
@@ -182,15 +259,22 @@ def _close_incidents(closed: list[dict]) -> None:
         incidents = HealthIncident.__table__
         db.session.execute(
             sa.update(incidents)
-            .where(incidents.c.point_id == sa.bindparam("b_point_id"),
-                   incidents.c.ended_at.is_(None))
-            .values(ended_at=sa.bindparam("b_ended_at"),
-                    duration_seconds=sa.bindparam("b_duration")), closed)
+            .where(incidents.c.point_id == sa.bindparam("b_point_id"), incidents.c.ended_at.is_(None))
+            .values(ended_at=sa.bindparam("b_ended_at"), duration_seconds=sa.bindparam("b_duration")),
+            closed,
+        )
 
 
-def apply_sweep(conference: Conference, window: Window, results: Mapping[int, ProbeResult],
-                now: datetime, *, failures_before_down: int, heartbeat_fresh_for: timedelta,
-                alert_throttle: timedelta = alerts.THROTTLE) -> SweepOutcome:
+def apply_sweep(
+    conference: Conference,
+    window: Window,
+    results: Mapping[int, ProbeResult],
+    now: datetime,
+    *,
+    failures_before_down: int,
+    heartbeat_fresh_for: timedelta,
+    alert_throttle: timedelta = alerts.THROTTLE,
+) -> SweepOutcome:
     """Turn one sweep's probe results and the heartbeats into states, history, counters and
     alerts, all written in bulk: only rows whose state changed are rewritten one by one
     (executemany); every checked row's last_check_at moves in a few IN-list UPDATEs."""
@@ -198,19 +282,30 @@ def apply_sweep(conference: Conference, window: Window, results: Mapping[int, Pr
     start_window(conference.id, window, now)
     table = PointHealth.__table__
     rows = db.session.execute(
-        sa.select(table.c.point_id, table.c.last_seen_at, *(table.c[c] for c in STATE_COLUMNS),
-                  BridgePoint.name)
+        sa.select(
+            table.c.point_id, table.c.last_seen_at, *(table.c[c] for c in STATE_COLUMNS), BridgePoint.name
+        )
         .join(BridgePoint, BridgePoint.id == table.c.point_id)
-        .where(monitored_points(conference.id))).all()
+        .where(monitored_points(conference.id))
+    ).all()
     current = {row.point_id: row for row in rows}
     names = {row.point_id: row.name for row in rows}
     fresh_after = now - heartbeat_fresh_for
     verdicts = {
-        pid: judge(Observation(
-            pid, h.state, h.failures, h.successes, results.get(pid),
-            heartbeat_fresh=h.last_seen_at is not None and h.last_seen_at >= fresh_after,
-            heartbeat_known=h.last_seen_at is not None), failures_before_down)
-        for pid, h in current.items()}
+        pid: judge(
+            Observation(
+                pid,
+                h.state,
+                h.failures,
+                h.successes,
+                results.get(pid),
+                heartbeat_fresh=h.last_seen_at is not None and h.last_seen_at >= fresh_after,
+                heartbeat_known=h.last_seen_at is not None,
+            ),
+            failures_before_down,
+        )
+        for pid, h in current.items()
+    }
     verdicts = resolve_upstream(verdicts, default_upstreams(conference.id), names)
 
     outcome = SweepOutcome(conference.id)
@@ -222,21 +317,39 @@ def apply_sweep(conference: Conference, window: Window, results: Mapping[int, Pr
         if verdict.checked:
             checked.append(pid)
         row = {column: getattr(health, column) for column in STATE_COLUMNS}
-        row.update(state=verdict.state, failures=verdict.failures, successes=verdict.successes,
-                   cause_point_id=verdict.cause_point_id,
-                   reason=verdict.reason[:300] or health.reason)
+        row.update(
+            state=verdict.state,
+            failures=verdict.failures,
+            successes=verdict.successes,
+            cause_point_id=verdict.cause_point_id,
+            reason=verdict.reason[:300] or health.reason,
+        )
         if verdict.state != health.state:
             row["since"] = now
-            changes.append({"point_id": pid, "conference_id": conference.id, "at": now,
-                            "from_state": health.state, "to_state": verdict.state,
-                            "reason": verdict.reason[:300]})
+            changes.append(
+                {
+                    "point_id": pid,
+                    "conference_id": conference.id,
+                    "at": now,
+                    "from_state": health.state,
+                    "to_state": verdict.state,
+                    "reason": verdict.reason[:300],
+                }
+            )
             outcome.changes.append((pid, health.state, verdict.state))
             was_bad, is_bad = health.state in BAD_STATES, verdict.state in BAD_STATES
             if is_bad and not was_bad:
                 row["outage_since"] = now
-                opened.append({"point_id": pid, "conference_id": conference.id,
-                               "kind": verdict.state, "cause_point_id": verdict.cause_point_id,
-                               "started_at": now, "reason": verdict.reason[:300]})
+                opened.append(
+                    {
+                        "point_id": pid,
+                        "conference_id": conference.id,
+                        "kind": verdict.state,
+                        "cause_point_id": verdict.cause_point_id,
+                        "started_at": now,
+                        "reason": verdict.reason[:300],
+                    }
+                )
             elif was_bad and not is_bad:
                 row["outage_since"] = None
                 closed.append(_closing(pid, now, health.outage_since or health.since))
@@ -250,11 +363,13 @@ def apply_sweep(conference: Conference, window: Window, results: Mapping[int, Pr
 
     if updates:
         db.session.execute(
-            sa.update(table).where(table.c.point_id == sa.bindparam("b_point_id"))
-            .values({column: sa.bindparam(column) for column in STATE_COLUMNS}), updates)
+            sa.update(table)
+            .where(table.c.point_id == sa.bindparam("b_point_id"))
+            .values({column: sa.bindparam(column) for column in STATE_COLUMNS}),
+            updates,
+        )
     for chunk in chunks(checked, CHUNK):
-        db.session.execute(sa.update(table).where(table.c.point_id.in_(chunk))
-                           .values(last_check_at=now))
+        db.session.execute(sa.update(table).where(table.c.point_id.in_(chunk)).values(last_check_at=now))
     if changes:
         db.session.execute(sa.insert(HealthChange), changes)
     if opened:
@@ -270,12 +385,15 @@ def apply_sweep(conference: Conference, window: Window, results: Mapping[int, Pr
 
 def _count_checks(session_id: int, conference_id: int, verdicts: Mapping[int, Verdict]) -> None:
     """Per-point per-session counters: rows added once, then two UPDATEs per chunk."""
-    missing = (sa.select(BridgePoint.id, sa.literal(session_id), sa.literal(0), sa.literal(0))
-               .where(monitored_points(conference_id),
-                      ~sa.exists().where(SessionAvailability.point_id == BridgePoint.id,
-                                         SessionAvailability.session_id == session_id)))
-    db.session.execute(sa.insert(SessionAvailability).from_select(
-        ["point_id", "session_id", "checks", "up_checks"], missing))
+    missing = sa.select(BridgePoint.id, sa.literal(session_id), sa.literal(0), sa.literal(0)).where(
+        monitored_points(conference_id),
+        ~sa.exists().where(
+            SessionAvailability.point_id == BridgePoint.id, SessionAvailability.session_id == session_id
+        ),
+    )
+    db.session.execute(
+        sa.insert(SessionAvailability).from_select(["point_id", "session_id", "checks", "up_checks"], missing)
+    )
     table = SessionAvailability.__table__
     up = [pid for pid, v in verdicts.items() if v.checked and v.alive]
     not_up = [pid for pid, v in verdicts.items() if v.checked and not v.alive]
@@ -284,14 +402,16 @@ def _count_checks(session_id: int, conference_id: int, verdicts: Mapping[int, Ve
             db.session.execute(
                 sa.update(table)
                 .where(table.c.session_id == session_id, table.c.point_id.in_(chunk))
-                .values(checks=table.c.checks + 1, up_checks=table.c.up_checks + up_increment))
+                .values(checks=table.c.checks + 1, up_checks=table.c.up_checks + up_increment)
+            )
 
 
 # --- Rehearsal sign-off ----------------------------------------------------------------------
 
 
-def record_signoff(point: BridgePoint, data: RehearsalSignoffIn, actor: str,
-                   now: datetime) -> RehearsalSignoff:
+def record_signoff(
+    point: BridgePoint, data: RehearsalSignoffIn, actor: str, now: datetime
+) -> RehearsalSignoff:
     """The point's rehearsal result (the latest one counts; earlier ones stay in the audit)."""
     signoff = db.session.get(RehearsalSignoff, point.id)
     before = _signoff_dict(signoff) if signoff is not None else None
@@ -305,30 +425,45 @@ def record_signoff(point: BridgePoint, data: RehearsalSignoffIn, actor: str,
     signoff.signed_by = actor
     signoff.signed_at = now
     db.session.flush()
-    audit.record(actor, "rehearsal_signoff", point.id, "sign", conference_id=point.conference_id,
-                 before=before, after=_signoff_dict(signoff))
+    audit.record(
+        actor,
+        "rehearsal_signoff",
+        point.id,
+        "sign",
+        conference_id=point.conference_id,
+        before=before,
+        after=_signoff_dict(signoff),
+    )
     return signoff
 
 
 def _signoff_dict(signoff: RehearsalSignoff) -> dict:
-    return {"audio_ok": signoff.audio_ok, "video_ok": signoff.video_ok,
-            "presentation_ok": signoff.presentation_ok, "note": signoff.note}
+    return {
+        "audio_ok": signoff.audio_ok,
+        "video_ok": signoff.video_ok,
+        "presentation_ok": signoff.presentation_ok,
+        "note": signoff.note,
+    }
 
 
 def get_signoff(point_id: int) -> RehearsalSignoff | None:
     return db.session.get(RehearsalSignoff, point_id)
 
 
-def signoff_matrix(principal: Principal, conference: Conference,
-                   ) -> list[tuple[BridgePoint, RehearsalSignoff | None]]:
+def signoff_matrix(
+    principal: Principal,
+    conference: Conference,
+) -> list[tuple[BridgePoint, RehearsalSignoff | None]]:
     """Every point in the principal's scope with its sign-off (None: not signed yet),
     not passed first."""
     rows = db.session.execute(
         sa.select(BridgePoint, RehearsalSignoff)
         .outerjoin(RehearsalSignoff, RehearsalSignoff.point_id == BridgePoint.id)
         .where(point_filter(principal, conference.id), BridgePoint.status != "withdrawn")
-        .order_by(BridgePoint.unit_code)).all()
+        .order_by(BridgePoint.unit_code)
+    ).all()
     passed_rank = {None: 0, False: 1, True: 2}
-    return sorted(((point, signoff) for point, signoff in rows),
-                  key=lambda row: (passed_rank[row[1].passed if row[1] else None],
-                                   row[0].unit_code))
+    return sorted(
+        ((point, signoff) for point, signoff in rows),
+        key=lambda row: (passed_rank[row[1].passed if row[1] else None], row[0].unit_code),
+    )

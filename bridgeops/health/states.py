@@ -81,9 +81,9 @@ def judge(obs: Observation, failures_before_down: int) -> Verdict:
     return Verdict(obs.point_id, state, failures, 0, reason, checked=True)
 
 
-def resolve_upstream(verdicts: Mapping[int, Verdict],
-                     upstream: Mapping[int, int | None],
-                     names: Mapping[int, str]) -> dict[int, Verdict]:
+def resolve_upstream(
+    verdicts: Mapping[int, Verdict], upstream: Mapping[int, int | None], names: Mapping[int, str]
+) -> dict[int, Verdict]:
     """Failing points behind a down upstream become unreachable (cause: the root outage)."""
     resolved: dict[int, Verdict] = {}
     visiting: set[int] = set()
@@ -93,15 +93,23 @@ def resolve_upstream(verdicts: Mapping[int, Verdict],
             return resolved[point_id]
         verdict = verdicts[point_id]
         parent = upstream.get(point_id)
-        if verdict.state in ("down", "unreachable") and not verdict.alive and parent in verdicts \
-                and point_id not in visiting:
+        if (
+            verdict.state in ("down", "unreachable")
+            and not verdict.alive
+            and parent in verdicts
+            and point_id not in visiting
+        ):
             visiting.add(point_id)
             above = resolve(parent)
             visiting.discard(point_id)
             if above.state in BAD_STATES:
                 root = above.cause_point_id if above.state == "unreachable" else parent
-                verdict = replace(verdict, state="unreachable", cause_point_id=root,
-                                  reason=f"Tuyến trên mất kết nối: {names.get(root, root)}")
+                verdict = replace(
+                    verdict,
+                    state="unreachable",
+                    cause_point_id=root,
+                    reason=f"Tuyến trên mất kết nối: {names.get(root, root)}",
+                )
             elif above.state == "pending" and verdict.state == "down" and verdict.checked:
                 verdict = replace(verdict, state="pending")
             elif verdict.state == "unreachable":
@@ -116,7 +124,6 @@ def resolve_upstream(verdicts: Mapping[int, Verdict],
     return resolved
 
 
-def transition_time(previous_state: str, new_state: str, since: datetime,
-                    now: datetime) -> datetime:
+def transition_time(previous_state: str, new_state: str, since: datetime, now: datetime) -> datetime:
     """``since`` moves only when the state changes."""
     return now if previous_state != new_state else since

@@ -9,8 +9,13 @@ from html import escape
 from bridgeops.health.board import Board, areas_to_show
 from bridgeops.health.models import STATE_LABELS, STATES
 
-COLOURS = {"up": "#1e7d32", "pending": "#e09100", "down": "#c62828",
-           "unreachable": "#8e24aa", "unknown": "#a3adb8"}
+COLOURS = {
+    "up": "#1e7d32",
+    "pending": "#e09100",
+    "down": "#c62828",
+    "unreachable": "#8e24aa",
+    "unknown": "#a3adb8",
+}
 WIDTH = 720
 ROW = 26
 LABEL_X = 62
@@ -19,14 +24,16 @@ DOT_STEP = 16
 
 
 def _short(text: str, length: int = 26) -> str:
-    return text if len(text) <= length else text[:length - 1] + "…"
+    return text if len(text) <= length else text[: length - 1] + "…"
 
 
 def _node(x: float, y: float, r: float, state: str | None, title: str) -> str:
     state = state or "unknown"
     label = STATE_LABELS.get(state, state)
-    return (f'<circle cx="{x:g}" cy="{y:g}" r="{r:g}" fill="{COLOURS[state]}" '
-            f'data-state="{state}"><title>{escape(title)}: {label}</title></circle>')
+    return (
+        f'<circle cx="{x:g}" cy="{y:g}" r="{r:g}" fill="{COLOURS[state]}" '
+        f'data-state="{state}"><title>{escape(title)}: {label}</title></circle>'
+    )
 
 
 def build_tree_svg(board: Board) -> str:
@@ -44,8 +51,10 @@ def build_tree_svg(board: Board) -> str:
     y = 18
     if province is not None:
         parts.append(_node(20, y, 9, province[0], province[1]))
-        parts.append(f'<text x="36" y="{y + 5}" font-size="14" font-weight="700">'
-                     f'{escape(_short(province[1], 60))}</text>')
+        parts.append(
+            f'<text x="36" y="{y + 5}" font-size="14" font-weight="700">'
+            f"{escape(_short(province[1], 60))}</text>"
+        )
         y += ROW
     top = y
     shown, hidden = areas_to_show(board)
@@ -54,9 +63,11 @@ def build_tree_svg(board: Board) -> str:
         lines = 1
         parts.append(f'<line x1="20" y1="{y}" x2="44" y2="{y}" stroke="#c3cad3"/>')
         parts.append(_node(48, y, 7, district.own_state, district.name))
-        parts.append(f'<text x="{LABEL_X}" y="{y + 4}" font-size="12">'
-                     f'{escape(_short(district.name))} '
-                     f'({district.tally.online}/{district.tally.total})</text>')
+        parts.append(
+            f'<text x="{LABEL_X}" y="{y + 4}" font-size="12">'
+            f"{escape(_short(district.name))} "
+            f"({district.tally.online}/{district.tally.total})</text>"
+        )
         if board.dots is not None:
             dots = communes.get(district.code, [])
             for index, (state, name) in enumerate(dots):
@@ -70,21 +81,26 @@ def build_tree_svg(board: Board) -> str:
                 count = district.tally.counts.get(state, 0)
                 if count:
                     w = span * count / max(1, district.tally.total)
-                    parts.append(f'<rect x="{x:.1f}" y="{y - 6}" width="{w:.1f}" height="12" '
-                                 f'fill="{COLOURS[state]}"><title>{STATE_LABELS[state]}: '
-                                 f'{count}</title></rect>')
+                    parts.append(
+                        f'<rect x="{x:.1f}" y="{y - 6}" width="{w:.1f}" height="12" '
+                        f'fill="{COLOURS[state]}"><title>{STATE_LABELS[state]}: '
+                        f"{count}</title></rect>"
+                    )
                     x += w
         y += ROW + (lines - 1) * ROW * 0.7
     if hidden:
         online = sum(d.tally.online for d in hidden)
         total = sum(d.tally.total for d in hidden)
-        parts.append(f'<text x="{LABEL_X}" y="{y + 4}" font-size="12" fill="#5b6676">'
-                     f'và {len(hidden)} đơn vị khác ({online}/{total} trực tuyến)</text>')
+        parts.append(
+            f'<text x="{LABEL_X}" y="{y + 4}" font-size="12" fill="#5b6676">'
+            f"và {len(hidden)} đơn vị khác ({online}/{total} trực tuyến)</text>"
+        )
         y += ROW
     if province is not None and board.districts:
-        parts.insert(2, f'<line x1="20" y1="{top - ROW + 9}" x2="20" y2="{y - ROW}" '
-                        f'stroke="#c3cad3"/>')
+        parts.insert(2, f'<line x1="20" y1="{top - ROW + 9}" x2="20" y2="{y - ROW}" stroke="#c3cad3"/>')
     height = int(y)
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
-            f'width="100%" role="img" aria-label="Sơ đồ điểm cầu theo trạng thái" '
-            f'font-family="system-ui, sans-serif">' + "".join(parts) + "</svg>")
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
+        f'width="100%" role="img" aria-label="Sơ đồ điểm cầu theo trạng thái" '
+        f'font-family="system-ui, sans-serif">' + "".join(parts) + "</svg>"
+    )

@@ -63,7 +63,7 @@ def shown_reason(reason: str | None) -> str:
 
 @bp.app_template_filter("tel_display")
 def tel_display(phone: str | None) -> str:
-    """"+84912000111" as Vietnamese people write it: "0912 000 111"."""
+    """ "+84912000111" as Vietnamese people write it: "0912 000 111"."""
     if not phone:
         return ""
     try:
@@ -81,9 +81,17 @@ def _board_context(slug: str) -> dict:
     data = board.build_board(principal, conference, now)
     scope = units.get_unit(principal.unit_code).name if principal.is_chair else None
     areas, areas_hidden = board.areas_to_show(data)
-    return {"board": data, "conference": conference, "now": now, "labels": STATE_LABELS,
-            "level_labels": board.LEVEL_LABELS, "tree_svg": build_tree_svg(data),
-            "scope": scope, "areas": areas, "areas_hidden": areas_hidden}
+    return {
+        "board": data,
+        "conference": conference,
+        "now": now,
+        "labels": STATE_LABELS,
+        "level_labels": board.LEVEL_LABELS,
+        "tree_svg": build_tree_svg(data),
+        "scope": scope,
+        "areas": areas,
+        "areas_hidden": areas_hidden,
+    }
 
 
 @bp.get("/conferences/<slug>/board")
@@ -120,12 +128,22 @@ def problems(slug: str):
     pages = max(1, -(-sum(tally.counts[s] for s in states) // PROBLEMS_PER_PAGE))
     # A page past the end (or not a number) shows the nearest real one.
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
-    rows, total = board.point_rows(principal, conference, states=states,
-                                   offset=(page - 1) * PROBLEMS_PER_PAGE, limit=PROBLEMS_PER_PAGE)
-    return render_template("health/problems.html", conference=conference, problems=rows,
-                           total=total, page=page, pages=pages,
-                           state=state if state in PROBLEM_STATES else "", tally=tally,
-                           states=PROBLEM_STATES, labels=STATE_LABELS, now=utcnow())
+    rows, total = board.point_rows(
+        principal, conference, states=states, offset=(page - 1) * PROBLEMS_PER_PAGE, limit=PROBLEMS_PER_PAGE
+    )
+    return render_template(
+        "health/problems.html",
+        conference=conference,
+        problems=rows,
+        total=total,
+        page=page,
+        pages=pages,
+        state=state if state in PROBLEM_STATES else "",
+        tally=tally,
+        states=PROBLEM_STATES,
+        labels=STATE_LABELS,
+        now=utcnow(),
+    )
 
 
 @bp.get("/conferences/<slug>/points/<int:point_id>/health")
@@ -136,8 +154,13 @@ def point_health(slug: str, point_id: int):
     point = g.point
     if point.conference_id != conference.id:
         raise NotFound(f"Không có điểm cầu {point_id} trong hội nghị này.")
-    return render_template("health/point.html", conference=conference,
-                           history=board.point_history(point), labels=STATE_LABELS, now=utcnow())
+    return render_template(
+        "health/point.html",
+        conference=conference,
+        history=board.point_history(point),
+        labels=STATE_LABELS,
+        now=utcnow(),
+    )
 
 
 @bp.get("/downloads/heartbeat.py")
@@ -147,27 +170,36 @@ def heartbeat_script():
     path = PROJECT_ROOT / "scripts" / "heartbeat.py"
     if not path.is_file():
         raise NotFound("Không có tệp heartbeat.py trên máy chủ này.")
-    return send_file(path, mimetype="text/x-python", as_attachment=True,
-                     download_name="heartbeat.py")
+    return send_file(path, mimetype="text/x-python", as_attachment=True, download_name="heartbeat.py")
 
 
 # --- Rehearsal sign-off ----------------------------------------------------------------------
 
 
 def _form_data() -> dict:
-    return {"audio": request.form.get("audio"), "video": request.form.get("video"),
-            "presentation": request.form.get("presentation"),
-            "note": request.form.get("note", "")}
+    return {
+        "audio": request.form.get("audio"),
+        "video": request.form.get("video"),
+        "presentation": request.form.get("presentation"),
+        "note": request.form.get("note", ""),
+    }
 
 
-def _signoff_page(point: BridgePoint, actor: str, action: str, back: str | None,
-                  heartbeat_token: str | None = None):
+def _signoff_page(
+    point: BridgePoint, actor: str, action: str, back: str | None, heartbeat_token: str | None = None
+):
     errors: dict[str, str] = {}
     signoff = service.get_signoff(point.id)
-    values = ({"audio": "ok" if signoff.audio_ok else "problem",
-               "video": "ok" if signoff.video_ok else "problem",
-               "presentation": "ok" if signoff.presentation_ok else "problem",
-               "note": signoff.note} if signoff else {})
+    values = (
+        {
+            "audio": "ok" if signoff.audio_ok else "problem",
+            "video": "ok" if signoff.video_ok else "problem",
+            "presentation": "ok" if signoff.presentation_ok else "problem",
+            "note": signoff.note,
+        }
+        if signoff
+        else {}
+    )
     if request.method == "POST":
         values = _form_data()
         try:
@@ -179,11 +211,19 @@ def _signoff_page(point: BridgePoint, actor: str, action: str, back: str | None,
             db.session.rollback()
             errors = exc.errors
     status = 422 if errors else 200
-    return render_template("health/rehearsal_form.html", point=point, signoff=signoff,
-                           values=values, errors=errors, checks=CHECKS, action=action,
-                           back=back, saved=request.args.get("saved") == "1",
-                           heartbeat_token=heartbeat_token,
-                           base_url=current_app.config["BASE_URL"].rstrip("/")), status
+    return render_template(
+        "health/rehearsal_form.html",
+        point=point,
+        signoff=signoff,
+        values=values,
+        errors=errors,
+        checks=CHECKS,
+        action=action,
+        back=back,
+        saved=request.args.get("saved") == "1",
+        heartbeat_token=heartbeat_token,
+        base_url=current_app.config["BASE_URL"].rstrip("/"),
+    ), status
 
 
 def _unknown_link(response) -> bool:
@@ -201,8 +241,7 @@ def technician_rehearsal(token: str):
     point = db.session.get(BridgePoint, grant.point_id)
     if point is None:
         raise NotFound("Điểm cầu không còn tồn tại.")
-    return _signoff_page(point, f"technician:{point.id}", request.path, f"/t/{token}",
-                         heartbeat_token=token)
+    return _signoff_page(point, f"technician:{point.id}", request.path, f"/t/{token}", heartbeat_token=token)
 
 
 @bp.route("/conferences/<slug>/rehearsal/<int:point_id>", methods=["GET", "POST"])
@@ -212,8 +251,9 @@ def officer_rehearsal(slug: str, point_id: int):
     point = db.session.get(BridgePoint, point_id)
     if point is None or point.conference_id != conference.id:
         raise NotFound(f"Không có điểm cầu {point_id} trong hội nghị này.")
-    return _signoff_page(point, g.principal.actor, request.path,
-                         url_for("health.rehearsal_matrix", slug=slug))
+    return _signoff_page(
+        point, g.principal.actor, request.path, url_for("health.rehearsal_matrix", slug=slug)
+    )
 
 
 @bp.get("/conferences/<slug>/rehearsal")
@@ -226,7 +266,14 @@ def rehearsal_matrix(slug: str):
     passed = sum(1 for _, s in rows if s is not None and s.passed)
     problems = sum(1 for _, s in rows if s is not None and not s.passed)
     signers = audit.actor_names(s.signed_by for _, s in rows if s is not None)
-    return render_template("health/rehearsal_matrix.html", conference=conference, rows=rows,
-                           signers=signers,
-                           passed=passed, problems=problems, missing=len(rows) - passed - problems,
-                           checks=CHECKS, can_sign=principal.is_officer and principal.may_write)
+    return render_template(
+        "health/rehearsal_matrix.html",
+        conference=conference,
+        rows=rows,
+        signers=signers,
+        passed=passed,
+        problems=problems,
+        missing=len(rows) - passed - problems,
+        checks=CHECKS,
+        can_sign=principal.is_officer and principal.may_write,
+    )

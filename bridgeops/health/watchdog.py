@@ -37,8 +37,9 @@ def monitoring_stopped_since(conference: Conference, now: datetime) -> datetime 
         return max(heartbeat, window.opens_at)
     if now - window.opens_at < freshness():
         return None  # the first sweeps of the window are still to come
-    last_sweep = db.session.scalar(sa.select(sa.func.max(PointHealth.last_check_at)).where(
-        PointHealth.conference_id == conference.id))
+    last_sweep = db.session.scalar(
+        sa.select(sa.func.max(PointHealth.last_check_at)).where(PointHealth.conference_id == conference.id)
+    )
     if last_sweep is not None and now - last_sweep >= freshness():
         return max(last_sweep, window.opens_at)
     return None
@@ -52,16 +53,23 @@ def alert_monitoring_stopped(conference: Conference, since: datetime) -> int | N
     key = f"monitoring-stopped:{conference.id}:{since.isoformat()}"
     board = f"{current_app.config['BASE_URL'].rstrip('/')}/conferences/{conference.slug}/board"
     when = format_datetime_vi(since, conference.timezone)
-    text = (f"Giám sát kết nối đã dừng – {conference.title}\n\n"
-            f"Bộ lập lịch của BridgeOps không chạy từ {when}, trong lúc đang theo dõi phiên họp. "
-            "Không có kiểm tra kết nối, không có cảnh báo mất kết nối; trạng thái trên bảng "
-            "theo dõi là \"Chưa rõ\" cho đến khi bộ lập lịch chạy lại.\n\n"
-            "Việc cần làm: khởi động lại dịch vụ bridgeops-scheduler "
-            "(systemctl restart bridgeops-scheduler).\n\n"
-            f"Bảng theo dõi trực tiếp: {board}\n")
-    message = mail.enqueue(kind="alert", recipient=conference.contact_email,
-                           subject=f"Giám sát kết nối đã dừng từ {when}", text=text,
-                           dedupe_key=key, conference_id=conference.id)
+    text = (
+        f"Giám sát kết nối đã dừng – {conference.title}\n\n"
+        f"Bộ lập lịch của BridgeOps không chạy từ {when}, trong lúc đang theo dõi phiên họp. "
+        "Không có kiểm tra kết nối, không có cảnh báo mất kết nối; trạng thái trên bảng "
+        'theo dõi là "Chưa rõ" cho đến khi bộ lập lịch chạy lại.\n\n'
+        "Việc cần làm: khởi động lại dịch vụ bridgeops-scheduler "
+        "(systemctl restart bridgeops-scheduler).\n\n"
+        f"Bảng theo dõi trực tiếp: {board}\n"
+    )
+    message = mail.enqueue(
+        kind="alert",
+        recipient=conference.contact_email,
+        subject=f"Giám sát kết nối đã dừng từ {when}",
+        text=text,
+        dedupe_key=key,
+        conference_id=conference.id,
+    )
     return message.id if message.status == "pending" and message.attempts == 0 else None
 
 

@@ -33,10 +33,13 @@ def current_or_next_window(conference: Conference, now: datetime) -> Window | No
     """The active window of the conference, else the next one, else None (all over)."""
     sessions = db.session.scalars(
         sa.select(ConferenceSession)
-        .where(ConferenceSession.conference_id == conference.id,
-               ConferenceSession.cancelled_at.is_(None),
-               ConferenceSession.ends_at > now)
-        .order_by(ConferenceSession.starts_at))
+        .where(
+            ConferenceSession.conference_id == conference.id,
+            ConferenceSession.cancelled_at.is_(None),
+            ConferenceSession.ends_at > now,
+        )
+        .order_by(ConferenceSession.starts_at)
+    )
     windows = [window_of(s, now) for s in sessions]
     active = [w for w in windows if w.active]
     if active:
@@ -48,10 +51,13 @@ def active_windows(now: datetime) -> list[Window]:
     """One active window per conference being monitored now (the earliest-starting session)."""
     sessions = db.session.scalars(
         sa.select(ConferenceSession)
-        .where(ConferenceSession.cancelled_at.is_(None),
-               ConferenceSession.starts_at <= now + LEAD_TIME,
-               ConferenceSession.ends_at > now)
-        .order_by(ConferenceSession.conference_id, ConferenceSession.starts_at))
+        .where(
+            ConferenceSession.cancelled_at.is_(None),
+            ConferenceSession.starts_at <= now + LEAD_TIME,
+            ConferenceSession.ends_at > now,
+        )
+        .order_by(ConferenceSession.conference_id, ConferenceSession.starts_at)
+    )
     chosen: dict[int, Window] = {}
     for session in sessions:
         window = window_of(session, now)

@@ -32,22 +32,28 @@ def feed_for_grant(grant: AccessGrant) -> bytes:
     if grant.role == GrantRole.FEED:
         if grant.user is None or not grant.user.active:
             raise NotFound("Không có lịch cho mã này.")
-        return conference_feed(list(db.session.scalars(
-            sa.select(Conference).order_by(Conference.created_at))))
+        return conference_feed(
+            list(db.session.scalars(sa.select(Conference).order_by(Conference.created_at)))
+        )
     return feed_for(principal_for_grant(grant))
 
 
 def feed_for(principal: Principal) -> bytes:
     """The feed a grant's holder may read."""
     if principal.is_officer:
-        return conference_feed(list(db.session.scalars(
-            sa.select(Conference).order_by(Conference.created_at))))
+        return conference_feed(
+            list(db.session.scalars(sa.select(Conference).order_by(Conference.created_at)))
+        )
     if principal.conference_id is None:
         raise Forbidden("Mã này không gắn với hội nghị nào.")
     conference = db.session.get(Conference, principal.conference_id)
-    points = list(db.session.scalars(
-        sa.select(BridgePoint).where(point_filter(principal, conference.id))
-        .order_by(BridgePoint.level, BridgePoint.name)))
+    points = list(
+        db.session.scalars(
+            sa.select(BridgePoint)
+            .where(point_filter(principal, conference.id))
+            .order_by(BridgePoint.level, BridgePoint.name)
+        )
+    )
     if principal.is_technician:
         if not points:
             raise NotFound("Điểm cầu không còn tồn tại.")
@@ -71,16 +77,21 @@ def points_feed(conference: Conference, points: list[BridgePoint], name: str) ->
     events = []
     for point in points:
         for session in conference.sessions:
-            events.append(EventDetails(
-                uid=uid_for(session.uid_key, point.uid_key),
-                sequence=max(session.sequence, sequences.get((session.id, point.id), 0)),
-                summary=messages.summary(session, point), starts_at=session.starts_at,
-                ends_at=session.ends_at, timezone=conference.timezone,
-                location=messages.location(point),
-                description=messages.feed_description(session, point),
-                organizer_name=conference.contact_name or conference.host_name,
-                organizer_email=organizer_email(conference),
-                cancelled=session.cancelled_at is not None or point.status == "withdrawn"))
+            events.append(
+                EventDetails(
+                    uid=uid_for(session.uid_key, point.uid_key),
+                    sequence=max(session.sequence, sequences.get((session.id, point.id), 0)),
+                    summary=messages.summary(session, point),
+                    starts_at=session.starts_at,
+                    ends_at=session.ends_at,
+                    timezone=conference.timezone,
+                    location=messages.location(point),
+                    description=messages.feed_description(session, point),
+                    organizer_name=conference.contact_name or conference.host_name,
+                    organizer_email=organizer_email(conference),
+                    cancelled=session.cancelled_at is not None or point.status == "withdrawn",
+                )
+            )
     return build_feed(name, events, conference.timezone, description=conference.title)
 
 
@@ -89,26 +100,33 @@ def conference_feed(conferences: list[Conference]) -> bytes:
     host = urlsplit(current_app.config["BASE_URL"]).hostname or "bridgeops.local"
     events = []
     for conference in conferences:
-        live = db.session.scalar(sa.select(sa.func.count()).select_from(BridgePoint).where(
-            BridgePoint.conference_id == conference.id, BridgePoint.status != "withdrawn"))
+        live = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(BridgePoint)
+            .where(BridgePoint.conference_id == conference.id, BridgePoint.status != "withdrawn")
+        )
         for session in conference.sessions:
             events.append(_session_event(conference, session, host, live))
     zone = conferences[0].timezone if conferences else VN_TZ
     return build_feed("BridgeOps – lịch các hội nghị", events, zone)
 
 
-def _session_event(conference: Conference, session: ConferenceSession, host: str,
-                   live_points: int) -> EventDetails:
+def _session_event(
+    conference: Conference, session: ConferenceSession, host: str, live_points: int
+) -> EventDetails:
     return EventDetails(
-        uid=f"session-{session.uid_key}@{host}", sequence=session.sequence,
-        summary=f"{session.title} – {conference.host_name}", starts_at=session.starts_at,
-        ends_at=session.ends_at, timezone=conference.timezone,
+        uid=f"session-{session.uid_key}@{host}",
+        sequence=session.sequence,
+        summary=f"{session.title} – {conference.host_name}",
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        timezone=conference.timezone,
         location=conference.host_name,
-        description=f"{conference.title}\n{messages.when(session)}\n"
-                    f"Số điểm cầu đã đăng ký: {live_points}",
+        description=f"{conference.title}\n{messages.when(session)}\nSố điểm cầu đã đăng ký: {live_points}",
         organizer_name=conference.contact_name or conference.host_name,
         organizer_email=organizer_email(conference),
-        cancelled=session.cancelled_at is not None)
+        cancelled=session.cancelled_at is not None,
+    )
 
 
 def _sent_sequences(point_ids: list[int]) -> dict[tuple[int, int], int]:
@@ -116,5 +134,7 @@ def _sent_sequences(point_ids: list[int]) -> dict[tuple[int, int], int]:
         return {}
     rows = db.session.execute(
         sa.select(Invite.session_id, Invite.point_id, sa.func.max(Invite.sequence))
-        .where(Invite.point_id.in_(point_ids)).group_by(Invite.session_id, Invite.point_id))
+        .where(Invite.point_id.in_(point_ids))
+        .group_by(Invite.session_id, Invite.point_id)
+    )
     return {(s, p): seq for s, p, seq in rows}

@@ -63,16 +63,20 @@ def technician_tokens(contacts: Iterable[Contact]) -> dict[int, str]:
     tokens: dict[int, str] = {}
     for chunk in chunks(ids, CHUNK):
         rows = db.session.execute(
-            sa.select(AccessGrant.contact_id, AccessGrant.point_id, AccessGrant.label,
-                      AccessGrant.token_hash)
-            .where(AccessGrant.role == GrantRole.TECHNICIAN, AccessGrant.contact_id.in_(chunk),
-                   AccessGrant.revoked_at.is_(None), AccessGrant.label.startswith(LABEL_PREFIX),
-                   sa.or_(AccessGrant.expires_at.is_(None), AccessGrant.expires_at > now))
-            .order_by(AccessGrant.id.desc()))
+            sa.select(AccessGrant.contact_id, AccessGrant.point_id, AccessGrant.label, AccessGrant.token_hash)
+            .where(
+                AccessGrant.role == GrantRole.TECHNICIAN,
+                AccessGrant.contact_id.in_(chunk),
+                AccessGrant.revoked_at.is_(None),
+                AccessGrant.label.startswith(LABEL_PREFIX),
+                sa.or_(AccessGrant.expires_at.is_(None), AccessGrant.expires_at > now),
+            )
+            .order_by(AccessGrant.id.desc())
+        )
         for contact_id, point_id, label, token_hash in rows:
             if contact_id in tokens or point_id != by_id[contact_id].point_id:
                 continue
-            token = _derive(label[len(LABEL_PREFIX):])
+            token = _derive(label[len(LABEL_PREFIX) :])
             if hmac.compare_digest(hash_token(token), token_hash):
                 tokens[contact_id] = token
     missing = [by_id[contact_id] for contact_id in ids if contact_id not in tokens]
@@ -82,16 +86,26 @@ def technician_tokens(contacts: Iterable[Contact]) -> dict[int, str]:
         for contact in missing:
             nonce = secrets.token_urlsafe(16)
             tokens[contact.id] = _derive(nonce)
-            grants.append({"token": tokens[contact.id], "point_id": contact.point_id,
-                           "conference_id": conferences.get(contact.point_id),
-                           "contact_id": contact.id, "label": LABEL_PREFIX + nonce})
-        accounts.issue_grants(GrantRole.TECHNICIAN, grants,
-                              ttl=timedelta(days=current_app.config["LINK_TTL_DAYS"]))
+            grants.append(
+                {
+                    "token": tokens[contact.id],
+                    "point_id": contact.point_id,
+                    "conference_id": conferences.get(contact.point_id),
+                    "contact_id": contact.id,
+                    "label": LABEL_PREFIX + nonce,
+                }
+            )
+        accounts.issue_grants(
+            GrantRole.TECHNICIAN, grants, ttl=timedelta(days=current_app.config["LINK_TTL_DAYS"])
+        )
     return tokens
 
 
 def _conference_ids(point_ids: set[int]) -> dict[int, int]:
-    return {point_id: conference_id for chunk in chunks(sorted(point_ids), CHUNK)
-            for point_id, conference_id in db.session.execute(
-                sa.select(BridgePoint.id, BridgePoint.conference_id)
-                .where(BridgePoint.id.in_(chunk)))}
+    return {
+        point_id: conference_id
+        for chunk in chunks(sorted(point_ids), CHUNK)
+        for point_id, conference_id in db.session.execute(
+            sa.select(BridgePoint.id, BridgePoint.conference_id).where(BridgePoint.id.in_(chunk))
+        )
+    }

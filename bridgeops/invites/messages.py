@@ -20,8 +20,12 @@ class Texts:
     description: str
 
 
-SUBJECT_PREFIX = {"invite": "Lời mời", "update": "Cập nhật lịch", "cancel": "Hủy lịch",
-                  "reminder": "Nhắc lịch"}
+SUBJECT_PREFIX = {
+    "invite": "Lời mời",
+    "update": "Cập nhật lịch",
+    "cancel": "Hủy lịch",
+    "reminder": "Nhắc lịch",
+}
 
 CANCEL_REASONS = {
     "session_cancelled": "Phiên này đã bị hủy.",
@@ -29,7 +33,7 @@ CANCEL_REASONS = {
     "removed": "Chị/anh không còn là kỹ thuật viên của điểm cầu này.",
     "email_changed": "Lịch được gửi sang địa chỉ email mới của chị/anh.",
     "restored": "Đăng ký này không còn trong hệ thống (dữ liệu đã được khôi phục từ bản sao lưu "
-                "trước khi lịch được gửi); nếu điểm cầu vẫn tham dự, chị/anh sẽ nhận lịch mới.",
+    "trước khi lịch được gửi); nếu điểm cầu vẫn tham dự, chị/anh sẽ nhận lịch mới.",
 }
 
 
@@ -48,26 +52,30 @@ def when(session: ConferenceSession) -> str:
     if start.date() == end.date():
         span = f"{start:%H:%M}–{end:%H:%M}, {format_date_vi(session.starts_at, zone)}"
     else:
-        span = (f"{start:%H:%M} {format_date_vi(session.starts_at, zone)} – "
-                f"{end:%H:%M} {format_date_vi(session.ends_at, zone)}")
+        span = (
+            f"{start:%H:%M} {format_date_vi(session.starts_at, zone)} – "
+            f"{end:%H:%M} {format_date_vi(session.ends_at, zone)}"
+        )
     return f"{span} (giờ Việt Nam)" if zone == VN_TZ else f"{span} (giờ {zone})"
 
 
 def _todo(session: ConferenceSession, technician_url: str, feed_url: str) -> list[str]:
-    steps = [f"Mở đường dẫn của điểm cầu và bấm \"Đã nhận lịch\": {technician_url}",
-             "Có mặt tại phòng họp trước giờ bắt đầu 30 phút, kiểm tra âm thanh, hình ảnh, "
-             "đường truyền và máy chiếu.",
-             f"Theo dõi lịch luôn cập nhật trên điện thoại (đăng ký lịch): {feed_url}"]
+    steps = [
+        f'Mở đường dẫn của điểm cầu và bấm "Đã nhận lịch": {technician_url}',
+        "Có mặt tại phòng họp trước giờ bắt đầu 30 phút, kiểm tra âm thanh, hình ảnh, "
+        "đường truyền và máy chiếu.",
+        f"Theo dõi lịch luôn cập nhật trên điện thoại (đăng ký lịch): {feed_url}",
+    ]
     if session.kind == "rehearsal":
-        steps.insert(2, "Tham gia tổng duyệt kết nối với điểm cầu tỉnh và báo kết quả trên "
-                        "trang của điểm cầu.")
+        steps.insert(
+            2, "Tham gia tổng duyệt kết nối với điểm cầu tỉnh và báo kết quả trên trang của điểm cầu."
+        )
     return steps
 
 
 def _contact_line(session: ConferenceSession) -> str:
     conference = session.conference
-    parts = [p for p in (conference.contact_name, conference.contact_phone,
-                         conference.contact_email) if p]
+    parts = [p for p in (conference.contact_name, conference.contact_phone, conference.contact_email) if p]
     return "Liên hệ: " + " · ".join(parts) if parts else ""
 
 
@@ -79,22 +87,41 @@ def cancel_subject(session: ConferenceSession, point: BridgePoint) -> str:
     return f"{SUBJECT_PREFIX['cancel']}: {session.title} – {point.name}"
 
 
-def invite_texts(session: ConferenceSession, point: BridgePoint, name: str, technician_url: str,
-                 feed_url: str, kind: str) -> Texts:
+def invite_texts(
+    session: ConferenceSession, point: BridgePoint, name: str, technician_url: str, feed_url: str, kind: str
+) -> Texts:
     conference = session.conference
-    lead = ("Lịch đã thay đổi, vui lòng cập nhật lịch của chị/anh." if kind == "update"
-            else "Trân trọng mời chị/anh bảo đảm kỹ thuật tại điểm cầu.")
-    facts = [("Hội nghị", conference.title), ("Phiên", session.title),
-             ("Thời gian", when(session)), ("Điểm cầu", point.name),
-             ("Địa điểm", location(point))]
+    lead = (
+        "Lịch đã thay đổi, vui lòng cập nhật lịch của chị/anh."
+        if kind == "update"
+        else "Trân trọng mời chị/anh bảo đảm kỹ thuật tại điểm cầu."
+    )
+    facts = [
+        ("Hội nghị", conference.title),
+        ("Phiên", session.title),
+        ("Thời gian", when(session)),
+        ("Điểm cầu", point.name),
+        ("Địa điểm", location(point)),
+    ]
     steps = _todo(session, technician_url, feed_url)
     contact = _contact_line(session)
     description = "\n".join(
         [f"{label}: {value}" for label, value in facts]
-        + ["", "Việc cần làm:"] + [f"- {step}" for step in steps] + ([contact] if contact else []))
-    text = "\n".join([f"Kính gửi {name},", "", lead, "", description, "",
-                      "Tệp lịch (invite.ics) đính kèm; mở tệp để thêm vào lịch nếu ứng dụng "
-                      "thư không tự thêm."])
+        + ["", "Việc cần làm:"]
+        + [f"- {step}" for step in steps]
+        + ([contact] if contact else [])
+    )
+    text = "\n".join(
+        [
+            f"Kính gửi {name},",
+            "",
+            lead,
+            "",
+            description,
+            "",
+            "Tệp lịch (invite.ics) đính kèm; mở tệp để thêm vào lịch nếu ứng dụng thư không tự thêm.",
+        ]
+    )
     html = _html(name, lead, facts, steps, contact)
     return Texts(invite_subject(session, kind), text, html, description)
 
@@ -102,53 +129,69 @@ def invite_texts(session: ConferenceSession, point: BridgePoint, name: str, tech
 def cancel_texts(session: ConferenceSession, point: BridgePoint, name: str, reason: str) -> Texts:
     conference = session.conference
     lead = "Lịch dưới đây đã bị hủy. " + CANCEL_REASONS.get(reason, "")
-    facts = [("Hội nghị", conference.title), ("Phiên", session.title),
-             ("Thời gian", when(session)), ("Điểm cầu", point.name),
-             ("Địa điểm", location(point))]
+    facts = [
+        ("Hội nghị", conference.title),
+        ("Phiên", session.title),
+        ("Thời gian", when(session)),
+        ("Điểm cầu", point.name),
+        ("Địa điểm", location(point)),
+    ]
     contact = _contact_line(session)
-    description = "\n".join([lead, ""] + [f"{label}: {value}" for label, value in facts]
-                            + ([contact] if contact else []))
+    description = "\n".join(
+        [lead, ""] + [f"{label}: {value}" for label, value in facts] + ([contact] if contact else [])
+    )
     text = "\n".join([f"Kính gửi {name},", "", description])
     html = _html(name, lead, facts, [], contact)
     return Texts(cancel_subject(session, point), text, html, description)
 
 
-def reminder_texts(session: ConferenceSession, point: BridgePoint, name: str,
-                   technician_url: str) -> Texts:
-    lead = (f"Ngày mai là {session.title.lower()} ({when(session)}). Chị/anh chưa xác nhận đã "
-            "nhận lịch; vui lòng mở đường dẫn dưới đây và bấm \"Đã nhận lịch\".")
+def reminder_texts(session: ConferenceSession, point: BridgePoint, name: str, technician_url: str) -> Texts:
+    lead = (
+        f"Ngày mai là {session.title.lower()} ({when(session)}). Chị/anh chưa xác nhận đã "
+        'nhận lịch; vui lòng mở đường dẫn dưới đây và bấm "Đã nhận lịch".'
+    )
     facts = [("Điểm cầu", point.name), ("Địa điểm", location(point))]
     steps = [f"Xác nhận đã nhận lịch: {technician_url}"]
     contact = _contact_line(session)
-    text = "\n".join([f"Kính gửi {name},", "", lead, ""]
-                     + [f"{label}: {value}" for label, value in facts]
-                     + ["", *steps] + ([contact] if contact else []))
+    text = "\n".join(
+        [f"Kính gửi {name},", "", lead, ""]
+        + [f"{label}: {value}" for label, value in facts]
+        + ["", *steps]
+        + ([contact] if contact else [])
+    )
     subject = f"{SUBJECT_PREFIX['reminder']}: {session.title} – {when(session)}"
     return Texts(subject, text, _html(name, lead, facts, steps, contact), lead)
 
 
-def _html(name: str, lead: str, facts: list[tuple[str, str]], steps: list[str],
-          contact: str) -> str:
-    rows = Markup("").join(Markup("<tr><th align=\"left\">{}</th><td>{}</td></tr>").format(k, v)
-                           for k, v in facts)
+def _html(name: str, lead: str, facts: list[tuple[str, str]], steps: list[str], contact: str) -> str:
+    rows = Markup("").join(
+        Markup('<tr><th align="left">{}</th><td>{}</td></tr>').format(k, v) for k, v in facts
+    )
     items = Markup("").join(Markup("<li>{}</li>").format(_linkify(step)) for step in steps)
     todo = Markup("<p><strong>Việc cần làm:</strong></p><ul>{}</ul>").format(items) if steps else ""
-    return str(Markup(
-        "<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\"><body>"
-        "<p>Kính gửi {},</p><p>{}</p><table>{}</table>{}<p>{}</p></body></html>"
-    ).format(name, lead, rows, todo, contact))
+    return str(
+        Markup(
+            '<!doctype html><html lang="vi"><meta charset="utf-8"><body>'
+            "<p>Kính gửi {},</p><p>{}</p><table>{}</table>{}<p>{}</p></body></html>"
+        ).format(name, lead, rows, todo, contact)
+    )
 
 
 def _linkify(step: str) -> Markup:
     text, sep, url = step.rpartition(": ")
     if sep and url.startswith(("http://", "https://")):
-        return Markup("{}: <a href=\"{}\">{}</a>").format(text, url, url)
+        return Markup('{}: <a href="{}">{}</a>').format(text, url, url)
     return escape(step)
 
 
 def feed_description(session: ConferenceSession, point: BridgePoint) -> str:
     conference = session.conference
-    lines = [conference.title, f"Phiên: {session.title}", f"Thời gian: {when(session)}",
-             f"Điểm cầu: {point.name}", f"Địa điểm: {location(point)}"]
+    lines = [
+        conference.title,
+        f"Phiên: {session.title}",
+        f"Thời gian: {when(session)}",
+        f"Điểm cầu: {point.name}",
+        f"Địa điểm: {location(point)}",
+    ]
     contact = _contact_line(session)
     return "\n".join(lines + ([contact] if contact else []))

@@ -22,8 +22,7 @@ class Invite(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("conference_session.id", ondelete="CASCADE"))
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("conference_session.id", ondelete="CASCADE"))
     #: The point whose venue the event is at; part of the UID.
     point_id: Mapped[int] = mapped_column(sa.ForeignKey("bridge_point.id", ondelete="CASCADE"))
     #: Contact.id of the technician. Not a foreign key: a removed technician still gets her cancel.

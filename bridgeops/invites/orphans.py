@@ -38,22 +38,51 @@ class SentInvite:
 def active_invites() -> list[SentInvite]:
     """Every invite whose last message was a REQUEST (it sits in a calendar now)."""
     rows = db.session.execute(
-        sa.select(Invite.uid, Invite.email, Invite.name, Invite.sequence, ConferenceSession,
-                  Conference, BridgePoint.id, BridgePoint.name, BridgePoint.venue)
+        sa.select(
+            Invite.uid,
+            Invite.email,
+            Invite.name,
+            Invite.sequence,
+            ConferenceSession,
+            Conference,
+            BridgePoint.id,
+            BridgePoint.name,
+            BridgePoint.venue,
+        )
         .join(ConferenceSession, ConferenceSession.id == Invite.session_id)
         .join(Conference, Conference.id == ConferenceSession.conference_id)
         .join(BridgePoint, BridgePoint.id == Invite.point_id)
-        .where(Invite.status == "active"))
+        .where(Invite.status == "active")
+    )
     found = []
     for uid, email, name, sequence, session, conference, point_id, point_name, venue in rows:
-        facts = ConferenceFacts(conference.title, conference.timezone, conference.host_name,
-                                conference.contact_name, conference.contact_phone,
-                                conference.contact_email)
-        found.append(SentInvite(
-            uid, email, name, sequence, conference.id,
-            SessionFacts(session.id, conference.id, session.title, session.kind,
-                         session.starts_at, session.ends_at, facts),
-            PointFacts(point_id, point_name, venue)))
+        facts = ConferenceFacts(
+            conference.title,
+            conference.timezone,
+            conference.host_name,
+            conference.contact_name,
+            conference.contact_phone,
+            conference.contact_email,
+        )
+        found.append(
+            SentInvite(
+                uid,
+                email,
+                name,
+                sequence,
+                conference.id,
+                SessionFacts(
+                    session.id,
+                    conference.id,
+                    session.title,
+                    session.kind,
+                    session.starts_at,
+                    session.ends_at,
+                    facts,
+                ),
+                PointFacts(point_id, point_name, venue),
+            )
+        )
     db.session.rollback()
     return found
 
@@ -61,8 +90,9 @@ def active_invites() -> list[SentInvite]:
 def cancel_orphans(before: list[SentInvite]) -> int:
     """Queue a CANCEL for each invite of ``before`` that is not active any more (in the
     database as it is now). Flushes; returns how many were queued."""
-    still = set(db.session.execute(sa.select(Invite.uid, Invite.email)
-                                   .where(Invite.status == "active")).tuples())
+    still = set(
+        db.session.execute(sa.select(Invite.uid, Invite.email).where(Invite.status == "active")).tuples()
+    )
     conferences = set(db.session.scalars(sa.select(Conference.id)))
     config = current_app.config
     domain = urlsplit(config["BASE_URL"]).hostname or "bridgeops.local"
@@ -73,21 +103,40 @@ def cancel_orphans(before: list[SentInvite]) -> int:
         sequence = invite.sequence + 1
         texts = messages.cancel_texts(invite.session, invite.point, invite.name, "restored")
         conference = invite.session.conference
-        ics = build_cancel(EventDetails(
-            uid=invite.uid, sequence=sequence,
-            summary=messages.summary(invite.session, invite.point),
-            starts_at=invite.session.starts_at, ends_at=invite.session.ends_at,
-            timezone=conference.timezone, location=messages.location(invite.point),
-            description=texts.description,
-            organizer_name=conference.contact_name or conference.host_name,
-            organizer_email=organizer_email(conference),
-            attendees=((invite.name, invite.email),), cancelled=True))
+        ics = build_cancel(
+            EventDetails(
+                uid=invite.uid,
+                sequence=sequence,
+                summary=messages.summary(invite.session, invite.point),
+                starts_at=invite.session.starts_at,
+                ends_at=invite.session.ends_at,
+                timezone=conference.timezone,
+                location=messages.location(invite.point),
+                description=texts.description,
+                organizer_name=conference.contact_name or conference.host_name,
+                organizer_email=organizer_email(conference),
+                attendees=((invite.name, invite.email),),
+                cancelled=True,
+            )
+        )
         mime = build_calendar_message(
-            sender=config["MAIL_FROM"], recipient=invite.email, subject=texts.subject,
-            text=texts.text, html=texts.html, ics=ics, method="CANCEL", msgid_domain=domain)
-        mail.enqueue(kind="cancel", recipient=invite.email, subject=texts.subject, text="",
-                     mime=mime, dedupe_key=f"restore-cancel:{invite.uid}:{invite.email}:{sequence}"[:200],
-                     conference_id=invite.conference_id if invite.conference_id in conferences
-                     else None)
+            sender=config["MAIL_FROM"],
+            recipient=invite.email,
+            subject=texts.subject,
+            text=texts.text,
+            html=texts.html,
+            ics=ics,
+            method="CANCEL",
+            msgid_domain=domain,
+        )
+        mail.enqueue(
+            kind="cancel",
+            recipient=invite.email,
+            subject=texts.subject,
+            text="",
+            mime=mime,
+            dedupe_key=f"restore-cancel:{invite.uid}:{invite.email}:{sequence}"[:200],
+            conference_id=invite.conference_id if invite.conference_id in conferences else None,
+        )
         queued += 1
     return queued

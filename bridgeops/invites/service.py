@@ -107,8 +107,17 @@ def _point_facts(point: BridgePoint) -> PointFacts:
     return PointFacts(point.id, point.name, point.venue, point.status, point.uid_key)
 
 
-_SENT_COLUMNS = (Invite.id, Invite.session_id, Invite.point_id, Invite.contact_id,
-                 Invite.sequence, Invite.fingerprint, Invite.email, Invite.name, Invite.status)
+_SENT_COLUMNS = (
+    Invite.id,
+    Invite.session_id,
+    Invite.point_id,
+    Invite.contact_id,
+    Invite.sequence,
+    Invite.fingerprint,
+    Invite.email,
+    Invite.name,
+    Invite.status,
+)
 
 
 def reconcile_point(point: BridgePoint) -> int:
@@ -124,7 +133,8 @@ def reconcile_point(point: BridgePoint) -> int:
             if session.cancelled_at is None:
                 for contact in recipients(point):
                     wanted[(session.id, contact.id)] = Wanted(
-                        session, facts, ContactFacts(contact.id, contact.name, contact.email))
+                        session, facts, ContactFacts(contact.id, contact.name, contact.email)
+                    )
     sent = db.session.execute(sa.select(*_SENT_COLUMNS).where(Invite.point_id == point.id)).all()
     return _reconcile(wanted, sent, sessions, {point.id: facts})
 
@@ -138,26 +148,40 @@ def reconcile_session(session: ConferenceSession) -> int:
     points: dict[int, PointFacts] = {}
     if session.cancelled_at is None:
         rows = db.session.execute(
-            sa.select(BridgePoint.id, BridgePoint.name, BridgePoint.venue, BridgePoint.status,
-                      BridgePoint.uid_key, Contact.id, Contact.name, Contact.email)
+            sa.select(
+                BridgePoint.id,
+                BridgePoint.name,
+                BridgePoint.venue,
+                BridgePoint.status,
+                BridgePoint.uid_key,
+                Contact.id,
+                Contact.name,
+                Contact.email,
+            )
             .join(Contact, Contact.point_id == BridgePoint.id)
-            .where(BridgePoint.conference_id == session.conference_id,
-                   BridgePoint.status != "withdrawn", Contact.role == "technician",
-                   Contact.email.is_not(None), Contact.email != ""))
+            .where(
+                BridgePoint.conference_id == session.conference_id,
+                BridgePoint.status != "withdrawn",
+                Contact.role == "technician",
+                Contact.email.is_not(None),
+                Contact.email != "",
+            )
+        )
         for point_id, point_name, venue, status, uid_key, contact_id, name, email in rows:
             point = points.get(point_id)
             if point is None:
-                point = points[point_id] = PointFacts(point_id, point_name, venue, status,
-                                                      uid_key)
-            wanted[(session.id, contact_id)] = Wanted(session, point,
-                                                      ContactFacts(contact_id, name, email))
-    sent = db.session.execute(
-        sa.select(*_SENT_COLUMNS).where(Invite.session_id == session.id)).all()
+                point = points[point_id] = PointFacts(point_id, point_name, venue, status, uid_key)
+            wanted[(session.id, contact_id)] = Wanted(session, point, ContactFacts(contact_id, name, email))
+    sent = db.session.execute(sa.select(*_SENT_COLUMNS).where(Invite.session_id == session.id)).all()
     return _reconcile(wanted, sent, {session.id: session}, points)
 
 
-def _reconcile(wanted: dict[Key, Wanted], sent: list[Any],
-               sessions: dict[int, ConferenceSession], points: dict[int, PointFacts]) -> int:
+def _reconcile(
+    wanted: dict[Key, Wanted],
+    sent: list[Any],
+    sessions: dict[int, ConferenceSession],
+    points: dict[int, PointFacts],
+) -> int:
     by_key = {(row.session_id, row.contact_id): row for row in sent}
     top: dict[Key, int] = {}  # (session, point) → highest sequence sent for that UID
     for row in sent:
@@ -186,32 +210,60 @@ def _reconcile(wanted: dict[Key, Wanted], sent: list[Any],
         sequence = next_sequence(session, point.id)
         if row is not None and row.status == "active" and row.email != contact.email:
             # The old address must drop the event before the new one gets it.
-            queued.append(_message(session, point, row.contact_id, row.name, row.email, sequence,
-                                   "cancel", "email_changed"))
+            queued.append(
+                _message(
+                    session, point, row.contact_id, row.name, row.email, sequence, "cancel", "email_changed"
+                )
+            )
         kind = "invite" if row is None or row.status == "cancelled" else "update"
-        values = {"sequence": sequence, "fingerprint": fingerprint, "status": "active",
-                  "email": contact.email, "name": contact.name, "updated_at": now}
+        values = {
+            "sequence": sequence,
+            "fingerprint": fingerprint,
+            "status": "active",
+            "email": contact.email,
+            "name": contact.name,
+            "updated_at": now,
+        }
         if row is None:
-            inserts.append({**values, "session_id": session.id, "point_id": point.id,
-                            "contact_id": contact.id, "uid": _uid(session, point),
-                            "created_at": now})
+            inserts.append(
+                {
+                    **values,
+                    "session_id": session.id,
+                    "point_id": point.id,
+                    "contact_id": contact.id,
+                    "uid": _uid(session, point),
+                    "created_at": now,
+                }
+            )
         else:
             updates.append({**values, "invite_id": row.id})
-        queued.append(_message(session, point, contact.id, contact.name, contact.email,
-                               sequence, kind))
-    gone = [row for key, row in sorted(by_key.items())
-            if key not in wanted and row.status == "active"]
+        queued.append(_message(session, point, contact.id, contact.name, contact.email, sequence, kind))
+    gone = [row for key, row in sorted(by_key.items()) if key not in wanted and row.status == "active"]
     _load_points(points, {row.point_id for row in gone})
     for row in gone:
         session, point = sessions[row.session_id], points[row.point_id]
         sequence = next_sequence(session, row.point_id)
-        updates.append({"sequence": sequence, "fingerprint": row.fingerprint,
-                        "status": "cancelled", "email": row.email, "name": row.name,
-                        "updated_at": now, "invite_id": row.id})
-        reason = ("session_cancelled" if session.cancelled_at is not None
-                  else "point_withdrawn" if point.status == "withdrawn" else "removed")
-        queued.append(_message(session, point, row.contact_id, row.name, row.email, sequence,
-                               "cancel", reason))
+        updates.append(
+            {
+                "sequence": sequence,
+                "fingerprint": row.fingerprint,
+                "status": "cancelled",
+                "email": row.email,
+                "name": row.name,
+                "updated_at": now,
+                "invite_id": row.id,
+            }
+        )
+        reason = (
+            "session_cancelled"
+            if session.cancelled_at is not None
+            else "point_withdrawn"
+            if point.status == "withdrawn"
+            else "removed"
+        )
+        queued.append(
+            _message(session, point, row.contact_id, row.name, row.email, sequence, "cancel", reason)
+        )
     _write_invites(inserts, updates)
     return mail.enqueue_rendered(queued)
 
@@ -220,9 +272,10 @@ def _load_points(points: dict[int, PointFacts], wanted_ids: Iterable[int]) -> No
     missing = sorted(set(wanted_ids) - points.keys())
     for chunk in chunks(missing, CHUNK):
         for point_id, name, venue, status, uid_key in db.session.execute(
-                sa.select(BridgePoint.id, BridgePoint.name, BridgePoint.venue, BridgePoint.status,
-                          BridgePoint.uid_key)
-                .where(BridgePoint.id.in_(chunk))):
+            sa.select(
+                BridgePoint.id, BridgePoint.name, BridgePoint.venue, BridgePoint.status, BridgePoint.uid_key
+            ).where(BridgePoint.id.in_(chunk))
+        ):
             points[point_id] = PointFacts(point_id, name, venue, status, uid_key)
 
 
@@ -232,9 +285,16 @@ def _write_invites(inserts: list[dict], updates: list[dict]) -> None:
     for chunk in chunks(inserts, CHUNK):
         db.session.execute(sa.insert(table), chunk)
     if updates:
-        stmt = (sa.update(table).where(table.c.id == sa.bindparam("invite_id"))
-                .values({name: sa.bindparam(name) for name in
-                         ("sequence", "fingerprint", "status", "email", "name", "updated_at")}))
+        stmt = (
+            sa.update(table)
+            .where(table.c.id == sa.bindparam("invite_id"))
+            .values(
+                {
+                    name: sa.bindparam(name)
+                    for name in ("sequence", "fingerprint", "status", "email", "name", "updated_at")
+                }
+            )
+        )
         for chunk in chunks(updates, CHUNK):
             db.session.connection().execute(stmt, chunk)
     if inserts or updates:
@@ -244,42 +304,91 @@ def _write_invites(inserts: list[dict], updates: list[dict]) -> None:
 
 
 def _fingerprint(want: Wanted) -> str:
-    facts = [want.session.starts_at.isoformat(), want.session.ends_at.isoformat(),
-             messages.summary(want.session, want.point), messages.location(want.point),
-             want.contact.email.lower()]
+    facts = [
+        want.session.starts_at.isoformat(),
+        want.session.ends_at.isoformat(),
+        messages.summary(want.session, want.point),
+        messages.location(want.point),
+        want.contact.email.lower(),
+    ]
     return hashlib.sha256(json.dumps(facts, ensure_ascii=False).encode()).hexdigest()
 
 
-def _message(session: ConferenceSession, point: PointFacts, contact_id: int, name: str,
-             email: str, sequence: int, kind: str, reason: str = "") -> mail.Queued:
+def _message(
+    session: ConferenceSession,
+    point: PointFacts,
+    contact_id: int,
+    name: str,
+    email: str,
+    sequence: int,
+    kind: str,
+    reason: str = "",
+) -> mail.Queued:
     """A compact outbox row: who, which (session, point, sequence), and what the mail says."""
     method = "CANCEL" if kind == "cancel" else "REQUEST"
-    subject = (messages.cancel_subject(session, point) if kind == "cancel"
-               else messages.invite_subject(session, kind))
-    payload = {"renderer": RENDERER, "method": method, "kind": kind, "reason": reason,
-               "session_id": session.id, "point_id": point.id, "contact_id": contact_id,
-               "sequence": sequence, "name": name, "email": email, "title": session.title,
-               "session_kind": session.kind, "starts_at": session.starts_at.isoformat(),
-               "ends_at": session.ends_at.isoformat(), "point_name": point.name,
-               "venue": point.venue, "uid": _uid(session, point)}
-    return mail.Queued(kind=kind, recipient=email, subject=subject, payload=payload,
-                       dedupe_key=f"invite:{session.id}:{contact_id}:{sequence}:{method.lower()}",
-                       conference_id=session.conference_id)
+    subject = (
+        messages.cancel_subject(session, point)
+        if kind == "cancel"
+        else messages.invite_subject(session, kind)
+    )
+    payload = {
+        "renderer": RENDERER,
+        "method": method,
+        "kind": kind,
+        "reason": reason,
+        "session_id": session.id,
+        "point_id": point.id,
+        "contact_id": contact_id,
+        "sequence": sequence,
+        "name": name,
+        "email": email,
+        "title": session.title,
+        "session_kind": session.kind,
+        "starts_at": session.starts_at.isoformat(),
+        "ends_at": session.ends_at.isoformat(),
+        "point_name": point.name,
+        "venue": point.venue,
+        "uid": _uid(session, point),
+    }
+    return mail.Queued(
+        kind=kind,
+        recipient=email,
+        subject=subject,
+        payload=payload,
+        dedupe_key=f"invite:{session.id}:{contact_id}:{sequence}:{method.lower()}",
+        conference_id=session.conference_id,
+    )
 
 
-def _event(session: SessionFacts, point: PointFacts, uid: str, sequence: int, name: str,
-           email: str,
-           description: str, dtstamp: datetime, url: str = "",
-           cancelled: bool = False) -> EventDetails:
+def _event(
+    session: SessionFacts,
+    point: PointFacts,
+    uid: str,
+    sequence: int,
+    name: str,
+    email: str,
+    description: str,
+    dtstamp: datetime,
+    url: str = "",
+    cancelled: bool = False,
+) -> EventDetails:
     conference = session.conference
     return EventDetails(
-        uid=uid, sequence=sequence,
-        summary=messages.summary(session, point), starts_at=session.starts_at,
-        ends_at=session.ends_at, timezone=conference.timezone,
-        location=messages.location(point), description=description,
+        uid=uid,
+        sequence=sequence,
+        summary=messages.summary(session, point),
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        timezone=conference.timezone,
+        location=messages.location(point),
+        description=description,
         organizer_name=conference.contact_name or conference.host_name,
-        organizer_email=organizer_email(conference), attendees=((name, email),), url=url,
-        cancelled=cancelled, dtstamp=dtstamp)
+        organizer_email=organizer_email(conference),
+        attendees=((name, email),),
+        url=url,
+        cancelled=cancelled,
+        dtstamp=dtstamp,
+    )
 
 
 def organizer_email(conference: Conference | ConferenceFacts) -> str:
@@ -315,14 +424,23 @@ def prepare_render(rows: list[OutboxMessage]) -> RenderContext:
     session_ids = sorted({p["session_id"] for p in payloads if "session_id" in p})
     sessions = {}
     for stored in db.session.scalars(
-            sa.select(ConferenceSession).options(joinedload(ConferenceSession.conference))
-            .where(ConferenceSession.id.in_(session_ids))):
+        sa.select(ConferenceSession)
+        .options(joinedload(ConferenceSession.conference))
+        .where(ConferenceSession.id.in_(session_ids))
+    ):
         c = stored.conference
-        sessions[stored.id] = (stored.conference_id, ConferenceFacts(
-            c.title, c.timezone, c.host_name, c.contact_name, c.contact_phone, c.contact_email))
+        sessions[stored.id] = (
+            stored.conference_id,
+            ConferenceFacts(
+                c.title, c.timezone, c.host_name, c.contact_name, c.contact_phone, c.contact_email
+            ),
+        )
     contact_ids = sorted({p["contact_id"] for p in payloads if p.get("method") == "REQUEST"})
-    contacts = [contact for chunk in chunks(contact_ids, CHUNK)
-                for contact in db.session.scalars(sa.select(Contact).where(Contact.id.in_(chunk)))]
+    contacts = [
+        contact
+        for chunk in chunks(contact_ids, CHUNK)
+        for contact in db.session.scalars(sa.select(Contact).where(Contact.id.in_(chunk)))
+    ]
     return RenderContext(sessions, links.technician_tokens(contacts))
 
 
@@ -340,9 +458,14 @@ def render_message(message: OutboxMessage, context: RenderContext | None = None)
         raise LookupError(f"session {payload['session_id']} no longer exists")
     conference_id, conference = stored
     session = SessionFacts(
-        id=payload["session_id"], conference_id=conference_id, title=payload["title"],
-        kind=payload["session_kind"], starts_at=datetime.fromisoformat(payload["starts_at"]),
-        ends_at=datetime.fromisoformat(payload["ends_at"]), conference=conference)
+        id=payload["session_id"],
+        conference_id=conference_id,
+        title=payload["title"],
+        kind=payload["session_kind"],
+        starts_at=datetime.fromisoformat(payload["starts_at"]),
+        ends_at=datetime.fromisoformat(payload["ends_at"]),
+        conference=conference,
+    )
     point = PointFacts(payload["point_id"], payload["point_name"], payload["venue"])
     # Rows queued before UIDs had random keys carry none: their UID was built from the ids.
     uid = payload.get("uid") or uid_for(str(payload["session_id"]), str(payload["point_id"]))
@@ -350,25 +473,32 @@ def render_message(message: OutboxMessage, context: RenderContext | None = None)
     created = message.created_at
     if payload["method"] == "CANCEL":
         texts = messages.cancel_texts(session, point, name, payload["reason"])
-        ics = build_cancel(_event(session, point, uid, sequence, name, email, texts.description,
-                                  created, cancelled=True))
+        ics = build_cancel(
+            _event(session, point, uid, sequence, name, email, texts.description, created, cancelled=True)
+        )
     else:
         token = context.tokens.get(payload["contact_id"])
         if token is None:
             raise LookupError(f"technician {payload['contact_id']} no longer exists")
         url = links.technician_url(token)
-        texts = messages.invite_texts(session, point, name, url, links.feed_url(token),
-                                      payload["kind"])
-        ics = build_request(_event(session, point, uid, sequence, name, email, texts.description,
-                                   created, url=url))
+        texts = messages.invite_texts(session, point, name, url, links.feed_url(token), payload["kind"])
+        ics = build_request(
+            _event(session, point, uid, sequence, name, email, texts.description, created, url=url)
+        )
     config = current_app.config
     domain = urlsplit(config["BASE_URL"]).hostname or "bridgeops.local"
     return build_calendar_message(
-        sender=config["MAIL_FROM"], recipient=email, subject=message.subject, text=texts.text,
-        html=texts.html, ics=ics, method=payload["method"], msgid_domain=domain,
-        message_id=f"<outbox-{message.message_key}.{message.dedupe_key.replace(':', '.')}"
-                   f"@{domain}>",
-        date=created)
+        sender=config["MAIL_FROM"],
+        recipient=email,
+        subject=message.subject,
+        text=texts.text,
+        html=texts.html,
+        ics=ics,
+        method=payload["method"],
+        msgid_domain=domain,
+        message_id=f"<outbox-{message.message_key}.{message.dedupe_key.replace(':', '.')}@{domain}>",
+        date=created,
+    )
 
 
 # --- Reminders and acknowledgement --------------------------------------------------------
@@ -386,42 +516,66 @@ def queue_rehearsal_reminders(now: datetime | None = None) -> list[OutboxMessage
     who have none yet), not one grant per technician.
     """
     now = now or utcnow()
-    rehearsals = db.session.scalars(sa.select(ConferenceSession).where(
-        ConferenceSession.kind == "rehearsal", ConferenceSession.cancelled_at.is_(None),
-        ConferenceSession.starts_at > now,
-        ConferenceSession.starts_at <= now + timedelta(days=2)))
+    rehearsals = db.session.scalars(
+        sa.select(ConferenceSession).where(
+            ConferenceSession.kind == "rehearsal",
+            ConferenceSession.cancelled_at.is_(None),
+            ConferenceSession.starts_at > now,
+            ConferenceSession.starts_at <= now + timedelta(days=2),
+        )
+    )
     queued = []
     for rehearsal in rehearsals:
         zone = rehearsal.conference.timezone
         start_local = local(rehearsal.starts_at, zone)
         window_opens = (start_local - timedelta(days=1)).replace(
-            hour=REMINDER_HOUR, minute=0, second=0, microsecond=0)
+            hour=REMINDER_HOUR, minute=0, second=0, microsecond=0
+        )
         if local(now, zone) < window_opens:
             continue
         waiting = db.session.execute(
-            sa.select(BridgePoint, Contact).join(Contact, Contact.point_id == BridgePoint.id)
-            .where(BridgePoint.conference_id == rehearsal.conference_id,
-                   BridgePoint.status != "withdrawn", Contact.role == "technician",
-                   Contact.email != "", Contact.acknowledged_at.is_(None))
-            .order_by(BridgePoint.id, Contact.id)).all()
+            sa.select(BridgePoint, Contact)
+            .join(Contact, Contact.point_id == BridgePoint.id)
+            .where(
+                BridgePoint.conference_id == rehearsal.conference_id,
+                BridgePoint.status != "withdrawn",
+                Contact.role == "technician",
+                Contact.email != "",
+                Contact.acknowledged_at.is_(None),
+            )
+            .order_by(BridgePoint.id, Contact.id)
+        ).all()
         keys = {contact.id: f"reminder:{rehearsal.id}:{contact.id}" for _, contact in waiting}
         existing: dict[str, OutboxMessage] = {}
         for chunk in chunks(list(keys.values()), CHUNK):
-            existing.update((m.dedupe_key, m) for m in db.session.scalars(
-                sa.select(OutboxMessage).where(OutboxMessage.dedupe_key.in_(chunk))))
-        tokens = links.technician_tokens([contact for _, contact in waiting
-                                          if keys[contact.id] not in existing])
+            existing.update(
+                (m.dedupe_key, m)
+                for m in db.session.scalars(
+                    sa.select(OutboxMessage).where(OutboxMessage.dedupe_key.in_(chunk))
+                )
+            )
+        tokens = links.technician_tokens(
+            [contact for _, contact in waiting if keys[contact.id] not in existing]
+        )
         for point, contact in waiting:
             key = keys[contact.id]
             if key in existing:
                 queued.append(existing[key])
                 continue
-            texts = messages.reminder_texts(rehearsal, point, contact.name,
-                                            links.technician_url(tokens[contact.id]))
-            queued.append(mail.enqueue(
-                kind="reminder", recipient=contact.email, subject=texts.subject,
-                text=texts.text, html=texts.html, dedupe_key=key,
-                conference_id=rehearsal.conference_id))
+            texts = messages.reminder_texts(
+                rehearsal, point, contact.name, links.technician_url(tokens[contact.id])
+            )
+            queued.append(
+                mail.enqueue(
+                    kind="reminder",
+                    recipient=contact.email,
+                    subject=texts.subject,
+                    text=texts.text,
+                    html=texts.html,
+                    dedupe_key=key,
+                    conference_id=rehearsal.conference_id,
+                )
+            )
     return queued
 
 
@@ -434,18 +588,25 @@ class AcknowledgementRow:
 
 def acknowledgements(conference: Conference) -> list[AcknowledgementRow]:
     """Every technician of the conference's live points, for the officers' page."""
-    counts = dict(db.session.execute(
-        sa.select(Invite.contact_id, sa.func.count()).join(
-            ConferenceSession, ConferenceSession.id == Invite.session_id)
-        .where(ConferenceSession.conference_id == conference.id, Invite.status == "active")
-        .group_by(Invite.contact_id)).all())
+    counts = dict(
+        db.session.execute(
+            sa.select(Invite.contact_id, sa.func.count())
+            .join(ConferenceSession, ConferenceSession.id == Invite.session_id)
+            .where(ConferenceSession.conference_id == conference.id, Invite.status == "active")
+            .group_by(Invite.contact_id)
+        ).all()
+    )
     rows = db.session.execute(
-        sa.select(BridgePoint, Contact).join(Contact, Contact.point_id == BridgePoint.id)
-        .where(BridgePoint.conference_id == conference.id, BridgePoint.status != "withdrawn",
-               Contact.role == "technician")
-        .order_by(BridgePoint.level, BridgePoint.name, Contact.id))
-    return [AcknowledgementRow(point, contact, counts.get(contact.id, 0))
-            for point, contact in rows]
+        sa.select(BridgePoint, Contact)
+        .join(Contact, Contact.point_id == BridgePoint.id)
+        .where(
+            BridgePoint.conference_id == conference.id,
+            BridgePoint.status != "withdrawn",
+            Contact.role == "technician",
+        )
+        .order_by(BridgePoint.level, BridgePoint.name, Contact.id)
+    )
+    return [AcknowledgementRow(point, contact, counts.get(contact.id, 0)) for point, contact in rows]
 
 
 def schedule_changed_at(conference_id: int) -> datetime | None:
@@ -453,12 +614,17 @@ def schedule_changed_at(conference_id: int) -> datetime | None:
     "Đã nhận lịch" given before then was for the old schedule."""
     from bridgeops.audit.models import AuditEvent
 
-    return db.session.scalar(sa.select(sa.func.max(AuditEvent.at)).where(
-        AuditEvent.entity == "conference_session", AuditEvent.action == "update",
-        AuditEvent.conference_id == conference_id))
+    return db.session.scalar(
+        sa.select(sa.func.max(AuditEvent.at)).where(
+            AuditEvent.entity == "conference_session",
+            AuditEvent.action == "update",
+            AuditEvent.conference_id == conference_id,
+        )
+    )
 
 
 def acknowledged_current(contact: Contact, changed_at: datetime | None) -> bool:
     """She acknowledged the schedule as it is now (not only an older one)."""
     return contact.acknowledged_at is not None and (
-        changed_at is None or contact.acknowledged_at >= changed_at)
+        changed_at is None or contact.acknowledged_at >= changed_at
+    )

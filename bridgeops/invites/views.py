@@ -58,15 +58,25 @@ def technician_page(token: str):
     contacts = _acknowledging(grant, point)
     feed = links.feed_url(token)
     changed_at = invites.schedule_changed_at(point.conference_id)
-    response = make_response(render_template(
-        "invites/technician.html", point=point, conference=point.conference, token=token,
-        sessions=point.conference.sessions, contacts=contacts, feed_url=feed,
-        webcal_url="webcal://" + feed.split("://", 1)[1], now=utcnow(),
-        own=next((c for c in contacts if c.id == grant.contact_id), None),
-        health=db.session.get(PointHealth, point.id), health_labels=STATE_LABELS,
-        acknowledged=bool(contacts) and all(invites.acknowledged_current(c, changed_at)
-                                            for c in contacts),
-        acknowledged_old=any(c.acknowledged_at for c in contacts)))
+    response = make_response(
+        render_template(
+            "invites/technician.html",
+            point=point,
+            conference=point.conference,
+            token=token,
+            sessions=point.conference.sessions,
+            contacts=contacts,
+            feed_url=feed,
+            webcal_url="webcal://" + feed.split("://", 1)[1],
+            now=utcnow(),
+            own=next((c for c in contacts if c.id == grant.contact_id), None),
+            health=db.session.get(PointHealth, point.id),
+            health_labels=STATE_LABELS,
+            acknowledged=bool(contacts)
+            and all(invites.acknowledged_current(c, changed_at) for c in contacts),
+            acknowledged_old=any(c.acknowledged_at for c in contacts),
+        )
+    )
     response.headers["Cache-Control"] = "no-store"  # the page holds the link's token
     return response
 
@@ -74,13 +84,15 @@ def technician_page(token: str):
 @bp.get("/t/<token>/keep-alive")
 @requires(LINK)
 def keep_alive(token: str):
-    """"Giữ trang này mở trong buổi họp": the browser sends the heartbeat while the page is open,
+    """ "Giữ trang này mở trong buổi họp": the browser sends the heartbeat while the page is open,
     for a room without the command-line client."""
     grant = _technician_grant(token)
     point = db.session.get(BridgePoint, grant.point_id)
-    response = make_response(render_template(
-        "invites/keep_alive.html", point=point, conference=point.conference, token=token,
-        interval=30))
+    response = make_response(
+        render_template(
+            "invites/keep_alive.html", point=point, conference=point.conference, token=token, interval=30
+        )
+    )
     response.headers["Cache-Control"] = "no-store"  # the page holds the link's token
     return response
 
@@ -117,9 +129,14 @@ def calendar_feed(token: str):
         body = feeds.feed_for_grant(grant)
     except DomainError as error:
         return problem(error.status, error.title, error.detail, slug=error.slug)
-    response = Response(body, headers={"Content-Type": "text/calendar; charset=utf-8",
-                                       "Content-Disposition": 'inline; filename="lich.ics"',
-                                       "Cache-Control": "private, max-age=300"})
+    response = Response(
+        body,
+        headers={
+            "Content-Type": "text/calendar; charset=utf-8",
+            "Content-Disposition": 'inline; filename="lich.ics"',
+            "Cache-Control": "private, max-age=300",
+        },
+    )
     # Subscribed clients poll every hour: an unchanged feed costs them a 304.
     response.set_etag(hashlib.sha256(_without_dtstamp(body)).hexdigest())
     return response.make_conditional(request)
@@ -136,7 +153,12 @@ def acknowledgements(slug: str):
     conference = conferences.get_conference(slug)
     rows = invites.acknowledgements(conference)
     changed_at = invites.schedule_changed_at(conference.id)
-    current = {row.contact.id for row in rows
-               if invites.acknowledged_current(row.contact, changed_at)}
-    return render_template("invites/acknowledgements.html", conference=conference, rows=rows,
-                           current=current, done=len(current), missing=len(rows) - len(current))
+    current = {row.contact.id for row in rows if invites.acknowledged_current(row.contact, changed_at)}
+    return render_template(
+        "invites/acknowledgements.html",
+        conference=conference,
+        rows=rows,
+        current=current,
+        done=len(current),
+        missing=len(rows) - len(current),
+    )

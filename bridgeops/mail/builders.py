@@ -24,24 +24,46 @@ class Attachment:
     params: dict[str, str] = field(default_factory=dict)
 
 
-def build_message(*, sender: str, recipient: str, subject: str, text: str,
-                  html: str | None = None, attachments: tuple[Attachment, ...] = (),
-                  msgid_domain: str = "bridgeops.local") -> bytes:
+def build_message(
+    *,
+    sender: str,
+    recipient: str,
+    subject: str,
+    text: str,
+    html: str | None = None,
+    attachments: tuple[Attachment, ...] = (),
+    msgid_domain: str = "bridgeops.local",
+) -> bytes:
     """A UTF-8 message: text (and HTML alternative), then attachments."""
     message = _headers(sender, recipient, subject, msgid_domain)
     message.set_content(text, charset="utf-8", cte="quoted-printable")
     if html is not None:
         message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
     for item in attachments:
-        message.add_attachment(item.content, maintype=item.maintype, subtype=item.subtype,
-                               filename=item.filename, params=item.params or None)
+        message.add_attachment(
+            item.content,
+            maintype=item.maintype,
+            subtype=item.subtype,
+            filename=item.filename,
+            params=item.params or None,
+        )
     return message.as_bytes(policy=policy.SMTP)
 
 
-def build_calendar_message(*, sender: str, recipient: str, subject: str, text: str, html: str,
-                           ics: bytes, method: str, msgid_domain: str = "bridgeops.local",
-                           filename: str = "invite.ics", message_id: str | None = None,
-                           date: datetime | None = None) -> bytes:
+def build_calendar_message(
+    *,
+    sender: str,
+    recipient: str,
+    subject: str,
+    text: str,
+    html: str,
+    ics: bytes,
+    method: str,
+    msgid_domain: str = "bridgeops.local",
+    filename: str = "invite.ics",
+    message_id: str | None = None,
+    date: datetime | None = None,
+) -> bytes:
     """An iTIP mail as calendar clients expect it.
 
     multipart/mixed
@@ -57,11 +79,11 @@ def build_calendar_message(*, sender: str, recipient: str, subject: str, text: s
     outer["To"] = _address(recipient)
     outer["Subject"] = Header(subject, "utf-8")
     # A message rendered again after a crash keeps its Message-ID and Date (clients show it once).
-    outer["Date"] = (formatdate(date.timestamp(), localtime=False) if date is not None
-                     else formatdate(localtime=False))
+    outer["Date"] = (
+        formatdate(date.timestamp(), localtime=False) if date is not None else formatdate(localtime=False)
+    )
     outer["Message-ID"] = message_id
-    alternative = MIMEMultipart("alternative", boundary=_boundary(message_id, "alternative"),
-                                policy=_CRLF32)
+    alternative = MIMEMultipart("alternative", boundary=_boundary(message_id, "alternative"), policy=_CRLF32)
     alternative.attach(_text_part(text, "plain"))
     alternative.attach(_text_part(html, "html"))
     # base64 keeps the calendar's CRLF line ends and folding byte-exact through any relay.

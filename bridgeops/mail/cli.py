@@ -19,9 +19,11 @@ def outbox_send() -> None:
 
     report = service.deliver_all()
     counts = service.status_counts()
-    click.echo(f"Đã gửi {report.sent}, chờ gửi lại {report.retrying}, thất bại {report.failed}, "
-               f"để lần sau {report.skipped}. Hộp thư đi: {counts['pending']} đang chờ, "
-               f"{counts['sent']} đã gửi, {counts['failed']} thất bại.")
+    click.echo(
+        f"Đã gửi {report.sent}, chờ gửi lại {report.retrying}, thất bại {report.failed}, "
+        f"để lần sau {report.skipped}. Hộp thư đi: {counts['pending']} đang chờ, "
+        f"{counts['sent']} đã gửi, {counts['failed']} thất bại."
+    )
 
 
 commands = [outbox_group]

@@ -15,9 +15,14 @@ from bridgeops.extensions import db
 OUTBOX_STATUSES = ("pending", "sent", "failed")
 STATUS_LABELS = {"pending": "Đang chờ gửi", "sent": "Đã gửi", "failed": "Gửi thất bại"}
 #: How the outbox names each kind of message (kinds not listed are shown as they are).
-KIND_LABELS = {"invite": "Thư mời", "update": "Cập nhật lịch", "cancel": "Hủy lịch",
-               "reminder": "Nhắc lịch", "alert": "Cảnh báo kết nối",
-               "chair_reminder": "Nhắc chủ tịch đăng ký"}
+KIND_LABELS = {
+    "invite": "Thư mời",
+    "update": "Cập nhật lịch",
+    "cancel": "Hủy lịch",
+    "reminder": "Nhắc lịch",
+    "alert": "Cảnh báo kết nối",
+    "chair_reminder": "Nhắc chủ tịch đăng ký",
+}
 
 
 class OutboxMessage(db.Model):

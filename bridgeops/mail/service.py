@@ -76,8 +76,11 @@ class Renderer:
 RENDERERS: dict[str, Renderer] = {}
 
 
-def register_renderer(name: str, render: Callable[[OutboxMessage, Any], bytes],
-                      prepare: Callable[[list[OutboxMessage]], Any] | None = None) -> None:
+def register_renderer(
+    name: str,
+    render: Callable[[OutboxMessage, Any], bytes],
+    prepare: Callable[[list[OutboxMessage]], Any] | None = None,
+) -> None:
     """Let messages queued with ``payload={"renderer": name, ...}`` be rendered at delivery."""
     RENDERERS[name] = Renderer(render, prepare or (lambda _messages: None))
 
@@ -118,22 +121,42 @@ def prepare_batch(messages: Iterable[OutboxMessage]) -> dict[str, Any]:
     return contexts
 
 
-def enqueue(*, kind: str, recipient: str, subject: str, text: str, dedupe_key: str,
-            html: str | None = None, attachments: tuple[Attachment, ...] = (),
-            conference_id: int | None = None, mime: bytes | None = None) -> OutboxMessage:
+def enqueue(
+    *,
+    kind: str,
+    recipient: str,
+    subject: str,
+    text: str,
+    dedupe_key: str,
+    html: str | None = None,
+    attachments: tuple[Attachment, ...] = (),
+    conference_id: int | None = None,
+    mime: bytes | None = None,
+) -> OutboxMessage:
     """Add a message to the outbox in the current transaction; a known dedupe_key adds nothing.
 
     Pass ``mime`` to queue a message built elsewhere.
     """
-    existing = db.session.scalar(sa.select(OutboxMessage).where(
-        OutboxMessage.dedupe_key == dedupe_key))
+    existing = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
     if existing is not None:
         return existing
     if mime is None:
-        mime = build_message(sender=current_app.config["MAIL_FROM"], recipient=recipient,
-                             subject=subject, text=text, html=html, attachments=attachments)
-    message = OutboxMessage(dedupe_key=dedupe_key, kind=kind, recipient=recipient,
-                            subject=subject, mime=mime, conference_id=conference_id)
+        mime = build_message(
+            sender=current_app.config["MAIL_FROM"],
+            recipient=recipient,
+            subject=subject,
+            text=text,
+            html=html,
+            attachments=attachments,
+        )
+    message = OutboxMessage(
+        dedupe_key=dedupe_key,
+        kind=kind,
+        recipient=recipient,
+        subject=subject,
+        mime=mime,
+        conference_id=conference_id,
+    )
     db.session.add(message)
     db.session.flush()
     return message
@@ -159,18 +182,36 @@ def enqueue_rendered(messages: Iterable[Queued]) -> int:
     """
     rows: dict[str, dict] = {}
     for queued in messages:
-        rows.setdefault(queued.dedupe_key, {
-            "dedupe_key": queued.dedupe_key, "kind": queued.kind, "recipient": queued.recipient,
-            "subject": queued.subject[:300], "payload": queued.payload,
-            "conference_id": queued.conference_id})
+        rows.setdefault(
+            queued.dedupe_key,
+            {
+                "dedupe_key": queued.dedupe_key,
+                "kind": queued.kind,
+                "recipient": queued.recipient,
+                "subject": queued.subject[:300],
+                "payload": queued.payload,
+                "conference_id": queued.conference_id,
+            },
+        )
     keys = list(rows)
     for chunk in chunks(keys, CHUNK):
-        for known in db.session.scalars(sa.select(OutboxMessage.dedupe_key).where(
-                OutboxMessage.dedupe_key.in_(chunk))):
+        for known in db.session.scalars(
+            sa.select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(chunk))
+        ):
             rows.pop(known, None)
     now = utcnow()
-    values = [{**row, "mime": None, "status": "pending", "attempts": 0, "next_attempt_at": now,
-               "created_at": now, "message_key": new_public_key()} for row in rows.values()]
+    values = [
+        {
+            **row,
+            "mime": None,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+            "message_key": new_public_key(),
+        }
+        for row in rows.values()
+    ]
     for chunk in chunks(values, CHUNK):
         db.session.execute(sa.insert(OutboxMessage.__table__), chunk)
     return len(values)
@@ -196,9 +237,13 @@ def backoff(attempts: int) -> timedelta:
     return doubling_wait(BACKOFF_BASE, attempts, BACKOFF_CAP)
 
 
-def deliver_pending(*, now: datetime | None = None, limit: int | None = None,
-                    transport: Transport | None = None,
-                    holder: str | None = None) -> DeliveryReport:
+def deliver_pending(
+    *,
+    now: datetime | None = None,
+    limit: int | None = None,
+    transport: Transport | None = None,
+    holder: str | None = None,
+) -> DeliveryReport:
     """Claim one batch of due messages and send them through one transport, then close it.
 
     Unlike other services this one commits: the claim, each sent message, each failure, so
@@ -212,16 +257,20 @@ def deliver_pending(*, now: datetime | None = None, limit: int | None = None,
         transport.close()
 
 
-def _deliver_batch(transport: Transport, *, now: datetime | None = None,
-                   limit: int | None = None, holder: str | None = None,
-                   only: list[int] | None = None) -> DeliveryReport:
+def _deliver_batch(
+    transport: Transport,
+    *,
+    now: datetime | None = None,
+    limit: int | None = None,
+    holder: str | None = None,
+    only: list[int] | None = None,
+) -> DeliveryReport:
     """One claimed batch through ``transport``, which stays open for the next batch."""
     config = current_app.config
     now = now or utcnow()
     limit = limit or BATCH_SIZE
     holder = holder or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
-    claim_for = timedelta(seconds=max(int(config["OUTBOX_CLAIM_SECONDS"]),
-                                      int(config["SMTP_TIMEOUT"] * 3)))
+    claim_for = timedelta(seconds=max(int(config["OUTBOX_CLAIM_SECONDS"]), int(config["SMTP_TIMEOUT"] * 3)))
     sender = envelope_address(config["MAIL_FROM"])
     report = DeliveryReport()
     try:
@@ -245,14 +294,13 @@ def _deliver_batch(transport: Transport, *, now: datetime | None = None,
             if message.mime is None and message.payload["renderer"] not in contexts:
                 db.session.commit()  # prepared alone: keep what its prepare wrote
             try:
-                transport.send(Envelope(message_id, sender, envelope_address(message.recipient),
-                                        mime))
+                transport.send(Envelope(message_id, sender, envelope_address(message.recipient), mime))
             except TransportError as error:
                 marker.flush()
                 outcome = _record_failure(message_id, holder, str(error), error.permanent)
                 setattr(report, outcome, getattr(report, outcome) + 1)
                 if error.broken:
-                    rest = due[position + 1:]
+                    rest = due[position + 1 :]
                     _release(rest, holder)
                     report.skipped += len(rest)
                     break
@@ -297,8 +345,9 @@ def _unclaimed(now: datetime) -> sa.ColumnElement[bool]:
     return sa.or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)
 
 
-def _claim_batch(holder: str, now: datetime, limit: int, claim_for: timedelta,
-                 only: list[int] | None = None) -> list[int]:
+def _claim_batch(
+    holder: str, now: datetime, limit: int, claim_for: timedelta, only: list[int] | None = None
+) -> list[int]:
     """Take up to ``limit`` due messages nobody holds. Commits.
 
     On PostgreSQL a SELECT … FOR UPDATE SKIP LOCKED, then an UPDATE of those ids: in one
@@ -308,9 +357,12 @@ def _claim_batch(holder: str, now: datetime, limit: int, claim_for: timedelta,
     never pick the same rows. What this run holds is read back by its holder name.
     """
     table = OutboxMessage.__table__
-    due = (sa.select(table.c.id)
-           .where(table.c.status == "pending", table.c.next_attempt_at <= now, _unclaimed(now))
-           .order_by(table.c.next_attempt_at, table.c.id).limit(limit))
+    due = (
+        sa.select(table.c.id)
+        .where(table.c.status == "pending", table.c.next_attempt_at <= now, _unclaimed(now))
+        .order_by(table.c.next_attempt_at, table.c.id)
+        .limit(limit)
+    )
     if only is not None:
         due = due.where(table.c.id.in_(only))
     if db.engine.dialect.name == "postgresql":
@@ -323,11 +375,16 @@ def _claim_batch(holder: str, now: datetime, limit: int, claim_for: timedelta,
             sa.update(table)
             .where(targets, table.c.status == "pending", _unclaimed(now))
             .values(claimed_by=holder, claimed_until=utcnow() + claim_for)
-            .execution_options(synchronize_session=False))
+            .execution_options(synchronize_session=False)
+        )
     db.session.commit()
-    return list(db.session.scalars(
-        sa.select(table.c.id).where(table.c.claimed_by == holder, table.c.status == "pending")
-        .order_by(table.c.next_attempt_at, table.c.id)))
+    return list(
+        db.session.scalars(
+            sa.select(table.c.id)
+            .where(table.c.claimed_by == holder, table.c.status == "pending")
+            .order_by(table.c.next_attempt_at, table.c.id)
+        )
+    )
 
 
 def _load(message_ids: list[int]) -> dict[int, OutboxMessage]:
@@ -360,19 +417,29 @@ class _SentMarker:
             done = db.session.execute(
                 sa.update(table)
                 .where(table.c.id.in_(self.ids), table.c.claimed_by == self.holder)
-                .values(status="sent", sent_at=utcnow(), attempts=table.c.attempts + 1,
-                        claimed_by=None, claimed_until=None, last_error=None)
-                .execution_options(synchronize_session=False)).rowcount
+                .values(
+                    status="sent",
+                    sent_at=utcnow(),
+                    attempts=table.c.attempts + 1,
+                    claimed_by=None,
+                    claimed_until=None,
+                    last_error=None,
+                )
+                .execution_options(synchronize_session=False)
+            ).rowcount
             if done != len(self.ids):
-                log.warning("%s outbox messages were sent but their claim had passed to another "
-                            "deliverer", len(self.ids) - done)
+                log.warning(
+                    "%s outbox messages were sent but their claim had passed to another deliverer",
+                    len(self.ids) - done,
+                )
         if time.monotonic() - self.last >= RENEW_CLAIMS_SECONDS:
             # What is still ours gets a fresh claim, so a long batch is never taken over.
             db.session.execute(
                 sa.update(table)
                 .where(table.c.claimed_by == self.holder, table.c.status == "pending")
                 .values(claimed_until=utcnow() + self.claim_for)
-                .execution_options(synchronize_session=False))
+                .execution_options(synchronize_session=False)
+            )
             self.last = time.monotonic()
         db.session.commit()
         self.ids = []
@@ -384,10 +451,10 @@ def _release(message_ids: list[int], holder: str) -> None:
     for chunk in chunks(message_ids, CHUNK):
         db.session.execute(
             sa.update(table)
-            .where(table.c.id.in_(chunk),
-                   table.c.claimed_by == holder, table.c.status == "pending")
+            .where(table.c.id.in_(chunk), table.c.claimed_by == holder, table.c.status == "pending")
             .values(claimed_by=None, claimed_until=None)
-            .execution_options(synchronize_session=False))
+            .execution_options(synchronize_session=False)
+        )
     db.session.commit()
 
 
@@ -396,9 +463,11 @@ def release_claims(holder: str) -> int:
     dead, or cut off), so the new lease holder sends them now. Flushes; returns how many."""
     table = OutboxMessage.__table__
     return db.session.execute(
-        sa.update(table).where(table.c.claimed_by == holder, table.c.status == "pending")
+        sa.update(table)
+        .where(table.c.claimed_by == holder, table.c.status == "pending")
         .values(claimed_by=None, claimed_until=None)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)
+    ).rowcount
 
 
 def _record_failure(message_id: int, holder: str, error: str, permanent: bool) -> str:
@@ -432,8 +501,9 @@ def retry_now(message: OutboxMessage) -> OutboxMessage:
     return message
 
 
-def list_messages(conference_id: int | None = None, status: str | None = None,
-                  limit: int = 200) -> list[OutboxMessage]:
+def list_messages(
+    conference_id: int | None = None, status: str | None = None, limit: int = 200
+) -> list[OutboxMessage]:
     """Newest first, for the officer's outbox page."""
     stmt = sa.select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
     if conference_id is not None:
@@ -444,8 +514,7 @@ def list_messages(conference_id: int | None = None, status: str | None = None,
 
 
 def status_counts() -> dict[str, int]:
-    rows = db.session.execute(sa.select(OutboxMessage.status, sa.func.count())
-                              .group_by(OutboxMessage.status))
+    rows = db.session.execute(sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status))
     counts = {"pending": 0, "sent": 0, "failed": 0}
     counts.update({status: n for status, n in rows})
     return counts

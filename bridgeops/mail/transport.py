@@ -47,9 +47,17 @@ class SmtpTransport:
     """SMTP with STARTTLS and login when configured; the connection opens at the first message
     and serves the whole batch."""
 
-    def __init__(self, host: str, port: int, *, user: str = "", password: str = "",
-                 starttls: bool = True, timeout: float = 30.0,
-                 ssl_context: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        user: str = "",
+        password: str = "",
+        starttls: bool = True,
+        timeout: float = 30.0,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
         self.host, self.port, self.user, self.password = host, port, user, password
         self.starttls, self.timeout = starttls, timeout
         self.ssl_context = ssl_context
@@ -80,8 +88,7 @@ class SmtpTransport:
                 # Unreachable server or refused login: a setup problem, never the message's fault.
                 raise TransportError(f"{type(error).__name__}: {error}", broken=True) from error
         try:
-            refused = self.connection.sendmail(envelope.sender, [envelope.recipient],
-                                               crlf(envelope.mime))
+            refused = self.connection.sendmail(envelope.sender, [envelope.recipient], crlf(envelope.mime))
         except smtplib.SMTPRecipientsRefused as error:
             code, reply = next(iter(error.recipients.values()))
             self._reset()
@@ -91,9 +98,11 @@ class SmtpTransport:
                 self._drop()
             else:
                 self._reset()
-            raise TransportError(f"{error.smtp_code} {_text(error.smtp_error)}",
-                                 permanent=error.smtp_code >= 500,
-                                 broken=self.connection is None) from error
+            raise TransportError(
+                f"{error.smtp_code} {_text(error.smtp_error)}",
+                permanent=error.smtp_code >= 500,
+                broken=self.connection is None,
+            ) from error
         except (smtplib.SMTPException, OSError) as error:
             self._drop()
             raise TransportError(f"{type(error).__name__}: {error}", broken=True) from error
@@ -154,11 +163,14 @@ class DirectoryTransport:
 def transport_from_config(config: Any) -> SmtpTransport | DirectoryTransport:
     """SMTP when BRIDGEOPS_SMTP_HOST is set, else .eml files in BRIDGEOPS_OUTBOX_DIR."""
     if config.get("SMTP_HOST"):
-        return SmtpTransport(config["SMTP_HOST"], int(config["SMTP_PORT"]),
-                             user=config.get("SMTP_USER", ""),
-                             password=config.get("SMTP_PASSWORD", ""),
-                             starttls=bool(config.get("SMTP_STARTTLS", True)),
-                             timeout=float(config.get("SMTP_TIMEOUT", 30.0)))
+        return SmtpTransport(
+            config["SMTP_HOST"],
+            int(config["SMTP_PORT"]),
+            user=config.get("SMTP_USER", ""),
+            password=config.get("SMTP_PASSWORD", ""),
+            starttls=bool(config.get("SMTP_STARTTLS", True)),
+            timeout=float(config.get("SMTP_TIMEOUT", 30.0)),
+        )
     return DirectoryTransport(config["OUTBOX_DIR"])
 
 

@@ -21,17 +21,27 @@ def outbox():
     status = request.args.get("status") or None
     if status not in OUTBOX_STATUSES:
         status = None
-    return render_template("mail/outbox.html", messages=service.list_messages(status=status),
-                           counts=service.status_counts(), status=status, labels=STATUS_LABELS,
-                           kind_labels=KIND_LABELS)
+    return render_template(
+        "mail/outbox.html",
+        messages=service.list_messages(status=status),
+        counts=service.status_counts(),
+        status=status,
+        labels=STATUS_LABELS,
+        kind_labels=KIND_LABELS,
+    )
 
 
 @bp.get("/outbox/<int:message_id>")
 @requires(MAILBOX)
 def show(message_id: int):
     message = service.get_message(message_id)
-    return render_template("mail/message.html", message=message, labels=STATUS_LABELS,
-                           kind_labels=KIND_LABELS, parts=_parts(service.render(message)))
+    return render_template(
+        "mail/message.html",
+        message=message,
+        labels=STATUS_LABELS,
+        kind_labels=KIND_LABELS,
+        parts=_parts(service.render(message)),
+    )
 
 
 @bp.get("/outbox/<int:message_id>.eml")
@@ -39,8 +49,11 @@ def show(message_id: int):
 def download(message_id: int):
     """The message exactly as sent (or as it will be): open it in Thunderbird or Outlook."""
     message = service.get_message(message_id)
-    return Response(service.render(message), mimetype="message/rfc822", headers={
-        "Content-Disposition": f'attachment; filename="thu-{message.id}.eml"'})
+    return Response(
+        service.render(message),
+        mimetype="message/rfc822",
+        headers={"Content-Disposition": f'attachment; filename="thu-{message.id}.eml"'},
+    )
 
 
 @bp.post("/outbox/<int:message_id>/retry")
@@ -64,6 +77,12 @@ def _parts(mime: bytes) -> list[dict]:
         if part.get_content_maintype() == "text" or content_type == "application/ics":
             payload = part.get_payload(decode=True) or b""
             text = payload.decode(part.get_content_charset() or "utf-8", "replace")
-        parts.append({"type": content_type, "params": dict((part.get_params() or [])[1:]),
-                      "filename": part.get_filename(), "text": text})
+        parts.append(
+            {
+                "type": content_type,
+                "params": dict((part.get_params() or [])[1:]),
+                "filename": part.get_filename(),
+                "text": text,
+            }
+        )
     return parts

@@ -43,8 +43,19 @@ def backup(target: Path) -> str:
             _sqlite_copy(_sqlite_path(url), partial)
             method = "sqlite-online-backup"
         elif url.get_backend_name() == "postgresql":
-            _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges",
-                  "--file", str(partial), "--dbname", _libpq_url(url)], url)
+            _run(
+                [
+                    "pg_dump",
+                    "--format=custom",
+                    "--no-owner",
+                    "--no-privileges",
+                    "--file",
+                    str(partial),
+                    "--dbname",
+                    _libpq_url(url),
+                ],
+                url,
+            )
             method = "pg_dump-custom"
         else:
             raise BackupError(f"Không hỗ trợ sao lưu cơ sở dữ liệu {url.get_backend_name()}.")
@@ -67,18 +78,30 @@ def restore(source: Path) -> str:
     db.engine.dispose()  # our own pooled connections must not hold locks on the tables
     if head.startswith(SQLITE_MAGIC):
         if backend != "sqlite":
-            raise BackupError("Tệp này là bản sao lưu SQLite, nhưng cơ sở dữ liệu đang dùng là "
-                              f"{backend}.")
+            raise BackupError(f"Tệp này là bản sao lưu SQLite, nhưng cơ sở dữ liệu đang dùng là {backend}.")
         _check_sqlite_file(source)
         _sqlite_copy(source, _sqlite_path(url))
         return "sqlite-online-backup"
     if head.startswith(PG_DUMP_MAGIC):
         if backend != "postgresql":
-            raise BackupError(f"Tệp này là bản sao lưu PostgreSQL (pg_dump), nhưng cơ sở dữ liệu "
-                              f"đang dùng là {backend}.")
-        _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges",
-              "--single-transaction", "--exit-on-error", "--dbname", _libpq_url(url),
-              str(source)], url)
+            raise BackupError(
+                f"Tệp này là bản sao lưu PostgreSQL (pg_dump), nhưng cơ sở dữ liệu đang dùng là {backend}."
+            )
+        _run(
+            [
+                "pg_restore",
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--no-privileges",
+                "--single-transaction",
+                "--exit-on-error",
+                "--dbname",
+                _libpq_url(url),
+                str(source),
+            ],
+            url,
+        )
         return "pg_restore"
     raise ValidationFailed({"file": "Tệp không phải bản sao lưu của BridgeOps (SQLite hoặc pg_dump)."})
 
@@ -86,11 +109,21 @@ def restore(source: Path) -> str:
 # --- Before a restore: is the service live, and what would be lost ---------------------------
 
 #: How the loss report names audited entities and actions.
-ENTITY_LABELS = {"bridge_point": "điểm cầu", "conference": "hội nghị",
-                 "conference_session": "phiên họp", "access_grant": "đường dẫn truy cập",
-                 "return_snapshot": "bản chốt báo cáo", "user": "tài khoản"}
-ACTION_LABELS = {"create": "tạo mới", "update": "sửa", "confirm": "xác nhận",
-                 "withdraw": "rút", "delete": "xóa"}
+ENTITY_LABELS = {
+    "bridge_point": "điểm cầu",
+    "conference": "hội nghị",
+    "conference_session": "phiên họp",
+    "access_grant": "đường dẫn truy cập",
+    "return_snapshot": "bản chốt báo cáo",
+    "user": "tài khoản",
+}
+ACTION_LABELS = {
+    "create": "tạo mới",
+    "update": "sửa",
+    "confirm": "xác nhận",
+    "withdraw": "rút",
+    "delete": "xóa",
+}
 
 
 def live_service(base_url: str, timeout: float = 2.0) -> list[str]:
@@ -130,11 +163,14 @@ class LossReport:
             return [f"Bản sao lưu lúc {when}: không có thay đổi nào sau thời điểm đó."]
         lines = [f"Bản sao lưu lúc {when}. Những thay đổi sau thời điểm đó sẽ MẤT:"]
         for (entity, action), count in sorted(self.changes.items()):
-            lines.append(f"  - {count} lần {ACTION_LABELS.get(action, action)} "
-                         f"{ENTITY_LABELS.get(entity, entity)}")
+            lines.append(
+                f"  - {count} lần {ACTION_LABELS.get(action, action)} {ENTITY_LABELS.get(entity, entity)}"
+            )
         if self.mails_sent:
-            lines.append(f"  - {self.mails_sent} thư đã gửi đi sau thời điểm sao lưu (người nhận "
-                         "vẫn giữ thư, nhưng hệ thống sẽ không còn biết)")
+            lines.append(
+                f"  - {self.mails_sent} thư đã gửi đi sau thời điểm sao lưu (người nhận "
+                "vẫn giữ thư, nhưng hệ thống sẽ không còn biết)"
+            )
         return lines
 
 
@@ -148,12 +184,18 @@ def changes_since_backup(source: Path) -> LossReport:
     report = LossReport(backup_at)
     if backup_at is None:
         return report
-    rows = db.session.execute(sa.select(AuditEvent.entity, AuditEvent.action, sa.func.count())
-                              .where(AuditEvent.at > backup_at)
-                              .group_by(AuditEvent.entity, AuditEvent.action))
+    rows = db.session.execute(
+        sa.select(AuditEvent.entity, AuditEvent.action, sa.func.count())
+        .where(AuditEvent.at > backup_at)
+        .group_by(AuditEvent.entity, AuditEvent.action)
+    )
     report.changes = Counter({(entity, action): n for entity, action, n in rows})
-    report.mails_sent = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)
-                                          .where(OutboxMessage.sent_at > backup_at)) or 0
+    report.mails_sent = (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(OutboxMessage).where(OutboxMessage.sent_at > backup_at)
+        )
+        or 0
+    )
     db.session.rollback()
     return report
 
@@ -164,14 +206,16 @@ def backup_time(source: Path) -> datetime | None:
     with source.open("rb") as file:
         head = file.read(len(SQLITE_MAGIC))
     if head.startswith(PG_DUMP_MAGIC) and shutil.which("pg_restore"):
-        listing = subprocess.run(["pg_restore", "--list", str(source)], capture_output=True,
-                                 text=True, check=False).stdout
+        listing = subprocess.run(
+            ["pg_restore", "--list", str(source)], capture_output=True, text=True, check=False
+        ).stdout
         for line in listing.splitlines():
             if "Archive created at" in line:
                 stamp = line.split("Archive created at", 1)[1].strip()
                 try:
                     return datetime.strptime(stamp[:19], "%Y-%m-%d %H:%M:%S").replace(
-                        tzinfo=_zone(stamp[20:].strip()))
+                        tzinfo=_zone(stamp[20:].strip())
+                    )
                 except ValueError:
                     break
     if head.startswith(SQLITE_MAGIC):
@@ -231,8 +275,10 @@ def _libpq_url(url: URL) -> str:
 def _run(command: list[str], url: URL) -> None:
     tool = command[0]
     if shutil.which(tool) is None:
-        raise BackupError(f"Không tìm thấy {tool}: cài gói postgresql-client cùng phiên bản với "
-                          "máy chủ PostgreSQL (apt-get install postgresql-client).")
+        raise BackupError(
+            f"Không tìm thấy {tool}: cài gói postgresql-client cùng phiên bản với "
+            "máy chủ PostgreSQL (apt-get install postgresql-client)."
+        )
     env = dict(os.environ)
     if url.password:
         env["PGPASSWORD"] = str(url.password)

@@ -24,8 +24,7 @@ def record_write() -> None:
     host = socket.gethostname()[:200]
     now = database_now()
     table = WriteCheck.__table__
-    if db.session.execute(sa.update(table).where(table.c.host == host)
-                          .values(written_at=now)).rowcount == 0:
+    if db.session.execute(sa.update(table).where(table.c.host == host).values(written_at=now)).rowcount == 0:
         try:
             with db.session.begin_nested():
                 db.session.execute(sa.insert(table).values(host=host, written_at=now))

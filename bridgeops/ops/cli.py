@@ -18,9 +18,14 @@ from bridgeops.ops import backup as backups
 
 
 @click.command("backup")
-@click.option("-o", "--output", "target", required=True,
-              type=click.Path(dir_okay=False, writable=True, path_type=Path),
-              help="The backup file to write.")
+@click.option(
+    "-o",
+    "--output",
+    "target",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="The backup file to write.",
+)
 @with_appcontext
 def backup_command(target: Path) -> None:
     """A consistent copy of the database (SQLite online backup, or pg_dump for PostgreSQL)."""
@@ -34,10 +39,17 @@ def backup_command(target: Path) -> None:
 @click.command("restore")
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation at a terminal.")
-@click.option("--force", is_flag=True,
-              help="Restore even though the service looks live (what it writes meanwhile is lost).")
-@click.option("--url", "web_url", default=None,
-              help="Where to ask whether web workers answer (default: BRIDGEOPS_BASE_URL).")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Restore even though the service looks live (what it writes meanwhile is lost).",
+)
+@click.option(
+    "--url",
+    "web_url",
+    default=None,
+    help="Where to ask whether web workers answer (default: BRIDGEOPS_BASE_URL).",
+)
 @with_appcontext
 def restore_command(source: Path, yes: bool, force: bool, web_url: str | None) -> None:
     """Replace the database's content with a backup. Refuses while the service is live (the
@@ -53,7 +65,8 @@ def restore_command(source: Path, yes: bool, force: bool, web_url: str | None) -
         raise click.ClickException(
             "Không khôi phục khi dịch vụ đang chạy: " + "; ".join(live) + ". Hãy dừng máy chủ "
             "web và bộ lập lịch (systemctl stop bridgeops-web bridgeops-scheduler) rồi chạy lại, "
-            "hoặc thêm --force nếu chấp nhận mất cả những gì ghi vào trong lúc khôi phục.")
+            "hoặc thêm --force nếu chấp nhận mất cả những gì ghi vào trong lúc khôi phục."
+        )
     if live:
         click.echo("Cảnh báo: dịch vụ đang chạy (" + "; ".join(live) + "); vẫn khôi phục vì --force.")
     if not yes and sys.stdin.isatty():
@@ -69,8 +82,10 @@ def restore_command(source: Path, yes: bool, force: bool, web_url: str | None) -
     cancelled = orphans.cancel_orphans(invited)
     db.session.commit()
     if cancelled:
-        click.echo(f"Đã xếp {cancelled} thư hủy lịch cho kỹ thuật viên được mời sau thời điểm sao "
-                   "lưu (điểm cầu hoặc phiên không còn); bộ lập lịch sẽ gửi khi chạy lại.")
+        click.echo(
+            f"Đã xếp {cancelled} thư hủy lịch cho kỹ thuật viên được mời sau thời điểm sao "
+            "lưu (điểm cầu hoặc phiên không còn); bộ lập lịch sẽ gửi khi chạy lại."
+        )
 
 
 commands = [backup_command, restore_command]

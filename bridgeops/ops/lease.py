@@ -30,14 +30,16 @@ def new_holder_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
-def acquire_or_renew(holder: str, name: str = LEASE_NAME, now: datetime | None = None,
-                     ttl: timedelta = LEASE_TTL) -> bool:
+def acquire_or_renew(
+    holder: str, name: str = LEASE_NAME, now: datetime | None = None, ttl: timedelta = LEASE_TTL
+) -> bool:
     """Take the lease if it is free or expired, or renew it if we hold it. Commits."""
     return acquire(holder, name, now, ttl) is not None
 
 
-def acquire(holder: str, name: str = LEASE_NAME, now: datetime | None = None,
-            ttl: timedelta = LEASE_TTL) -> str | None:
+def acquire(
+    holder: str, name: str = LEASE_NAME, now: datetime | None = None, ttl: timedelta = LEASE_TTL
+) -> str | None:
     """Take the lease if it is free or expired, or renew it if we hold it. Commits.
 
     Returns None when another process holds it; otherwise the previous holder's id (our own on
@@ -50,17 +52,23 @@ def acquire(holder: str, name: str = LEASE_NAME, now: datetime | None = None,
     previous = db.session.scalar(sa.select(table.c.holder).where(table.c.name == name))
     renewed = db.session.execute(
         sa.update(table)
-        .where(table.c.name == name,
-               sa.or_(table.c.holder == holder, table.c.expires_at < now))
-        .values(holder=holder, heartbeat_at=now, expires_at=now + ttl,
-                acquired_at=sa.case((table.c.holder == holder, table.c.acquired_at), else_=now))
+        .where(table.c.name == name, sa.or_(table.c.holder == holder, table.c.expires_at < now))
+        .values(
+            holder=holder,
+            heartbeat_at=now,
+            expires_at=now + ttl,
+            acquired_at=sa.case((table.c.holder == holder, table.c.acquired_at), else_=now),
+        )
     ).rowcount
     if renewed:
         db.session.commit()
         return previous or ""
     try:
-        db.session.execute(sa.insert(table).values(name=name, holder=holder, acquired_at=now,
-                                                   heartbeat_at=now, expires_at=now + ttl))
+        db.session.execute(
+            sa.insert(table).values(
+                name=name, holder=holder, acquired_at=now, heartbeat_at=now, expires_at=now + ttl
+            )
+        )
         db.session.commit()
         return ""
     except sa.exc.IntegrityError:
@@ -71,16 +79,20 @@ def acquire(holder: str, name: str = LEASE_NAME, now: datetime | None = None,
 def release(holder: str, name: str = LEASE_NAME) -> None:
     """Give the lease up at once; the row stays so /healthz still shows the last heartbeat."""
     table = SchedulerLease.__table__
-    db.session.execute(sa.update(table).where(table.c.name == name, table.c.holder == holder)
-                       .values(expires_at=database_now() - timedelta(seconds=1)))
+    db.session.execute(
+        sa.update(table)
+        .where(table.c.name == name, table.c.holder == holder)
+        .values(expires_at=database_now() - timedelta(seconds=1))
+    )
     db.session.commit()
 
 
 def current_holder(name: str = LEASE_NAME) -> str | None:
     """Who holds an unexpired lease now, by the database's clock; None when nobody does."""
     table = SchedulerLease.__table__
-    return db.session.scalar(sa.select(table.c.holder).where(
-        table.c.name == name, table.c.expires_at >= database_now()))
+    return db.session.scalar(
+        sa.select(table.c.holder).where(table.c.name == name, table.c.expires_at >= database_now())
+    )
 
 
 def last_heartbeat(name: str = LEASE_NAME) -> datetime | None:

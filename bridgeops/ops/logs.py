@@ -32,7 +32,7 @@ def redact_path(path: str) -> str:
     match = _TOKEN_SEGMENT.match(path)
     if match:
         token = match["token"][:TOKEN_PREFIX_CHARS] + "…"
-        path = match["prefix"] + token + (match["suffix"] or "") + path[match.end():]
+        path = match["prefix"] + token + (match["suffix"] or "") + path[match.end() :]
     return _LONG_SEGMENT.sub(lambda m: m.group(0)[:TOKEN_PREFIX_CHARS] + "…", path)
 
 
@@ -80,12 +80,17 @@ def _finish(response: Response) -> Response:
     response.headers["X-Request-ID"] = request_id
     started = getattr(g, "request_started", None)
     duration_ms = round((time.perf_counter() - started) * 1000, 1) if started else None
-    access_log.info("request", extra={"fields": {
-        "request_id": request_id,
-        "method": request.method,
-        "path": redact_path(request.path),
-        "status": response.status_code,
-        "duration_ms": duration_ms,
-        "remote_addr": request.remote_addr,
-    }})
+    access_log.info(
+        "request",
+        extra={
+            "fields": {
+                "request_id": request_id,
+                "method": request.method,
+                "path": redact_path(request.path),
+                "status": response.status_code,
+                "duration_ms": duration_ms,
+                "remote_addr": request.remote_addr,
+            }
+        },
+    )
     return response

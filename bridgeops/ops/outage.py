@@ -29,8 +29,13 @@ _OS_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EIO}
 _PG_OUTAGE_CLASSES = ("08", "53", "57", "58")
 _PG_OUTAGE_CODES = {"25006"}
 #: SQLite messages that mean the file cannot be written or read.
-_SQLITE_OUTAGE_TEXT = ("database or disk is full", "readonly database", "disk i/o error",
-                       "unable to open database", "database is locked")
+_SQLITE_OUTAGE_TEXT = (
+    "database or disk is full",
+    "readonly database",
+    "disk i/o error",
+    "unable to open database",
+    "database is locked",
+)
 
 
 def outage_kind(error: BaseException) -> str | None:
@@ -57,11 +62,14 @@ def outage_kind(error: BaseException) -> str | None:
         return "database-unreachable"
     for marker in _SQLITE_OUTAGE_TEXT:
         if marker in text:
-            return {"database or disk is full": "disk-full",
-                    "readonly database": "database-read-only",
-                    "database is locked": "database-busy"}.get(marker, "database-unreachable")
+            return {
+                "database or disk is full": "disk-full",
+                "readonly database": "database-read-only",
+                "database is locked": "database-busy",
+            }.get(marker, "database-unreachable")
     if isinstance(error, (sa.exc.OperationalError, sa.exc.InterfaceError)) and (
-            "connect" in text or "server closed" in text or "terminat" in text):
+        "connect" in text or "server closed" in text or "terminat" in text
+    ):
         return "database-unreachable"
     return None
 
@@ -96,5 +104,9 @@ def log_failure(what: str, error: BaseException, interval: float = LOG_INTERVAL)
     if swallowed is None:
         return
     first_line = (str(getattr(error, "orig", None) or error).strip().splitlines() or [""])[0]
-    log.error("%s: %s", what, kind, extra={"fields": {
-        "failure": kind, "error": first_line[:300], "repeated_since_last_line": swallowed}})
+    log.error(
+        "%s: %s",
+        what,
+        kind,
+        extra={"fields": {"failure": kind, "error": first_line[:300], "repeated_since_last_line": swallowed}},
+    )

@@ -48,8 +48,10 @@ def is_production(app: Flask) -> bool:
     return app.config.get("ENV") == "production"
 
 
-GENERATE_HINT = ("Generate one with `python3 -c 'import secrets; print(secrets.token_urlsafe(48))'` "
-                 "and put it in /etc/bridgeops/bridgeops.env.")
+GENERATE_HINT = (
+    "Generate one with `python3 -c 'import secrets; print(secrets.token_urlsafe(48))'` "
+    "and put it in /etc/bridgeops/bridgeops.env."
+)
 
 
 def check_secret_key(app: Flask) -> None:
@@ -61,19 +63,21 @@ def check_secret_key(app: Flask) -> None:
     env = app.config.get("ENV")
     if env not in ENVIRONMENTS:
         raise ConfigurationError(
-            f"BRIDGEOPS_ENV={env!r} is not one of {', '.join(ENVIRONMENTS)} (exactly, lower case).")
+            f"BRIDGEOPS_ENV={env!r} is not one of {', '.join(ENVIRONMENTS)} (exactly, lower case)."
+        )
     key = app.config.get("SECRET_KEY")
     if not key:
         if is_production(app):
-            raise ConfigurationError("BRIDGEOPS_ENV=production but BRIDGEOPS_SECRET_KEY is not "
-                                     "set. " + GENERATE_HINT)
+            raise ConfigurationError(
+                "BRIDGEOPS_ENV=production but BRIDGEOPS_SECRET_KEY is not set. " + GENERATE_HINT
+            )
         app.config["SECRET_KEY"] = key = instance_secret_key(Path(app.instance_path))
     if key in KNOWN_SECRET_KEYS:
-        raise ConfigurationError("BRIDGEOPS_SECRET_KEY is a published development key. "
-                                 + GENERATE_HINT)
+        raise ConfigurationError("BRIDGEOPS_SECRET_KEY is a published development key. " + GENERATE_HINT)
     if len(str(key)) < MIN_SECRET_KEY_LENGTH and not app.config.get("TESTING"):
-        raise ConfigurationError(f"BRIDGEOPS_SECRET_KEY is shorter than {MIN_SECRET_KEY_LENGTH} "
-                                 "characters. " + GENERATE_HINT)
+        raise ConfigurationError(
+            f"BRIDGEOPS_SECRET_KEY is shorter than {MIN_SECRET_KEY_LENGTH} characters. " + GENERATE_HINT
+        )
 
 
 def check_outbound_urls(app: Flask) -> None:
@@ -96,13 +100,16 @@ def configure_security(app: Flask) -> None:
     https = str(app.config.get("BASE_URL", "")).startswith("https://")
     secure = https or is_production(app)
     if is_production(app) and not https:
-        log.warning("BRIDGEOPS_BASE_URL is not https: links in mail will be plain HTTP, and "
-                    "browsers will not send the (Secure) session cookie over it")
+        log.warning(
+            "BRIDGEOPS_BASE_URL is not https: links in mail will be plain HTTP, and "
+            "browsers will not send the (Secure) session cookie over it"
+        )
     if is_production(app) and str(app.config.get("RATELIMIT_STORAGE_URI")).startswith("memory"):
         raise ConfigurationError(
             "BRIDGEOPS_ENV=production but BRIDGEOPS_RATELIMIT_STORAGE_URI is memory://: each "
             "gunicorn process would count failed logins alone. Set it to redis://… (see "
-            "deploy/bridgeops.env.example).")
+            "deploy/bridgeops.env.example)."
+        )
     app.config.setdefault("PREFERRED_URL_SCHEME", "https" if https else "http")
     for prefix in ("SESSION_COOKIE", "REMEMBER_COOKIE"):
         app.config[f"{prefix}_SECURE"] = secure
@@ -200,10 +207,15 @@ def _too_many() -> Response:
 
     retry = {"Retry-After": "60"}
     if request.path.startswith("/api/") or request.headers.get("Authorization"):
-        return problem(429, detail="Quá nhiều mã truy cập sai từ địa chỉ này; thử lại sau một phút.",
-                       headers=retry)
+        return problem(
+            429, detail="Quá nhiều mã truy cập sai từ địa chỉ này; thử lại sau một phút.", headers=retry
+        )
     from flask import render_template
 
-    body = render_template("errors/error.html", status=429, title=HTTP_TITLES_VI[429],
-                           detail="Quá nhiều đường dẫn sai từ địa chỉ này; thử lại sau một phút.")
+    body = render_template(
+        "errors/error.html",
+        status=429,
+        title=HTTP_TITLES_VI[429],
+        detail="Quá nhiều đường dẫn sai từ địa chỉ này; thử lại sau một phút.",
+    )
     return Response(body, status=429, headers=retry)

@@ -42,12 +42,18 @@ def healthz():
     db.session.rollback()
     if scheduler.monitoring_stopped:
         _alert_officers()
-    body = {"status": "degraded" if scheduler.monitoring_stopped else "ok",
-            "database": "ok", "storage": "ok",
-            "scheduler": {"state": scheduler.state,
-                          "last_heartbeat_at": (scheduler.last_heartbeat_at.isoformat()
-                                                if scheduler.last_heartbeat_at else None)},
-            "monitoring": "stopped" if scheduler.monitoring_stopped else "ok"}
+    body = {
+        "status": "degraded" if scheduler.monitoring_stopped else "ok",
+        "database": "ok",
+        "storage": "ok",
+        "scheduler": {
+            "state": scheduler.state,
+            "last_heartbeat_at": (
+                scheduler.last_heartbeat_at.isoformat() if scheduler.last_heartbeat_at else None
+            ),
+        },
+        "monitoring": "stopped" if scheduler.monitoring_stopped else "ok",
+    }
     return jsonify(body)
 
 
@@ -70,7 +76,8 @@ def _alert_officers() -> None:
 
 def _database_state(error: Exception) -> str:
     return {"database-read-only": "read_only", "disk-full": "disk_full"}.get(
-        outage_kind(error) or "", "unreachable" if outage_kind(error) else "error")
+        outage_kind(error) or "", "unreachable" if outage_kind(error) else "error"
+    )
 
 
 def _unhealthy(database: str, error: Exception):
@@ -107,8 +114,7 @@ def home():
         if principal is not None and principal.is_chair and principal.conference_id:
             slug = conferences.get_conference_by_id(principal.conference_id).slug
             return redirect(url_for("registration.home", slug=slug))
-    cards = (conference_cards(conferences.list_conferences())
-             if current_user.is_authenticated else [])
+    cards = conference_cards(conferences.list_conferences()) if current_user.is_authenticated else []
     return render_template("ops/home.html", cards=cards)
 
 

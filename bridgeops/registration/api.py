@@ -37,8 +37,9 @@ def _if_match_version(point: BridgePoint, required: bool) -> int | None:
     header = request.headers.get("If-Match")
     if header is None:
         if required:
-            raise PreconditionRequired("Cần gửi If-Match với ETag của điểm cầu (lấy từ GET) để "
-                                       "không ghi đè thay đổi của người khác.")
+            raise PreconditionRequired(
+                "Cần gửi If-Match với ETag của điểm cầu (lấy từ GET) để không ghi đè thay đổi của người khác."
+            )
         return None
     if header.strip() == "*":
         return None
@@ -59,17 +60,24 @@ def _committed(response):
 
 @api_bp.get("/conferences/<slug>/points")
 @requires(SIGNED_IN)
-@operation("Danh sách điểm cầu trong phạm vi của người gọi", tags=TAGS, query=PointQuery,
-           response=PointList, errors={404: "Không có hội nghị này"})
+@operation(
+    "Danh sách điểm cầu trong phạm vi của người gọi",
+    tags=TAGS,
+    query=PointQuery,
+    response=PointList,
+    errors={404: "Không có hội nghị này"},
+)
 def list_points(slug: str, query: PointQuery):
     conference = conferences.get_conference(slug)
     page = queries.list_points(conference, g.principal, query)
     return PointList(items=[point_out(p) for p in page.items], total=page.total)
 
 
-IDEMPOTENCY = {"Idempotency-Key": "Tùy chọn: một chuỗi ngẫu nhiên (UUID) cho mỗi điểm cầu; gửi "
-                                  "lại yêu cầu với cùng khóa sẽ nhận lại điểm cầu đã tạo (200) "
-                                  "với đường dẫn kỹ thuật viên mới."}
+IDEMPOTENCY = {
+    "Idempotency-Key": "Tùy chọn: một chuỗi ngẫu nhiên (UUID) cho mỗi điểm cầu; gửi "
+    "lại yêu cầu với cùng khóa sẽ nhận lại điểm cầu đã tạo (200) "
+    "với đường dẫn kỹ thuật viên mới."
+}
 
 
 def _idempotency_key() -> str | None:
@@ -78,16 +86,23 @@ def _idempotency_key() -> str | None:
         return None
     key = key.strip()
     if not key or len(key) > 200 or not key.isprintable():
-        raise ValidationFailed({"Idempotency-Key": "Khóa Idempotency-Key phải dài 1–200 ký tự "
-                                                   "in được (ví dụ một UUID)."})
+        raise ValidationFailed(
+            {"Idempotency-Key": "Khóa Idempotency-Key phải dài 1–200 ký tự in được (ví dụ một UUID)."}
+        )
     return key
 
 
 @api_bp.post("/conferences/<slug>/points")
 @requires(SIGNED_IN)
-@operation("Đăng ký điểm cầu (trả về technician_url một lần)", tags=TAGS, body=PointIn,
-           response=PointCreated, status=201, headers=IDEMPOTENCY,
-           errors={404: "Không có hội nghị này", 409: "Đơn vị đã có điểm cầu; " + CLOSED})
+@operation(
+    "Đăng ký điểm cầu (trả về technician_url một lần)",
+    tags=TAGS,
+    body=PointIn,
+    response=PointCreated,
+    status=201,
+    headers=IDEMPOTENCY,
+    errors={404: "Không có hội nghị này", 409: "Đơn vị đã có điểm cầu; " + CLOSED},
+)
 def create_point(slug: str, body: PointIn):
     conference = conferences.get_conference(slug)
     key = _idempotency_key()
@@ -109,18 +124,31 @@ def create_point(slug: str, body: PointIn):
 
 @api_bp.get("/points/<int:point_id>")
 @requires(SCOPED_POINT)
-@operation("Một điểm cầu (kèm ETag)", tags=TAGS, response=PointOut,
-           errors={404: "Không có điểm cầu này trong phạm vi của bạn"})
+@operation(
+    "Một điểm cầu (kèm ETag)",
+    tags=TAGS,
+    response=PointOut,
+    errors={404: "Không có điểm cầu này trong phạm vi của bạn"},
+)
 def get_point(point_id: int):
     return _with_etag(service.visible_point(g.principal, point_id))
 
 
 @api_bp.patch("/points/<int:point_id>")
 @requires(SCOPED_POINT)
-@operation("Sửa điểm cầu (cần If-Match)", tags=TAGS, body=PointIn, response=PointOut,
-           headers=IF_MATCH,
-           errors={404: "Không có điểm cầu này trong phạm vi của bạn", 409: CLOSED, 412: STALE,
-                   428: "Thiếu If-Match"})
+@operation(
+    "Sửa điểm cầu (cần If-Match)",
+    tags=TAGS,
+    body=PointIn,
+    response=PointOut,
+    headers=IF_MATCH,
+    errors={
+        404: "Không có điểm cầu này trong phạm vi của bạn",
+        409: CLOSED,
+        412: STALE,
+        428: "Thiếu If-Match",
+    },
+)
 def patch_point(point_id: int, body: PointIn):
     point = service.visible_point(g.principal, point_id)
     version = _if_match_version(point, required=True)
@@ -130,9 +158,13 @@ def patch_point(point_id: int, body: PointIn):
 
 @api_bp.delete("/points/<int:point_id>")
 @requires(SCOPED_POINT)
-@operation("Rút điểm cầu (giữ bản ghi, trạng thái withdrawn)", tags=TAGS, response=PointOut,
-           headers={"If-Match": "Tùy chọn: ETag của điểm cầu."},
-           errors={404: "Không có điểm cầu này trong phạm vi của bạn", 409: CLOSED, 412: STALE})
+@operation(
+    "Rút điểm cầu (giữ bản ghi, trạng thái withdrawn)",
+    tags=TAGS,
+    response=PointOut,
+    headers={"If-Match": "Tùy chọn: ETag của điểm cầu."},
+    errors={404: "Không có điểm cầu này trong phạm vi của bạn", 409: CLOSED, 412: STALE},
+)
 def withdraw_point(point_id: int):
     point = service.visible_point(g.principal, point_id)
     service.withdraw_point(point, g.principal, _if_match_version(point, required=False))
@@ -141,10 +173,18 @@ def withdraw_point(point_id: int):
 
 @api_bp.post("/points/<int:point_id>/confirm")
 @requires(SCOPED_POINT)
-@operation("Xác nhận điểm cầu", tags=TAGS, response=PointOut,
-           headers={"If-Match": "Tùy chọn: ETag của điểm cầu."},
-           errors={404: "Không có điểm cầu này trong phạm vi của bạn", 409: CLOSED, 412: STALE,
-                   422: "Còn thiếu phòng họp, kỹ thuật viên hoặc số đại biểu"})
+@operation(
+    "Xác nhận điểm cầu",
+    tags=TAGS,
+    response=PointOut,
+    headers={"If-Match": "Tùy chọn: ETag của điểm cầu."},
+    errors={
+        404: "Không có điểm cầu này trong phạm vi của bạn",
+        409: CLOSED,
+        412: STALE,
+        422: "Còn thiếu phòng họp, kỹ thuật viên hoặc số đại biểu",
+    },
+)
 def confirm_point(point_id: int):
     point = service.visible_point(g.principal, point_id)
     service.confirm_point(point, g.principal, _if_match_version(point, required=False))
@@ -153,8 +193,12 @@ def confirm_point(point_id: int):
 
 @api_bp.post("/points/<int:point_id>/technician-link")
 @requires(SCOPED_POINT)
-@operation("Cấp lại đường dẫn cho kỹ thuật viên (đường dẫn cũ hết hiệu lực)", tags=TAGS,
-           response=LinkOut, errors={404: "Không có điểm cầu này trong phạm vi của bạn"})
+@operation(
+    "Cấp lại đường dẫn cho kỹ thuật viên (đường dẫn cũ hết hiệu lực)",
+    tags=TAGS,
+    response=LinkOut,
+    errors={404: "Không có điểm cầu này trong phạm vi của bạn"},
+)
 def technician_link(point_id: int):
     point = service.visible_point(g.principal, point_id)
     url = service.issue_technician_link(point, g.principal)

@@ -68,8 +68,9 @@ class CarriedNetwork:
 def phone_display(e164: str) -> str:
     """A stored (E.164) number as people write it: "0912 000 002"."""
     try:
-        return phonenumbers.format_number(phonenumbers.parse(e164, "VN"),
-                                          phonenumbers.PhoneNumberFormat.NATIONAL)
+        return phonenumbers.format_number(
+            phonenumbers.parse(e164, "VN"), phonenumbers.PhoneNumberFormat.NATIONAL
+        )
     except phonenumbers.NumberParseException:
         return e164
 
@@ -81,27 +82,28 @@ def _room(point: BridgePoint) -> tuple:
 
 def source_of(conference: Conference) -> Conference:
     """The conference this one was copied from; NotFound if it was not copied."""
-    source = db.session.get(Conference, conference.copied_from_id) \
-        if conference.copied_from_id else None
+    source = db.session.get(Conference, conference.copied_from_id) if conference.copied_from_id else None
     if source is None:
         raise NotFound("Hội nghị này không được sao chép từ hội nghị nào.")
     return source
 
 
 def _points(conference: Conference) -> list[BridgePoint]:
-    return list(db.session.scalars(
-        sa.select(BridgePoint).where(BridgePoint.conference_id == conference.id,
-                                     BridgePoint.status != "withdrawn")
-        .options(selectinload(BridgePoint.unit), selectinload(BridgePoint.contacts))
-        .order_by(BridgePoint.unit_code)))
+    return list(
+        db.session.scalars(
+            sa.select(BridgePoint)
+            .where(BridgePoint.conference_id == conference.id, BridgePoint.status != "withdrawn")
+            .options(selectinload(BridgePoint.unit), selectinload(BridgePoint.contacts))
+            .order_by(BridgePoint.unit_code)
+        )
+    )
 
 
 def carried_network(conference: Conference) -> CarriedNetwork:
     """Where the source conference's points went on this conference's map."""
     source = source_of(conference)
     old_points = _points(source)
-    placement = place_units([p.unit_code for p in old_points], source.unit_map,
-                            conference.unit_map)
+    placement = place_units([p.unit_code for p in old_points], source.unit_map, conference.unit_map)
     new_points = {p.unit_code: p for p in _points(conference)}
     by_room = {_room(p): p for p in new_points.values()}
 
@@ -109,51 +111,65 @@ def carried_network(conference: Conference) -> CarriedNetwork:
     for point in old_points:
         if point.unit_code in placement.target:
             landed.setdefault(placement.target[point.unit_code], []).append(point)
-    new_units = {u.code: u for u in db.session.scalars(
-        sa.select(AdminUnit).where(AdminUnit.code.in_(list(landed))))}
+    new_units = {
+        u.code: u for u in db.session.scalars(sa.select(AdminUnit).where(AdminUnit.code.in_(list(landed))))
+    }
     merges = []
     for code, candidates in sorted(landed.items(), key=lambda kv: new_units[kv[0]].name):
         if len(candidates) < 2:
             continue
         current = new_points.get(code)
-        merges.append(Merge(new_units[code], current, [
-            Candidate(p, current is not None and _room(p) == _room(current))
-            for p in candidates]))
-    unplaced = [Unplaced(p, UNPLACED_REASONS.get(p.level, ""), by_room.get(_room(p)))
-                for p in old_points if p.unit_code in placement.unplaced]
+        merges.append(
+            Merge(
+                new_units[code],
+                current,
+                [Candidate(p, current is not None and _room(p) == _room(current)) for p in candidates],
+            )
+        )
+    unplaced = [
+        Unplaced(p, UNPLACED_REASONS.get(p.level, ""), by_room.get(_room(p)))
+        for p in old_points
+        if p.unit_code in placement.unplaced
+    ]
     host = conference.host_unit_code
-    free = [u for u in ([units.get_unit(host)] + units.children(host) if host else [])
-            if u.code not in new_points]
+    free = [
+        u for u in ([units.get_unit(host)] + units.children(host) if host else []) if u.code not in new_points
+    ]
     return CarriedNetwork(source, merges, unplaced, free)
 
 
 def _room_of(point: BridgePoint) -> dict:
     """What a room carries to its new point: no counts (delegates are counted afresh)."""
-    return {"venue": point.venue or "", "capacity": point.capacity,
-            "probe": {"target": point.probe_target or ""},
-            "technicians": [{"name": c.name, "phone": c.phone, "email": c.email}
-                            for c in point.technicians]}
+    return {
+        "venue": point.venue or "",
+        "capacity": point.capacity,
+        "probe": {"target": point.probe_target or ""},
+        "technicians": [{"name": c.name, "phone": c.phone, "email": c.email} for c in point.technicians],
+    }
 
 
-def choose_room(conference: Conference, unit_code: str, source_point_id: int,
-                principal: Principal) -> BridgePoint:
+def choose_room(
+    conference: Conference, unit_code: str, source_point_id: int, principal: Principal
+) -> BridgePoint:
     """Let this old point's room, venue, capacity, technicians and probe target be the ones the
     new unit's point keeps (its delegate counts stay)."""
     network = carried_network(conference)
     merge = next((m for m in network.merges if m.unit.code == unit_code), None)
-    candidate = next((c.point for c in merge.candidates if c.point.id == source_point_id),
-                     None) if merge else None
+    candidate = (
+        next((c.point for c in merge.candidates if c.point.id == source_point_id), None) if merge else None
+    )
     if candidate is None:
         raise ValidationFailed({"candidate": "Điểm cầu này không nằm trong danh sách để chọn."})
     if merge.point is None:
-        return service.create_point(conference, validate(
-            PointIn, {"unit": unit_code, **_room_of(candidate)}), principal).point
-    return service.update_point(merge.point, validate(PointIn, _room_of(candidate)),
-                                principal, None)
+        return service.create_point(
+            conference, validate(PointIn, {"unit": unit_code, **_room_of(candidate)}), principal
+        ).point
+    return service.update_point(merge.point, validate(PointIn, _room_of(candidate)), principal, None)
 
 
-def place_by_hand(conference: Conference, source_point_id: int, unit_code: str,
-                  principal: Principal) -> BridgePoint:
+def place_by_hand(
+    conference: Conference, source_point_id: int, unit_code: str, principal: Principal
+) -> BridgePoint:
     """Carry an unplaced old point onto a unit of the new map chosen by the officer."""
     network = carried_network(conference)
     old = next((u.point for u in network.unplaced if u.point.id == source_point_id), None)
@@ -161,5 +177,6 @@ def place_by_hand(conference: Conference, source_point_id: int, unit_code: str,
         raise ValidationFailed({"point": "Điểm cầu này không nằm trong danh sách chưa có chỗ."})
     if unit_code not in {u.code for u in network.free_units}:
         raise ValidationFailed({"unit": "Vui lòng chọn một đơn vị chưa có điểm cầu."})
-    return service.create_point(conference, validate(
-        PointIn, {"unit": unit_code, **_room_of(old)}), principal).point
+    return service.create_point(
+        conference, validate(PointIn, {"unit": unit_code, **_room_of(old)}), principal
+    ).point

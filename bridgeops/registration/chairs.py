@@ -47,14 +47,21 @@ class ChairContactIn(BaseModel):
 
 
 def chair_contact(conference: Conference, unit_code: str) -> ChairContact | None:
-    return db.session.scalar(sa.select(ChairContact).where(
-        ChairContact.conference_id == conference.id, ChairContact.unit_code == unit_code))
+    return db.session.scalar(
+        sa.select(ChairContact).where(
+            ChairContact.conference_id == conference.id, ChairContact.unit_code == unit_code
+        )
+    )
 
 
 def chair_contacts(conference: Conference) -> dict[str, ChairContact]:
     """Every known chair of the conference by unit code."""
-    return {c.unit_code: c for c in db.session.scalars(sa.select(ChairContact).where(
-        ChairContact.conference_id == conference.id))}
+    return {
+        c.unit_code: c
+        for c in db.session.scalars(
+            sa.select(ChairContact).where(ChairContact.conference_id == conference.id)
+        )
+    }
 
 
 def save_chair_contact(conference: Conference, unit_code: str, data: dict, actor: str) -> ChairContact:
@@ -70,9 +77,15 @@ def save_chair_contact(conference: Conference, unit_code: str, data: dict, actor
     contact.name, contact.phone, contact.email = parsed.name, parsed.phone, parsed.email
     contact.updated_at = utcnow()
     db.session.flush()
-    audit.record(actor, "chair_contact", contact.id, "update" if before else "create",
-                 conference_id=conference.id, before=before,
-                 after={"name": contact.name, "phone": contact.phone, "email": contact.email})
+    audit.record(
+        actor,
+        "chair_contact",
+        contact.id,
+        "update" if before else "create",
+        conference_id=conference.id,
+        before=before,
+        after={"name": contact.name, "phone": contact.phone, "email": contact.email},
+    )
     return contact
 
 
@@ -80,8 +93,9 @@ def save_chair_contact(conference: Conference, unit_code: str, data: dict, actor
 
 
 def absent_codes(conference: Conference) -> set[str]:
-    return set(db.session.scalars(sa.select(UnitAbsence.unit_code).where(
-        UnitAbsence.conference_id == conference.id)))
+    return set(
+        db.session.scalars(sa.select(UnitAbsence.unit_code).where(UnitAbsence.conference_id == conference.id))
+    )
 
 
 def _absence_unit(conference: Conference, unit_code: str, principal: Principal) -> AdminUnit:
@@ -96,19 +110,28 @@ def _absence_unit(conference: Conference, unit_code: str, principal: Principal) 
 def mark_absent(conference: Conference, unit_code: str, principal: Principal) -> UnitAbsence:
     """The unit has no connection and takes no part; refused while it has a live point."""
     unit = _absence_unit(conference, unit_code, principal)
-    live = db.session.scalar(sa.select(BridgePoint.id).where(
-        BridgePoint.conference_id == conference.id, BridgePoint.unit_code == unit.code,
-        BridgePoint.status != "withdrawn"))
+    live = db.session.scalar(
+        sa.select(BridgePoint.id).where(
+            BridgePoint.conference_id == conference.id,
+            BridgePoint.unit_code == unit.code,
+            BridgePoint.status != "withdrawn",
+        )
+    )
     if live is not None:
         raise Conflict(f"{unit.name} đã có điểm cầu; hãy rút điểm cầu trước.")
     absence = db.session.get(UnitAbsence, (conference.id, unit.code))
     if absence is None:
-        absence = UnitAbsence(conference_id=conference.id, unit_code=unit.code,
-                              actor=principal.actor)
+        absence = UnitAbsence(conference_id=conference.id, unit_code=unit.code, actor=principal.actor)
         db.session.add(absence)
         db.session.flush()
-        audit.record(principal.actor, "unit_absence", None, "absent", conference_id=conference.id,
-                     after={"unit": unit.code})
+        audit.record(
+            principal.actor,
+            "unit_absence",
+            None,
+            "absent",
+            conference_id=conference.id,
+            after={"unit": unit.code},
+        )
     return absence
 
 
@@ -119,25 +142,41 @@ def mark_present(conference: Conference, unit_code: str, principal: Principal) -
     if absence is not None:
         db.session.delete(absence)
         db.session.flush()
-        audit.record(principal.actor, "unit_absence", None, "present",
-                     conference_id=conference.id, after={"unit": unit.code})
+        audit.record(
+            principal.actor,
+            "unit_absence",
+            None,
+            "present",
+            conference_id=conference.id,
+            after={"unit": unit.code},
+        )
 
 
 # --- Ready messages and reminders ------------------------------------------------------------
 
 
-def chair_invitation(conference: Conference, unit_name: str, url: str,
-                     chair_name: str = "") -> str:
+def chair_invitation(conference: Conference, unit_name: str, url: str, chair_name: str = "") -> str:
     """The ready Zalo message that goes with a chair's link: who, what, deadline, link."""
-    return render_template("registration/messages/chair_link.txt", conference=conference,
-                           unit_name=unit_name, url=url, chair_name=chair_name).strip()
+    return render_template(
+        "registration/messages/chair_link.txt",
+        conference=conference,
+        unit_name=unit_name,
+        url=url,
+        chair_name=chair_name,
+    ).strip()
 
 
-def technician_invitation(conference: Conference, point: BridgePoint, url: str,
-                          technician_name: str = "") -> str:
+def technician_invitation(
+    conference: Conference, point: BridgePoint, url: str, technician_name: str = ""
+) -> str:
     """The ready Zalo message that goes with a technician's link."""
-    return render_template("registration/messages/technician_link.txt", conference=conference,
-                           point=point, url=url, technician_name=technician_name).strip()
+    return render_template(
+        "registration/messages/technician_link.txt",
+        conference=conference,
+        point=point,
+        url=url,
+        technician_name=technician_name,
+    ).strip()
 
 
 @dataclass
@@ -158,15 +197,31 @@ def remind_late(conference: Conference, late: list[tuple[str, str, str]], actor:
     reminders = []
     for unit_code, unit_name, left in late:
         chair = contacts.get(unit_code)
-        text = render_template("registration/messages/reminder.txt", conference=conference,
-                               unit_name=unit_name, left=left, chair=chair).strip()
+        text = render_template(
+            "registration/messages/reminder.txt",
+            conference=conference,
+            unit_name=unit_name,
+            left=left,
+            chair=chair,
+        ).strip()
         emailed = bool(chair and chair.email)
         if emailed:
-            mail.enqueue(kind="chair_reminder", recipient=chair.email, conference_id=conference.id,
-                         subject=f"Nhắc đăng ký điểm cầu: {conference.title}"[:200], text=text,
-                         dedupe_key=f"chair-reminder:{conference.id}:{unit_code}:{stamp}")
+            mail.enqueue(
+                kind="chair_reminder",
+                recipient=chair.email,
+                conference_id=conference.id,
+                subject=f"Nhắc đăng ký điểm cầu: {conference.title}"[:200],
+                text=text,
+                dedupe_key=f"chair-reminder:{conference.id}:{unit_code}:{stamp}",
+            )
         reminders.append(Reminder(unit_name, chair, emailed, text))
     if reminders:
-        audit.record(actor, "conference", conference.id, "remind", conference_id=conference.id,
-                     after={"units": [code for code, _, _ in late]})
+        audit.record(
+            actor,
+            "conference",
+            conference.id,
+            "remind",
+            conference_id=conference.id,
+            after={"units": [code for code, _, _ in late]},
+        )
     return reminders

@@ -40,7 +40,9 @@ class PointFormValues:
 
 def values_from_point(point: BridgePoint) -> PointFormValues:
     return PointFormValues(
-        unit=point.unit_code, name=point.name, venue=point.venue,
+        unit=point.unit_code,
+        name=point.name,
+        venue=point.venue,
         capacity="" if point.capacity is None else str(point.capacity),
         probe_target=point.probe_target or "",
         counts={code: str(count) for code, count in point.counts_by_code.items()},
@@ -52,11 +54,16 @@ def values_from_point(point: BridgePoint) -> PointFormValues:
 def values_from_form(form: MultiDict, category_codes: list[str]) -> PointFormValues:
     rows = min(_int(form.get("technician_rows"), MIN_TECHNICIAN_ROWS), MAX_TECHNICIANS)
     return PointFormValues(
-        unit=form.get("unit", ""), name=form.get("name", ""), venue=form.get("venue", ""),
-        capacity=form.get("capacity", ""), probe_target=form.get("probe_target", ""),
+        unit=form.get("unit", ""),
+        name=form.get("name", ""),
+        venue=form.get("venue", ""),
+        capacity=form.get("capacity", ""),
+        probe_target=form.get("probe_target", ""),
         counts={code: form.get(f"count_{code}", "") for code in category_codes},
-        technicians=[{key: form.get(f"technician_{index}_{key}", "")
-                      for key in ("name", "phone", "email")} for index in range(rows)],
+        technicians=[
+            {key: form.get(f"technician_{index}_{key}", "") for key in ("name", "phone", "email")}
+            for index in range(rows)
+        ],
         version=form.get("version", ""),
     )
 
@@ -91,11 +98,12 @@ class PointFormData:
 
 def form_data(values: PointFormValues, *, with_unit: bool) -> PointFormData:
     """The typed values as input for the schema; blank optional fields are left out."""
-    data: dict[str, Any] = {"venue": values.venue,
-                            "capacity": values.capacity.strip() or None,
-                            "probe": {"target": values.probe_target.strip() or None},
-                            "counts": {code: value.strip() for code, value in values.counts.items()
-                                       if value.strip()}}
+    data: dict[str, Any] = {
+        "venue": values.venue,
+        "capacity": values.capacity.strip() or None,
+        "probe": {"target": values.probe_target.strip() or None},
+        "counts": {code: value.strip() for code, value in values.counts.items() if value.strip()},
+    }
     if values.name.strip():
         data["name"] = values.name
     if with_unit:

@@ -41,8 +41,13 @@ def chair_units(conference: Conference) -> list[AdminUnit]:
     host = db.session.get(AdminUnit, conference.host_unit_code)
     if host is not None and host.level == "district":
         return [host]
-    return list(db.session.scalars(sa.select(AdminUnit).where(
-        AdminUnit.parent_code == conference.host_unit_code).order_by(AdminUnit.code)))
+    return list(
+        db.session.scalars(
+            sa.select(AdminUnit)
+            .where(AdminUnit.parent_code == conference.host_unit_code)
+            .order_by(AdminUnit.code)
+        )
+    )
 
 
 def issue_chair_link(conference: Conference, unit: AdminUnit, actor: str) -> ChairLink:
@@ -51,14 +56,27 @@ def issue_chair_link(conference: Conference, unit: AdminUnit, actor: str) -> Cha
 
     require_active(conference)
     if unit.parent_code != conference.host_unit_code and not (
-            unit.code == conference.host_unit_code and unit.level == "district"):
+        unit.code == conference.host_unit_code and unit.level == "district"
+    ):
         raise ValidationFailed({"unit": f"{unit.name} không trực thuộc đơn vị chủ trì hội nghị."})
-    revoked = accounts.revoke_grants(accounts.live_grants(
-        GrantRole.CHAIR, conference_id=conference.id, unit_code=unit.code))
-    issued = accounts.issue_grant(GrantRole.CHAIR, conference_id=conference.id, unit_code=unit.code,
-                                  label=f"Chủ tịch Hội {unit.name}", ttl=link_ttl())
-    audit.record(actor, "access_grant", issued.grant.id, "issue_link", conference_id=conference.id,
-                 after={"role": "chair", "unit": unit.code, "revoked": revoked})
+    revoked = accounts.revoke_grants(
+        accounts.live_grants(GrantRole.CHAIR, conference_id=conference.id, unit_code=unit.code)
+    )
+    issued = accounts.issue_grant(
+        GrantRole.CHAIR,
+        conference_id=conference.id,
+        unit_code=unit.code,
+        label=f"Chủ tịch Hội {unit.name}",
+        ttl=link_ttl(),
+    )
+    audit.record(
+        actor,
+        "access_grant",
+        issued.grant.id,
+        "issue_link",
+        conference_id=conference.id,
+        after={"role": "chair", "unit": unit.code, "revoked": revoked},
+    )
     return ChairLink(unit, f"{base_url()}/c/{issued.token}")
 
 
@@ -71,7 +89,12 @@ def revoke_chair_links(conference: Conference, unit_code: str, actor: str) -> in
     """Stop every live chair link of that unit; returns how many."""
     grants = accounts.live_grants(GrantRole.CHAIR, conference_id=conference.id, unit_code=unit_code)
     revoked = accounts.revoke_grants(grants)
-    audit.record(actor, "access_grant", grants[0].id if grants else None, "revoke_link",
-                 conference_id=conference.id, after={"role": "chair", "unit": unit_code,
-                                                     "revoked": revoked})
+    audit.record(
+        actor,
+        "access_grant",
+        grants[0].id if grants else None,
+        "revoke_link",
+        conference_id=conference.id,
+        after={"role": "chair", "unit": unit_code, "revoked": revoked},
+    )
     return revoked

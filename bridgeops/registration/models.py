@@ -95,9 +95,7 @@ class Contact(db.Model):
     __tablename__ = "contact"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    point_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("bridge_point.id", ondelete="CASCADE"), index=True
-    )
+    point_id: Mapped[int] = mapped_column(sa.ForeignKey("bridge_point.id", ondelete="CASCADE"), index=True)
     #: technician | chair.
     role: Mapped[str] = mapped_column(sa.String(16), default="technician")
     name: Mapped[str] = mapped_column(sa.String(120))
@@ -157,6 +155,5 @@ class PointIdempotencyKey(db.Model):
     #: The header's value, as sent.
     key: Mapped[str] = mapped_column(sa.String(200))
     conference_id: Mapped[int] = mapped_column(sa.ForeignKey("conference.id"))
-    point_id: Mapped[int] = mapped_column(sa.ForeignKey("bridge_point.id", ondelete="CASCADE"),
-                                          index=True)
+    point_id: Mapped[int] = mapped_column(sa.ForeignKey("bridge_point.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

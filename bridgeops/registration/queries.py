@@ -50,8 +50,9 @@ class PointPage:
 def _filtered(conference: Conference, principal: Principal, query: PointQuery) -> sa.Select:
     stmt = sa.select(BridgePoint).where(point_filter(principal, conference.id))
     if query.unit:
-        stmt = stmt.where(sa.or_(BridgePoint.unit_code == query.unit,
-                                 BridgePoint.district_code == query.unit))
+        stmt = stmt.where(
+            sa.or_(BridgePoint.unit_code == query.unit, BridgePoint.district_code == query.unit)
+        )
     if query.level:
         stmt = stmt.where(BridgePoint.level == query.level)
     if query.status:
@@ -66,20 +67,30 @@ def list_points(conference: Conference, principal: Principal, query: PointQuery)
     """One page of the points the principal may see, with totals over all matching points."""
     stmt = _filtered(conference, principal, query)
     matching = stmt.subquery()
-    rows = db.session.execute(sa.select(matching.c.status, sa.func.count(),
-                                        sa.func.coalesce(sa.func.sum(matching.c.total_delegates), 0))
-                              .group_by(matching.c.status)).all()
+    rows = db.session.execute(
+        sa.select(
+            matching.c.status, sa.func.count(), sa.func.coalesce(sa.func.sum(matching.c.total_delegates), 0)
+        ).group_by(matching.c.status)
+    ).all()
     totals = Totals()
     for status, count, delegates in rows:
         totals.points += count
         setattr(totals, status, count)
         if status != "withdrawn":
             totals.delegates += int(delegates)
-    items = list(db.session.scalars(
-        stmt.options(selectinload(BridgePoint.unit), selectinload(BridgePoint.counts),
-                     selectinload(BridgePoint.contacts), selectinload(BridgePoint.conference))
-        .order_by(BridgePoint.district_code, BridgePoint.level.desc(), BridgePoint.unit_code)
-        .limit(query.per_page).offset((query.page - 1) * query.per_page)))
+    items = list(
+        db.session.scalars(
+            stmt.options(
+                selectinload(BridgePoint.unit),
+                selectinload(BridgePoint.counts),
+                selectinload(BridgePoint.contacts),
+                selectinload(BridgePoint.conference),
+            )
+            .order_by(BridgePoint.district_code, BridgePoint.level.desc(), BridgePoint.unit_code)
+            .limit(query.per_page)
+            .offset((query.page - 1) * query.per_page)
+        )
+    )
     return PointPage(items, totals.points, query.page, query.per_page, totals)
 
 
@@ -129,20 +140,32 @@ class DistrictOverview:
 def district_overview(conference: Conference, principal: Principal) -> DistrictOverview:
     """A chair's home: her unit and each unit under it, with its point (or none yet)."""
     unit = db.session.get(AdminUnit, principal.unit_code)
-    units = [unit, *db.session.scalars(sa.select(AdminUnit).where(
-        AdminUnit.parent_code == unit.code).order_by(AdminUnit.name))]
-    points = {p.unit_code: p for p in db.session.scalars(
-        sa.select(BridgePoint).where(point_filter(principal, conference.id))
-        .options(selectinload(BridgePoint.counts), selectinload(BridgePoint.contacts)))}
-    absent = set(db.session.scalars(sa.select(UnitAbsence.unit_code).where(
-        UnitAbsence.conference_id == conference.id,
-        UnitAbsence.unit_code.in_([u.code for u in units]))))
+    units = [
+        unit,
+        *db.session.scalars(
+            sa.select(AdminUnit).where(AdminUnit.parent_code == unit.code).order_by(AdminUnit.name)
+        ),
+    ]
+    points = {
+        p.unit_code: p
+        for p in db.session.scalars(
+            sa.select(BridgePoint)
+            .where(point_filter(principal, conference.id))
+            .options(selectinload(BridgePoint.counts), selectinload(BridgePoint.contacts))
+        )
+    }
+    absent = set(
+        db.session.scalars(
+            sa.select(UnitAbsence.unit_code).where(
+                UnitAbsence.conference_id == conference.id, UnitAbsence.unit_code.in_([u.code for u in units])
+            )
+        )
+    )
     totals = Totals()
     rows = []
     for each in units:
         point = points.get(each.code)
-        rows.append(UnitRow(each, point, missing_items(point) if point else [],
-                            absent=each.code in absent))
+        rows.append(UnitRow(each, point, missing_items(point) if point else [], absent=each.code in absent))
         if point is not None:
             totals.points += 1
             setattr(totals, point.status, getattr(totals, point.status) + 1)
@@ -159,8 +182,9 @@ def units_for_picker(conference: Conference, principal: Principal, search: str =
     host = conference.host_unit_code
     if principal.is_officer:
         if host is not None:
-            stmt = stmt.where(sa.or_(AdminUnit.code == host, AdminUnit.province_code == host,
-                                     AdminUnit.parent_code == host))
+            stmt = stmt.where(
+                sa.or_(AdminUnit.code == host, AdminUnit.province_code == host, AdminUnit.parent_code == host)
+            )
         if not fold(search) and host is not None:
             stmt = stmt.where(sa.or_(AdminUnit.code == host, AdminUnit.parent_code == host))
     elif principal.is_chair:
@@ -175,26 +199,48 @@ def units_for_picker(conference: Conference, principal: Principal, search: str =
 
 def point_history(point: BridgePoint) -> list[AuditEvent]:
     """The audit trail of one point, oldest first."""
-    return list(db.session.scalars(sa.select(AuditEvent).where(
-        AuditEvent.entity == AUDIT_ENTITY, AuditEvent.entity_id == point.id)
-        .order_by(AuditEvent.at, AuditEvent.id)))
+    return list(
+        db.session.scalars(
+            sa.select(AuditEvent)
+            .where(AuditEvent.entity == AUDIT_ENTITY, AuditEvent.entity_id == point.id)
+            .order_by(AuditEvent.at, AuditEvent.id)
+        )
+    )
 
 
 def districts(conference: Conference) -> list[AdminUnit]:
     """The units directly under the host, for filters."""
     if conference.host_unit_code is None:
         return []
-    return list(db.session.scalars(sa.select(AdminUnit).where(
-        AdminUnit.parent_code == conference.host_unit_code).order_by(AdminUnit.name)))
+    return list(
+        db.session.scalars(
+            sa.select(AdminUnit)
+            .where(AdminUnit.parent_code == conference.host_unit_code)
+            .order_by(AdminUnit.name)
+        )
+    )
 
 
 #: How the history page names each audited action and field of a point.
-HISTORY_ACTIONS = {"create": "Đăng ký", "update": "Sửa", "confirm": "Xác nhận", "withdraw": "Rút",
-                   "issue_link": "Cấp đường dẫn kỹ thuật viên"}
-HISTORY_FIELDS = {"unit": "Đơn vị", "name": "Tên điểm cầu", "venue": "Phòng họp",
-                  "capacity": "Sức chứa", "status": "Trạng thái", "probe": "Địa chỉ kiểm tra",
-                  "upstream": "Nhận tín hiệu từ", "counts": "Số đại biểu",
-                  "total_delegates": "Tổng số đại biểu", "technicians": "Kỹ thuật viên"}
+HISTORY_ACTIONS = {
+    "create": "Đăng ký",
+    "update": "Sửa",
+    "confirm": "Xác nhận",
+    "withdraw": "Rút",
+    "issue_link": "Cấp đường dẫn kỹ thuật viên",
+}
+HISTORY_FIELDS = {
+    "unit": "Đơn vị",
+    "name": "Tên điểm cầu",
+    "venue": "Phòng họp",
+    "capacity": "Sức chứa",
+    "status": "Trạng thái",
+    "probe": "Địa chỉ kiểm tra",
+    "upstream": "Nhận tín hiệu từ",
+    "counts": "Số đại biểu",
+    "total_delegates": "Tổng số đại biểu",
+    "technicians": "Kỹ thuật viên",
+}
 
 
 @dataclass
@@ -218,8 +264,9 @@ def _history_value(key: str, value, point: BridgePoint, names: dict[str, str]) -
         labels = {c.code: c.label for c in point.conference.categories}
         return "; ".join(f"{labels.get(code, 'Thành phần khác')}: {n}" for code, n in value.items())
     if key == "technicians":
-        return "; ".join(", ".join(part for part in (t.get("name"), t.get("phone"), t.get("email"))
-                                   if part) for t in value)
+        return "; ".join(
+            ", ".join(part for part in (t.get("name"), t.get("phone"), t.get("email")) if part) for t in value
+        )
     return str(value)
 
 
@@ -235,11 +282,24 @@ def history_entries(point: BridgePoint) -> list[HistoryEntry]:
                 units.add(str(side["unit"]))
             if side.get("upstream"):
                 upstreams.add(int(side["upstream"]))
-    names = dict(db.session.execute(sa.select(AdminUnit.code, AdminUnit.name)
-                                    .where(AdminUnit.code.in_(units))).all()) if units else {}
+    names = (
+        dict(
+            db.session.execute(
+                sa.select(AdminUnit.code, AdminUnit.name).where(AdminUnit.code.in_(units))
+            ).all()
+        )
+        if units
+        else {}
+    )
     if upstreams:
-        names.update({str(i): n for i, n in db.session.execute(
-            sa.select(BridgePoint.id, BridgePoint.name).where(BridgePoint.id.in_(upstreams)))})
+        names.update(
+            {
+                str(i): n
+                for i, n in db.session.execute(
+                    sa.select(BridgePoint.id, BridgePoint.name).where(BridgePoint.id.in_(upstreams))
+                )
+            }
+        )
     entries = []
     for e in events:
         changes = []
@@ -249,16 +309,33 @@ def history_entries(point: BridgePoint) -> list[HistoryEntry]:
                 if key in before or key in after:
                     b, a = before.get(key), after.get(key)
                     if b != a:
-                        changes.append((label, _history_value(key, b, point, names),
-                                        _history_value(key, a, point, names)))
-        entries.append(HistoryEntry(HISTORY_ACTIONS.get(e.action, "Thay đổi"), e.at,
-                                    who.get(e.actor, ""), e.late, changes))
+                        changes.append(
+                            (
+                                label,
+                                _history_value(key, b, point, names),
+                                _history_value(key, a, point, names),
+                            )
+                        )
+        entries.append(
+            HistoryEntry(
+                HISTORY_ACTIONS.get(e.action, "Thay đổi"), e.at, who.get(e.actor, ""), e.late, changes
+            )
+        )
     return entries
 
 
 def technicians_with_email(conference: Conference) -> int:
     """Technicians of the live points who receive invites by email (what a session change mails)."""
-    return db.session.scalar(
-        sa.select(sa.func.count(Contact.id)).join(BridgePoint, BridgePoint.id == Contact.point_id)
-        .where(BridgePoint.conference_id == conference.id, BridgePoint.status != "withdrawn",
-               Contact.role == "technician", Contact.email != "")) or 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Contact.id))
+            .join(BridgePoint, BridgePoint.id == Contact.point_id)
+            .where(
+                BridgePoint.conference_id == conference.id,
+                BridgePoint.status != "withdrawn",
+                Contact.role == "technician",
+                Contact.email != "",
+            )
+        )
+        or 0
+    )

@@ -65,7 +65,8 @@ def normalise_phone(raw: str) -> str:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
         raise PydanticCustomError(
-            "phone_invalid", "Số điện thoại không hợp lệ (ví dụ 0912 345 678 hoặc 0228 3849 123).")
+            "phone_invalid", "Số điện thoại không hợp lệ (ví dụ 0912 345 678 hoặc 0228 3849 123)."
+        )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -74,14 +75,12 @@ def normalise_email(raw: str) -> str:
     try:
         return validate_email(raw, check_deliverability=False).normalized
     except EmailNotValidError:
-        raise PydanticCustomError(
-            "email_invalid", "Email không hợp lệ (ví dụ ten@example.vn).") from None
+        raise PydanticCustomError("email_invalid", "Email không hợp lệ (ví dụ ten@example.vn).") from None
 
 
 def check_probe_target(target: str) -> str:
     """http(s)://host…, tcp://host:port or sip://host[:port]."""
-    message = ("Địa chỉ kiểm tra phải có dạng http(s)://…, tcp://máy:cổng hoặc "
-               "sip://máy[:cổng].")
+    message = "Địa chỉ kiểm tra phải có dạng http(s)://…, tcp://máy:cổng hoặc sip://máy[:cổng]."
     try:
         parts = urlsplit(target)
         port = parts.port
@@ -93,8 +92,9 @@ def check_probe_target(target: str) -> str:
     if scheme == "tcp" and port is None:
         raise PydanticCustomError("probe_invalid", "Địa chỉ tcp:// cần có cổng: tcp://máy:cổng.")
     if parts.username is not None or parts.password is not None:
-        raise PydanticCustomError("probe_invalid", "Địa chỉ kiểm tra không được chứa tên đăng "
-                                                   "nhập hay mật khẩu.")
+        raise PydanticCustomError(
+            "probe_invalid", "Địa chỉ kiểm tra không được chứa tên đăng nhập hay mật khẩu."
+        )
     if scheme in ("tcp", "sip") and parts.path not in ("", "/"):
         raise PydanticCustomError("probe_invalid", message)
     return target
@@ -122,8 +122,7 @@ class TechnicianIn(BaseModel):
     @model_validator(mode="after")
     def _reachable(self) -> TechnicianIn:
         if not self.phone and not self.email:
-            raise PydanticCustomError("contact_missing",
-                                      "Cần số điện thoại hoặc email của kỹ thuật viên.")
+            raise PydanticCustomError("contact_missing", "Cần số điện thoại hoặc email của kỹ thuật viên.")
         return self
 
 
@@ -154,18 +153,23 @@ class PointIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     unit: Annotated[str, BeforeValidator(_unit_code), Field(pattern=r"^\d{1,10}$")] | None = Field(
-        default=None, description="GSO code of the unit the point serves.")
+        default=None, description="GSO code of the unit the point serves."
+    )
     name: Annotated[str, RequiredText, Field(max_length=200)] | None = Field(
-        default=None, description="Default: 'Điểm cầu <unit>'.")
+        default=None, description="Default: 'Điểm cầu <unit>'."
+    )
     venue: Annotated[str, CleanText, Field(max_length=300)] = ""
     capacity: Annotated[int, BeforeValidator(_not_bool), Field(ge=1, le=MAX_COUNT)] | None = Field(
-        default=None, description="Seats in the room.")
+        default=None, description="Seats in the room."
+    )
     technicians: list[TechnicianIn] = Field(default_factory=list, max_length=MAX_TECHNICIANS)
     probe: ProbeIn = Field(default_factory=ProbeIn)
     counts: dict[CategoryCode, Count] = Field(
-        default_factory=dict, description="Delegates by category code of the point's level.")
+        default_factory=dict, description="Delegates by category code of the point's level."
+    )
     upstream: Annotated[int, BeforeValidator(_not_bool), Field(ge=1)] | None = Field(
-        default=None, description="Id of the point this one relays; default the parent unit's point.")
+        default=None, description="Id of the point this one relays; default the parent unit's point."
+    )
 
     @field_validator("probe", mode="before")
     @classmethod
@@ -179,13 +183,15 @@ class PointIn(BaseModel):
         context = info.context or {}
         if "categories" in context:
             level_label = {"province": "tỉnh", "district": "huyện", "commune": "xã"}.get(
-                context.get("level", ""), context.get("level", ""))
+                context.get("level", ""), context.get("level", "")
+            )
             for code in counts:
                 if code not in context["categories"]:
                     raise PydanticCustomError(
                         "category_level",
                         "Thành phần '{code}' không áp dụng cho điểm cầu cấp {level}.",
-                        {"code": code, "level": level_label})
+                        {"code": code, "level": level_label},
+                    )
         capacity = info.data.get("capacity")
         total = sum(counts.values())
         if capacity is not None and total > capacity:
@@ -193,7 +199,8 @@ class PointIn(BaseModel):
                 "over_capacity",
                 "Tổng số đại biểu ({total}) vượt quá sức chứa phòng họp ({capacity} chỗ). "
                 "Vui lòng giảm số đại biểu hoặc sửa sức chứa.",
-                {"total": total, "capacity": capacity})
+                {"total": total, "capacity": capacity},
+            )
         return counts
 
 
@@ -211,8 +218,11 @@ class PointQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    unit: str | None = Field(default=None, pattern=r"^\d{1,10}$",
-                             description="A unit code: its point and the points directly under it.")
+    unit: str | None = Field(
+        default=None,
+        pattern=r"^\d{1,10}$",
+        description="A unit code: its point and the points directly under it.",
+    )
     level: Literal["province", "district", "commune"] | None = None
     status: Literal["draft", "confirmed", "withdrawn"] | None = None
     q: str | None = Field(default=None, max_length=100, description="Search by unit name.")
@@ -274,13 +284,19 @@ class LinkOut(BaseModel):
 def point_out(point: Any) -> PointOut:
     """The contract's JSON of a BridgePoint."""
     return PointOut(
-        id=point.id, conference=point.conference.slug,
+        id=point.id,
+        conference=point.conference.slug,
         unit=UnitRef(code=point.unit.code, name=point.unit.name, level=point.unit.level),
-        level=point.level, name=point.name, venue=point.venue, capacity=point.capacity,
+        level=point.level,
+        name=point.name,
+        venue=point.venue,
+        capacity=point.capacity,
         status=point.status,
-        technicians=[TechnicianOut(name=c.name, phone=c.phone, email=c.email)
-                     for c in point.technicians],
-        probe=ProbeOut(target=point.probe_target), counts=point.counts_by_code,
-        total_delegates=point.total_delegates, version=point.version,
-        created_at=point.created_at, updated_at=point.updated_at,
+        technicians=[TechnicianOut(name=c.name, phone=c.phone, email=c.email) for c in point.technicians],
+        probe=ProbeOut(target=point.probe_target),
+        counts=point.counts_by_code,
+        total_delegates=point.total_delegates,
+        version=point.version,
+        created_at=point.created_at,
+        updated_at=point.updated_at,
     )

@@ -58,8 +58,11 @@ def district_code_of(unit: AdminUnit) -> str:
 
 
 def point_for_unit(conference: Conference, unit_code: str) -> BridgePoint | None:
-    return db.session.scalar(sa.select(BridgePoint).where(
-        BridgePoint.conference_id == conference.id, BridgePoint.unit_code == unit_code))
+    return db.session.scalar(
+        sa.select(BridgePoint).where(
+            BridgePoint.conference_id == conference.id, BridgePoint.unit_code == unit_code
+        )
+    )
 
 
 def get_point(point_id: int) -> BridgePoint:
@@ -102,23 +105,30 @@ def missing_items(point: BridgePoint) -> list[str]:
 def snapshot(point: BridgePoint) -> dict[str, Any]:
     """The editable state of a point, as the audit trail keeps it."""
     return {
-        "unit": point.unit_code, "name": point.name, "venue": point.venue,
-        "capacity": point.capacity, "status": point.status, "probe": point.probe_target,
-        "upstream": point.upstream_point_id, "counts": point.counts_by_code,
+        "unit": point.unit_code,
+        "name": point.name,
+        "venue": point.venue,
+        "capacity": point.capacity,
+        "status": point.status,
+        "probe": point.probe_target,
+        "upstream": point.upstream_point_id,
+        "counts": point.counts_by_code,
         "total_delegates": point.total_delegates,
-        "technicians": [{"name": c.name, "phone": c.phone, "email": c.email}
-                        for c in point.technicians],
+        "technicians": [{"name": c.name, "phone": c.phone, "email": c.email} for c in point.technicians],
     }
 
 
 def point_as_input(point: BridgePoint) -> dict[str, Any]:
     """The point as a PointIn dict, so a PATCH can be merged over it and validated whole."""
     return {
-        "unit": point.unit_code, "name": point.name, "venue": point.venue,
-        "capacity": point.capacity, "probe": {"target": point.probe_target},
-        "counts": point.counts_by_code, "upstream": point.upstream_point_id,
-        "technicians": [{"name": c.name, "phone": c.phone, "email": c.email}
-                        for c in point.technicians],
+        "unit": point.unit_code,
+        "name": point.name,
+        "venue": point.venue,
+        "capacity": point.capacity,
+        "probe": {"target": point.probe_target},
+        "counts": point.counts_by_code,
+        "upstream": point.upstream_point_id,
+        "technicians": [{"name": c.name, "phone": c.phone, "email": c.email} for c in point.technicians],
     }
 
 
@@ -142,8 +152,10 @@ def _late(conference: Conference, principal: Principal) -> bool:
         return True
     closes = format_datetime_vi(conference.registration_closes_at, conference.timezone)
     contact = conference.contact_name or "cán bộ đầu mối"
-    raise Conflict(f"Đã hết hạn đăng ký điểm cầu ({closes}). Bạn vẫn xem được thông tin nhưng "
-                   f"không thể thay đổi hay xác nhận; vui lòng liên hệ {contact} để được hỗ trợ.")
+    raise Conflict(
+        f"Đã hết hạn đăng ký điểm cầu ({closes}). Bạn vẫn xem được thông tin nhưng "
+        f"không thể thay đổi hay xác nhận; vui lòng liên hệ {contact} để được hỗ trợ."
+    )
 
 
 def _in_conference_tree(conference: Conference, unit: AdminUnit) -> bool:
@@ -169,11 +181,18 @@ def _check_upstream(point: BridgePoint, upstream_id: int, principal: Principal) 
     the principal: strictly up the tree, so no cycle can form. Missing and forbidden ids get
     the same answer, so ids of other districts' points do not leak."""
     upstream = db.session.get(BridgePoint, upstream_id)
-    if (upstream is None or upstream.conference_id != point.conference_id
-            or upstream.unit_code not in _ancestor_codes(point.unit)
-            or not can_view_point(principal, upstream)):
-        raise ValidationFailed({"upstream": "Điểm cầu cấp trên không hợp lệ: chọn điểm cầu của "
-                                            "đơn vị cấp trên trong phạm vi của bạn."})
+    if (
+        upstream is None
+        or upstream.conference_id != point.conference_id
+        or upstream.unit_code not in _ancestor_codes(point.unit)
+        or not can_view_point(principal, upstream)
+    ):
+        raise ValidationFailed(
+            {
+                "upstream": "Điểm cầu cấp trên không hợp lệ: chọn điểm cầu của "
+                "đơn vị cấp trên trong phạm vi của bạn."
+            }
+        )
 
 
 def _apply(point: BridgePoint, data: PointIn, principal: Principal) -> None:
@@ -204,12 +223,14 @@ def _apply(point: BridgePoint, data: PointIn, principal: Principal) -> None:
             contact = current[index]
             if contact.email != technician.email:
                 contact.acknowledged_at = None
-            contact.name, contact.phone, contact.email = (technician.name, technician.phone,
-                                                          technician.email)
+            contact.name, contact.phone, contact.email = (technician.name, technician.phone, technician.email)
         else:
-            point.contacts.append(Contact(role="technician", name=technician.name,
-                                          phone=technician.phone, email=technician.email))
-    for contact in current[len(data.technicians):]:
+            point.contacts.append(
+                Contact(
+                    role="technician", name=technician.name, phone=technician.phone, email=technician.email
+                )
+            )
+    for contact in current[len(data.technicians) :]:
         point.contacts.remove(contact)
 
 
@@ -220,17 +241,26 @@ def _link_children(point: BridgePoint) -> None:
     children = sa.select(AdminUnit.code).where(AdminUnit.parent_code == point.unit_code)
     db.session.execute(
         sa.update(BridgePoint)
-        .where(BridgePoint.conference_id == point.conference_id,
-               BridgePoint.upstream_point_id.is_(None), BridgePoint.unit_code.in_(children))
+        .where(
+            BridgePoint.conference_id == point.conference_id,
+            BridgePoint.upstream_point_id.is_(None),
+            BridgePoint.unit_code.in_(children),
+        )
         .values(upstream_point_id=point.id)
-        .execution_options(synchronize_session="fetch"))
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def _new_point(conference: Conference, unit: AdminUnit) -> BridgePoint:
     if point_for_unit(conference, unit.code) is not None:
         raise Conflict(f"{unit.name} đã có điểm cầu trong hội nghị này.")
-    point = BridgePoint(conference=conference, unit=unit, level=unit.level,
-                        district_code=district_code_of(unit), status="draft")
+    point = BridgePoint(
+        conference=conference,
+        unit=unit,
+        level=unit.level,
+        district_code=district_code_of(unit),
+        status="draft",
+    )
     parent = point_for_unit(conference, unit.parent_code) if unit.parent_code else None
     if parent is not None:
         point.upstream_point_id = parent.id
@@ -249,21 +279,29 @@ def _flush_new(point: BridgePoint) -> None:
     _link_children(point)
 
 
-def create_point_record(conference: Conference, unit: AdminUnit, *, venue: str = "",
-                        capacity: int | None = None, name: str | None = None) -> BridgePoint:
+def create_point_record(
+    conference: Conference,
+    unit: AdminUnit,
+    *,
+    venue: str = "",
+    capacity: int | None = None,
+    name: str | None = None,
+) -> BridgePoint:
     """A bare draft point set up by the system (demo data); 409 if the unit has one."""
     point = _new_point(conference, unit)
     point.name = name or f"Điểm cầu {unit.name}"
     point.venue, point.capacity = venue, capacity
     _flush_new(point)
-    audit.record("system", AUDIT_ENTITY, point.id, "create", conference_id=conference.id,
-                 after=snapshot(point))
+    audit.record(
+        "system", AUDIT_ENTITY, point.id, "create", conference_id=conference.id, after=snapshot(point)
+    )
     point_changed.send(point, created=True)
     return point
 
 
-def create_point(conference: Conference, data: PointIn, principal: Principal,
-                 idempotency_key: str | None = None) -> CreatedPoint:
+def create_point(
+    conference: Conference, data: PointIn, principal: Principal, idempotency_key: str | None = None
+) -> CreatedPoint:
     """Register a point for a unit in the principal's scope; also issues its technician link.
 
     With ``idempotency_key``: a retry with a key this principal already used returns that
@@ -272,26 +310,32 @@ def create_point(conference: Conference, data: PointIn, principal: Principal,
     if idempotency_key:
         earlier = point_for_idempotency_key(conference, principal, idempotency_key)
         if earlier is not None:
-            return CreatedPoint(earlier, _issue_technician_grant(earlier, principal),
-                                created=False)
+            return CreatedPoint(earlier, _issue_technician_grant(earlier, principal), created=False)
     created = _create_point(conference, data, principal)
     if idempotency_key:
-        db.session.add(PointIdempotencyKey(actor=principal.actor[:200], key=idempotency_key,
-                                           conference_id=conference.id,
-                                           point_id=created.point.id))
+        db.session.add(
+            PointIdempotencyKey(
+                actor=principal.actor[:200],
+                key=idempotency_key,
+                conference_id=conference.id,
+                point_id=created.point.id,
+            )
+        )
         db.session.flush()
     return created
 
 
-def point_for_idempotency_key(conference: Conference, principal: Principal,
-                              key: str) -> BridgePoint | None:
+def point_for_idempotency_key(conference: Conference, principal: Principal, key: str) -> BridgePoint | None:
     """The point this principal created in ``conference`` with this Idempotency-Key, if any."""
     return db.session.scalar(
-        sa.select(BridgePoint).join(PointIdempotencyKey,
-                                    PointIdempotencyKey.point_id == BridgePoint.id)
-        .where(PointIdempotencyKey.actor == principal.actor[:200],
-               PointIdempotencyKey.key == key,
-               PointIdempotencyKey.conference_id == conference.id))
+        sa.select(BridgePoint)
+        .join(PointIdempotencyKey, PointIdempotencyKey.point_id == BridgePoint.id)
+        .where(
+            PointIdempotencyKey.actor == principal.actor[:200],
+            PointIdempotencyKey.key == key,
+            PointIdempotencyKey.conference_id == conference.id,
+        )
+    )
 
 
 def _create_point(conference: Conference, data: PointIn, principal: Principal) -> CreatedPoint:
@@ -303,36 +347,51 @@ def _create_point(conference: Conference, data: PointIn, principal: Principal) -
     if not unit_in_scope(principal, unit, conference.id):
         raise Forbidden(f"Bạn không phụ trách {unit.name}.")
     late = _late(conference, principal)
-    data = validate_point(data.model_dump(), categories=categories_of_level(conference, unit.level),
-                          level=unit.level)
+    data = validate_point(
+        data.model_dump(), categories=categories_of_level(conference, unit.level), level=unit.level
+    )
     point = _new_point(conference, unit)
     _apply(point, data, principal)
     _flush_new(point)
     # A unit marked "không tham gia" that registers after all takes part.
-    db.session.execute(sa.delete(UnitAbsence).where(UnitAbsence.conference_id == conference.id,
-                                                    UnitAbsence.unit_code == unit.code))
-    audit.record(principal.actor, AUDIT_ENTITY, point.id, "create", conference_id=conference.id,
-                 after=snapshot(point), late=late)
+    db.session.execute(
+        sa.delete(UnitAbsence).where(
+            UnitAbsence.conference_id == conference.id, UnitAbsence.unit_code == unit.code
+        )
+    )
+    audit.record(
+        principal.actor,
+        AUDIT_ENTITY,
+        point.id,
+        "create",
+        conference_id=conference.id,
+        after=snapshot(point),
+        late=late,
+    )
     url = _issue_technician_grant(point, principal, late=late, new_point=True)
     point_changed.send(point, created=True)
     return CreatedPoint(point, url)
 
 
-def update_point(point: BridgePoint, changes: PointIn, principal: Principal,
-                 expected_version: int | None) -> BridgePoint:
+def update_point(
+    point: BridgePoint, changes: PointIn, principal: Principal, expected_version: int | None
+) -> BridgePoint:
     """Apply the fields set in ``changes``; 412 when ``expected_version`` is not current."""
     _require_edit(principal, point)
     if expected_version is not None and expected_version != point.version:
-        raise PreconditionFailed("Điểm cầu vừa được người khác thay đổi. Vui lòng xem giá trị "
-                                 "hiện tại rồi sửa lại.")
+        raise PreconditionFailed(
+            "Điểm cầu vừa được người khác thay đổi. Vui lòng xem giá trị hiện tại rồi sửa lại."
+        )
     late = _late(point.conference, principal)
     sent = changes.model_dump(exclude_unset=True)
     if "unit" in sent and sent["unit"] not in (None, point.unit_code):
-        raise ValidationFailed({"unit": "Không thể đổi đơn vị của điểm cầu; hãy rút điểm cầu này "
-                                        "và đăng ký điểm cầu mới."})
+        raise ValidationFailed(
+            {"unit": "Không thể đổi đơn vị của điểm cầu; hãy rút điểm cầu này và đăng ký điểm cầu mới."}
+        )
     merged = {**point_as_input(point), **sent, "unit": point.unit_code}
-    data = validate_point(merged, categories=categories_of_level(point.conference, point.level),
-                          level=point.level)
+    data = validate_point(
+        merged, categories=categories_of_level(point.conference, point.level), level=point.level
+    )
     # One flush, so one version bump and one place where a concurrent writer is caught.
     with db.session.no_autoflush:
         before = snapshot(point)
@@ -342,8 +401,16 @@ def update_point(point: BridgePoint, changes: PointIn, principal: Principal,
             return point
         point.updated_at = utcnow()
     _flush_versioned()
-    audit.record(principal.actor, AUDIT_ENTITY, point.id, "update",
-                 conference_id=point.conference_id, before=before, after=after, late=late)
+    audit.record(
+        principal.actor,
+        AUDIT_ENTITY,
+        point.id,
+        "update",
+        conference_id=point.conference_id,
+        before=before,
+        after=after,
+        late=late,
+    )
     point_changed.send(point, created=False)
     return point
 
@@ -353,12 +420,14 @@ def _flush_versioned() -> None:
         db.session.flush()
     except StaleDataError:
         # Another writer committed between our read and our write.
-        raise PreconditionFailed("Điểm cầu vừa được người khác thay đổi. Vui lòng xem giá trị "
-                                 "hiện tại rồi sửa lại.") from None
+        raise PreconditionFailed(
+            "Điểm cầu vừa được người khác thay đổi. Vui lòng xem giá trị hiện tại rồi sửa lại."
+        ) from None
 
 
-def _set_status(point: BridgePoint, principal: Principal, status: str, action: str,
-                expected_version: int | None) -> BridgePoint:
+def _set_status(
+    point: BridgePoint, principal: Principal, status: str, action: str, expected_version: int | None
+) -> BridgePoint:
     _require_edit(principal, point)
     if expected_version is not None and expected_version != point.version:
         raise PreconditionFailed("Điểm cầu vừa được người khác thay đổi.")
@@ -373,15 +442,23 @@ def _set_status(point: BridgePoint, principal: Principal, status: str, action: s
     elif status == "withdrawn":
         point.withdrawn_at = point.updated_at
     _flush_versioned()
-    audit.record(principal.actor, AUDIT_ENTITY, point.id, action,
-                 conference_id=point.conference_id, before=before, after=snapshot(point),
-                 late=late)
+    audit.record(
+        principal.actor,
+        AUDIT_ENTITY,
+        point.id,
+        action,
+        conference_id=point.conference_id,
+        before=before,
+        after=snapshot(point),
+        late=late,
+    )
     point_changed.send(point, created=False)
     return point
 
 
-def confirm_point(point: BridgePoint, principal: Principal,
-                  expected_version: int | None = None) -> BridgePoint:
+def confirm_point(
+    point: BridgePoint, principal: Principal, expected_version: int | None = None
+) -> BridgePoint:
     """Status confirmed once venue, technicians and delegates are entered."""
     _require_edit(principal, point)
     _late(point.conference, principal)
@@ -391,8 +468,9 @@ def confirm_point(point: BridgePoint, principal: Principal,
     return _set_status(point, principal, "confirmed", "confirm", expected_version)
 
 
-def withdraw_point(point: BridgePoint, principal: Principal,
-                   expected_version: int | None = None) -> BridgePoint:
+def withdraw_point(
+    point: BridgePoint, principal: Principal, expected_version: int | None = None
+) -> BridgePoint:
     """Status withdrawn; the record, its counts and its history are kept."""
     return _set_status(point, principal, "withdrawn", "withdraw", expected_version)
 
@@ -400,19 +478,39 @@ def withdraw_point(point: BridgePoint, principal: Principal,
 # --- Links ------------------------------------------------------------------------------------
 
 
-def _issue_technician_grant(point: BridgePoint, principal: Principal, late: bool = False,
-                            new_point: bool = False) -> str:
+def _issue_technician_grant(
+    point: BridgePoint, principal: Principal, late: bool = False, new_point: bool = False
+) -> str:
     # The point's link only; each technician's own invite link ("invite:" label) stays.
-    revoked = 0 if new_point else accounts.revoke_grants(
-        [g for g in accounts.live_grants(GrantRole.TECHNICIAN, point_id=point.id)
-         if not g.label.startswith("invite:")])
+    revoked = (
+        0
+        if new_point
+        else accounts.revoke_grants(
+            [
+                g
+                for g in accounts.live_grants(GrantRole.TECHNICIAN, point_id=point.id)
+                if not g.label.startswith("invite:")
+            ]
+        )
+    )
     first = point.technicians[0] if point.technicians else None
-    issued = accounts.issue_grant(GrantRole.TECHNICIAN, conference_id=point.conference_id,
-                                  point_id=point.id, contact_id=first.id if first else None,
-                                  label=f"Kỹ thuật viên {point.name}", ttl=link_ttl())
-    audit.record(principal.actor, AUDIT_ENTITY, point.id, "issue_link",
-                 conference_id=point.conference_id, late=late,
-                 after={"role": "technician", "grant": issued.grant.id, "revoked": revoked})
+    issued = accounts.issue_grant(
+        GrantRole.TECHNICIAN,
+        conference_id=point.conference_id,
+        point_id=point.id,
+        contact_id=first.id if first else None,
+        label=f"Kỹ thuật viên {point.name}",
+        ttl=link_ttl(),
+    )
+    audit.record(
+        principal.actor,
+        AUDIT_ENTITY,
+        point.id,
+        "issue_link",
+        conference_id=point.conference_id,
+        late=late,
+        after={"role": "technician", "grant": issued.grant.id, "revoked": revoked},
+    )
     return f"{base_url()}/t/{issued.token}"
 
 
@@ -431,12 +529,22 @@ class TechnicianLink:
 
 
 def _grant_for(point: BridgePoint, principal: Principal, technician: Contact) -> str:
-    issued = accounts.issue_grant(GrantRole.TECHNICIAN, conference_id=point.conference_id,
-                                  point_id=point.id, contact_id=technician.id,
-                                  label=f"Kỹ thuật viên {technician.name}", ttl=link_ttl())
-    audit.record(principal.actor, AUDIT_ENTITY, point.id, "issue_link",
-                 conference_id=point.conference_id,
-                 after={"role": "technician", "grant": issued.grant.id})
+    issued = accounts.issue_grant(
+        GrantRole.TECHNICIAN,
+        conference_id=point.conference_id,
+        point_id=point.id,
+        contact_id=technician.id,
+        label=f"Kỹ thuật viên {technician.name}",
+        ttl=link_ttl(),
+    )
+    audit.record(
+        principal.actor,
+        AUDIT_ENTITY,
+        point.id,
+        "issue_link",
+        conference_id=point.conference_id,
+        after={"role": "technician", "grant": issued.grant.id},
+    )
     return f"{base_url()}/t/{issued.token}"
 
 
@@ -446,8 +554,10 @@ def links_after_create(created: CreatedPoint, principal: Principal) -> list[Tech
     technicians = created.point.technicians
     if not technicians:
         return [TechnicianLink(None, created.technician_url)]
-    return [TechnicianLink(technicians[0], created.technician_url),
-            *(TechnicianLink(t, _grant_for(created.point, principal, t)) for t in technicians[1:])]
+    return [
+        TechnicianLink(technicians[0], created.technician_url),
+        *(TechnicianLink(t, _grant_for(created.point, principal, t)) for t in technicians[1:]),
+    ]
 
 
 def issue_technician_links(point: BridgePoint, principal: Principal) -> list[TechnicianLink]:
@@ -457,8 +567,13 @@ def issue_technician_links(point: BridgePoint, principal: Principal) -> list[Tec
     technicians = point.technicians
     if not technicians:
         return [TechnicianLink(None, _issue_technician_grant(point, principal))]
-    accounts.revoke_grants([g for g in accounts.live_grants(GrantRole.TECHNICIAN, point_id=point.id)
-                            if not g.label.startswith("invite:")])
+    accounts.revoke_grants(
+        [
+            g
+            for g in accounts.live_grants(GrantRole.TECHNICIAN, point_id=point.id)
+            if not g.label.startswith("invite:")
+        ]
+    )
     return [TechnicianLink(t, _grant_for(point, principal, t)) for t in technicians]
 
 
@@ -473,17 +588,24 @@ def acknowledge(contact: Contact) -> Contact:
 # --- Bulk -------------------------------------------------------------------------------------
 
 
-def bulk_create_points(conference: Conference, rows: list[dict[str, Any]], *,
-                       actor: str) -> list[int]:
+def bulk_create_points(conference: Conference, rows: list[dict[str, Any]], *, actor: str) -> list[int]:
     """Register many points at once (a national set-up, an import): each row is validated as a
     PointIn (plus ``status``: draft | confirmed) and the rows are written with a few executemany
     INSERTs and one audit event. Sends no per-point events; queue invites afterwards with
     ``invites.service.reconcile_session``. Returns the new ids in the order of ``rows``."""
-    units = {u.code: u for u in db.session.scalars(
-        sa.select(AdminUnit).where(AdminUnit.code.in_([r.get("unit") for r in rows])))}
-    taken = set(db.session.scalars(sa.select(BridgePoint.unit_code).where(
-        BridgePoint.conference_id == conference.id,
-        BridgePoint.unit_code.in_(list(units)))))
+    units = {
+        u.code: u
+        for u in db.session.scalars(
+            sa.select(AdminUnit).where(AdminUnit.code.in_([r.get("unit") for r in rows]))
+        )
+    }
+    taken = set(
+        db.session.scalars(
+            sa.select(BridgePoint.unit_code).where(
+                BridgePoint.conference_id == conference.id, BridgePoint.unit_code.in_(list(units))
+            )
+        )
+    )
     points, errors, seen = [], {}, set()
     for index, row in enumerate(rows):
         unit = units.get(row.get("unit"))
@@ -496,48 +618,89 @@ def bulk_create_points(conference: Conference, rows: list[dict[str, Any]], *,
         seen.add(unit.code)
         fields = {k: v for k, v in row.items() if k != "status"}
         try:
-            data = validate_point(fields, categories=categories_of_level(conference, unit.level),
-                                  level=unit.level)
+            data = validate_point(
+                fields, categories=categories_of_level(conference, unit.level), level=unit.level
+            )
         except ValidationFailed as failed:
             errors.update({f"{index}.{k}": v for k, v in failed.errors.items()})
             continue
         total = sum(data.counts.values())
         if status not in ("draft", "confirmed") or (
-                status == "confirmed" and not (data.venue and data.technicians and total)):
-            errors[f"{index}.status"] = ("Chỉ xác nhận được điểm cầu đã đủ phòng họp, "
-                                         "kỹ thuật viên và đại biểu.")
+            status == "confirmed" and not (data.venue and data.technicians and total)
+        ):
+            errors[f"{index}.status"] = (
+                "Chỉ xác nhận được điểm cầu đã đủ phòng họp, kỹ thuật viên và đại biểu."
+            )
             continue
         points.append((unit, data, status, total))
     if errors:
         raise ValidationFailed(errors)
     now = utcnow()
-    db.session.execute(sa.insert(BridgePoint), [
-        {"conference_id": conference.id, "unit_code": unit.code, "level": unit.level,
-         "district_code": district_code_of(unit), "name": data.name or f"Điểm cầu {unit.name}",
-         "venue": data.venue, "capacity": data.capacity, "status": status, "version": 1,
-         "probe_target": data.probe.target, "total_delegates": total, "created_at": now,
-         "updated_at": now, "confirmed_at": now if status == "confirmed" else None}
-        for unit, data, status, total in points])
-    ids = dict(db.session.execute(sa.select(BridgePoint.unit_code, BridgePoint.id).where(
-        BridgePoint.conference_id == conference.id)).all())
-    counts = [{"point_id": ids[unit.code], "category_code": code, "count": n}
-              for unit, data, _, _ in points for code, n in data.counts.items()]
-    technicians = [{"point_id": ids[unit.code], "role": "technician", "name": t.name,
-                    "phone": t.phone, "email": t.email, "created_at": now}
-                   for unit, data, _, _ in points for t in data.technicians]
+    db.session.execute(
+        sa.insert(BridgePoint),
+        [
+            {
+                "conference_id": conference.id,
+                "unit_code": unit.code,
+                "level": unit.level,
+                "district_code": district_code_of(unit),
+                "name": data.name or f"Điểm cầu {unit.name}",
+                "venue": data.venue,
+                "capacity": data.capacity,
+                "status": status,
+                "version": 1,
+                "probe_target": data.probe.target,
+                "total_delegates": total,
+                "created_at": now,
+                "updated_at": now,
+                "confirmed_at": now if status == "confirmed" else None,
+            }
+            for unit, data, status, total in points
+        ],
+    )
+    ids = dict(
+        db.session.execute(
+            sa.select(BridgePoint.unit_code, BridgePoint.id).where(BridgePoint.conference_id == conference.id)
+        ).all()
+    )
+    counts = [
+        {"point_id": ids[unit.code], "category_code": code, "count": n}
+        for unit, data, _, _ in points
+        for code, n in data.counts.items()
+    ]
+    technicians = [
+        {
+            "point_id": ids[unit.code],
+            "role": "technician",
+            "name": t.name,
+            "phone": t.phone,
+            "email": t.email,
+            "created_at": now,
+        }
+        for unit, data, _, _ in points
+        for t in data.technicians
+    ]
     # An empty parameter list would be one INSERT of an empty row, not none (a copy has no counts).
     for model, params in ((DelegateCount, counts), (Contact, technicians)):
         if params:
             db.session.execute(sa.insert(model), params)
     # Relay from the parent unit's point when it has one, as one-by-one registration does.
-    upstream = [{"point_id": ids[unit.code], "upstream": ids[unit.parent_code]}
-                for unit, _, _, _ in points if unit.parent_code in ids]
+    upstream = [
+        {"point_id": ids[unit.code], "upstream": ids[unit.parent_code]}
+        for unit, _, _, _ in points
+        if unit.parent_code in ids
+    ]
     if upstream:
         table = BridgePoint.__table__
-        db.session.execute(table.update().where(table.c.id == sa.bindparam("point_id"))
-                           .values(upstream_point_id=sa.bindparam("upstream")), upstream)
-    audit.record(actor, AUDIT_ENTITY, None, "bulk_create", conference_id=conference.id,
-                 after={"points": len(points)})
+        db.session.execute(
+            table.update()
+            .where(table.c.id == sa.bindparam("point_id"))
+            .values(upstream_point_id=sa.bindparam("upstream")),
+            upstream,
+        )
+    audit.record(
+        actor, AUDIT_ENTITY, None, "bulk_create", conference_id=conference.id, after={"points": len(points)}
+    )
     db.session.flush()
     return [ids[unit.code] for unit, _, _, _ in points]
 
@@ -550,5 +713,9 @@ def in_conference_tree(conference: Conference, unit: AdminUnit) -> bool:
 def set_upstreams(links: list[dict[str, int]]) -> None:
     """Point each ``point_id`` at its ``upstream`` point id (a copy keeps its relays)."""
     table = BridgePoint.__table__
-    db.session.execute(table.update().where(table.c.id == sa.bindparam("point_id"))
-                       .values(upstream_point_id=sa.bindparam("upstream")), links)
+    db.session.execute(
+        table.update()
+        .where(table.c.id == sa.bindparam("point_id"))
+        .values(upstream_point_id=sa.bindparam("upstream")),
+        links,
+    )

@@ -41,15 +41,20 @@ from bridgeops.units.models import LEVEL_LABELS, AdminUnit
 
 bp = Blueprint("registration", __name__)
 
-STALE_MESSAGE = ("Điểm cầu này vừa được người khác thay đổi trong lúc bạn đang sửa. Giá trị hiện "
-                 "tại được hiển thị bên dưới; những gì bạn đã nhập vẫn còn trong biểu mẫu. "
-                 "Hãy kiểm tra rồi bấm “Lưu” lần nữa.")
+STALE_MESSAGE = (
+    "Điểm cầu này vừa được người khác thay đổi trong lúc bạn đang sửa. Giá trị hiện "
+    "tại được hiển thị bên dưới; những gì bạn đã nhập vẫn còn trong biểu mẫu. "
+    "Hãy kiểm tra rồi bấm “Lưu” lần nữa."
+)
 
 
 @bp.app_context_processor
 def _labels() -> dict:
-    return {"status_labels": STATUS_LABELS, "level_labels": LEVEL_LABELS,
-            "link_session": SESSION_GRANT_KEY in session}
+    return {
+        "status_labels": STATUS_LABELS,
+        "level_labels": LEVEL_LABELS,
+        "link_session": SESSION_GRANT_KEY in session,
+    }
 
 
 def no_store(body, status: int = 200):
@@ -74,8 +79,9 @@ def open_chair_link(token: str):
         return no_store(render_template("registration/link_error.html", gone=True), 410)
     conference = db.session.get(Conference, grant.conference_id)
     if current_user.is_authenticated and request.method != "POST":
-        return no_store(render_template("registration/switch_to_link.html", user=current_user,
-                                        conference=conference))
+        return no_store(
+            render_template("registration/switch_to_link.html", user=current_user, conference=conference)
+        )
     # A fresh session: nothing of an earlier officer login or another link survives.
     logout_user()
     session.clear()
@@ -111,16 +117,29 @@ def home(slug: str):
     return _chair_home(conference, principal)
 
 
-def _chair_home(conference: Conference, principal: Principal, *, contact_values=None,
-                contact_errors=None, status: int = 200):
+def _chair_home(
+    conference: Conference,
+    principal: Principal,
+    *,
+    contact_values=None,
+    contact_errors=None,
+    status: int = 200,
+):
     overview = queries.district_overview(conference, principal)
     show = request.args.get("show")
     contact = chairs.chair_contact(conference, principal.unit_code)
     return render_template(
-        "registration/chair_home.html", conference=conference, overview=overview,
-        open=service.registration_open(conference), show=show if show in ROW_STATES else None,
-        row_states=ROW_STATES, chair=contact, steps=_chair_steps(overview, contact),
-        contact_values=contact_values or {}, contact_errors=contact_errors or {}), status
+        "registration/chair_home.html",
+        conference=conference,
+        overview=overview,
+        open=service.registration_open(conference),
+        show=show if show in ROW_STATES else None,
+        row_states=ROW_STATES,
+        chair=contact,
+        steps=_chair_steps(overview, contact),
+        contact_values=contact_values or {},
+        contact_errors=contact_errors or {},
+    ), status
 
 
 def _chair_steps(overview: queries.DistrictOverview, contact) -> list[tuple[str, bool]]:
@@ -130,11 +149,12 @@ def _chair_steps(overview: queries.DistrictOverview, contact) -> list[tuple[str,
     return [
         ("Cho biết họ tên và số điện thoại của chị", contact is not None),
         (f"Đăng ký điểm cầu {own.unit.name}", own.state != "todo"),
-        ("Đăng ký điểm cầu từng xã có kết nối; xã không có kết nối bấm “Không tham gia”",
-         communes_placed),
+        ("Đăng ký điểm cầu từng xã có kết nối; xã không có kết nối bấm “Không tham gia”", communes_placed),
         ("Bấm “Lưu và xác nhận” cho mỗi điểm cầu", all(r.state == "done" for r in overview.rows)),
-        ("Gửi đường dẫn cho kỹ thuật viên qua Zalo (hiện ra sau khi lưu)",
-         own.state != "todo" and communes_placed),
+        (
+            "Gửi đường dẫn cho kỹ thuật viên qua Zalo (hiện ra sau khi lưu)",
+            own.state != "todo" and communes_placed,
+        ),
     ]
 
 
@@ -150,8 +170,9 @@ def save_chair_contact(slug: str):
         db.session.commit()
     except ValidationFailed as error:
         db.session.rollback()
-        return _chair_home(conference, principal, contact_values=values,
-                           contact_errors=error.errors, status=422)
+        return _chair_home(
+            conference, principal, contact_values=values, contact_errors=error.errors, status=422
+        )
     flash("Đã lưu họ tên và số điện thoại của chị.", "success")
     return redirect(url_for("registration.home", slug=slug))
 
@@ -180,8 +201,7 @@ def unit_absence(slug: str, code: str):
             raise
         flash("; ".join(error.errors.values()) if error.errors else error.detail, "warning")
     target = request.form.get("show")
-    return redirect(url_for("registration.home", slug=slug,
-                            show=target if target in ROW_STATES else None))
+    return redirect(url_for("registration.home", slug=slug, show=target if target in ROW_STATES else None))
 
 
 # --- Lists -----------------------------------------------------------------------------------
@@ -200,20 +220,38 @@ def points(slug: str):
         flash("Bộ lọc không hợp lệ: " + "; ".join(error.errors.values()), "warning")
         query = PointQuery()
     page = queries.list_points(conference, principal, query)
-    return render_template("registration/points.html", conference=conference, page=page,
-                           query=query, districts=queries.districts(conference),
-                           officer=principal.is_officer)
+    return render_template(
+        "registration/points.html",
+        conference=conference,
+        page=page,
+        query=query,
+        districts=queries.districts(conference),
+        officer=principal.is_officer,
+    )
 
 
 # --- The point form --------------------------------------------------------------------------
 
 
-def _render_form(conference: Conference, values: forms.PointFormValues, *, point=None,
-                 errors=None, current=None, status: int = 200, editable: bool = True):
+def _render_form(
+    conference: Conference,
+    values: forms.PointFormValues,
+    *,
+    point=None,
+    errors=None,
+    current=None,
+    status: int = 200,
+    editable: bool = True,
+):
     level = point.level if point else _unit_level(values.unit)
     return render_template(
-        "registration/point_form.html", conference=conference, point=point, values=values,
-        errors=errors or {}, current=current, editable=editable,
+        "registration/point_form.html",
+        conference=conference,
+        point=point,
+        values=values,
+        errors=errors or {},
+        current=current,
+        editable=editable,
         categories=[c for c in conference.categories if level in c.levels],
         unit=point.unit if point else db.session.get(AdminUnit, values.unit),
         open=service.registration_open(conference),
@@ -238,8 +276,12 @@ def new_point(slug: str):
     unit = db.session.get(AdminUnit, unit_code) if unit_code.isdigit() else None
     if unit is None:
         q = request.args.get("q", "")
-        return render_template("registration/pick_unit.html", conference=conference, q=q,
-                               choices=queries.units_for_picker(conference, principal, q))
+        return render_template(
+            "registration/pick_unit.html",
+            conference=conference,
+            q=q,
+            choices=queries.units_for_picker(conference, principal, q),
+        )
     if not unit_in_scope(principal, unit, conference.id):
         raise Forbidden(f"Bạn không phụ trách {unit.name}.")
     existing = service.point_for_unit(conference, unit.code)
@@ -256,20 +298,19 @@ def new_point(slug: str):
     parsed = forms.form_data(values, with_unit=True)
     try:
         created = service.create_point(conference, validate(PointIn, parsed.data), principal)
-        confirm_error = (_confirm_after_save(created.point, principal)
-                         if "and_confirm" in request.form else None)
+        confirm_error = (
+            _confirm_after_save(created.point, principal) if "and_confirm" in request.form else None
+        )
         technician_links = service.links_after_create(created, principal)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
-        return _render_form(conference, values.pad_rows(), errors=_errors(error, parsed),
-                            status=error.status)
-    return _technician_links_page(created.point, technician_links, created=True,
-                                  confirm_error=confirm_error)
+        return _render_form(conference, values.pad_rows(), errors=_errors(error, parsed), status=error.status)
+    return _technician_links_page(created.point, technician_links, created=True, confirm_error=confirm_error)
 
 
 def _confirm_after_save(point, principal: Principal) -> str | None:
-    """"Lưu và xác nhận": confirm what was just saved; what is missing says why not (the save
+    """ "Lưu và xác nhận": confirm what was just saved; what is missing says why not (the save
     stands)."""
     try:
         service.confirm_point(point, principal)
@@ -278,16 +319,25 @@ def _confirm_after_save(point, principal: Principal) -> str | None:
     return None
 
 
-def _technician_links_page(point, technician_links, *, created: bool,
-                           confirm_error: str | None = None):
+def _technician_links_page(point, technician_links, *, created: bool, confirm_error: str | None = None):
     conference = point.conference
-    messages = [chairs.technician_invitation(conference, point, link.url,
-                                             link.technician.name if link.technician else "")
-                for link in technician_links]
-    return no_store(render_template(
-        "registration/technician_link.html", point=point, conference=conference,
-        technician_links=technician_links, messages=messages, created=created,
-        confirm_error=confirm_error))
+    messages = [
+        chairs.technician_invitation(
+            conference, point, link.url, link.technician.name if link.technician else ""
+        )
+        for link in technician_links
+    ]
+    return no_store(
+        render_template(
+            "registration/technician_link.html",
+            point=point,
+            conference=conference,
+            technician_links=technician_links,
+            messages=messages,
+            created=created,
+            confirm_error=confirm_error,
+        )
+    )
 
 
 def _errors(error: DomainError, parsed: forms.PointFormData) -> dict[str, str]:
@@ -303,10 +353,10 @@ def point_page(point_id: int):
     principal, point = g.principal, g.point
     conference = point.conference
     editable = can_edit_point(principal, point) and (
-        principal.is_officer or service.registration_open(conference))
+        principal.is_officer or service.registration_open(conference)
+    )
     if request.method == "GET":
-        return _render_form(conference, forms.values_from_point(point), point=point,
-                            editable=editable)
+        return _render_form(conference, forms.values_from_point(point), point=point, editable=editable)
     categories = [c.code for c in conference.categories if point.level in c.levels]
     values = forms.values_from_form(request.form, categories)
     if "add_technician" in request.form:
@@ -315,21 +365,32 @@ def point_page(point_id: int):
     version = int(values.version) if values.version.isdigit() else -1
     try:
         service.update_point(point, validate(PointIn, parsed.data), principal, version)
-        confirm_error = (_confirm_after_save(point, principal)
-                         if "and_confirm" in request.form else None)
+        confirm_error = _confirm_after_save(point, principal) if "and_confirm" in request.form else None
         db.session.commit()
     except PreconditionFailed:
         db.session.rollback()
         point = service.visible_point(principal, point_id)
         values.version = str(point.version)  # a second "Lưu" overwrites, knowingly
-        return _render_form(conference, values.pad_rows(), point=point,
-                            errors={"__all__": STALE_MESSAGE},
-                            current=forms.values_from_point(point), status=409, editable=editable)
+        return _render_form(
+            conference,
+            values.pad_rows(),
+            point=point,
+            errors={"__all__": STALE_MESSAGE},
+            current=forms.values_from_point(point),
+            status=409,
+            editable=editable,
+        )
     except DomainError as error:
         db.session.rollback()
         point = service.visible_point(principal, point_id)
-        return _render_form(conference, values.pad_rows(), point=point,
-                            errors=_errors(error, parsed), status=error.status, editable=editable)
+        return _render_form(
+            conference,
+            values.pad_rows(),
+            point=point,
+            errors=_errors(error, parsed),
+            status=error.status,
+            editable=editable,
+        )
     if confirm_error:
         flash(f"Đã lưu nhưng chưa xác nhận: {confirm_error}", "warning")
         return redirect(url_for("registration.point_page", point_id=point.id))
@@ -368,8 +429,7 @@ def confirm(point_id: int):
 @bp.post("/points/<int:point_id>/withdraw")
 @requires(SCOPED_POINT)
 def withdraw(point_id: int):
-    return _change_status(point_id, service.withdraw_point,
-                          "Đã rút điểm cầu. Thông tin vẫn được lưu lại.")
+    return _change_status(point_id, service.withdraw_point, "Đã rút điểm cầu. Thông tin vẫn được lưu lại.")
 
 
 @bp.post("/points/<int:point_id>/technician-link")
@@ -388,8 +448,7 @@ def new_technician_link(point_id: int):
 @requires(OFFICER)
 def history(point_id: int):
     point = service.visible_point(g.principal, point_id)
-    return render_template("registration/history.html", point=point,
-                           entries=queries.history_entries(point))
+    return render_template("registration/history.html", point=point, entries=queries.history_entries(point))
 
 
 @bp.route("/conferences/<slug>/links", methods=["GET", "POST"])
@@ -422,17 +481,33 @@ def chair_links(slug: str):
         else:
             flash("Vui lòng chọn đơn vị.", "warning")
         db.session.commit()
-    live = {grant.unit_code: grant
-            for grant in accounts.live_grants(GrantRole.CHAIR, conference_id=conference.id)}
+    live = {
+        grant.unit_code: grant for grant in accounts.live_grants(GrantRole.CHAIR, conference_id=conference.id)
+    }
     contacts = chairs.chair_contacts(conference)
-    messages = [chairs.chair_invitation(conference, link.unit.name, link.url,
-                                        contacts[link.unit.code].name
-                                        if link.unit.code in contacts else "")
-                for link in issued]
-    return no_store(render_template("registration/links.html", conference=conference,
-                                    units=links.chair_units(conference), live=live,
-                                    issued=issued, messages=messages, contacts=contacts,
-                                    errors=errors, values=values), 422 if errors else 200)
+    messages = [
+        chairs.chair_invitation(
+            conference,
+            link.unit.name,
+            link.url,
+            contacts[link.unit.code].name if link.unit.code in contacts else "",
+        )
+        for link in issued
+    ]
+    return no_store(
+        render_template(
+            "registration/links.html",
+            conference=conference,
+            units=links.chair_units(conference),
+            live=live,
+            issued=issued,
+            messages=messages,
+            contacts=contacts,
+            errors=errors,
+            values=values,
+        ),
+        422 if errors else 200,
+    )
 
 
 # --- A network carried onto the 2025 map -------------------------------------------------------
@@ -464,7 +539,10 @@ def carried_network(slug: str):
         except ValidationFailed as error:
             db.session.rollback()
             errors = {f"{point_id}:{field}": message for field, message in error.errors.items()}
-    return render_template("registration/carried.html", conference=conference,
-                           network=carry.carried_network(conference), errors=errors,
-                           phone_display=carry.phone_display), \
-        422 if errors else 200
+    return render_template(
+        "registration/carried.html",
+        conference=conference,
+        network=carry.carried_network(conference),
+        errors=errors,
+        phone_display=carry.phone_display,
+    ), 422 if errors else 200

@@ -37,23 +37,40 @@ class TWUnavailable(DomainError):
 
 
 def file_response(export: service.ExportFile) -> Response:
-    return Response(export.content, mimetype=export.mimetype, headers={
-        "Content-Disposition": f'attachment; filename="{export.filename}"',
-        "Cache-Control": "no-store"})
+    return Response(
+        export.content,
+        mimetype=export.mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="{export.filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 def snapshot_out(snapshot: ReturnSnapshot) -> SnapshotOut:
-    totals = (FiguresOut.model_validate(service.snapshot_totals(snapshot))
-              if snapshot.kind == "headcount" else None)
-    return SnapshotOut(id=snapshot.id, sha256=snapshot.sha256, created_at=snapshot.created_at,
-                       created_by=snapshot.created_by, accepted_at=snapshot.accepted_at,
-                       totals=totals)
+    totals = (
+        FiguresOut.model_validate(service.snapshot_totals(snapshot)) if snapshot.kind == "headcount" else None
+    )
+    return SnapshotOut(
+        id=snapshot.id,
+        sha256=snapshot.sha256,
+        created_at=snapshot.created_at,
+        created_by=snapshot.created_by,
+        accepted_at=snapshot.accepted_at,
+        totals=totals,
+    )
 
 
 def attempt_out(attempt: SubmissionAttempt) -> AttemptOut:
-    return AttemptOut(number=attempt.number, url=attempt.url, status_code=attempt.status_code,
-                      response_excerpt=attempt.response_excerpt, error=attempt.error,
-                      duration_ms=attempt.duration_ms, started_at=attempt.started_at)
+    return AttemptOut(
+        number=attempt.number,
+        url=attempt.url,
+        status_code=attempt.status_code,
+        response_excerpt=attempt.response_excerpt,
+        error=attempt.error,
+        duration_ms=attempt.duration_ms,
+        started_at=attempt.started_at,
+    )
 
 
 def _delta(delta: service.Delta) -> DeltaOut:
@@ -62,23 +79,31 @@ def _delta(delta: service.Delta) -> DeltaOut:
 
 @api_bp.get("/conferences/<slug>/return")
 @requires(OFFICER)
-@operation("Báo cáo số điểm cầu và đại biểu (JSON, hoặc tệp CSV/XLSX với ?format=)",
-           tags=("returns",), query=ReturnQuery, response=ReturnOut,
-           errors={404: "Không có hội nghị này"},
-           media={"text/csv": "CSV UTF-8 có BOM", service.FORMATS["xlsx"]: "Tệp Excel"})
+@operation(
+    "Báo cáo số điểm cầu và đại biểu (JSON, hoặc tệp CSV/XLSX với ?format=)",
+    tags=("returns",),
+    query=ReturnQuery,
+    response=ReturnOut,
+    errors={404: "Không có hội nghị này"},
+    media={"text/csv": "CSV UTF-8 có BOM", service.FORMATS["xlsx"]: "Tệp Excel"},
+)
 def get_return(slug: str, query: ReturnQuery):
     conference = get_conference(slug)
     if query.format != "json":
         return file_response(service.export(conference, query.format))
-    body = cache.with_field(service.current_document_json(conference), "generated_at",
-                            utcnow().isoformat())
+    body = cache.with_field(service.current_document_json(conference), "generated_at", utcnow().isoformat())
     return Response(body, mimetype="application/json")
 
 
 @api_bp.post("/conferences/<slug>/return/snapshots")
 @requires(OFFICER)
-@operation("Chốt số liệu báo cáo (bản chốt có mã sha256)", tags=("returns",),
-           response=SnapshotOut, status=201, errors={404: "Không có hội nghị này"})
+@operation(
+    "Chốt số liệu báo cáo (bản chốt có mã sha256)",
+    tags=("returns",),
+    response=SnapshotOut,
+    status=201,
+    errors={404: "Không có hội nghị này"},
+)
 def create_snapshot(slug: str):
     conference = get_conference(slug)
     snapshot = service.freeze(conference, g.principal.actor)
@@ -97,43 +122,72 @@ def list_snapshots(slug: str):
 
 @api_bp.get("/conferences/<slug>/return/snapshots/<int:snapshot_id>")
 @requires(OFFICER)
-@operation("Một bản chốt: số liệu đã đóng băng và các lần gửi Trung ương", tags=("returns",),
-           response=SnapshotDetailOut, errors={404: "Không có bản chốt này"})
+@operation(
+    "Một bản chốt: số liệu đã đóng băng và các lần gửi Trung ương",
+    tags=("returns",),
+    response=SnapshotDetailOut,
+    errors={404: "Không có bản chốt này"},
+)
 def get_snapshot(slug: str, snapshot_id: int):
     snapshot = service.get_snapshot(get_conference(slug), snapshot_id)
     # The frozen document goes out exactly as stored (its "schema" key included).
     retry = service.retry_state(snapshot) if current_app.config.get("TW_RETURN_URL") else None
-    return {**snapshot_out(snapshot).model_dump(mode="json"), "document": snapshot.document,
-            "attempts": [attempt_out(a).model_dump(mode="json") for a in snapshot.attempts],
-            "retry": RetryOut(**vars(retry)).model_dump(mode="json") if retry else None}
+    return {
+        **snapshot_out(snapshot).model_dump(mode="json"),
+        "document": snapshot.document,
+        "attempts": [attempt_out(a).model_dump(mode="json") for a in snapshot.attempts],
+        "retry": RetryOut(**vars(retry)).model_dump(mode="json") if retry else None,
+    }
 
 
 @api_bp.get("/conferences/<slug>/return/snapshots/<int:snapshot_id>/diff")
 @requires(OFFICER)
-@operation("Thay đổi giữa hai bản chốt (theo điểm cầu và thành phần)", tags=("returns",),
-           query=DiffQuery, response=DiffOut,
-           errors={404: "Không có bản chốt này"})
+@operation(
+    "Thay đổi giữa hai bản chốt (theo điểm cầu và thành phần)",
+    tags=("returns",),
+    query=DiffQuery,
+    response=DiffOut,
+    errors={404: "Không có bản chốt này"},
+)
 def diff_snapshots(slug: str, snapshot_id: int, query: DiffQuery):
     conference = get_conference(slug)
     newer = service.get_snapshot(conference, snapshot_id)
     older = service.get_snapshot(conference, query.against)
     diff = service.diff_snapshots(older, newer)
     return DiffOut(
-        older=older.id, newer=newer.id, identical=diff.identical,
+        older=older.id,
+        newer=newer.id,
+        identical=diff.identical,
         confirmed={k: _delta(d) for k, d in diff.confirmed.items()},
         registered={k: _delta(d) for k, d in diff.registered.items()},
-        points=[PointChangeOut(unit_code=p.unit_code, unit_name=p.unit_name, kind=p.kind,
-                               status_before=p.status_before, status_after=p.status_after,
-                               counts={k: _delta(d) for k, d in p.counts.items()},
-                               delegates=_delta(p.delegates)) for p in diff.points])
+        points=[
+            PointChangeOut(
+                unit_code=p.unit_code,
+                unit_name=p.unit_name,
+                kind=p.kind,
+                status_before=p.status_before,
+                status_after=p.status_after,
+                counts={k: _delta(d) for k, d in p.counts.items()},
+                delegates=_delta(p.delegates),
+            )
+            for p in diff.points
+        ],
+    )
 
 
 @api_bp.post("/conferences/<slug>/return/snapshots/<int:snapshot_id>/submit")
 @requires(OFFICER)
-@operation("Gửi bản chốt về Trung ương (BRIDGEOPS_TW_RETURN_URL)", tags=("returns",),
-           body=SubmitBody, response=SubmissionOut,
-           errors={404: "Không có bản chốt này", 409: "Chưa cấu hình địa chỉ nhận của Trung ương",
-                   502: "Trung ương không nhận sau các lần thử"})
+@operation(
+    "Gửi bản chốt về Trung ương (BRIDGEOPS_TW_RETURN_URL)",
+    tags=("returns",),
+    body=SubmitBody,
+    response=SubmissionOut,
+    errors={
+        404: "Không có bản chốt này",
+        409: "Chưa cấu hình địa chỉ nhận của Trung ương",
+        502: "Trung ương không nhận sau các lần thử",
+    },
+)
 def submit_snapshot(slug: str, snapshot_id: int, body: SubmitBody):
     snapshot = service.get_snapshot(get_conference(slug), snapshot_id)
     return snapshot_submission(snapshot, force=body.force)
@@ -145,10 +199,14 @@ def snapshot_submission(snapshot: ReturnSnapshot, force: bool) -> SubmissionOut:
     db.session.commit()
     if not outcome.accepted:
         last = outcome.attempts[-1] if outcome.attempts else None
-        reason = (f"HTTP {last.status_code}" if last and last.status_code else
-                  last.error if last else "")
-        raise TWUnavailable(f"Trung ương chưa nhận bản chốt sau {len(outcome.attempts)} lần thử "
-                            f"({reason}). Các lần thử đã được ghi lại; có thể gửi lại sau.")
-    return SubmissionOut(snapshot=snapshot_out(snapshot), accepted=True,
-                         already_accepted=outcome.already_accepted,
-                         attempts=[attempt_out(a) for a in outcome.attempts])
+        reason = f"HTTP {last.status_code}" if last and last.status_code else last.error if last else ""
+        raise TWUnavailable(
+            f"Trung ương chưa nhận bản chốt sau {len(outcome.attempts)} lần thử "
+            f"({reason}). Các lần thử đã được ghi lại; có thể gửi lại sau."
+        )
+    return SubmissionOut(
+        snapshot=snapshot_out(snapshot),
+        accepted=True,
+        already_accepted=outcome.already_accepted,
+        attempts=[attempt_out(a) for a in outcome.attempts],
+    )

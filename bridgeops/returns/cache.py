@@ -33,23 +33,37 @@ _entries: OrderedDict[tuple, bytes] = OrderedDict()
 
 def fingerprint(conference: Conference) -> tuple:
     """Changes whenever the return of the conference could change."""
-    status_code = sa.case((BridgePoint.status == "confirmed", 1),
-                          (BridgePoint.status == "draft", 2), else_=3)
+    status_code = sa.case((BridgePoint.status == "confirmed", 1), (BridgePoint.status == "draft", 2), else_=3)
     points = db.session.execute(
-        sa.select(sa.func.count(), sa.func.max(BridgePoint.id), sa.func.sum(BridgePoint.version),
-                  sa.func.max(BridgePoint.updated_at),
-                  sa.func.sum(status_code * (BridgePoint.id % 1009 + 1)),
-                  sa.func.sum(BridgePoint.total_delegates))
-        .where(BridgePoint.conference_id == conference.id)).one()
+        sa.select(
+            sa.func.count(),
+            sa.func.max(BridgePoint.id),
+            sa.func.sum(BridgePoint.version),
+            sa.func.max(BridgePoint.updated_at),
+            sa.func.sum(status_code * (BridgePoint.id % 1009 + 1)),
+            sa.func.sum(BridgePoint.total_delegates),
+        ).where(BridgePoint.conference_id == conference.id)
+    ).one()
     counts = db.session.execute(
-        sa.select(sa.func.count(), sa.func.sum(DelegateCount.count * (DelegateCount.point_id % 1013 + 1)),
-                  sa.func.sum(DelegateCount.count * sa.func.length(DelegateCount.category_code)))
+        sa.select(
+            sa.func.count(),
+            sa.func.sum(DelegateCount.count * (DelegateCount.point_id % 1013 + 1)),
+            sa.func.sum(DelegateCount.count * sa.func.length(DelegateCount.category_code)),
+        )
         .join(BridgePoint, BridgePoint.id == DelegateCount.point_id)
-        .where(BridgePoint.conference_id == conference.id)).one()
+        .where(BridgePoint.conference_id == conference.id)
+    ).one()
     units = db.session.scalar(sa.select(sa.func.count()).select_from(AdminUnit))
-    meta = (conference.id, conference.slug, conference.title, conference.organizer,
-            conference.host_name, conference.host_unit_code, conference.timezone,
-            tuple((c.code, c.label, c.levels_csv, c.position) for c in conference.categories))
+    meta = (
+        conference.id,
+        conference.slug,
+        conference.title,
+        conference.organizer,
+        conference.host_name,
+        conference.host_unit_code,
+        conference.timezone,
+        tuple((c.code, c.label, c.levels_csv, c.position) for c in conference.categories),
+    )
     return (meta, tuple(points), tuple(counts), units)
 
 

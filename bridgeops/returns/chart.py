@@ -23,8 +23,9 @@ class Bar:
     capacity: int | None = None
 
 
-def bar_chart(title: str, bars: list[Bar], *, unit: str, width: int = 420,
-              label_width: int = 150, row_height: int = 24) -> Markup:
+def bar_chart(
+    title: str, bars: list[Bar], *, unit: str, width: int = 420, label_width: int = 150, row_height: int = 24
+) -> Markup:
     """A horizontal bar chart; readable on a phone since labels sit on the left of each bar."""
     top, legend = 8, 22
     height = top + legend + row_height * max(len(bars), 1) + 8
@@ -51,22 +52,29 @@ def bar_chart(title: str, bars: list[Bar], *, unit: str, width: int = 420,
         figure = format_number_vi(total)
         if bar.capacity is not None:
             figure += f"/{format_number_vi(bar.capacity)}"
-        tooltip = escape(f"{bar.label}: {bar.confirmed} đã xác nhận, {bar.draft} chưa xác nhận "
-                         f"({unit})")
+        tooltip = escape(f"{bar.label}: {bar.confirmed} đã xác nhận, {bar.draft} chưa xác nhận ({unit})")
         parts.append(f"<g><title>{tooltip}</title>")
-        parts.append(f'<text x="{label_width - 6}" y="{y + bar_height - 4}" text-anchor="end" '
-                     f'fill="#1c2430">{label}</text>')
+        parts.append(
+            f'<text x="{label_width - 6}" y="{y + bar_height - 4}" text-anchor="end" '
+            f'fill="#1c2430">{label}</text>'
+        )
         if bar.capacity:
             track_w = round(plot * bar.capacity / scale_max, 1)
-            parts.append(f'<rect x="{label_width}" y="{y}" width="{track_w}" '
-                         f'height="{bar_height}" fill="{TRACK_FILL}"/>')
-        parts.append(f'<rect x="{label_width}" y="{y}" width="{confirmed_w}" height="{bar_height}" '
-                     f'fill="{CONFIRMED_FILL}"/>')
-        parts.append(f'<rect x="{label_width + confirmed_w}" y="{y}" width="{draft_w}" '
-                     f'height="{bar_height}" fill="{DRAFT_FILL}"/>')
-        end = label_width + max(confirmed_w + draft_w,
-                                round(plot * (bar.capacity or 0) / scale_max, 1))
-        parts.append(f'<text x="{end + 6}" y="{y + bar_height - 4}" fill="#1c2430">'
-                     f"{escape(figure)}</text></g>")
+            parts.append(
+                f'<rect x="{label_width}" y="{y}" width="{track_w}" '
+                f'height="{bar_height}" fill="{TRACK_FILL}"/>'
+            )
+        parts.append(
+            f'<rect x="{label_width}" y="{y}" width="{confirmed_w}" height="{bar_height}" '
+            f'fill="{CONFIRMED_FILL}"/>'
+        )
+        parts.append(
+            f'<rect x="{label_width + confirmed_w}" y="{y}" width="{draft_w}" '
+            f'height="{bar_height}" fill="{DRAFT_FILL}"/>'
+        )
+        end = label_width + max(confirmed_w + draft_w, round(plot * (bar.capacity or 0) / scale_max, 1))
+        parts.append(
+            f'<text x="{end + 6}" y="{y + bar_height - 4}" fill="#1c2430">{escape(figure)}</text></g>'
+        )
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -22,8 +22,13 @@ def return_group() -> None:
 @return_group.command("export")
 @click.option("--conference", "slug", required=True, help="Conference slug, e.g. namdinh-2022.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), required=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The file to write ('-' for standard output).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The file to write ('-' for standard output).",
+)
 @with_appcontext
 def export_command(slug: str, fmt: str, output: Path) -> None:
     """Write the return as it is now to a file."""
@@ -60,8 +65,9 @@ def snapshot_command(slug: str) -> None:
 
 @return_group.command("submit")
 @click.option("--conference", "slug", required=True)
-@click.option("--snapshot", "snapshot_id", type=int,
-              help="The snapshot to send; by default a fresh one is frozen now.")
+@click.option(
+    "--snapshot", "snapshot_id", type=int, help="The snapshot to send; by default a fresh one is frozen now."
+)
 @click.option("--force", is_flag=True, help="Send again even if TW accepted this content.")
 @with_appcontext
 def submit_command(slug: str, snapshot_id: int | None, force: bool) -> None:
@@ -85,13 +91,13 @@ def submit_command(slug: str, snapshot_id: int | None, force: bool) -> None:
         answer = f"HTTP {attempt.status_code}" if attempt.status_code else attempt.error
         click.echo(f"Lần {attempt.number}: {answer} ({attempt.duration_ms} ms)")
     if outcome.already_accepted:
-        click.echo(f"Trung ương đã nhận nội dung này trước đó (sha256 {snapshot.sha256}); "
-                   "không gửi lại.")
+        click.echo(f"Trung ương đã nhận nội dung này trước đó (sha256 {snapshot.sha256}); không gửi lại.")
     elif outcome.accepted:
         click.echo(f"Trung ương đã nhận bản chốt {snapshot.id} (sha256 {snapshot.sha256}).")
     else:
-        raise click.ClickException(f"Trung ương chưa nhận bản chốt {snapshot.id}; "
-                                   "các lần thử đã được ghi lại.")
+        raise click.ClickException(
+            f"Trung ương chưa nhận bản chốt {snapshot.id}; các lần thử đã được ghi lại."
+        )
 
 
 commands = [return_group]

@@ -23,7 +23,7 @@ def place_name(unit_name: str | None) -> str:
     name = unit_name or ""
     for prefix in _UNIT_KIND_PREFIXES:
         if name.startswith(prefix):
-            return name[len(prefix):]
+            return name[len(prefix) :]
     return name
 
 
@@ -33,9 +33,12 @@ def _tally(tally: Tally, codes: list[str]) -> dict[str, Any]:
 
 
 def _figures(figures: Figures, codes: list[str]) -> dict[str, Any]:
-    return {"confirmed": _tally(figures.confirmed, codes), "draft": _tally(figures.draft, codes),
-            "registered": _tally(figures.registered, codes),
-            "withdrawn_points": figures.withdrawn_points}
+    return {
+        "confirmed": _tally(figures.confirmed, codes),
+        "draft": _tally(figures.draft, codes),
+        "registered": _tally(figures.registered, codes),
+        "withdrawn_points": figures.withdrawn_points,
+    }
 
 
 def build_document(rollup: Rollup, place: str = "") -> dict[str, Any]:
@@ -43,23 +46,51 @@ def build_document(rollup: Rollup, place: str = "") -> dict[str, Any]:
     codes = rollup.category_codes
     return {
         "schema": SCHEMA,
-        "conference": {"slug": rollup.conference_slug, "title": rollup.conference_title,
-                       "organizer": rollup.organizer, "host_name": rollup.host_name,
-                       "host_unit_code": rollup.host_unit_code, "timezone": rollup.timezone,
-                       "place": place},
-        "categories": [{"code": c.code, "label": c.label, "levels": list(c.levels)}
-                       for c in rollup.categories],
+        "conference": {
+            "slug": rollup.conference_slug,
+            "title": rollup.conference_title,
+            "organizer": rollup.organizer,
+            "host_name": rollup.host_name,
+            "host_unit_code": rollup.host_unit_code,
+            "timezone": rollup.timezone,
+            "place": place,
+        },
+        "categories": [
+            {"code": c.code, "label": c.label, "levels": list(c.levels)} for c in rollup.categories
+        ],
         "totals": _figures(rollup.province, codes),
-        "levels": [{"level": level, "label": LEVEL_LABELS_VI.get(level, level),
-                    **_figures(figures, codes)} for level, figures in rollup.levels.items()],
-        "districts": [{"code": d.code, "name": d.name, "level": d.level,
-                       "units_total": d.units_total, "units_registered": d.units_registered,
-                       "units_confirmed": d.units_confirmed, "own_status": d.own_status,
-                       **_figures(d.figures, codes)} for d in rollup.districts],
-        "points": [{"id": p.id, "unit_code": p.unit_code, "unit_name": p.unit_name, "name": p.name,
-                    "venue": p.venue, "level": p.level, "district_code": p.district_code,
-                    "status": p.status, "counts": {code: p.counts.get(code, 0) for code in codes},
-                    "delegates": p.delegates} for p in rollup.points],
+        "levels": [
+            {"level": level, "label": LEVEL_LABELS_VI.get(level, level), **_figures(figures, codes)}
+            for level, figures in rollup.levels.items()
+        ],
+        "districts": [
+            {
+                "code": d.code,
+                "name": d.name,
+                "level": d.level,
+                "units_total": d.units_total,
+                "units_registered": d.units_registered,
+                "units_confirmed": d.units_confirmed,
+                "own_status": d.own_status,
+                **_figures(d.figures, codes),
+            }
+            for d in rollup.districts
+        ],
+        "points": [
+            {
+                "id": p.id,
+                "unit_code": p.unit_code,
+                "unit_name": p.unit_name,
+                "name": p.name,
+                "venue": p.venue,
+                "level": p.level,
+                "district_code": p.district_code,
+                "status": p.status,
+                "counts": {code: p.counts.get(code, 0) for code in codes},
+                "delegates": p.delegates,
+            }
+            for p in rollup.points
+        ],
     }
 
 
@@ -74,5 +105,4 @@ def sha256_of(document: dict[str, Any]) -> str:
 
 def json_bytes(document: dict[str, Any], generated_at: str) -> bytes:
     """The JSON file: the document plus when it was generated (outside the hashed part)."""
-    return json.dumps({**document, "generated_at": generated_at}, ensure_ascii=False,
-                      indent=2).encode()
+    return json.dumps({**document, "generated_at": generated_at}, ensure_ascii=False, indent=2).encode()

@@ -77,11 +77,19 @@ def xlsx_bytes(document: dict[str, Any], as_of: datetime) -> bytes:
     """The return as a workbook: official header block, frozen header row, number cells,
     subtotals per district and grand totals as numbers, A4 landscape print setup."""
     conference = document["conference"]
-    return sheet_xlsx_bytes(Sheet(
-        host_name=conference["host_name"], place=conference["place"],
-        timezone=conference["timezone"], title=TITLE, subtitle=conference["title"],
-        headers=table.headers(document),
-        rows=[(row.kind, row.values()) for row in table.rows(document)], widths=_WIDTHS), as_of)
+    return sheet_xlsx_bytes(
+        Sheet(
+            host_name=conference["host_name"],
+            place=conference["place"],
+            timezone=conference["timezone"],
+            title=TITLE,
+            subtitle=conference["title"],
+            headers=table.headers(document),
+            rows=[(row.kind, row.values()) for row in table.rows(document)],
+            widths=_WIDTHS,
+        ),
+        as_of,
+    )
 
 
 def sheet_xlsx_bytes(sheet_spec: Sheet, as_of: datetime) -> bytes:
@@ -91,27 +99,39 @@ def sheet_xlsx_bytes(sheet_spec: Sheet, as_of: datetime) -> bytes:
     output = io.BytesIO()
     # constant_memory streams each finished row to a temporary file: a national return (12,000
     # rows) then costs no extra worker memory and writes faster. Rows must go in order, as here.
-    workbook = xlsxwriter.Workbook(output, {"constant_memory": True, "strings_to_formulas": False,
-                                            "strings_to_numbers": False, "strings_to_urls": False})
-    workbook.set_properties({"title": sheet_spec.title, "author": sheet_spec.host_name,
-                             "created": as_of.replace(tzinfo=None)})
+    workbook = xlsxwriter.Workbook(
+        output,
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
+    )
+    workbook.set_properties(
+        {"title": sheet_spec.title, "author": sheet_spec.host_name, "created": as_of.replace(tzinfo=None)}
+    )
     base = {"font_name": "Times New Roman", "font_size": 12, "valign": "vcenter"}
     org = workbook.add_format({**base, "bold": True, "align": "center"})
     nation = workbook.add_format({**base, "bold": True, "align": "center"})
     motto = workbook.add_format({**base, "bold": True, "underline": 1, "align": "center"})
     title = workbook.add_format({**base, "bold": True, "font_size": 14, "align": "center"})
     subtitle = workbook.add_format({**base, "italic": True, "align": "center", "text_wrap": True})
-    head = workbook.add_format({**base, "bold": True, "border": 1, "align": "center",
-                                "text_wrap": True, "bg_color": "#EDEDED"})
+    head = workbook.add_format(
+        {**base, "bold": True, "border": 1, "align": "center", "text_wrap": True, "bg_color": "#EDEDED"}
+    )
     text = workbook.add_format({**base, "border": 1, "text_wrap": True})
     number = workbook.add_format({**base, "border": 1, "num_format": "#,##0"})
-    sub_text = workbook.add_format({**base, "border": 1, "bold": True, "text_wrap": True,
-                                    "bg_color": "#F7F7F7"})
-    sub_number = workbook.add_format({**base, "border": 1, "bold": True, "num_format": "#,##0",
-                                      "bg_color": "#F7F7F7"})
+    sub_text = workbook.add_format(
+        {**base, "border": 1, "bold": True, "text_wrap": True, "bg_color": "#F7F7F7"}
+    )
+    sub_number = workbook.add_format(
+        {**base, "border": 1, "bold": True, "num_format": "#,##0", "bg_color": "#F7F7F7"}
+    )
     total_text = workbook.add_format({**base, "border": 1, "bold": True, "bg_color": "#DDEBF7"})
-    total_number = workbook.add_format({**base, "border": 1, "bold": True, "num_format": "#,##0",
-                                        "bg_color": "#DDEBF7"})
+    total_number = workbook.add_format(
+        {**base, "border": 1, "bold": True, "num_format": "#,##0", "bg_color": "#DDEBF7"}
+    )
     plain = workbook.add_format({**base})
     italic = workbook.add_format({**base, "italic": True, "align": "center"})
     bold_center = workbook.add_format({**base, "bold": True, "align": "center"})
@@ -121,8 +141,9 @@ def sheet_xlsx_bytes(sheet_spec: Sheet, as_of: datetime) -> bytes:
     sheet.merge_range(0, 0, 0, split - 1, sheet_spec.host_name.upper(), org)
     sheet.merge_range(0, split, 0, last_col, NATION, nation)
     sheet.merge_range(1, split, 1, last_col, MOTTO, motto)
-    sheet.merge_range(2, split, 2, last_col,
-                      dated_place(sheet_spec.place, as_of, sheet_spec.timezone), italic)
+    sheet.merge_range(
+        2, split, 2, last_col, dated_place(sheet_spec.place, as_of, sheet_spec.timezone), italic
+    )
     sheet.merge_range(3, 0, 3, last_col, sheet_spec.title, title)
     sheet.merge_range(4, 0, 4, last_col, sheet_spec.subtitle, subtitle)
     sheet.set_row(4, 32)
@@ -138,8 +159,11 @@ def sheet_xlsx_bytes(sheet_spec: Sheet, as_of: datetime) -> bytes:
     row_index = HEADER_ROW
     for kind, values in sheet_spec.rows:
         row_index += 1
-        text_format, number_format = {"point": (text, number), "subtotal": (sub_text, sub_number),
-                                      "total": (total_text, total_number)}[kind]
+        text_format, number_format = {
+            "point": (text, number),
+            "subtotal": (sub_text, sub_number),
+            "total": (total_text, total_number),
+        }[kind]
         for col, value in enumerate(values):
             if isinstance(value, int | float) and not isinstance(value, bool):
                 sheet.write_number(row_index, col, value, number_format)
@@ -151,14 +175,13 @@ def sheet_xlsx_bytes(sheet_spec: Sheet, as_of: datetime) -> bytes:
                 sheet.write_string(row_index, col, value, text_format)
 
     place_row = row_index + 1
-    sheet.write_string(place_row + 1, 0, "Nơi nhận:", workbook.add_format({**base, "bold": True,
-                                                                           "italic": True}))
+    sheet.write_string(
+        place_row + 1, 0, "Nơi nhận:", workbook.add_format({**base, "bold": True, "italic": True})
+    )
     sheet.write_string(place_row + 2, 0, "- Ban Tổ chức Trung ương;", plain)
     sheet.write_string(place_row + 3, 0, "- Lưu: VP.", plain)
-    sheet.merge_range(place_row + 1, split, place_row + 1, last_col, "TM. BAN THƯỜNG VỤ",
-                      bold_center)
-    sheet.merge_range(place_row + 2, split, place_row + 2, last_col,
-                      "(Ký, ghi rõ họ tên, đóng dấu)", italic)
+    sheet.merge_range(place_row + 1, split, place_row + 1, last_col, "TM. BAN THƯỜNG VỤ", bold_center)
+    sheet.merge_range(place_row + 2, split, place_row + 2, last_col, "(Ký, ghi rõ họ tên, đóng dấu)", italic)
 
     sheet.freeze_panes(HEADER_ROW + 1, 0)
     sheet.set_landscape()

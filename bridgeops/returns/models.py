@@ -21,15 +21,12 @@ SNAPSHOT_KINDS = ("headcount", "attendance", "followup")
 
 class ReturnSnapshot(db.Model):
     __tablename__ = "return_snapshot"
-    __table_args__ = (
-        sa.CheckConstraint("kind IN ('headcount', 'attendance', 'followup')", name="kind"),
-    )
+    __table_args__ = (sa.CheckConstraint("kind IN ('headcount', 'attendance', 'followup')", name="kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conference_id: Mapped[int] = mapped_column(sa.ForeignKey("conference.id"), index=True)
     #: One of SNAPSHOT_KINDS; each kind has its own document schema and its own list.
-    kind: Mapped[str] = mapped_column(sa.String(16), default="headcount",
-                                      server_default="headcount")
+    kind: Mapped[str] = mapped_column(sa.String(16), default="headcount", server_default="headcount")
     #: Canonical JSON of the bridgeops.return/v1 document: sorted keys, no whitespace,
     #: no timestamps, so the same data always gives the same bytes.
     payload: Mapped[str] = mapped_column(sa.Text)

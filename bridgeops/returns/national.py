@@ -28,8 +28,9 @@ def is_national(conference: Conference) -> bool:
 def province_names(codes: set[str]) -> dict[str, str]:
     if not codes:
         return {}
-    return dict(db.session.execute(
-        sa.select(AdminUnit.code, AdminUnit.name).where(AdminUnit.code.in_(codes))).all())
+    return dict(
+        db.session.execute(sa.select(AdminUnit.code, AdminUnit.name).where(AdminUnit.code.in_(codes))).all()
+    )
 
 
 def province_lines(districts: list[DistrictLine], names: dict[str, str]) -> list[DistrictLine]:
@@ -39,9 +40,14 @@ def province_lines(districts: list[DistrictLine], names: dict[str, str]) -> list
         code = district.province_code or district.code
         line = lines.get(code)
         if line is None:
-            line = lines[code] = DistrictLine(code=code, name=names.get(code, code),
-                                              level="province", units_total=0,
-                                              figures=Figures(), province_code=code)
+            line = lines[code] = DistrictLine(
+                code=code,
+                name=names.get(code, code),
+                level="province",
+                units_total=0,
+                figures=Figures(),
+                province_code=code,
+            )
         line.units_total += district.units_total
         line.figures.add(district.figures)
         if district.code == code:
@@ -53,9 +59,13 @@ def units_per_province(codes: set[str]) -> dict[str, int]:
     """How many units (the province, its districts and communes) each province has."""
     if not codes:
         return {}
-    return dict(db.session.execute(
-        sa.select(AdminUnit.province_code, sa.func.count()).where(AdminUnit.province_code.in_(codes))
-        .group_by(AdminUnit.province_code)).all())
+    return dict(
+        db.session.execute(
+            sa.select(AdminUnit.province_code, sa.func.count())
+            .where(AdminUnit.province_code.in_(codes))
+            .group_by(AdminUnit.province_code)
+        ).all()
+    )
 
 
 def by_province(summary: Rollup) -> Rollup:
@@ -74,35 +84,57 @@ def one_province(summary: Rollup, province_code: str) -> Rollup:
     its points; the totals stay national."""
     districts = [d for d in summary.districts if d.province_code == province_code]
     present = {d.code for d in districts}
-    heads = list(db.session.scalars(sa.select(AdminUnit).where(
-        sa.or_(AdminUnit.code == province_code,
-               sa.and_(AdminUnit.parent_code == province_code, AdminUnit.level == "district")),
-        AdminUnit.code.not_in(present))))
+    heads = list(
+        db.session.scalars(
+            sa.select(AdminUnit).where(
+                sa.or_(
+                    AdminUnit.code == province_code,
+                    sa.and_(AdminUnit.parent_code == province_code, AdminUnit.level == "district"),
+                ),
+                AdminUnit.code.not_in(present),
+            )
+        )
+    )
     if not districts and not heads:
         raise NotFound(f"Không có tỉnh mã {province_code} trong báo cáo này.")
-    communes = dict(db.session.execute(
-        sa.select(AdminUnit.parent_code, sa.func.count())
-        .where(AdminUnit.parent_code.in_([u.code for u in heads]), AdminUnit.level == "commune")
-        .group_by(AdminUnit.parent_code)).all())
-    districts += [DistrictLine(code=u.code, name=u.name, level=u.level,
-                               units_total=1 + communes.get(u.code, 0), province_code=province_code)
-                  for u in heads]
+    communes = dict(
+        db.session.execute(
+            sa.select(AdminUnit.parent_code, sa.func.count())
+            .where(AdminUnit.parent_code.in_([u.code for u in heads]), AdminUnit.level == "commune")
+            .group_by(AdminUnit.parent_code)
+        ).all()
+    )
+    districts += [
+        DistrictLine(
+            code=u.code,
+            name=u.name,
+            level=u.level,
+            units_total=1 + communes.get(u.code, 0),
+            province_code=province_code,
+        )
+        for u in heads
+    ]
     level_order = {"province": 0, "district": 1}
     districts.sort(key=lambda d: (level_order.get(d.level, 9), d.code))
-    return replace(summary, districts=districts,
-                   points=[p for p in summary.points if p.district_code in present])
+    return replace(
+        summary, districts=districts, points=[p for p in summary.points if p.district_code in present]
+    )
 
 
-def document_by_province(document: dict[str, Any], province_of: dict[str, str],
-                         province_code: str) -> dict[str, Any]:
+def document_by_province(
+    document: dict[str, Any], province_of: dict[str, str], province_code: str
+) -> dict[str, Any]:
     """The v1 document limited to one province's district groups and points (as the national
     printed page shows a province). ``province_of`` maps each group's code to its province."""
     districts = [d for d in document["districts"] if province_of.get(d["code"]) == province_code]
     if not districts:
         raise NotFound(f"Không có tỉnh mã {province_code} trong báo cáo này.")
     codes = {d["code"] for d in districts}
-    return {**document, "districts": districts,
-            "points": [p for p in document["points"] if p["district_code"] in codes]}
+    return {
+        **document,
+        "districts": districts,
+        "points": [p for p in document["points"] if p["district_code"] in codes],
+    }
 
 
 def printable(document: dict[str, Any], province_code: str) -> dict[str, Any]:
@@ -115,5 +147,8 @@ def province_of_groups(document: dict[str, Any]) -> dict[str, str]:
     codes = [d["code"] for d in document["districts"]]
     if not codes:
         return {}
-    return dict(db.session.execute(
-        sa.select(AdminUnit.code, AdminUnit.province_code).where(AdminUnit.code.in_(codes))).all())
+    return dict(
+        db.session.execute(
+            sa.select(AdminUnit.code, AdminUnit.province_code).where(AdminUnit.code.in_(codes))
+        ).all()
+    )

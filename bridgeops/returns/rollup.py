@@ -127,8 +127,11 @@ class DistrictLine:
     def complete(self) -> bool:
         """Nothing left to chase: the own point is confirmed, no point is still a draft and every
         unit under it is confirmed or takes no part (3 of 35 communes is not done)."""
-        return (self.own_status == "confirmed" and self.figures.draft.points == 0
-                and self.units_done >= self.units_total)
+        return (
+            self.own_status == "confirmed"
+            and self.figures.draft.points == 0
+            and self.units_done >= self.units_total
+        )
 
 
 @dataclass
@@ -165,20 +168,29 @@ def _group_figures(conference_id: int, codes: list[str]) -> dict[tuple[str, str]
     point_rows = db.session.execute(
         sa.select(district, BridgePoint.level, BridgePoint.status, sa.func.count())
         .where(BridgePoint.conference_id == conference_id)
-        .group_by(district, BridgePoint.level, BridgePoint.status))
+        .group_by(district, BridgePoint.level, BridgePoint.status)
+    )
     for code, level, status, n in point_rows:
         if status in COUNTED_STATUSES:
             figures[(code, level)].tally(status).points += n
         else:
             figures[(code, level)].withdrawn_points += n
     count_rows = db.session.execute(
-        sa.select(district, BridgePoint.level, BridgePoint.status, DelegateCount.category_code,
-                  sa.func.sum(DelegateCount.count))
+        sa.select(
+            district,
+            BridgePoint.level,
+            BridgePoint.status,
+            DelegateCount.category_code,
+            sa.func.sum(DelegateCount.count),
+        )
         .join(DelegateCount, DelegateCount.point_id == BridgePoint.id)
-        .where(BridgePoint.conference_id == conference_id,
-               BridgePoint.status.in_(COUNTED_STATUSES),
-               DelegateCount.category_code.in_(codes))
-        .group_by(district, BridgePoint.level, BridgePoint.status, DelegateCount.category_code))
+        .where(
+            BridgePoint.conference_id == conference_id,
+            BridgePoint.status.in_(COUNTED_STATUSES),
+            DelegateCount.category_code.in_(codes),
+        )
+        .group_by(district, BridgePoint.level, BridgePoint.status, DelegateCount.category_code)
+    )
     for code, level, status, category, total in count_rows:
         figures[(code, level)].tally(status).counts[category] = int(total or 0)
     return figures
@@ -186,25 +198,54 @@ def _group_figures(conference_id: int, codes: list[str]) -> dict[tuple[str, str]
 
 def _point_lines(conference_id: int, codes: list[str]) -> list[PointLine]:
     """One row per point, its counts pivoted into columns by conditional sums."""
-    pivots = [sa.func.coalesce(sa.func.sum(sa.case((DelegateCount.category_code == code,
-                                                    DelegateCount.count), else_=0)), 0)
-              for code in codes]
-    stmt = (sa.select(BridgePoint.id, BridgePoint.unit_code, AdminUnit.name, BridgePoint.name,
-                      BridgePoint.venue, BridgePoint.level,
-                      sa.func.coalesce(BridgePoint.district_code, BridgePoint.unit_code),
-                      BridgePoint.status, *pivots)
-            .join(AdminUnit, AdminUnit.code == BridgePoint.unit_code)
-            .outerjoin(DelegateCount, DelegateCount.point_id == BridgePoint.id)
-            .where(BridgePoint.conference_id == conference_id,
-                   BridgePoint.status.in_(COUNTED_STATUSES))
-            .group_by(BridgePoint.id, BridgePoint.unit_code, AdminUnit.name, BridgePoint.name,
-                      BridgePoint.venue, BridgePoint.level, BridgePoint.district_code,
-                      BridgePoint.status))
+    pivots = [
+        sa.func.coalesce(
+            sa.func.sum(sa.case((DelegateCount.category_code == code, DelegateCount.count), else_=0)), 0
+        )
+        for code in codes
+    ]
+    stmt = (
+        sa.select(
+            BridgePoint.id,
+            BridgePoint.unit_code,
+            AdminUnit.name,
+            BridgePoint.name,
+            BridgePoint.venue,
+            BridgePoint.level,
+            sa.func.coalesce(BridgePoint.district_code, BridgePoint.unit_code),
+            BridgePoint.status,
+            *pivots,
+        )
+        .join(AdminUnit, AdminUnit.code == BridgePoint.unit_code)
+        .outerjoin(DelegateCount, DelegateCount.point_id == BridgePoint.id)
+        .where(BridgePoint.conference_id == conference_id, BridgePoint.status.in_(COUNTED_STATUSES))
+        .group_by(
+            BridgePoint.id,
+            BridgePoint.unit_code,
+            AdminUnit.name,
+            BridgePoint.name,
+            BridgePoint.venue,
+            BridgePoint.level,
+            BridgePoint.district_code,
+            BridgePoint.status,
+        )
+    )
     lines = []
     for row in db.session.execute(stmt):
         point_id, unit_code, unit_name, name, venue, level, district, status, *values = row
-        lines.append(PointLine(point_id, unit_code, unit_name, name, venue or "", level, district,
-                               status, {c: int(v) for c, v in zip(codes, values, strict=True)}))
+        lines.append(
+            PointLine(
+                point_id,
+                unit_code,
+                unit_name,
+                name,
+                venue or "",
+                level,
+                district,
+                status,
+                {c: int(v) for c, v in zip(codes, values, strict=True)},
+            )
+        )
     level_order = {level: i for i, level in enumerate(LEVELS)}
     lines.sort(key=lambda p: (level_order.get(p.level, 9), p.unit_code))
     return lines
@@ -214,8 +255,10 @@ def _own_statuses(conference_id: int) -> dict[str, str]:
     """Status of each point by its unit code, for the units that head a group."""
     district = sa.func.coalesce(BridgePoint.district_code, BridgePoint.unit_code)
     rows = db.session.execute(
-        sa.select(BridgePoint.unit_code, BridgePoint.status)
-        .where(BridgePoint.conference_id == conference_id, BridgePoint.unit_code == district))
+        sa.select(BridgePoint.unit_code, BridgePoint.status).where(
+            BridgePoint.conference_id == conference_id, BridgePoint.unit_code == district
+        )
+    )
     return dict(rows.all())
 
 
@@ -226,8 +269,11 @@ def _group_units(conference: Conference, seen_codes: set[str]) -> list[AdminUnit
     host = conference.host_unit_code
     if host:
         codes.add(host)
-        codes.update(db.session.scalars(sa.select(AdminUnit.code).where(
-            AdminUnit.parent_code == host, AdminUnit.level == "district")))
+        codes.update(
+            db.session.scalars(
+                sa.select(AdminUnit.code).where(AdminUnit.parent_code == host, AdminUnit.level == "district")
+            )
+        )
     if not codes:
         return []
     return list(db.session.scalars(sa.select(AdminUnit).where(AdminUnit.code.in_(codes))))
@@ -237,7 +283,8 @@ def _commune_counts(codes: list[str]) -> dict[str, int]:
     rows = db.session.execute(
         sa.select(AdminUnit.parent_code, sa.func.count())
         .where(AdminUnit.parent_code.in_(codes), AdminUnit.level == "commune")
-        .group_by(AdminUnit.parent_code))
+        .group_by(AdminUnit.parent_code)
+    )
     return dict(rows.all())
 
 
@@ -247,7 +294,8 @@ def _absent_counts(conference_id: int) -> dict[str, int]:
         sa.select(AdminUnit.parent_code, sa.func.count())
         .join(UnitAbsence, UnitAbsence.unit_code == AdminUnit.code)
         .where(UnitAbsence.conference_id == conference_id)
-        .group_by(AdminUnit.parent_code))
+        .group_by(AdminUnit.parent_code)
+    )
     return dict(rows.all())
 
 
@@ -276,18 +324,29 @@ def build_rollup(conference: Conference, *, with_points: bool = True) -> Rollup:
     if any(communes.values()):
         present.add("commune")
     districts = [
-        DistrictLine(code=unit.code, name=unit.name, level=unit.level,
-                     units_total=1 + communes.get(unit.code, 0),
-                     figures=by_district.get(unit.code, Figures()), own_status=own.get(unit.code),
-                     province_code=unit.province_code,
-                     units_absent=absent.get(unit.code, 0))
+        DistrictLine(
+            code=unit.code,
+            name=unit.name,
+            level=unit.level,
+            units_total=1 + communes.get(unit.code, 0),
+            figures=by_district.get(unit.code, Figures()),
+            own_status=own.get(unit.code),
+            province_code=unit.province_code,
+            units_absent=absent.get(unit.code, 0),
+        )
         for unit in sorted(heads, key=lambda u: (level_order.get(u.level, 9), u.code))
     ]
     return Rollup(
-        conference_slug=conference.slug, conference_title=conference.title,
-        organizer=conference.organizer, host_name=conference.host_name,
-        host_unit_code=conference.host_unit_code, timezone=conference.timezone,
-        categories=categories, province=province,
+        conference_slug=conference.slug,
+        conference_title=conference.title,
+        organizer=conference.organizer,
+        host_name=conference.host_name,
+        host_unit_code=conference.host_unit_code,
+        timezone=conference.timezone,
+        categories=categories,
+        province=province,
         levels={level: figures for level, figures in levels.items() if level in present},
-        districts=districts, points=_point_lines(conference.id, codes) if with_points else [],
-        generated_at=utcnow())
+        districts=districts,
+        points=_point_lines(conference.id, codes) if with_points else [],
+        generated_at=utcnow(),
+    )

@@ -91,7 +91,8 @@ class SnapshotOut(BaseModel):
     created_by: str
     accepted_at: datetime | None
     totals: FiguresOut | None = Field(
-        default=None, description="The headcount return's totals; None for other reports.")
+        default=None, description="The headcount return's totals; None for other reports."
+    )
 
 
 class AttemptOut(BaseModel):
@@ -109,8 +110,9 @@ class RetryOut(BaseModel):
 
     state: Literal["waiting", "refused", "gave_up", "superseded"] = Field(
         description="waiting: next_at is the next try; refused: TW answered 4xx, an officer "
-                    "must act; gave_up: a day of tries passed; superseded: a newer snapshot "
-                    "was submitted.")
+        "must act; gave_up: a day of tries passed; superseded: a newer snapshot "
+        "was submitted."
+    )
     next_at: datetime | None
     runs: int = Field(description="Submission runs so far (the officer's and the scheduler's).")
 

@@ -87,7 +87,7 @@ class ExportFile:
 
 
 def export_filename(slug: str, timezone: str, fmt: str, as_of: datetime) -> str:
-    """"bao-cao-<slug>-<local yyyymmdd-hhmm>.<fmt>"."""
+    """ "bao-cao-<slug>-<local yyyymmdd-hhmm>.<fmt>"."""
     return f"bao-cao-{slug}-{local(as_of, timezone).strftime('%Y%m%d-%H%M')}.{fmt}"
 
 
@@ -106,8 +106,9 @@ def export_document(document: dict[str, Any], fmt: str, as_of: datetime) -> Expo
     return ExportFile(filename, FORMATS[fmt], content)
 
 
-def export_sheet(document: dict[str, Any], sheet: exporters.Sheet, fmt: str, as_of: datetime,
-                 filename: str) -> ExportFile:
+def export_sheet(
+    document: dict[str, Any], sheet: exporters.Sheet, fmt: str, as_of: datetime, filename: str
+) -> ExportFile:
     """Any report of the conference (attendance, follow-ups) as CSV, XLSX or JSON, with the
     same builders as the headcount return."""
     if fmt not in FORMATS:
@@ -127,10 +128,13 @@ def export(conference: Conference, fmt: str) -> ExportFile:
         return export_document(current_document(conference), fmt, utcnow())
     fingerprint = cache.fingerprint(conference)
     as_of = utcnow()
-    content = cache.remember((fingerprint, "csv"), lambda: exporters.csv_bytes(
-        json.loads(current_document_json(conference, fingerprint))))
-    return ExportFile(export_filename(conference.slug, conference.timezone, "csv", as_of),
-                      FORMATS["csv"], content)
+    content = cache.remember(
+        (fingerprint, "csv"),
+        lambda: exporters.csv_bytes(json.loads(current_document_json(conference, fingerprint))),
+    )
+    return ExportFile(
+        export_filename(conference.slug, conference.timezone, "csv", as_of), FORMATS["csv"], content
+    )
 
 
 # --- The chasing list ------------------------------------------------------------------------
@@ -145,8 +149,9 @@ class Phone:
     @property
     def display(self) -> str:
         try:
-            return phonenumbers.format_number(phonenumbers.parse(self.e164, "VN"),
-                                              phonenumbers.PhoneNumberFormat.NATIONAL)
+            return phonenumbers.format_number(
+                phonenumbers.parse(self.e164, "VN"), phonenumbers.PhoneNumberFormat.NATIONAL
+            )
         except phonenumbers.NumberParseException:
             return self.e164
 
@@ -195,8 +200,11 @@ class ChaseItem:
 def _contacts_by_point(points: sa.Select) -> dict[int, list[Contact]]:
     """Contacts with a phone of the points the given id query selects."""
     by_point: dict[int, list[Contact]] = {}
-    stmt = (sa.select(Contact).where(Contact.point_id.in_(points), Contact.phone != "")
-            .order_by(Contact.role, Contact.id))
+    stmt = (
+        sa.select(Contact)
+        .where(Contact.point_id.in_(points), Contact.phone != "")
+        .order_by(Contact.role, Contact.id)
+    )
     for contact in db.session.scalars(stmt):
         by_point.setdefault(contact.point_id, []).append(contact)
     return by_point
@@ -205,15 +213,20 @@ def _contacts_by_point(points: sa.Select) -> dict[int, list[Contact]]:
 def _units_without_point(conference: Conference, parent_codes: list[str]) -> dict[str, list[str]]:
     """parent code → names of the units under it that have no live point in the conference (a
     unit marked as taking no part is done, not missing)."""
-    taken = sa.select(BridgePoint.unit_code).where(BridgePoint.conference_id == conference.id,
-                                                   BridgePoint.status != "withdrawn")
+    taken = sa.select(BridgePoint.unit_code).where(
+        BridgePoint.conference_id == conference.id, BridgePoint.status != "withdrawn"
+    )
     absent = sa.select(UnitAbsence.unit_code).where(UnitAbsence.conference_id == conference.id)
     missing: dict[str, list[str]] = {}
     for parent, name in db.session.execute(
-            sa.select(AdminUnit.parent_code, AdminUnit.name)
-            .where(AdminUnit.parent_code.in_(parent_codes), AdminUnit.code.not_in(taken),
-                   AdminUnit.code.not_in(absent))
-            .order_by(AdminUnit.name_folded)):
+        sa.select(AdminUnit.parent_code, AdminUnit.name)
+        .where(
+            AdminUnit.parent_code.in_(parent_codes),
+            AdminUnit.code.not_in(taken),
+            AdminUnit.code.not_in(absent),
+        )
+        .order_by(AdminUnit.name_folded)
+    ):
         missing.setdefault(parent, []).append(name)
     return missing
 
@@ -227,16 +240,27 @@ def chasing_list(conference: Conference, summary: Rollup) -> list[ChaseItem]:
     if not codes:
         return []
     # The own point of each open district, and the points still in draft under it.
-    wanted = sa.and_(BridgePoint.conference_id == conference.id,
-                     sa.or_(BridgePoint.unit_code.in_(codes),
-                            sa.and_(BridgePoint.district_code.in_(codes),
-                                    BridgePoint.status == "draft")),
-                     BridgePoint.status != "withdrawn")
+    wanted = sa.and_(
+        BridgePoint.conference_id == conference.id,
+        sa.or_(
+            BridgePoint.unit_code.in_(codes),
+            sa.and_(BridgePoint.district_code.in_(codes), BridgePoint.status == "draft"),
+        ),
+        BridgePoint.status != "withdrawn",
+    )
     rows = db.session.execute(
-        sa.select(BridgePoint.id, BridgePoint.unit_code, BridgePoint.district_code,
-                  BridgePoint.status, BridgePoint.level, AdminUnit.name)
+        sa.select(
+            BridgePoint.id,
+            BridgePoint.unit_code,
+            BridgePoint.district_code,
+            BridgePoint.status,
+            BridgePoint.level,
+            AdminUnit.name,
+        )
         .join(AdminUnit, AdminUnit.code == BridgePoint.unit_code)
-        .where(wanted).order_by(BridgePoint.unit_code)).all()
+        .where(wanted)
+        .order_by(BridgePoint.unit_code)
+    ).all()
     contacts = _contacts_by_point(sa.select(BridgePoint.id).where(wanted))
     own_points = {r.unit_code: r for r in rows}
     drafts_by_district: dict[str, list] = {}
@@ -245,8 +269,7 @@ def chasing_list(conference: Conference, summary: Rollup) -> list[ChaseItem]:
             drafts_by_district.setdefault(r.district_code, []).append(r)
 
     def phones(point_id: int, roles: tuple[str, ...]) -> list[Phone]:
-        return [Phone(c.name, c.role, c.phone) for c in contacts.get(point_id, [])
-                if c.role in roles]
+        return [Phone(c.name, c.role, c.phone) for c in contacts.get(point_id, []) if c.role in roles]
 
     chairs = chair_contacts(conference)
     missing = _units_without_point(conference, codes) if conference.unit_map != "2023" else {}
@@ -259,11 +282,12 @@ def chasing_list(conference: Conference, summary: Rollup) -> list[ChaseItem]:
             district_phones = [Phone(chair.name, "chair", chair.phone)]
         elif own is not None:
             district_phones = phones(own.id, ("chair",)) or phones(own.id, ("technician",))
-        pending = [PendingPoint(r.id, r.name, r.level, r.status, phones(r.id, ("technician",)))
-                   for r in drafts_by_district.get(district.code, [])]
+        pending = [
+            PendingPoint(r.id, r.name, r.level, r.status, phones(r.id, ("technician",)))
+            for r in drafts_by_district.get(district.code, [])
+        ]
         items.append(ChaseItem(district, district_phones, pending, missing.get(district.code, [])))
-    items.sort(key=lambda i: (i.district.units_registered > 0, i.district.units_confirmed,
-                              i.district.code))
+    items.sort(key=lambda i: (i.district.units_registered > 0, i.district.units_confirmed, i.district.code))
     return items
 
 
@@ -276,35 +300,52 @@ def freeze(conference: Conference, actor: str) -> ReturnSnapshot:
 
     require_active(conference)
     document = current_document(conference)
-    return freeze_document(conference, "headcount", document, actor,
-                           audit_after={"totals": document["totals"]["confirmed"]})
+    return freeze_document(
+        conference, "headcount", document, actor, audit_after={"totals": document["totals"]["confirmed"]}
+    )
 
 
-def freeze_document(conference: Conference, kind: str, document: dict[str, Any], actor: str,
-                    audit_after: dict[str, Any] | None = None) -> ReturnSnapshot:
+def freeze_document(
+    conference: Conference,
+    kind: str,
+    document: dict[str, Any],
+    actor: str,
+    audit_after: dict[str, Any] | None = None,
+) -> ReturnSnapshot:
     """Freeze any report document of the conference (the headcount return, a session's
     attendance, the follow-up report): canonical JSON and its sha256, audited. The same
     snapshot list, files and submission to TW then serve every kind."""
-    snapshot = ReturnSnapshot(conference_id=conference.id, kind=kind,
-                              payload=documents.canonical_json(document).decode(),
-                              sha256=documents.sha256_of(document), created_by=actor)
+    snapshot = ReturnSnapshot(
+        conference_id=conference.id,
+        kind=kind,
+        payload=documents.canonical_json(document).decode(),
+        sha256=documents.sha256_of(document),
+        created_by=actor,
+    )
     db.session.add(snapshot)
     db.session.flush()
-    audit.record(actor, "return_snapshot", snapshot.id, "freeze", conference_id=conference.id,
-                 after={"kind": kind, "sha256": snapshot.sha256, **(audit_after or {})})
+    audit.record(
+        actor,
+        "return_snapshot",
+        snapshot.id,
+        "freeze",
+        conference_id=conference.id,
+        after={"kind": kind, "sha256": snapshot.sha256, **(audit_after or {})},
+    )
     return snapshot
 
 
 def list_snapshots(conference: Conference, kind: str = "headcount") -> list[ReturnSnapshot]:
-    stmt = (sa.select(ReturnSnapshot).where(ReturnSnapshot.conference_id == conference.id,
-                                            ReturnSnapshot.kind == kind)
-            .options(selectinload(ReturnSnapshot.attempts))
-            .order_by(ReturnSnapshot.created_at.desc(), ReturnSnapshot.id.desc()))
+    stmt = (
+        sa.select(ReturnSnapshot)
+        .where(ReturnSnapshot.conference_id == conference.id, ReturnSnapshot.kind == kind)
+        .options(selectinload(ReturnSnapshot.attempts))
+        .order_by(ReturnSnapshot.created_at.desc(), ReturnSnapshot.id.desc())
+    )
     return list(db.session.scalars(stmt))
 
 
-def get_snapshot(conference: Conference, snapshot_id: int,
-                 kind: str = "headcount") -> ReturnSnapshot:
+def get_snapshot(conference: Conference, snapshot_id: int, kind: str = "headcount") -> ReturnSnapshot:
     snapshot = db.session.get(ReturnSnapshot, snapshot_id)
     if snapshot is None or snapshot.conference_id != conference.id or snapshot.kind != kind:
         raise NotFound(f"Không có bản chốt số {snapshot_id} của hội nghị này.")
@@ -313,9 +354,11 @@ def get_snapshot(conference: Conference, snapshot_id: int,
 
 def latest_snapshot(conference: Conference, kind: str = "headcount") -> ReturnSnapshot | None:
     return db.session.scalar(
-        sa.select(ReturnSnapshot).where(ReturnSnapshot.conference_id == conference.id,
-                                        ReturnSnapshot.kind == kind)
-        .order_by(ReturnSnapshot.created_at.desc(), ReturnSnapshot.id.desc()).limit(1))
+        sa.select(ReturnSnapshot)
+        .where(ReturnSnapshot.conference_id == conference.id, ReturnSnapshot.kind == kind)
+        .order_by(ReturnSnapshot.created_at.desc(), ReturnSnapshot.id.desc())
+        .limit(1)
+    )
 
 
 def snapshot_totals(snapshot: ReturnSnapshot) -> dict[str, Any]:
@@ -356,13 +399,16 @@ class ReturnDiff:
 
     @property
     def identical(self) -> bool:
-        return not self.points and all(d.change == 0 for d in
-                                       [*self.confirmed.values(), *self.registered.values()])
+        return not self.points and all(
+            d.change == 0 for d in [*self.confirmed.values(), *self.registered.values()]
+        )
 
 
 def _tally_deltas(before: dict[str, Any], after: dict[str, Any], codes: list[str]) -> dict[str, Delta]:
-    deltas = {"points": Delta(before["points"], after["points"]),
-              "delegates": Delta(before["delegates"], after["delegates"])}
+    deltas = {
+        "points": Delta(before["points"], after["points"]),
+        "delegates": Delta(before["delegates"], after["delegates"]),
+    }
     for code in codes:
         deltas[code] = Delta(before["counts"].get(code, 0), after["counts"].get(code, 0))
     return deltas
@@ -370,8 +416,9 @@ def _tally_deltas(before: dict[str, Any], after: dict[str, Any], codes: list[str
 
 def diff_documents(older: dict[str, Any], newer: dict[str, Any]) -> ReturnDiff:
     """Per category and per point: what moved from the older document to the newer one."""
-    codes = list(dict.fromkeys([c["code"] for c in older["categories"]]
-                               + [c["code"] for c in newer["categories"]]))
+    codes = list(
+        dict.fromkeys([c["code"] for c in older["categories"]] + [c["code"] for c in newer["categories"]])
+    )
     before = {p["unit_code"]: p for p in older["points"]}
     after = {p["unit_code"]: p for p in newer["points"]}
     changes = []
@@ -386,13 +433,22 @@ def diff_documents(older: dict[str, Any], newer: dict[str, Any]) -> ReturnDiff:
         if old and new and not counts and status_before == status_after:
             continue
         kind = "added" if old is None else "removed" if new is None else "changed"
-        changes.append(PointChange(
-            unit_code, (new or old)["unit_name"], kind, status_before, status_after, counts,
-            Delta(old["delegates"] if old else 0, new["delegates"] if new else 0)))
+        changes.append(
+            PointChange(
+                unit_code,
+                (new or old)["unit_name"],
+                kind,
+                status_before,
+                status_after,
+                counts,
+                Delta(old["delegates"] if old else 0, new["delegates"] if new else 0),
+            )
+        )
     return ReturnDiff(
         confirmed=_tally_deltas(older["totals"]["confirmed"], newer["totals"]["confirmed"], codes),
         registered=_tally_deltas(older["totals"]["registered"], newer["totals"]["registered"], codes),
-        points=changes)
+        points=changes,
+    )
 
 
 def diff_snapshots(older: ReturnSnapshot, newer: ReturnSnapshot) -> ReturnDiff:
@@ -413,31 +469,45 @@ class SubmissionOutcome:
 
 def submission_policy() -> Policy:
     config = current_app.config
-    return Policy(connect_timeout=float(config.get("TW_RETURN_CONNECT_TIMEOUT", 3.05)),
-                  read_timeout=float(config.get("TW_RETURN_READ_TIMEOUT", 10.0)),
-                  attempts=int(config.get("TW_RETURN_ATTEMPTS", 4)),
-                  backoff=float(config.get("TW_RETURN_BACKOFF", 1.0)),
-                  budget=float(config.get("TW_RETURN_BUDGET", 40.0)))
+    return Policy(
+        connect_timeout=float(config.get("TW_RETURN_CONNECT_TIMEOUT", 3.05)),
+        read_timeout=float(config.get("TW_RETURN_READ_TIMEOUT", 10.0)),
+        attempts=int(config.get("TW_RETURN_ATTEMPTS", 4)),
+        backoff=float(config.get("TW_RETURN_BACKOFF", 1.0)),
+        budget=float(config.get("TW_RETURN_BUDGET", 40.0)),
+    )
 
 
 def _accepted_same_content(snapshot: ReturnSnapshot) -> ReturnSnapshot | None:
     return db.session.scalar(
-        sa.select(ReturnSnapshot).where(ReturnSnapshot.conference_id == snapshot.conference_id,
-                                        ReturnSnapshot.kind == snapshot.kind,
-                                        ReturnSnapshot.sha256 == snapshot.sha256,
-                                        ReturnSnapshot.accepted_at.is_not(None)).limit(1))
+        sa.select(ReturnSnapshot)
+        .where(
+            ReturnSnapshot.conference_id == snapshot.conference_id,
+            ReturnSnapshot.kind == snapshot.kind,
+            ReturnSnapshot.sha256 == snapshot.sha256,
+            ReturnSnapshot.accepted_at.is_not(None),
+        )
+        .limit(1)
+    )
 
 
 def submission_body(snapshot: ReturnSnapshot) -> bytes:
     """What TW receives: the frozen document, its sha256, and when and by whom it was frozen
     (federation.service checks the sha256 against the document without these three)."""
-    return json.dumps({**snapshot.document, "sha256": snapshot.sha256,
-                       "frozen_at": snapshot.created_at.isoformat(),
-                       "frozen_by": snapshot.created_by}, ensure_ascii=False).encode()
+    return json.dumps(
+        {
+            **snapshot.document,
+            "sha256": snapshot.sha256,
+            "frozen_at": snapshot.created_at.isoformat(),
+            "frozen_by": snapshot.created_by,
+        },
+        ensure_ascii=False,
+    ).encode()
 
 
-def submit(snapshot: ReturnSnapshot, actor: str, *, force: bool = False,
-           policy: Policy | None = None) -> SubmissionOutcome:
+def submit(
+    snapshot: ReturnSnapshot, actor: str, *, force: bool = False, policy: Policy | None = None
+) -> SubmissionOutcome:
     """Send a snapshot to TW (BRIDGEOPS_TW_RETURN_URL), recording every attempt.
 
     Content TW already accepted is not sent again unless ``force``; even then TW sees the same
@@ -445,8 +515,10 @@ def submit(snapshot: ReturnSnapshot, actor: str, *, force: bool = False,
     """
     url = current_app.config.get("TW_RETURN_URL") or ""
     if not url:
-        raise Conflict("Chưa cấu hình địa chỉ nhận báo cáo của Trung ương "
-                       "(BRIDGEOPS_TW_RETURN_URL); hãy gửi tệp báo cáo theo cách thông thường.")
+        raise Conflict(
+            "Chưa cấu hình địa chỉ nhận báo cáo của Trung ương "
+            "(BRIDGEOPS_TW_RETURN_URL); hãy gửi tệp báo cáo theo cách thông thường."
+        )
     accepted = _accepted_same_content(snapshot)
     if accepted is not None and not force:
         if snapshot.accepted_at is None:
@@ -456,23 +528,43 @@ def submit(snapshot: ReturnSnapshot, actor: str, *, force: bool = False,
     recorded: list[SubmissionAttempt] = []
 
     def record(result: AttemptResult) -> None:
-        attempt = SubmissionAttempt(snapshot=snapshot, number=result.number,
-                                    url=redact_url(url),
-                                    status_code=result.status_code,
-                                    response_excerpt=result.response_excerpt, error=result.error,
-                                    duration_ms=result.duration_ms, actor=actor)
+        attempt = SubmissionAttempt(
+            snapshot=snapshot,
+            number=result.number,
+            url=redact_url(url),
+            status_code=result.status_code,
+            response_excerpt=result.response_excerpt,
+            error=result.error,
+            duration_ms=result.duration_ms,
+            actor=actor,
+        )
         db.session.add(attempt)
         recorded.append(attempt)
 
     body = submission_body(snapshot)
-    last = post_return(url, body, snapshot.sha256, policy or submission_policy(), record,
-                       token=current_app.config.get("TW_RETURN_TOKEN") or "")
+    last = post_return(
+        url,
+        body,
+        snapshot.sha256,
+        policy or submission_policy(),
+        record,
+        token=current_app.config.get("TW_RETURN_TOKEN") or "",
+    )
     if last.succeeded and snapshot.accepted_at is None:
         snapshot.accepted_at = utcnow()
-    audit.record(actor, "return_snapshot", snapshot.id, "submit",
-                 conference_id=snapshot.conference_id,
-                 after={"accepted": last.succeeded, "attempts": len(recorded),
-                        "status_code": last.status_code, "error": last.error})
+    audit.record(
+        actor,
+        "return_snapshot",
+        snapshot.id,
+        "submit",
+        conference_id=snapshot.conference_id,
+        after={
+            "accepted": last.succeeded,
+            "attempts": len(recorded),
+            "status_code": last.status_code,
+            "error": last.error,
+        },
+    )
     db.session.flush()
     return SubmissionOutcome(snapshot, last.succeeded, False, recorded)
 
@@ -505,7 +597,7 @@ def retry_state(snapshot: ReturnSnapshot, newest_submitted_id: int | None = None
         return None
     attempts = snapshot.attempts
     by_people = [i for i, a in enumerate(attempts) if a.number == 1 and a.actor != AUTO_ACTOR]
-    attempts = attempts[by_people[-1] if by_people else 0:]
+    attempts = attempts[by_people[-1] if by_people else 0 :]
     runs = sum(1 for a in attempts if a.number == 1)
     last = attempts[-1]
     if newest_submitted_id is None:
@@ -522,9 +614,12 @@ def retry_state(snapshot: ReturnSnapshot, newest_submitted_id: int | None = None
 
 def _newest_submitted(conference_id: int, kind: str) -> int | None:
     return db.session.scalar(
-        sa.select(SubmissionAttempt.snapshot_id).join(ReturnSnapshot)
+        sa.select(SubmissionAttempt.snapshot_id)
+        .join(ReturnSnapshot)
         .where(ReturnSnapshot.conference_id == conference_id, ReturnSnapshot.kind == kind)
-        .order_by(SubmissionAttempt.id.desc()).limit(1))
+        .order_by(SubmissionAttempt.id.desc())
+        .limit(1)
+    )
 
 
 def resubmit_due(now: datetime | None = None) -> list[SubmissionOutcome]:
@@ -539,11 +634,16 @@ def resubmit_due(now: datetime | None = None) -> list[SubmissionOutcome]:
     if not current_app.config.get("TW_RETURN_URL"):
         return []
     now = now or utcnow()
-    newest = sa.select(sa.func.max(SubmissionAttempt.id)).join(ReturnSnapshot).group_by(
-        ReturnSnapshot.conference_id, ReturnSnapshot.kind)
+    newest = (
+        sa.select(sa.func.max(SubmissionAttempt.id))
+        .join(ReturnSnapshot)
+        .group_by(ReturnSnapshot.conference_id, ReturnSnapshot.kind)
+    )
     candidates = db.session.scalars(
-        sa.select(ReturnSnapshot).join(SubmissionAttempt)
-        .where(SubmissionAttempt.id.in_(newest), ReturnSnapshot.accepted_at.is_(None))).all()
+        sa.select(ReturnSnapshot)
+        .join(SubmissionAttempt)
+        .where(SubmissionAttempt.id.in_(newest), ReturnSnapshot.accepted_at.is_(None))
+    ).all()
     single = replace(submission_policy(), attempts=1)
     outcomes = []
     for snapshot in candidates:

@@ -20,14 +20,25 @@ from bridgeops.returns.exporters import Sheet
 from bridgeops.returns.models import ReturnSnapshot
 
 
-def print_page(conference: Conference, sheet: Sheet, as_of: datetime, back_url: str,
-               snapshot: ReturnSnapshot | None = None) -> str:
+def print_page(
+    conference: Conference,
+    sheet: Sheet,
+    as_of: datetime,
+    back_url: str,
+    snapshot: ReturnSnapshot | None = None,
+) -> str:
     """The sheet on an A4 page in the administrative layout."""
     return render_template(
-        "returns/sheet_print.html", conference=conference, sheet=sheet, snapshot=snapshot,
-        back_url=back_url, nation=exporters.NATION, motto=exporters.MOTTO,
+        "returns/sheet_print.html",
+        conference=conference,
+        sheet=sheet,
+        snapshot=snapshot,
+        back_url=back_url,
+        nation=exporters.NATION,
+        motto=exporters.MOTTO,
         as_of_line=exporters.as_of_line(as_of, sheet.timezone),
-        dated_place=exporters.dated_place(sheet.place, as_of, sheet.timezone))
+        dated_place=exporters.dated_place(sheet.place, as_of, sheet.timezone),
+    )
 
 
 @dataclass(frozen=True)
@@ -41,13 +52,24 @@ class SnapshotLinks:
     submit: str
 
 
-def snapshot_page(conference: Conference, snapshot: ReturnSnapshot, heading: str,
-                  links: SnapshotLinks, facts: list[tuple[str, str]]) -> str:
+def snapshot_page(
+    conference: Conference,
+    snapshot: ReturnSnapshot,
+    heading: str,
+    links: SnapshotLinks,
+    facts: list[tuple[str, str]],
+) -> str:
     tw_configured = bool(current_app.config.get("TW_RETURN_URL"))
     return render_template(
-        "returns/frozen.html", conference=conference, snapshot=snapshot, heading=heading,
-        links=links, facts=facts, tw_configured=tw_configured,
-        retry=service.retry_state(snapshot) if tw_configured else None)
+        "returns/frozen.html",
+        conference=conference,
+        snapshot=snapshot,
+        heading=heading,
+        links=links,
+        facts=facts,
+        tw_configured=tw_configured,
+        retry=service.retry_state(snapshot) if tw_configured else None,
+    )
 
 
 def submit_with_message(conference: Conference, snapshot: ReturnSnapshot, actor: str) -> None:
@@ -65,9 +87,9 @@ def submit_with_message(conference: Conference, snapshot: ReturnSnapshot, actor:
         flash("Trung ương đã nhận báo cáo.", "success")
     else:
         retry = service.retry_state(snapshot)
-        later = (f"Hệ thống sẽ tự gửi lại lúc "
-                 f"{format_datetime_vi(retry.next_at, conference.timezone)}."
-                 if retry is not None and retry.state == "waiting" else
-                 "Vui lòng kiểm tra trả lời của Trung ương hoặc gửi tệp Excel.")
-        flash(f"Trung ương chưa nhận báo cáo sau {len(outcome.attempts)} lần thử. {later}",
-              "error")
+        later = (
+            f"Hệ thống sẽ tự gửi lại lúc {format_datetime_vi(retry.next_at, conference.timezone)}."
+            if retry is not None and retry.state == "waiting"
+            else "Vui lòng kiểm tra trả lời của Trung ương hoặc gửi tệp Excel."
+        )
+        flash(f"Trung ương chưa nhận báo cáo sau {len(outcome.attempts)} lần thử. {later}", "error")

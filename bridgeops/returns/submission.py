@@ -13,8 +13,7 @@ from bridgeops.core.outbound import InsecureURL, check_outbound_url, redact_text
 #: Statuses worth retrying: TW is overloaded or restarting.
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 #: Errors worth retrying: no answer, or an answer cut off.
-RETRY_ERRORS = (requests.ConnectionError, requests.Timeout,
-                requests.exceptions.ChunkedEncodingError)
+RETRY_ERRORS = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 EXCERPT_CHARS = 500
 USER_AGENT = "BridgeOps return submitter"
 
@@ -44,17 +43,27 @@ class Policy:
     budget: float = 40.0
 
 
-def post_return(url: str, body: bytes, idempotency_key: str, policy: Policy,
-                on_attempt: Callable[[AttemptResult], None],
-                sleep: Callable[[float], None] = time.sleep, token: str = "") -> AttemptResult:
+def post_return(
+    url: str,
+    body: bytes,
+    idempotency_key: str,
+    policy: Policy,
+    on_attempt: Callable[[AttemptResult], None],
+    sleep: Callable[[float], None] = time.sleep,
+    token: str = "",
+) -> AttemptResult:
     """POST the snapshot until TW answers 2xx, a non-retryable status, or attempts run out.
 
     Every attempt is reported to ``on_attempt``; the last one is returned. Retries are safe
     because TW deduplicates on the Idempotency-Key (the snapshot's sha256). ``token`` is the
     credential TW issued to the province (a BridgeOps TW checks it), sent as a bearer token.
     """
-    headers = {"Content-Type": "application/json; charset=utf-8", "Accept": "application/json",
-               "Idempotency-Key": idempotency_key, "User-Agent": USER_AGENT}
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "Accept": "application/json",
+        "Idempotency-Key": idempotency_key,
+        "User-Agent": USER_AGENT,
+    }
     if token:
         headers["Authorization"] = f"Bearer {token}"
     try:
@@ -70,11 +79,16 @@ def post_return(url: str, body: bytes, idempotency_key: str, policy: Policy,
             started = time.monotonic()
             try:
                 # A redirect is an answer, not an acceptance: never re-post the return elsewhere.
-                response = session.post(url, data=body, headers=headers, allow_redirects=False,
-                                        timeout=(policy.connect_timeout, policy.read_timeout))
-                result = AttemptResult(number, response.status_code,
-                                       response.text[:EXCERPT_CHARS], "",
-                                       _elapsed_ms(started))
+                response = session.post(
+                    url,
+                    data=body,
+                    headers=headers,
+                    allow_redirects=False,
+                    timeout=(policy.connect_timeout, policy.read_timeout),
+                )
+                result = AttemptResult(
+                    number, response.status_code, response.text[:EXCERPT_CHARS], "", _elapsed_ms(started)
+                )
                 retry = response.status_code in RETRY_STATUSES
             except requests.RequestException as exc:
                 # Every failure is an attempt on record; only a network one is worth a retry now.

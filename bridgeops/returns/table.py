@@ -29,8 +29,17 @@ class TableRow:
     delegates: int
 
     def values(self) -> list[Any]:
-        return [self.number, self.unit_code, self.unit, self.level, self.venue, self.status,
-                self.points, *self.counts, self.delegates]
+        return [
+            self.number,
+            self.unit_code,
+            self.unit,
+            self.level,
+            self.venue,
+            self.status,
+            self.points,
+            *self.counts,
+            self.delegates,
+        ]
 
 
 def headers(document: dict[str, Any]) -> list[str]:
@@ -41,10 +50,21 @@ def _codes(document: dict[str, Any]) -> list[str]:
     return [c["code"] for c in document["categories"]]
 
 
-def _summary_row(kind: str, label: str, status: str, tally: dict[str, Any],
-                 codes: list[str], unit_code: str = "") -> TableRow:
-    return TableRow(kind, "", gso_code_of(unit_code), label, "", "", status, tally["points"],
-                    tuple(tally["counts"][c] for c in codes), tally["delegates"])
+def _summary_row(
+    kind: str, label: str, status: str, tally: dict[str, Any], codes: list[str], unit_code: str = ""
+) -> TableRow:
+    return TableRow(
+        kind,
+        "",
+        gso_code_of(unit_code),
+        label,
+        "",
+        "",
+        status,
+        tally["points"],
+        tuple(tally["counts"][c] for c in codes),
+        tally["delegates"],
+    )
 
 
 def rows(document: dict[str, Any]) -> list[TableRow]:
@@ -58,19 +78,40 @@ def rows(document: dict[str, Any]) -> list[TableRow]:
     for district in document["districts"]:
         for point in by_district.get(district["code"], []):
             number += 1
-            table.append(TableRow(
-                "point", str(number), gso_code_of(point["unit_code"]), point["unit_name"],
-                LEVEL_NAMES_VI.get(point["level"], point["level"]), point["venue"],
-                STATUS_LABELS.get(point["status"], point["status"]), 1,
-                tuple(point["counts"][c] for c in codes), point["delegates"]))
-        progress = (f"Đã đăng ký {district['units_registered']}/{district['units_total']}, "
-                    f"xác nhận {district['units_confirmed']}/{district['units_total']}")
-        table.append(_summary_row("subtotal", f"Cộng {district['name']}", progress,
-                                  district["registered"], codes, district["code"]))
+            table.append(
+                TableRow(
+                    "point",
+                    str(number),
+                    gso_code_of(point["unit_code"]),
+                    point["unit_name"],
+                    LEVEL_NAMES_VI.get(point["level"], point["level"]),
+                    point["venue"],
+                    STATUS_LABELS.get(point["status"], point["status"]),
+                    1,
+                    tuple(point["counts"][c] for c in codes),
+                    point["delegates"],
+                )
+            )
+        progress = (
+            f"Đã đăng ký {district['units_registered']}/{district['units_total']}, "
+            f"xác nhận {district['units_confirmed']}/{district['units_total']}"
+        )
+        table.append(
+            _summary_row(
+                "subtotal",
+                f"Cộng {district['name']}",
+                progress,
+                district["registered"],
+                codes,
+                district["code"],
+            )
+        )
     totals = document["totals"]
-    table.append(_summary_row("total", "Tổng cộng đã xác nhận", STATUS_LABELS["confirmed"],
-                              totals["confirmed"], codes))
-    table.append(_summary_row("total", "Tổng cộng chưa xác nhận", STATUS_LABELS["draft"],
-                              totals["draft"], codes))
+    table.append(
+        _summary_row("total", "Tổng cộng đã xác nhận", STATUS_LABELS["confirmed"], totals["confirmed"], codes)
+    )
+    table.append(
+        _summary_row("total", "Tổng cộng chưa xác nhận", STATUS_LABELS["draft"], totals["draft"], codes)
+    )
     table.append(_summary_row("total", "TỔNG CỘNG", "", totals["registered"], codes))
     return table

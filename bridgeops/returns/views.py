@@ -21,12 +21,17 @@ bp = Blueprint("returns", __name__, url_prefix="/conferences/<slug>/return")
 
 
 def charts(summary: Rollup, group: str = "huyện") -> tuple:
-    delegates = [Bar(d.name, d.figures.confirmed.delegates, d.figures.draft.delegates)
-                 for d in summary.districts]
-    points = [Bar(d.name, d.figures.confirmed.points, d.figures.draft.points, d.units_total)
-              for d in summary.districts]
-    return (bar_chart(f"Số đại biểu theo {group}", delegates, unit="đại biểu"),
-            bar_chart(f"Số điểm cầu theo {group} (trên tổng số đơn vị)", points, unit="điểm cầu"))
+    delegates = [
+        Bar(d.name, d.figures.confirmed.delegates, d.figures.draft.delegates) for d in summary.districts
+    ]
+    points = [
+        Bar(d.name, d.figures.confirmed.points, d.figures.draft.points, d.units_total)
+        for d in summary.districts
+    ]
+    return (
+        bar_chart(f"Số đại biểu theo {group}", delegates, unit="đại biểu"),
+        bar_chart(f"Số điểm cầu theo {group} (trên tổng số đơn vị)", points, unit="điểm cầu"),
+    )
 
 
 @bp.get("")
@@ -38,17 +43,23 @@ def dashboard(slug: str):
     province = request.args.get("province") or None
     by_province = national.is_national(conference) and province is None
     if national.is_national(conference):
-        summary = (national.one_province(summary, province) if province
-                   else national.by_province(summary))
+        summary = national.one_province(summary, province) if province else national.by_province(summary)
     # What a group line is: a province nationally, a district on the 2023 map, else the province.
     group = "tỉnh" if by_province or conference.unit_map != "2023" else "huyện"
     delegates_chart, points_chart = charts(summary, group)
     return render_template(
-        "returns/dashboard.html", conference=conference, summary=summary,
-        chase=service.chasing_list(conference, summary), delegates_chart=delegates_chart,
-        points_chart=points_chart, snapshots=service.list_snapshots(conference)[:5],
-        tw_configured=bool(current_app.config.get("TW_RETURN_URL")), group=group,
-        by_province=by_province, province=province)
+        "returns/dashboard.html",
+        conference=conference,
+        summary=summary,
+        chase=service.chasing_list(conference, summary),
+        delegates_chart=delegates_chart,
+        points_chart=points_chart,
+        snapshots=service.list_snapshots(conference)[:5],
+        tw_configured=bool(current_app.config.get("TW_RETURN_URL")),
+        group=group,
+        by_province=by_province,
+        province=province,
+    )
 
 
 @bp.post("/remind")
@@ -58,8 +69,10 @@ def remind(slug: str):
     message to send by hand for the others."""
     conference = get_conference(slug)
     summary = service.rollup(conference)
-    late = [(item.district.code, item.district.name, item.left)
-            for item in service.chasing_list(conference, summary)]
+    late = [
+        (item.district.code, item.district.name, item.left)
+        for item in service.chasing_list(conference, summary)
+    ]
     reminders = chairs.remind_late(conference, late, g.principal.actor)
     db.session.commit()
     return render_template("returns/reminders.html", conference=conference, reminders=reminders)
@@ -67,12 +80,20 @@ def remind(slug: str):
 
 def official_page(conference, document, as_of, snapshot=None):
     return render_template(
-        "returns/print.html", conference=conference, document=document,
-        headers=table.headers(document), rows=table.rows(document), snapshot=snapshot,
-        title=exporters.TITLE, nation=exporters.NATION, motto=exporters.MOTTO,
+        "returns/print.html",
+        conference=conference,
+        document=document,
+        headers=table.headers(document),
+        rows=table.rows(document),
+        snapshot=snapshot,
+        title=exporters.TITLE,
+        nation=exporters.NATION,
+        motto=exporters.MOTTO,
         as_of_line=exporters.as_of_line(as_of, document["conference"]["timezone"]),
-        dated_place=exporters.dated_place(document["conference"]["place"], as_of,
-                                          document["conference"]["timezone"]))
+        dated_place=exporters.dated_place(
+            document["conference"]["place"], as_of, document["conference"]["timezone"]
+        ),
+    )
 
 
 @bp.get("/print")
@@ -83,8 +104,7 @@ def print_page(slug: str):
     if not national.is_national(conference):
         document = service.current_document(conference)
     elif province is None:  # one subtotal line per province, no points
-        document = service.document_of(national.by_province(service.rollup_groups(conference)),
-                                       conference)
+        document = service.document_of(national.by_province(service.rollup_groups(conference)), conference)
     else:
         document = national.printable(service.current_document(conference), province)
     return official_page(conference, document, utcnow())
@@ -95,9 +115,13 @@ def print_page(slug: str):
 def snapshots(slug: str):
     conference = get_conference(slug)
     frozen = service.list_snapshots(conference)
-    return render_template("returns/snapshots.html", conference=conference, snapshots=frozen,
-                           people=audit.actor_names(s.created_by for s in frozen),
-                           tw_configured=bool(current_app.config.get("TW_RETURN_URL")))
+    return render_template(
+        "returns/snapshots.html",
+        conference=conference,
+        snapshots=frozen,
+        people=audit.actor_names(s.created_by for s in frozen),
+        tw_configured=bool(current_app.config.get("TW_RETURN_URL")),
+    )
 
 
 @bp.post("/snapshots")
@@ -116,12 +140,16 @@ def snapshot(slug: str, snapshot_id: int):
     conference = get_conference(slug)
     frozen = service.get_snapshot(conference, snapshot_id)
     tw_configured = bool(current_app.config.get("TW_RETURN_URL"))
-    return render_template("returns/snapshot.html", conference=conference, snapshot=frozen,
-                           document=frozen.document, people=audit.actor_names([frozen.created_by]),
-                           others=[s for s in service.list_snapshots(conference)
-                                   if s.id != frozen.id],
-                           tw_configured=tw_configured,
-                           retry=service.retry_state(frozen) if tw_configured else None)
+    return render_template(
+        "returns/snapshot.html",
+        conference=conference,
+        snapshot=frozen,
+        document=frozen.document,
+        people=audit.actor_names([frozen.created_by]),
+        others=[s for s in service.list_snapshots(conference) if s.id != frozen.id],
+        tw_configured=tw_configured,
+        retry=service.retry_state(frozen) if tw_configured else None,
+    )
 
 
 @bp.get("/snapshots/<int:snapshot_id>/print")
@@ -151,8 +179,14 @@ def diff(slug: str, snapshot_id: int):
         return redirect(url_for("returns.snapshot", slug=slug, snapshot_id=snapshot_id))
     older = service.get_snapshot(conference, against)
     labels = {c["code"]: c["label"] for c in newer.document["categories"]}
-    return render_template("returns/diff.html", conference=conference, older=older, newer=newer,
-                           diff=service.diff_snapshots(older, newer), labels=labels)
+    return render_template(
+        "returns/diff.html",
+        conference=conference,
+        older=older,
+        newer=newer,
+        diff=service.diff_snapshots(older, newer),
+        labels=labels,
+    )
 
 
 @bp.post("/snapshots/<int:snapshot_id>/submit")
@@ -173,10 +207,12 @@ def submit(slug: str, snapshot_id: int):
         flash("Trung ương đã nhận báo cáo.", "success")
     else:
         retry = service.retry_state(frozen)
-        later = ("Hệ thống sẽ tự gửi lại lúc "
-                 f"{format_datetime_vi(retry.next_at, conference.timezone)}; bạn cũng có thể gửi "
-                 "tệp Excel." if retry is not None and retry.state == "waiting"
-                 else "Vui lòng kiểm tra trả lời của Trung ương bên dưới hoặc gửi tệp Excel.")
-        flash(f"Trung ương chưa nhận báo cáo sau {len(outcome.attempts)} lần thử. {later}",
-              "error")
+        later = (
+            "Hệ thống sẽ tự gửi lại lúc "
+            f"{format_datetime_vi(retry.next_at, conference.timezone)}; bạn cũng có thể gửi "
+            "tệp Excel."
+            if retry is not None and retry.state == "waiting"
+            else "Vui lòng kiểm tra trả lời của Trung ương bên dưới hoặc gửi tệp Excel."
+        )
+        flash(f"Trung ương chưa nhận báo cáo sau {len(outcome.attempts)} lần thử. {later}", "error")
     return redirect(url_for("returns.snapshot", slug=slug, snapshot_id=snapshot_id))

@@ -10,8 +10,13 @@ from bridgeops.units.schemas import UnitList, UnitOut, UnitQuery
 
 @api_bp.get("/units")
 @requires(SIGNED_IN)
-@operation("Đơn vị hành chính theo cấp trên", tags=("units",), query=UnitQuery,
-           response=UnitList, errors={404: "Không có đơn vị cấp trên này"})
+@operation(
+    "Đơn vị hành chính theo cấp trên",
+    tags=("units",),
+    query=UnitQuery,
+    response=UnitList,
+    errors={404: "Không có đơn vị cấp trên này"},
+)
 def list_units(query: UnitQuery):
     parent = service.get_unit(query.parent, query.map).code if query.parent else None
     if query.q:

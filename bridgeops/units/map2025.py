@@ -68,8 +68,10 @@ class Correspondence:
         if gso_code in self.communes:
             return self.communes[gso_code]
         pkey, dkey, wkey = (name_key(n) for n in (province, district, commune))
-        for matches in (self.by_district_name.get((pkey, dkey, wkey), set()),
-                        self.by_province_name.get((pkey, wkey), set())):
+        for matches in (
+            self.by_district_name.get((pkey, dkey, wkey), set()),
+            self.by_province_name.get((pkey, wkey), set()),
+        ):
             if len(matches) == 1:
                 return self.communes.get(next(iter(matches)))
         return None
@@ -93,15 +95,18 @@ def _converter() -> dict:
 def _former_districts() -> dict[tuple[str, str], str]:
     """(new province key, new commune key) → name of the old district most of it came from."""
     with _connect() as conn:
-        names = {f"{p}_{d}": name for p, d, name in conn.execute(
-            "SELECT DISTINCT provinceKey, districtKey, district FROM admin_units_legacy")}
+        names = {
+            f"{p}_{d}": name
+            for p, d, name in conn.execute(
+                "SELECT DISTINCT provinceKey, districtKey, district FROM admin_units_legacy"
+            )
+        }
     result: dict[tuple[str, str], str] = {}
     for province_key, communes in _converter()["DICT_PROVINCE_WARD_NO_DIVIDED"].items():
         for commune_key, old_keys in communes.items():
             districts = Counter("_".join(key.split("_")[:2]) for key in old_keys)
             if districts:
-                result[(province_key, commune_key)] = clean(
-                    names.get(districts.most_common(1)[0][0], ""))
+                result[(province_key, commune_key)] = clean(names.get(districts.most_common(1)[0][0], ""))
     return result
 
 
@@ -112,7 +117,8 @@ def units_2025(province_codes: Iterable[str] | None = None) -> Iterator[NewUnit]
     with _connect() as conn:
         rows = conn.execute(
             "SELECT provinceCode, province, provinceKey, wardCode, ward, wardType, wardKey "
-            "FROM admin_units ORDER BY provinceCode, wardCode").fetchall()
+            "FROM admin_units ORDER BY provinceCode, wardCode"
+        ).fetchall()
     seen: set[str] = set()
     for pcode, pname, pkey, wcode, wname, wtype, wkey in rows:
         if wanted is not None and pcode not in wanted:
@@ -120,8 +126,9 @@ def units_2025(province_codes: Iterable[str] | None = None) -> Iterator[NewUnit]
         if pcode not in seen:
             seen.add(pcode)
             yield NewUnit(pcode, clean(pname), _province_kind(pname), "province", None)
-        yield NewUnit(wcode, clean(wname), clean(wtype).lower(), "commune", pcode,
-                      former.get((pkey, wkey), ""))
+        yield NewUnit(
+            wcode, clean(wname), clean(wtype).lower(), "commune", pcode, former.get((pkey, wkey), "")
+        )
 
 
 @cache
@@ -129,19 +136,25 @@ def correspondence() -> Correspondence:
     """Old (legacy GSO) codes → 2025 GSO codes, from the package's name-keyed correspondence."""
     converter = _converter()
     with _connect() as conn:
-        new_provinces = dict(conn.execute(
-            "SELECT DISTINCT provinceKey, provinceCode FROM admin_units"))
-        new_communes = {(p, w): code for p, w, code in conn.execute(
-            "SELECT provinceKey, wardKey, wardCode FROM admin_units")}
+        new_provinces = dict(conn.execute("SELECT DISTINCT provinceKey, provinceCode FROM admin_units"))
+        new_communes = {
+            (p, w): code
+            for p, w, code in conn.execute("SELECT provinceKey, wardKey, wardCode FROM admin_units")
+        }
         legacy = conn.execute(
             "SELECT provinceKey, provinceCode, districtKey, wardKey, wardCode, wardKeywords "
-            "FROM admin_units_legacy WHERE wardCode IS NOT NULL").fetchall()
-        old_provinces = dict(conn.execute(
-            "SELECT DISTINCT provinceKey, provinceCode FROM admin_units_legacy"))
+            "FROM admin_units_legacy WHERE wardCode IS NOT NULL"
+        ).fetchall()
+        old_provinces = dict(
+            conn.execute("SELECT DISTINCT provinceKey, provinceCode FROM admin_units_legacy")
+        )
 
-    provinces = {old_provinces[old]: new_provinces[new]
-                 for new, olds in converter["DICT_PROVINCE"].items() for old in olds
-                 if old in old_provinces and new in new_provinces}
+    provinces = {
+        old_provinces[old]: new_provinces[new]
+        for new, olds in converter["DICT_PROVINCE"].items()
+        for old in olds
+        if old in old_provinces and new in new_provinces
+    }
     whole: dict[str, str] = {}
     for new_province, communes in converter["DICT_PROVINCE_WARD_NO_DIVIDED"].items():
         for new_key, old_keys in communes.items():

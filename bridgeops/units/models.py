@@ -31,8 +31,10 @@ LEVEL_LABELS = {"province": "Tỉnh", "district": "Huyện", "commune": "Xã"}
 #: since 1 July 2025 (34 provinces, two levels).
 MAPS = ("2023", "2025")
 DEFAULT_MAP = "2023"
-MAP_LABELS = {"2023": "Bản đồ hành chính 2023 (63 tỉnh, 3 cấp)",
-              "2025": "Bản đồ hành chính từ 1/7/2025 (34 tỉnh, 2 cấp)"}
+MAP_LABELS = {
+    "2023": "Bản đồ hành chính 2023 (63 tỉnh, 3 cấp)",
+    "2025": "Bản đồ hành chính từ 1/7/2025 (34 tỉnh, 2 cấp)",
+}
 
 
 def unit_key(unit_map: str, gso_code: str) -> str:
@@ -75,9 +77,7 @@ class AdminUnit(db.Model):
     #: province | district | commune.
     level: Mapped[str] = mapped_column(sa.String(10), index=True)
     #: The unit above; None for a province.
-    parent_code: Mapped[str | None] = mapped_column(
-        sa.ForeignKey("admin_unit.code"), index=True
-    )
+    parent_code: Mapped[str | None] = mapped_column(sa.ForeignKey("admin_unit.code"), index=True)
     #: The province at the root of this unit's branch (itself for a province).
     province_code: Mapped[str] = mapped_column(sa.String(10), index=True)
 

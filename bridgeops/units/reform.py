@@ -17,8 +17,8 @@ from bridgeops.units.models import AdminUnit, unit_key
 
 @dataclass(frozen=True)
 class Placement:
-    target: dict[str, str]   # source unit code -> unit code on the target map
-    unplaced: list[str]      # source unit codes with no place on the target map
+    target: dict[str, str]  # source unit code -> unit code on the target map
+    unplaced: list[str]  # source unit codes with no place on the target map
 
 
 #: Why a unit has no place on the 2025 map, by level; shown to the officer.
@@ -47,11 +47,23 @@ def place_units(codes: Sequence[str], from_map: str, to_map: str) -> Placement:
         return Placement({}, codes)
     from bridgeops.units.map2025 import correspondence
 
-    source = {u.code: u for u in db.session.scalars(
-        sa.select(AdminUnit).where(AdminUnit.code.in_(codes), AdminUnit.map == from_map))}
-    parents = {u.code: u for u in db.session.scalars(sa.select(AdminUnit).where(
-        AdminUnit.code.in_({u.parent_code for u in source.values() if u.parent_code}
-                           | {u.province_code for u in source.values()})))}
+    source = {
+        u.code: u
+        for u in db.session.scalars(
+            sa.select(AdminUnit).where(AdminUnit.code.in_(codes), AdminUnit.map == from_map)
+        )
+    }
+    parents = {
+        u.code: u
+        for u in db.session.scalars(
+            sa.select(AdminUnit).where(
+                AdminUnit.code.in_(
+                    {u.parent_code for u in source.values() if u.parent_code}
+                    | {u.province_code for u in source.values()}
+                )
+            )
+        )
+    }
     corr = correspondence()
     wanted: dict[str, str] = {}
     for code in codes:
@@ -62,13 +74,17 @@ def place_units(codes: Sequence[str], from_map: str, to_map: str) -> Placement:
             new = corr.provinces.get(unit.gso_code)
         elif unit.level == "commune":
             district, province = parents.get(unit.parent_code), parents.get(unit.province_code)
-            new = corr.commune(unit.gso_code, province.name if province else "",
-                               district.name if district else "", unit.name)
+            new = corr.commune(
+                unit.gso_code, province.name if province else "", district.name if district else "", unit.name
+            )
         else:
             new = None
         if new is not None:
             wanted[code] = unit_key(to_map, new)
-    loaded = set(db.session.scalars(sa.select(AdminUnit.code).where(
-        AdminUnit.code.in_(set(wanted.values())), AdminUnit.map == to_map)))
+    loaded = set(
+        db.session.scalars(
+            sa.select(AdminUnit.code).where(AdminUnit.code.in_(set(wanted.values())), AdminUnit.map == to_map)
+        )
+    )
     target = {code: new for code, new in wanted.items() if new in loaded}
     return Placement(target, [code for code in codes if code not in target])

@@ -63,23 +63,26 @@ def gso_rows(province_codes: Iterable[str] | None = None) -> Iterator[UnitRow]:
         if wanted is not None and str(province["code"]) not in wanted:
             continue
         pcode = f"{province['code']:0{CODE_WIDTH['province']}d}"
-        yield UnitRow(pcode, clean(province["name"]), province["division_type"], "province",
-                      None, pcode)
+        yield UnitRow(pcode, clean(province["name"]), province["division_type"], "province", None, pcode)
         for district in province["districts"]:
             dcode = f"{district['code']:0{CODE_WIDTH['district']}d}"
-            yield UnitRow(dcode, clean(district["name"]), district["division_type"], "district",
-                          pcode, pcode)
+            yield UnitRow(dcode, clean(district["name"]), district["division_type"], "district", pcode, pcode)
             for ward in district["wards"]:
-                yield UnitRow(f"{ward['code']:0{CODE_WIDTH['commune']}d}", clean(ward["name"]),
-                              ward["division_type"], "commune", dcode, pcode)
+                yield UnitRow(
+                    f"{ward['code']:0{CODE_WIDTH['commune']}d}",
+                    clean(ward["name"]),
+                    ward["division_type"],
+                    "commune",
+                    dcode,
+                    pcode,
+                )
 
 
 def gso_province_codes() -> list[str]:
     return [row.code for row in gso_rows() if row.level == "province"]
 
 
-def map_rows(unit_map: str = DEFAULT_MAP,
-             province_codes: Iterable[str] | None = None) -> Iterator[UnitRow]:
+def map_rows(unit_map: str = DEFAULT_MAP, province_codes: Iterable[str] | None = None) -> Iterator[UnitRow]:
     """The built-in units of a map: the 2023 GSO map (vietnam-provinces) or the two-level map
     in force since 1 July 2025 (vietnamadminunits), parents before children."""
     if unit_map == DEFAULT_MAP:
@@ -91,10 +94,17 @@ def map_rows(unit_map: str = DEFAULT_MAP,
 
     for unit in units_2025(province_codes):
         province = unit.province_gso_code or unit.gso_code
-        yield UnitRow(unit_key(unit_map, unit.gso_code), unit.name, unit.kind, unit.level,
-                      unit_key(unit_map, unit.province_gso_code) if unit.province_gso_code
-                      else None, unit_key(unit_map, province), unit_map, unit.gso_code,
-                      unit.former_district)
+        yield UnitRow(
+            unit_key(unit_map, unit.gso_code),
+            unit.name,
+            unit.kind,
+            unit.level,
+            unit_key(unit_map, unit.province_gso_code) if unit.province_gso_code else None,
+            unit_key(unit_map, province),
+            unit_map,
+            unit.gso_code,
+            unit.former_district,
+        )
 
 
 def file_rows(path: Path, unit_map: str = DEFAULT_MAP) -> list[UnitRow]:
@@ -120,8 +130,12 @@ def file_rows(path: Path, unit_map: str = DEFAULT_MAP) -> list[UnitRow]:
             errors[f"row {index}"] = f"Không xác định được cấp của loại đơn vị '{kind}'."
         parent = clean(str(record.get("parent_code") or "")) or None
         raw[unit_key(unit_map, code)] = {
-            "name": clean(record.get("name")), "kind": kind, "level": level, "gso_code": code,
-            "parent_code": unit_key(unit_map, parent) if parent else None}
+            "name": clean(record.get("name")),
+            "kind": kind,
+            "level": level,
+            "gso_code": code,
+            "parent_code": unit_key(unit_map, parent) if parent else None,
+        }
     if errors:
         raise ValidationFailed(errors)
 
@@ -136,20 +150,36 @@ def file_rows(path: Path, unit_map: str = DEFAULT_MAP) -> list[UnitRow]:
             raise ValidationFailed({code: f"Không tìm thấy đơn vị cấp trên {parent}."})
         return existing.province_code
 
-    rows = [UnitRow(code, r["name"], r["kind"], r["level"], r["parent_code"], province_of(code),
-                    unit_map, r["gso_code"]) for code, r in raw.items()]
+    rows = [
+        UnitRow(
+            code,
+            r["name"],
+            r["kind"],
+            r["level"],
+            r["parent_code"],
+            province_of(code),
+            unit_map,
+            r["gso_code"],
+        )
+        for code, r in raw.items()
+    ]
     depth = {"province": 0, "district": 1, "commune": 2}
     return sorted(rows, key=lambda r: depth[r.level])
 
 
-def import_units(rows: Iterable[UnitRow],
-                 progress: Callable[[int], None] | None = None) -> ImportResult:
+def import_units(rows: Iterable[UnitRow], progress: Callable[[int], None] | None = None) -> ImportResult:
     """Insert new units and update changed ones, in bulk. Running it twice changes nothing."""
-    columns = (AdminUnit.name, AdminUnit.kind, AdminUnit.level, AdminUnit.parent_code,
-               AdminUnit.province_code, AdminUnit.map, AdminUnit.gso_code,
-               AdminUnit.former_district)
-    existing = {row[0]: tuple(row[1:])
-                for row in db.session.execute(sa.select(AdminUnit.code, *columns))}
+    columns = (
+        AdminUnit.name,
+        AdminUnit.kind,
+        AdminUnit.level,
+        AdminUnit.parent_code,
+        AdminUnit.province_code,
+        AdminUnit.map,
+        AdminUnit.gso_code,
+        AdminUnit.former_district,
+    )
+    existing = {row[0]: tuple(row[1:]) for row in db.session.execute(sa.select(AdminUnit.code, *columns))}
     result = ImportResult()
     inserts: list[dict] = []
     updates: list[dict] = []
@@ -165,12 +195,28 @@ def import_units(rows: Iterable[UnitRow],
         updates.clear()
 
     for row in rows:
-        values = (row.name, row.kind, row.level, row.parent_code, row.province_code, row.map,
-                  row.map_code, row.former_district)
-        record = {"code": row.code, "name": row.name, "name_folded": fold(row.name),
-                  "kind": row.kind, "level": row.level, "parent_code": row.parent_code,
-                  "province_code": row.province_code, "map": row.map, "gso_code": row.map_code,
-                  "former_district": row.former_district}
+        values = (
+            row.name,
+            row.kind,
+            row.level,
+            row.parent_code,
+            row.province_code,
+            row.map,
+            row.map_code,
+            row.former_district,
+        )
+        record = {
+            "code": row.code,
+            "name": row.name,
+            "name_folded": fold(row.name),
+            "kind": row.kind,
+            "level": row.level,
+            "parent_code": row.parent_code,
+            "province_code": row.province_code,
+            "map": row.map,
+            "gso_code": row.map_code,
+            "former_district": row.former_district,
+        }
         if row.code not in existing:
             inserts.append(record)
             result.created += 1
@@ -194,8 +240,9 @@ def find_unit(code: str, unit_map: str | None = None) -> AdminUnit | None:
     unit = db.session.get(AdminUnit, code)
     if unit_map is None or (unit is not None and unit.map == unit_map):
         return unit
-    return db.session.scalar(sa.select(AdminUnit).where(AdminUnit.map == unit_map,
-                                                        AdminUnit.gso_code == code))
+    return db.session.scalar(
+        sa.select(AdminUnit).where(AdminUnit.map == unit_map, AdminUnit.gso_code == code)
+    )
 
 
 def get_unit(code: str, unit_map: str | None = None) -> AdminUnit:
@@ -216,8 +263,9 @@ def children(parent_code: str | None, unit_map: str = DEFAULT_MAP) -> list[Admin
     return list(db.session.scalars(query))
 
 
-def search(query: str, within: Iterable[str] | None = None, limit: int = 50,
-           unit_map: str | None = None) -> list[AdminUnit]:
+def search(
+    query: str, within: Iterable[str] | None = None, limit: int = 50, unit_map: str | None = None
+) -> list[AdminUnit]:
     """Diacritic-insensitive name search, optionally limited to some parent codes or codes,
     or to one map."""
     stmt = sa.select(AdminUnit).where(AdminUnit.name_folded.contains(fold(query)))
@@ -229,8 +277,7 @@ def search(query: str, within: Iterable[str] | None = None, limit: int = 50,
     return list(db.session.scalars(stmt.order_by(AdminUnit.level, AdminUnit.name).limit(limit)))
 
 
-def count_by_level(province_code: str | None = None,
-                   unit_map: str | None = None) -> dict[str, int]:
+def count_by_level(province_code: str | None = None, unit_map: str | None = None) -> dict[str, int]:
     """Units per level on one map (the 2023 one by default), or in one province (a key)."""
     stmt = sa.select(AdminUnit.level, sa.func.count()).group_by(AdminUnit.level)
     if unit_map is not None or province_code is None:

@@ -30,7 +30,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def _url(url: str) -> str:
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

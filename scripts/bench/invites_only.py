@@ -41,8 +41,7 @@ def vm_hwm_mb() -> float:
 def make_app(url: str, **extra):
     from bridgeops import create_app
 
-    return create_app({"DATABASE_URL": url, "TESTING": True, "BASE_URL": "http://bridgeops.bench",
-                       **extra})
+    return create_app({"DATABASE_URL": url, "TESTING": True, "BASE_URL": "http://bridgeops.bench", **extra})
 
 
 def phase_build(url: str) -> dict:
@@ -50,8 +49,7 @@ def phase_build(url: str) -> dict:
 
     started = time.perf_counter()
     data = national_data.build(make_app(url))
-    return {"seconds": time.perf_counter() - started, "points": data.points,
-            "technicians": data.technicians}
+    return {"seconds": time.perf_counter() - started, "points": data.points, "technicians": data.technicians}
 
 
 def _national(db):
@@ -97,9 +95,12 @@ def phase_change(url: str) -> dict:
         before = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage))
         session = sorted(_national(db).sessions, key=lambda s: s.starts_at)[0]
         started = time.perf_counter()
-        conference_service.update_session(session, starts_at=session.starts_at + timedelta(minutes=30),
-                                          ends_at=session.ends_at + timedelta(minutes=30),
-                                          actor="bench")
+        conference_service.update_session(
+            session,
+            starts_at=session.starts_at + timedelta(minutes=30),
+            ends_at=session.ends_at + timedelta(minutes=30),
+            actor="bench",
+        )
         db.session.commit()
         seconds = time.perf_counter() - started
         after = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage))
@@ -122,45 +123,62 @@ def phase_register(url: str, count: int = 60) -> dict:
         db.session.commit()
         from bridgeops.conference.models import Conference
 
-        register = db.session.scalar(sa.select(Conference.id).where(
-            Conference.slug == "national-register"))
+        register = db.session.scalar(sa.select(Conference.id).where(Conference.slug == "national-register"))
         taken = sa.select(BridgePoint.unit_code).where(BridgePoint.conference_id == register)
-        units = list(db.session.scalars(sa.select(AdminUnit.code).where(
-            AdminUnit.level == "commune", AdminUnit.code.not_in(taken)).limit(count)))
+        units = list(
+            db.session.scalars(
+                sa.select(AdminUnit.code)
+                .where(AdminUnit.level == "commune", AdminUnit.code.not_in(taken))
+                .limit(count)
+            )
+        )
         db.session.remove()
     headers = {"Authorization": f"Bearer {token}"}
     timings = []
     for n, unit in enumerate(units):
-        body = {"unit": unit, "venue": "Hội trường UBND", "capacity": 80,
-                "counts": {"bch": 15, "chuyen_trach": 2, "chi_hoi_truong": 9},
-                "technicians": [{"name": f"Kỹ thuật viên {unit}", "phone": f"0912{n:06d}",
-                                 "email": f"reg{unit}@bench-mail.vn"}]}
+        body = {
+            "unit": unit,
+            "venue": "Hội trường UBND",
+            "capacity": 80,
+            "counts": {"bch": 15, "chuyen_trach": 2, "chi_hoi_truong": 9},
+            "technicians": [
+                {
+                    "name": f"Kỹ thuật viên {unit}",
+                    "phone": f"0912{n:06d}",
+                    "email": f"reg{unit}@bench-mail.vn",
+                }
+            ],
+        }
         started = time.perf_counter()
-        response = client.post("/api/v1/conferences/national-register/points", json=body,
-                               headers=headers)
+        response = client.post("/api/v1/conferences/national-register/points", json=body, headers=headers)
         timings.append(time.perf_counter() - started)
         assert response.status_code == 201, response.get_data(as_text=True)[:500]
     # The bare baseline in the same process: one row insert and commit per request.
     with app.app_context():
         engine = db.engine
     with engine.begin() as conn:
-        conn.execute(sa.text("CREATE TABLE IF NOT EXISTS bench_row (id INTEGER PRIMARY KEY, "
-                             "name VARCHAR(100))"))
+        conn.execute(
+            sa.text("CREATE TABLE IF NOT EXISTS bench_row (id INTEGER PRIMARY KEY, name VARCHAR(100))")
+        )
     inserts = []
     for n in range(200):
         started = time.perf_counter()
         with engine.begin() as conn:
-            conn.execute(sa.text("INSERT INTO bench_row (id, name) VALUES (:i, :n)"),
-                         {"i": n + 1, "n": f"row {n}"})
+            conn.execute(
+                sa.text("INSERT INTO bench_row (id, name) VALUES (:i, :n)"), {"i": n + 1, "n": f"row {n}"}
+            )
         inserts.append(time.perf_counter() - started)
     with engine.begin() as conn:
         conn.execute(sa.text("DROP TABLE bench_row"))
     timings.sort()
     post_ms = 1000 * sum(timings) / len(timings)
     insert_ms = 1000 * sum(inserts) / len(inserts)
-    return {"posts": len(timings), "post_mean_ms": round(post_ms, 1),
-            "post_p95_ms": round(1000 * timings[int(len(timings) * 0.95) - 1], 1),
-            "insert_mean_ms": round(insert_ms, 2)}
+    return {
+        "posts": len(timings),
+        "post_mean_ms": round(post_ms, 1),
+        "post_p95_ms": round(1000 * timings[int(len(timings) * 0.95) - 1], 1),
+        "insert_mean_ms": round(insert_ms, 2),
+    }
 
 
 def phase_deliver(url: str, port: int, budget: float = 300.0) -> dict:
@@ -173,8 +191,9 @@ def phase_deliver(url: str, port: int, budget: float = 300.0) -> dict:
     app = make_app(url, SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_STARTTLS=False)
 
     def count(status: str) -> int:
-        value = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)
-                                  .where(OutboxMessage.status == status))
+        value = db.session.scalar(
+            sa.select(sa.func.count()).select_from(OutboxMessage).where(OutboxMessage.status == status)
+        )
         db.session.remove()
         return value
 
@@ -192,17 +211,28 @@ def phase_deliver(url: str, port: int, budget: float = 300.0) -> dict:
             time.sleep(max(0.0, tick - elapsed))
         seconds = time.perf_counter() - started
         sent = count("sent")
-    return {"queued": queued, "sent": sent, "left": left, "seconds": round(seconds, 1),
-            "rate": round(sent / seconds, 1), "runs": runs, "vm_hwm_mb": vm_hwm_mb()}
+    return {
+        "queued": queued,
+        "sent": sent,
+        "left": left,
+        "seconds": round(seconds, 1),
+        "rate": round(sent / seconds, 1),
+        "runs": runs,
+        "vm_hwm_mb": vm_hwm_mb(),
+    }
 
 
 def child(phase: str, url: str, *extra: str) -> dict:
-    result = subprocess.run([sys.executable, __file__, "--phase", phase, "--database-url", url,
-                             *extra], capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, __file__, "--phase", phase, "--database-url", url, *extra],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     line = next((ln for ln in result.stdout.splitlines() if ln.startswith("PHASE ")), None)
     if line is None:
         raise RuntimeError(f"{phase} failed:\n{result.stderr[-4000:]}")
-    return json.loads(line[len("PHASE "):])
+    return json.loads(line[len("PHASE ") :])
 
 
 def main() -> None:
@@ -215,18 +245,26 @@ def main() -> None:
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
     if args.phase:
-        function = {"build": phase_build, "queue": phase_queue, "change": phase_change,
-                    "register": phase_register}.get(args.phase)
-        result = (phase_deliver(args.database_url, args.port) if args.phase == "deliver"
-                  else function(args.database_url))
+        function = {
+            "build": phase_build,
+            "queue": phase_queue,
+            "change": phase_change,
+            "register": phase_register,
+        }.get(args.phase)
+        result = (
+            phase_deliver(args.database_url, args.port)
+            if args.phase == "deliver"
+            else function(args.database_url)
+        )
         print("PHASE " + json.dumps(result), flush=True)
         return
     for phase in args.phases.split(","):
         if phase == "build" and args.skip_build:
             continue
         if phase == "deliver":
-            sink = subprocess.Popen([sys.executable, str(HERE / "smtp_sink.py")],
-                                    stdout=subprocess.PIPE, text=True)
+            sink = subprocess.Popen(
+                [sys.executable, str(HERE / "smtp_sink.py")], stdout=subprocess.PIPE, text=True
+            )
             port = json.loads(sink.stdout.readline())["port"]
             try:
                 result = child(phase, args.database_url, "--port", str(port))

@@ -32,18 +32,23 @@ async def accept_only(_reader: asyncio.StreamReader, writer: asyncio.StreamWrite
 
 
 async def main() -> None:
-    http = [await asyncio.start_server(answer, "127.0.0.1", 0, backlog=4096)
-            for _ in range(HTTP_PORTS)]
-    tcp = [await asyncio.start_server(accept_only, "127.0.0.1", 0, backlog=4096)
-           for _ in range(TCP_PORTS)]
+    http = [await asyncio.start_server(answer, "127.0.0.1", 0, backlog=4096) for _ in range(HTTP_PORTS)]
+    tcp = [await asyncio.start_server(accept_only, "127.0.0.1", 0, backlog=4096) for _ in range(TCP_PORTS)]
     # Never accept()ed and never answers: the kernel completes the handshake into the backlog,
     # an HTTP probe then waits for a status line until its timeout.
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
     silent.listen(4096)
-    print(json.dumps({"http": [s.sockets[0].getsockname()[1] for s in http],
-                      "tcp": [s.sockets[0].getsockname()[1] for s in tcp],
-                      "silent": silent.getsockname()[1]}), flush=True)
+    print(
+        json.dumps(
+            {
+                "http": [s.sockets[0].getsockname()[1] for s in http],
+                "tcp": [s.sockets[0].getsockname()[1] for s in tcp],
+                "silent": silent.getsockname()[1],
+            }
+        ),
+        flush=True,
+    )
     await asyncio.Event().wait()
 
 

@@ -109,22 +109,33 @@ def _conference(slug: str, title: str, now) -> object:
     from bridgeops.conference.models import Conference, DelegateCategory
     from bridgeops.extensions import db
 
-    conference = Conference(slug=slug, title=title, organizer="Đoàn Chủ tịch TW Hội LHPN Việt Nam",
-                            host_name="Trung ương Hội LHPN Việt Nam", host_unit_code=None,
-                            timezone="Asia/Ho_Chi_Minh", contact_name="Ban Tuyên giáo",
-                            contact_email="tuyengiao@bench.test")
+    conference = Conference(
+        slug=slug,
+        title=title,
+        organizer="Đoàn Chủ tịch TW Hội LHPN Việt Nam",
+        host_name="Trung ương Hội LHPN Việt Nam",
+        host_unit_code=None,
+        timezone="Asia/Ho_Chi_Minh",
+        contact_name="Ban Tuyên giáo",
+        contact_email="tuyengiao@bench.test",
+    )
     db.session.add(conference)
     for position, (code, label, levels) in enumerate(CATEGORIES):
-        db.session.add(DelegateCategory(conference=conference, code=code, label=label,
-                                        levels_csv=levels, position=position))
+        db.session.add(
+            DelegateCategory(
+                conference=conference, code=code, label=label, levels_csv=levels, position=position
+            )
+        )
     db.session.flush()
     # The rehearsal is on now, so the board, the status API and the sweep see a live window.
-    conferences.add_session(conference, "rehearsal", "Tổng duyệt kết nối",
-                            now - timedelta(minutes=20), now + timedelta(hours=3))
+    conferences.add_session(
+        conference, "rehearsal", "Tổng duyệt kết nối", now - timedelta(minutes=20), now + timedelta(hours=3)
+    )
     for day in (1, 2, 3):
         start = (now + timedelta(days=day)).replace(hour=1, minute=0, second=0, microsecond=0)
-        conferences.add_session(conference, "session", f"Hội nghị – ngày thứ {day}",
-                                start, start + timedelta(hours=9))
+        conferences.add_session(
+            conference, "session", f"Hội nghị – ngày thứ {day}", start, start + timedelta(hours=9)
+        )
     return conference
 
 
@@ -133,17 +144,30 @@ def point_rows(units, rng: random.Random, probe_target: Callable[[int], str | No
     technician with email and phone, and half the rooms a phone-only second one."""
     rows = []
     for index, (code, name, level) in enumerate(units):
-        technicians = [{"name": f"Kỹ thuật viên {index}", "phone": vn_phone(2 * index),
-                        "email": f"ktv{index}@{EMAIL_DOMAIN}"}]
+        technicians = [
+            {
+                "name": f"Kỹ thuật viên {index}",
+                "phone": vn_phone(2 * index),
+                "email": f"ktv{index}@{EMAIL_DOMAIN}",
+            }
+        ]
         if rng.random() < 0.5:
-            technicians.append({"name": f"Kỹ thuật viên dự phòng {index}",
-                                "phone": vn_phone(2 * index + 1), "email": ""})
+            technicians.append(
+                {"name": f"Kỹ thuật viên dự phòng {index}", "phone": vn_phone(2 * index + 1), "email": ""}
+            )
         target = probe_target(index)
-        rows.append({"unit": code, "name": f"Điểm cầu {name}", "venue": f"Hội trường {name}",
-                     "capacity": 150 if level != "commune" else 80,
-                     "status": "confirmed" if rng.random() < 0.85 else "draft",
-                     "counts": counts_for(level, rng), "technicians": technicians,
-                     "probe": {"target": target} if target else {}})
+        rows.append(
+            {
+                "unit": code,
+                "name": f"Điểm cầu {name}",
+                "venue": f"Hội trường {name}",
+                "capacity": 150 if level != "commune" else 80,
+                "status": "confirmed" if rng.random() < 0.85 else "draft",
+                "counts": counts_for(level, rng),
+                "technicians": technicians,
+                "probe": {"target": target} if target else {},
+            }
+        )
     return rows
 
 
@@ -163,10 +187,20 @@ def _bulk_grants(role: str, scopes: list[dict]) -> list[str]:
 
     tokens = [new_token() for _ in scopes]
     now = utcnow()
-    db.session.execute(sa.insert(AccessGrant), [
-        {"token_hash": hash_token(token), "role": role, "created_at": now,
-         "expires_at": now + timedelta(days=60), "label": f"bench {role}", **scope}
-        for token, scope in zip(tokens, scopes, strict=True)])
+    db.session.execute(
+        sa.insert(AccessGrant),
+        [
+            {
+                "token_hash": hash_token(token),
+                "role": role,
+                "created_at": now,
+                "expires_at": now + timedelta(days=60),
+                "label": f"bench {role}",
+                **scope,
+            }
+            for token, scope in zip(tokens, scopes, strict=True)
+        ],
+    )
     return tokens
 
 
@@ -176,8 +210,13 @@ def has_health() -> bool:
     return importlib.util.find_spec("bridgeops.health") is not None
 
 
-def build(app, *, probe_target: Callable[[int], str | None] = default_probe_target,
-          reset: bool = True, log: Callable[[str], None] = print) -> NationalData:
+def build(
+    app,
+    *,
+    probe_target: Callable[[int], str | None] = default_probe_target,
+    reset: bool = True,
+    log: Callable[[str], None] = print,
+) -> NationalData:
     """Create the national data set in the app's database (drops every table when ``reset``)."""
     from bridgeops.accounts import service as accounts
     from bridgeops.core.time import utcnow
@@ -204,8 +243,10 @@ def build(app, *, probe_target: Callable[[int], str | None] = default_probe_targ
         conference = _conference(NATIONAL_SLUG, "Hội nghị toàn quốc (benchmark)", now)
         register = _conference(REGISTRATION_SLUG, "Hội nghị đăng ký (benchmark)", now)
         all_units = db.session.execute(
-            sa.select(AdminUnit.code, AdminUnit.name, AdminUnit.level)
-            .order_by(AdminUnit.province_code, AdminUnit.code)).all()
+            sa.select(AdminUnit.code, AdminUnit.name, AdminUnit.level).order_by(
+                AdminUnit.province_code, AdminUnit.code
+            )
+        ).all()
         rows = point_rows(all_units, random.Random(SEED), probe_target)
         point_ids = create_points(conference, rows)
         db.session.commit()
@@ -214,11 +255,11 @@ def build(app, *, probe_target: Callable[[int], str | None] = default_probe_targ
         started = time.perf_counter()
         accounts.create_user(OFFICER_EMAIL, "Cán bộ benchmark", "officer", OFFICER_PASSWORD)
         officer_token = accounts.create_api_token(OFFICER_EMAIL).token
-        technician_tokens = _bulk_grants("technician", [
-            {"conference_id": conference.id, "point_id": pid} for pid in point_ids])
+        technician_tokens = _bulk_grants(
+            "technician", [{"conference_id": conference.id, "point_id": pid} for pid in point_ids]
+        )
         district = next(code for code, _, level in all_units if level == "district")
-        chair_token = _bulk_grants("chair", [{"conference_id": conference.id,
-                                              "unit_code": district}])[0]
+        chair_token = _bulk_grants("chair", [{"conference_id": conference.id, "unit_code": district}])[0]
         db.session.commit()
         step("tokens", started)
         if has_health():
@@ -229,12 +270,18 @@ def build(app, *, probe_target: Callable[[int], str | None] = default_probe_targ
             db.session.commit()
         technicians = sum(len(r["technicians"]) for r in rows)
         data = NationalData(
-            conference_id=conference.id, slug=conference.slug, points=len(point_ids),
-            technicians=technicians, officer_token=officer_token, chair_token=chair_token,
-            chair_district=district, technician_tokens=technician_tokens,
+            conference_id=conference.id,
+            slug=conference.slug,
+            points=len(point_ids),
+            technicians=technicians,
+            officer_token=officer_token,
+            chair_token=chair_token,
+            chair_district=district,
+            technician_tokens=technician_tokens,
             registration_slug=register.slug,
             free_units=[code for code, _, level in all_units if level == "commune"],
-            seconds=seconds)
+            seconds=seconds,
+        )
         if db.engine.dialect.name == "postgresql":
             # Fresh planner statistics, as autovacuum would gather soon after a bulk load.
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -245,8 +292,7 @@ def build(app, *, probe_target: Callable[[int], str | None] = default_probe_targ
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", default="",
-                        help="default: instance/bench-national.sqlite3")
+    parser.add_argument("--database-url", default="", help="default: instance/bench-national.sqlite3")
     parser.add_argument("--tokens-out", default="", help="write the tokens as JSON here")
     args = parser.parse_args()
     from bridgeops import create_app
@@ -255,8 +301,10 @@ def main() -> None:
     app = create_app({"DATABASE_URL": url, "TESTING": True})
     started = time.perf_counter()
     data = build(app)
-    print(f"{data.points} points, {data.technicians} technicians in "
-          f"{time.perf_counter() - started:.1f} s on {url}")
+    print(
+        f"{data.points} points, {data.technicians} technicians in "
+        f"{time.perf_counter() - started:.1f} s on {url}"
+    )
     if args.tokens_out:
         Path(args.tokens_out).write_text(json.dumps(data.as_json()), encoding="utf-8")
 

@@ -42,13 +42,15 @@ def main() -> None:
     try:
         officer, chair = _seed(server_pg.url)
         with gunicorn(server_pg.url, BRIDGEOPS_WORKERS="2") as web:
-            created = requests.post(f"{web.url}/api/v1/conferences/namdinh-2022/points",
-                                    json=point_body("358"),
-                                    headers={"Authorization": f"Bearer {chair}"}, timeout=30)
+            created = requests.post(
+                f"{web.url}/api/v1/conferences/namdinh-2022/points",
+                json=point_body("358"),
+                headers={"Authorization": f"Bearer {chair}"},
+                timeout=30,
+            )
             technician = created.json()["technician_url"].rsplit("/", 1)[1]
             phase = {"name": "before"}
-            answers: dict[str, Counter] = {"before": Counter(), "outage": Counter(),
-                                           "after": Counter()}
+            answers: dict[str, Counter] = {"before": Counter(), "outage": Counter(), "after": Counter()}
             stop = threading.Event()
 
             def client(n: int) -> None:
@@ -56,18 +58,22 @@ def main() -> None:
                 while not stop.is_set():
                     try:
                         if n % 2:
-                            response = session.post(f"{web.url}/api/v1/heartbeat", timeout=30,
-                                                    headers={"Authorization": f"Bearer {technician}"})
+                            response = session.post(
+                                f"{web.url}/api/v1/heartbeat",
+                                timeout=30,
+                                headers={"Authorization": f"Bearer {technician}"},
+                            )
                         else:
                             response = session.get(
-                                f"{web.url}/api/v1/conferences/namdinh-2022/points", timeout=30,
-                                headers={"Authorization": f"Bearer {officer}"})
+                                f"{web.url}/api/v1/conferences/namdinh-2022/points",
+                                timeout=30,
+                                headers={"Authorization": f"Bearer {officer}"},
+                            )
                         answers[phase["name"]][response.status_code] += 1
                     except requests.RequestException as error:
                         answers[phase["name"]][type(error).__name__] += 1
 
-            threads = [threading.Thread(target=client, args=(n,), daemon=True)
-                       for n in range(args.threads)]
+            threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(args.threads)]
             for thread in threads:
                 thread.start()
             time.sleep(3)
@@ -81,12 +87,20 @@ def main() -> None:
             back = time.monotonic()
             recovered: dict[str, float] = {}
             while len(recovered) < 2 and time.monotonic() - back < 60:
-                if "healthz" not in recovered and requests.get(f"{web.url}/healthz",
-                                                               timeout=30).status_code == 200:
+                if (
+                    "healthz" not in recovered
+                    and requests.get(f"{web.url}/healthz", timeout=30).status_code == 200
+                ):
                     recovered["healthz"] = time.monotonic() - back
-                if "api" not in recovered and requests.get(
-                        f"{web.url}/api/v1/conferences/namdinh-2022/points", timeout=30,
-                        headers={"Authorization": f"Bearer {officer}"}).status_code == 200:
+                if (
+                    "api" not in recovered
+                    and requests.get(
+                        f"{web.url}/api/v1/conferences/namdinh-2022/points",
+                        timeout=30,
+                        headers={"Authorization": f"Bearer {officer}"},
+                    ).status_code
+                    == 200
+                ):
                     recovered["api"] = time.monotonic() - back
                 time.sleep(0.02)
             time.sleep(2)

@@ -72,9 +72,14 @@ class Row:
             return [self.name, "—", "—", "—", self.target, self.note]
         base = f"{_fmt(self.baseline)} {self.unit} ({self.baseline_name})" if self.baseline else ""
         verdict = {True: "✅ ", False: "❌ ", None: ""}[self.ok]
-        return [self.name, f"{_fmt(self.value)} {self.unit}", base,
-                f"{self.ratio:.2f}×" if self.ratio is not None else "",
-                f"{verdict}{self.target}", self.note]
+        return [
+            self.name,
+            f"{_fmt(self.value)} {self.unit}",
+            base,
+            f"{self.ratio:.2f}×" if self.ratio is not None else "",
+            f"{verdict}{self.target}",
+            self.note,
+        ]
 
 
 def _fmt(value: float | None) -> str:
@@ -142,17 +147,31 @@ def children_of(pid: int) -> list[int]:
 class Gunicorn:
     """gunicorn with deploy/gunicorn.conf.py on a free loopback port."""
 
-    def __init__(self, app: str, env: dict[str, str], logdir: Path, name: str,
-                 chdir: Path = ROOT) -> None:
+    def __init__(self, app: str, env: dict[str, str], logdir: Path, name: str, chdir: Path = ROOT) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = (logdir / f"{name}.log").open("w")
         self.process = subprocess.Popen(
-            [GUNICORN, "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "--chdir", str(chdir),
-             "--bind", f"127.0.0.1:{self.port}", "--access-logfile", str(logdir / f"{name}.access"),
-             "--error-logfile", "-", app],
-            cwd=ROOT, env={**os.environ, **env}, stdout=self.log, stderr=subprocess.STDOUT,
-            start_new_session=True)
+            [
+                GUNICORN,
+                "-c",
+                str(ROOT / "deploy" / "gunicorn.conf.py"),
+                "--chdir",
+                str(chdir),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--access-logfile",
+                str(logdir / f"{name}.access"),
+                "--error-logfile",
+                "-",
+                app,
+            ],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def wait_ready(self, path: str = "/healthz", timeout: float = 60) -> None:
         import requests
@@ -163,8 +182,10 @@ class Gunicorn:
                 raise RuntimeError(f"gunicorn exited: see {self.log.name}")
             with contextlib.suppress(requests.RequestException):
                 # Every worker up, not only the first.
-                if (requests.get(self.url + path, timeout=2).status_code < 500
-                        and len(children_of(self.process.pid)) >= self.workers()):
+                if (
+                    requests.get(self.url + path, timeout=2).status_code < 500
+                    and len(children_of(self.process.pid)) >= self.workers()
+                ):
                     return
             time.sleep(0.3)
         raise RuntimeError(f"gunicorn not ready: see {self.log.name}")
@@ -186,54 +207,90 @@ class Gunicorn:
         self.log.close()
 
 
-def wrk(url: str, script: str, *args: str, threads: int = 2, connections: int = 16,
-        duration: float = 10) -> dict:
+def wrk(
+    url: str, script: str, *args: str, threads: int = 2, connections: int = 16, duration: float = 10
+) -> dict:
     """Run wrk with one of our Lua scripts; the parsed JSON line of lua/report.lua."""
-    command = [WRK, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s", "--timeout", "10s",
-               "-s", str(LUA / script), url]
+    command = [
+        WRK,
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{max(1, round(duration))}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(LUA / script),
+        url,
+    ]
     if args:
         command += ["--", *args]
     out = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
     for line in out.stdout.splitlines():
         if line.startswith("WRKJSON "):
-            return json.loads(line[len("WRKJSON "):])
+            return json.loads(line[len("WRKJSON ") :])
     raise RuntimeError(f"wrk gave no result: {out.stdout}\n{out.stderr}")
 
 
 # --- Web measurements ---------------------------------------------------------------------------
 
 
-def measure_rates(results: Results, web: Gunicorn, baseline: Gunicorn | None, data, files: dict,
-                  duration: float) -> None:
+def measure_rates(
+    results: Results, web: Gunicorn, baseline: Gunicorn | None, data, files: dict, duration: float
+) -> None:
     healthz = wrk(web.url + "/healthz", "get.lua", duration=duration)
     results.extra["healthz"] = healthz
     if has("bridgeops.health.api"):
         beat = wrk(web.url, "heartbeat.lua", str(files["tokens"]), duration=duration)
         results.extra["heartbeat"] = beat
         ratio = beat["rps"] / healthz["rps"]
-        results.add(Row("heartbeat ingestion", beat["rps"], "req/s", "GET /healthz",
-                        healthz["rps"], ratio, "≥ 0.7×", ratio >= 0.7,
-                        _errors(beat) + f"p95 {beat['p95_ms']:.0f} ms"))
+        results.add(
+            Row(
+                "heartbeat ingestion",
+                beat["rps"],
+                "req/s",
+                "GET /healthz",
+                healthz["rps"],
+                ratio,
+                "≥ 0.7×",
+                ratio >= 0.7,
+                _errors(beat) + f"p95 {beat['p95_ms']:.0f} ms",
+            )
+        )
     else:
-        results.missing("heartbeat ingestion", "POST /api/v1/heartbeat (health) not in this tree",
-                        "≥ 0.7×")
+        results.missing("heartbeat ingestion", "POST /api/v1/heartbeat (health) not in this tree", "≥ 0.7×")
 
     if has("bridgeops.registration.api") and baseline is not None:
         insert = wrk(baseline.url + "/rows", "baseline_insert.lua", duration=duration)
         results.extra["baseline_insert"] = insert
         # One wrk thread: one Lua state hands out each unit once.
-        register = wrk(web.url, "register.lua", str(files["units"]), data.officer_token,
-                       data.registration_slug, threads=1, duration=duration)
+        register = wrk(
+            web.url,
+            "register.lua",
+            str(files["units"]),
+            data.officer_token,
+            data.registration_slug,
+            threads=1,
+            duration=duration,
+        )
         results.extra["registration"] = register
         good = register["requests"] - register["errors_status"]
         rate = good / (register["duration_us"] / 1e6)
         ratio = rate / insert["rps"]
-        results.add(Row("registration POST (201s)", rate, "req/s", "bare 1-row insert",
-                        insert["rps"], ratio, "≥ 0.5×", ratio >= 0.5,
-                        _errors(register) + f"p95 {register['p95_ms']:.0f} ms"))
+        results.add(
+            Row(
+                "registration POST (201s)",
+                rate,
+                "req/s",
+                "bare 1-row insert",
+                insert["rps"],
+                ratio,
+                "≥ 0.5×",
+                ratio >= 0.5,
+                _errors(register) + f"p95 {register['p95_ms']:.0f} ms",
+            )
+        )
     else:
-        results.missing("registration POST", "POST …/points (registration API) not in this tree",
-                        "≥ 0.5×")
+        results.missing("registration POST", "POST …/points (registration API) not in this tree", "≥ 0.5×")
 
 
 def _errors(report: dict) -> str:
@@ -250,7 +307,8 @@ def raw_read_seconds(app, conference_id: int) -> float:
     query = sa.text(
         "SELECT p.unit_code, p.name, p.level, p.district_code, p.status, p.total_delegates, "
         "c.category_code, c.count FROM bridge_point p LEFT JOIN delegate_count c "
-        "ON c.point_id = p.id WHERE p.conference_id = :cid")
+        "ON c.point_id = p.id WHERE p.conference_id = :cid"
+    )
     timings = []
     with app.app_context():
         for _ in range(5):
@@ -277,15 +335,24 @@ def measure_return(results: Results, app, web: Gunicorn, data) -> None:
         timings, size = [], 0
         for _ in range(runs):
             started = time.perf_counter()
-            response = session.get(url, params={"format": fmt} if fmt != "json" else None,
-                                   timeout=120)
+            response = session.get(url, params={"format": fmt} if fmt != "json" else None, timeout=120)
             timings.append(time.perf_counter() - started)
             response.raise_for_status()
             size = len(response.content)
         median = statistics.median(timings)
-        results.add(Row(f"national return {fmt.upper()}", median, "s", "raw read of its rows",
-                        raw, median / raw, f"≤ {limit:g} s", median <= limit,
-                        f"median of {runs}, max {max(timings):.2f} s, {size // 1024} KiB"))
+        results.add(
+            Row(
+                f"national return {fmt.upper()}",
+                median,
+                "s",
+                "raw read of its rows",
+                raw,
+                median / raw,
+                f"≤ {limit:g} s",
+                median <= limit,
+                f"median of {runs}, max {max(timings):.2f} s, {size // 1024} KiB",
+            )
+        )
 
 
 def measure_return_pages(results: Results, web: Gunicorn, data) -> None:
@@ -299,9 +366,11 @@ def measure_return_pages(results: Results, web: Gunicorn, data) -> None:
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {data.officer_token}"
     base = f"{web.url}/conferences/{data.slug}/return"
-    cases = [("national return dashboard page", base, None),
-             ("national return print page", base + "/print", None),
-             ("one province's return page (national)", base, {"province": "01"})]
+    cases = [
+        ("national return dashboard page", base, None),
+        ("national return print page", base + "/print", None),
+        ("one province's return page (national)", base, {"province": "01"}),
+    ]
     runs = 10  # two a worker: its first request builds that process's cached roll-up
     for name, url, params in cases:
         timings, size = [], 0
@@ -312,10 +381,19 @@ def measure_return_pages(results: Results, web: Gunicorn, data) -> None:
             response.raise_for_status()
             size = len(response.content)
         median = statistics.median(timings)
-        results.add(Row(name, median, "s", "", None, None, "≤ 0.5 s, ≤ 300 KB",
-                        median <= 0.5 and size <= 300 * 1024,
-                        f"median of {runs}, max {max(timings):.2f} s (a cold worker), "
-                        f"{size // 1024} KiB HTML"))
+        results.add(
+            Row(
+                name,
+                median,
+                "s",
+                "",
+                None,
+                None,
+                "≤ 0.5 s, ≤ 300 KB",
+                median <= 0.5 and size <= 300 * 1024,
+                f"median of {runs}, max {max(timings):.2f} s (a cold worker), {size // 1024} KiB HTML",
+            )
+        )
 
 
 #: Provinces since the 2025 reform: the federation row's simulated submitters.
@@ -350,24 +428,34 @@ def _province_bodies(app, data) -> list[tuple[str, str, bytes]]:
         names = national.province_names(set(codes))
         for code in codes:
             part = national.document_by_province(document, province_of, code)
-            part["conference"] = {**part["conference"], "slug": f"tinh-{code}",
-                                  "host_unit_code": code, "host_name": names[code]}
-            part["totals"] = {status: total(part["districts"], status)
-                              for status in ("confirmed", "draft", "registered")}
-            part["totals"]["withdrawn_points"] = sum(d["withdrawn_points"]
-                                                     for d in part["districts"])
+            part["conference"] = {
+                **part["conference"],
+                "slug": f"tinh-{code}",
+                "host_unit_code": code,
+                "host_name": names[code],
+            }
+            part["totals"] = {
+                status: total(part["districts"], status) for status in ("confirmed", "draft", "registered")
+            }
+            part["totals"]["withdrawn_points"] = sum(d["withdrawn_points"] for d in part["districts"])
             sha256 = documents.sha256_of(part)
             token = federation.register_province(code, names[code]).token
-            bodies.append((token, sha256, json.dumps(
-                {**part, "sha256": sha256, "frozen_at": utcnow().isoformat(),
-                 "frozen_by": "bench"}, ensure_ascii=False).encode()))
+            bodies.append(
+                (
+                    token,
+                    sha256,
+                    json.dumps(
+                        {**part, "sha256": sha256, "frozen_at": utcnow().isoformat(), "frozen_by": "bench"},
+                        ensure_ascii=False,
+                    ).encode(),
+                )
+            )
         db.session.commit()
         db.session.remove()
     return bodies
 
 
-def measure_federation(results: Results, app, web: Gunicorn, baseline: Gunicorn | None,
-                       data) -> None:
+def measure_federation(results: Results, app, web: Gunicorn, baseline: Gunicorn | None, data) -> None:
     """34 provinces submit to one TW instance at once; the time until TW's national roll-up
     has every one of them, beside the same 34 bodies POSTed to the bare insert app."""
     from concurrent.futures import ThreadPoolExecutor
@@ -382,14 +470,22 @@ def measure_federation(results: Results, app, web: Gunicorn, baseline: Gunicorn 
 
     def submit(item: tuple[str, str, bytes]) -> int:
         token, sha256, body = item
-        return requests.post(receive, data=body, timeout=120, headers={
-            "Authorization": f"Bearer {token}", "Idempotency-Key": sha256,
-            "Content-Type": "application/json"}).status_code
+        return requests.post(
+            receive,
+            data=body,
+            timeout=120,
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Idempotency-Key": sha256,
+                "Content-Type": "application/json",
+            },
+        ).status_code
 
     def bare(item: tuple[str, str, bytes]) -> int:
         assert baseline is not None
-        return requests.post(baseline.url + "/rows", data=item[2], timeout=120, headers={
-            "Content-Type": "application/json"}).status_code
+        return requests.post(
+            baseline.url + "/rows", data=item[2], timeout=120, headers={"Content-Type": "application/json"}
+        ).status_code
 
     with ThreadPoolExecutor(len(bodies)) as pool:
         base = None
@@ -399,17 +495,27 @@ def measure_federation(results: Results, app, web: Gunicorn, baseline: Gunicorn 
             base = time.perf_counter() - started
         started = time.perf_counter()
         statuses = list(pool.map(submit, bodies))
-        rollup = requests.get(f"{web.url}/api/v1/federation/conferences/{data.slug}/rollup",
-                              headers={"Authorization": f"Bearer {data.officer_token}"},
-                              timeout=120).json()
+        rollup = requests.get(
+            f"{web.url}/api/v1/federation/conferences/{data.slug}/rollup",
+            headers={"Authorization": f"Bearer {data.officer_token}"},
+            timeout=120,
+        ).json()
         elapsed = time.perf_counter() - started
     complete = rollup.get("submitted") == len(bodies) and statuses.count(201) == len(bodies)
     size = sum(len(b) for _, _, b in bodies) // len(bodies) // 1024
-    results.add(Row(f"federation: {len(bodies)} provinces submit, national roll-up", elapsed, "s",
-                    f"{len(bodies)} bare POSTs", base, elapsed / base if base else None,
-                    "complete, one request's time", complete,
-                    f"{statuses.count(201)} × 201, roll-up has {rollup.get('submitted')}; "
-                    f"~{size} KiB a body"))
+    results.add(
+        Row(
+            f"federation: {len(bodies)} provinces submit, national roll-up",
+            elapsed,
+            "s",
+            f"{len(bodies)} bare POSTs",
+            base,
+            elapsed / base if base else None,
+            "complete, one request's time",
+            complete,
+            f"{statuses.count(201)} × 201, roll-up has {rollup.get('submitted')}; ~{size} KiB a body",
+        )
+    )
 
 
 def measure_board(results: Results, web: Gunicorn, data, duration: float) -> None:
@@ -422,17 +528,24 @@ def measure_board(results: Results, web: Gunicorn, data, duration: float) -> Non
         ("officer board page (national)", f"/conferences/{data.slug}/board", data.officer_token, 150),
         ("status API (national)", f"/api/v1/conferences/{data.slug}/status", data.officer_token, 150),
         ("district board page (chair)", f"/conferences/{data.slug}/board", data.chair_token, 50),
-        ("district status API (chair)", f"/api/v1/conferences/{data.slug}/status",
-         data.chair_token, 50),
+        ("district status API (chair)", f"/api/v1/conferences/{data.slug}/status", data.chair_token, 50),
     ]
     for name, path, token, limit in cases:
-        report = wrk(web.url + path, "get.lua", token, threads=1, connections=2,
-                     duration=duration)
+        report = wrk(web.url + path, "get.lua", token, threads=1, connections=2, duration=duration)
         results.extra[name] = report
-        results.add(Row(name, report["p95_ms"], "ms p95", "GET /healthz p95", base,
-                        report["p95_ms"] / base if base else None, f"p95 ≤ {limit} ms",
-                        report["p95_ms"] <= limit and report["errors_status"] == 0,
-                        _errors(report) + f"{report['rps']:.0f} req/s at 2 connections"))
+        results.add(
+            Row(
+                name,
+                report["p95_ms"],
+                "ms p95",
+                "GET /healthz p95",
+                base,
+                report["p95_ms"] / base if base else None,
+                f"p95 ≤ {limit} ms",
+                report["p95_ms"] <= limit and report["errors_status"] == 0,
+                _errors(report) + f"{report['rps']:.0f} req/s at 2 connections",
+            )
+        )
 
 
 # --- Scheduler jobs (child process) -------------------------------------------------------------
@@ -452,11 +565,19 @@ def child_jobs(config: dict) -> None:
 
     logging.basicConfig(level=logging.WARNING)
     out: dict = {}
-    app = create_app({"DATABASE_URL": config["database_url"], "TESTING": True,
-                      "SMTP_HOST": "127.0.0.1" if config.get("smtp_port") else "",
-                      "SMTP_PORT": config.get("smtp_port") or 25, "SMTP_STARTTLS": False,
-                      "PROBE_TIMEOUT": 2.0, "PROBE_INTERVAL": 30,
-                      "BASE_URL": "http://bridgeops.bench", "OUTBOX_DIR": config["outbox_dir"]})
+    app = create_app(
+        {
+            "DATABASE_URL": config["database_url"],
+            "TESTING": True,
+            "SMTP_HOST": "127.0.0.1" if config.get("smtp_port") else "",
+            "SMTP_PORT": config.get("smtp_port") or 25,
+            "SMTP_STARTTLS": False,
+            "PROBE_TIMEOUT": 2.0,
+            "PROBE_INTERVAL": 30,
+            "BASE_URL": "http://bridgeops.bench",
+            "OUTBOX_DIR": config["outbox_dir"],
+        }
+    )
     if has("bridgeops.health.jobs"):
         from bridgeops.health import probes
         from bridgeops.health import service as health
@@ -466,17 +587,25 @@ def child_jobs(config: dict) -> None:
             targets = health.probe_targets([config["conference_id"]])
             db.session.remove()
         cpu, started = cpu_seconds(), time.perf_counter()
-        results = probes.run_sweep(targets, timeout=2.0, policy=probes.ProbePolicy(
-            allow=probes.parse_networks("127.0.0.0/8")))
-        out["probes"] = {"targets": len(targets), "ok": sum(r.ok for r in results.values()),
-                         "seconds": time.perf_counter() - started, "cpu": cpu_seconds() - cpu}
+        results = probes.run_sweep(
+            targets, timeout=2.0, policy=probes.ProbePolicy(allow=probes.parse_networks("127.0.0.0/8"))
+        )
+        out["probes"] = {
+            "targets": len(targets),
+            "ok": sum(r.ok for r in results.values()),
+            "seconds": time.perf_counter() - started,
+            "cpu": cpu_seconds() - cpu,
+        }
         for label in ("sweep_first", "sweep_steady"):
             cpu, started = cpu_seconds(), time.perf_counter()
             with app.app_context():
                 outcomes = run_probe_sweep(app)
                 db.session.remove()
-            out[label] = {"seconds": time.perf_counter() - started, "cpu": cpu_seconds() - cpu,
-                          "checked": sum(o.checked for o in outcomes)}
+            out[label] = {
+                "seconds": time.perf_counter() - started,
+                "cpu": cpu_seconds() - cpu,
+                "checked": sum(o.checked for o in outcomes),
+            }
     if config.get("smtp_port") and has("bridgeops.invites.service"):
         out["mail"] = _child_invites(app, config)
     out["vm_hwm_mb"] = vm_hwm_mb(os.getpid())
@@ -494,8 +623,14 @@ def child_queue(config: dict) -> None:
     from bridgeops.invites import service as invites
     from bridgeops.mail.models import OutboxMessage
 
-    app = create_app({"DATABASE_URL": config["database_url"], "TESTING": True,
-                      "BASE_URL": "http://bridgeops.bench", "OUTBOX_DIR": config["outbox_dir"]})
+    app = create_app(
+        {
+            "DATABASE_URL": config["database_url"],
+            "TESTING": True,
+            "BASE_URL": "http://bridgeops.bench",
+            "OUTBOX_DIR": config["outbox_dir"],
+        }
+    )
     out: dict = {"sessions": []}
     with app.app_context():
         conference = db.session.get(Conference, config["conference_id"])
@@ -506,9 +641,11 @@ def child_queue(config: dict) -> None:
             db.session.commit()
             db.session.expunge_all()
             out["sessions"].append(time.perf_counter() - started)
-        out["queued"] = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)
-                                          .where(OutboxMessage.status == "pending",
-                                                 OutboxMessage.conference_id == config["conference_id"]))
+        out["queued"] = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.status == "pending", OutboxMessage.conference_id == config["conference_id"])
+        )
         db.session.remove()
     out["vm_hwm_mb"] = vm_hwm_mb(os.getpid())
     print("QUEUEJSON " + json.dumps(out), flush=True)
@@ -526,13 +663,15 @@ def _child_invites(app, config: dict) -> dict:
     result: dict = {}
     with app.app_context():
         result["queued"] = db.session.scalar(
-            sa.select(sa.func.count()).select_from(OutboxMessage)
-            .where(OutboxMessage.status == "pending"))
+            sa.select(sa.func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")
+        )
         # Invites are rendered at delivery: the baseline sends the same messages, rendered here.
         from bridgeops.mail.service import render
 
-        sample = [render(m) for m in db.session.scalars(
-            sa.select(OutboxMessage).order_by(OutboxMessage.id).limit(2000))]
+        sample = [
+            render(m)
+            for m in db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id).limit(2000))
+        ]
         db.session.rollback()
         db.session.remove()
 
@@ -551,62 +690,88 @@ def _child_invites(app, config: dict) -> dict:
         while True:
             mail_jobs.deliver(app)
             runs += 1
-            left = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)
-                                     .where(OutboxMessage.status == "pending"))
+            left = db.session.scalar(
+                sa.select(sa.func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")
+            )
             db.session.remove()
             if not left or time.perf_counter() - started > config.get("mail_budget", 300):
                 break
             elapsed = time.perf_counter() - started
             next_tick = math.ceil(elapsed / DELIVERY_INTERVAL + 1e-9) * DELIVERY_INTERVAL
             time.sleep(max(0.0, next_tick - elapsed))
-        sent = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)
-                                 .where(OutboxMessage.status == "sent"))
+        sent = db.session.scalar(
+            sa.select(sa.func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "sent")
+        )
         db.session.remove()
-    result.update(deliver_seconds=time.perf_counter() - started, runs=runs, sent=sent,
-                  left=left)
+    result.update(deliver_seconds=time.perf_counter() - started, runs=runs, sent=sent, left=left)
     return result
 
 
 def _queue_invites(results: Results, config: dict) -> None:
-    queued = subprocess.run([PYTHON, str(Path(__file__)), "--child-queue", json.dumps(config)],
-                            capture_output=True, text=True, cwd=ROOT, timeout=3600)
+    queued = subprocess.run(
+        [PYTHON, str(Path(__file__)), "--child-queue", json.dumps(config)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=3600,
+    )
     line = next((ln for ln in queued.stdout.splitlines() if ln.startswith("QUEUEJSON ")), None)
     if line is None:
         raise RuntimeError(f"queue child failed:\n{queued.stderr[-5000:]}")
-    queue = json.loads(line[len("QUEUEJSON "):])
+    queue = json.loads(line[len("QUEUEJSON ") :])
     results.extra["queue"] = queue
     worst = max(queue["sessions"])
-    results.add(Row("invites queued for one session change", worst, "s", "gunicorn timeout",
-                    60.0, worst / 60, "≤ 60 s (one request)", worst <= 60,
-                    f"{queue['queued']:,} invites over {len(queue['sessions'])} sessions; "
-                    f"peak {queue['vm_hwm_mb']:.0f} MB in the process that queued them"))
+    results.add(
+        Row(
+            "invites queued for one session change",
+            worst,
+            "s",
+            "gunicorn timeout",
+            60.0,
+            worst / 60,
+            "≤ 60 s (one request)",
+            worst <= 60,
+            f"{queue['queued']:,} invites over {len(queue['sessions'])} sessions; "
+            f"peak {queue['vm_hwm_mb']:.0f} MB in the process that queued them",
+        )
+    )
 
 
 def invites_row(mail: dict, smtp_counts: dict) -> Row:
     """Delivery time next to what bare smtplib needs for as many messages (same run's rate)."""
     rate = mail["sent"] / mail["deliver_seconds"]
     raw_seconds = mail["sent"] / mail["raw_rate"]
-    return Row(f"invites delivered ({mail['sent']:,} of {mail['queued']:,})",
-               mail["deliver_seconds"], "s", "bare smtplib, one connection, same messages",
-               raw_seconds, mail["deliver_seconds"] / raw_seconds, "≤ 300 s",
-               mail["deliver_seconds"] <= 300 and not mail["left"],
-               f"{rate:.0f} msg/s vs {mail['raw_rate']:.0f} msg/s raw; "
-               f"{smtp_counts.get('connections', '?')} SMTP connections, {mail['runs']} outbox "
-               f"runs at the scheduler's 5 s cadence")
+    return Row(
+        f"invites delivered ({mail['sent']:,} of {mail['queued']:,})",
+        mail["deliver_seconds"],
+        "s",
+        "bare smtplib, one connection, same messages",
+        raw_seconds,
+        mail["deliver_seconds"] / raw_seconds,
+        "≤ 300 s",
+        mail["deliver_seconds"] <= 300 and not mail["left"],
+        f"{rate:.0f} msg/s vs {mail['raw_rate']:.0f} msg/s raw; "
+        f"{smtp_counts.get('connections', '?')} SMTP connections, {mail['runs']} outbox "
+        f"runs at the scheduler's 5 s cadence",
+    )
 
 
 def measure_jobs(results: Results, config: dict, workdir: Path) -> None:
     smtp = None
     if has("bridgeops.invites.service") and has("bridgeops.mail.transport"):
-        smtp = subprocess.Popen([PYTHON, str(HERE / "smtp_sink.py")], stdout=subprocess.PIPE,
-                                text=True)
+        smtp = subprocess.Popen([PYTHON, str(HERE / "smtp_sink.py")], stdout=subprocess.PIPE, text=True)
         config["smtp_port"] = json.loads(smtp.stdout.readline())["port"]
     config["outbox_dir"] = str(workdir / "outbox")
     try:
         if smtp is not None:
             _queue_invites(results, config)
-        child = subprocess.run([PYTHON, str(Path(__file__)), "--child-jobs", json.dumps(config)],
-                               capture_output=True, text=True, cwd=ROOT, timeout=1800)
+        child = subprocess.run(
+            [PYTHON, str(Path(__file__)), "--child-jobs", json.dumps(config)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=1800,
+        )
     finally:
         smtp_counts = {}
         if smtp is not None:
@@ -616,36 +781,56 @@ def measure_jobs(results: Results, config: dict, workdir: Path) -> None:
     line = next((ln for ln in child.stdout.splitlines() if ln.startswith("JOBSJSON ")), None)
     if line is None:
         raise RuntimeError(f"jobs child failed:\n{child.stdout[-3000:]}\n{child.stderr[-5000:]}")
-    out = json.loads(line[len("JOBSJSON "):])
+    out = json.loads(line[len("JOBSJSON ") :])
     results.extra["jobs"] = out
     results.extra["smtp"] = smtp_counts
 
     if "sweep_steady" in out:
         probes_only = out["probes"]
         silent = probes_only["targets"] - probes_only["ok"]
-        for label, key in (("probe sweep: probes only", "probes"),
-                           ("probe sweep: full job (first)", "sweep_first"),
-                           ("probe sweep: full job (steady)", "sweep_steady")):
+        for label, key in (
+            ("probe sweep: probes only", "probes"),
+            ("probe sweep: full job (first)", "sweep_first"),
+            ("probe sweep: full job (steady)", "sweep_steady"),
+        ):
             sweep = out[key]
-            results.add(Row(label, sweep["seconds"], "s", "probe interval", 30.0,
-                            sweep["seconds"] / 30, "≤ 30 s", sweep["seconds"] <= 30,
-                            f"CPU {sweep['cpu']:.1f} s; {probes_only['targets']} targets, "
-                            f"{silent} not answering (2 s timeout)"))
+            results.add(
+                Row(
+                    label,
+                    sweep["seconds"],
+                    "s",
+                    "probe interval",
+                    30.0,
+                    sweep["seconds"] / 30,
+                    "≤ 30 s",
+                    sweep["seconds"] <= 30,
+                    f"CPU {sweep['cpu']:.1f} s; {probes_only['targets']} targets, "
+                    f"{silent} not answering (2 s timeout)",
+                )
+            )
     else:
-        results.missing("probe sweep", "health sweep (bridgeops.health.jobs) not in this tree",
-                        "≤ 30 s")
+        results.missing("probe sweep", "health sweep (bridgeops.health.jobs) not in this tree", "≤ 30 s")
 
     mail = out.get("mail")
     if mail:
         results.add(invites_row(mail, smtp_counts))
     else:
-        results.missing("45,000 invites over SMTP", "invites and SMTP delivery not in this tree",
-                        "≤ 300 s")
+        results.missing("45,000 invites over SMTP", "invites and SMTP delivery not in this tree", "≤ 300 s")
     if "vm_hwm_mb" in out and ("sweep_steady" in out or mail):
         hwm = out["vm_hwm_mb"]
-        results.add(Row("scheduler peak memory", hwm, "MB", "", None, None, "≤ 200 MB",
-                        hwm <= 200, "VmHWM of one process running the sweep and the delivery "
-                                    "jobs above"))
+        results.add(
+            Row(
+                "scheduler peak memory",
+                hwm,
+                "MB",
+                "",
+                None,
+                None,
+                "≤ 200 MB",
+                hwm <= 200,
+                "VmHWM of one process running the sweep and the delivery jobs above",
+            )
+        )
     else:
         results.missing("scheduler peak memory", "no scheduler job to run in this tree", "≤ 200 MB")
 
@@ -671,10 +856,21 @@ def db_version(app) -> str:
 
 def machine() -> dict:
     mem = Path("/proc/meminfo").read_text().split("\n")[0].split()[1]
-    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
-                if ln.startswith("model name")), platform.machine())
-    return {"nproc": os.cpu_count(), "memory_gb": round(int(mem) / 1024 / 1024, 1), "cpu": cpu,
-            "python": platform.python_version(), "os": platform.platform(terse=True)}
+    cpu = next(
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        ),
+        platform.machine(),
+    )
+    return {
+        "nproc": os.cpu_count(),
+        "memory_gb": round(int(mem) / 1024 / 1024, 1),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "os": platform.platform(terse=True),
+    }
 
 
 def write_reports(results: Results, meta: dict, partial: bool = False) -> None:
@@ -688,9 +884,16 @@ def write_reports(results: Results, meta: dict, partial: bool = False) -> None:
     if partial and previous.exists():
         old = json.loads(previous.read_text())
         names = {r["name"] for r in rows}
-        kept = [{**r, "note": r["note"] if "(run of " in r["note"]
-                 else f"{r['note']} (run of {old['date']})".strip()}
-                for r in old["rows"] if r["name"] not in names]
+        kept = [
+            {
+                **r,
+                "note": r["note"]
+                if "(run of " in r["note"]
+                else f"{r['note']} (run of {old['date']})".strip(),
+            }
+            for r in old["rows"]
+            if r["name"] not in names
+        ]
         rows += kept
         meta = {**meta, "earlier_rows_from": old["date"]}
         results.extra = {**old.get("raw", {}), **results.extra}
@@ -707,9 +910,12 @@ def rerender(out: Path) -> None:
         doc = json.loads(path.read_text())
         mail = doc["raw"].get("jobs", {}).get("mail")
         if mail:
-            doc["rows"] = [_rebuilt_invites_row(r, mail, doc["raw"].get("smtp", {}))
-                           if r["name"].startswith("invites delivered") else r
-                           for r in doc["rows"]]
+            doc["rows"] = [
+                _rebuilt_invites_row(r, mail, doc["raw"].get("smtp", {}))
+                if r["name"].startswith("invites delivered")
+                else r
+                for r in doc["rows"]
+            ]
             path.write_text(json.dumps(doc, indent=2, ensure_ascii=False))
     write_markdown(out)
 
@@ -743,12 +949,18 @@ def write_markdown(out: Path) -> None:
         table = Results()
         table.rows = rows
         m = doc["machine"]
-        parts += [f"## {title}", "",
-                  f"{doc['date']} · {doc['database']} · {m['nproc']} CPUs ({m['cpu']}), "
-                  f"{m['memory_gb']} GB · Python {m['python']} · {m['os']} · gunicorn "
-                  f"{doc['gunicorn']['workers']} workers × {doc['gunicorn']['threads']} threads · "
-                  f"{doc['points']:,} points, {doc['technicians']:,} technicians · wrk "
-                  f"{doc['wrk_seconds']:g} s per run", "", table.table(), ""]
+        parts += [
+            f"## {title}",
+            "",
+            f"{doc['date']} · {doc['database']} · {m['nproc']} CPUs ({m['cpu']}), "
+            f"{m['memory_gb']} GB · Python {m['python']} · {m['os']} · gunicorn "
+            f"{doc['gunicorn']['workers']} workers × {doc['gunicorn']['threads']} threads · "
+            f"{doc['points']:,} points, {doc['technicians']:,} technicians · wrk "
+            f"{doc['wrk_seconds']:g} s per run",
+            "",
+            table.table(),
+            "",
+        ]
     notes = ROOT / "docs" / "benchmarks-notes.md"
     if notes.exists():
         parts += [notes.read_text()]
@@ -760,10 +972,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default="", help="default: SQLite in a temporary folder")
     parser.add_argument("--duration", type=float, default=10, help="seconds per wrk run")
-    parser.add_argument("--only", choices=("web", "jobs", "pages"), default=None,
-                        help="pages: the national return pages and the federation row only")
-    parser.add_argument("--render", action="store_true",
-                        help="only rewrite docs/BENCHMARKS.md from bench-results/latest-*.json")
+    parser.add_argument(
+        "--only",
+        choices=("web", "jobs", "pages"),
+        default=None,
+        help="pages: the national return pages and the federation row only",
+    )
+    parser.add_argument(
+        "--render",
+        action="store_true",
+        help="only rewrite docs/BENCHMARKS.md from bench-results/latest-*.json",
+    )
     parser.add_argument("--child-jobs", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--child-queue", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -784,8 +1003,7 @@ def main() -> None:
     app = create_app({"DATABASE_URL": url, "TESTING": True})
     results = Results()
     started_at = datetime.now(UTC)
-    listeners = subprocess.Popen([PYTHON, str(HERE / "listeners.py")], stdout=subprocess.PIPE,
-                                 text=True)
+    listeners = subprocess.Popen([PYTHON, str(HERE / "listeners.py")], stdout=subprocess.PIPE, text=True)
     web = baseline = None
     try:
         ports = json.loads(listeners.stdout.readline())
@@ -807,9 +1025,13 @@ def main() -> None:
         database = db_version(app)
 
         if args.only in (None, "web", "pages"):
-            env = {"BRIDGEOPS_DATABASE_URL": url, "BRIDGEOPS_SECRET_KEY": "bench-secret-key-0123",
-                   "BRIDGEOPS_BASE_URL": "http://bridgeops.bench", "BRIDGEOPS_SMTP_HOST": "",
-                   "BRIDGEOPS_OUTBOX_DIR": str(workdir / "outbox")}
+            env = {
+                "BRIDGEOPS_DATABASE_URL": url,
+                "BRIDGEOPS_SECRET_KEY": "bench-secret-key-0123",
+                "BRIDGEOPS_BASE_URL": "http://bridgeops.bench",
+                "BRIDGEOPS_SMTP_HOST": "",
+                "BRIDGEOPS_OUTBOX_DIR": str(workdir / "outbox"),
+            }
             web = Gunicorn("wsgi:app", env, workdir, "web")
             baseline_url = url
             if url.startswith("sqlite"):
@@ -818,8 +1040,13 @@ def main() -> None:
             import baseline_app
 
             baseline_app.create_table()
-            baseline = Gunicorn("baseline_app:app", {"BENCH_BASELINE_DATABASE_URL": baseline_url},
-                                workdir, "baseline", chdir=HERE)
+            baseline = Gunicorn(
+                "baseline_app:app",
+                {"BENCH_BASELINE_DATABASE_URL": baseline_url},
+                workdir,
+                "baseline",
+                chdir=HERE,
+            )
             web.wait_ready()
             baseline.wait_ready("/rows")
             print("web measurements")
@@ -831,16 +1058,25 @@ def main() -> None:
             measure_federation(results, app, web, baseline, data)
             hwm = web.worker_hwm_mb()
             if hwm and args.only != "pages":
-                results.add(Row("web worker peak memory", max(hwm), "MB", "", None, None,
-                                "≤ 150 MB", max(hwm) <= 150,
-                                f"VmHWM, max of {len(hwm)} gunicorn workers after the runs above"))
+                results.add(
+                    Row(
+                        "web worker peak memory",
+                        max(hwm),
+                        "MB",
+                        "",
+                        None,
+                        None,
+                        "≤ 150 MB",
+                        max(hwm) <= 150,
+                        f"VmHWM, max of {len(hwm)} gunicorn workers after the runs above",
+                    )
+                )
             web.stop()
             baseline.stop()
         if args.only in (None, "jobs"):
             print("scheduler jobs")
             try:
-                measure_jobs(results, {"database_url": url, "conference_id": data.conference_id},
-                             workdir)
+                measure_jobs(results, {"database_url": url, "conference_id": data.conference_id}, workdir)
             except (RuntimeError, subprocess.SubprocessError) as error:
                 results.add(Row("scheduler jobs", note=f"failed: {str(error)[-300:]}"))
     finally:
@@ -850,11 +1086,19 @@ def main() -> None:
         listeners.terminate()
         listeners.wait(10)
 
-    meta = {"date": started_at.isoformat(timespec="seconds"), "database": database,
-            "machine": machine(), "points": data.points, "technicians": data.technicians,
-            "gunicorn": {"workers": Gunicorn.workers(web) if web else None,
-                         "threads": int(os.environ.get("BRIDGEOPS_THREADS", 4))},
-            "wrk_seconds": args.duration, "data_seconds": data.seconds}
+    meta = {
+        "date": started_at.isoformat(timespec="seconds"),
+        "database": database,
+        "machine": machine(),
+        "points": data.points,
+        "technicians": data.technicians,
+        "gunicorn": {
+            "workers": Gunicorn.workers(web) if web else None,
+            "threads": int(os.environ.get("BRIDGEOPS_THREADS", 4)),
+        },
+        "wrk_seconds": args.duration,
+        "data_seconds": data.seconds,
+    }
     print("\n" + results.table())
     write_reports(results, meta, partial=args.only is not None)
 

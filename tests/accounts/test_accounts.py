@@ -7,8 +7,20 @@ from tests.conftest import bearer
 
 
 def test_users_create_stores_a_hashed_password(runner):
-    result = runner.invoke(args=["users", "create", "--email", "An@HoiPhuNu.test", "--name",
-                                 "Nguyễn Thị An", "--role", "officer", "--password", "bi-mat-123"])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "An@HoiPhuNu.test",
+            "--name",
+            "Nguyễn Thị An",
+            "--role",
+            "officer",
+            "--password",
+            "bi-mat-123",
+        ]
+    )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(sa.select(User))
     assert user.email == "an@hoiphunu.test"
@@ -16,11 +28,11 @@ def test_users_create_stores_a_hashed_password(runner):
 
 
 def test_users_create_refuses_a_short_password_and_a_duplicate(runner, officer):
-    short = runner.invoke(args=["users", "create", "--email", "b@x.test", "--name", "B",
-                                "--password", "123"])
+    short = runner.invoke(args=["users", "create", "--email", "b@x.test", "--name", "B", "--password", "123"])
     assert short.exit_code != 0 and "8 ký tự" in short.output
-    duplicate = runner.invoke(args=["users", "create", "--email", officer.email, "--name", "C",
-                                    "--password", "mat-khau-123"])
+    duplicate = runner.invoke(
+        args=["users", "create", "--email", officer.email, "--name", "C", "--password", "mat-khau-123"]
+    )
     assert duplicate.exit_code != 0 and "Đã có tài khoản" in duplicate.output
 
 
@@ -36,8 +48,7 @@ def test_token_printed_on_the_last_line_works_and_is_stored_hashed(runner, clien
 def test_a_wrong_or_revoked_token_is_refused(client, officer_token, demo):
     from bridgeops.accounts import service
 
-    assert client.get("/api/v1/conferences/namdinh-2022",
-                      headers=bearer("not-a-token")).status_code == 401
+    assert client.get("/api/v1/conferences/namdinh-2022", headers=bearer("not-a-token")).status_code == 401
     service.revoke_grant(service.find_grant(officer_token))
     db.session.commit()
     response = client.get("/api/v1/conferences/namdinh-2022", headers=bearer(officer_token))
@@ -48,8 +59,9 @@ def test_a_wrong_or_revoked_token_is_refused(client, officer_token, demo):
 def test_officer_logs_in_and_out(client, officer, demo):
     page = client.get("/login")
     assert "Đăng nhập cán bộ" in page.get_data(as_text=True)
-    response = client.post("/login", data={"email": officer.email, "password": "mat-khau-123"},
-                           follow_redirects=True)
+    response = client.post(
+        "/login", data={"email": officer.email, "password": "mat-khau-123"}, follow_redirects=True
+    )
     text = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Xin chào Cán bộ Đầu mối" in text and "namdinh-2022" in text
@@ -64,20 +76,19 @@ def test_wrong_password_shows_a_vietnamese_message_next_to_the_field(client, off
 
 
 def test_repeated_failed_logins_are_throttled(client, officer):
-    statuses = [client.post("/login", data={"email": officer.email, "password": "sai"}).status_code
-                for _ in range(12)]
+    statuses = [
+        client.post("/login", data={"email": officer.email, "password": "sai"}).status_code for _ in range(12)
+    ]
     assert statuses[:10] == [401] * 10
     assert statuses[-1] == 429
     # Even the right password waits until the window passes.
-    assert client.post("/login", data={"email": officer.email,
-                                       "password": "mat-khau-123"}).status_code == 429
+    assert client.post("/login", data={"email": officer.email, "password": "mat-khau-123"}).status_code == 429
 
 
 def test_login_form_without_csrf_token_is_refused(app, officer):
     app.config["WTF_CSRF_ENABLED"] = True
     try:
-        response = app.test_client().post("/login", data={"email": officer.email,
-                                                          "password": "mat-khau-123"})
+        response = app.test_client().post("/login", data={"email": officer.email, "password": "mat-khau-123"})
         assert response.status_code == 400
         assert "Phiên làm việc đã hết hạn" in response.get_data(as_text=True)
         assert "session" not in response.headers.get("Set-Cookie", "")

@@ -57,14 +57,26 @@ def test_unknown_environment_names_are_refused(database_url, env):
 def test_the_published_development_key_is_refused_everywhere(database_url):
     for env in ("development", "production"):
         with pytest.raises(ConfigurationError, match="published"):
-            create_app({"ENV": env, "SECRET_KEY": "dev-insecure-change-me",
-                        "DATABASE_URL": database_url, "TESTING": True})
+            create_app(
+                {
+                    "ENV": env,
+                    "SECRET_KEY": "dev-insecure-change-me",
+                    "DATABASE_URL": database_url,
+                    "TESTING": True,
+                }
+            )
 
 
 def test_a_short_key_is_refused_even_in_production(database_url):
     with pytest.raises(ConfigurationError, match="shorter than 32"):
-        create_app({"ENV": "production", "SECRET_KEY": "abcde", "DATABASE_URL": database_url,
-                    "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"})
+        create_app(
+            {
+                "ENV": "production",
+                "SECRET_KEY": "abcde",
+                "DATABASE_URL": database_url,
+                "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+            }
+        )
     with pytest.raises(ConfigurationError, match="shorter than 32"):
         create_app({"SECRET_KEY": "abcde", "DATABASE_URL": database_url})
 
@@ -79,8 +91,9 @@ def test_a_session_forged_with_the_old_default_key_opens_nothing(app, client, of
     forger = create_app({"TESTING": True, "SECRET_KEY": "x" * 40, "DATABASE_URL": "sqlite://"})
     forger.secret_key = "dev-insecure-change-me"  # what an attacker would sign with
     serializer = SecureCookieSessionInterface().get_signing_serializer(forger)
-    forged = serializer.dumps({"_user_id": f"{officer.id}:1", "_fresh": True,
-                               "login_at": utcnow().timestamp()})
+    forged = serializer.dumps(
+        {"_user_id": f"{officer.id}:1", "_fresh": True, "login_at": utcnow().timestamp()}
+    )
     client.set_cookie("session", forged)
     assert client.get("/outbox").status_code == 302  # to the login page
 
@@ -88,15 +101,18 @@ def test_a_session_forged_with_the_old_default_key_opens_nothing(app, client, of
 # --- 3. The API takes bearer tokens for writes, never a cookie ------------------------------
 
 
-def test_a_cross_site_form_post_with_an_officer_cookie_changes_nothing(app, client, demo,
-                                                                       officer, officer_token):
-    created = client.post("/api/v1/conferences/namdinh-2022/points",
-                          json=point_body(commune_of(MY_LOC)), headers=bearer(officer_token))
+def test_a_cross_site_form_post_with_an_officer_cookie_changes_nothing(
+    app, client, demo, officer, officer_token
+):
+    created = client.post(
+        "/api/v1/conferences/namdinh-2022/points",
+        json=point_body(commune_of(MY_LOC)),
+        headers=bearer(officer_token),
+    )
     point_id = created.get_json()["id"]
     assert login(client).status_code == 302
     evil = {"Origin": "http://evil.example"}
-    freeze = client.post("/api/v1/conferences/namdinh-2022/return/snapshots", headers=evil,
-                         data={"x": "1"})
+    freeze = client.post("/api/v1/conferences/namdinh-2022/return/snapshots", headers=evil, data={"x": "1"})
     confirm = client.post(f"/api/v1/points/{point_id}/confirm", headers=evil, data={"x": "1"})
     link = client.post(f"/api/v1/points/{point_id}/technician-link", headers=evil)
     assert [freeze.status_code, confirm.status_code, link.status_code] == [401, 401, 401]
@@ -167,19 +183,20 @@ def test_tokens_have_an_expiry_and_can_be_listed_and_revoked(runner, client, dem
     assert client.get("/api/v1/conferences/namdinh-2022", headers=bearer(token)).status_code == 401
 
 
-def test_a_deactivated_officer_loses_login_session_and_tokens(app, runner, client, demo, officer,
-                                                              officer_token):
+def test_a_deactivated_officer_loses_login_session_and_tokens(
+    app, runner, client, demo, officer, officer_token
+):
     login(client)
     result = runner.invoke(args=["users", "deactivate", "--email", officer.email])
     assert result.exit_code == 0, result.output
     assert client.get("/outbox").status_code == 302
     assert login(app.test_client()).status_code == 401
-    assert client.get("/api/v1/conferences/namdinh-2022",
-                      headers=bearer(officer_token)).status_code == 401
+    assert client.get("/api/v1/conferences/namdinh-2022", headers=bearer(officer_token)).status_code == 401
 
 
 def test_an_api_token_is_not_a_calendar_feed_and_a_feed_token_is_not_an_api_token(
-        runner, client, demo, officer, officer_token):
+    runner, client, demo, officer, officer_token
+):
     assert client.get(f"/calendar/{officer_token}.ics").status_code == 404
     output = runner.invoke(args=["tokens", "create", "--email", officer.email, "--feed"]).output
     feed_url = output.strip().splitlines()[-1]
@@ -187,8 +204,7 @@ def test_an_api_token_is_not_a_calendar_feed_and_a_feed_token_is_not_an_api_toke
     feed_token = feed_url.rsplit("/", 1)[-1].removesuffix(".ics")
     feed = client.get(f"/calendar/{feed_token}.ics")
     assert feed.status_code == 200 and b"BEGIN:VCALENDAR" in feed.data
-    assert client.get("/api/v1/conferences/namdinh-2022",
-                      headers=bearer(feed_token)).status_code == 401
+    assert client.get("/api/v1/conferences/namdinh-2022", headers=bearer(feed_token)).status_code == 401
 
 
 # --- 6. Bodies: deep nesting, lone surrogates, non-JSON --------------------------------------
@@ -196,26 +212,37 @@ def test_an_api_token_is_not_a_calendar_feed_and_a_feed_token_is_not_an_api_toke
 
 def test_deeply_nested_json_is_a_400_even_unauthenticated(client, demo):
     body = "[" * 100_000 + "]" * 100_000
-    response = client.post("/api/v1/conferences/namdinh-2022/points", data=body,
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/conferences/namdinh-2022/points", data=body, content_type="application/json"
+    )
     assert response.status_code == 400 and response.mimetype == "application/problem+json"
 
 
 def test_a_lone_surrogate_is_a_field_error(client, demo, officer_token):
     body = '{"unit": "' + commune_of(MY_LOC) + '", "venue": "\\ud800"}'
     before = db.session.scalar(sa.select(sa.func.count()).select_from(BridgePoint))
-    response = client.post("/api/v1/conferences/namdinh-2022/points", data=body,
-                           content_type="application/json", headers=bearer(officer_token))
+    response = client.post(
+        "/api/v1/conferences/namdinh-2022/points",
+        data=body,
+        content_type="application/json",
+        headers=bearer(officer_token),
+    )
     assert response.status_code == 422 and "venue" in response.get_json()["errors"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(BridgePoint)) == before
 
 
 def test_a_form_encoded_patch_is_a_415_and_changes_nothing(client, demo, officer_token):
-    created = client.post("/api/v1/conferences/namdinh-2022/points",
-                          json=point_body(commune_of(MY_LOC)), headers=bearer(officer_token))
+    created = client.post(
+        "/api/v1/conferences/namdinh-2022/points",
+        json=point_body(commune_of(MY_LOC)),
+        headers=bearer(officer_token),
+    )
     point = created.get_json()
-    response = client.patch(f"/api/v1/points/{point['id']}", data={"venue": "Khác"},
-                            headers={**bearer(officer_token), "If-Match": created.headers["ETag"]})
+    response = client.patch(
+        f"/api/v1/points/{point['id']}",
+        data={"venue": "Khác"},
+        headers={**bearer(officer_token), "If-Match": created.headers["ETag"]},
+    )
     assert response.status_code == 415 and response.mimetype == "application/problem+json"
     db.session.expire_all()
     assert db.session.get(BridgePoint, point["id"]).venue == point["venue"]
@@ -243,13 +270,20 @@ def test_pages_with_one_time_links_are_not_cached(app, client, demo, officer):
     login(client)
     links = client.post("/conferences/namdinh-2022/links", data={"unit": MY_LOC})
     assert links.status_code == 200 and links.headers["Cache-Control"] == "no-store"
-    created = client.post(f"/conferences/namdinh-2022/points/new?unit={commune_of(MY_LOC)}",
-                          data={"venue": "Hội trường", "capacity": "50", "count_bch": "4",
-                                "technician_rows": "1", "technician_0_name": "Kỹ thuật viên",
-                                "technician_0_phone": "0912345678", "technician_0_email": ""})
+    created = client.post(
+        f"/conferences/namdinh-2022/points/new?unit={commune_of(MY_LOC)}",
+        data={
+            "venue": "Hội trường",
+            "capacity": "50",
+            "count_bch": "4",
+            "technician_rows": "1",
+            "technician_0_name": "Kỹ thuật viên",
+            "technician_0_phone": "0912345678",
+            "technician_0_email": "",
+        },
+    )
     assert created.status_code == 200 and created.headers["Cache-Control"] == "no-store"
-    technician_url = [line for line in created.get_data(as_text=True).split('"')
-                      if "/t/" in line][0]
+    technician_url = [line for line in created.get_data(as_text=True).split('"') if "/t/" in line][0]
     page = app.test_client().get(technician_url.split("bridgeops.test", 1)[-1])
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
 
@@ -270,8 +304,13 @@ def test_outbox_files_are_readable_by_the_service_only(tmp_path):
 def test_a_chair_token_reads_only_its_own_conference(client, demo):
     from bridgeops.conference.models import Conference
 
-    other = Conference(slug="khac-2023", title="Hội nghị khác", organizer="TW",
-                       host_name="Tỉnh khác", timezone="Asia/Ho_Chi_Minh")
+    other = Conference(
+        slug="khac-2023",
+        title="Hội nghị khác",
+        organizer="TW",
+        host_name="Tỉnh khác",
+        timezone="Asia/Ho_Chi_Minh",
+    )
     db.session.add(other)
     db.session.commit()
     token = chair_token(demo, MY_LOC)
@@ -281,8 +320,7 @@ def test_a_chair_token_reads_only_its_own_conference(client, demo):
 
 def test_point_names_lose_bidi_overrides_and_zero_width_characters(client, demo, officer_token):
     body = point_body(commune_of(MY_LOC), name="Điểm\u202e cầu\u200b A\u2066")
-    created = client.post("/api/v1/conferences/namdinh-2022/points", json=body,
-                          headers=bearer(officer_token))
+    created = client.post("/api/v1/conferences/namdinh-2022/points", json=body, headers=bearer(officer_token))
     assert created.status_code == 201 and created.get_json()["name"] == "Điểm cầu A"
 
 
@@ -298,16 +336,21 @@ def admin(app):
 
 def test_an_admin_invites_a_viewer_who_reads_but_cannot_change(app, client, demo, admin):
     login(client, admin.email)
-    page = client.post("/admin/users", data={"email": "lanhdao@hoiphunu.test",
-                                              "name": "Lãnh Đạo", "role": "viewer"})
+    page = client.post(
+        "/admin/users", data={"email": "lanhdao@hoiphunu.test", "name": "Lãnh Đạo", "role": "viewer"}
+    )
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     url = next(part for part in page.get_data(as_text=True).split('"') if "/invite/" in part)
     path = url.split("bridgeops.test", 1)[-1]
     viewer = app.test_client()
     short = viewer.post(path, data={"password": "ngan", "password_again": "ngan"})
     assert short.status_code == 422 and "ít nhất 10 ký tự" in short.get_data(as_text=True)
-    assert viewer.post(path, data={"password": "mat-khau-lanh-dao",
-                                   "password_again": "mat-khau-lanh-dao"}).status_code == 303
+    assert (
+        viewer.post(
+            path, data={"password": "mat-khau-lanh-dao", "password_again": "mat-khau-lanh-dao"}
+        ).status_code
+        == 303
+    )
     assert viewer.get(path).status_code == 404  # the invitation works once
     assert login(viewer, "lanhdao@hoiphunu.test", "mat-khau-lanh-dao").status_code == 302
     assert viewer.get("/conferences/namdinh-2022/return").status_code == 200
@@ -343,5 +386,6 @@ def test_an_admin_deactivates_an_officer_whose_session_ends(app, client, officer
 def test_officers_who_are_not_admins_cannot_manage_accounts(client, officer):
     login(client)
     assert client.get("/admin/users").status_code == 403
-    assert client.post("/admin/users", data={"email": "x@y.vn", "name": "X",
-                                             "role": "admin"}).status_code == 403
+    assert (
+        client.post("/admin/users", data={"email": "x@y.vn", "name": "X", "role": "admin"}).status_code == 403
+    )

@@ -17,9 +17,12 @@ FRAMEWORK_ENDPOINTS = {"static"}
 
 
 def undeclared_routes(app) -> list[str]:
-    return sorted(f"{rule.rule} ({rule.endpoint})" for rule in app.url_map.iter_rules()
-                  if rule.endpoint not in FRAMEWORK_ENDPOINTS
-                  and declared_access(app.view_functions[rule.endpoint]) not in REQUIREMENTS)
+    return sorted(
+        f"{rule.rule} ({rule.endpoint})"
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint not in FRAMEWORK_ENDPOINTS
+        and declared_access(app.view_functions[rule.endpoint]) not in REQUIREMENTS
+    )
 
 
 def test_every_route_declares_its_access(app):
@@ -55,8 +58,7 @@ def test_an_api_operation_without_requires_refuses_every_call(database_url, offi
     app = create_app({"TESTING": True, "SECRET_KEY": "inventory", "DATABASE_URL": database_url})
     app.register_blueprint(extra)
     try:
-        response = app.test_client().get("/api/v1/extra/nothing-declared",
-                                         headers=bearer(officer_token))
+        response = app.test_client().get("/api/v1/extra/nothing-declared", headers=bearer(officer_token))
         assert response.status_code == 403 and "secret" not in response.get_data(as_text=True)
     finally:
         with app.app_context():
@@ -65,6 +67,7 @@ def test_an_api_operation_without_requires_refuses_every_call(database_url, offi
 
 def test_requires_below_operation_is_refused_at_import():
     with pytest.raises(TypeError, match="above @operation"):
+
         @operation("Sai thứ tự")
         @requires(OFFICER)
         def wrong_order():

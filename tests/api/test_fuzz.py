@@ -20,8 +20,9 @@ from tests.conftest import bearer
 
 def _live_document() -> dict:
     """The app's /api/v1/openapi.json (no database needed to describe the API)."""
-    describer = create_app({"TESTING": True, "SECRET_KEY": "fuzz", "DATABASE_URL": "sqlite://",
-                            "PROBE_ALLOW": "127.0.0.0/8"})
+    describer = create_app(
+        {"TESTING": True, "SECRET_KEY": "fuzz", "DATABASE_URL": "sqlite://", "PROBE_ALLOW": "127.0.0.0/8"}
+    )
     return describer.test_client().get("/api/v1/openapi.json").get_json()
 
 
@@ -45,9 +46,17 @@ def _no_throttling():
 
 
 @schema.parametrize()
-@settings(max_examples=25, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                 HealthCheck.filter_too_much])
+@settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
+)
 def test_api_never_answers_with_a_server_error(case, demo, officer_token, _no_throttling):
     # Business rules beyond the schema (capacity, upstream ids, the point's level) may refuse
     # schema-valid data with a 422; every other check stays on.
@@ -70,8 +79,10 @@ def test_schema_marks_bearer_optional_where_a_cookie_also_works_and_nothing_on_p
     assert "security" not in doc["paths"].get("/api/v1/openapi.json", {}).get("get", {})
     for path in doc["paths"].values():
         for op in path.values():
-            assert not any(p["in"] == "header" and p["name"].lower() == "authorization"
-                           and p["required"] for p in op["parameters"])
+            assert not any(
+                p["in"] == "header" and p["name"].lower() == "authorization" and p["required"]
+                for p in op["parameters"]
+            )
             for param in op["parameters"]:
                 if param["in"] == "query":
                     assert "null" not in str(param["schema"]), param

@@ -15,8 +15,9 @@ from bridgeops.conference import service
 from tests.browser_support import has_horizontal_scroll
 
 
-def test_officer_sets_up_a_conference_in_the_wizard(desktop, demo, officer, login, screenshot,
-                                                    console_errors):
+def test_officer_sets_up_a_conference_in_the_wizard(
+    desktop, demo, officer, login, screenshot, console_errors
+):
     started = time.monotonic()
     login(desktop, officer)
     desktop.get_by_role("link", name="Tạo hội nghị mới").click()

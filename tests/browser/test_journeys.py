@@ -49,12 +49,22 @@ class Entry:
         return sum(self.counts.values())
 
 
-DISTRICT_ENTRY = Entry(DISTRICT, "Hội trường Huyện ủy Mỹ Lộc",
-                       {"bch": 15, "chuyen_trach": 4, "chi_hoi_truong": 2},
-                       "Nguyễn Thị Hòa", "0912 345 678", "hoa.kythuat@example.vn")
-COMMUNE_ENTRY = Entry(COMMUNE, "Nhà văn hóa xã Mỹ Thắng",
-                      {"bch": 9, "chuyen_trach": 2, "chi_hoi_truong": 14},
-                      "Trần Văn Đức", "0987 654 321", "duc.mythang@example.vn")
+DISTRICT_ENTRY = Entry(
+    DISTRICT,
+    "Hội trường Huyện ủy Mỹ Lộc",
+    {"bch": 15, "chuyen_trach": 4, "chi_hoi_truong": 2},
+    "Nguyễn Thị Hòa",
+    "0912 345 678",
+    "hoa.kythuat@example.vn",
+)
+COMMUNE_ENTRY = Entry(
+    COMMUNE,
+    "Nhà văn hóa xã Mỹ Thắng",
+    {"bch": 9, "chuyen_trach": 2, "chi_hoi_truong": 14},
+    "Trần Văn Đức",
+    "0987 654 321",
+    "duc.mythang@example.vn",
+)
 CHAIR_DELEGATES = DISTRICT_ENTRY.delegates + COMMUNE_ENTRY.delegates + 18  # 21 + 25 + Mỹ Hà's 18
 
 
@@ -64,8 +74,10 @@ def _path(page) -> str:
 
 def _stats(page) -> dict[str, str]:
     """The figures of a page's stat tiles, by their label."""
-    return {stat.locator(".label").inner_text(): stat.locator(".value").inner_text()
-            for stat in page.locator(".stats .stat").all()}
+    return {
+        stat.locator(".label").inner_text(): stat.locator(".value").inner_text()
+        for stat in page.locator(".stats .stat").all()
+    }
 
 
 def _fits(page, pages_seen: list[str]) -> None:
@@ -85,8 +97,7 @@ def _officer_issues_a_chair_link(desktop, officer, login, screenshot, live_url: 
     screenshot(desktop, "journey-1-home-desktop")
     desktop.get_by_role("link", name="Đường dẫn chủ tịch huyện").click()
     expect(desktop).to_have_url(f"{live_url}/conferences/{DEMO_SLUG}/links")
-    card = desktop.locator("li.card").filter(
-        has=desktop.get_by_role("heading", name=DISTRICT, exact=True))
+    card = desktop.locator("li.card").filter(has=desktop.get_by_role("heading", name=DISTRICT, exact=True))
     assert "Chưa cấp hoặc đã thu hồi" in card.inner_text()
     # The chair's name and phone are asked when her link is issued.
     card.locator("summary").click()
@@ -158,8 +169,10 @@ def _typed_values(page) -> dict[str, str]:
     return {
         "venue": page.get_by_label("Phòng họp").input_value(),
         "capacity": page.get_by_label("Sức chứa (số chỗ ngồi)").input_value(),
-        **{code: page.get_by_label(label, exact=True).input_value()
-           for code, label in CATEGORY_LABELS.items()},
+        **{
+            code: page.get_by_label(label, exact=True).input_value()
+            for code, label in CATEGORY_LABELS.items()
+        },
         "technician": technician.get_by_label("Họ tên").input_value(),
         "phone": technician.get_by_label("Điện thoại").input_value(),
         "email": technician.get_by_label("Email").input_value(),
@@ -169,8 +182,7 @@ def _typed_values(page) -> dict[str, str]:
 def _save_and_confirm(page, entry: Entry, seen: list[str], taps: Taps) -> None:
     """One primary action saves and confirms; the technician's own link is shown once, named."""
     taps.press(page.get_by_role("button", name="Lưu và xác nhận"))
-    expect(page.get_by_role("heading", level=1)).to_have_text(
-        f"Đã đăng ký và xác nhận Điểm cầu {entry.unit}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Đã đăng ký và xác nhận Điểm cầu {entry.unit}")
     expect(page.get_by_role("heading", name=f"Kỹ thuật viên {entry.technician}")).to_be_visible()
     technician_link = page.get_by_label(f"Đường dẫn của {entry.technician}").input_value()
     assert re.search(r"/t/[A-Za-z0-9_-]{20,}$", technician_link), technician_link
@@ -232,9 +244,14 @@ def _chair_registers_on_her_phone(phone, link: str, screenshot, seen: list[str])
 
     # A second commune, with a second technician who has only a phone.
     taps.press(phone.get_by_role("link", name=f"Đăng ký {SECOND_COMMUNE}"))
-    second = Entry(SECOND_COMMUNE, "Hội trường UBND xã Mỹ Hà", {"bch": 7, "chuyen_trach": 1,
-                                                                 "chi_hoi_truong": 10},
-                   "Phạm Thị Mai", "0911 222 333", "mai.myha@example.vn")
+    second = Entry(
+        SECOND_COMMUNE,
+        "Hội trường UBND xã Mỹ Hà",
+        {"bch": 7, "chuyen_trach": 1, "chi_hoi_truong": 10},
+        "Phạm Thị Mai",
+        "0911 222 333",
+        "mai.myha@example.vn",
+    )
     _fill_point(phone, second, second.phone, taps)
     taps.press(phone.get_by_role("button", name="+ Thêm kỹ thuật viên"))
     added = phone.locator("#technician-1")
@@ -250,8 +267,9 @@ def _chair_registers_on_her_phone(phone, link: str, screenshot, seen: list[str])
     questions: list[str] = []
     phone.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
     taps.press(phone.get_by_role("button", name=f"{ABSENT_COMMUNE} không tham gia"))
-    expect(phone.get_by_role("status").filter(
-        has_text=f"Đã ghi {ABSENT_COMMUNE} không tham gia.")).to_be_visible()
+    expect(
+        phone.get_by_role("status").filter(has_text=f"Đã ghi {ABSENT_COMMUNE} không tham gia.")
+    ).to_be_visible()
     assert questions and ABSENT_COMMUNE in questions[0] and "đã xong" in questions[0]
 
     taps.press(phone.get_by_role("link", name=re.compile(r"^Đã xong \(")))
@@ -292,8 +310,10 @@ def _officer_sees_the_totals(desktop, screenshot, live_url: str) -> None:
     assert stats["Huyện đã hoàn thành"] == "0/11"
     my_loc = desktop.locator("#chasing li.chase-item").filter(has_text=DISTRICT)
     assert "Đã xong 4/12 đơn vị · 3/11 xã" in my_loc.inner_text()
-    assert my_loc.get_by_role("link", name=f"Gọi Chủ tịch {CHAIR_NAME}: {CHAIR_PHONE}").get_attribute(
-        "href") == "tel:+84903111222"
+    assert (
+        my_loc.get_by_role("link", name=f"Gọi Chủ tịch {CHAIR_NAME}: {CHAIR_PHONE}").get_attribute("href")
+        == "tel:+84903111222"
+    )
     province = desktop.locator("#chasing li.chase-item").filter(has_text="Tỉnh Nam Định")
     assert province.locator(".badge").inner_text() == "Điểm cầu tỉnh chưa xác nhận"
     cells = desktop.get_by_role("row").filter(has_text=DISTRICT).get_by_role("cell")
@@ -323,8 +343,7 @@ def _officer_downloads_the_xlsx(desktop, tmp_path) -> None:
     assert "BÁO CÁO SỐ LƯỢNG ĐIỂM CẦU VÀ ĐẠI BIỂU DỰ HỘI NGHỊ" in cells[3]
     header_index = next(i for i, row in enumerate(cells) if row[0] == "STT")
     header = cells[header_index]
-    rows = {row[2]: dict(zip(header, row, strict=True)) for row in cells[header_index + 1:]
-            if row[2]}
+    rows = {row[2]: dict(zip(header, row, strict=True)) for row in cells[header_index + 1 :] if row[2]}
     for entry in (DISTRICT_ENTRY, COMMUNE_ENTRY):
         row = rows[entry.unit]
         assert row["Trạng thái"] == "Đã xác nhận"
@@ -338,8 +357,8 @@ def _officer_downloads_the_xlsx(desktop, tmp_path) -> None:
 
 
 def test_officer_link_chair_registers_on_a_phone_officer_sees_totals_and_downloads_xlsx(
-        app, demo, officer, desktop, phone, login, screenshot, console_errors, live_url,
-        monkeypatch, tmp_path):
+    app, demo, officer, desktop, phone, login, screenshot, console_errors, live_url, monkeypatch, tmp_path
+):
     monkeypatch.setitem(app.config, "BASE_URL", live_url)  # links point at this server
     from datetime import UTC, datetime, timedelta
 
@@ -353,8 +372,10 @@ def test_officer_link_chair_registers_on_a_phone_officer_sees_totals_and_downloa
     seen: list[str] = []
     taps = _chair_registers_on_her_phone(phone, link, screenshot, seen)
     assert len(seen) >= 7  # every page of her way was measured
-    print(f"\nchair: 3 points registered and confirmed, 1 commune not taking part, a Zalo message "
-          f"copied: {taps.presses} presses + {taps.fields} fields = {taps.total} taps")
+    print(
+        f"\nchair: 3 points registered and confirmed, 1 commune not taking part, a Zalo message "
+        f"copied: {taps.presses} presses + {taps.fields} fields = {taps.total} taps"
+    )
     # Three points take 8 fields each (+1 corrected, +2 for a second technician); the presses
     # are what the issue counted as the chair's way round the pages (about 47 before).
     assert taps.presses <= 20 and taps.total <= 50
@@ -384,9 +405,16 @@ def registered(demo, officer):
     points = []
     for entry, code in ((DISTRICT_ENTRY, "358"), (COMMUNE_ENTRY, "13717")):
         assert units.get_unit(code).name == entry.unit
-        data = validate(PointIn, {
-            "unit": code, "venue": entry.venue, "capacity": 120, "counts": entry.counts,
-            "technicians": [{"name": entry.technician, "phone": entry.phone, "email": entry.email}]})
+        data = validate(
+            PointIn,
+            {
+                "unit": code,
+                "venue": entry.venue,
+                "capacity": 120,
+                "counts": entry.counts,
+                "technicians": [{"name": entry.technician, "phone": entry.phone, "email": entry.email}],
+            },
+        )
         point = service.create_point(demo, data, principal).point
         service.confirm_point(point, principal)
         points.append(point)
@@ -394,8 +422,9 @@ def registered(demo, officer):
     return points
 
 
-def test_main_pages_read_well_on_a_phone(phone, officer, demo, registered, login, magic_link,
-                                        screenshot, console_errors):
+def test_main_pages_read_well_on_a_phone(
+    phone, officer, demo, registered, login, magic_link, screenshot, console_errors
+):
     district = registered[0]
     login(phone, officer)
     pages = [

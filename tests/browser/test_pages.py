@@ -7,8 +7,7 @@ from urllib.parse import urlsplit
 from tests.browser_support import has_horizontal_scroll
 
 
-def test_wrong_password_shows_the_vietnamese_message_next_to_the_field(phone, officer, login,
-                                                                       screenshot):
+def test_wrong_password_shows_the_vietnamese_message_next_to_the_field(phone, officer, login, screenshot):
     login(phone, officer, password="sai-mat-khau")
     field = phone.locator(".field.has-error")
     assert field.locator("input").get_attribute("name") == "password"
@@ -16,8 +15,9 @@ def test_wrong_password_shows_the_vietnamese_message_next_to_the_field(phone, of
     screenshot(phone, "login-wrong-password-phone")
 
 
-def test_officer_with_the_right_password_lands_on_home(desktop, officer, demo, login, screenshot,
-                                                      console_errors):
+def test_officer_with_the_right_password_lands_on_home(
+    desktop, officer, demo, login, screenshot, console_errors
+):
     login(desktop, officer)
     assert urlsplit(desktop.url).path == "/"
     assert desktop.get_by_role("heading", name="Hội nghị", exact=True).is_visible()
@@ -27,8 +27,7 @@ def test_officer_with_the_right_password_lands_on_home(desktop, officer, demo, l
     assert console_errors == []
 
 
-def test_home_fits_a_phone_without_horizontal_scroll(phone, officer, demo, login, screenshot,
-                                                    console_errors):
+def test_home_fits_a_phone_without_horizontal_scroll(phone, officer, demo, login, screenshot, console_errors):
     phone.goto("/")
     screenshot(phone, "home-anonymous-phone")
     assert not has_horizontal_scroll(phone)
@@ -71,7 +70,8 @@ def test_the_harness_notices_a_csp_violation(desktop, console_errors):
 
 
 def test_the_schedule_says_each_time_in_vietnamese_whatever_the_browsers_format(
-        phone, officer, demo, login, screenshot, console_errors):
+    phone, officer, demo, login, screenshot, console_errors
+):
     login(phone, officer)
     phone.goto(f"/conferences/{demo.slug}/schedule")
     rehearsal = next(s for s in demo.sessions if s.kind == "rehearsal")

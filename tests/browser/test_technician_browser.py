@@ -10,8 +10,7 @@ from bridgeops.registration import service
 from tests.browser_support import has_horizontal_scroll
 
 
-def test_the_keep_alive_page_sends_heartbeats_while_open(phone, demo, magic_link, screenshot,
-                                                         console_errors):
+def test_the_keep_alive_page_sends_heartbeats_while_open(phone, demo, magic_link, screenshot, console_errors):
     point = service.point_for_unit(demo, demo.host_unit_code)
     phone.goto(magic_link("technician", point_id=point.id))
     phone.get_by_role("link", name="Mở trang giữ kết nối trong buổi họp").click()

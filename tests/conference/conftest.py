@@ -19,10 +19,18 @@ def conference_body(slug: str = "namdinh-2027", **overrides) -> dict:
         "contact_email": "bantochuc@hoiphunu.example.vn",
         "contact_phone": "0228 3849 123",
         "sessions": [
-            {"kind": "rehearsal", "title": "Tổng duyệt kết nối",
-             "starts_at": "2027-03-24T08:30:00+07:00", "ends_at": "2027-03-24T11:30:00+07:00"},
-            {"kind": "session", "title": "Hội nghị – khai mạc",
-             "starts_at": "2027-03-25T08:00:00+07:00", "ends_at": "2027-03-25T17:00:00+07:00"},
+            {
+                "kind": "rehearsal",
+                "title": "Tổng duyệt kết nối",
+                "starts_at": "2027-03-24T08:30:00+07:00",
+                "ends_at": "2027-03-24T11:30:00+07:00",
+            },
+            {
+                "kind": "session",
+                "title": "Hội nghị – khai mạc",
+                "starts_at": "2027-03-25T08:00:00+07:00",
+                "ends_at": "2027-03-25T17:00:00+07:00",
+            },
         ],
         "categories": [
             {"code": "bch_tinh", "label": "Ủy viên BCH Hội LHPN tỉnh", "levels": ["province"]},

@@ -16,14 +16,23 @@ def test_demo_reproduces_the_plan(runner):
     rehearsal, *days = conference.sessions
     assert rehearsal.kind == "rehearsal"
     assert (rehearsal.starts_at, rehearsal.ends_at) == (
-        datetime(2022, 4, 26, 1, 30, tzinfo=UTC), datetime(2022, 4, 26, 4, 30, tzinfo=UTC))
+        datetime(2022, 4, 26, 1, 30, tzinfo=UTC),
+        datetime(2022, 4, 26, 4, 30, tzinfo=UTC),
+    )
     assert [(d.starts_at.day, d.starts_at.hour, d.ends_at.hour) for d in days] == [
-        (27, 1, 10), (28, 1, 10), (29, 1, 10)]
+        (27, 1, 10),
+        (28, 1, 10),
+        (29, 1, 10),
+    ]
     codes = {c.code: c.levels for c in conference.categories}
     assert codes == {
-        "bch_tinh": ["province"], "chuyen_trach_tinh": ["province"],
-        "chu_tich_truc_thuoc": ["province"], "bch": ["district", "commune"],
-        "chuyen_trach": ["district", "commune"], "chi_hoi_truong": ["district", "commune"]}
+        "bch_tinh": ["province"],
+        "chuyen_trach_tinh": ["province"],
+        "chu_tich_truc_thuoc": ["province"],
+        "bch": ["district", "commune"],
+        "chuyen_trach": ["district", "commune"],
+        "chi_hoi_truong": ["district", "commune"],
+    }
     province_point = db.session.scalar(db.select(BridgePoint).where(BridgePoint.unit_code == "36"))
     assert province_point.venue == "Phòng họp Tầng 3 Tỉnh ủy"
 

@@ -38,7 +38,10 @@ def test_both_demos_live_side_by_side_each_on_its_map(client, demo, ninh_binh, o
     assert {c["code"]: c["levels"] for c in new.get_json()["categories"]}["bch"] == ["commune"]
     assert units.get_unit("36").name == "Tỉnh Nam Định"
     assert [s["starts_at"][:10] for s in new.get_json()["sessions"]] == [
-        "2027-04-20", "2027-04-21", "2027-04-22"]
+        "2027-04-20",
+        "2027-04-21",
+        "2027-04-22",
+    ]
 
 
 def test_links_issue_prints_one_line_per_commune(runner, ninh_binh):
@@ -50,25 +53,34 @@ def test_links_issue_prints_one_line_per_commune(runner, ninh_binh):
 
 
 def test_commune_chairs_register_and_the_return_and_board_have_no_district_level(
-        client, runner, ninh_binh, officer, officer_token):
+    client, runner, ninh_binh, officer, officer_token
+):
     links = _chair_links(runner)
     ha_nam, ha_nam_token = links["202513366"]
     _, phu_ly_token = links["202513285"]
     # A chair gives her commune's GSO code (or its key); the conference's map says which unit.
-    created = client.post(f"/api/v1/conferences/{SLUG}/points", headers=bearer(ha_nam_token),
-                          json=point_body("13366", counts={"bch": 11, "chi_hoi_truong": 20}))
+    created = client.post(
+        f"/api/v1/conferences/{SLUG}/points",
+        headers=bearer(ha_nam_token),
+        json=point_body("13366", counts={"bch": 11, "chi_hoi_truong": 20}),
+    )
     assert created.status_code == 201, created.get_json()
     point = created.get_json()
-    assert (point["unit"]["code"], point["unit"]["name"], point["level"]) == (
-        "202513366", ha_nam, "commune")
-    confirmed = client.post(f"/api/v1/points/{point['id']}/confirm",
-                            headers=bearer(ha_nam_token) | {"If-Match": created.headers["ETag"]})
+    assert (point["unit"]["code"], point["unit"]["name"], point["level"]) == ("202513366", ha_nam, "commune")
+    confirmed = client.post(
+        f"/api/v1/points/{point['id']}/confirm",
+        headers=bearer(ha_nam_token) | {"If-Match": created.headers["ETag"]},
+    )
     assert confirmed.status_code == 200, confirmed.get_json()
-    other = client.post(f"/api/v1/conferences/{SLUG}/points", headers=bearer(phu_ly_token),
-                        json=point_body("202513285", counts={"bch": 7}))
+    other = client.post(
+        f"/api/v1/conferences/{SLUG}/points",
+        headers=bearer(phu_ly_token),
+        json=point_body("202513285", counts={"bch": 7}),
+    )
     assert other.status_code == 201, other.get_json()
-    not_hers = client.post(f"/api/v1/conferences/{SLUG}/points", headers=bearer(phu_ly_token),
-                           json=point_body("13291"))
+    not_hers = client.post(
+        f"/api/v1/conferences/{SLUG}/points", headers=bearer(phu_ly_token), json=point_body("13291")
+    )
     assert not_hers.status_code == 403
 
     ret = client.get(f"/api/v1/conferences/{SLUG}/return", headers=bearer(officer_token))
@@ -78,8 +90,9 @@ def test_commune_chairs_register_and_the_return_and_board_have_no_district_level
     assert "district" not in {d["level"] for d in body["districts"]}
     assert body["totals"]["registered"]["counts"]["bch"] == 18
     assert body["totals"]["confirmed"]["counts"]["chi_hoi_truong"] == 20
-    csv = client.get(f"/api/v1/conferences/{SLUG}/return?format=csv",
-                     headers=bearer(officer_token)).get_data(as_text=True)
+    csv = client.get(f"/api/v1/conferences/{SLUG}/return?format=csv", headers=bearer(officer_token)).get_data(
+        as_text=True
+    )
     assert ha_nam in csv and "huyện" not in csv.lower()
     # People and TW read the GSO code of the unit's own map, not its key.
     assert ",37,Tỉnh Ninh Bình," in csv
@@ -133,8 +146,7 @@ def test_a_national_board_on_the_2025_map_has_one_row_per_province(runner, offic
     assert board.summary.total == 68
 
 
-def test_a_commune_chair_opens_her_link_and_registers_her_commune_on_the_form(
-        client, runner, ninh_binh):
+def test_a_commune_chair_opens_her_link_and_registers_her_commune_on_the_form(client, runner, ninh_binh):
     name, token = _chair_links(runner)["202513285"]
     opened = client.get(f"/c/{token}", follow_redirects=True)
     assert opened.status_code == 200 and name in opened.get_data(as_text=True)

@@ -14,17 +14,39 @@ pytestmark = pytest.mark.browser
 
 
 def test_tw_officer_reads_the_national_rollup_and_a_provinces_diff_on_a_phone(
-        phone, officer, login, screenshot, console_errors, client, runner, demo, national,
-        nam_dinh_token, nam_dinh_return):
-    register(runner, "25", "--name", "Tỉnh Phú Thọ", "--contact-name", "Hà Thị Lan",
-             "--contact-phone", "0987 654 321")
-    client.post(submit_url(), data=returns.submission_body(nam_dinh_return),
-                headers=headers(nam_dinh_token, nam_dinh_return.sha256))
+    phone,
+    officer,
+    login,
+    screenshot,
+    console_errors,
+    client,
+    runner,
+    demo,
+    national,
+    nam_dinh_token,
+    nam_dinh_return,
+):
+    register(
+        runner,
+        "25",
+        "--name",
+        "Tỉnh Phú Thọ",
+        "--contact-name",
+        "Hà Thị Lan",
+        "--contact-phone",
+        "0987 654 321",
+    )
+    client.post(
+        submit_url(),
+        data=returns.submission_body(nam_dinh_return),
+        headers=headers(nam_dinh_token, nam_dinh_return.sha256),
+    )
     make_point(demo, "359", status="confirmed", counts={"bch": 21})
     newer = returns.freeze(demo, "officer:test")
     db.session.commit()
-    client.post(submit_url(), data=returns.submission_body(newer),
-                headers=headers(nam_dinh_token, newer.sha256))
+    client.post(
+        submit_url(), data=returns.submission_body(newer), headers=headers(nam_dinh_token, newer.sha256)
+    )
 
     login(phone, officer)
     phone.goto(f"/federation/conferences/{NATIONAL_SLUG}")

@@ -34,9 +34,18 @@ def rebuilt(body: bytes, change) -> tuple[bytes, str]:
 
 
 def test_province_return_is_stored_and_counted_in_the_national_rollup(
-        client, runner, national, nam_dinh_token, nam_dinh_return, officer_token):
-    phu_tho = register(runner, "25", "--name", "Tỉnh Phú Thọ", "--contact-name", "Hà Thị Lan",
-                       "--contact-phone", "0987 654 321")
+    client, runner, national, nam_dinh_token, nam_dinh_return, officer_token
+):
+    phu_tho = register(
+        runner,
+        "25",
+        "--name",
+        "Tỉnh Phú Thọ",
+        "--contact-name",
+        "Hà Thị Lan",
+        "--contact-phone",
+        "0987 654 321",
+    )
     assert phu_tho
     snapshot = nam_dinh_return
     response = post(client, nam_dinh_token, returns.submission_body(snapshot), snapshot.sha256)
@@ -44,20 +53,39 @@ def test_province_return_is_stored_and_counted_in_the_national_rollup(
     assert response.json["province"]["name"] == "Tỉnh Nam Định"
     assert response.json["sha256"] == snapshot.sha256 and not response.json["already_received"]
 
-    rollup = client.get(f"/api/v1/federation/conferences/{NATIONAL_SLUG}/rollup",
-                        headers=bearer(officer_token)).json
+    rollup = client.get(
+        f"/api/v1/federation/conferences/{NATIONAL_SLUG}/rollup", headers=bearer(officer_token)
+    ).json
     assert rollup["submitted"] == 1 and rollup["missing"] == ["25"]
-    assert rollup["confirmed"] == {"points": 2, "delegates": 123, "counts": {
-        "bch_tinh": 41, "chuyen_trach_tinh": 12, "chu_tich_truc_thuoc": 9, "bch": 25,
-        "chuyen_trach": 6, "chi_hoi_truong": 30}}
+    assert rollup["confirmed"] == {
+        "points": 2,
+        "delegates": 123,
+        "counts": {
+            "bch_tinh": 41,
+            "chuyen_trach_tinh": 12,
+            "chu_tich_truc_thuoc": 9,
+            "bch": 25,
+            "chuyen_trach": 6,
+            "chi_hoi_truong": 30,
+        },
+    }
     nam_dinh = next(p for p in rollup["provinces"] if p["province"]["code"] == "36")
     assert nam_dinh["confirmed"]["delegates"] == 123 and nam_dinh["submissions"] == 1
 
 
 def test_national_page_shows_provinces_categories_and_who_to_call(
-        client, runner, officer, national, nam_dinh_token, nam_dinh_return):
-    register(runner, "25", "--name", "Tỉnh Phú Thọ", "--contact-name", "Hà Thị Lan",
-             "--contact-phone", "0987 654 321")
+    client, runner, officer, national, nam_dinh_token, nam_dinh_return
+):
+    register(
+        runner,
+        "25",
+        "--name",
+        "Tỉnh Phú Thọ",
+        "--contact-name",
+        "Hà Thị Lan",
+        "--contact-phone",
+        "0987 654 321",
+    )
     post(client, nam_dinh_token, returns.submission_body(nam_dinh_return), nam_dinh_return.sha256)
     client.post("/login", data={"email": officer.email, "password": "mat-khau-123"})
     page = client.get(f"/federation/conferences/{NATIONAL_SLUG}").get_data(as_text=True)
@@ -67,8 +95,7 @@ def test_national_page_shows_provinces_categories_and_who_to_call(
     assert "Chưa gửi" in page and "bch_tinh" not in page
 
 
-def test_tampered_body_is_refused_and_nothing_stored(client, national, nam_dinh_token,
-                                                     nam_dinh_return):
+def test_tampered_body_is_refused_and_nothing_stored(client, national, nam_dinh_token, nam_dinh_return):
     body = returns.submission_body(nam_dinh_return).replace(b'"bch": 25', b'"bch": 52')
     assert b'"bch": 52' in body
     response = post(client, nam_dinh_token, body, nam_dinh_return.sha256)
@@ -78,19 +105,22 @@ def test_tampered_body_is_refused_and_nothing_stored(client, national, nam_dinh_
     assert stored() == 0
 
 
-def test_idempotency_key_must_be_present_and_be_the_sha256(client, national, nam_dinh_token,
-                                                           nam_dinh_return):
+def test_idempotency_key_must_be_present_and_be_the_sha256(client, national, nam_dinh_token, nam_dinh_return):
     body = returns.submission_body(nam_dinh_return)
-    missing = client.post(submit_url(), data=body, headers={
-        "Authorization": f"Bearer {nam_dinh_token}", "Content-Type": "application/json"})
+    missing = client.post(
+        submit_url(),
+        data=body,
+        headers={"Authorization": f"Bearer {nam_dinh_token}", "Content-Type": "application/json"},
+    )
     other = post(client, nam_dinh_token, body, "0" * 64)
     assert missing.status_code == 422 and "Idempotency-Key" in missing.json["errors"]
     assert other.status_code == 422 and "Idempotency-Key" in other.json["errors"]
     assert stored() == 0
 
 
-def test_unknown_and_revoked_credentials_are_refused(client, runner, national, nam_dinh_token,
-                                                     nam_dinh_return):
+def test_unknown_and_revoked_credentials_are_refused(
+    client, runner, national, nam_dinh_token, nam_dinh_return
+):
     body = returns.submission_body(nam_dinh_return)
     unknown = post(client, "not-a-credential", body, nam_dinh_return.sha256)
     result = runner.invoke(args=["federation", "revoke", "--code", "36"])
@@ -102,8 +132,9 @@ def test_unknown_and_revoked_credentials_are_refused(client, runner, national, n
     assert stored() == 0
 
 
-def test_same_content_again_is_answered_with_what_is_stored(client, national, nam_dinh_token,
-                                                            nam_dinh_return):
+def test_same_content_again_is_answered_with_what_is_stored(
+    client, national, nam_dinh_token, nam_dinh_return
+):
     body = returns.submission_body(nam_dinh_return)
     first = post(client, nam_dinh_token, body, nam_dinh_return.sha256)
     again = post(client, nam_dinh_token, body, nam_dinh_return.sha256)
@@ -113,7 +144,8 @@ def test_same_content_again_is_answered_with_what_is_stored(client, national, na
 
 
 def test_resubmission_supersedes_keeps_history_and_refuses_the_old_one(
-        client, officer, officer_token, demo, national, nam_dinh_token, nam_dinh_return):
+    client, officer, officer_token, demo, national, nam_dinh_token, nam_dinh_return
+):
     old_body = returns.submission_body(nam_dinh_return)
     first = post(client, nam_dinh_token, old_body, nam_dinh_return.sha256).json
     make_point(demo, "359", status="confirmed", counts={"bch": 21, "chuyen_trach": 5})
@@ -125,8 +157,9 @@ def test_resubmission_supersedes_keeps_history_and_refuses_the_old_one(
     replay = post(client, nam_dinh_token, old_body, nam_dinh_return.sha256)
     assert replay.status_code == 409 and "bản cũ" in replay.json["detail"]
     assert stored() == 2
-    rollup = client.get(f"/api/v1/federation/conferences/{NATIONAL_SLUG}/rollup",
-                        headers=bearer(officer_token)).json
+    rollup = client.get(
+        f"/api/v1/federation/conferences/{NATIONAL_SLUG}/rollup", headers=bearer(officer_token)
+    ).json
     assert rollup["confirmed"]["delegates"] == 123 + 26
     assert rollup["provinces"][0]["submissions"] == 2
 
@@ -138,41 +171,44 @@ def test_resubmission_supersedes_keeps_history_and_refuses_the_old_one(
     assert "Huyện Vụ Bản" in text and "Mới đăng ký" in text and "(+26)" in text
 
 
-def test_a_return_frozen_before_the_current_one_is_refused(client, demo, national,
-                                                           nam_dinh_token, nam_dinh_return):
+def test_a_return_frozen_before_the_current_one_is_refused(
+    client, demo, national, nam_dinh_token, nam_dinh_return
+):
     make_point(demo, "359", status="confirmed", counts={"bch": 21})
     newer = returns.freeze(demo, "officer:test")
     db.session.commit()
     assert post(client, nam_dinh_token, returns.submission_body(newer), newer.sha256).status_code == 201
-    late = post(client, nam_dinh_token, returns.submission_body(nam_dinh_return),
-                nam_dinh_return.sha256)
+    late = post(client, nam_dinh_token, returns.submission_body(nam_dinh_return), nam_dinh_return.sha256)
     assert late.status_code == 409 and "cũ hơn" in late.json["detail"]
     assert stored() == 1
 
 
 def test_another_schema_version_is_refused(client, national, nam_dinh_token, nam_dinh_return):
-    body, sha = rebuilt(returns.submission_body(nam_dinh_return),
-                        lambda d: d.update(schema="bridgeops.return/v2"))
+    body, sha = rebuilt(
+        returns.submission_body(nam_dinh_return), lambda d: d.update(schema="bridgeops.return/v2")
+    )
     response = post(client, nam_dinh_token, body, sha)
     assert response.status_code == 422 and "schema" in response.json["errors"]
     assert "bridgeops.return/v1" in response.json["detail"]
     assert stored() == 0
 
 
-def test_a_province_cannot_submit_another_provinces_return(client, runner, national,
-                                                           nam_dinh_return):
+def test_a_province_cannot_submit_another_provinces_return(client, runner, national, nam_dinh_return):
     phu_tho = register(runner, "25", "--name", "Tỉnh Phú Thọ")
-    response = post(client, phu_tho, returns.submission_body(nam_dinh_return),
-                    nam_dinh_return.sha256)
+    response = post(client, phu_tho, returns.submission_body(nam_dinh_return), nam_dinh_return.sha256)
     assert response.status_code == 422
     assert "Tỉnh Phú Thọ" in response.json["detail"] and "36" in response.json["detail"]
     assert stored() == 0
 
 
-def test_a_province_conference_takes_no_returns(client, demo, national, nam_dinh_token,
-                                               nam_dinh_return):
-    response = post(client, nam_dinh_token, returns.submission_body(nam_dinh_return),
-                    nam_dinh_return.sha256, slug=demo.slug)
+def test_a_province_conference_takes_no_returns(client, demo, national, nam_dinh_token, nam_dinh_return):
+    response = post(
+        client,
+        nam_dinh_token,
+        returns.submission_body(nam_dinh_return),
+        nam_dinh_return.sha256,
+        slug=demo.slug,
+    )
     assert response.status_code == 409 and response.json["title"] == "Không phải hội nghị toàn quốc"
 
 
@@ -183,18 +219,19 @@ def test_garbage_body_is_a_problem_not_a_500(client, national, nam_dinh_token):
         assert response.content_type == "application/problem+json"
 
 
-def test_submission_exports_are_the_province_files(client, officer, national, nam_dinh_token,
-                                                   nam_dinh_return):
-    receipt = post(client, nam_dinh_token, returns.submission_body(nam_dinh_return),
-                   nam_dinh_return.sha256).json
+def test_submission_exports_are_the_province_files(
+    client, officer, national, nam_dinh_token, nam_dinh_return
+):
+    receipt = post(
+        client, nam_dinh_token, returns.submission_body(nam_dinh_return), nam_dinh_return.sha256
+    ).json
     client.post("/login", data={"email": officer.email, "password": "mat-khau-123"})
     base = f"/federation/conferences/{NATIONAL_SLUG}/provinces/36/returns/{receipt['id']}"
     csv = client.get(base + "/file.csv")
     xlsx = client.get(base + "/file.xlsx")
     data = client.get(base + "/file.json")
     printed = client.get(base)
-    expected = returns.export_document(nam_dinh_return.document, "csv",
-                                       nam_dinh_return.created_at)
+    expected = returns.export_document(nam_dinh_return.document, "csv", nam_dinh_return.created_at)
     assert csv.status_code == 200 and csv.data == expected.content
     assert expected.filename in csv.headers["Content-Disposition"]
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
@@ -206,8 +243,9 @@ def test_submission_exports_are_the_province_files(client, officer, national, na
 def test_register_cli_normalises_the_phone_and_refuses_a_live_duplicate(runner, demo):
     token = register(runner, "36", "--contact-phone", "0912 345 678")
     again = runner.invoke(args=["federation", "register", "--code", "36"])
-    bad_phone = runner.invoke(args=["federation", "register", "--code", "37", "--name", "Tỉnh X",
-                                    "--contact-phone", "123"])
+    bad_phone = runner.invoke(
+        args=["federation", "register", "--code", "37", "--name", "Tỉnh X", "--contact-phone", "123"]
+    )
     listed = runner.invoke(args=["federation", "list"])
     assert len(token) >= 40
     assert again.exit_code != 0 and "đã được đăng ký" in again.output
@@ -215,8 +253,9 @@ def test_register_cli_normalises_the_phone_and_refuses_a_live_duplicate(runner, 
     assert "36\tTỉnh Nam Định\t+84912345678\tđang hiệu lực" in listed.output
 
 
-def test_the_same_return_sent_five_times_at_once_is_stored_once(app, national, nam_dinh_token,
-                                                                nam_dinh_return):
+def test_the_same_return_sent_five_times_at_once_is_stored_once(
+    app, national, nam_dinh_token, nam_dinh_return
+):
     from concurrent.futures import ThreadPoolExecutor
 
     import requests
@@ -225,9 +264,17 @@ def test_the_same_return_sent_five_times_at_once_is_stored_once(app, national, n
 
     body = returns.submission_body(nam_dinh_return)
     with threaded_server(app) as url, ThreadPoolExecutor(5) as pool:
-        answers = list(pool.map(lambda _: requests.post(
-            url + submit_url(), data=body, timeout=30,
-            headers=headers(nam_dinh_token, nam_dinh_return.sha256)), range(5)))
+        answers = list(
+            pool.map(
+                lambda _: requests.post(
+                    url + submit_url(),
+                    data=body,
+                    timeout=30,
+                    headers=headers(nam_dinh_token, nam_dinh_return.sha256),
+                ),
+                range(5),
+            )
+        )
     statuses = sorted(a.status_code for a in answers)
     assert statuses == [200, 200, 200, 200, 201], [a.text for a in answers]
     assert len({a.json()["id"] for a in answers}) == 1
@@ -235,17 +282,18 @@ def test_the_same_return_sent_five_times_at_once_is_stored_once(app, national, n
     assert stored() == 1
 
 
-def test_a_return_with_malformed_totals_is_refused_not_counted(client, national, nam_dinh_token,
-                                                               nam_dinh_return):
-    body, sha = rebuilt(returns.submission_body(nam_dinh_return),
-                        lambda d: d["totals"].pop("registered"))
+def test_a_return_with_malformed_totals_is_refused_not_counted(
+    client, national, nam_dinh_token, nam_dinh_return
+):
+    body, sha = rebuilt(returns.submission_body(nam_dinh_return), lambda d: d["totals"].pop("registered"))
     response = post(client, nam_dinh_token, body, sha)
     assert response.status_code == 422 and "bridgeops.return/v1" in response.json["errors"]["__body__"]
     assert stored() == 0
 
 
 def test_the_national_rollup_has_the_files_and_printed_page_of_a_return(
-        client, officer, national, nam_dinh_token, nam_dinh_return):
+    client, officer, national, nam_dinh_token, nam_dinh_return
+):
     post(client, nam_dinh_token, returns.submission_body(nam_dinh_return), nam_dinh_return.sha256)
     client.post("/login", data={"email": officer.email, "password": "mat-khau-123"})
     base = f"/federation/conferences/{NATIONAL_SLUG}"
@@ -257,5 +305,6 @@ def test_the_national_rollup_has_the_files_and_printed_page_of_a_return(
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
     assert data["totals"]["confirmed"]["delegates"] == 123
     assert data["districts"][0]["units_total"] == db.session.scalar(
-        sa.select(sa.func.count()).select_from(AdminUnit).where(AdminUnit.province_code == "36"))
+        sa.select(sa.func.count()).select_from(AdminUnit).where(AdminUnit.province_code == "36")
+    )
     assert "Cộng Tỉnh Nam Định" in printed and "TỔNG CỘNG" in printed

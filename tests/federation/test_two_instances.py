@@ -25,15 +25,19 @@ def province_database(path):
     """Nam Định's own instance database (SQLite), with a populated return and an officer;
     yields (app, url, officer token). Push ``app.app_context()`` to change its data."""
     url = f"sqlite:///{path}"
-    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "province",
-                      "SMTP_HOST": ""})
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "province", "SMTP_HOST": ""})
     with app.app_context():
         db.create_all()
         conference, _ = create_demo()
-        make_point(conference, "36", status="confirmed",
-                   counts={"bch_tinh": 41, "chuyen_trach_tinh": 12, "chu_tich_truc_thuoc": 9})
-        make_point(conference, "358", status="confirmed",
-                   counts={"bch": 25, "chuyen_trach": 6, "chi_hoi_truong": 30})
+        make_point(
+            conference,
+            "36",
+            status="confirmed",
+            counts={"bch_tinh": 41, "chuyen_trach_tinh": 12, "chu_tich_truc_thuoc": 9},
+        )
+        make_point(
+            conference, "358", status="confirmed", counts={"bch": 25, "chuyen_trach": 6, "chi_hoi_truong": 30}
+        )
         accounts.create_user("dau-moi@namdinh.test", "Đầu mối Nam Định", "officer", "mk-123456")
         token = accounts.create_api_token("dau-moi@namdinh.test").token
         db.session.commit()
@@ -51,33 +55,47 @@ def stored() -> int:
 
 
 def test_province_freezes_and_submits_and_tw_shows_it_refusing_tamper_revoked_and_replay(
-        tmp_path, database_url, runner, demo, national, officer, officer_token):
+    tmp_path, database_url, runner, demo, national, officer, officer_token
+):
     # TW: the test database; its officers and Nam Định's credential.
-    credential = register(runner, "36", "--contact-name", "Nguyễn Thị Đầu Mối",
-                          "--contact-phone", "0912 345 678")
+    credential = register(
+        runner, "36", "--contact-name", "Nguyễn Thị Đầu Mối", "--contact-phone", "0912 345 678"
+    )
     register(runner, "25", "--name", "Tỉnh Phú Thọ", "--contact-phone", "0987 654 321")
-    with province_database(tmp_path / "namdinh.sqlite3") as (province_app, province_url, p_token), \
-            gunicorn(database_url, BRIDGEOPS_WORKERS="1") as tw:
+    with (
+        province_database(tmp_path / "namdinh.sqlite3") as (province_app, province_url, p_token),
+        gunicorn(database_url, BRIDGEOPS_WORKERS="1") as tw,
+    ):
         receive_url = f"{tw.url}/api/v1/federation/conferences/{NATIONAL_SLUG}/returns"
-        with gunicorn(province_url, BRIDGEOPS_WORKERS="1", BRIDGEOPS_TW_RETURN_URL=receive_url,
-                      BRIDGEOPS_TW_RETURN_TOKEN=credential) as province:
+        with gunicorn(
+            province_url,
+            BRIDGEOPS_WORKERS="1",
+            BRIDGEOPS_TW_RETURN_URL=receive_url,
+            BRIDGEOPS_TW_RETURN_TOKEN=credential,
+        ) as province:
             api = f"{province.url}/api/v1/conferences/namdinh-2022/return/snapshots"
             first = requests.post(api, headers=bearer(p_token), timeout=30).json()
-            sent = requests.post(f"{api}/{first['id']}/submit", json={}, headers=bearer(p_token),
-                                 timeout=60)
+            sent = requests.post(f"{api}/{first['id']}/submit", json={}, headers=bearer(p_token), timeout=60)
             assert sent.status_code == 200, sent.text
             assert sent.json()["accepted"] and sent.json()["attempts"][0]["status_code"] == 201
 
-            rollup = requests.get(f"{tw.url}/api/v1/federation/conferences/{NATIONAL_SLUG}/rollup",
-                                  headers=bearer(officer_token), timeout=30).json()
+            rollup = requests.get(
+                f"{tw.url}/api/v1/federation/conferences/{NATIONAL_SLUG}/rollup",
+                headers=bearer(officer_token),
+                timeout=30,
+            ).json()
             assert rollup["submitted"] == 1 and rollup["missing"] == ["25"]
             assert rollup["confirmed"]["delegates"] == 123 and rollup["confirmed"]["points"] == 2
 
             browser = requests.Session()
             form = browser.get(tw.url + "/login", timeout=10).text
             csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form)[1]
-            login = browser.post(tw.url + "/login", timeout=10, allow_redirects=False, data={
-                "csrf_token": csrf, "email": officer.email, "password": "mat-khau-123"})
+            login = browser.post(
+                tw.url + "/login",
+                timeout=10,
+                allow_redirects=False,
+                data={"csrf_token": csrf, "email": officer.email, "password": "mat-khau-123"},
+            )
             assert login.status_code == 302
             page = browser.get(f"{tw.url}/federation/conferences/{NATIONAL_SLUG}", timeout=10)
             assert page.status_code == 200, page.text
@@ -86,13 +104,26 @@ def test_province_freezes_and_submits_and_tw_shows_it_refusing_tamper_revoked_an
 
             # Tampered on the way: the province's frozen body with one count changed.
             detail = requests.get(f"{api}/{first['id']}", headers=bearer(p_token), timeout=30).json()
-            body = json.dumps({**detail["document"], "sha256": detail["sha256"],
-                               "frozen_at": detail["created_at"], "frozen_by": "x"}).encode()
+            body = json.dumps(
+                {
+                    **detail["document"],
+                    "sha256": detail["sha256"],
+                    "frozen_at": detail["created_at"],
+                    "frozen_by": "x",
+                }
+            ).encode()
             tampered = body.replace(b'"bch": 25', b'"bch": 250')
             assert tampered != body
-            refused = requests.post(receive_url, data=tampered, timeout=30, headers={
-                "Authorization": f"Bearer {credential}", "Idempotency-Key": detail["sha256"],
-                "Content-Type": "application/json"})
+            refused = requests.post(
+                receive_url,
+                data=tampered,
+                timeout=30,
+                headers={
+                    "Authorization": f"Bearer {credential}",
+                    "Idempotency-Key": detail["sha256"],
+                    "Content-Type": "application/json",
+                },
+            )
             assert refused.status_code == 422
             assert refused.headers["Content-Type"] == "application/problem+json"
             assert "sha256" in refused.json()["errors"]
@@ -102,16 +133,19 @@ def test_province_freezes_and_submits_and_tw_shows_it_refusing_tamper_revoked_an
                 make_point(create_demo()[0], "359", status="confirmed", counts={"bch": 21})
                 db.session.commit()
             second = requests.post(api, headers=bearer(p_token), timeout=30).json()
-            again = requests.post(f"{api}/{second['id']}/submit", json={},
-                                  headers=bearer(p_token), timeout=60)
+            again = requests.post(
+                f"{api}/{second['id']}/submit", json={}, headers=bearer(p_token), timeout=60
+            )
             assert again.status_code == 200 and again.json()["accepted"]
 
             # A replay of the first, superseded submission, forced by the province.
-            replay = requests.post(f"{api}/{first['id']}/submit", json={"force": True},
-                                   headers=bearer(p_token), timeout=60)
+            replay = requests.post(
+                f"{api}/{first['id']}/submit", json={"force": True}, headers=bearer(p_token), timeout=60
+            )
             assert replay.status_code == 502
-            attempts = requests.get(f"{api}/{first['id']}", headers=bearer(p_token),
-                                    timeout=30).json()["attempts"]
+            attempts = requests.get(f"{api}/{first['id']}", headers=bearer(p_token), timeout=30).json()[
+                "attempts"
+            ]
             assert attempts[-1]["status_code"] == 409
             assert "bản cũ" in attempts[-1]["response_excerpt"]
 
@@ -121,15 +155,20 @@ def test_province_freezes_and_submits_and_tw_shows_it_refusing_tamper_revoked_an
                 make_point(create_demo()[0], "360", status="confirmed", counts={"bch": 5})
                 db.session.commit()
             third = requests.post(api, headers=bearer(p_token), timeout=30).json()
-            revoked = requests.post(f"{api}/{third['id']}/submit", json={},
-                                    headers=bearer(p_token), timeout=60)
+            revoked = requests.post(
+                f"{api}/{third['id']}/submit", json={}, headers=bearer(p_token), timeout=60
+            )
             assert revoked.status_code == 502
-            last = requests.get(f"{api}/{third['id']}", headers=bearer(p_token),
-                                timeout=30).json()["attempts"][-1]
+            last = requests.get(f"{api}/{third['id']}", headers=bearer(p_token), timeout=30).json()[
+                "attempts"
+            ][-1]
             assert last["status_code"] == 401 and "thu hồi" in last["response_excerpt"]
 
-        final = requests.get(f"{tw.url}/api/v1/federation/conferences/{NATIONAL_SLUG}/rollup",
-                             headers=bearer(officer_token), timeout=30).json()
+        final = requests.get(
+            f"{tw.url}/api/v1/federation/conferences/{NATIONAL_SLUG}/rollup",
+            headers=bearer(officer_token),
+            timeout=30,
+        ).json()
     assert final["confirmed"]["delegates"] == 123 + 21
     assert {p["province"]["code"]: p["submissions"] for p in final["provinces"]} == {"25": 0, "36": 2}
     assert stored() == 2

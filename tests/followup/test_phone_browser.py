@@ -15,9 +15,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_technician_reports_and_chair_records_her_followup_on_a_phone(
-        phone, magic_link, csrf_on, demo, officer, login, desktop, console_errors, screenshot):
-    point = make_point(demo, "358", status="confirmed",
-                       counts={"bch": 25, "chuyen_trach": 6, "chi_hoi_truong": 30})
+    phone, magic_link, csrf_on, demo, officer, login, desktop, console_errors, screenshot
+):
+    point = make_point(
+        demo, "358", status="confirmed", counts={"bch": 25, "chuyen_trach": 6, "chi_hoi_truong": 30}
+    )
     db.session.commit()
     move_sessions_to_now(demo)
 

@@ -27,27 +27,31 @@ DISTRICT = "358"  # Huyện Mỹ Lộc, 11 communes
 OTHER_DISTRICT = "359"  # Huyện Vụ Bản
 
 
-def make_point(conference: Conference, unit_code: str, *, target: str | None = None,
-               upstream: BridgePoint | None = None, technician: tuple[str, str, str] | None = None,
-               ) -> BridgePoint:
+def make_point(
+    conference: Conference,
+    unit_code: str,
+    *,
+    target: str | None = None,
+    upstream: BridgePoint | None = None,
+    technician: tuple[str, str, str] | None = None,
+) -> BridgePoint:
     """A point for the unit (or the existing one), with its probe target and a technician
     (name, phone, email)."""
-    point = registration.point_for_unit(conference, unit_code) or \
-        registration.create_point_record(conference, units.get_unit(unit_code))
+    point = registration.point_for_unit(conference, unit_code) or registration.create_point_record(
+        conference, units.get_unit(unit_code)
+    )
     point.probe_target = target
     if upstream is not None:
         point.upstream_point_id = upstream.id
     if technician is not None:
         name, phone, email = technician
-        db.session.add(Contact(point=point, role="technician", name=name, phone=phone,
-                               email=email))
+        db.session.add(Contact(point=point, role="technician", name=name, phone=phone, email=email))
     db.session.flush()
     return point
 
 
 def technician_token(point: BridgePoint) -> str:
-    return accounts.issue_grant("technician", point_id=point.id,
-                                conference_id=point.conference_id).token
+    return accounts.issue_grant("technician", point_id=point.id, conference_id=point.conference_id).token
 
 
 def chair_token(conference: Conference, unit_code: str) -> str:
@@ -57,8 +61,14 @@ def chair_token(conference: Conference, unit_code: str) -> str:
 def communes_of(unit_code: str, count: int) -> list[str]:
     from bridgeops.units.models import AdminUnit
 
-    return list(db.session.scalars(sa.select(AdminUnit.code).where(
-        AdminUnit.parent_code == unit_code).order_by(AdminUnit.code).limit(count)))
+    return list(
+        db.session.scalars(
+            sa.select(AdminUnit.code)
+            .where(AdminUnit.parent_code == unit_code)
+            .order_by(AdminUnit.code)
+            .limit(count)
+        )
+    )
 
 
 def move_window_to_now(conference: Conference, kind: str = "rehearsal") -> ConferenceSession:
@@ -216,8 +226,13 @@ def sip_peer(tmp_path: Path):
     scenario = tmp_path / "uas.xml"
     scenario.write_text(SIPP_SCENARIO)
     port = _free_udp_port()
-    result = subprocess.run(["sipp", "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(port),
-                             "-bg"], cwd=tmp_path, capture_output=True, text=True, timeout=10)
+    result = subprocess.run(
+        ["sipp", "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(port), "-bg"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=10,
+    )
     pid = int(result.stdout.split("PID=[", 1)[1].split("]", 1)[0])
     yield f"sip://127.0.0.1:{port}"
     subprocess.run(["kill", str(pid)], check=False)

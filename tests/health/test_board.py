@@ -29,9 +29,11 @@ def set_states(states: dict) -> None:
     now = utcnow()
     service.ensure_state_rows(next(iter(states)).conference_id, now)
     for point, state in states.items():
-        db.session.execute(sa.update(PointHealth).where(PointHealth.point_id == point.id)
-                           .values(state=state, since=now - timedelta(minutes=12),
-                                   reason="Cổng từ chối kết nối"))
+        db.session.execute(
+            sa.update(PointHealth)
+            .where(PointHealth.point_id == point.id)
+            .values(state=state, since=now - timedelta(minutes=12), reason="Cổng từ chối kết nối")
+        )
     db.session.commit()
 
 
@@ -42,9 +44,18 @@ def build_tree(demo):
     other = make_point(demo, OTHER_DISTRICT)
     other_communes = [make_point(demo, code) for code in communes_of(OTHER_DISTRICT, 2)]
     db.session.commit()
-    set_states({province: "up", district: "down", communes[0]: "unreachable",
-                communes[1]: "unreachable", communes[2]: "up", communes[3]: "pending",
-                other: "up", other_communes[0]: "up"})
+    set_states(
+        {
+            province: "up",
+            district: "down",
+            communes[0]: "unreachable",
+            communes[1]: "unreachable",
+            communes[2]: "up",
+            communes[3]: "pending",
+            other: "up",
+            other_communes[0]: "up",
+        }
+    )
     return province, district, communes, other, other_communes
 
 
@@ -68,7 +79,7 @@ def test_officer_sees_counts_per_level_problems_first_and_the_tree(client, demo,
     # A commune says its district (its province is the conference's own).
     row = re.search(rf'data-point-id="{communes[0].id}".*?</tr>', page, re.S).group(0)
     assert '<span class="area">, Huyện Mỹ Lộc</span>' in row and "Tỉnh" not in row
-    svg = page[page.index("<svg"):page.index("</svg>")]
+    svg = page[page.index("<svg") : page.index("</svg>")]
     assert svg.count("<circle") == 9
     assert svg.count('data-state="unreachable"') == 2
     assert "Huyện Mỹ Lộc" in svg and "Huyện Vụ Bản" in svg
@@ -112,10 +123,10 @@ def test_chair_sees_her_district_only_and_others_are_kept_out(client, demo):
     assert "phạm vi: Huyện Vụ Bản" in text
     status = client.get(f"/api/v1/conferences/{demo.slug}/status", headers=bearer(chair))
     assert {p["id"] for p in status.get_json()["points"]} == {other.id, *[c.id for c in other_communes]}
-    assert client.get(f"/conferences/{demo.slug}/board",
-                      headers=bearer(technician)).status_code == 403
-    assert client.get(f"/api/v1/conferences/{demo.slug}/status",
-                      headers=bearer(technician)).status_code == 403
+    assert client.get(f"/conferences/{demo.slug}/board", headers=bearer(technician)).status_code == 403
+    assert (
+        client.get(f"/api/v1/conferences/{demo.slug}/status", headers=bearer(technician)).status_code == 403
+    )
     anonymous = client.get(f"/conferences/{demo.slug}/board")
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
 
@@ -124,8 +135,7 @@ def test_status_api_pages_and_filters_points(client, demo, officer_token):
     build_tree(demo)
     url = f"/api/v1/conferences/{demo.slug}/status"
     first = client.get(url + "?per_page=3", headers=bearer(officer_token)).get_json()
-    assert first["summary"] == {"up": 4, "down": 1, "pending": 1, "unknown": 1,
-                                "unreachable": 2, "total": 9}
+    assert first["summary"] == {"up": 4, "down": 1, "pending": 1, "unknown": 1, "unreachable": 2, "total": 9}
     assert first["total"] == 9 and len(first["points"]) == 3
     assert set(first["points"][0]) >= {"id", "unit", "state", "since", "last_seen_at"}
     assert datetime.fromisoformat(first["points"][0]["since"]).tzinfo is not None
@@ -158,22 +168,38 @@ def national_conference(demo):
     from bridgeops.units import service as units
 
     units.import_units(units.gso_rows(["35"]))
-    conference = Conference(slug="tw-2022", title="Hội nghị toàn quốc", organizer="TW Hội",
-                            host_name="Trung ương Hội", host_unit_code=None,
-                            timezone="Asia/Ho_Chi_Minh")
+    conference = Conference(
+        slug="tw-2022",
+        title="Hội nghị toàn quốc",
+        organizer="TW Hội",
+        host_name="Trung ương Hội",
+        host_unit_code=None,
+        timezone="Asia/Ho_Chi_Minh",
+    )
     db.session.add(conference)
     db.session.flush()
-    db.session.add(ConferenceSession(conference=conference, kind="rehearsal",
-                                     title="Tổng duyệt", starts_at=utcnow() - timedelta(minutes=5),
-                                     ends_at=utcnow() + timedelta(hours=2)))
-    ha_nam_district = db.session.scalar(sa.select(AdminUnit.code).where(
-        AdminUnit.parent_code == "35").order_by(AdminUnit.code).limit(1))
-    points = {"36": make_point(conference, PROVINCE), DISTRICT: make_point(conference, DISTRICT),
-              "35": make_point(conference, "35"),
-              ha_nam_district: make_point(conference, ha_nam_district)}
+    db.session.add(
+        ConferenceSession(
+            conference=conference,
+            kind="rehearsal",
+            title="Tổng duyệt",
+            starts_at=utcnow() - timedelta(minutes=5),
+            ends_at=utcnow() + timedelta(hours=2),
+        )
+    )
+    ha_nam_district = db.session.scalar(
+        sa.select(AdminUnit.code).where(AdminUnit.parent_code == "35").order_by(AdminUnit.code).limit(1)
+    )
+    points = {
+        "36": make_point(conference, PROVINCE),
+        DISTRICT: make_point(conference, DISTRICT),
+        "35": make_point(conference, "35"),
+        ha_nam_district: make_point(conference, ha_nam_district),
+    }
     db.session.commit()
-    set_states({points["36"]: "up", points[DISTRICT]: "down", points["35"]: "up",
-                points[ha_nam_district]: "up"})
+    set_states(
+        {points["36"]: "up", points[DISTRICT]: "down", points["35"]: "up", points[ha_nam_district]: "up"}
+    )
     return conference
 
 
@@ -189,7 +215,7 @@ def test_a_national_board_lists_provinces_not_districts(client, demo, officer):
     assert ">2/2<" in dict(areas)["35"]
     # Nationally a problem says which province it is in.
     assert '<strong>Huyện Mỹ Lộc</strong></a><span class="area">, Tỉnh Nam Định</span>' in page
-    svg = page[page.index("<svg"):page.index("</svg>")]
+    svg = page[page.index("<svg") : page.index("</svg>")]
     assert svg.count("<circle") == 4  # one node per province, its district as a dot
     assert "Nam Định" in svg and "Hà Nam" in svg
 
@@ -215,8 +241,17 @@ def test_a_board_with_hundreds_of_areas_lists_the_troubled_ones_and_sums_up_the_
         return DistrictRow(f"{n:03d}", f"Huyện {n:03d}", tally)
 
     rows = [area(n, down=1 if n % 7 == 0 else 0) for n in range(300)]
-    data = Board(conference=None, window=None, summary=Tally(), by_level=[], districts=rows,
-                 problems=[], problems_total=0, last_check_at=None, dots=None)
+    data = Board(
+        conference=None,
+        window=None,
+        summary=Tally(),
+        by_level=[],
+        districts=rows,
+        problems=[],
+        problems_total=0,
+        last_check_at=None,
+        dots=None,
+    )
     shown, hidden = areas_to_show(data)
     assert len(shown) == MAX_AREA_ROWS and len(hidden) == 300 - MAX_AREA_ROWS
     troubled = {r.code for r in rows if r.tally.counts["down"]}
@@ -224,8 +259,17 @@ def test_a_board_with_hundreds_of_areas_lists_the_troubled_ones_and_sums_up_the_
     assert [r.code for r in shown[:43]] == sorted(troubled)  # troubled first, then by name
     assert [r.name for r in shown[43:]] == sorted(r.name for r in shown[43:])
     assert not any(r.tally.counts["down"] for r in hidden)
-    few = Board(conference=None, window=None, summary=Tally(), by_level=[], districts=rows[:12],
-                problems=[], problems_total=0, last_check_at=None, dots=None)
+    few = Board(
+        conference=None,
+        window=None,
+        summary=Tally(),
+        by_level=[],
+        districts=rows[:12],
+        problems=[],
+        problems_total=0,
+        last_check_at=None,
+        dots=None,
+    )
     assert areas_to_show(few) == (sorted(rows[:12], key=lambda r: (-r.tally.problems, r.name)), [])
 
 

@@ -23,21 +23,23 @@ from tests.health.conftest import (
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = os.environ.get("BRIDGEOPS_SCREENSHOTS", "")
 
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(
-    not shutil.which(CHROMIUM), reason="Chromium missing: scripts/test installs it")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Chromium missing: scripts/test installs it"),
+]
 
 
-@pytest.mark.parametrize("viewport", [{"width": 1366, "height": 768},
-                                      {"width": 390, "height": 844}], ids=["laptop", "phone"])
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1366, "height": 768}, {"width": 390, "height": 844}], ids=["laptop", "phone"]
+)
 def test_officer_sees_a_dropped_district_appear_without_reloading(
-        app, demo, officer, live_url, browser, viewport, http_peer, tcp_peer_factory,
-        monkeypatch):
+    app, demo, officer, live_url, browser, viewport, http_peer, tcp_peer_factory, monkeypatch
+):
     monkeypatch.setitem(app.config, "PROBE_FAILURES", 1)
     move_window_to_now(demo)
     make_point(demo, PROVINCE, target=http_peer)
     peer = tcp_peer_factory()
-    district = make_point(demo, DISTRICT, target=peer.target,
-                          technician=("Trần Thị Kỹ", "+84912000111", ""))
+    district = make_point(demo, DISTRICT, target=peer.target, technician=("Trần Thị Kỹ", "+84912000111", ""))
     for code in communes_of(DISTRICT, 5):
         make_point(demo, code, target=http_peer)
     db.session.commit()
@@ -45,10 +47,20 @@ def test_officer_sees_a_dropped_district_appear_without_reloading(
 
     page = browser.new_page(viewport=viewport)
     errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text)
-            if m.type == "error" and "Failed to load resource" not in m.text else None)
-    page.on("response", lambda r: errors.append(f"{r.status} {r.url}")
-            if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(m.text) if m.type == "error" and "Failed to load resource" not in m.text else None
+        ),
+    )
+    page.on(
+        "response",
+        lambda r: (
+            errors.append(f"{r.status} {r.url}")
+            if r.status >= 400 and not r.url.endswith("/favicon.ico")
+            else None
+        ),
+    )
     page.goto(f"{live_url}/login?next=/conferences/{demo.slug}/board")
     page.fill("input[name=email]", officer.email)
     page.fill("input[name=password]", "mat-khau-123")
@@ -72,13 +84,15 @@ def test_officer_sees_a_dropped_district_appear_without_reloading(
         # On a phone a problem is a compact card (name and state, reason and time, the call
         # button), not five labelled lines: a national board lists a hundred of them.
         assert row.bounding_box()["height"] < 160
-        assert row.locator("td").nth(3).bounding_box()["y"] < \
-            row.locator("a[href='tel:+84912000111']").bounding_box()["y"]
+        assert (
+            row.locator("td").nth(3).bounding_box()["y"]
+            < row.locator("a[href='tel:+84912000111']").bounding_box()["y"]
+        )
     assert page.locator(".tree svg circle[data-state='down']").count() == 1
     no_overflow = page.evaluate(
-        "document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1")
+        "document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1"
+    )
     assert no_overflow
     if SHOTS:
-        page.screenshot(path=os.path.join(SHOTS, f"board-{viewport['width']}.png"),
-                        full_page=True)
+        page.screenshot(path=os.path.join(SHOTS, f"board-{viewport['width']}.png"), full_page=True)
     assert errors == []

@@ -26,8 +26,11 @@ def test_a_state_change_reaches_the_board_at_once(demo):
     points = _points(demo)
     before = board.build_board(OFFICER, demo, utcnow())
     assert before.summary.counts["down"] == 0
-    db.session.execute(sa.update(PointHealth).where(PointHealth.point_id == points[2].id)
-                       .values(state="down", reason="Quá thời gian chờ 2 giây"))
+    db.session.execute(
+        sa.update(PointHealth)
+        .where(PointHealth.point_id == points[2].id)
+        .values(state="down", reason="Quá thời gian chờ 2 giây")
+    )
     db.session.commit()
     after = board.build_board(OFFICER, demo, utcnow())
     assert after.summary.counts["down"] == 1

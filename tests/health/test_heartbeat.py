@@ -64,13 +64,19 @@ def test_a_heartbeat_writes_one_update_and_nothing_else(client, demo):
         assert client.post("/api/v1/heartbeat", headers=bearer(token)).status_code == 204
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", record)
-    assert [w for w in writes if not w.startswith(("BEGIN", "COMMIT", "ROLLBACK", "SET LOCAL"))] \
-        == ["UPDATE point_health"]
+    assert [w for w in writes if not w.startswith(("BEGIN", "COMMIT", "ROLLBACK", "SET LOCAL"))] == [
+        "UPDATE point_health"
+    ]
 
 
 def run_script(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "heartbeat.py"), *args],
-                          capture_output=True, text=True, timeout=30, env=env)
+    return subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "scripts" / "heartbeat.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=env,
+    )
 
 
 def test_heartbeat_script_reports_the_point_alive_over_real_http(demo, live_url):
@@ -83,8 +89,9 @@ def test_heartbeat_script_reports_the_point_alive_over_real_http(demo, live_url)
 
 
 def test_heartbeat_script_reads_the_environment_and_stops_on_a_refused_token(live_url):
-    result = run_script("--once", env={"BRIDGEOPS_URL": live_url,
-                                       "BRIDGEOPS_TOKEN": "not-a-token", "PATH": ""})
+    result = run_script(
+        "--once", env={"BRIDGEOPS_URL": live_url, "BRIDGEOPS_TOKEN": "not-a-token", "PATH": ""}
+    )
     assert result.returncode == 2
     assert "401" in result.stderr
 

@@ -33,8 +33,11 @@ OFFICER_MAIL = "tuyengiao@hoiphunu.local"
 
 def alerts() -> list[OutboxMessage]:
     db.session.expire_all()
-    return list(db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "alert")
-                                   .order_by(OutboxMessage.id)))
+    return list(
+        db.session.scalars(
+            sa.select(OutboxMessage).where(OutboxMessage.kind == "alert").order_by(OutboxMessage.id)
+        )
+    )
 
 
 @pytest.fixture
@@ -54,15 +57,15 @@ def webhook(app, monkeypatch):
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setitem(app.config, "ALERT_WEBHOOK_URL",
-                        f"http://127.0.0.1:{server.server_address[1]}/hook")
+    monkeypatch.setitem(app.config, "ALERT_WEBHOOK_URL", f"http://127.0.0.1:{server.server_address[1]}/hook")
     yield received
     server.shutdown()
     server.server_close()
 
 
 def test_http_tcp_silent_and_heartbeat_points_reach_their_states(
-        app, demo, client, fast_probes, http_peer, tcp_peer_factory, silent_peer):
+    app, demo, client, fast_probes, http_peer, tcp_peer_factory, silent_peer
+):
     move_window_to_now(demo)
     province = make_point(demo, PROVINCE, target=http_peer)
     closed = make_point(demo, DISTRICT, target=f"tcp://127.0.0.1:{closed_port()}")
@@ -104,8 +107,7 @@ def test_closed_port_goes_down_after_the_configured_number_of_failures(app, demo
     assert state_of(point) == "down"
 
 
-def test_sip_options_answered_by_sipp_is_up_and_silent_sip_port_is_not(app, demo, sip_peer,
-                                                                       fast_probes):
+def test_sip_options_answered_by_sipp_is_up_and_silent_sip_port_is_not(app, demo, sip_peer, fast_probes):
     move_window_to_now(demo)
     answering = make_point(demo, DISTRICT, target=sip_peer)
     silent = make_point(demo, OTHER_DISTRICT, target=f"sip://127.0.0.1:{closed_port()}")
@@ -116,18 +118,28 @@ def test_sip_options_answered_by_sipp_is_up_and_silent_sip_port_is_not(app, demo
 
 
 def test_district_failure_makes_communes_unreachable_and_yields_one_alert(
-        app, demo, client, officer_token, fast_probes, http_peer, tcp_peer_factory, webhook):
+    app, demo, client, officer_token, fast_probes, http_peer, tcp_peer_factory, webhook
+):
     session = move_window_to_now(demo)
     make_point(demo, PROVINCE, target=http_peer)
     district_peer = tcp_peer_factory()
-    district = make_point(demo, DISTRICT, target=district_peer.target,
-                          technician=("Trần Thị Kỹ", "+84912000111", "ky.mylo@hoiphunu.test"))
+    district = make_point(
+        demo,
+        DISTRICT,
+        target=district_peer.target,
+        technician=("Trần Thị Kỹ", "+84912000111", "ky.mylo@hoiphunu.test"),
+    )
     commune_peers, communes = [], []
     for index, code in enumerate(communes_of(DISTRICT, 3)):
         commune_peers.append(tcp_peer_factory())
-        communes.append(make_point(demo, code, target=commune_peers[-1].target,
-                                   technician=(f"KTV xã {index}", f"+8491200020{index}",
-                                               f"ktv{index}@hoiphunu.test")))
+        communes.append(
+            make_point(
+                demo,
+                code,
+                target=commune_peers[-1].target,
+                technician=(f"KTV xã {index}", f"+8491200020{index}", f"ktv{index}@hoiphunu.test"),
+            )
+        )
     other_district = make_point(demo, OTHER_DISTRICT, target=http_peer)
     db.session.commit()
 
@@ -189,32 +201,30 @@ def test_district_failure_makes_communes_unreachable_and_yields_one_alert(
     assert state_of(district) == "up"
     assert [state_of(c) for c in communes] == ["up"] * 3
     recovered = [m for m in alerts() if "kết nối lại" in m.subject]
-    assert sorted(m.recipient for m in recovered) == sorted([OFFICER_MAIL,
-                                                             "ky.mylo@hoiphunu.test"])
+    assert sorted(m.recipient for m in recovered) == sorted([OFFICER_MAIL, "ky.mylo@hoiphunu.test"])
     assert len(webhook) == 2 and webhook[1]["alerts"][0]["kind"] == "recovery"
 
-    incident = db.session.scalar(sa.select(HealthIncident).where(
-        HealthIncident.point_id == district.id))
+    incident = db.session.scalar(sa.select(HealthIncident).where(HealthIncident.point_id == district.id))
     assert incident.kind == "down" and incident.ended_at is not None
     assert incident.duration_seconds >= 0
-    changes = db.session.scalars(sa.select(HealthChange.to_state).where(
-        HealthChange.point_id == district.id).order_by(HealthChange.id)).all()
+    changes = db.session.scalars(
+        sa.select(HealthChange.to_state).where(HealthChange.point_id == district.id).order_by(HealthChange.id)
+    ).all()
     assert changes == ["up", "pending", "down", "up"]
     counters = db.session.get(SessionAvailability, (district.id, session.id))
     assert (counters.checks, counters.up_checks) == (7, 3)
 
-    history = client.get(f"/api/v1/points/{district.id}/health",
-                         headers=bearer(officer_token)).get_json()
+    history = client.get(f"/api/v1/points/{district.id}/health", headers=bearer(officer_token)).get_json()
     assert history["state"] == "up"
     assert [c["to_state"] for c in history["changes"]] == ["up", "down", "pending", "up"]
     assert history["incidents"][0]["ended_at"] is not None
     assert history["availability"][0]["checks"] == 7
     assert abs(history["availability"][0]["share_up"] - 3 / 7) < 1e-9
-    page = client.get(f"/conferences/{demo.slug}/points/{district.id}/health",
-                      headers=bearer(officer_token)).get_data(as_text=True)
+    page = client.get(
+        f"/conferences/{demo.slug}/points/{district.id}/health", headers=bearer(officer_token)
+    ).get_data(as_text=True)
     assert "42,9 %" in page and "Tổng duyệt kết nối" in page
-    assert client.get(f"/api/v1/points/{district.id}/health",
-                      headers=bearer(chair)).status_code == 404
+    assert client.get(f"/api/v1/points/{district.id}/health", headers=bearer(chair)).status_code == 404
 
 
 def test_nothing_is_probed_outside_session_windows(app, demo, http_peer):
@@ -236,7 +246,8 @@ def test_a_dead_webhook_does_not_stop_the_sweep_or_the_mail(app, demo, monkeypat
 
 
 def test_a_new_window_starts_from_unknown_and_announces_a_fresh_outage(
-        app, demo, client, officer, monkeypatch):
+    app, demo, client, officer, monkeypatch
+):
     from datetime import timedelta
 
     from bridgeops.health.models import PointHealth
@@ -265,10 +276,10 @@ def test_a_new_window_starts_from_unknown_and_announces_a_fresh_outage(
 
     sweep(app)
     assert state_of(point) == "pending"  # today's first failure, not yesterday's "down"
-    changes = db.session.scalars(sa.select(HealthChange).where(HealthChange.point_id == point.id)
-                                 .order_by(HealthChange.id)).all()
-    assert [(c.from_state, c.to_state) for c in changes][-2:] == [("down", "unknown"),
-                                                                  ("unknown", "pending")]
+    changes = db.session.scalars(
+        sa.select(HealthChange).where(HealthChange.point_id == point.id).order_by(HealthChange.id)
+    ).all()
+    assert [(c.from_state, c.to_state) for c in changes][-2:] == [("down", "unknown"), ("unknown", "pending")]
     assert changes[-2].reason == NEW_WINDOW_REASON
     db.session.refresh(incident)
     assert incident.ended_at == yesterday_check  # yesterday's outage ended with yesterday

@@ -27,8 +27,10 @@ def _monitored_then_stopped(app, demo, http_peer):
     """Two points seen up by real sweeps under a live lease; then the scheduler stops: no
     renewal and no sweep for 95 s (the rows are aged, as 95 s of waiting would leave them)."""
     move_window_to_now(demo)
-    points = [make_point(demo, DISTRICT, target=http_peer),
-              make_point(demo, OTHER_DISTRICT, target=http_peer)]
+    points = [
+        make_point(demo, DISTRICT, target=http_peer),
+        make_point(demo, OTHER_DISTRICT, target=http_peer),
+    ]
     db.session.commit()
     assert acquire_or_renew("host:1:scheduler")
     sweep(app, times=2)
@@ -53,16 +55,16 @@ def test_a_running_scheduler_shows_live_states(app, client, demo, officer, http_
     assert client.get("/healthz").get_json()["status"] == "ok"
 
 
-def test_board_says_monitoring_stopped_and_shows_unknown(app, client, demo, officer,
-                                                         officer_token, http_peer):
+def test_board_says_monitoring_stopped_and_shows_unknown(
+    app, client, demo, officer, officer_token, http_peer
+):
     _monitored_then_stopped(app, demo, http_peer)
     login(client, officer)
     page = client.get(f"/conferences/{demo.slug}/board").get_data(as_text=True)
     assert "Giám sát đã dừng từ" in page
     assert 'data-online="0"' in page  # not "2 up"
     assert page.count("Chưa rõ") >= 1
-    status = client.get(f"/api/v1/conferences/{demo.slug}/status",
-                        headers=bearer(officer_token)).get_json()
+    status = client.get(f"/api/v1/conferences/{demo.slug}/status", headers=bearer(officer_token)).get_json()
     assert status["monitoring_stopped_since"] is not None
     assert {p["state"] for p in status["points"]} == {"unknown"}
     assert status["summary"]["up"] == 0
@@ -75,10 +77,14 @@ def test_healthz_is_degraded_and_the_officer_gets_one_alert(app, client, demo, h
     for _ in range(3):  # a monitor polls /healthz every few seconds
         body = client.get("/healthz").get_json()
         assert (body["status"], body["monitoring"]) == ("degraded", "stopped")
-    alerts = list(db.session.scalars(sa.select(OutboxMessage).where(
-        OutboxMessage.dedupe_key.like("monitoring-stopped:%"))))
+    alerts = list(
+        db.session.scalars(
+            sa.select(OutboxMessage).where(OutboxMessage.dedupe_key.like("monitoring-stopped:%"))
+        )
+    )
     assert len(alerts) == 1
     alert = alerts[0]
     assert alert.status == "sent" and alert.recipient == demo.contact_email
     assert "Giám sát kết nối đã dừng" in (outbox / f"{alert.id:08d}.eml").read_bytes().decode(
-        "utf-8", "replace") or alert.subject.startswith("Giám sát kết nối đã dừng")
+        "utf-8", "replace"
+    ) or alert.subject.startswith("Giám sát kết nối đã dừng")

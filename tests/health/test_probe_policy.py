@@ -49,17 +49,20 @@ def run(text: str, policy: ProbePolicy = STRICT):
     return fresh_loop(lambda: probe(text, 1.0, policy))
 
 
-@pytest.mark.parametrize("target", [
-    "http://169.254.169.254/latest/meta-data/",   # cloud metadata (link-local)
-    "tcp://127.0.0.1:5432",                        # the database on loopback
-    "http://2130706433:5150/",                     # 127.0.0.1 written as a number
-    "http://localhost:5000/",                      # a name resolving to loopback
-    "tcp://0.0.0.0:22",                            # "this host"
-    "tcp://0.1.2.3:22",                            # 0/8
-    "sip://224.0.0.1:5060",                        # multicast
-    "tcp://[::1]:5432",                            # IPv6 loopback
-    "tcp://[::ffff:127.0.0.1]:5432",               # IPv4-mapped loopback
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "http://169.254.169.254/latest/meta-data/",  # cloud metadata (link-local)
+        "tcp://127.0.0.1:5432",  # the database on loopback
+        "http://2130706433:5150/",  # 127.0.0.1 written as a number
+        "http://localhost:5000/",  # a name resolving to loopback
+        "tcp://0.0.0.0:22",  # "this host"
+        "tcp://0.1.2.3:22",  # 0/8
+        "sip://224.0.0.1:5060",  # multicast
+        "tcp://[::1]:5432",  # IPv6 loopback
+        "tcp://[::ffff:127.0.0.1]:5432",  # IPv4-mapped loopback
+    ],
+)
 def test_internal_targets_are_refused_without_connecting(http_peer, target):
     result = run(target)
     assert not result.ok and result.detail == REFUSED
@@ -92,15 +95,19 @@ def test_a_port_policy_keeps_probes_to_the_listed_ports():
 
 def test_the_probe_connects_to_the_address_it_checked():
     """No second lookup (DNS rebinding): the checked address is the one connected to."""
-    target = fresh_loop(lambda: resolve(Target("tcp", "localhost", 9), ProbePolicy(
-        allow=parse_networks("127.0.0.0/8, ::1/128"))))
+    target = fresh_loop(
+        lambda: resolve(
+            Target("tcp", "localhost", 9), ProbePolicy(allow=parse_networks("127.0.0.0/8, ::1/128"))
+        )
+    )
     assert ipaddress.ip_address(target.address).is_loopback and target.host == "localhost"
     with pytest.raises(OSError):
         fresh_loop(lambda: resolve(Target("tcp", "localhost", 9), STRICT))
 
 
 def test_the_scheduler_applies_the_operator_policy_and_chairs_read_a_plain_reason(
-        app, client, demo, monkeypatch):
+    app, client, demo, monkeypatch
+):
     monkeypatch.setitem(app.config, "PROBE_ALLOW", "")
     monkeypatch.setitem(app.config, "PROBE_TIMEOUT", 0.5)
     monkeypatch.setitem(app.config, "PROBE_FAILURES", 1)
@@ -118,8 +125,7 @@ def test_the_scheduler_applies_the_operator_policy_and_chairs_read_a_plain_reaso
     officer = accounts.create_user("o@hoiphunu.test", "Cán Bộ", "officer", "mat-khau-123")
     token = accounts.create_api_token(officer.email).token
     db.session.commit()
-    officer_view = client.get(f"/api/v1/points/{point.id}/health",
-                              headers=bearer(token)).get_json()
+    officer_view = client.get(f"/api/v1/points/{point.id}/health", headers=bearer(token)).get_json()
     assert officer_view["reason"] == REFUSED  # staff see why; the port was never touched
     with socket.socket() as sock:  # the refused target really is closed: nothing was learnt
         assert sock.connect_ex(("127.0.0.1", port)) != 0

@@ -39,8 +39,9 @@ def test_a_problem_needs_a_note_shown_next_to_the_field(client, demo):
     assert refused.status_code == 422
     assert "Ghi rõ vấn đề" in refused.get_data(as_text=True)
     assert db.session.get(RehearsalSignoff, point.id) is None
-    client.post(f"/t/{token}/rehearsal",
-                data={**ALL_OK, "video": "problem", "note": "Hình bị giật khi trình chiếu"})
+    client.post(
+        f"/t/{token}/rehearsal", data={**ALL_OK, "video": "problem", "note": "Hình bị giật khi trình chiếu"}
+    )
     signoff = db.session.get(RehearsalSignoff, point.id)
     assert not signoff.passed and not signoff.video_ok and signoff.audio_ok
 
@@ -54,16 +55,18 @@ def test_officer_sees_who_passed_and_signs_for_a_point(client, demo, officer, of
     failed = make_point(demo, DISTRICT)
     missing = make_point(demo, OTHER_DISTRICT)
     db.session.commit()
-    ok = client.put(f"/api/v1/points/{passed.id}/rehearsal", json=ALL_OK,
-                    headers=bearer(officer_token))
+    ok = client.put(f"/api/v1/points/{passed.id}/rehearsal", json=ALL_OK, headers=bearer(officer_token))
     assert ok.status_code == 200 and ok.get_json()["passed"] is True
     client.post("/login", data={"email": officer.email, "password": "mat-khau-123"})
-    form = client.post(f"/conferences/{demo.slug}/rehearsal/{failed.id}",
-                       data={**ALL_OK, "audio": "problem", "note": "Mất tiếng micro"})
+    form = client.post(
+        f"/conferences/{demo.slug}/rehearsal/{failed.id}",
+        data={**ALL_OK, "audio": "problem", "note": "Mất tiếng micro"},
+    )
     assert form.status_code == 302
     matrix = client.get(f"/conferences/{demo.slug}/rehearsal").get_data(as_text=True)
-    results = {int(pid): result for pid, result in
-               re.findall(r'data-point-id="(\d+)" data-result="(\w+)"', matrix)}
+    results = {
+        int(pid): result for pid, result in re.findall(r'data-point-id="(\d+)" data-result="(\w+)"', matrix)
+    }
     assert results == {passed.id: "passed", failed.id: "problem", missing.id: "missing"}
     assert "Mất tiếng micro" in matrix
 
@@ -73,12 +76,17 @@ def test_technician_signs_only_her_own_point_through_the_api(client, demo):
     other = make_point(demo, OTHER_DISTRICT)
     token = technician_token(own)
     db.session.commit()
-    assert client.put(f"/api/v1/points/{own.id}/rehearsal", json=ALL_OK,
-                      headers=bearer(token)).status_code == 200
-    assert client.put(f"/api/v1/points/{other.id}/rehearsal", json=ALL_OK,
-                      headers=bearer(token)).status_code == 404
-    invalid = client.put(f"/api/v1/points/{own.id}/rehearsal",
-                         json={**ALL_OK, "audio": "problem"}, headers=bearer(token))
+    assert (
+        client.put(f"/api/v1/points/{own.id}/rehearsal", json=ALL_OK, headers=bearer(token)).status_code
+        == 200
+    )
+    assert (
+        client.put(f"/api/v1/points/{other.id}/rehearsal", json=ALL_OK, headers=bearer(token)).status_code
+        == 404
+    )
+    invalid = client.put(
+        f"/api/v1/points/{own.id}/rehearsal", json={**ALL_OK, "audio": "problem"}, headers=bearer(token)
+    )
     assert invalid.status_code == 422 and "note" in invalid.get_json()["errors"]
 
 

@@ -53,8 +53,7 @@ def test_a_national_sweep_with_a_tenth_silent_fits_in_one_interval():
     try:
         fast, silent = (int(p) for p in peer.stdout.readline().split())
         silent_count = POINTS // 10
-        targets = {i: f"http://127.0.0.1:{silent if i < silent_count else fast}/"
-                   for i in range(POINTS)}
+        targets = {i: f"http://127.0.0.1:{silent if i < silent_count else fast}/" for i in range(POINTS)}
         started = time.monotonic()
         results = run_sweep(targets, timeout=2.0, policy=LOOPBACK)
         elapsed = time.monotonic() - started
@@ -76,9 +75,17 @@ def national_points(conference) -> list[int]:
     for d in range(DISTRICTS):
         code = f"9{d:04d}"
         districts.append(code)
-        units.append({"code": code, "name": f"Huyện {d}", "name_folded": f"huyen {d}",
-                      "kind": "huyện", "level": "district", "parent_code": root,
-                      "province_code": root})
+        units.append(
+            {
+                "code": code,
+                "name": f"Huyện {d}",
+                "name_folded": f"huyen {d}",
+                "kind": "huyện",
+                "level": "district",
+                "parent_code": root,
+                "province_code": root,
+            }
+        )
     communes = []
     for d, district in enumerate(districts):
         for c in range(per_district):
@@ -86,20 +93,40 @@ def national_points(conference) -> list[int]:
                 break
             code = f"8{d:04d}{c:02d}"
             communes.append(code)
-            units.append({"code": code, "name": f"Xã {d}-{c}", "name_folded": f"xa {d}-{c}",
-                          "kind": "xã", "level": "commune", "parent_code": district,
-                          "province_code": root})
+            units.append(
+                {
+                    "code": code,
+                    "name": f"Xã {d}-{c}",
+                    "name_folded": f"xa {d}-{c}",
+                    "kind": "xã",
+                    "level": "commune",
+                    "parent_code": district,
+                    "province_code": root,
+                }
+            )
     db.session.execute(sa.insert(AdminUnit), units)
     now = utcnow()
-    rows = [{"conference_id": conference.id, "unit_code": u["code"], "level": u["level"],
-             "district_code": u["parent_code"] if u["level"] == "commune" else u["code"],
-             "name": f"Điểm cầu {u['name']}", "status": "confirmed", "version": 1,
-             "total_delegates": 0, "created_at": now, "updated_at": now,
-             "probe_target": "tcp://192.0.2.1:1720"} for u in units]
+    rows = [
+        {
+            "conference_id": conference.id,
+            "unit_code": u["code"],
+            "level": u["level"],
+            "district_code": u["parent_code"] if u["level"] == "commune" else u["code"],
+            "name": f"Điểm cầu {u['name']}",
+            "status": "confirmed",
+            "version": 1,
+            "total_delegates": 0,
+            "created_at": now,
+            "updated_at": now,
+            "probe_target": "tcp://192.0.2.1:1720",
+        }
+        for u in units
+    ]
     db.session.execute(sa.insert(BridgePoint), rows)
     db.session.commit()
-    return list(db.session.scalars(sa.select(BridgePoint.id).where(
-        BridgePoint.conference_id == conference.id)))
+    return list(
+        db.session.scalars(sa.select(BridgePoint.id).where(BridgePoint.conference_id == conference.id))
+    )
 
 
 @pytest.mark.slow
@@ -108,10 +135,14 @@ def test_sweep_writes_board_and_status_stay_fast_at_national_scale(app, demo):
     ids = national_points(demo)
     assert len(ids) == POINTS
     window = window_of(session, utcnow())
-    first_district = db.session.scalar(sa.select(BridgePoint.id).where(
-        BridgePoint.unit_code == "90000"))
-    behind = set(db.session.scalars(sa.select(BridgePoint.id).where(
-        BridgePoint.district_code == "90000", BridgePoint.level == "commune")))
+    first_district = db.session.scalar(sa.select(BridgePoint.id).where(BridgePoint.unit_code == "90000"))
+    behind = set(
+        db.session.scalars(
+            sa.select(BridgePoint.id).where(
+                BridgePoint.district_code == "90000", BridgePoint.level == "commune"
+            )
+        )
+    )
     timings = {}
     outcome = None
     for sweep_number in range(4):
@@ -119,12 +150,14 @@ def test_sweep_writes_board_and_status_stay_fast_at_national_scale(app, demo):
         failing = {first_district, *behind} if sweep_number else set()
         results = {pid: ProbeResult(pid not in failing, "x") for pid in ids}
         started = time.monotonic()
-        outcome = service.apply_sweep(demo, window, results, now, failures_before_down=3,
-                                      heartbeat_fresh_for=timedelta(seconds=90))
+        outcome = service.apply_sweep(
+            demo, window, results, now, failures_before_down=3, heartbeat_fresh_for=timedelta(seconds=90)
+        )
         db.session.commit()
         timings[f"sweep {sweep_number}"] = time.monotonic() - started
-    assert [(g.kind, g.root_id, len(g.affected)) for g in outcome.groups] == \
-        [("down", first_district, len(behind))]
+    assert [(g.kind, g.root_id, len(g.affected)) for g in outcome.groups] == [
+        ("down", first_district, len(behind))
+    ]
     officer = Principal(kind="officer")
     started = time.monotonic()
     data = board.build_board(officer, demo, utcnow())
@@ -132,8 +165,11 @@ def test_sweep_writes_board_and_status_stay_fast_at_national_scale(app, demo):
     started = time.monotonic()
     rows, total = board.point_rows(officer, demo, offset=0, limit=100)
     timings["status page"] = time.monotonic() - started
-    print("\n" + ", ".join(f"{k}: {v * 1000:.0f} ms" for k, v in timings.items())
-          + f" ({db.engine.dialect.name}, {POINTS} points)")
+    print(
+        "\n"
+        + ", ".join(f"{k}: {v * 1000:.0f} ms" for k, v in timings.items())
+        + f" ({db.engine.dialect.name}, {POINTS} points)"
+    )
     assert data.summary.total == POINTS and data.summary.counts["down"] == 1
     assert data.summary.counts["unreachable"] == len(behind)
     assert data.dots is None and len(data.districts) == DISTRICTS

@@ -47,8 +47,9 @@ def test_failing_points_behind_a_down_upstream_are_unreachable_with_the_root_as_
     district = judge(Observation(2, "pending", 2, 0, FAIL, False, False), 3)
     commune = judge(Observation(3, "pending", 2, 0, FAIL, False, False), 3)
     alive = judge(Observation(4, "up", 0, 1, OK, False, False), 3)
-    resolved = resolve_upstream({1: down, 2: district, 3: commune, 4: alive},
-                                {1: None, 2: 1, 3: 2, 4: 2}, {1: "Tỉnh"})
+    resolved = resolve_upstream(
+        {1: down, 2: district, 3: commune, 4: alive}, {1: None, 2: 1, 3: 2, 4: 2}, {1: "Tỉnh"}
+    )
     assert resolved[1].state == "down"
     assert (resolved[2].state, resolved[2].cause_point_id) == ("unreachable", 1)
     assert (resolved[3].state, resolved[3].cause_point_id) == ("unreachable", 1)
@@ -90,9 +91,14 @@ def row(state, alerted_at=None, down_alerted=False, cause=None):
     from types import SimpleNamespace
 
     now = utcnow()
-    return SimpleNamespace(state=state, alerted_at=alerted_at, down_alerted=down_alerted,
-                           cause_point_id=cause, outage_since=now - timedelta(minutes=3),
-                           since=now - timedelta(minutes=3))
+    return SimpleNamespace(
+        state=state,
+        alerted_at=alerted_at,
+        down_alerted=down_alerted,
+        cause_point_id=cause,
+        outage_since=now - timedelta(minutes=3),
+        since=now - timedelta(minutes=3),
+    )
 
 
 def test_a_flapping_point_is_not_announced_again_within_the_throttle():
@@ -101,10 +107,8 @@ def test_a_flapping_point_is_not_announced_again_within_the_throttle():
 
     now = utcnow()
     down = {1: Verdict(1, "down", 3, 0, "x", True)}
-    assert group_alerts(down, {1: row("pending", alerted_at=now - timedelta(minutes=5))},
-                        now) == []
-    (group,) = group_alerts(down, {1: row("pending", alerted_at=now - timedelta(minutes=11))},
-                            now)
+    assert group_alerts(down, {1: row("pending", alerted_at=now - timedelta(minutes=5))}, now) == []
+    (group,) = group_alerts(down, {1: row("pending", alerted_at=now - timedelta(minutes=11))}, now)
     assert group.kind == "down"
     up = {1: Verdict(1, "up", 0, 2, "ok", True, alive=True)}
     assert group_alerts(up, {1: row("down", down_alerted=False)}, now) == []

@@ -30,12 +30,19 @@ def smtp(app) -> Iterator[CollectingHandler]:
 
 
 def districts(conference, count: int) -> list[AdminUnit]:
-    return list(db.session.scalars(sa.select(AdminUnit).where(
-        AdminUnit.parent_code == conference.host_unit_code).order_by(AdminUnit.code).limit(count)))
+    return list(
+        db.session.scalars(
+            sa.select(AdminUnit)
+            .where(AdminUnit.parent_code == conference.host_unit_code)
+            .order_by(AdminUnit.code)
+            .limit(count)
+        )
+    )
 
 
-def register_point(conference, unit: AdminUnit, technicians: list[tuple[str, str]],
-                   venue: str = "Hội trường Ủy ban nhân dân") -> BridgePoint:
+def register_point(
+    conference, unit: AdminUnit, technicians: list[tuple[str, str]], venue: str = "Hội trường Ủy ban nhân dân"
+) -> BridgePoint:
     """What registration does: the point, its technicians, then point_changed; committed."""
     point = registration.create_point_record(conference, unit, venue=f"{venue} {unit.name}")
     for name, email in technicians:
@@ -52,7 +59,8 @@ def three_points(demo) -> list[BridgePoint]:
     units = districts(demo, 3)
     return [
         register_point(demo, units[0], [("Nguyễn Thị Hoa", "hoa@mylocs.test")]),
-        register_point(demo, units[1], [("Trần Văn Nam", "nam@vuban.test"),
-                                        ("Lê Thị Lan", "lan@vuban.test")]),
+        register_point(
+            demo, units[1], [("Trần Văn Nam", "nam@vuban.test"), ("Lê Thị Lan", "lan@vuban.test")]
+        ),
         register_point(demo, units[2], [("Phạm Minh Đức", "duc@yyen.test")]),
     ]

@@ -9,21 +9,26 @@ import vobject
 from bridgeops.invites.builders import EventDetails, build_cancel, build_feed, build_request
 from tests.invites.wire import assert_wire_rules, physical_lines
 
-LONG_VENUE = ("Phòng họp trực tuyến tầng ba, trụ sở Huyện ủy – Hội đồng nhân dân – Ủy ban nhân "
-              "dân huyện Nghĩa Hưng, thị trấn Liễu Đề, tỉnh Nam Định (cổng phía đường Đỗ Mười)")
+LONG_VENUE = (
+    "Phòng họp trực tuyến tầng ba, trụ sở Huyện ủy – Hội đồng nhân dân – Ủy ban nhân "
+    "dân huyện Nghĩa Hưng, thị trấn Liễu Đề, tỉnh Nam Định (cổng phía đường Đỗ Mười)"
+)
 
 
 def details(**overrides) -> EventDetails:
     values = dict(
-        uid="session-1-point-7@bridgeops.test", sequence=0,
+        uid="session-1-point-7@bridgeops.test",
+        sequence=0,
         summary="Tổng duyệt kết nối – Điểm cầu Huyện Nghĩa Hưng",
         starts_at=datetime(2022, 4, 26, 1, 30, tzinfo=UTC),
         ends_at=datetime(2022, 4, 26, 4, 30, tzinfo=UTC),
-        timezone="Asia/Ho_Chi_Minh", location=LONG_VENUE,
-        description="Việc cần làm:\n- Mở đường dẫn và bấm \"Đã nhận lịch\": "
-                    "http://bridgeops.test/t/abc\n- Có mặt trước giờ bắt đầu 30 phút; kiểm tra "
-                    "âm thanh, hình ảnh, đường truyền, máy chiếu; báo kết quả tổng duyệt.",
-        organizer_name="Ban Tuyên giáo – CSLP", organizer_email="tuyengiao@hoiphunu.test",
+        timezone="Asia/Ho_Chi_Minh",
+        location=LONG_VENUE,
+        description='Việc cần làm:\n- Mở đường dẫn và bấm "Đã nhận lịch": '
+        "http://bridgeops.test/t/abc\n- Có mặt trước giờ bắt đầu 30 phút; kiểm tra "
+        "âm thanh, hình ảnh, đường truyền, máy chiếu; báo kết quả tổng duyệt.",
+        organizer_name="Ban Tuyên giáo – CSLP",
+        organizer_email="tuyengiao@hoiphunu.test",
         attendees=(("Nguyễn Thị Hoa", "hoa@nghiahung.test"),),
     )
     values.update(overrides)

@@ -27,11 +27,17 @@ class _Quiet(WSGIRequestHandler):
 def caldav(tmp_path) -> Iterator[str]:
     """Radicale's WSGI app behind a real HTTP server on 127.0.0.1, an ephemeral port."""
     configuration = config.load()
-    configuration.update({"storage": {"filesystem_folder": str(tmp_path / "collections")},
-                          "auth": {"type": "none"}, "rights": {"type": "authenticated"},
-                          "logging": {"level": "warning"}}, "test", privileged=True)
-    server: WSGIServer = make_server("127.0.0.1", 0, Application(configuration),
-                                     handler_class=_Quiet)
+    configuration.update(
+        {
+            "storage": {"filesystem_folder": str(tmp_path / "collections")},
+            "auth": {"type": "none"},
+            "rights": {"type": "authenticated"},
+            "logging": {"level": "warning"},
+        },
+        "test",
+        privileged=True,
+    )
+    server: WSGIServer = make_server("127.0.0.1", 0, Application(configuration), handler_class=_Quiet)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{server.server_port}/ktv/lich/"
@@ -46,8 +52,9 @@ def caldav(tmp_path) -> Iterator[str]:
 
 def put_and_get(base: str, name: str, ics: bytes) -> bytes:
     url = f"{base}{name}.ics"
-    put = requests.put(url, data=ics, auth=("ktv", "x"), timeout=10,
-                       headers={"Content-Type": "text/calendar; charset=utf-8"})
+    put = requests.put(
+        url, data=ics, auth=("ktv", "x"), timeout=10, headers={"Content-Type": "text/calendar; charset=utf-8"}
+    )
     assert put.status_code in (201, 204), put.text
     got = requests.get(url, auth=("ktv", "x"), timeout=10)
     assert got.status_code == 200
@@ -57,8 +64,9 @@ def put_and_get(base: str, name: str, ics: bytes) -> bytes:
 def test_caldav_server_stores_the_mailed_invite_and_its_update(caldav, demo, three_points):
     mime = db_first_mime("hoa@mylocs.test")
     _method, ics = calendar_of(Received("", [], mime))
-    stored = icalendar.Calendar.from_ical(put_and_get(caldav, "invite", ics.replace(
-        b"METHOD:REQUEST\r\n", b"")))  # a calendar collection stores objects, not iTIP methods
+    stored = icalendar.Calendar.from_ical(
+        put_and_get(caldav, "invite", ics.replace(b"METHOD:REQUEST\r\n", b""))
+    )  # a calendar collection stores objects, not iTIP methods
     event = stored.events[0]
     original = icalendar.Calendar.from_ical(ics).events[0]
     assert str(event["UID"]) == str(original["UID"])
@@ -78,8 +86,14 @@ def time_range_hits(base: str, start: str, end: str) -> int:
     <C:time-range start="{start}" end="{end}"/>
   </C:comp-filter></C:comp-filter></C:filter>
 </C:calendar-query>"""
-    response = requests.request("REPORT", base, data=query.encode(), auth=("ktv", "x"), timeout=10,
-                                headers={"Depth": "1", "Content-Type": "application/xml"})
+    response = requests.request(
+        "REPORT",
+        base,
+        data=query.encode(),
+        auth=("ktv", "x"),
+        timeout=10,
+        headers={"Depth": "1", "Content-Type": "application/xml"},
+    )
     assert response.status_code == 207, response.text
     return response.text.count("getetag>") // 2  # each hit: an opening and a closing tag
 
@@ -99,8 +113,7 @@ def test_caldav_server_accepts_the_technician_feed(caldav, client, demo, three_p
         back = icalendar.Calendar.from_ical(put_and_get(caldav, f"feed-{number}", single.to_ical()))
         assert str(back.events[0]["UID"]) == str(event["UID"])
         assert back.events[0].start == event.start
-    listing = requests.request("PROPFIND", caldav, auth=("ktv", "x"), headers={"Depth": "1"},
-                               timeout=10)
+    listing = requests.request("PROPFIND", caldav, auth=("ktv", "x"), headers={"Depth": "1"}, timeout=10)
     assert listing.status_code == 207
     assert listing.text.count(".ics</") == len(calendar.events) == 4
 
@@ -109,5 +122,8 @@ def db_first_mime(recipient: str) -> bytes:
     from bridgeops.extensions import db
     from bridgeops.mail.service import render
 
-    return render(db.session.scalar(sa.select(OutboxMessage).where(
-        OutboxMessage.recipient == recipient).order_by(OutboxMessage.id)))
+    return render(
+        db.session.scalar(
+            sa.select(OutboxMessage).where(OutboxMessage.recipient == recipient).order_by(OutboxMessage.id)
+        )
+    )

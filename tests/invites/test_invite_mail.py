@@ -69,7 +69,10 @@ def test_invite_mail_is_multipart_as_calendar_clients_expect(demo, three_points,
     alternative, attachment = message.get_payload()
     assert alternative.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in alternative.get_payload()] == [
-        "text/plain", "text/html", "text/calendar"]
+        "text/plain",
+        "text/html",
+        "text/calendar",
+    ]
     calendar_part = alternative.get_payload()[2]
     assert calendar_part.get_param("method") == "REQUEST"
     assert calendar_part.get_param("charset") == "UTF-8"
@@ -83,13 +86,15 @@ def test_invite_mail_is_multipart_as_calendar_clients_expect(demo, three_points,
     assert event.organizer.value == "mailto:" + demo.contact_email
 
 
-def test_moving_a_session_sends_one_update_per_technician_for_that_session_only(
-        demo, three_points, smtp):
+def test_moving_a_session_sends_one_update_per_technician_for_that_session_only(demo, three_points, smtp):
     deliver()
     before = len(smtp.received)
     rehearsal = demo.sessions[0]
-    changed = conferences.update_session(rehearsal, starts_at=rehearsal.starts_at + timedelta(hours=1),
-                                         ends_at=rehearsal.ends_at + timedelta(hours=1))
+    changed = conferences.update_session(
+        rehearsal,
+        starts_at=rehearsal.starts_at + timedelta(hours=1),
+        ends_at=rehearsal.ends_at + timedelta(hours=1),
+    )
     db.session.commit()
     assert changed and rehearsal.sequence == 1
     deliver()
@@ -131,8 +136,7 @@ def test_withdrawing_a_point_sends_exactly_its_cancels(demo, three_points, smtp)
     assert mail.deliver_pending().sent == 0
 
 
-def test_cancelling_a_session_cancels_it_for_everyone_and_restoring_reinvites(
-        demo, three_points, smtp):
+def test_cancelling_a_session_cancels_it_for_everyone_and_restoring_reinvites(demo, three_points, smtp):
     deliver()
     day3 = demo.sessions[3]
     conferences.update_session(day3, cancelled=True)
@@ -172,7 +176,9 @@ def test_adding_or_changing_a_technician_sends_only_what_that_person_needs(demo,
     deliver()
     changed = events_by_recipient(type(smtp)(received=smtp.received[before:]))
     assert {(email, method) for email, method, _, _ in changed} == {
-        ("hoa@mylocs.test", "CANCEL"), ("hoa.moi@mylocs.test", "REQUEST")}
+        ("hoa@mylocs.test", "CANCEL"),
+        ("hoa.moi@mylocs.test", "REQUEST"),
+    }
     assert len(changed) == 8
     # Sequences only ever go up per UID, across everyone who got that UID.
     for email, _method, uid, sequence in changed:
@@ -191,8 +197,7 @@ def test_invites_are_queued_in_the_same_transaction_as_the_change(demo, smtp):
     assert db.session.scalar(sa.select(sa.func.max(Invite.sequence))) == 0
 
 
-def test_a_new_venue_updates_that_points_technicians_and_confirming_sends_nothing(
-        demo, three_points, smtp):
+def test_a_new_venue_updates_that_points_technicians_and_confirming_sends_nothing(demo, three_points, smtp):
     deliver()
     point = three_points[2]
     point.status = "confirmed"
@@ -231,9 +236,13 @@ def test_removing_a_technician_cancels_her_invites_only(demo, three_points, smtp
 def test_a_session_added_later_is_sent_to_the_registered_technicians(demo, three_points, smtp):
     deliver()
     before = len(smtp.received)
-    extra = conferences.add_session(demo, "session", "Hội nghị – buổi bổ sung",
-                                    demo.sessions[3].starts_at + timedelta(days=1),
-                                    demo.sessions[3].ends_at + timedelta(days=1))
+    extra = conferences.add_session(
+        demo,
+        "session",
+        "Hội nghị – buổi bổ sung",
+        demo.sessions[3].starts_at + timedelta(days=1),
+        demo.sessions[3].ends_at + timedelta(days=1),
+    )
     db.session.commit()
     deliver()
     added = smtp.received[before:]

@@ -30,8 +30,9 @@ from tests.registration.helpers import MY_LOC, point_body
 
 
 def test_a_registration_post_queues_compact_rows_and_no_mime(client, demo, officer_token):
-    created = client.post("/api/v1/conferences/namdinh-2022/points", json=point_body(MY_LOC),
-                          headers=bearer(officer_token))
+    created = client.post(
+        "/api/v1/conferences/namdinh-2022/points", json=point_body(MY_LOC), headers=bearer(officer_token)
+    )
     assert created.status_code == 201
     rows = list(db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)))
     assert len(rows) == len(demo.sessions) == 4
@@ -39,11 +40,12 @@ def test_a_registration_post_queues_compact_rows_and_no_mime(client, demo, offic
         assert row.mime is None and row.status == "pending" and row.recipient == "ky@example.vn"
         assert row.payload["renderer"] == "itip" and row.payload["method"] == "REQUEST"
         assert row.payload["contact_id"] and row.payload["point_id"] and row.payload["title"]
-        assert row.dedupe_key == (f"invite:{row.payload['session_id']}:"
-                                  f"{row.payload['contact_id']}:{row.payload['sequence']}:request")
+        assert row.dedupe_key == (
+            f"invite:{row.payload['session_id']}:"
+            f"{row.payload['contact_id']}:{row.payload['sequence']}:request"
+        )
     # Rendered later, the row is a complete iTIP mail for that technician.
-    first, again = (message_from_bytes(mail.render(rows[0]), policy=policy.default)
-                    for _ in range(2))
+    first, again = (message_from_bytes(mail.render(rows[0]), policy=policy.default) for _ in range(2))
     inline = [p for p in first.walk() if p.get_content_type() == "text/calendar"]
     assert len(inline) == 1 and inline[0].get_param("method") == "REQUEST"
     assert first["To"] == "ky@example.vn"
@@ -54,21 +56,25 @@ def test_a_registration_post_queues_compact_rows_and_no_mime(client, demo, offic
 
 def many_points(conference, count: int) -> int:
     """``count`` commune points with one technician each, none invited yet."""
-    communes = list(db.session.scalars(
-        sa.select(AdminUnit).where(AdminUnit.level == "commune",
-                                   AdminUnit.province_code == conference.host_unit_code)
-        .order_by(AdminUnit.code).limit(count)))
+    communes = list(
+        db.session.scalars(
+            sa.select(AdminUnit)
+            .where(AdminUnit.level == "commune", AdminUnit.province_code == conference.host_unit_code)
+            .order_by(AdminUnit.code)
+            .limit(count)
+        )
+    )
     assert len(communes) == count
     for n, unit in enumerate(communes):  # point_changed fires before the technician exists
         point = registration.create_point_record(conference, unit, venue=f"Hội trường {n}")
-        point.contacts.append(Contact(role="technician", name=f"Kỹ thuật viên {n}",
-                                      email=f"ktv{n}@diemcau.test"))
+        point.contacts.append(
+            Contact(role="technician", name=f"Kỹ thuật viên {n}", email=f"ktv{n}@diemcau.test")
+        )
     db.session.commit()
     return len(communes)
 
 
-def test_a_session_change_on_hundreds_of_points_commits_quickly_and_delivers_exactly(
-        demo, smtp, monkeypatch):
+def test_a_session_change_on_hundreds_of_points_commits_quickly_and_delivers_exactly(demo, smtp, monkeypatch):
     points = many_points(demo, 220)
     session = sorted(demo.sessions, key=lambda s: s.starts_at)[0]
     assert invites.reconcile_session(session) == points
@@ -78,12 +84,14 @@ def test_a_session_change_on_hundreds_of_points_commits_quickly_and_delivers_exa
 
     monkeypatch.setattr(mail, "BATCH_SIZE", 64)  # several batches in one run
     started = time.perf_counter()
-    conferences.update_session(session, starts_at=session.starts_at + timedelta(minutes=30),
-                               ends_at=session.ends_at + timedelta(minutes=30))
+    conferences.update_session(
+        session,
+        starts_at=session.starts_at + timedelta(minutes=30),
+        ends_at=session.ends_at + timedelta(minutes=30),
+    )
     db.session.commit()
     assert time.perf_counter() - started < 15
-    updates = list(db.session.scalars(sa.select(OutboxMessage).where(
-        OutboxMessage.kind == "update")))
+    updates = list(db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "update")))
     assert len(updates) == points and all(row.mime is None for row in updates)
 
     first_connections = smtp.connections
@@ -147,16 +155,18 @@ def test_a_batch_of_invites_is_rendered_with_a_fixed_number_of_queries(demo, smt
     assert len(smtp.received) == points
     # Fifty technicians, each getting her first link, cost no more queries than ten.
     assert many == few
-    grants = db.session.execute(sa.select(AccessGrant.contact_id, sa.func.count()).where(
-        AccessGrant.role == "technician").group_by(AccessGrant.contact_id)).all()
+    grants = db.session.execute(
+        sa.select(AccessGrant.contact_id, sa.func.count())
+        .where(AccessGrant.role == "technician")
+        .group_by(AccessGrant.contact_id)
+    ).all()
     assert len(grants) == points and {count for _, count in grants} == {1}
     # Each mail carries the link of its own grant, which opens that technician's page.
     client = current_app.test_client()
     for received in smtp.received[:3]:
         text = received.message.get_body(("plain",)).get_content()
         url = re.search(r"https?://\S+/t/\S+", text).group(0)
-        contact = db.session.scalar(sa.select(Contact).where(
-            Contact.email == received.recipients[0]))
+        contact = db.session.scalar(sa.select(Contact).where(Contact.email == received.recipients[0]))
         assert links.technician_token(contact) == url.rsplit("/", 1)[1]
         page = client.get(urlsplit(url).path, follow_redirects=True)
         assert page.status_code == 200 and contact.point.name in page.get_data(as_text=True)
@@ -171,7 +181,6 @@ def test_a_technician_removed_after_queueing_fails_alone_in_her_batch(demo, smtp
     db.session.commit()
     report = mail.deliver_all()
     assert (report.sent, report.failed) == (2, 1)
-    assert sorted(m.recipients[0] for m in smtp.received) == ["ktv0@diemcau.test",
-                                                              "ktv2@diemcau.test"]
+    assert sorted(m.recipients[0] for m in smtp.received) == ["ktv0@diemcau.test", "ktv2@diemcau.test"]
     failed = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.status == "failed"))
     assert failed.recipient == "ktv1@diemcau.test" and "no longer exists" in failed.last_error

@@ -25,8 +25,11 @@ def technician_token(point, index: int = 0) -> str:
 
 
 def test_the_invite_link_is_the_technicians_own_page(client, demo, three_points):
-    message = db.session.scalar(sa.select(OutboxMessage).where(
-        OutboxMessage.recipient == "hoa@mylocs.test").order_by(OutboxMessage.id))
+    message = db.session.scalar(
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.recipient == "hoa@mylocs.test")
+        .order_by(OutboxMessage.id)
+    )
     token = re.search(rb"/t/([A-Za-z0-9_-]{43})", render(message).replace(b"=\r\n", b"")).group(1)
     assert token.decode() == technician_token(three_points[0])
     page = client.get(f"/t/{token.decode()}")
@@ -67,7 +70,8 @@ def test_technician_feed_holds_her_points_sessions(client, demo, three_points):
     events = icalendar.Calendar.from_ical(response.data).events
     assert len(events) == 4
     assert {str(e["UID"]) for e in events} == {
-        f"session-{s.uid_key}-point-{three_points[0].uid_key}@bridgeops.test" for s in demo.sessions}
+        f"session-{s.uid_key}-point-{three_points[0].uid_key}@bridgeops.test" for s in demo.sessions
+    }
 
 
 def test_a_withdrawn_points_feed_shows_its_events_cancelled(client, demo, three_points):
@@ -125,13 +129,14 @@ def test_patch_session_moves_it_and_queues_updates(client, demo, three_points, o
     rehearsal = demo.sessions[0]
     before = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage))
     response = client.patch(
-        f"/api/v1/conferences/{demo.slug}/sessions/{rehearsal.id}", headers=bearer(officer_token),
-        json={"starts_at": "2022-04-26T09:00:00+07:00", "ends_at": "2022-04-26T12:00:00+07:00"})
+        f"/api/v1/conferences/{demo.slug}/sessions/{rehearsal.id}",
+        headers=bearer(officer_token),
+        json={"starts_at": "2022-04-26T09:00:00+07:00", "ends_at": "2022-04-26T12:00:00+07:00"},
+    )
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert body["sequence"] == 1
-    assert datetime.fromisoformat(body["starts_at"]) == datetime.fromisoformat(
-        "2022-04-26T09:00:00+07:00")
+    assert datetime.fromisoformat(body["starts_at"]) == datetime.fromisoformat("2022-04-26T09:00:00+07:00")
     after = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage))
     assert after - before == 4
     kinds = set(db.session.scalars(sa.select(OutboxMessage.kind).where(OutboxMessage.id > before)))
@@ -140,8 +145,7 @@ def test_patch_session_moves_it_and_queues_updates(client, demo, three_points, o
 
 def test_patch_session_refuses_bad_input_and_non_officers(client, demo, three_points, officer_token):
     url = f"/api/v1/conferences/{demo.slug}/sessions/{demo.sessions[0].id}"
-    bad = client.patch(url, headers=bearer(officer_token),
-                       json={"ends_at": "2022-04-26T07:00:00+07:00"})
+    bad = client.patch(url, headers=bearer(officer_token), json={"ends_at": "2022-04-26T07:00:00+07:00"})
     assert bad.status_code == 422 and "ends_at" in bad.get_json()["errors"]
     floating = client.patch(url, headers=bearer(officer_token), json={"starts_at": "2022-04-26T07:00"})
     assert floating.status_code == 422
@@ -149,8 +153,9 @@ def test_patch_session_refuses_bad_input_and_non_officers(client, demo, three_po
     chair = accounts.issue_grant("chair", conference_id=demo.id, unit_code=three_points[0].unit_code)
     db.session.commit()
     assert client.patch(url, headers=bearer(chair.token), json={"title": "x"}).status_code == 403
-    missing = client.patch(f"/api/v1/conferences/{demo.slug}/sessions/9999",
-                           headers=bearer(officer_token), json={"title": "x"})
+    missing = client.patch(
+        f"/api/v1/conferences/{demo.slug}/sessions/9999", headers=bearer(officer_token), json={"title": "x"}
+    )
     assert missing.status_code == 404
 
 
@@ -166,8 +171,9 @@ def test_schedule_page_changes_times_in_the_conference_zone(client, demo, three_
     db.session.refresh(day1)
     assert day1.starts_at == datetime.fromisoformat("2022-04-27T07:30:00+07:00")
     assert day1.sequence == 1
-    bad = client.post(f"/conferences/{demo.slug}/sessions/{day1.id}",
-                      data={**form, "ends_at": "2022-04-27T06:00"})
+    bad = client.post(
+        f"/conferences/{demo.slug}/sessions/{day1.id}", data={**form, "ends_at": "2022-04-27T06:00"}
+    )
     assert bad.status_code == 422
     assert "Giờ kết thúc phải sau giờ bắt đầu." in bad.get_data(as_text=True)
     assert "Thứ Tư, 27/4/2022 lúc 06:00" in bad.get_data(as_text=True)  # what she typed

@@ -44,20 +44,31 @@ def failover_database(request, tmp_path):
 
 
 @pytest.mark.slow
-def test_a_killed_scheduler_is_replaced_in_seconds_with_at_most_one_duplicate(
-        failover_database, tmp_path):
+def test_a_killed_scheduler_is_replaced_in_seconds_with_at_most_one_duplicate(failover_database, tmp_path):
     database_url = failover_database
     handler = CollectingHandler(delay=0.3)
     controller = LoopbackController(handler)
     controller.start()
-    env = {**os.environ, "BRIDGEOPS_DATABASE_URL": database_url,
-           "BRIDGEOPS_SMTP_HOST": "127.0.0.1", "BRIDGEOPS_SMTP_PORT": str(controller.port),
-           "BRIDGEOPS_SMTP_STARTTLS": "0", "BRIDGEOPS_SMTP_TIMEOUT": "5",
-           "BRIDGEOPS_SECRET_KEY": KEY, "BRIDGEOPS_BASE_URL": "http://bridgeops.test",
-           "BRIDGEOPS_OUTBOX_DIR": str(tmp_path)}
+    env = {
+        **os.environ,
+        "BRIDGEOPS_DATABASE_URL": database_url,
+        "BRIDGEOPS_SMTP_HOST": "127.0.0.1",
+        "BRIDGEOPS_SMTP_PORT": str(controller.port),
+        "BRIDGEOPS_SMTP_STARTTLS": "0",
+        "BRIDGEOPS_SMTP_TIMEOUT": "5",
+        "BRIDGEOPS_SECRET_KEY": KEY,
+        "BRIDGEOPS_BASE_URL": "http://bridgeops.test",
+        "BRIDGEOPS_OUTBOX_DIR": str(tmp_path),
+    }
     env.pop("BRIDGEOPS_OUTBOX_CLAIM_SECONDS", None)
-    other = create_app({"DATABASE_URL": database_url, "SECRET_KEY": KEY,
-                        "BASE_URL": "http://bridgeops.test", "TESTING": True})
+    other = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": KEY,
+            "BASE_URL": "http://bridgeops.test",
+            "TESTING": True,
+        }
+    )
     with other.app_context():
         from bridgeops.conference.demo import create_demo
 
@@ -72,14 +83,16 @@ def test_a_killed_scheduler_is_replaced_in_seconds_with_at_most_one_duplicate(
 
     def holder_pid() -> int | None:
         with engine.connect() as connection:
-            holder = connection.execute(sa.text(
-                "SELECT holder FROM scheduler_lease WHERE name = 'scheduler'")).scalar()
+            holder = connection.execute(
+                sa.text("SELECT holder FROM scheduler_lease WHERE name = 'scheduler'")
+            ).scalar()
         return int(holder.split(":")[1]) if holder else None
 
     def sent() -> int:
         with engine.connect() as connection:
-            return connection.execute(sa.text(
-                "SELECT count(*) FROM outbox_message WHERE status = 'sent'")).scalar()
+            return connection.execute(
+                sa.text("SELECT count(*) FROM outbox_message WHERE status = 'sent'")
+            ).scalar()
 
     with engine.connect() as connection:
         total = connection.execute(sa.text("SELECT count(*) FROM outbox_message")).scalar()
@@ -89,8 +102,9 @@ def test_a_killed_scheduler_is_replaced_in_seconds_with_at_most_one_duplicate(
     def start() -> None:
         log = (tmp_path / f"scheduler-{len(logs)}.log").open("wb")
         logs.append(log)
-        process = subprocess.Popen([str(BRIDGEOPS), "scheduler"], env=env, stdout=log,
-                                   stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [str(BRIDGEOPS), "scheduler"], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
         processes[process.pid] = process
 
     takeovers, duplicates_before = [], 0
@@ -107,8 +121,7 @@ def test_a_killed_scheduler_is_replaced_in_seconds_with_at_most_one_duplicate(
             processes[pid].wait(10)
             killed_at, received_at_kill = time.monotonic(), len(handler.received)
             start()  # systemd restarts it: it becomes the next standby
-            wait_for(lambda n=received_at_kill: len(handler.received) > n, 60,
-                     "a delivery after the kill")
+            wait_for(lambda n=received_at_kill: len(handler.received) > n, 60, "a delivery after the kill")
             takeovers.append(time.monotonic() - killed_at)
         wait_for(lambda: sent() == total, 180, "every message sent")
         drained = time.monotonic() - started
@@ -129,8 +142,10 @@ def test_a_killed_scheduler_is_replaced_in_seconds_with_at_most_one_duplicate(
     message_ids = Counter(r.message["Message-ID"] for r in handler.received)
     duplicates = sum(message_ids.values()) - len(message_ids)
     backend = failover_database.split(":")[0].split("+")[0]
-    print(f"\n{backend}: takeovers {[round(t, 1) for t in takeovers]} s, "
-          f"{duplicates} duplicates in {CRASHES} crashes, {total} mails in {drained:.1f} s")
+    print(
+        f"\n{backend}: takeovers {[round(t, 1) for t in takeovers]} s, "
+        f"{duplicates} duplicates in {CRASHES} crashes, {total} mails in {drained:.1f} s"
+    )
     assert len(message_ids) == total, "every message arrived"
     assert duplicates <= CRASHES - duplicates_before, "at most the one in flight per crash"
     assert max(takeovers) < 10, takeovers

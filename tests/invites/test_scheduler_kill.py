@@ -44,13 +44,26 @@ def test_killing_the_scheduler_mid_delivery_loses_no_message(tmp_path):
     handler = CollectingHandler(delay=0.25)
     controller = LoopbackController(handler)
     controller.start()
-    env = {**os.environ, "BRIDGEOPS_DATABASE_URL": database_url,
-           "BRIDGEOPS_SMTP_HOST": "127.0.0.1", "BRIDGEOPS_SMTP_PORT": str(controller.port),
-           "BRIDGEOPS_SMTP_STARTTLS": "0", "BRIDGEOPS_SMTP_TIMEOUT": "1",
-           "BRIDGEOPS_OUTBOX_CLAIM_SECONDS": "3", "BRIDGEOPS_SECRET_KEY": KEY,
-           "BRIDGEOPS_BASE_URL": "http://bridgeops.test", "BRIDGEOPS_OUTBOX_DIR": str(tmp_path)}
-    other = create_app({"DATABASE_URL": database_url, "SECRET_KEY": KEY,
-                        "BASE_URL": "http://bridgeops.test", "TESTING": True})
+    env = {
+        **os.environ,
+        "BRIDGEOPS_DATABASE_URL": database_url,
+        "BRIDGEOPS_SMTP_HOST": "127.0.0.1",
+        "BRIDGEOPS_SMTP_PORT": str(controller.port),
+        "BRIDGEOPS_SMTP_STARTTLS": "0",
+        "BRIDGEOPS_SMTP_TIMEOUT": "1",
+        "BRIDGEOPS_OUTBOX_CLAIM_SECONDS": "3",
+        "BRIDGEOPS_SECRET_KEY": KEY,
+        "BRIDGEOPS_BASE_URL": "http://bridgeops.test",
+        "BRIDGEOPS_OUTBOX_DIR": str(tmp_path),
+    }
+    other = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": KEY,
+            "BASE_URL": "http://bridgeops.test",
+            "TESTING": True,
+        }
+    )
     with other.app_context():
         from bridgeops.conference.demo import create_demo
 
@@ -65,15 +78,21 @@ def test_killing_the_scheduler_mid_delivery_loses_no_message(tmp_path):
 
     def statuses() -> Counter:
         with engine.connect() as connection:
-            return Counter(dict(connection.execute(sa.text(
-                "SELECT status, count(*) FROM outbox_message GROUP BY status")).all()))
+            return Counter(
+                dict(
+                    connection.execute(
+                        sa.text("SELECT status, count(*) FROM outbox_message GROUP BY status")
+                    ).all()
+                )
+            )
 
     assert statuses() == Counter(pending=32)
     logs = [(tmp_path / f"scheduler-{n}.log").open("wb") for n in range(3)]  # noqa: SIM115
     processes = []
     try:
-        first = subprocess.Popen([str(BRIDGEOPS), "scheduler"], env=env, stdout=logs[0],
-                                 stderr=subprocess.STDOUT)
+        first = subprocess.Popen(
+            [str(BRIDGEOPS), "scheduler"], env=env, stdout=logs[0], stderr=subprocess.STDOUT
+        )
         processes.append(first)
         wait_for(lambda: len(handler.received) >= 6, 60, "the first deliveries")
         first.send_signal(signal.SIGKILL)
@@ -82,8 +101,11 @@ def test_killing_the_scheduler_mid_delivery_loses_no_message(tmp_path):
         assert 0 < at_kill["pending"] < 32, at_kill  # killed in the middle
 
         for n in (1, 2):  # a second copy started by mistake must wait on the lease
-            processes.append(subprocess.Popen([str(BRIDGEOPS), "scheduler"], env=env,
-                                              stdout=logs[n], stderr=subprocess.STDOUT))
+            processes.append(
+                subprocess.Popen(
+                    [str(BRIDGEOPS), "scheduler"], env=env, stdout=logs[n], stderr=subprocess.STDOUT
+                )
+            )
         wait_for(lambda: statuses().get("sent") == 32, 120, "every message sent")
     finally:
         for process in processes:

@@ -14,14 +14,14 @@ from bridgeops.registration import service as registration
 
 
 def _link(demo, point, contact=None) -> str:
-    issued = accounts.issue_grant("technician", conference_id=demo.id, point_id=point.id,
-                                  contact_id=contact.id if contact else None)
+    issued = accounts.issue_grant(
+        "technician", conference_id=demo.id, point_id=point.id, contact_id=contact.id if contact else None
+    )
     db.session.commit()
     return f"/t/{issued.token}"
 
 
-def test_her_page_names_her_says_if_her_point_is_up_and_which_sessions_are_past(
-        client, demo, three_points):
+def test_her_page_names_her_says_if_her_point_is_up_and_which_sessions_are_past(client, demo, three_points):
     point = three_points[1]
     lan = point.technicians[1]
     path = _link(demo, point, lan)
@@ -36,8 +36,7 @@ def test_her_page_names_her_says_if_her_point_is_up_and_which_sessions_are_past(
     assert "Máy phòng họp đang gửi tín hiệu" in page and "tín hiệu gần nhất" in page
 
 
-def test_an_acknowledgement_before_a_time_change_is_for_the_old_schedule(
-        client, demo, three_points, officer):
+def test_an_acknowledgement_before_a_time_change_is_for_the_old_schedule(client, demo, three_points, officer):
     point = three_points[0]
     contact = point.technicians[0]
     registration.acknowledge(contact)
@@ -47,8 +46,9 @@ def test_an_acknowledgement_before_a_time_change_is_for_the_old_schedule(
     assert "Đã nhận lịch</span>" in client.get(path).get_data(as_text=True)
 
     session = demo.sessions[1]
-    conferences.update_session(session, starts_at=session.starts_at + timedelta(hours=1),
-                               actor="officer:" + officer.email)
+    conferences.update_session(
+        session, starts_at=session.starts_at + timedelta(hours=1), actor="officer:" + officer.email
+    )
     db.session.commit()
     page = client.get(path).get_data(as_text=True)
     assert "Đã nhận lịch cũ" in page and 'value="' in page  # the button is back

@@ -16,20 +16,26 @@ from bridgeops.mail.transport import DirectoryTransport, SmtpTransport
 
 
 def queue(n: int, prefix: str = "test") -> list[OutboxMessage]:
-    messages = [mail.enqueue(kind="alert", recipient=f"ktv{i}@diemcau.test",
-                             subject=f"Thông báo số {i} – kiểm tra đường truyền",
-                             text=f"Xin chào kỹ thuật viên {i}: điểm cầu mất kết nối.",
-                             html=f"<p>Xin chào kỹ thuật viên {i}</p>",
-                             dedupe_key=f"{prefix}:{i}")
-                for i in range(n)]
+    messages = [
+        mail.enqueue(
+            kind="alert",
+            recipient=f"ktv{i}@diemcau.test",
+            subject=f"Thông báo số {i} – kiểm tra đường truyền",
+            text=f"Xin chào kỹ thuật viên {i}: điểm cầu mất kết nối.",
+            html=f"<p>Xin chào kỹ thuật viên {i}</p>",
+            dedupe_key=f"{prefix}:{i}",
+        )
+        for i in range(n)
+    ]
     db.session.commit()
     return messages
 
 
 def test_enqueue_with_a_known_dedupe_key_adds_nothing():
     first = queue(1)[0]
-    again = mail.enqueue(kind="alert", recipient="khac@diemcau.test", subject="x", text="y",
-                         dedupe_key="test:0")
+    again = mail.enqueue(
+        kind="alert", recipient="khac@diemcau.test", subject="x", text="y", dedupe_key="test:0"
+    )
     assert again.id == first.id
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 1
 
@@ -40,14 +46,12 @@ def test_without_smtp_host_messages_become_eml_files(app, tmp_path):
     report = mail.deliver_pending()
     assert report.sent == 3
     files = sorted(tmp_path.glob("*.eml"))
-    assert [f.name for f in files] == [DirectoryTransport(tmp_path).path_for(m.id).name
-                                       for m in messages]
+    assert [f.name for f in files] == [DirectoryTransport(tmp_path).path_for(m.id).name for m in messages]
     parsed = message_from_bytes(files[0].read_bytes(), policy=policy.default)
     assert parsed["To"] == "ktv0@diemcau.test"
     assert "kỹ thuật viên 0" in parsed.get_body(("plain",)).get_content()
     assert b"\r\n" in files[0].read_bytes() and b"\n" not in files[0].read_bytes().replace(b"\r\n", b"")
-    assert all(m.status == "sent" and m.attempts == 1 for m in db.session.scalars(
-        sa.select(OutboxMessage)))
+    assert all(m.status == "sent" and m.attempts == 1 for m in db.session.scalars(sa.select(OutboxMessage)))
     assert mail.deliver_pending().sent == 0
 
 
@@ -155,8 +159,7 @@ def test_outbox_send_delivers_every_batch_over_one_smtp_connection(runner, smtp,
     queue(7)
     connections = []
     real = mail.transport_from_config
-    monkeypatch.setattr(mail, "transport_from_config",
-                        lambda config: connections.append(1) or real(config))
+    monkeypatch.setattr(mail, "transport_from_config", lambda config: connections.append(1) or real(config))
     result = runner.invoke(args=["outbox", "send"])
     assert "Đã gửi 7" in result.output and len(smtp.received) == 7
     assert len(connections) == 1  # batches of 3, 3 and 1, one transport
@@ -173,16 +176,25 @@ def test_a_renderer_whose_batch_preparation_fails_renders_each_message_alone(app
         return {"greeting": "Xin chào"}
 
     def render(message, context):
-        return build_message(sender="bridgeops@example.vn", recipient=message.recipient,
-                                  subject=message.subject,
-                                  text=f"{context['greeting']} {message.payload['n']}")
+        return build_message(
+            sender="bridgeops@example.vn",
+            recipient=message.recipient,
+            subject=message.subject,
+            text=f"{context['greeting']} {message.payload['n']}",
+        )
 
     mail.register_renderer("test-fragile", render, prepare)
     try:
-        mail.enqueue_rendered(mail.Queued(kind="alert", recipient=f"ktv{n}@diemcau.test",
-                                          subject=f"Thư {n}", dedupe_key=f"fragile:{n}",
-                                          payload={"renderer": "test-fragile", "n": n})
-                              for n in range(3))
+        mail.enqueue_rendered(
+            mail.Queued(
+                kind="alert",
+                recipient=f"ktv{n}@diemcau.test",
+                subject=f"Thư {n}",
+                dedupe_key=f"fragile:{n}",
+                payload={"renderer": "test-fragile", "n": n},
+            )
+            for n in range(3)
+        )
         db.session.commit()
         report = mail.deliver_all()
     finally:
@@ -191,8 +203,7 @@ def test_a_renderer_whose_batch_preparation_fails_renders_each_message_alone(app
     # own preparation fails is failed.
     assert prepared[0] == 3 and sorted(prepared[1:]) == [1, 1, 1]
     assert (report.sent, report.failed) == (2, 1)
-    assert sorted(m.recipients[0] for m in smtp.received) == ["ktv0@diemcau.test",
-                                                              "ktv2@diemcau.test"]
+    assert sorted(m.recipients[0] for m in smtp.received) == ["ktv0@diemcau.test", "ktv2@diemcau.test"]
     failed = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.status == "failed"))
     assert failed.recipient == "ktv1@diemcau.test" and "cannot prepare" in failed.last_error
 
@@ -204,7 +215,6 @@ def test_a_run_claims_one_batch_and_leaves_the_rest_to_others(smtp, monkeypatch)
     queue(30)
     report = mail.deliver_pending()
     assert (report.due, report.sent) == (10, 10)
-    pending = db.session.scalars(sa.select(OutboxMessage).where(
-        OutboxMessage.status == "pending"))
+    pending = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.status == "pending"))
     assert [(m.claimed_by, m.claimed_until) for m in pending] == [(None, None)] * 20
     assert len(smtp.received) == 10

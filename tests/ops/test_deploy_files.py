@@ -23,8 +23,9 @@ def _listed() -> set[str]:
 
 
 def test_env_example_lists_every_setting_the_app_and_gunicorn_read():
-    gunicorn_settings = set(re.findall(r'"(BRIDGEOPS_[A-Z_]+)"',
-                                       (DEPLOY / "gunicorn.conf.py").read_text(encoding="utf-8")))
+    gunicorn_settings = set(
+        re.findall(r'"(BRIDGEOPS_[A-Z_]+)"', (DEPLOY / "gunicorn.conf.py").read_text(encoding="utf-8"))
+    )
     missing = ({env for _key, env, _parse, _default in SETTINGS} | gunicorn_settings) - _listed()
     assert not missing, f"add to deploy/bridgeops.env.example: {sorted(missing)}"
 
@@ -61,31 +62,58 @@ def _site_for_test(directory: Path, gunicorn_url: str, port: int) -> Path:
         assert old in site, old
         site = site.replace(old, new)
     (directory / "site.conf").write_text(site, encoding="utf-8")
-    temp = " ".join(f"{kind}_temp_path {directory}/{kind};"
-                    for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    temp = " ".join(
+        f"{kind}_temp_path {directory}/{kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
     conf = directory / "nginx.conf"
-    conf.write_text(f"worker_processes 1; pid {directory}/nginx.pid; error_log {directory}/error.log;\n"
-                    "events { worker_connections 64; }\n"
-                    f"http {{ include /etc/nginx/mime.types; access_log off; {temp}\n"
-                    f"include {directory}/site.conf; }}\n", encoding="utf-8")
+    conf.write_text(
+        f"worker_processes 1; pid {directory}/nginx.pid; error_log {directory}/error.log;\n"
+        "events { worker_connections 64; }\n"
+        f"http {{ include /etc/nginx/mime.types; access_log off; {temp}\n"
+        f"include {directory}/site.conf; }}\n",
+        encoding="utf-8",
+    )
     return conf
 
 
-@pytest.mark.skipif(not (shutil.which("nginx") and shutil.which("openssl")),
-                    reason="nginx or openssl is not installed")
-def test_nginx_site_serves_the_app_over_tls_with_static_files_and_token_free_logs(
-        database_url, tmp_path):
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
-                    "-keyout", str(tmp_path / "privkey.pem"), "-out", str(tmp_path / "fullchain.pem")],
-                   check=True, capture_output=True)
+@pytest.mark.skipif(
+    not (shutil.which("nginx") and shutil.which("openssl")), reason="nginx or openssl is not installed"
+)
+def test_nginx_site_serves_the_app_over_tls_with_static_files_and_token_free_logs(database_url, tmp_path):
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost",
+            "-keyout",
+            str(tmp_path / "privkey.pem"),
+            "-out",
+            str(tmp_path / "fullchain.pem"),
+        ],
+        check=True,
+        capture_output=True,
+    )
     port = _free_port()
     token = "Zq3v9Xk2Lm8Pn4Rt6Yw1Bc5Df7Gh0Jk2Lm4Np6Qr8S"
-    with gunicorn(database_url, BRIDGEOPS_PROXY_COUNT="1",
-                  BRIDGEOPS_BASE_URL=f"https://localhost:{port}") as web:
+    with gunicorn(
+        database_url, BRIDGEOPS_PROXY_COUNT="1", BRIDGEOPS_BASE_URL=f"https://localhost:{port}"
+    ) as web:
         conf = _site_for_test(tmp_path, web.url, port)
-        nginx = subprocess.Popen(["nginx", "-c", str(conf), "-e", str(tmp_path / "error.log"),
-                                  "-g", "daemon off;"], stderr=subprocess.PIPE, text=True)
+        nginx = subprocess.Popen(
+            ["nginx", "-c", str(conf), "-e", str(tmp_path / "error.log"), "-g", "daemon off;"],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             base, cert = f"https://localhost:{port}", str(tmp_path / "fullchain.pem")
             wait_until_up(base + "/healthz", 20, verify=cert)
@@ -110,14 +138,18 @@ def test_systemd_units_have_no_unknown_or_invalid_directives(tmp_path):
     env_file.write_text("BRIDGEOPS_ENV=production\n", encoding="utf-8")
     units = []
     for source in sorted(DEPLOY.glob("bridgeops-*.service")) + sorted(DEPLOY.glob("*.timer")):
-        text = (source.read_text(encoding="utf-8")
-                .replace("/opt/bridgeops", str(DEPLOY.parent))
-                .replace("/etc/bridgeops/bridgeops.env", str(env_file))
-                .replace("=bridgeops\n", "=daemon\n"))  # a user that exists on any Debian
+        text = (
+            source.read_text(encoding="utf-8")
+            .replace("/opt/bridgeops", str(DEPLOY.parent))
+            .replace("/etc/bridgeops/bridgeops.env", str(env_file))
+            .replace("=bridgeops\n", "=daemon\n")
+        )  # a user that exists on any Debian
         (tmp_path / source.name).write_text(text, encoding="utf-8")
         units.append(str(tmp_path / source.name))
-    result = subprocess.run(["systemd-analyze", "verify", *units], capture_output=True, text=True,
-                            timeout=60)
-    problems = [line for line in result.stderr.splitlines()
-                if "Unknown" in line or "Invalid" in line or "Failed" in line or "bad" in line.lower()]
+    result = subprocess.run(["systemd-analyze", "verify", *units], capture_output=True, text=True, timeout=60)
+    problems = [
+        line
+        for line in result.stderr.splitlines()
+        if "Unknown" in line or "Invalid" in line or "Failed" in line or "bad" in line.lower()
+    ]
     assert result.returncode == 0 and not problems, result.stderr

@@ -30,9 +30,14 @@ def test_healthz_reports_the_scheduler_heartbeat(client):
 
 
 def test_healthz_is_503_when_the_database_is_unreachable(tmp_path):
-    app = create_app({"TESTING": True, "SECRET_KEY": "x",
-                      "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
-                      "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"connect_timeout": 2}}})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+            "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"connect_timeout": 2}},
+        }
+    )
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["database"] == "unreachable"
@@ -58,8 +63,14 @@ def _schema_app(url: str):
 def test_healthz_is_503_when_the_sqlite_database_is_read_only(tmp_path):
     path = tmp_path / "bridgeops.sqlite3"
     _schema_app(f"sqlite:///{path}")
-    read_only = create_app({"TESTING": True, "SECRET_KEY": "x", "OUTBOX_DIR": str(tmp_path),
-                            "DATABASE_URL": f"sqlite:///file:{path}?mode=ro&uri=true"})
+    read_only = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "OUTBOX_DIR": str(tmp_path),
+            "DATABASE_URL": f"sqlite:///file:{path}?mode=ro&uri=true",
+        }
+    )
     response = read_only.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.headers["Retry-After"]
@@ -70,8 +81,9 @@ def test_healthz_is_503_when_postgresql_is_read_only(pg_server):  # noqa: F811
     app = _schema_app(pg_server.url)
     client = app.test_client()
     assert client.get("/healthz").status_code == 200
-    admin = sa.create_engine(pg_server.url.replace("postgresql://", "postgresql+psycopg://"),
-                             isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(
+        pg_server.url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+    )
     with admin.connect() as connection:
         connection.execute(sa.text("ALTER SYSTEM SET default_transaction_read_only = on"))
         connection.execute(sa.text("SELECT pg_reload_conf()"))
@@ -90,8 +102,12 @@ def small_disk(tmp_path):
     """A 2 MB tmpfs: a real file system that fills up."""
     mount = tmp_path / "disk"
     mount.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)],
-                      capture_output=True, check=False).returncode != 0:
+    if (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True, check=False
+        ).returncode
+        != 0
+    ):
         pytest.skip("cannot mount a tmpfs here (needs root)")
     try:
         yield mount
@@ -134,4 +150,7 @@ def test_healthz_is_degraded_when_the_scheduler_stops_during_a_session_window(cl
     assert response.status_code == 200
     body = response.get_json()
     assert (body["status"], body["monitoring"], body["scheduler"]["state"]) == (
-        "degraded", "stopped", "stale")
+        "degraded",
+        "stopped",
+        "stale",
+    )

@@ -4,10 +4,16 @@ from tests.registration.helpers import chair_token
 def test_officer_home_leads_to_every_task_of_the_conference(client, demo, officer):
     client.post("/login", data={"email": officer.email, "password": "mat-khau-123"})
     page = client.get("/").get_data(as_text=True)
-    for path in ("/conferences/namdinh-2022/points", "/conferences/namdinh-2022/return",
-                 "/conferences/namdinh-2022/board", "/conferences/namdinh-2022/links",
-                 "/conferences/namdinh-2022/schedule", "/conferences/namdinh-2022/rehearsal",
-                 "/conferences/namdinh-2022/acknowledgements", "/outbox"):
+    for path in (
+        "/conferences/namdinh-2022/points",
+        "/conferences/namdinh-2022/return",
+        "/conferences/namdinh-2022/board",
+        "/conferences/namdinh-2022/links",
+        "/conferences/namdinh-2022/schedule",
+        "/conferences/namdinh-2022/rehearsal",
+        "/conferences/namdinh-2022/acknowledgements",
+        "/outbox",
+    ):
         assert f'href="{path}"' in page
         assert client.get(path).status_code == 200, path
 

@@ -13,21 +13,23 @@ from bridgeops.ops.logs import JsonFormatter, redact_path
 TOKEN = "Zq3v9Xk2Lm8Pn4Rt6Yw1Bc5Df7Gh0Jk2Lm4Np6Qr8S"  # the shape of token_urlsafe(32)
 
 
-@pytest.mark.parametrize(("path", "logged"), [
-    (f"/c/{TOKEN}", "/c/Zq3v…"),
-    (f"/t/{TOKEN}/ack", "/t/Zq3v…/ack"),
-    (f"/calendar/{TOKEN}.ics", "/calendar/Zq3v….ics"),
-    ("/c/ab", "/c/ab…"),
-    (f"/api/v1/links/{TOKEN}", "/api/v1/links/Zq3v…"),
-    ("/api/v1/conferences/namdinh-2022/points", "/api/v1/conferences/namdinh-2022/points"),
-])
+@pytest.mark.parametrize(
+    ("path", "logged"),
+    [
+        (f"/c/{TOKEN}", "/c/Zq3v…"),
+        (f"/t/{TOKEN}/ack", "/t/Zq3v…/ack"),
+        (f"/calendar/{TOKEN}.ics", "/calendar/Zq3v….ics"),
+        ("/c/ab", "/c/ab…"),
+        (f"/api/v1/links/{TOKEN}", "/api/v1/links/Zq3v…"),
+        ("/api/v1/conferences/namdinh-2022/points", "/api/v1/conferences/namdinh-2022/points"),
+    ],
+)
 def test_paths_are_logged_without_tokens(path, logged):
     assert redact_path(path) == logged
 
 
 def _request_lines(caplog) -> list[dict]:
-    return [json.loads(JsonFormatter().format(r)) for r in caplog.records
-            if r.name == "bridgeops.request"]
+    return [json.loads(JsonFormatter().format(r)) for r in caplog.records if r.name == "bridgeops.request"]
 
 
 def test_a_sane_request_id_is_kept_and_a_hostile_one_replaced(client, caplog):
@@ -44,8 +46,9 @@ def test_a_request_refused_by_csrf_is_logged_with_its_id(app, officer, caplog):
     app.config["WTF_CSRF_ENABLED"] = True
     try:
         with caplog.at_level(logging.INFO, logger="bridgeops.request"):
-            response = app.test_client().post("/login", data={"email": officer.email},
-                                              headers={"X-Request-ID": "csrf-1"})
+            response = app.test_client().post(
+                "/login", data={"email": officer.email}, headers={"X-Request-ID": "csrf-1"}
+            )
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
     assert response.status_code == 400

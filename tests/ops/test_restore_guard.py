@@ -99,8 +99,9 @@ def _uids(messages: list[email.message.Message]) -> set[str]:
         for part in message.walk():
             if part.get_content_type() == "text/calendar":
                 text = part.get_payload(decode=True).decode()
-                found.update(line.split(":", 1)[1].strip() for line in text.splitlines()
-                             if line.startswith("UID:"))
+                found.update(
+                    line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("UID:")
+                )
     return found
 
 

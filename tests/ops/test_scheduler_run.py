@@ -17,8 +17,13 @@ BRIDGEOPS = Path(sys.executable).with_name("bridgeops")
 
 
 def test_scheduler_once_runs_and_leaves_a_heartbeat_for_healthz(database_url, client):
-    result = subprocess.run([str(BRIDGEOPS), "scheduler", "--once"], capture_output=True, text=True,
-                            env=server_environment(database_url), timeout=120)
+    result = subprocess.run(
+        [str(BRIDGEOPS), "scheduler", "--once"],
+        capture_output=True,
+        text=True,
+        env=server_environment(database_url),
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert "một lần" in result.stdout
     assert last_heartbeat() is not None

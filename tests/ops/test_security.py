@@ -24,22 +24,27 @@ def test_production_refuses_to_start_with_the_default_secret_key(database_url):
         create_app({"ENV": "production", "DATABASE_URL": database_url})
     env = server_environment(database_url, BRIDGEOPS_ENV="production")
     del env["BRIDGEOPS_SECRET_KEY"]
-    result = subprocess.run([str(BRIDGEOPS), "init-db"], env=env, capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run([str(BRIDGEOPS), "init-db"], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert "BRIDGEOPS_SECRET_KEY is not set" in result.stderr
 
 
 def _login_cookie(app, officer) -> str:
-    response = app.test_client().post("/login", data={"email": officer.email,
-                                                      "password": "mat-khau-123"})
+    response = app.test_client().post("/login", data={"email": officer.email, "password": "mat-khau-123"})
     assert response.status_code == 302
     return response.headers["Set-Cookie"]
 
 
 def test_session_cookie_is_secure_httponly_and_lax_on_https(app, database_url, officer):
-    https_app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "k",
-                            "WTF_CSRF_ENABLED": False, "BASE_URL": "https://cau.hoiphunu.vn"})
+    https_app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "k",
+            "WTF_CSRF_ENABLED": False,
+            "BASE_URL": "https://cau.hoiphunu.vn",
+        }
+    )
     try:
         cookie = _login_cookie(https_app, officer)
         page = https_app.test_client().get("/login")
@@ -69,15 +74,19 @@ def test_pages_forbid_inline_script_framing_and_device_features(client):
 
 def test_unknown_tokens_are_throttled_per_address_but_valid_ones_are_not(client, officer_token):
     guesser = {"REMOTE_ADDR": "203.0.113.7"}
-    statuses = [client.get("/api/v1/units", headers=bearer(f"guess-{i}"), environ_base=guesser)
-                .status_code for i in range(31)]
+    statuses = [
+        client.get("/api/v1/units", headers=bearer(f"guess-{i}"), environ_base=guesser).status_code
+        for i in range(31)
+    ]
     assert statuses[:30] == [401] * 30 and statuses[30] == 429
     refused = client.get("/api/v1/units", headers=bearer("guess-again"), environ_base=guesser)
     assert refused.status_code == 429 and refused.headers["Retry-After"] == "60"
     assert refused.mimetype == "application/problem+json"
     # Valid tokens behind the same (NAT) address keep working, however many there are.
-    assert all(client.get("/api/v1/units", headers=bearer(officer_token), environ_base=guesser)
-               .status_code == 200 for _ in range(60))
+    assert all(
+        client.get("/api/v1/units", headers=bearer(officer_token), environ_base=guesser).status_code == 200
+        for _ in range(60)
+    )
     # Another address is unaffected.
     other = {"REMOTE_ADDR": "203.0.113.8"}
     assert client.get("/api/v1/units", headers=bearer("typo"), environ_base=other).status_code == 401
@@ -88,8 +97,7 @@ def test_a_revoked_token_counts_as_a_failure(client, officer_token):
 
     service.revoke_grant(service.find_grant(officer_token))
     db.session.commit()
-    statuses = [client.get("/api/v1/units", headers=bearer(officer_token)).status_code
-                for _ in range(31)]
+    statuses = [client.get("/api/v1/units", headers=bearer(officer_token)).status_code for _ in range(31)]
     assert statuses[:30] == [401] * 30 and statuses[30] == 429
 
 
@@ -107,12 +115,19 @@ def test_two_web_hosts_share_the_token_failure_count_in_redis(database_url):
     except redis.ConnectionError:
         pytest.skip("no Redis on 127.0.0.1:6379")
     prefix = f"bridgeops-test-{uuid.uuid4().hex[:8]}"
-    settings = {"BRIDGEOPS_RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
-                "BRIDGEOPS_RATELIMIT_KEY_PREFIX": prefix, "BRIDGEOPS_WORKERS": "1"}
+    settings = {
+        "BRIDGEOPS_RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+        "BRIDGEOPS_RATELIMIT_KEY_PREFIX": prefix,
+        "BRIDGEOPS_WORKERS": "1",
+    }
     try:
         with gunicorn(database_url, **settings) as first, gunicorn(database_url, **settings) as second:
-            statuses = [requests.get((first, second)[i % 2].url + "/api/v1/units", timeout=10,
-                                     headers=bearer(f"guess-{i}")).status_code for i in range(31)]
+            statuses = [
+                requests.get(
+                    (first, second)[i % 2].url + "/api/v1/units", timeout=10, headers=bearer(f"guess-{i}")
+                ).status_code
+                for i in range(31)
+            ]
     finally:
         for key in store.scan_iter(f"*{prefix}*"):
             store.delete(key)
@@ -123,19 +138,31 @@ def test_two_web_hosts_share_the_token_failure_count_in_redis(database_url):
 def test_https_login_form_passes_csrf_with_the_same_origin_referer(database_url, officer):
     import re
 
-    https_app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "k",
-                            "BASE_URL": "https://cau.hoiphunu.vn", "PROXY_COUNT": 1})
+    https_app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "k",
+            "BASE_URL": "https://cau.hoiphunu.vn",
+            "PROXY_COUNT": 1,
+        }
+    )
     client = https_app.test_client()
-    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "cau.hoiphunu.vn",
-                 "X-Forwarded-For": "198.51.100.20"}
+    forwarded = {
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "cau.hoiphunu.vn",
+        "X-Forwarded-For": "198.51.100.20",
+    }
     try:
         page = client.get("/login", headers=forwarded)
         csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True))[1]
         # Browsers send a same-origin Referer under this policy; Flask-WTF requires one on HTTPS.
         assert page.headers["Referrer-Policy"] == "same-origin"
-        response = client.post("/login", headers={**forwarded, "Referer": "https://cau.hoiphunu.vn/login"},
-                               data={"csrf_token": csrf, "email": officer.email,
-                                     "password": "mat-khau-123"})
+        response = client.post(
+            "/login",
+            headers={**forwarded, "Referer": "https://cau.hoiphunu.vn/login"},
+            data={"csrf_token": csrf, "email": officer.email, "password": "mat-khau-123"},
+        )
     finally:
         with https_app.app_context():
             db.engine.dispose()
@@ -144,15 +171,18 @@ def test_https_login_form_passes_csrf_with_the_same_origin_referer(database_url,
 
 
 def test_behind_a_proxy_the_forwarded_client_address_is_throttled(database_url):
-    proxied = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "k",
-                          "PROXY_COUNT": 1})
+    proxied = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "k", "PROXY_COUNT": 1})
     client = proxied.test_client()
     try:
-        guesses = [client.get("/api/v1/units", headers={**bearer(f"g{i}"),
-                                                        "X-Forwarded-For": "198.51.100.9"}).status_code
-                   for i in range(31)]
-        neighbour = client.get("/api/v1/units", headers={**bearer("typo"),
-                                                         "X-Forwarded-For": "198.51.100.10"})
+        guesses = [
+            client.get(
+                "/api/v1/units", headers={**bearer(f"g{i}"), "X-Forwarded-For": "198.51.100.9"}
+            ).status_code
+            for i in range(31)
+        ]
+        neighbour = client.get(
+            "/api/v1/units", headers={**bearer("typo"), "X-Forwarded-For": "198.51.100.10"}
+        )
     finally:
         with proxied.app_context():
             db.engine.dispose()

@@ -15,8 +15,9 @@ BLOCKED = {
     "style attribute": re.compile(r"\sstyle\s*=", re.IGNORECASE),
     "event handler attribute": re.compile(r"\son[a-z]+\s*=\s*[\"']", re.IGNORECASE),
     "javascript: URL": re.compile(r"javascript:", re.IGNORECASE),
-    "external asset (no CDN)": re.compile(r"<(?:script|img|link)\b[^>]*(?:src|href)=[\"']https?://",
-                                          re.IGNORECASE),
+    "external asset (no CDN)": re.compile(
+        r"<(?:script|img|link)\b[^>]*(?:src|href)=[\"']https?://", re.IGNORECASE
+    ),
 }
 
 
@@ -26,8 +27,7 @@ def _pages() -> list[Path]:
     return [p for p in sorted(TEMPLATES.rglob("*.html")) if "mail" not in str(p.relative_to(TEMPLATES))]
 
 
-@pytest.mark.parametrize("template", _pages(),
-                         ids=lambda p: str(p.relative_to(TEMPLATES)))
+@pytest.mark.parametrize("template", _pages(), ids=lambda p: str(p.relative_to(TEMPLATES)))
 def test_template_has_nothing_the_csp_would_block(template: Path):
     text = template.read_text(encoding="utf-8")
     found = [name for name, pattern in BLOCKED.items() if pattern.search(text)]

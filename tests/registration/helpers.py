@@ -28,9 +28,13 @@ def chair_token(conference: Conference, unit_code: str) -> str:
 
 
 def point_body(unit: str, **extra) -> dict:
-    body = {"unit": unit, "venue": "Hội trường UBND", "capacity": 60,
-            "technicians": [{"name": "Trần Văn Kỹ", "phone": "0912345678",
-                             "email": "ky@example.vn"}],
-            "probe": {"target": "sip://10.1.2.3"}, "counts": {"bch": 12, "chuyen_trach": 3}}
+    body = {
+        "unit": unit,
+        "venue": "Hội trường UBND",
+        "capacity": 60,
+        "technicians": [{"name": "Trần Văn Kỹ", "phone": "0912345678", "email": "ky@example.vn"}],
+        "probe": {"target": "sip://10.1.2.3"},
+        "counts": {"bch": 12, "chuyen_trach": 3},
+    }
     body.update(extra)
     return body

@@ -37,12 +37,18 @@ def world(demo, officer, officer_token) -> World:
     actor = Principal(kind="officer", user=officer)
     created = service.create_point(demo, PointIn(**point_body(MY_LOC)), actor)
     db.session.commit()
-    return World(point_id=created.point.id, version=created.point.version,
-                 commune=commune_of(MY_LOC, 1),
-                 tokens={"anonymous": None, "chair_a": chair_token(demo, MY_LOC),
-                         "chair_b": chair_token(demo, VU_BAN),
-                         "technician": created.technician_url.rsplit("/", 1)[-1],
-                         "officer": officer_token})
+    return World(
+        point_id=created.point.id,
+        version=created.point.version,
+        commune=commune_of(MY_LOC, 1),
+        tokens={
+            "anonymous": None,
+            "chair_a": chair_token(demo, MY_LOC),
+            "chair_b": chair_token(demo, VU_BAN),
+            "technician": created.technician_url.rsplit("/", 1)[-1],
+            "officer": officer_token,
+        },
+    )
 
 
 def _headers(world: World, who: str, **extra) -> dict[str, str]:
@@ -53,16 +59,12 @@ def _headers(world: World, who: str, **extra) -> dict[str, str]:
 # --- API ---------------------------------------------------------------------------------------
 
 API = {
-    "list": ("GET", "/api/v1/conferences/namdinh-2022/points", None,
-             [401, 200, 200, 200, 200]),
-    "create": ("POST", "/api/v1/conferences/namdinh-2022/points", "commune",
-               [401, 201, 403, 403, 201]),
+    "list": ("GET", "/api/v1/conferences/namdinh-2022/points", None, [401, 200, 200, 200, 200]),
+    "create": ("POST", "/api/v1/conferences/namdinh-2022/points", "commune", [401, 201, 403, 403, 201]),
     "read": ("GET", "/api/v1/points/{id}", None, [401, 200, 404, 200, 200]),
-    "patch": ("PATCH", "/api/v1/points/{id}", {"venue": "Phòng họp mới"},
-              [401, 200, 404, 403, 200]),
+    "patch": ("PATCH", "/api/v1/points/{id}", {"venue": "Phòng họp mới"}, [401, 200, 404, 403, 200]),
     "confirm": ("POST", "/api/v1/points/{id}/confirm", None, [401, 200, 404, 403, 200]),
-    "technician_link": ("POST", "/api/v1/points/{id}/technician-link", None,
-                        [401, 200, 404, 403, 200]),
+    "technician_link": ("POST", "/api/v1/points/{id}/technician-link", None, [401, 200, 404, 403, 200]),
     "withdraw": ("DELETE", "/api/v1/points/{id}", None, [401, 200, 404, 403, 200]),
 }
 
@@ -87,11 +89,11 @@ def test_api_endpoint_obeys_the_scope_rule(client, world, endpoint, who):
 
 @pytest.mark.parametrize("who", WHO[1:])
 def test_api_list_holds_only_points_in_scope(client, world, who):
-    items = client.get("/api/v1/conferences/namdinh-2022/points",
-                       headers=_headers(world, who)).get_json()["items"]
+    items = client.get("/api/v1/conferences/namdinh-2022/points", headers=_headers(world, who)).get_json()[
+        "items"
+    ]
     units = {item["unit"]["code"] for item in items}
-    expected = {"chair_a": {MY_LOC}, "chair_b": set(), "technician": {MY_LOC},
-                "officer": {MY_LOC, "36"}}[who]
+    expected = {"chair_a": {MY_LOC}, "chair_b": set(), "technician": {MY_LOC}, "officer": {MY_LOC, "36"}}[who]
     assert units == expected
 
 
@@ -100,10 +102,18 @@ def test_api_list_holds_only_points_in_scope(client, world, who):
 PAGES = {
     "home": ("GET", "/conferences/namdinh-2022/registration", None, [302, 200, 200, 302, 302]),
     "list": ("GET", "/conferences/namdinh-2022/points", None, [302, 200, 200, 200, 200]),
-    "new_form": ("GET", "/conferences/namdinh-2022/points/new?unit={commune}", None,
-                 [302, 200, 403, 403, 200]),
-    "new_submit": ("POST", "/conferences/namdinh-2022/points/new?unit={commune}", "form",
-                   [302, 200, 403, 403, 200]),
+    "new_form": (
+        "GET",
+        "/conferences/namdinh-2022/points/new?unit={commune}",
+        None,
+        [302, 200, 403, 403, 200],
+    ),
+    "new_submit": (
+        "POST",
+        "/conferences/namdinh-2022/points/new?unit={commune}",
+        "form",
+        [302, 200, 403, 403, 200],
+    ),
     "point": ("GET", "/points/{id}", None, [302, 200, 404, 200, 200]),
     "edit": ("POST", "/points/{id}", "form", [302, 302, 404, 403, 302]),
     "confirm": ("POST", "/points/{id}/confirm", {}, [302, 302, 404, 403, 302]),
@@ -111,14 +121,21 @@ PAGES = {
     "technician_link": ("POST", "/points/{id}/technician-link", {}, [302, 200, 404, 403, 200]),
     "history": ("GET", "/points/{id}/history", None, [302, 403, 403, 403, 200]),
     "links": ("GET", "/conferences/namdinh-2022/links", None, [302, 403, 403, 403, 200]),
-    "links_issue": ("POST", "/conferences/namdinh-2022/links", {"unit": MY_LOC},
-                    [302, 403, 403, 403, 200]),
+    "links_issue": ("POST", "/conferences/namdinh-2022/links", {"unit": MY_LOC}, [302, 403, 403, 403, 200]),
 }
 
-FORM = {"venue": "Hội trường", "capacity": "50", "count_bch": "4", "technician_rows": "2",
-        "technician_0_name": "Kỹ thuật viên", "technician_0_phone": "0912345678",
-        "technician_0_email": "", "technician_1_name": "", "technician_1_phone": "",
-        "technician_1_email": ""}
+FORM = {
+    "venue": "Hội trường",
+    "capacity": "50",
+    "count_bch": "4",
+    "technician_rows": "2",
+    "technician_0_name": "Kỹ thuật viên",
+    "technician_0_phone": "0912345678",
+    "technician_0_email": "",
+    "technician_1_name": "",
+    "technician_1_phone": "",
+    "technician_1_email": "",
+}
 
 
 def page_client(app, world: World, who: str, officer_email: str = "officer@hoiphunu.test"):
@@ -126,8 +143,9 @@ def page_client(app, world: World, who: str, officer_email: str = "officer@hoiph
     if who in ("chair_a", "chair_b"):
         assert client.get(f"/c/{world.tokens[who]}").status_code == 302
     elif who == "technician":
-        grant = db.session.scalar(sa.select(AccessGrant).where(
-            AccessGrant.token_hash == hash_token(world.tokens[who])))
+        grant = db.session.scalar(
+            sa.select(AccessGrant).where(AccessGrant.token_hash == hash_token(world.tokens[who]))
+        )
         with client.session_transaction() as session:
             session[access.SESSION_GRANT_KEY] = grant.id
     elif who == "officer":

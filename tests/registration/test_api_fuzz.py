@@ -18,23 +18,26 @@ def api_schema(app):
     return schema
 
 
-REGISTRATION = [("POST", "/api/v1/conferences/{slug}/points"),
-                ("GET", "/api/v1/conferences/{slug}/points"),
-                ("PATCH", "/api/v1/points/{point_id}"),
-                ("POST", "/api/v1/points/{point_id}/confirm"),
-                ("DELETE", "/api/v1/points/{point_id}")]
+REGISTRATION = [
+    ("POST", "/api/v1/conferences/{slug}/points"),
+    ("GET", "/api/v1/conferences/{slug}/points"),
+    ("PATCH", "/api/v1/points/{point_id}"),
+    ("POST", "/api/v1/points/{point_id}/confirm"),
+    ("DELETE", "/api/v1/points/{point_id}"),
+]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("method", "path"), REGISTRATION)
-def test_generated_requests_never_get_a_server_error(app, client, demo, officer_token, api_schema,
-                                                     method, path):
-    point = client.post("/api/v1/conferences/namdinh-2022/points", json=point_body(MY_LOC),
-                        headers=bearer(officer_token)).get_json()
+def test_generated_requests_never_get_a_server_error(
+    app, client, demo, officer_token, api_schema, method, path
+):
+    point = client.post(
+        "/api/v1/conferences/namdinh-2022/points", json=point_body(MY_LOC), headers=bearer(officer_token)
+    ).get_json()
     operation = api_schema[path][method]
 
-    @settings(max_examples=40, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck))
     @given(case=operation.as_strategy())
     def check(case):
         case.path_parameters = {"slug": "namdinh-2022", "point_id": point["id"]}

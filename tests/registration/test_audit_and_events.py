@@ -15,7 +15,8 @@ POINTS = "/api/v1/conferences/namdinh-2022/points"
 
 
 def test_create_change_confirm_withdraw_and_link_are_audited_with_before_and_after(
-        client, demo, officer, officer_token):
+    client, demo, officer, officer_token
+):
     headers = bearer(officer_token)
     point = client.post(POINTS, json=point_body(MY_LOC), headers=headers).get_json()
     path = f"/api/v1/points/{point['id']}"
@@ -23,11 +24,19 @@ def test_create_change_confirm_withdraw_and_link_are_audited_with_before_and_aft
     client.post(f"{path}/confirm", headers=headers)
     client.post(f"{path}/technician-link", headers=headers)
     client.delete(path, headers=headers)
-    events = db.session.scalars(sa.select(AuditEvent).where(
-        AuditEvent.entity == "bridge_point", AuditEvent.entity_id == point["id"])
-        .order_by(AuditEvent.id)).all()
-    assert [e.action for e in events] == ["create", "issue_link", "update", "confirm",
-                                          "issue_link", "withdraw"]
+    events = db.session.scalars(
+        sa.select(AuditEvent)
+        .where(AuditEvent.entity == "bridge_point", AuditEvent.entity_id == point["id"])
+        .order_by(AuditEvent.id)
+    ).all()
+    assert [e.action for e in events] == [
+        "create",
+        "issue_link",
+        "update",
+        "confirm",
+        "issue_link",
+        "withdraw",
+    ]
     assert all(e.actor == f"officer:{officer.email}" for e in events)
     update = events[2]
     assert update.before["venue"] == "Hội trường UBND" and update.after["venue"] == "Phòng mới"
@@ -59,21 +68,28 @@ def test_point_changed_is_sent_after_each_change(client, demo, officer_token):
     try:
         point = client.post(POINTS, json=point_body(MY_LOC), headers=bearer(officer_token)).get_json()
         path = f"/api/v1/points/{point['id']}"
-        client.patch(path, json={"technicians": [{"name": "Mới", "phone": "0987654321"}]},
-                     headers={**bearer(officer_token), "If-Match": '"1"'})
+        client.patch(
+            path,
+            json={"technicians": [{"name": "Mới", "phone": "0987654321"}]},
+            headers={**bearer(officer_token), "If-Match": '"1"'},
+        )
         client.patch(path, json={}, headers={**bearer(officer_token), "If-Match": '"2"'})  # no change
         client.post(f"{path}/confirm", headers=bearer(officer_token))
     finally:
         point_changed.disconnect(receiver)
-    assert received == [(point["id"], True, "draft", 1), (point["id"], False, "draft", 2),
-                        (point["id"], False, "confirmed", 3)]
+    assert received == [
+        (point["id"], True, "draft", 1),
+        (point["id"], False, "draft", 2),
+        (point["id"], False, "confirmed", 3),
+    ]
 
 
 def test_rollup_columns_and_upstream_follow_the_tree(client, demo, officer_token):
     headers = bearer(officer_token)
     commune = commune_of(MY_LOC)
-    early = client.post(POINTS, json=point_body(commune, counts={"bch": 4, "chi_hoi_truong": 6}),
-                        headers=headers).get_json()
+    early = client.post(
+        POINTS, json=point_body(commune, counts={"bch": 4, "chi_hoi_truong": 6}), headers=headers
+    ).get_json()
     district = client.post(POINTS, json=point_body(MY_LOC), headers=headers).get_json()
     db.session.expire_all()
     commune_point = db.session.get(BridgePoint, early["id"])
@@ -83,8 +99,9 @@ def test_rollup_columns_and_upstream_follow_the_tree(client, demo, officer_token
     assert commune_point.upstream_point_id == district_point.id  # set when the district came
     assert district_point.upstream_point_id == province_point.id
     assert district_point.district_code == MY_LOC and district_point.level == "district"
-    client.patch(f"/api/v1/points/{early['id']}", json={"counts": {"bch": 1}},
-                 headers={**headers, "If-Match": '"1"'})
+    client.patch(
+        f"/api/v1/points/{early['id']}", json={"counts": {"bch": 1}}, headers={**headers, "If-Match": '"1"'}
+    )
     db.session.expire_all()
     assert db.session.get(BridgePoint, early["id"]).total_delegates == 1
 
@@ -93,8 +110,7 @@ def test_list_filters_and_pages(client, demo, officer_token):
     headers = bearer(officer_token)
     for index in range(3):
         client.post(POINTS, json=point_body(commune_of(MY_LOC, index)), headers=headers)
-    page = client.get(f"{POINTS}?unit={MY_LOC}&level=commune&per_page=2&page=2",
-                      headers=headers).get_json()
+    page = client.get(f"{POINTS}?unit={MY_LOC}&level=commune&per_page=2&page=2", headers=headers).get_json()
     assert page["total"] == 3 and len(page["items"]) == 1
     assert client.get(f"{POINTS}?level=district", headers=headers).get_json()["total"] == 0
     bad = client.get(f"{POINTS}?level=thon&per_page=0", headers=headers)
@@ -107,9 +123,24 @@ def test_create_answers_with_location_etag_and_the_contract_fields(client, demo,
     assert response.status_code == 201
     assert response.headers["Location"].endswith(f"/api/v1/points/{body['id']}")
     assert response.headers["ETag"] == '"1"'
-    assert set(body) == {"id", "conference", "unit", "level", "name", "venue", "capacity", "status",
-                         "technicians", "probe", "counts", "total_delegates", "version",
-                         "created_at", "updated_at", "technician_url"}
+    assert set(body) == {
+        "id",
+        "conference",
+        "unit",
+        "level",
+        "name",
+        "venue",
+        "capacity",
+        "status",
+        "technicians",
+        "probe",
+        "counts",
+        "total_delegates",
+        "version",
+        "created_at",
+        "updated_at",
+        "technician_url",
+    }
     assert body["unit"] == {"code": MY_LOC, "name": "Huyện Mỹ Lộc", "level": "district"}
     read = client.get(response.headers["Location"], headers=bearer(officer_token))
     assert "technician_url" not in read.get_json() and read.headers["ETag"] == '"1"'

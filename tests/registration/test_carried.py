@@ -20,10 +20,16 @@ from tests.registration.helpers import MY_LOC
 HA_LONG, VI_XUYEN, QUANG_TRUNG = "13633", "13642", "13645"
 
 
-def _register(conference: Conference, principal: Principal, unit: str, venue: str,
-              technician: str, phone: str) -> BridgePoint:
-    body = {"unit": unit, "venue": venue, "capacity": 40, "probe": {"target": "sip://10.0.0.9"},
-            "technicians": [{"name": technician, "phone": phone, "email": "kt@example.vn"}]}
+def _register(
+    conference: Conference, principal: Principal, unit: str, venue: str, technician: str, phone: str
+) -> BridgePoint:
+    body = {
+        "unit": unit,
+        "venue": venue,
+        "capacity": 40,
+        "probe": {"target": "sip://10.0.0.9"},
+        "technicians": [{"name": technician, "phone": phone, "email": "kt@example.vn"}],
+    }
     return service.create_point(conference, validate(PointIn, body), principal).point
 
 
@@ -32,9 +38,13 @@ def copy_onto_2025(source: Conference, officer) -> Conference:
     from bridgeops.conference.copy import copy_conference
     from bridgeops.conference.schemas import CopyIn
 
-    result = copy_conference(source, CopyIn.model_validate(
-        {"slug": "ninhbinh-2027", "map": "2025", "host_unit_code": "37", "shift_days": 1826}),
-        actor=f"officer:{officer.email}")
+    result = copy_conference(
+        source,
+        CopyIn.model_validate(
+            {"slug": "ninhbinh-2027", "map": "2025", "host_unit_code": "37", "shift_days": 1826}
+        ),
+        actor=f"officer:{officer.email}",
+    )
     db.session.commit()
     assert result.conference.host_unit_code == "202537"
     assert {code for code, _ in result.unplaced} == {MY_LOC}
@@ -60,8 +70,7 @@ def _point(conference: Conference, unit_code: str) -> BridgePoint:
     return service.point_for_unit(conference, unit_code)
 
 
-def test_the_page_lists_the_rooms_competing_for_a_new_ward_and_the_unplaced_points(
-        client, carried):
+def test_the_page_lists_the_rooms_competing_for_a_new_ward_and_the_unplaced_points(client, carried):
     new_code = place_units([HA_LONG], "2023", "2025").target[HA_LONG]
     assert units.get_unit(new_code).name == "Phường Nam Định"
     assert _point(carried, new_code).venue == "Hội trường phường Hạ Long"  # the lowest code
@@ -80,8 +89,9 @@ def test_the_page_lists_the_rooms_competing_for_a_new_ward_and_the_unplaced_poin
 def test_the_officer_chooses_another_room_and_it_is_the_one_that_stays(client, carried):
     new_code = place_units([HA_LONG], "2023", "2025").target[HA_LONG]
     source = service.point_for_unit(db.session.get(Conference, carried.copied_from_id), VI_XUYEN)
-    response = client.post("/conferences/ninhbinh-2027/carried",
-                           data={"unit": new_code, "point": source.id, "action": "choose"})
+    response = client.post(
+        "/conferences/ninhbinh-2027/carried", data={"unit": new_code, "point": source.id, "action": "choose"}
+    )
     assert response.status_code == 302
     kept = _point(carried, new_code)
     assert kept.venue == "Nhà văn hóa Vị Xuyên"
@@ -94,8 +104,10 @@ def test_an_unplaced_district_room_is_placed_by_hand_on_a_free_commune(client, c
     source = service.point_for_unit(db.session.get(Conference, carried.copied_from_id), MY_LOC)
     target = units.get_unit("13366", "2025")
     assert _point(carried, target.code) is None
-    response = client.post("/conferences/ninhbinh-2027/carried",
-                           data={"point": source.id, "unit": target.code, "action": "place"})
+    response = client.post(
+        "/conferences/ninhbinh-2027/carried",
+        data={"point": source.id, "unit": target.code, "action": "place"},
+    )
     assert response.status_code == 302
     placed = _point(carried, target.code)
     assert placed.venue == "Hội trường huyện Mỹ Lộc" and placed.status == "draft"
@@ -106,14 +118,15 @@ def test_an_unplaced_district_room_is_placed_by_hand_on_a_free_commune(client, c
 def test_a_bad_choice_is_refused_in_vietnamese_and_changes_nothing(client, carried):
     new_code = place_units([HA_LONG], "2023", "2025").target[HA_LONG]
     source = service.point_for_unit(db.session.get(Conference, carried.copied_from_id), MY_LOC)
-    response = client.post("/conferences/ninhbinh-2027/carried",
-                           data={"unit": new_code, "point": source.id, "action": "choose"})
+    response = client.post(
+        "/conferences/ninhbinh-2027/carried", data={"unit": new_code, "point": source.id, "action": "choose"}
+    )
     assert response.status_code == 422
     assert "không nằm trong danh sách" in response.get_data(as_text=True)
-    no_unit = client.post("/conferences/ninhbinh-2027/carried",
-                          data={"point": source.id, "unit": "", "action": "place"})
-    assert no_unit.status_code == 422 and "Vui lòng chọn một đơn vị" in no_unit.get_data(
-        as_text=True)
+    no_unit = client.post(
+        "/conferences/ninhbinh-2027/carried", data={"point": source.id, "unit": "", "action": "place"}
+    )
+    assert no_unit.status_code == 422 and "Vui lòng chọn một đơn vị" in no_unit.get_data(as_text=True)
     assert _point(carried, new_code).venue == "Hội trường phường Hạ Long"
 
 

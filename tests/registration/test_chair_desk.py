@@ -27,12 +27,21 @@ def _open(demo, client, unit=MY_LOC, *, days_left: int = 3, phone: str = "0228 3
 
 
 def _form(name: str, *, technicians=(("Kỹ thuật A", "0912 345 678", "a@example.vn"),), **extra):
-    data = {"venue": "Hội trường UBND", "capacity": "80", "probe_target": "", "count_bch": "5",
-            "count_chuyen_trach": "2", "count_chi_hoi_truong": "3",
-            "technician_rows": str(len(technicians))}
+    data = {
+        "venue": "Hội trường UBND",
+        "capacity": "80",
+        "probe_target": "",
+        "count_bch": "5",
+        "count_chuyen_trach": "2",
+        "count_chi_hoi_truong": "3",
+        "technician_rows": str(len(technicians)),
+    }
     for i, (t_name, phone, email) in enumerate(technicians):
-        data |= {f"technician_{i}_name": t_name, f"technician_{i}_phone": phone,
-                 f"technician_{i}_email": email}
+        data |= {
+            f"technician_{i}_name": t_name,
+            f"technician_{i}_phone": phone,
+            f"technician_{i}_email": email,
+        }
     data.update(extra)
     return data
 
@@ -62,32 +71,42 @@ def test_chair_gives_her_name_and_phone_and_the_chasing_list_calls_her(client, d
     assert bad.status_code == 422
     text = bad.get_data(as_text=True)
     assert "Số điện thoại không hợp lệ" in text and 'value="Lê Thị Hoa"' in text
-    good = client.post(f"{HOME}/chair", data={"name": "Lê Thị Hoa", "phone": "0903 111 222"},
-                       follow_redirects=True)
+    good = client.post(
+        f"{HOME}/chair", data={"name": "Lê Thị Hoa", "phone": "0903 111 222"}, follow_redirects=True
+    )
     assert "Chủ tịch: Lê Thị Hoa · 0903 111 222" in good.get_data(as_text=True)
     chase = returns.chasing_list(demo, returns.rollup(demo))
     my_loc = next(i for i in chase if i.district.code == MY_LOC)
-    assert [(p.name, p.e164, p.role) for p in my_loc.phones] == [("Lê Thị Hoa", "+84903111222",
-                                                                    "chair")]
+    assert [(p.name, p.e164, p.role) for p in my_loc.phones] == [("Lê Thị Hoa", "+84903111222", "chair")]
 
 
 def test_a_commune_without_connection_is_marked_and_counted_as_done(client, demo):
     _open(demo, client)
     commune = commune_of(MY_LOC, 0)
-    response = client.post(f"/conferences/namdinh-2022/units/{commune}/absence",
-                           data={"action": "absent"}, follow_redirects=True)
+    response = client.post(
+        f"/conferences/namdinh-2022/units/{commune}/absence", data={"action": "absent"}, follow_redirects=True
+    )
     page = response.get_data(as_text=True)
     assert "không tham gia" in page and "Không tham gia (không có kết nối)" in page
     done = client.get(f"{HOME}?show=done").get_data(as_text=True)
     assert len(re.findall(r'class="unit-line" data-state="done"', done)) == 1
-    assert returns.rollup(demo).districts[
-        [d.code for d in returns.rollup(demo).districts].index(MY_LOC)].units_absent == 1
+    assert (
+        returns.rollup(demo)
+        .districts[[d.code for d in returns.rollup(demo).districts].index(MY_LOC)]
+        .units_absent
+        == 1
+    )
     # Her own district cannot take no part, nor can another district's commune be touched.
-    own = client.post(f"/conferences/namdinh-2022/units/{MY_LOC}/absence",
-                      data={"action": "absent"}, follow_redirects=True)
+    own = client.post(
+        f"/conferences/namdinh-2022/units/{MY_LOC}/absence", data={"action": "absent"}, follow_redirects=True
+    )
     assert "phải có điểm cầu" in own.get_data(as_text=True)
-    assert client.post(f"/conferences/namdinh-2022/units/{commune_of(VU_BAN)}/absence",
-                       data={"action": "absent"}).status_code == 403
+    assert (
+        client.post(
+            f"/conferences/namdinh-2022/units/{commune_of(VU_BAN)}/absence", data={"action": "absent"}
+        ).status_code
+        == 403
+    )
     # Registering after all makes the commune take part again.
     client.post(f"/conferences/namdinh-2022/points/new?unit={commune}", data=_form("x"))
     assert db.session.scalar(sa.select(sa.func.count()).select_from(UnitAbsence)) == 0
@@ -95,15 +114,17 @@ def test_a_commune_without_connection_is_marked_and_counted_as_done(client, demo
 
 def test_save_and_confirm_is_one_step_and_says_what_is_missing(client, demo):
     _open(demo, client)
-    created = client.post(f"/conferences/namdinh-2022/points/new?unit={MY_LOC}",
-                          data=_form("x", and_confirm="1"))
+    created = client.post(
+        f"/conferences/namdinh-2022/points/new?unit={MY_LOC}", data=_form("x", and_confirm="1")
+    )
     assert created.status_code == 200 and "Đã đăng ký và xác nhận" in created.get_data(as_text=True)
     point = db.session.scalar(sa.select(BridgePoint).where(BridgePoint.unit_code == MY_LOC))
     assert point.status == "confirmed"
 
     commune = commune_of(MY_LOC, 1)
-    no_venue = client.post(f"/conferences/namdinh-2022/points/new?unit={commune}",
-                           data=_form("x", venue="", and_confirm="1"))
+    no_venue = client.post(
+        f"/conferences/namdinh-2022/points/new?unit={commune}", data=_form("x", venue="", and_confirm="1")
+    )
     text = no_venue.get_data(as_text=True)
     assert "chưa xác nhận" in text and "phòng họp" in text
     draft = db.session.scalar(sa.select(BridgePoint).where(BridgePoint.unit_code == commune))
@@ -111,10 +132,11 @@ def test_save_and_confirm_is_one_step_and_says_what_is_missing(client, demo):
     page = client.get(f"/points/{draft.id}").get_data(as_text=True)
     assert "Bước tiếp: Xác nhận" in page and "Lưu và xác nhận" in page
     # Edits typed on the page are saved and confirmed together, not dropped.
-    done = client.post(f"/points/{draft.id}", data=_form("x", venue="Nhà văn hóa xã",
-                                                          version=str(draft.version),
-                                                          and_confirm="1"),
-                       follow_redirects=True)
+    done = client.post(
+        f"/points/{draft.id}",
+        data=_form("x", venue="Nhà văn hóa xã", version=str(draft.version), and_confirm="1"),
+        follow_redirects=True,
+    )
     db.session.expire_all()
     draft = db.session.get(BridgePoint, draft.id)
     assert draft.status == "confirmed" and draft.venue == "Nhà văn hóa xã"
@@ -125,8 +147,14 @@ def test_each_technician_gets_her_own_link_that_names_her(client, demo):
     _open(demo, client)
     response = client.post(
         f"/conferences/namdinh-2022/points/new?unit={MY_LOC}",
-        data=_form("x", technicians=(("Phạm Thị Mai", "0912 345 678", "mai@example.vn"),
-                                     ("Vũ Văn Nam", "0987 654 321", ""))))
+        data=_form(
+            "x",
+            technicians=(
+                ("Phạm Thị Mai", "0912 345 678", "mai@example.vn"),
+                ("Vũ Văn Nam", "0987 654 321", ""),
+            ),
+        ),
+    )
     page = response.get_data(as_text=True)
     urls = re.findall(r'value="(http[^"]+/t/[^"]+)"', page)
     assert len(urls) == 2 and urls[0] != urls[1]
@@ -141,8 +169,15 @@ def test_each_technician_gets_her_own_link_that_names_her(client, demo):
 
 def test_officer_reminds_the_late_ones_in_one_action(client, demo, officer):
     demo.registration_closes_at = datetime.now(UTC) + timedelta(days=2)
-    db.session.add(ChairContact(conference_id=demo.id, unit_code=MY_LOC, name="Lê Thị Hoa",
-                                phone="+84903111222", email="hoa@example.vn"))
+    db.session.add(
+        ChairContact(
+            conference_id=demo.id,
+            unit_code=MY_LOC,
+            name="Lê Thị Hoa",
+            phone="+84903111222",
+            email="hoa@example.vn",
+        )
+    )
     db.session.commit()
     client.post("/login", data={"email": officer.email, "password": "mat-khau-123"})
     dashboard = client.get("/conferences/namdinh-2022/return").get_data(as_text=True)
@@ -158,8 +193,7 @@ def test_officer_reminds_the_late_ones_in_one_action(client, demo, officer):
 
 def test_history_names_people_and_shows_no_raw_values(client, demo, officer):
     _open(demo, client)
-    client.post(f"/conferences/namdinh-2022/points/new?unit={MY_LOC}",
-                data=_form("x", and_confirm="1"))
+    client.post(f"/conferences/namdinh-2022/points/new?unit={MY_LOC}", data=_form("x", and_confirm="1"))
     client.post("/c/leave")
     client.post("/login", data={"email": officer.email, "password": "mat-khau-123"})
     point = db.session.scalar(sa.select(BridgePoint).where(BridgePoint.unit_code == MY_LOC))
@@ -195,8 +229,9 @@ def test_heartbeat_client_helps_in_vietnamese():
     from pathlib import Path
 
     script = Path(__file__).resolve().parents[2] / "scripts" / "heartbeat.py"
-    shown = subprocess.run([sys.executable, str(script), "--help"], capture_output=True,
-                           text=True, check=True).stdout
+    shown = subprocess.run(
+        [sys.executable, str(script), "--help"], capture_output=True, text=True, check=True
+    ).stdout
     assert "cách dùng:" in shown and "tùy chọn:" in shown and "phần cuối của đường dẫn" in shown
     assert "show this help" not in shown and "usage:" not in shown
 
@@ -214,16 +249,19 @@ def test_a_wrong_sign_off_value_is_explained_without_raw_values():
 
 
 def test_officer_gives_the_chairs_phone_when_issuing_and_a_wrong_one_is_kept_and_explained(
-        client, demo, officer):
+    client, demo, officer
+):
     client.post("/login", data={"email": officer.email, "password": "mat-khau-123"})
-    wrong = client.post("/conferences/namdinh-2022/links",
-                        data={"unit": MY_LOC, "action": "issue", "chair_name": "Lê Thị Hoa",
-                              "chair_phone": "0903"})
+    wrong = client.post(
+        "/conferences/namdinh-2022/links",
+        data={"unit": MY_LOC, "action": "issue", "chair_name": "Lê Thị Hoa", "chair_phone": "0903"},
+    )
     page = wrong.get_data(as_text=True)
     assert wrong.status_code == 422 and "Số điện thoại không hợp lệ" in page
     assert page.count('value="0903"') == 1 and "/c/" not in page  # no link issued
-    issued = client.post("/conferences/namdinh-2022/links",
-                         data={"unit": MY_LOC, "action": "issue", "chair_name": "Lê Thị Hoa",
-                               "chair_phone": "0903 111 222"}).get_data(as_text=True)
+    issued = client.post(
+        "/conferences/namdinh-2022/links",
+        data={"unit": MY_LOC, "action": "issue", "chair_name": "Lê Thị Hoa", "chair_phone": "0903 111 222"},
+    ).get_data(as_text=True)
     assert "Kính gửi đồng chí Lê Thị Hoa Huyện Mỹ Lộc" in issued and issued.count("<svg") >= 2
     assert db.session.scalar(sa.select(ChairContact.phone)) == "+84903111222"

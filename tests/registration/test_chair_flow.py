@@ -12,12 +12,21 @@ from tests.registration.helpers import MY_LOC, VU_BAN, chair_token
 
 
 def _form(unit_name: str, venue: str, counts: tuple[int, int, int]) -> dict:
-    return {"venue": venue, "capacity": "80", "probe_target": "",
-            "count_bch": str(counts[0]), "count_chuyen_trach": str(counts[1]),
-            "count_chi_hoi_truong": str(counts[2]), "technician_rows": "2",
-            "technician_0_name": f"Kỹ thuật {unit_name}", "technician_0_phone": "0912 345 678",
-            "technician_0_email": "kythuat@example.vn",
-            "technician_1_name": "", "technician_1_phone": "", "technician_1_email": ""}
+    return {
+        "venue": venue,
+        "capacity": "80",
+        "probe_target": "",
+        "count_bch": str(counts[0]),
+        "count_chuyen_trach": str(counts[1]),
+        "count_chi_hoi_truong": str(counts[2]),
+        "technician_rows": "2",
+        "technician_0_name": f"Kỹ thuật {unit_name}",
+        "technician_0_phone": "0912 345 678",
+        "technician_0_email": "kythuat@example.vn",
+        "technician_1_name": "",
+        "technician_1_phone": "",
+        "technician_1_email": "",
+    }
 
 
 def test_chair_registers_district_and_three_communes_through_the_forms(client, demo):
@@ -35,8 +44,10 @@ def test_chair_registers_district_and_three_communes_through_the_forms(client, d
     assert MY_LOC in units and len(units) >= 4
 
     for code in [MY_LOC, *[u for u in units if u != MY_LOC][:3]]:
-        response = client.post(f"/conferences/namdinh-2022/points/new?unit={code}",
-                               data=_form(code, f"Hội trường {code}", (5, 2, 10)))
+        response = client.post(
+            f"/conferences/namdinh-2022/points/new?unit={code}",
+            data=_form(code, f"Hội trường {code}", (5, 2, 10)),
+        )
         page = response.get_data(as_text=True)
         assert response.status_code == 200, page
         assert "/t/" in page  # the technician link, shown once
@@ -49,8 +60,11 @@ def test_chair_registers_district_and_three_communes_through_the_forms(client, d
     assert all(p.upstream_point_id == district_point.id for p in registered if p is not district_point)
     assert registered[0].technicians[0].phone == "+84912345678"
 
-    confirm = client.post(f"/points/{district_point.id}/confirm",
-                          data={"version": str(district_point.version)}, follow_redirects=True)
+    confirm = client.post(
+        f"/points/{district_point.id}/confirm",
+        data={"version": str(district_point.version)},
+        follow_redirects=True,
+    )
     assert "Đã xác nhận điểm cầu" in confirm.get_data(as_text=True)
     home = client.get("/conferences/namdinh-2022/registration").get_data(as_text=True)
     assert "Đã xác nhận" in home and "68" in home  # 4 × 17 delegates
@@ -58,8 +72,9 @@ def test_chair_registers_district_and_three_communes_through_the_forms(client, d
 
 def test_another_chair_cannot_see_or_touch_them(client, app, demo):
     client.get(f"/c/{chair_token(demo, MY_LOC)}")
-    response = client.post(f"/conferences/namdinh-2022/points/new?unit={MY_LOC}",
-                           data=_form("x", "Hội trường", (1, 1, 1)))
+    response = client.post(
+        f"/conferences/namdinh-2022/points/new?unit={MY_LOC}", data=_form("x", "Hội trường", (1, 1, 1))
+    )
     assert response.status_code == 200
     point = db.session.scalar(sa.select(BridgePoint).where(BridgePoint.unit_code == MY_LOC))
 
@@ -75,8 +90,9 @@ def test_another_chair_cannot_see_or_touch_them(client, app, demo):
 def test_officer_sees_all_points_with_totals(client, demo, officer):
     chair = client.application.test_client()
     chair.get(f"/c/{chair_token(demo, MY_LOC)}")
-    chair.post(f"/conferences/namdinh-2022/points/new?unit={MY_LOC}",
-               data=_form("x", "Hội trường", (3, 2, 1)))
+    chair.post(
+        f"/conferences/namdinh-2022/points/new?unit={MY_LOC}", data=_form("x", "Hội trường", (3, 2, 1))
+    )
     client.post("/login", data={"email": officer.email, "password": "mat-khau-123"})
     page = client.get("/conferences/namdinh-2022/points").get_data(as_text=True)
     assert "Điểm cầu Huyện Mỹ Lộc" in page and "Điểm cầu Tỉnh Nam Định" in page

@@ -49,8 +49,7 @@ def test_a_key_answers_only_its_own_sender(client, demo, officer_token):
     key = {"Idempotency-Key": "shared-key"}
     existing = _points()
     chair = chair_token(demo, MY_LOC)
-    assert client.post(URL, json=point_body(MY_LOC),
-                       headers={**bearer(chair), **key}).status_code == 201
+    assert client.post(URL, json=point_body(MY_LOC), headers={**bearer(chair), **key}).status_code == 201
     # The officer's request with the same key is a different request: it gets its own answer.
     other = client.post(URL, json=point_body(MY_LOC), headers={**bearer(officer_token), **key})
     assert other.status_code == 409
@@ -61,8 +60,9 @@ def test_a_key_answers_only_its_own_sender(client, demo, officer_token):
 def test_a_bad_key_is_a_422_with_the_field_named(client, demo):
     token = chair_token(demo, MY_LOC)
     existing = _points()
-    response = client.post(URL, json=point_body(MY_LOC),
-                           headers={**bearer(token), "Idempotency-Key": "x" * 201})
+    response = client.post(
+        URL, json=point_body(MY_LOC), headers={**bearer(token), "Idempotency-Key": "x" * 201}
+    )
     assert response.status_code == 422
     assert "Idempotency-Key" in response.get_json()["errors"]
     assert _points() == existing

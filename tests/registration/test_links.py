@@ -40,9 +40,11 @@ def test_links_issue_for_an_unknown_conference_fails_in_vietnamese(runner, demo)
 
 
 def test_links_issue_works_for_a_two_level_tree(runner, app, tmp_path):
-    units = [{"code": "90", "name": "Tỉnh Mới", "kind": "tỉnh", "parent_code": ""},
-             {"code": "90001", "name": "Phường Một", "kind": "phường", "parent_code": "90"},
-             {"code": "90002", "name": "Xã Hai", "kind": "xã", "parent_code": "90"}]
+    units = [
+        {"code": "90", "name": "Tỉnh Mới", "kind": "tỉnh", "parent_code": ""},
+        {"code": "90001", "name": "Phường Một", "kind": "phường", "parent_code": "90"},
+        {"code": "90002", "name": "Xã Hai", "kind": "xã", "parent_code": "90"},
+    ]
     path = tmp_path / "units.json"
     path.write_text(json.dumps(units, ensure_ascii=False), encoding="utf-8")
     assert runner.invoke(args=["units", "import", "--file", str(path)]).exit_code == 0
@@ -50,7 +52,9 @@ def test_links_issue_works_for_a_two_level_tree(runner, app, tmp_path):
     db.session.commit()
     result = runner.invoke(args=["links", "issue", "--conference", "moi-2026"])
     assert [line.split("\t")[:2] for line in result.output.strip().splitlines()] == [
-        ["90001", "Phường Một"], ["90002", "Xã Hai"]]
+        ["90001", "Phường Một"],
+        ["90002", "Xã Hai"],
+    ]
 
 
 def test_reissuing_a_link_stops_the_old_one(client, demo):
@@ -59,8 +63,7 @@ def test_reissuing_a_link_stops_the_old_one(client, demo):
     gone = client.get(f"/c/{old}")
     assert gone.status_code == 410 and "hết hiệu lực" in gone.get_data(as_text=True)
     assert client.get(f"/c/{new}").status_code == 302
-    assert client.get("/api/v1/conferences/namdinh-2022/points",
-                      headers=bearer(old)).status_code == 401
+    assert client.get("/api/v1/conferences/namdinh-2022/points", headers=bearer(old)).status_code == 401
 
 
 def test_unknown_and_expired_links_get_friendly_pages(client, demo):
@@ -73,8 +76,7 @@ def test_unknown_and_expired_links_get_friendly_pages(client, demo):
     assert client.get(f"/c/{token}").status_code == 410
 
 
-def test_chair_link_replaces_an_officer_login_in_that_browser_once_she_agrees(client, demo,
-                                                                              officer):
+def test_chair_link_replaces_an_officer_login_in_that_browser_once_she_agrees(client, demo, officer):
     client.post("/login", data={"email": officer.email, "password": "mat-khau-123"})
     assert client.get("/conferences/namdinh-2022/links").status_code == 200
     token = chair_token(demo, MY_LOC)
@@ -90,8 +92,9 @@ def test_revoking_on_the_officer_page_ends_the_chair_session(app, client, demo, 
     chair.get(f"/c/{chair_token(demo, MY_LOC)}")
     assert chair.get("/conferences/namdinh-2022/registration").status_code == 200
     client.post("/login", data={"email": officer.email, "password": "mat-khau-123"})
-    page = client.post("/conferences/namdinh-2022/links", data={"unit": MY_LOC, "action": "revoke"},
-                       follow_redirects=True)
+    page = client.post(
+        "/conferences/namdinh-2022/links", data={"unit": MY_LOC, "action": "revoke"}, follow_redirects=True
+    )
     assert "Đã thu hồi 1 đường dẫn của Huyện Mỹ Lộc" in page.get_data(as_text=True)
     g.pop("_login_user", None)  # the test's shared app context would carry the officer over
     response = chair.get("/conferences/namdinh-2022/registration")
@@ -117,13 +120,13 @@ def test_unknown_bearer_tokens_are_throttled_but_valid_ones_never(client, demo, 
     assert statuses[:30] == [401] * 30 and statuses[-1] == 429
     assert client.get(path, headers=bearer("sai-nua")).get_json()["status"] == 429
     # The same NAT address keeps working for every valid token, however many requests.
-    assert all(client.get(path, headers=bearer(officer_token)).status_code == 200
-               for _ in range(200))
+    assert all(client.get(path, headers=bearer(officer_token)).status_code == 200 for _ in range(200))
 
 
 def test_technician_link_reissue_stops_the_old_link(client, demo, officer_token):
-    created = client.post("/api/v1/conferences/namdinh-2022/points", json=point_body(MY_LOC),
-                          headers=bearer(officer_token)).get_json()
+    created = client.post(
+        "/api/v1/conferences/namdinh-2022/points", json=point_body(MY_LOC), headers=bearer(officer_token)
+    ).get_json()
     old = created["technician_url"].rsplit("/", 1)[-1]
     path = f"/api/v1/points/{created['id']}"
     assert client.get(path, headers=bearer(old)).status_code == 200

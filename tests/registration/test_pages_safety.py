@@ -12,24 +12,33 @@ ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
 
 def test_a_script_name_is_shown_as_text_on_every_page(app, client, demo, officer, officer_token):
-    body = point_body(MY_LOC, name=SCRIPT, venue=SCRIPT,
-                      technicians=[{"name": SCRIPT, "phone": "0912345678"}])
-    point = client.post("/api/v1/conferences/namdinh-2022/points", json=body,
-                        headers=bearer(officer_token)).get_json()
+    body = point_body(
+        MY_LOC, name=SCRIPT, venue=SCRIPT, technicians=[{"name": SCRIPT, "phone": "0912345678"}]
+    )
+    point = client.post(
+        "/api/v1/conferences/namdinh-2022/points", json=body, headers=bearer(officer_token)
+    ).get_json()
     assert point["name"] == SCRIPT  # stored as typed, escaped when shown
-    client.patch(f"/api/v1/points/{point['id']}", json={"venue": SCRIPT + "!"},
-                 headers={**bearer(officer_token), "If-Match": '"1"'})
+    client.patch(
+        f"/api/v1/points/{point['id']}",
+        json={"venue": SCRIPT + "!"},
+        headers={**bearer(officer_token), "If-Match": '"1"'},
+    )
 
     # Officer first: the tests' shared app context would carry a login over to later requests.
     officer_client = app.test_client()
     officer_client.post("/login", data={"email": officer.email, "password": "mat-khau-123"})
-    pages = [officer_client.get("/conferences/namdinh-2022/points?q=my"),
-             officer_client.get(f"/points/{point['id']}/history")]
+    pages = [
+        officer_client.get("/conferences/namdinh-2022/points?q=my"),
+        officer_client.get(f"/points/{point['id']}/history"),
+    ]
     chair = app.test_client()
     chair.get(f"/c/{chair_token(demo, MY_LOC)}")
-    pages += [chair.get("/conferences/namdinh-2022/registration"),
-              chair.get("/conferences/namdinh-2022/points"),
-              chair.get(f"/points/{point['id']}")]
+    pages += [
+        chair.get("/conferences/namdinh-2022/registration"),
+        chair.get("/conferences/namdinh-2022/points"),
+        chair.get(f"/points/{point['id']}"),
+    ]
     for page in pages:
         text = page.get_data(as_text=True)
         assert page.status_code == 200, (page.request.path, page.headers.get("Location"))
@@ -49,8 +58,10 @@ def test_point_form_without_its_csrf_token_is_refused(app, demo, csrf_on):
     chair.get(f"/c/{chair_token(demo, MY_LOC)}")
     form = chair.get(f"/conferences/namdinh-2022/points/new?unit={MY_LOC}").get_data(as_text=True)
     assert 'name="csrf_token"' in form
-    response = chair.post(f"/conferences/namdinh-2022/points/new?unit={MY_LOC}",
-                          data={"venue": "Hội trường", "technician_rows": "2"})
+    response = chair.post(
+        f"/conferences/namdinh-2022/points/new?unit={MY_LOC}",
+        data={"venue": "Hội trường", "technician_rows": "2"},
+    )
     assert response.status_code == 400
     assert "Phiên làm việc đã hết hạn" in response.get_data(as_text=True)
 

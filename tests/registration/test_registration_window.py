@@ -25,8 +25,7 @@ def closed(client, demo, officer_token):
     return point
 
 
-def test_chair_reads_but_cannot_change_confirm_create_or_withdraw_after_the_deadline(
-        client, demo, closed):
+def test_chair_reads_but_cannot_change_confirm_create_or_withdraw_after_the_deadline(client, demo, closed):
     chair = bearer(chair_token(demo, MY_LOC))
     path = f"/api/v1/points/{closed['id']}"
     assert client.get(path, headers=chair).status_code == 200
@@ -54,10 +53,12 @@ def test_chair_form_is_read_only_after_the_deadline(app, demo, closed):
 
 def test_officer_may_still_change_and_the_change_is_marked_late(client, closed, officer_token):
     path = f"/api/v1/points/{closed['id']}"
-    response = client.patch(path, json={"venue": "Đổi sau hạn"},
-                            headers={**bearer(officer_token), "If-Match": '"1"'})
+    response = client.patch(
+        path, json={"venue": "Đổi sau hạn"}, headers={**bearer(officer_token), "If-Match": '"1"'}
+    )
     assert response.status_code == 200
     assert client.post(f"{path}/confirm", headers=bearer(officer_token)).status_code == 200
-    late = db.session.scalars(sa.select(AuditEvent.action).where(
-        AuditEvent.entity_id == closed["id"], AuditEvent.late.is_(True))).all()
+    late = db.session.scalars(
+        sa.select(AuditEvent.action).where(AuditEvent.entity_id == closed["id"], AuditEvent.late.is_(True))
+    ).all()
     assert sorted(late) == ["confirm", "update"]

@@ -8,16 +8,20 @@ from tests.registration.helpers import MY_LOC, VU_BAN, chair_token, commune_of, 
 
 
 def _create(client, token: str, unit: str) -> dict:
-    response = client.post("/api/v1/conferences/namdinh-2022/points", json=point_body(unit),
-                           headers=bearer(token))
+    response = client.post(
+        "/api/v1/conferences/namdinh-2022/points", json=point_body(unit), headers=bearer(token)
+    )
     assert response.status_code == 201, response.get_json()
     return {**response.get_json(), "etag": response.headers["ETag"]}
 
 
 def _set_upstream(client, token: str, point: dict, upstream: int):
     current = client.get(f"/api/v1/points/{point['id']}", headers=bearer(token))
-    return client.patch(f"/api/v1/points/{point['id']}", json={"upstream": upstream},
-                        headers={**bearer(token), "If-Match": current.headers["ETag"]})
+    return client.patch(
+        f"/api/v1/points/{point['id']}",
+        json={"upstream": upstream},
+        headers={**bearer(token), "If-Match": current.headers["ETag"]},
+    )
 
 
 def test_upstream_must_be_an_ancestor_in_scope(client, demo, officer_token):
@@ -39,5 +43,7 @@ def test_upstream_must_be_an_ancestor_in_scope(client, demo, officer_token):
 
     ok = _set_upstream(client, chair, commune, district["id"])
     assert ok.status_code == 200
-    assert client.get(f"/api/v1/points/{district['id']}",
-                      headers=bearer(chair)).get_json()["version"] == district["version"]
+    assert (
+        client.get(f"/api/v1/points/{district['id']}", headers=bearer(chair)).get_json()["version"]
+        == district["version"]
+    )

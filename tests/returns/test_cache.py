@@ -17,6 +17,7 @@ def _builder(conference, calls: list[int]):
     def build():
         calls.append(1)
         return cache.encode(service.document_of(service.rollup(conference), conference))
+
     return build
 
 
@@ -42,29 +43,36 @@ def test_a_changed_count_confirmation_or_new_point_shows_at_once(nam_dinh):
 
     make_point(conference, "360", status="confirmed", counts={"bch": 7})
     db.session.commit()
-    assert service.current_document(conference)["totals"]["confirmed"]["points"] == \
-        after["confirmed"]["points"] + 1
+    assert (
+        service.current_document(conference)["totals"]["confirmed"]["points"]
+        == after["confirmed"]["points"] + 1
+    )
 
 
 def test_a_count_written_behind_the_points_back_still_moves_the_return(nam_dinh):
     conference = nam_dinh.conference
     before = service.current_document(conference)["totals"]["registered"]["delegates"]
-    db.session.execute(sa.update(DelegateCount).where(DelegateCount.category_code == "bch")
-                       .values(count=DelegateCount.count + 1))
+    db.session.execute(
+        sa.update(DelegateCount)
+        .where(DelegateCount.category_code == "bch")
+        .values(count=DelegateCount.count + 1)
+    )
     db.session.commit()
     after = service.current_document(conference)["totals"]["registered"]["delegates"]
     assert after > before
 
 
 def test_api_json_is_the_cached_document_with_its_generation_time(nam_dinh, client, officer_token):
-    response = client.get(f"/api/v1/conferences/{nam_dinh.conference.slug}/return",
-                          headers=bearer(officer_token))
+    response = client.get(
+        f"/api/v1/conferences/{nam_dinh.conference.slug}/return", headers=bearer(officer_token)
+    )
     assert response.status_code == 200
     assert response.mimetype == "application/json"
     body = json.loads(response.data)
     assert body["generated_at"]
-    assert {k: v for k, v in body.items() if k != "generated_at"} == \
-        service.current_document(nam_dinh.conference)
+    assert {k: v for k, v in body.items() if k != "generated_at"} == service.current_document(
+        nam_dinh.conference
+    )
 
 
 def test_cached_csv_follows_a_change_and_keeps_a_fresh_name(nam_dinh):

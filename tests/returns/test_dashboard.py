@@ -56,8 +56,9 @@ def test_chasing_list_prefers_the_chair_and_puts_unregistered_districts_first(na
     assert vu_ban.units_missing == 19 - 2
     assert chase[0].district.units_registered == 0
     order = [i.district.code for i in chase]
-    assert all(order.index(i.district.code) < order.index("359")
-               for i in chase if i.district.units_registered == 0)
+    assert all(
+        order.index(i.district.code) < order.index("359") for i in chase if i.district.units_registered == 0
+    )
 
 
 def test_chasing_list_is_empty_when_every_district_is_confirmed(two_level):
@@ -89,9 +90,12 @@ def test_anonymous_visitor_is_sent_to_login(client, nam_dinh):
 @pytest.mark.parametrize("role", ["chair", "technician"])
 def test_chair_and_technician_are_refused_the_return(client, nam_dinh, role):
     point = point_for_unit(nam_dinh.conference, "359")
-    issued = accounts.issue_grant(role, conference_id=nam_dinh.conference.id,
-                                  unit_code="359" if role == "chair" else None,
-                                  point_id=point.id if role == "technician" else None)
+    issued = accounts.issue_grant(
+        role,
+        conference_id=nam_dinh.conference.id,
+        unit_code="359" if role == "chair" else None,
+        point_id=point.id if role == "technician" else None,
+    )
     db.session.commit()
     api = "/api/v1/conferences/namdinh-2022/return"
     assert client.get(api, headers=bearer(issued.token)).status_code == 403

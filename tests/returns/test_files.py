@@ -13,8 +13,7 @@ from bridgeops.returns.schemas import ReturnOut
 from tests.conftest import bearer
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CODES = ["bch_tinh", "chuyen_trach_tinh", "chu_tich_truc_thuoc", "bch", "chuyen_trach",
-         "chi_hoi_truong"]
+CODES = ["bch_tinh", "chuyen_trach_tinh", "chu_tich_truc_thuoc", "bch", "chuyen_trach", "chi_hoi_truong"]
 FIRST_COUNT_COLUMN = len(table.FIXED_HEADERS)  # 0-based index of the first category column
 
 
@@ -43,8 +42,16 @@ def test_csv_guards_every_text_cell_that_looks_like_a_formula(nam_dinh):
     venues = [r[4] for r in rows]
     assert "'=cmd()|' /C calc'!A0" in venues
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
-    assert [exporters.guard(v) for v in ["=1+1", "+84", "-2", "@SUM(A1)", "\tx", "\rx", "ok", 5]] \
-        == ["'=1+1", "'+84", "'-2", "'@SUM(A1)", "'\tx", "'\rx", "ok", 5]
+    assert [exporters.guard(v) for v in ["=1+1", "+84", "-2", "@SUM(A1)", "\tx", "\rx", "ok", 5]] == [
+        "'=1+1",
+        "'+84",
+        "'-2",
+        "'@SUM(A1)",
+        "'\tx",
+        "'\rx",
+        "ok",
+        5,
+    ]
 
 
 def test_xlsx_has_number_cells_vietnamese_text_and_subtotals_that_add_up(nam_dinh):
@@ -65,7 +72,7 @@ def test_xlsx_has_number_cells_vietnamese_text_and_subtotals_that_add_up(nam_din
     data = [r for r in rows if r[0]]  # point rows carry an STT
     first, last = FIRST_COUNT_COLUMN, len(table.FIXED_HEADERS) + len(CODES)
     for row in data:
-        assert all(isinstance(v, int) for v in row[first - 1:last + 1])
+        assert all(isinstance(v, int) for v in row[first - 1 : last + 1])
         assert sum(row[first:last]) == row[last]
     subtotals = {r[1]: r for r in rows if str(r[2]).startswith("Cộng ")}
     my_loc_points = [r for r in data if r[1] in ("358", "13708")]
@@ -88,8 +95,10 @@ def test_json_has_a_versioned_schema_and_matches_the_points(nam_dinh):
     assert document["totals"]["confirmed"]["delegates"] == nam_dinh.expected_confirmed
     assert document["totals"]["draft"]["delegates"] == nam_dinh.expected_draft
     assert document["totals"]["withdrawn_points"] == 1
-    assert sum(p["delegates"] for p in document["points"] if p["status"] == "confirmed") == \
-        nam_dinh.expected_confirmed
+    assert (
+        sum(p["delegates"] for p in document["points"] if p["status"] == "confirmed")
+        == nam_dinh.expected_confirmed
+    )
     assert {"13711"}.isdisjoint(p["unit_code"] for p in document["points"])
     assert [c["code"] for c in document["categories"]] == CODES
 
@@ -104,18 +113,17 @@ def test_every_format_and_the_api_give_the_same_totals(client, nam_dinh, officer
     ReturnOut.model_validate(body)  # the answer matches its published schema
     per_category = {c: body["totals"]["registered"]["counts"][c] for c in CODES}
 
-    csv_rows = _csv_rows(client.get("/api/v1/conferences/namdinh-2022/return?format=csv",
-                                    headers=bearer(officer_token)).data)
+    csv_rows = _csv_rows(
+        client.get("/api/v1/conferences/namdinh-2022/return?format=csv", headers=bearer(officer_token)).data
+    )
     csv_total = _grand_total(csv_rows)
-    xlsx = client.get("/api/v1/conferences/namdinh-2022/return?format=xlsx",
-                      headers=bearer(officer_token))
+    xlsx = client.get("/api/v1/conferences/namdinh-2022/return?format=xlsx", headers=bearer(officer_token))
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.data)).active
     xlsx_total = _grand_total([[c.value for c in r] for r in sheet.iter_rows()])
     first = FIRST_COUNT_COLUMN
     for index, code in enumerate(CODES):
         assert int(csv_total[first + index]) == xlsx_total[first + index] == per_category[code]
-    assert int(csv_total[-1]) == xlsx_total[-1] == body["totals"]["registered"]["delegates"] \
-        == expected_total
+    assert int(csv_total[-1]) == xlsx_total[-1] == body["totals"]["registered"]["delegates"] == expected_total
 
     client.post("/login", data={"email": "officer@hoiphunu.test", "password": "mat-khau-123"})
     page = client.get(f"/conferences/{conference.slug}/return/print").get_data(as_text=True)
@@ -123,21 +131,23 @@ def test_every_format_and_the_api_give_the_same_totals(client, nam_dinh, officer
     numbers = re.findall(r'<td class="num">([\d.]+)</td>', grand_total_row)
     printed = [int(n.replace(".", "")) for n in numbers]
     assert printed[-1] == expected_total
-    assert printed[-1 - len(CODES):-1] == [per_category[c] for c in CODES]
+    assert printed[-1 - len(CODES) : -1] == [per_category[c] for c in CODES]
 
 
 @pytest.mark.parametrize("fmt,mimetype", [("csv", "text/csv"), ("xlsx", XLSX)])
 def test_api_file_downloads_carry_a_content_disposition(client, nam_dinh, officer_token, fmt, mimetype):
-    response = client.get(f"/api/v1/conferences/namdinh-2022/return?format={fmt}",
-                          headers=bearer(officer_token))
+    response = client.get(
+        f"/api/v1/conferences/namdinh-2022/return?format={fmt}", headers=bearer(officer_token)
+    )
     assert response.status_code == 200 and response.mimetype == mimetype
-    assert re.fullmatch(rf'attachment; filename="bao-cao-namdinh-2022-\d{{8}}-\d{{4}}\.{fmt}"',
-                        response.headers["Content-Disposition"])
+    assert re.fullmatch(
+        rf'attachment; filename="bao-cao-namdinh-2022-\d{{8}}-\d{{4}}\.{fmt}"',
+        response.headers["Content-Disposition"],
+    )
 
 
 def test_unknown_format_is_a_vietnamese_422(client, nam_dinh, officer_token):
-    response = client.get("/api/v1/conferences/namdinh-2022/return?format=pdf",
-                          headers=bearer(officer_token))
+    response = client.get("/api/v1/conferences/namdinh-2022/return?format=pdf", headers=bearer(officer_token))
     assert response.status_code == 422 and "format" in response.get_json()["errors"]
 
 
@@ -146,9 +156,18 @@ def test_printed_page_has_the_official_layout_and_a4_print_css(client, nam_dinh,
     response = client.get("/conferences/namdinh-2022/return/print")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    for text in ["HỘI LHPN TỈNH NAM ĐỊNH", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
-                 "Độc lập - Tự do - Hạnh phúc", "BÁO CÁO SỐ LƯỢNG ĐIỂM CẦU", "Nam Định, ngày",
-                 "tháng", "năm", "TM. BAN THƯỜNG VỤ", "Nơi nhận:", "Huyện Mỹ Lộc"]:
+    for text in [
+        "HỘI LHPN TỈNH NAM ĐỊNH",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "BÁO CÁO SỐ LƯỢNG ĐIỂM CẦU",
+        "Nam Định, ngày",
+        "tháng",
+        "năm",
+        "TM. BAN THƯỜNG VỤ",
+        "Nơi nhận:",
+        "Huyện Mỹ Lộc",
+    ]:
         assert text in page
     assert "<script>" not in page and "css/returns-print.css" in page
     with client.get("/static/css/returns-print.css") as stylesheet:
@@ -159,13 +178,24 @@ def test_printed_page_has_the_official_layout_and_a4_print_css(client, nam_dinh,
 def test_cli_export_writes_each_format(runner, nam_dinh, tmp_path):
     for fmt in ("csv", "xlsx", "json"):
         target = tmp_path / f"return.{fmt}"
-        result = runner.invoke(args=["return", "export", "--conference", "namdinh-2022",
-                                     "--format", fmt, "-o", str(target)])
+        result = runner.invoke(
+            args=["return", "export", "--conference", "namdinh-2022", "--format", fmt, "-o", str(target)]
+        )
         assert result.exit_code == 0, result.output
         assert target.stat().st_size > 100
     document = json.loads((tmp_path / "return.json").read_text(encoding="utf-8"))
     assert document["totals"]["confirmed"]["delegates"] == nam_dinh.expected_confirmed
     assert (tmp_path / "return.csv").read_bytes().startswith(b"\xef\xbb\xbf")
-    missing = runner.invoke(args=["return", "export", "--conference", "khong-co", "--format",
-                                  "csv", "-o", str(tmp_path / "x.csv")])
+    missing = runner.invoke(
+        args=[
+            "return",
+            "export",
+            "--conference",
+            "khong-co",
+            "--format",
+            "csv",
+            "-o",
+            str(tmp_path / "x.csv"),
+        ]
+    )
     assert missing.exit_code != 0 and "khong-co" in missing.output

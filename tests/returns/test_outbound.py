@@ -64,15 +64,16 @@ def listeners() -> Iterator[callable]:
         server.server_close()
 
 
-def test_a_redirect_from_tw_is_not_followed_nor_counted_as_accepted(app, client, demo,
-                                                                    officer_token, listeners,
-                                                                    monkeypatch):
+def test_a_redirect_from_tw_is_not_followed_nor_counted_as_accepted(
+    app, client, demo, officer_token, listeners, monkeypatch
+):
     elsewhere = listeners(201)
     tw = listeners(307, elsewhere.url)
     monkeypatch.setitem(app.config, "TW_RETURN_URL", tw.url + "?token=s3cret")
     snapshot = client.post(f"{BASE}/snapshots", headers=bearer(officer_token)).get_json()
-    response = client.post(f"{BASE}/snapshots/{snapshot['id']}/submit", json={},
-                           headers=bearer(officer_token))
+    response = client.post(
+        f"{BASE}/snapshots/{snapshot['id']}/submit", json={}, headers=bearer(officer_token)
+    )
     assert response.status_code == 502
     assert len(tw.posts) == 1 and elsewhere.posts == []  # the return went nowhere else
     db.session.expire_all()
@@ -107,5 +108,11 @@ def test_the_service_refuses_to_start_with_a_plain_http_tw_url(database_url):
     from bridgeops.ops.security import ConfigurationError
 
     with pytest.raises(ConfigurationError, match="BRIDGEOPS_TW_RETURN_URL"):
-        create_app({"TESTING": True, "SECRET_KEY": "k", "DATABASE_URL": database_url,
-                    "TW_RETURN_URL": "http://tw.example.vn/returns?token=s3cret"})
+        create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "k",
+                "DATABASE_URL": database_url,
+                "TW_RETURN_URL": "http://tw.example.vn/returns?token=s3cret",
+            }
+        )

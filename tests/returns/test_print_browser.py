@@ -7,11 +7,18 @@ import shutil
 
 import pytest
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium"),
+]
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 A4_LANDSCAPE_POINTS = (842, 595)
 
 
@@ -23,7 +30,8 @@ def browser_page(browser):
 
 
 def test_officer_sees_who_is_missing_on_a_phone_and_prints_the_return_to_a4(
-        live_url, browser_page, nam_dinh, officer):
+    live_url, browser_page, nam_dinh, officer
+):
     page = browser_page
     page.goto(f"{live_url}/login")
     page.fill("input[name=email]", officer.email)
@@ -38,8 +46,11 @@ def test_officer_sees_who_is_missing_on_a_phone_and_prints_the_return_to_a4(
 
     page.goto(f"{live_url}/conferences/namdinh-2022/return/print")
     pdf = page.pdf(prefer_css_page_size=True)
-    boxes = {tuple(round(float(v)) for v in box.split()[2:])
-             for box in re.findall(rb"/MediaBox\s*\[([^\]]*)\]", pdf) for box in [box.decode()]}
+    boxes = {
+        tuple(round(float(v)) for v in box.split()[2:])
+        for box in re.findall(rb"/MediaBox\s*\[([^\]]*)\]", pdf)
+        for box in [box.decode()]
+    }
     assert boxes == {A4_LANDSCAPE_POINTS}
     page.emulate_media(media="print")
     page.set_viewport_size({"width": 1040, "height": 700})  # A4 landscape less the margins

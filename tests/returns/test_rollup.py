@@ -50,15 +50,17 @@ def test_levels_add_up_to_the_province(nam_dinh):
     assert summary.levels["district"].draft.points == 1
     assert summary.levels["commune"].confirmed.points == 1
     assert summary.levels["commune"].withdrawn_points == 1
-    assert sum(f.registered.delegates for f in summary.levels.values()) == \
-        summary.province.registered.delegates
+    assert (
+        sum(f.registered.delegates for f in summary.levels.values()) == summary.province.registered.delegates
+    )
 
 
 def test_point_lines_match_the_points_counts(nam_dinh):
     summary = service.rollup(nam_dinh.conference)
     points = db.session.scalars(sa.select(BridgePoint).where(BridgePoint.status != "withdrawn")).all()
-    assert {p.unit_code: p.delegates for p in summary.points} == \
-        {p.unit_code: p.total_delegates for p in points}
+    assert {p.unit_code: p.delegates for p in summary.points} == {
+        p.unit_code: p.total_delegates for p in points
+    }
     assert summary.points[0].unit_code == "36"  # province first
 
 
@@ -91,8 +93,22 @@ def test_rollup_runs_a_fixed_number_of_queries_whatever_the_number_of_points(dem
 
     make_point(demo, "358", status="confirmed", counts={"bch": 3})
     few = queries_for_rollup()
-    for code in ["13708", "13711", "13714", "13717", "13720", "13723", "13726", "13729", "359",
-                 "13741", "13744", "13747", "360", "361"]:
+    for code in [
+        "13708",
+        "13711",
+        "13714",
+        "13717",
+        "13720",
+        "13723",
+        "13726",
+        "13729",
+        "359",
+        "13741",
+        "13744",
+        "13747",
+        "360",
+        "361",
+    ]:
         make_point(demo, code, status="confirmed", counts={"bch": 2, "chi_hoi_truong": 1})
     many = queries_for_rollup()
     assert many == few

@@ -27,8 +27,7 @@ def test_same_data_gives_the_same_hash_and_a_change_gives_another(nam_dinh):
 def test_snapshot_payload_is_canonical_json_without_timestamps(nam_dinh):
     snapshot = service.freeze(nam_dinh.conference, "cli")
     document = json.loads(snapshot.payload)
-    assert snapshot.payload == json.dumps(document, sort_keys=True, separators=(",", ":"),
-                                          ensure_ascii=False)
+    assert snapshot.payload == json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert "generated_at" not in snapshot.payload and "created_at" not in snapshot.payload
     assert "Huyện Mỹ Lộc" in snapshot.payload  # real UTF-8, not \\u escapes
 
@@ -55,8 +54,9 @@ def test_api_freezes_lists_shows_and_diffs_snapshots(client, nam_dinh, officer_t
     assert detail["document"]["schema"] == "bridgeops.return/v1" and detail["attempts"] == []
     SnapshotDetailOut.model_validate(detail)
 
-    diff = client.get(f"{BASE}/snapshots/{second['id']}/diff?against={first['id']}",
-                      headers=bearer(officer_token)).get_json()
+    diff = client.get(
+        f"{BASE}/snapshots/{second['id']}/diff?against={first['id']}", headers=bearer(officer_token)
+    ).get_json()
     assert not diff["identical"]
     changes = {p["unit_code"]: p for p in diff["points"]}
     assert set(changes) == {"359", "13744"}
@@ -73,8 +73,9 @@ def test_diff_of_identical_snapshots_says_nothing_changed(client, nam_dinh, offi
     newer = service.freeze(nam_dinh.conference, "cli")
     db.session.commit()
     client.post("/login", data={"email": officer.email, "password": "mat-khau-123"})
-    page = client.get(f"/conferences/namdinh-2022/return/snapshots/{newer.id}/diff"
-                      f"?against={older.id}").get_data(as_text=True)
+    page = client.get(
+        f"/conferences/namdinh-2022/return/snapshots/{newer.id}/diff?against={older.id}"
+    ).get_data(as_text=True)
     assert "Không có thay đổi" in page
 
 
@@ -84,8 +85,9 @@ def test_diff_page_shows_per_point_and_category_changes(client, nam_dinh, office
     newer = service.freeze(nam_dinh.conference, "cli")
     db.session.commit()
     client.post("/login", data={"email": officer.email, "password": "mat-khau-123"})
-    page = client.get(f"/conferences/namdinh-2022/return/snapshots/{newer.id}/diff"
-                      f"?against={older.id}").get_data(as_text=True)
+    page = client.get(
+        f"/conferences/namdinh-2022/return/snapshots/{newer.id}/diff?against={older.id}"
+    ).get_data(as_text=True)
     assert "Huyện Mỹ Lộc" in page and "Chi trưởng chi hội phụ nữ" in page
     assert "30 → 27" in page and "(-3)" in page
 

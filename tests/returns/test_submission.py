@@ -48,8 +48,9 @@ class TWHandler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         key = self.headers.get("Idempotency-Key", "")
         with self.server.lock:
-            self.server.requests.append({"at": time.monotonic(), "key": key, "body": body,
-                                         "type": self.headers.get("Content-Type")})
+            self.server.requests.append(
+                {"at": time.monotonic(), "key": key, "body": body, "type": self.headers.get("Content-Type")}
+            )
             if self.server.failures > 0:
                 self.server.failures -= 1
                 status = self.server.failure_status
@@ -136,8 +137,7 @@ def test_resubmitting_unchanged_content_is_harmless(flaky_tw, nam_dinh):
 
 def test_api_submits_a_snapshot_and_reports_the_attempts(client, flaky_tw, nam_dinh, officer_token):
     snapshot = client.post(f"{BASE}/snapshots", headers=bearer(officer_token)).get_json()
-    response = client.post(f"{BASE}/snapshots/{snapshot['id']}/submit",
-                           headers=bearer(officer_token))
+    response = client.post(f"{BASE}/snapshots/{snapshot['id']}/submit", headers=bearer(officer_token))
     assert response.status_code == 200
     body = response.get_json()
     assert body["accepted"] and [a["status_code"] for a in body["attempts"]] == [503, 503, 503, 201]
@@ -150,8 +150,9 @@ def test_officer_submits_from_the_snapshot_page(client, flaky_tw, nam_dinh, offi
     snapshot = service.freeze(nam_dinh.conference, "cli")
     db.session.commit()
     client.post("/login", data={"email": officer.email, "password": "mat-khau-123"})
-    page = client.post(f"/conferences/namdinh-2022/return/snapshots/{snapshot.id}/submit",
-                       follow_redirects=True).get_data(as_text=True)
+    page = client.post(
+        f"/conferences/namdinh-2022/return/snapshots/{snapshot.id}/submit", follow_redirects=True
+    ).get_data(as_text=True)
     assert "Trung ương đã nhận báo cáo." in page
     assert page.count("HTTP 503") == 3 and "HTTP 201" in page
 
@@ -164,22 +165,23 @@ def test_cli_submit_freezes_and_sends(runner, flaky_tw, nam_dinh):
     assert again.exit_code == 0 and "không gửi lại" in again.output
 
 
-def test_tw_that_never_answers_times_out_and_every_attempt_is_recorded(app, monkeypatch, nam_dinh,
-                                                                       client, officer_token):
+def test_tw_that_never_answers_times_out_and_every_attempt_is_recorded(
+    app, monkeypatch, nam_dinh, client, officer_token
+):
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
     silent.listen(8)  # the kernel completes connections; nobody ever reads or answers
     try:
-        monkeypatch.setitem(app.config, "TW_RETURN_URL",
-                            f"http://127.0.0.1:{silent.getsockname()[1]}/returns")
+        monkeypatch.setitem(
+            app.config, "TW_RETURN_URL", f"http://127.0.0.1:{silent.getsockname()[1]}/returns"
+        )
         monkeypatch.setitem(app.config, "TW_RETURN_READ_TIMEOUT", 0.3)
         monkeypatch.setitem(app.config, "TW_RETURN_ATTEMPTS", 3)
         monkeypatch.setitem(app.config, "TW_RETURN_BACKOFF", 0.01)
         snapshot = service.freeze(nam_dinh.conference, "cli")
         db.session.commit()
         started = time.monotonic()
-        response = client.post(f"{BASE}/snapshots/{snapshot.id}/submit",
-                               headers=bearer(officer_token))
+        response = client.post(f"{BASE}/snapshots/{snapshot.id}/submit", headers=bearer(officer_token))
         elapsed = time.monotonic() - started
     finally:
         silent.close()
@@ -210,8 +212,7 @@ def test_refused_connection_is_retried_then_recorded(app, monkeypatch, nam_dinh)
 def test_submission_without_a_tw_url_is_a_409(client, nam_dinh, officer_token, app, monkeypatch):
     monkeypatch.setitem(app.config, "TW_RETURN_URL", "")
     snapshot = client.post(f"{BASE}/snapshots", headers=bearer(officer_token)).get_json()
-    response = client.post(f"{BASE}/snapshots/{snapshot['id']}/submit",
-                           headers=bearer(officer_token))
+    response = client.post(f"{BASE}/snapshots/{snapshot['id']}/submit", headers=bearer(officer_token))
     assert response.status_code == 409
     assert "BRIDGEOPS_TW_RETURN_URL" in response.get_json()["detail"]
 
@@ -240,7 +241,8 @@ def busy_tw(app, monkeypatch, failures: int, failure_status: int = 503) -> Itera
 
 
 def test_the_scheduler_tries_again_with_growing_waits_until_tw_takes_it(
-        app, monkeypatch, nam_dinh, client, officer_token):
+    app, monkeypatch, nam_dinh, client, officer_token
+):
     for tw in busy_tw(app, monkeypatch, failures=3):
         snapshot = service.freeze(nam_dinh.conference, "officer:a@x.test")
         db.session.commit()
@@ -313,8 +315,9 @@ def test_the_officer_is_told_when_the_next_try_is(app, monkeypatch, nam_dinh, cl
         snapshot = service.freeze(nam_dinh.conference, "cli")
         db.session.commit()
         client.post("/login", data={"email": officer.email, "password": "mat-khau-123"})
-        page = client.post(f"/conferences/namdinh-2022/return/snapshots/{snapshot.id}/submit",
-                           follow_redirects=True).get_data(as_text=True)
+        page = client.post(
+            f"/conferences/namdinh-2022/return/snapshots/{snapshot.id}/submit", follow_redirects=True
+        ).get_data(as_text=True)
         db.session.expire_all()
         state = service.retry_state(db.session.get(type(snapshot), snapshot.id))
         at = format_datetime_vi(state.next_at, "Asia/Ho_Chi_Minh")
@@ -322,8 +325,7 @@ def test_the_officer_is_told_when_the_next_try_is(app, monkeypatch, nam_dinh, cl
         assert f"Hệ thống tự gửi lại lúc {at} (đã gửi 1 đợt)" in page  # the page's own line
 
 
-def test_only_the_newest_submitted_snapshot_is_retried_and_only_for_a_day(app, monkeypatch,
-                                                                          nam_dinh):
+def test_only_the_newest_submitted_snapshot_is_retried_and_only_for_a_day(app, monkeypatch, nam_dinh):
     for tw in busy_tw(app, monkeypatch, failures=100):
         older = service.freeze(nam_dinh.conference, "cli")
         db.session.commit()
@@ -365,15 +367,15 @@ class CutOffTW(BaseHTTPRequestHandler):
         pass
 
 
-def test_an_answer_cut_off_midway_is_an_attempt_on_record_not_an_error(app, monkeypatch,
-                                                                       nam_dinh):
+def test_an_answer_cut_off_midway_is_an_attempt_on_record_not_an_error(app, monkeypatch, nam_dinh):
     server = ThreadingHTTPServer(("127.0.0.1", 0), CutOffTW)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        monkeypatch.setitem(app.config, "TW_RETURN_URL",
-                            f"http://127.0.0.1:{server.server_address[1]}/returns")
+        monkeypatch.setitem(
+            app.config, "TW_RETURN_URL", f"http://127.0.0.1:{server.server_address[1]}/returns"
+        )
         monkeypatch.setitem(app.config, "TW_RETURN_ATTEMPTS", 2)
         monkeypatch.setitem(app.config, "TW_RETURN_BACKOFF", 0.01)
         snapshot = service.freeze(nam_dinh.conference, "cli")

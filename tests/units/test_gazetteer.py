@@ -27,8 +27,9 @@ def test_import_is_idempotent(runner):
     second = runner.invoke(args=["units", "import", "--province", "36", "--province", "01"])
     assert "0 mới, 0 cập nhật" in second.output
     assert first.output != second.output
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(AdminUnit)) == \
-        sum(service.count_by_level().values())
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AdminUnit)) == sum(
+        service.count_by_level().values()
+    )
 
 
 def test_gso_codes_are_zero_padded_by_level(runner):
@@ -45,7 +46,9 @@ def test_a_two_level_country_loads_from_a_csv_file(runner, tmp_path):
         "code,name,kind,parent_code\n"
         "31,Thành phố Hải Phòng,thành phố trung ương,\n"
         "11311,Phường Hồng Bàng,phường,31\n"
-        "11312,Xã Bạch Long Vĩ,đặc khu,31\n", encoding="utf-8")
+        "11312,Xã Bạch Long Vĩ,đặc khu,31\n",
+        encoding="utf-8",
+    )
     result = runner.invoke(args=["units", "import", "--file", str(path)])
     assert result.exit_code == 0, result.output
     commune = db.session.get(AdminUnit, "11311")
@@ -56,8 +59,7 @@ def test_a_two_level_country_loads_from_a_csv_file(runner, tmp_path):
 
 def test_a_file_with_an_unknown_kind_is_refused_with_a_message(runner, tmp_path):
     path = tmp_path / "units.json"
-    path.write_text(json.dumps([{"code": "99", "name": "Vùng X", "kind": "khu vực"}]),
-                    encoding="utf-8")
+    path.write_text(json.dumps([{"code": "99", "name": "Vùng X", "kind": "khu vực"}]), encoding="utf-8")
     result = runner.invoke(args=["units", "import", "--file", str(path)])
     assert result.exit_code != 0
     assert "khu vực" in result.output
@@ -76,8 +78,15 @@ def test_units_api_lists_children(client, demo, officer_token):
     assert response.status_code == 200
     body = response.get_json()
     assert body["total"] == 10
-    assert {"code": "358", "gso_code": "358", "map": "2023", "name": "Huyện Mỹ Lộc",
-            "kind": "huyện", "level": "district", "parent_code": "36"} in body["items"]
+    assert {
+        "code": "358",
+        "gso_code": "358",
+        "map": "2023",
+        "name": "Huyện Mỹ Lộc",
+        "kind": "huyện",
+        "level": "district",
+        "parent_code": "36",
+    } in body["items"]
 
 
 def test_units_api_needs_a_token(client, demo):

@@ -12,8 +12,11 @@ from tests.conftest import bearer
 
 
 def _province_names(unit_map: str) -> set[str]:
-    return set(db.session.scalars(sa.select(AdminUnit.name).where(
-        AdminUnit.map == unit_map, AdminUnit.level == "province")))
+    return set(
+        db.session.scalars(
+            sa.select(AdminUnit.name).where(AdminUnit.map == unit_map, AdminUnit.level == "province")
+        )
+    )
 
 
 def test_the_2025_map_loads_34_provinces_and_3321_communes_beside_the_2023_map(runner):
@@ -51,13 +54,15 @@ def test_units_api_answers_for_the_map_asked(client, runner, officer_token):
 
     provinces = client.get("/api/v1/units?map=2025", headers=bearer(officer_token)).get_json()
     assert [(u["code"], u["gso_code"], u["map"], u["name"]) for u in provinces["items"]] == [
-        ("202537", "37", "2025", "Tỉnh Ninh Bình")]
+        ("202537", "37", "2025", "Tỉnh Ninh Bình")
+    ]
 
     communes = client.get("/api/v1/units?map=2025&parent=37", headers=bearer(officer_token))
     body = communes.get_json()
     assert communes.status_code == 200 and body["total"] == 129
     assert {(u["level"], u["parent_code"], u["map"]) for u in body["items"]} == {
-        ("commune", "202537", "2025")}
+        ("commune", "202537", "2025")
+    }
     by_key = client.get("/api/v1/units?map=2025&parent=202537", headers=bearer(officer_token))
     assert by_key.get_json()["total"] == 129
 
@@ -71,8 +76,10 @@ def test_units_api_answers_for_the_map_asked(client, runner, officer_token):
 def test_nam_dinh_units_of_2023_land_on_ninh_binh_communes_of_2025(runner):
     runner.invoke(args=["units", "import", "--province", "36"])
     runner.invoke(args=["units", "import", "--map", "2025", "--province", "37"])
-    units = {u.code: u for u in db.session.scalars(
-        sa.select(AdminUnit).where(AdminUnit.province_code.in_(["36", "202537"])))}
+    units = {
+        u.code: u
+        for u in db.session.scalars(sa.select(AdminUnit).where(AdminUnit.province_code.in_(["36", "202537"])))
+    }
     nam_dinh = [code for code, u in units.items() if u.province_code == "36"]
     assert len(nam_dinh) == 237
 
@@ -82,10 +89,12 @@ def test_nam_dinh_units_of_2023_land_on_ninh_binh_communes_of_2025(runner):
     assert sorted(units[c].level for c in placement.unplaced) == ["district"] * 10
     assert placement.target["36"] == "202537"
     assert {units[new].province_code for new in placement.target.values()} == {"202537"}
-    assert {units[new].level for code, new in placement.target.items() if code != "36"} == {
-        "commune"}
-    by_name = {units[c].name: units[placement.target[c]].name for c in placement.target
-               if units[c].level == "commune"}
+    assert {units[new].level for code, new in placement.target.items() if code != "36"} == {"commune"}
+    by_name = {
+        units[c].name: units[placement.target[c]].name
+        for c in placement.target
+        if units[c].level == "commune"
+    }
     # Mỹ Hà (Mỹ Lộc) went into the new ward of Đông A by the package's correspondence; Vị
     # Xuyên merged in 2025 before the reform, took a new code, and is found by its name.
     assert by_name["Xã Mỹ Hà"] == "Phường Đông A"
