@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -87,7 +88,17 @@ def _truncate_all() -> None:
     tables = db.metadata.sorted_tables
     if db.engine.dialect.name == "postgresql":
         names = ", ".join(f'"{t.name}"' for t in tables)
-        db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        # A live server of an earlier test (a board page still polling it) may read while the
+        # TRUNCATE takes its locks; PostgreSQL then picks one of the two as a deadlock victim.
+        for attempt in range(5):
+            try:
+                db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                break
+            except sa.exc.OperationalError as error:
+                db.session.rollback()
+                if getattr(error.orig, "sqlstate", None) != "40P01" or attempt == 4:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
     else:
         for table in reversed(tables):
             db.session.execute(table.delete())
