@@ -19,7 +19,7 @@ from bridgeops.core.errors import NotFound
 from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
 from bridgeops.returns import service as returns
-from bridgeops.returns.api import file_response, snapshot_submission
+from bridgeops.returns.api import snapshot_json, snapshot_submission
 from bridgeops.returns.schemas import SubmissionOut
 
 TAGS = ("attendance",)
@@ -79,15 +79,7 @@ def get_attendance(slug: str, query: AttendanceQuery):
     document = service.document_of(conference, session)
     now = utcnow()
     if query.format != "json":
-        return file_response(
-            returns.export_sheet(
-                document,
-                documents.sheet(document),
-                query.format,
-                now,
-                documents.export_filename(document, query.format, now),
-            )
-        )
+        return documents.REPORT.file(document, query.format, now)
     return {**document, "generated_at": now.isoformat()}
 
 
@@ -105,26 +97,14 @@ def create_attendance_snapshot(slug: str, body: AttendanceSnapshotIn):
     snapshot = service.freeze(conference, service.get_session(conference, body.session_id), g.principal.actor)
     db.session.commit()
     location = url_for("api.get_attendance_snapshot", slug=slug, snapshot_id=snapshot.id)
-    return _snapshot_json(snapshot), 201, {"Location": location}
-
-
-def _snapshot_json(snapshot) -> dict:
-    return {
-        "id": snapshot.id,
-        "kind": snapshot.kind,
-        "sha256": snapshot.sha256,
-        "created_at": snapshot.created_at.isoformat(),
-        "created_by": snapshot.created_by,
-        "accepted_at": snapshot.accepted_at.isoformat() if snapshot.accepted_at else None,
-        "document": snapshot.document,
-    }
+    return snapshot_json(snapshot), 201, {"Location": location}
 
 
 @api_bp.get("/conferences/<slug>/attendance/snapshots/<int:snapshot_id>")
 @requires(OFFICER)
 @operation("Một bản chốt số người dự", tags=TAGS, errors={404: "Không có bản chốt này"})
 def get_attendance_snapshot(slug: str, snapshot_id: int):
-    return _snapshot_json(returns.get_snapshot(get_conference(slug), snapshot_id, "attendance"))
+    return snapshot_json(returns.get_snapshot(get_conference(slug), snapshot_id, "attendance"))
 
 
 @api_bp.post("/conferences/<slug>/attendance/snapshots/<int:snapshot_id>/submit")

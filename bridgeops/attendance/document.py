@@ -11,7 +11,9 @@ from datetime import datetime
 from typing import Any
 
 from bridgeops.attendance.service import AttendanceSummary, GroupAttendance
-from bridgeops.returns.exporters import Sheet
+from bridgeops.returns.document import conference_part
+from bridgeops.returns.exporters import Sheet, file_stamp
+from bridgeops.returns.sheets import Report
 from bridgeops.returns.table import LEVEL_NAMES_VI
 
 SCHEMA = "bridgeops.attendance/v1"
@@ -40,15 +42,7 @@ def build_document(summary: AttendanceSummary, place: str = "") -> dict[str, Any
     codes = [c.code for c in summary.categories]
     return {
         "schema": SCHEMA,
-        "conference": {
-            "slug": conference.slug,
-            "title": conference.title,
-            "organizer": conference.organizer,
-            "host_name": conference.host_name,
-            "host_unit_code": conference.host_unit_code,
-            "timezone": conference.timezone,
-            "place": place,
-        },
+        "conference": conference_part(conference, place),
         "session": {
             "id": session.id,
             "title": session.title,
@@ -167,13 +161,10 @@ def rows(document: dict[str, Any]) -> list[tuple[str, list[Any]]]:
 
 
 def sheet(document: dict[str, Any]) -> Sheet:
-    conference = document["conference"]
-    return Sheet(
-        host_name=conference["host_name"],
-        place=conference["place"],
-        timezone=conference["timezone"],
+    return Sheet.of_document(
+        document,
         title=TITLE,
-        subtitle=f"{conference['title']} — {document['session']['title']}",
+        subtitle=f"{document['conference']['title']} — {document['session']['title']}",
         headers=headers(document),
         rows=rows(document),
         widths=WIDTHS,
@@ -181,8 +172,8 @@ def sheet(document: dict[str, Any]) -> Sheet:
 
 
 def export_filename(document: dict[str, Any], fmt: str, as_of: datetime) -> str:
-    from bridgeops.core.time import local
+    slug, session_id = document["conference"]["slug"], document["session"]["id"]
+    return f"so-nguoi-du-{slug}-phien-{session_id}-{file_stamp(document, as_of)}.{fmt}"
 
-    conference = document["conference"]
-    stamp = local(as_of, conference["timezone"]).strftime("%Y%m%d-%H%M")
-    return f"so-nguoi-du-{conference['slug']}-phien-{document['session']['id']}-{stamp}.{fmt}"
+
+REPORT = Report("attendance", sheet, export_filename)

@@ -26,7 +26,6 @@ from bridgeops.extensions import db, limiter
 from bridgeops.registration.models import BridgePoint
 from bridgeops.returns import service as returns
 from bridgeops.returns import sheets
-from bridgeops.returns.api import file_response
 
 bp = Blueprint("attendance", __name__)
 
@@ -197,13 +196,7 @@ def print_page(slug: str):
 @requires(OFFICER)
 def export(slug: str, fmt: str):
     conference = get_conference(slug)
-    document = service.document_of(conference, _session(conference))
-    now = utcnow()
-    return file_response(
-        returns.export_sheet(
-            document, documents.sheet(document), fmt, now, documents.export_filename(document, fmt, now)
-        )
-    )
+    return documents.REPORT.file(service.document_of(conference, _session(conference)), fmt, utcnow())
 
 
 @bp.post("/conferences/<slug>/attendance/snapshots")
@@ -222,13 +215,8 @@ def snapshot(slug: str, snapshot_id: int):
     conference = get_conference(slug)
     frozen = returns.get_snapshot(conference, snapshot_id, "attendance")
     totals = frozen.document["totals"]
-    links = sheets.SnapshotLinks(
-        back=url_for("attendance.board", slug=slug, session=frozen.document["session"]["id"]),
-        print=url_for("attendance.snapshot_print", slug=slug, snapshot_id=snapshot_id),
-        xlsx=url_for("attendance.snapshot_file", slug=slug, snapshot_id=snapshot_id, fmt="xlsx"),
-        csv=url_for("attendance.snapshot_file", slug=slug, snapshot_id=snapshot_id, fmt="csv"),
-        submit=url_for("attendance.submit", slug=slug, snapshot_id=snapshot_id),
-    )
+    back = url_for("attendance.board", slug=slug, session=frozen.document["session"]["id"])
+    links = sheets.SnapshotLinks.of_blueprint("attendance", slug, snapshot_id, back)
     facts = [
         ("Điểm cầu đã báo cáo", f"{totals['reported_points']}/{totals['points']}"),
         ("Đại biểu có mặt", totals["present"]["delegates"]),
@@ -242,38 +230,18 @@ def snapshot(slug: str, snapshot_id: int):
 @bp.get("/conferences/<slug>/attendance/snapshots/<int:snapshot_id>/print")
 @requires(OFFICER)
 def snapshot_print(slug: str, snapshot_id: int):
-    conference = get_conference(slug)
-    frozen = returns.get_snapshot(conference, snapshot_id, "attendance")
-    return sheets.print_page(
-        conference,
-        documents.sheet(frozen.document),
-        frozen.created_at,
-        url_for("attendance.snapshot", slug=slug, snapshot_id=snapshot_id),
-        snapshot=frozen,
-    )
+    back = url_for("attendance.snapshot", slug=slug, snapshot_id=snapshot_id)
+    return sheets.snapshot_print_page(get_conference(slug), documents.REPORT, snapshot_id, back)
 
 
 @bp.get("/conferences/<slug>/attendance/snapshots/<int:snapshot_id>/file.<fmt>")
 @requires(OFFICER)
 def snapshot_file(slug: str, snapshot_id: int, fmt: str):
-    conference = get_conference(slug)
-    frozen = returns.get_snapshot(conference, snapshot_id, "attendance")
-    document = frozen.document
-    return file_response(
-        returns.export_sheet(
-            document,
-            documents.sheet(document),
-            fmt,
-            frozen.created_at,
-            documents.export_filename(document, fmt, frozen.created_at),
-        )
-    )
+    return sheets.snapshot_file(get_conference(slug), documents.REPORT, snapshot_id, fmt)
 
 
 @bp.post("/conferences/<slug>/attendance/snapshots/<int:snapshot_id>/submit")
 @requires(OFFICER)
 def submit(slug: str, snapshot_id: int):
-    conference = get_conference(slug)
-    frozen = returns.get_snapshot(conference, snapshot_id, "attendance")
-    sheets.submit_with_message(conference, frozen, g.principal.actor)
+    sheets.submit_snapshot(get_conference(slug), documents.REPORT, snapshot_id, g.principal.actor)
     return redirect(url_for("attendance.snapshot", slug=slug, snapshot_id=snapshot_id), code=303)

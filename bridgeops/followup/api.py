@@ -24,7 +24,7 @@ from bridgeops.followup.schemas import (
     TrackerRowOut,
 )
 from bridgeops.returns import service as returns
-from bridgeops.returns.api import file_response, snapshot_submission
+from bridgeops.returns.api import snapshot_json, snapshot_submission
 from bridgeops.returns.schemas import SubmissionOut
 
 TAGS = ("followup",)
@@ -137,28 +137,8 @@ def get_report(slug: str, query: ReportQuery):
     now = utcnow()
     document = service.document_of(conference, now)
     if query.format != "json":
-        return file_response(
-            returns.export_sheet(
-                document,
-                documents.sheet(document),
-                query.format,
-                now,
-                documents.export_filename(document, query.format, now),
-            )
-        )
+        return documents.REPORT.file(document, query.format, now)
     return {**document, "generated_at": now.isoformat()}
-
-
-def _snapshot_json(snapshot) -> dict:
-    return {
-        "id": snapshot.id,
-        "kind": snapshot.kind,
-        "sha256": snapshot.sha256,
-        "created_at": snapshot.created_at.isoformat(),
-        "created_by": snapshot.created_by,
-        "accepted_at": snapshot.accepted_at.isoformat() if snapshot.accepted_at else None,
-        "document": snapshot.document,
-    }
 
 
 @api_bp.post("/conferences/<slug>/followup-report/snapshots")
@@ -168,14 +148,14 @@ def create_followup_snapshot(slug: str):
     snapshot = service.freeze(get_conference(slug), g.principal.actor)
     db.session.commit()
     location = url_for("api.get_followup_snapshot", slug=slug, snapshot_id=snapshot.id)
-    return _snapshot_json(snapshot), 201, {"Location": location}
+    return snapshot_json(snapshot), 201, {"Location": location}
 
 
 @api_bp.get("/conferences/<slug>/followup-report/snapshots/<int:snapshot_id>")
 @requires(OFFICER)
 @operation("Một bản chốt báo cáo hội nghị triển khai", tags=TAGS, errors={404: "Không có bản chốt này"})
 def get_followup_snapshot(slug: str, snapshot_id: int):
-    return _snapshot_json(returns.get_snapshot(get_conference(slug), snapshot_id, "followup"))
+    return snapshot_json(returns.get_snapshot(get_conference(slug), snapshot_id, "followup"))
 
 
 @api_bp.post("/conferences/<slug>/followup-report/snapshots/<int:snapshot_id>/submit")

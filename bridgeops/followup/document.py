@@ -10,10 +10,11 @@ from datetime import date, datetime
 from typing import Any
 
 from bridgeops.conference.models import Conference
-from bridgeops.core.time import local
 from bridgeops.followup.models import FORMAT_LABELS, LEVEL_LABELS
 from bridgeops.followup.service import STATE_LABELS, Tracker
-from bridgeops.returns.exporters import Sheet
+from bridgeops.returns.document import conference_part
+from bridgeops.returns.exporters import Sheet, file_stamp
+from bridgeops.returns.sheets import Report
 
 SCHEMA = "bridgeops.followup/v1"
 TITLE = "BÁO CÁO KẾT QUẢ TỔ CHỨC HỘI NGHỊ NGHIÊN CỨU, HỌC TẬP, QUÁN TRIỆT NGHỊ QUYẾT CÁC CẤP HỘI"
@@ -65,15 +66,7 @@ def build_document(
             )
     return {
         "schema": SCHEMA,
-        "conference": {
-            "slug": conference.slug,
-            "title": conference.title,
-            "organizer": conference.organizer,
-            "host_name": conference.host_name,
-            "host_unit_code": conference.host_unit_code,
-            "timezone": conference.timezone,
-            "place": place,
-        },
+        "conference": conference_part(conference, place),
         "as_of_day": as_of_day.isoformat(),
         "levels": levels,
         "units": units,
@@ -162,13 +155,10 @@ def rows(document: dict[str, Any]) -> list[tuple[str, list[Any]]]:
 
 
 def sheet(document: dict[str, Any]) -> Sheet:
-    conference = document["conference"]
-    return Sheet(
-        host_name=conference["host_name"],
-        place=conference["place"],
-        timezone=conference["timezone"],
+    return Sheet.of_document(
+        document,
         title=TITLE,
-        subtitle=conference["title"],
+        subtitle=document["conference"]["title"],
         headers=HEADERS,
         rows=rows(document),
         widths=WIDTHS,
@@ -176,6 +166,7 @@ def sheet(document: dict[str, Any]) -> Sheet:
 
 
 def export_filename(document: dict[str, Any], fmt: str, as_of: datetime) -> str:
-    conference = document["conference"]
-    stamp = local(as_of, conference["timezone"]).strftime("%Y%m%d-%H%M")
-    return f"hoi-nghi-trien-khai-{conference['slug']}-{stamp}.{fmt}"
+    return f"hoi-nghi-trien-khai-{document['conference']['slug']}-{file_stamp(document, as_of)}.{fmt}"
+
+
+REPORT = Report("followup", sheet, export_filename)

@@ -17,7 +17,6 @@ from bridgeops.followup.models import FORMAT_LABELS, LEVEL_LABELS
 from bridgeops.followup.schemas import DeadlinesIn, FollowupIn
 from bridgeops.returns import service as returns
 from bridgeops.returns import sheets
-from bridgeops.returns.api import file_response
 
 bp = Blueprint("followup", __name__)
 
@@ -179,12 +178,7 @@ def print_page(slug: str):
 def export(slug: str, fmt: str):
     conference = get_conference(slug)
     now = utcnow()
-    document = service.document_of(conference, now)
-    return file_response(
-        returns.export_sheet(
-            document, documents.sheet(document), fmt, now, documents.export_filename(document, fmt, now)
-        )
-    )
+    return documents.REPORT.file(service.document_of(conference, now), fmt, now)
 
 
 @bp.post("/conferences/<slug>/followup-report/snapshots")
@@ -200,12 +194,8 @@ def freeze(slug: str):
 def snapshot(slug: str, snapshot_id: int):
     conference = get_conference(slug)
     frozen = returns.get_snapshot(conference, snapshot_id, "followup")
-    links = sheets.SnapshotLinks(
-        back=url_for("followup.tracker", slug=slug),
-        print=url_for("followup.snapshot_print", slug=slug, snapshot_id=snapshot_id),
-        xlsx=url_for("followup.snapshot_file", slug=slug, snapshot_id=snapshot_id, fmt="xlsx"),
-        csv=url_for("followup.snapshot_file", slug=slug, snapshot_id=snapshot_id, fmt="csv"),
-        submit=url_for("followup.submit", slug=slug, snapshot_id=snapshot_id),
+    links = sheets.SnapshotLinks.of_blueprint(
+        "followup", slug, snapshot_id, url_for("followup.tracker", slug=slug)
     )
     facts = [
         (f"{lv['label']} đã tổ chức", f"{lv['units_held']}/{lv['units_total']}")
@@ -217,38 +207,18 @@ def snapshot(slug: str, snapshot_id: int):
 @bp.get("/conferences/<slug>/followup-report/snapshots/<int:snapshot_id>/print")
 @requires(OFFICER)
 def snapshot_print(slug: str, snapshot_id: int):
-    conference = get_conference(slug)
-    frozen = returns.get_snapshot(conference, snapshot_id, "followup")
-    return sheets.print_page(
-        conference,
-        documents.sheet(frozen.document),
-        frozen.created_at,
-        url_for("followup.snapshot", slug=slug, snapshot_id=snapshot_id),
-        snapshot=frozen,
-    )
+    back = url_for("followup.snapshot", slug=slug, snapshot_id=snapshot_id)
+    return sheets.snapshot_print_page(get_conference(slug), documents.REPORT, snapshot_id, back)
 
 
 @bp.get("/conferences/<slug>/followup-report/snapshots/<int:snapshot_id>/file.<fmt>")
 @requires(OFFICER)
 def snapshot_file(slug: str, snapshot_id: int, fmt: str):
-    conference = get_conference(slug)
-    frozen = returns.get_snapshot(conference, snapshot_id, "followup")
-    document = frozen.document
-    return file_response(
-        returns.export_sheet(
-            document,
-            documents.sheet(document),
-            fmt,
-            frozen.created_at,
-            documents.export_filename(document, fmt, frozen.created_at),
-        )
-    )
+    return sheets.snapshot_file(get_conference(slug), documents.REPORT, snapshot_id, fmt)
 
 
 @bp.post("/conferences/<slug>/followup-report/snapshots/<int:snapshot_id>/submit")
 @requires(OFFICER)
 def submit(slug: str, snapshot_id: int):
-    conference = get_conference(slug)
-    frozen = returns.get_snapshot(conference, snapshot_id, "followup")
-    sheets.submit_with_message(conference, frozen, g.principal.actor)
+    sheets.submit_snapshot(get_conference(slug), documents.REPORT, snapshot_id, g.principal.actor)
     return redirect(url_for("followup.snapshot", slug=slug, snapshot_id=snapshot_id), code=303)

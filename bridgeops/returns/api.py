@@ -61,6 +61,19 @@ def snapshot_out(snapshot: ReturnSnapshot) -> SnapshotOut:
     )
 
 
+def snapshot_json(snapshot: ReturnSnapshot) -> dict:
+    """A report's snapshot (attendance, follow-ups) with its whole document."""
+    return {
+        "id": snapshot.id,
+        "kind": snapshot.kind,
+        "sha256": snapshot.sha256,
+        "created_at": snapshot.created_at.isoformat(),
+        "created_by": snapshot.created_by,
+        "accepted_at": snapshot.accepted_at.isoformat() if snapshot.accepted_at else None,
+        "document": snapshot.document,
+    }
+
+
 def attempt_out(attempt: SubmissionAttempt) -> AttemptOut:
     return AttemptOut(
         number=attempt.number,

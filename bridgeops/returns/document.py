@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bridgeops.returns.rollup import LEVEL_LABELS_VI, Figures, Rollup, Tally
+
+if TYPE_CHECKING:
+    from bridgeops.conference.models import Conference
 
 SCHEMA = "bridgeops.return/v1"
 
@@ -25,6 +28,20 @@ def place_name(unit_name: str | None) -> str:
         if name.startswith(prefix):
             return name[len(prefix) :]
     return name
+
+
+def conference_part(conference: Conference, place: str) -> dict[str, Any]:
+    """The "conference" part of a report's document (attendance, follow-ups): who issues it,
+    where, and in which timezone its times are read."""
+    return {
+        "slug": conference.slug,
+        "title": conference.title,
+        "organizer": conference.organizer,
+        "host_name": conference.host_name,
+        "host_unit_code": conference.host_unit_code,
+        "timezone": conference.timezone,
+        "place": place,
+    }
 
 
 def _tally(tally: Tally, codes: list[str]) -> dict[str, Any]:

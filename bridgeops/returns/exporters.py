@@ -66,6 +66,34 @@ class Sheet:
     rows: list[tuple[str, list[Any]]]
     widths: list[int]
 
+    @classmethod
+    def of_document(
+        cls,
+        document: dict[str, Any],
+        title: str,
+        subtitle: str,
+        headers: list[str],
+        rows: list[tuple[str, list[Any]]],
+        widths: list[int],
+    ) -> Sheet:
+        """A report document's sheet, issued by its conference's host at its place and timezone."""
+        conference = document["conference"]
+        return cls(
+            host_name=conference["host_name"],
+            place=conference["place"],
+            timezone=conference["timezone"],
+            title=title,
+            subtitle=subtitle,
+            headers=headers,
+            rows=rows,
+            widths=widths,
+        )
+
+
+def file_stamp(document: dict[str, Any], as_of: datetime) -> str:
+    """The local time of a report document's data as its file names carry it: yyyymmdd-hhmm."""
+    return local(as_of, document["conference"]["timezone"]).strftime("%Y%m%d-%H%M")
+
 
 #: Column widths (characters): STT, code, unit, level, venue, status, points; then numbers.
 _WIDTHS = [5, 9, 28, 7, 28, 22, 9]

@@ -1,23 +1,41 @@
 """Pages every frozen report shares (the headcount return has its own richer ones): the
 official printed sheet, a snapshot's page with its files, and submitting it to TW.
 
-The attendance and follow-up reports call these with their own document, sheet and routes.
+The attendance and follow-up reports call these with their own ``Report`` and routes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from flask import current_app, flash, render_template
+from flask import Response, current_app, flash, render_template, url_for
 
 from bridgeops.conference.models import Conference
 from bridgeops.core.errors import DomainError
 from bridgeops.core.time import format_datetime_vi
 from bridgeops.extensions import db
 from bridgeops.returns import exporters, service
+from bridgeops.returns.api import file_response
 from bridgeops.returns.exporters import Sheet
 from bridgeops.returns.models import ReturnSnapshot
+
+
+@dataclass(frozen=True)
+class Report:
+    """A report frozen and sent like the headcount return: its snapshot kind, and how its
+    document becomes the official sheet and a file name."""
+
+    kind: str
+    sheet: Callable[[dict[str, Any]], Sheet]
+    filename: Callable[[dict[str, Any], str, datetime], str]
+
+    def file(self, document: dict[str, Any], fmt: str, as_of: datetime) -> Response:
+        """The document as a CSV, XLSX or JSON download, as of the time of its data."""
+        filename = self.filename(document, fmt, as_of)
+        return file_response(service.export_sheet(document, self.sheet(document), fmt, as_of, filename))
 
 
 def print_page(
@@ -50,6 +68,17 @@ class SnapshotLinks:
     xlsx: str
     csv: str
     submit: str
+
+    @classmethod
+    def of_blueprint(cls, blueprint: str, slug: str, snapshot_id: int, back: str) -> SnapshotLinks:
+        """The links of a blueprint's snapshot routes (snapshot_print, snapshot_file, submit)."""
+        return cls(
+            back=back,
+            print=url_for(f"{blueprint}.snapshot_print", slug=slug, snapshot_id=snapshot_id),
+            xlsx=url_for(f"{blueprint}.snapshot_file", slug=slug, snapshot_id=snapshot_id, fmt="xlsx"),
+            csv=url_for(f"{blueprint}.snapshot_file", slug=slug, snapshot_id=snapshot_id, fmt="csv"),
+            submit=url_for(f"{blueprint}.submit", slug=slug, snapshot_id=snapshot_id),
+        )
 
 
 def snapshot_page(
@@ -93,3 +122,20 @@ def submit_with_message(conference: Conference, snapshot: ReturnSnapshot, actor:
             else "Vui lòng kiểm tra trả lời của Trung ương hoặc gửi tệp Excel."
         )
         flash(f"Trung ương chưa nhận báo cáo sau {len(outcome.attempts)} lần thử. {later}", "error")
+
+
+def snapshot_print_page(conference: Conference, report: Report, snapshot_id: int, back_url: str) -> str:
+    """A snapshot's sheet printed as it was frozen."""
+    frozen = service.get_snapshot(conference, snapshot_id, report.kind)
+    return print_page(conference, report.sheet(frozen.document), frozen.created_at, back_url, snapshot=frozen)
+
+
+def snapshot_file(conference: Conference, report: Report, snapshot_id: int, fmt: str) -> Response:
+    """A snapshot's file, named and dated for the time it was frozen."""
+    frozen = service.get_snapshot(conference, snapshot_id, report.kind)
+    return report.file(frozen.document, fmt, frozen.created_at)
+
+
+def submit_snapshot(conference: Conference, report: Report, snapshot_id: int, actor: str) -> None:
+    """Submit a snapshot from its page (see submit_with_message)."""
+    submit_with_message(conference, service.get_snapshot(conference, snapshot_id, report.kind), actor)
