@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
 
 from bridgeops.health.probes import ProbeResult
 
@@ -122,8 +121,3 @@ def resolve_upstream(
     for point_id in verdicts:
         resolve(point_id)
     return resolved
-
-
-def transition_time(previous_state: str, new_state: str, since: datetime, now: datetime) -> datetime:
-    """``since`` moves only when the state changes."""
-    return now if previous_state != new_state else since

@@ -152,10 +152,6 @@ def _presented_token() -> str | None:
     return match["token"].removesuffix(".ics") if match else None
 
 
-def _carries_token() -> bool:
-    return _presented_token() is not None
-
-
 def _token_failed(status: int) -> bool:
     """A refused bearer token is a 401; a bad magic link may also be a 403, 404 or 410."""
     from bridgeops.accounts.access import bearer_token

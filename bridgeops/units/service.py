@@ -78,10 +78,6 @@ def gso_rows(province_codes: Iterable[str] | None = None) -> Iterator[UnitRow]:
                 )
 
 
-def gso_province_codes() -> list[str]:
-    return [row.code for row in gso_rows() if row.level == "province"]
-
-
 def map_rows(unit_map: str = DEFAULT_MAP, province_codes: Iterable[str] | None = None) -> Iterator[UnitRow]:
     """The built-in units of a map: the 2023 GSO map (vietnam-provinces) or the two-level map
     in force since 1 July 2025 (vietnamadminunits), parents before children."""
