@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: Published in an earlier release: refused everywhere.
@@ -68,6 +70,16 @@ def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> d
     if not config["OUTBOX_DIR"]:
         config["OUTBOX_DIR"] = str(instance_path / "outbox")
     return config
+
+
+#: The domain of calendar UIDs and Message-IDs when BASE_URL names no host.
+FALLBACK_HOST = "bridgeops.local"
+
+
+def base_host(config: Mapping[str, Any]) -> str:
+    """The host name of ``BASE_URL``: the domain that makes our calendar UIDs and Message-IDs
+    unique ("https://cau.namdinh.vn/" → "cau.namdinh.vn")."""
+    return urlsplit(str(config.get("BASE_URL") or "")).hostname or FALLBACK_HOST
 
 
 def instance_secret_key(instance_path: Path) -> str:

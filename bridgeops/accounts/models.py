@@ -7,6 +7,7 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_login import UserMixin
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bridgeops.core.time import utcnow
@@ -95,3 +96,13 @@ class AccessGrant(db.Model):
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     user: Mapped[User | None] = relationship()
+
+    @hybrid_method
+    def live_at(self, now: datetime) -> bool:
+        """The one rule for a grant that still opens doors: not revoked, and without an expiry
+        or expiring after ``now``. Works on a loaded grant and, as a SQL condition, in queries."""
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+    @live_at.expression
+    def _live_at_clause(cls, now: datetime) -> sa.ColumnElement[bool]:
+        return sa.and_(cls.revoked_at.is_(None), sa.or_(cls.expires_at.is_(None), cls.expires_at > now))

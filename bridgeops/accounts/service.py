@@ -213,22 +213,13 @@ def find_grant(token: str, now: datetime | None = None) -> AccessGrant | None:
     if not token or len(token) > 200:
         return None
     grant = db.session.scalar(sa.select(AccessGrant).where(AccessGrant.token_hash == hash_token(token)))
-    now = now or utcnow()
-    if grant is None or grant.revoked_at is not None:
-        return None
-    if grant.expires_at is not None and grant.expires_at <= now:
-        return None
-    return grant
+    return grant if grant is not None and is_live(grant, now) else None
 
 
 def live_grant_by_id(grant_id: int) -> AccessGrant | None:
     """The grant with that id if it is neither revoked nor expired."""
     grant = db.session.get(AccessGrant, grant_id)
-    if grant is None or grant.revoked_at is not None:
-        return None
-    if grant.expires_at is not None and grant.expires_at <= utcnow():
-        return None
-    return grant
+    return grant if grant is not None and is_live(grant) else None
 
 
 def revoke_grant(grant: AccessGrant) -> None:
@@ -244,20 +235,15 @@ def grant_by_token(token: str) -> AccessGrant | None:
 
 
 def is_live(grant: AccessGrant, now: datetime | None = None) -> bool:
-    now = now or utcnow()
-    return grant.revoked_at is None and (grant.expires_at is None or grant.expires_at > now)
+    """Neither revoked nor expired (at ``now``, default: this instant)."""
+    return grant.live_at(now or utcnow())
 
 
 def live_grants(
     role: str, *, conference_id: int | None = None, unit_code: str | None = None, point_id: int | None = None
 ) -> list[AccessGrant]:
     """Unrevoked, unexpired grants of a role, narrowed by conference, unit or point."""
-    now = utcnow()
-    stmt = sa.select(AccessGrant).where(
-        AccessGrant.role == role,
-        AccessGrant.revoked_at.is_(None),
-        sa.or_(AccessGrant.expires_at.is_(None), AccessGrant.expires_at > now),
-    )
+    stmt = sa.select(AccessGrant).where(AccessGrant.role == role, AccessGrant.live_at(utcnow()))
     if conference_id is not None:
         stmt = stmt.where(AccessGrant.conference_id == conference_id)
     if unit_code is not None:

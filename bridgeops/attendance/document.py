@@ -14,7 +14,7 @@ from bridgeops.attendance.service import AttendanceSummary, GroupAttendance
 from bridgeops.returns.document import conference_part
 from bridgeops.returns.exporters import Sheet, file_stamp
 from bridgeops.returns.sheets import Report
-from bridgeops.returns.table import LEVEL_NAMES_VI
+from bridgeops.units.models import LEVEL_LABELS
 
 SCHEMA = "bridgeops.attendance/v1"
 TITLE = "BÁO CÁO SỐ ĐẠI BIỂU THỰC TẾ DỰ HỘI NGHỊ TẠI CÁC ĐIỂM CẦU"
@@ -124,7 +124,7 @@ def rows(document: dict[str, Any]) -> list[tuple[str, list[Any]]]:
                         str(number),
                         point["unit_code"],
                         point["unit_name"],
-                        LEVEL_NAMES_VI.get(point["level"], ""),
+                        LEVEL_LABELS.get(point["level"], ""),
                         "Đã báo cáo" if point["reported"] else "Chưa báo cáo",
                         *_figures(point["confirmed"], point["present"], codes),
                     ],

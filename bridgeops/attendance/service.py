@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from bridgeops.accounts.access import Principal
 from bridgeops.attendance.models import AttendanceReport
 from bridgeops.audit import service as audit
-from bridgeops.conference.models import Conference, ConferenceSession
+from bridgeops.conference.models import Conference, ConferenceSession, DelegateCategory
+from bridgeops.conference.service import categories_for_level
 from bridgeops.core.errors import Conflict, NotFound, ValidationFailed
 from bridgeops.core.time import format_datetime_vi, utcnow
 from bridgeops.extensions import db
@@ -71,8 +72,8 @@ def current_or_last_session(conference: Conference, now: datetime) -> Conference
 # --- Recording a report -----------------------------------------------------------------------
 
 
-def categories_for(point: BridgePoint) -> list:
-    return [c for c in point.conference.categories if point.level in c.levels]
+def categories_for(point: BridgePoint) -> list[DelegateCategory]:
+    return categories_for_level(point.conference, point.level)
 
 
 def get_report(session: ConferenceSession, point: BridgePoint) -> AttendanceReport | None:

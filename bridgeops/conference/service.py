@@ -245,6 +245,8 @@ def get_session(conference: Conference, session_id: int) -> ConferenceSession:
 
 
 def categories_for_level(conference: Conference, level: str) -> list[DelegateCategory]:
+    """The conference's delegate categories that apply to points of ``level``, in column order
+    (the one place that says which categories a level has)."""
     return [c for c in conference.categories if level in c.levels]
 
 

@@ -18,6 +18,7 @@ from bridgeops.core.time import VN_TZ, local
 from bridgeops.core.validation import validate
 from bridgeops.extensions import db
 from bridgeops.registration.queries import technicians_with_email
+from bridgeops.units.models import LEVEL_LABELS
 
 bp = Blueprint("conference", __name__)
 
@@ -122,7 +123,6 @@ def add_session(slug: str):
 
 #: Empty rows the wizard offers for sessions and categories.
 SESSION_ROWS, CATEGORY_ROWS = 6, 10
-CATEGORY_LEVELS = {"province": "Tỉnh", "district": "Huyện", "commune": "Xã"}
 CONFERENCE_FIELDS = (
     "slug",
     "title",
@@ -256,7 +256,7 @@ def create_conference():
 
 def _wizard(form: dict[str, Any], errors: dict[str, str]):
     return render_template(
-        "conference/new.html", form=form, errors=errors, hosts=service.host_choices(), levels=CATEGORY_LEVELS
+        "conference/new.html", form=form, errors=errors, hosts=service.host_choices(), levels=LEVEL_LABELS
     )
 
 

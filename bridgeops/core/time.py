@@ -21,9 +21,11 @@ def as_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-def doubling_wait(first: timedelta, attempts: int, cap: timedelta) -> timedelta:
-    """The wait after ``attempts`` failed tries: first, twice that, four times … never above cap."""
-    return min(first * 2 ** max(attempts - 1, 0), cap)
+def doubling_wait(first: timedelta, attempts: int, cap: timedelta | None = None) -> timedelta:
+    """The wait after ``attempts`` failed tries: first, twice that, four times … never above
+    ``cap`` (when given). The one back-off rule of outbox, auto-retries and TW submission."""
+    wait = first * 2 ** max(attempts - 1, 0)
+    return wait if cap is None else min(wait, cap)
 
 
 def local(value: datetime, tz: str = VN_TZ) -> datetime:

@@ -10,11 +10,12 @@ from datetime import date, datetime
 from typing import Any
 
 from bridgeops.conference.models import Conference
-from bridgeops.followup.models import FORMAT_LABELS, LEVEL_LABELS
+from bridgeops.followup.models import FORMAT_LABELS
 from bridgeops.followup.service import STATE_LABELS, Tracker
 from bridgeops.returns.document import conference_part
 from bridgeops.returns.exporters import Sheet, file_stamp
 from bridgeops.returns.sheets import Report
+from bridgeops.units.models import TIER_LABELS
 
 SCHEMA = "bridgeops.followup/v1"
 TITLE = "BÁO CÁO KẾT QUẢ TỔ CHỨC HỘI NGHỊ NGHIÊN CỨU, HỌC TẬP, QUÁN TRIỆT NGHỊ QUYẾT CÁC CẤP HỘI"
@@ -35,7 +36,7 @@ def build_document(
         levels.append(
             {
                 "level": tracker.level,
-                "label": LEVEL_LABELS[tracker.level],
+                "label": TIER_LABELS[tracker.level],
                 "deadline": _iso(tracker.deadline),
                 "units_total": tracker.units_total,
                 "units_held": tracker.units_held,

@@ -16,7 +16,6 @@ from bridgeops.units.models import AdminUnit
 LEVELS = ("province", "district", "commune")
 FORMATS = ("in_person", "online")
 FORMAT_LABELS = {"in_person": "Trực tiếp", "online": "Trực tuyến"}
-LEVEL_LABELS = {"province": "Cấp tỉnh", "district": "Cấp huyện", "commune": "Cấp xã"}
 
 
 class FollowupDeadline(db.Model):

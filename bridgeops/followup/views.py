@@ -13,10 +13,11 @@ from bridgeops.core.validation import validate
 from bridgeops.extensions import db
 from bridgeops.followup import document as documents
 from bridgeops.followup import service
-from bridgeops.followup.models import FORMAT_LABELS, LEVEL_LABELS
+from bridgeops.followup.models import FORMAT_LABELS
 from bridgeops.followup.schemas import DeadlinesIn, FollowupIn
 from bridgeops.returns import service as returns
 from bridgeops.returns import sheets
+from bridgeops.units.models import TIER_LABELS
 
 bp = Blueprint("followup", __name__)
 
@@ -124,7 +125,7 @@ def tracker(slug: str):
         conference=conference,
         tracker=service.tracker(conference, level),
         levels=levels,
-        level_labels=LEVEL_LABELS,
+        level_labels=TIER_LABELS,
         deadlines=service.deadlines(conference),
         errors={},
         snapshots=returns.list_snapshots(conference, "followup")[:5],
@@ -152,7 +153,7 @@ def set_deadlines(slug: str):
             conference=conference,
             tracker=service.tracker(conference, "district" if "district" in levels else levels[0]),
             levels=levels,
-            level_labels=LEVEL_LABELS,
+            level_labels=TIER_LABELS,
             deadlines=body,
             errors=error.errors,
             snapshots=returns.list_snapshots(conference, "followup")[:5],

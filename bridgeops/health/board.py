@@ -22,7 +22,6 @@ from bridgeops.health.windows import Window, current_or_next_window
 from bridgeops.registration.models import BridgePoint, Contact
 from bridgeops.units.models import AdminUnit
 
-LEVEL_LABELS = {"province": "Cấp tỉnh", "district": "Cấp huyện", "commune": "Cấp xã"}
 LEVEL_ORDER = {"province": 0, "district": 1, "commune": 2}
 
 STATE = sa.func.coalesce(PointHealth.state, "unknown")

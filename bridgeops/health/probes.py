@@ -19,13 +19,13 @@ import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+
+from bridgeops.health.targets import Target, TargetSyntaxError, parse_target
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 #: Upper bound of probes in flight; also kept under half the process's open-file limit.
 MAX_CONCURRENCY = 500
-SIP_DEFAULT_PORT = 5060
 #: SIP timer T1: retransmit an unanswered OPTIONS after this long (UDP may drop it).
 SIP_RETRANSMIT = 0.5
 
@@ -37,16 +37,6 @@ class ProbeResult:
     ok: bool
     detail: str
     elapsed_ms: int = 0
-
-
-@dataclass(frozen=True)
-class Target:
-    scheme: str  # http | https | tcp | sip
-    host: str
-    port: int
-    path: str = "/"
-    #: The address checked against the policy, and the one connected to (no DNS rebinding).
-    address: str = ""
 
 
 #: What a probe may never reach unless the operator allows it: the server itself, the
@@ -144,27 +134,6 @@ async def resolve(target: Target, policy: ProbePolicy) -> Target:
     if not addresses or any(policy.refuses(a, target.port) for a in addresses):
         raise RefusedTarget(target.host)
     return Target(target.scheme, target.host, target.port, target.path, str(addresses[0]))
-
-
-def parse_target(text: str) -> Target:
-    """``http(s)://host[:port]/path``, ``tcp://host:port`` or ``sip://host[:port]``."""
-    parts = urlsplit(text.strip())
-    scheme = parts.scheme.lower()
-    try:
-        port = parts.port
-    except ValueError:
-        raise ValueError("invalid port") from None
-    if scheme not in ("http", "https", "tcp", "sip") or not parts.hostname:
-        raise ValueError("unsupported target")
-    if parts.username is not None or parts.password is not None:
-        raise ValueError("credentials in target")
-    if scheme == "tcp" and port is None:
-        raise ValueError("tcp target needs a port")
-    default = {"http": 80, "https": 443, "sip": SIP_DEFAULT_PORT}.get(scheme, 0)
-    path = parts.path or "/"
-    if parts.query:
-        path += "?" + parts.query
-    return Target(scheme, parts.hostname, port or default, path)
 
 
 def _connect_error(exc: BaseException) -> str:
@@ -285,7 +254,7 @@ async def probe(text: str, timeout: float, policy: ProbePolicy | None = None) ->
     started = time.monotonic()
     try:
         target = parse_target(text)
-    except ValueError:
+    except TargetSyntaxError:
         return ProbeResult(False, "Địa chỉ kiểm tra không hợp lệ")
     try:
         result = await asyncio.wait_for(_resolve_and_probe(target, policy or ProbePolicy()), timeout)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import phonenumbers
 from flask import (
     Blueprint,
     current_app,
@@ -25,6 +24,7 @@ from bridgeops.audit import service as audit
 from bridgeops.conference import service as conferences
 from bridgeops.config import PROJECT_ROOT
 from bridgeops.core.errors import NotFound, ValidationFailed
+from bridgeops.core.phones import phone_display
 from bridgeops.core.time import utcnow
 from bridgeops.core.validation import validate
 from bridgeops.extensions import db, limiter
@@ -35,6 +35,7 @@ from bridgeops.health.svg import build_tree_svg
 from bridgeops.ops.clock import database_now
 from bridgeops.registration.models import BridgePoint
 from bridgeops.units import service as units
+from bridgeops.units.models import TIER_LABELS
 
 bp = Blueprint("health", __name__)
 
@@ -64,13 +65,7 @@ def shown_reason(reason: str | None) -> str:
 @bp.app_template_filter("tel_display")
 def tel_display(phone: str | None) -> str:
     """ "+84912000111" as Vietnamese people write it: "0912 000 111"."""
-    if not phone:
-        return ""
-    try:
-        number = phonenumbers.parse(phone, "VN")
-    except phonenumbers.NumberParseException:
-        return phone
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phone_display(phone)
 
 
 def _board_context(slug: str) -> dict:
@@ -86,7 +81,7 @@ def _board_context(slug: str) -> dict:
         "conference": conference,
         "now": now,
         "labels": STATE_LABELS,
-        "level_labels": board.LEVEL_LABELS,
+        "level_labels": TIER_LABELS,
         "tree_svg": build_tree_svg(data),
         "scope": scope,
         "areas": areas,

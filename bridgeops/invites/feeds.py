@@ -6,14 +6,13 @@ client that has both shows one event.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import sqlalchemy as sa
 from flask import current_app
 
 from bridgeops.accounts.access import Principal, point_filter, principal_for_grant
 from bridgeops.accounts.models import AccessGrant, GrantRole
 from bridgeops.conference.models import Conference, ConferenceSession
+from bridgeops.config import base_host
 from bridgeops.core.errors import Forbidden, NotFound
 from bridgeops.core.time import VN_TZ
 from bridgeops.extensions import db
@@ -97,7 +96,7 @@ def points_feed(conference: Conference, points: list[BridgePoint], name: str) ->
 
 def conference_feed(conferences: list[Conference]) -> bytes:
     """Officers: each session once, with the number of live points."""
-    host = urlsplit(current_app.config["BASE_URL"]).hostname or "bridgeops.local"
+    host = base_host(current_app.config)
     events = []
     for conference in conferences:
         live = db.session.scalar(

@@ -67,9 +67,8 @@ def technician_tokens(contacts: Iterable[Contact]) -> dict[int, str]:
             .where(
                 AccessGrant.role == GrantRole.TECHNICIAN,
                 AccessGrant.contact_id.in_(chunk),
-                AccessGrant.revoked_at.is_(None),
                 AccessGrant.label.startswith(LABEL_PREFIX),
-                sa.or_(AccessGrant.expires_at.is_(None), AccessGrant.expires_at > now),
+                AccessGrant.live_at(now),
             )
             .order_by(AccessGrant.id.desc())
         )

@@ -6,12 +6,12 @@ queues a CANCEL (higher SEQUENCE, same UID) for each one that is no longer activ
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
 
 from bridgeops.conference.models import Conference, ConferenceSession
+from bridgeops.config import base_host
 from bridgeops.extensions import db
 from bridgeops.invites import messages
 from bridgeops.invites.builders import EventDetails, build_cancel
@@ -95,7 +95,7 @@ def cancel_orphans(before: list[SentInvite]) -> int:
     )
     conferences = set(db.session.scalars(sa.select(Conference.id)))
     config = current_app.config
-    domain = urlsplit(config["BASE_URL"]).hostname or "bridgeops.local"
+    domain = base_host(config)
     queued = 0
     for invite in before:
         if (invite.uid, invite.email) in still:

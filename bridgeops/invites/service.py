@@ -20,13 +20,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import joinedload
 
 from bridgeops.conference.models import Conference, ConferenceSession
+from bridgeops.config import base_host
 from bridgeops.core.batches import chunks
 from bridgeops.core.time import local, utcnow
 from bridgeops.extensions import db
@@ -90,7 +90,7 @@ def uid_for(session_key: str, point_key: str) -> str:
     """The event's UID, stable per (session, point) whatever else changes: built from their
     ``uid_key`` (random; the id for rows older than the key, so sent UIDs keep their form
     "session-3-point-17@host"), never from ids a restore could hand out again."""
-    host = urlsplit(current_app.config["BASE_URL"]).hostname or "bridgeops.local"
+    host = base_host(current_app.config)
     return f"session-{session_key}-point-{point_key}@{host}"
 
 
@@ -486,7 +486,7 @@ def render_message(message: OutboxMessage, context: RenderContext | None = None)
             _event(session, point, uid, sequence, name, email, texts.description, created, url=url)
         )
     config = current_app.config
-    domain = urlsplit(config["BASE_URL"]).hostname or "bridgeops.local"
+    domain = base_host(config)
     return build_calendar_message(
         sender=config["MAIL_FROM"],
         recipient=email,

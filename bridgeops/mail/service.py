@@ -17,9 +17,6 @@ dead one's claims at once (``release_claims``) instead of waiting for them to ex
 from __future__ import annotations
 
 import logging
-import os
-import secrets
-import socket
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -43,6 +40,7 @@ from bridgeops.mail.transport import (
     envelope_address,
     transport_from_config,
 )
+from bridgeops.ops.lease import new_holder_id
 
 log = logging.getLogger("bridgeops.mail")
 
@@ -269,7 +267,7 @@ def _deliver_batch(
     config = current_app.config
     now = now or utcnow()
     limit = limit or BATCH_SIZE
-    holder = holder or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+    holder = holder or new_holder_id()
     claim_for = timedelta(seconds=max(int(config["OUTBOX_CLAIM_SECONDS"]), int(config["SMTP_TIMEOUT"] * 3)))
     sender = envelope_address(config["MAIL_FROM"])
     report = DeliveryReport()

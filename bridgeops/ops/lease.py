@@ -27,6 +27,8 @@ RENEW_SECONDS = 1.0
 
 
 def new_holder_id() -> str:
+    """This process's id as a lease or claim holder: host, pid and a random part (a restarted
+    process with a reused pid is still someone else). Scheduler leases and outbox claims share it."""
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 

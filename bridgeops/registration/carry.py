@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import phonenumbers
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
@@ -63,16 +62,6 @@ class CarriedNetwork:
     unplaced: list[Unplaced]
     #: Units of the new conference without a point, for placing by hand.
     free_units: list[AdminUnit]
-
-
-def phone_display(e164: str) -> str:
-    """A stored (E.164) number as people write it: "0912 000 002"."""
-    try:
-        return phonenumbers.format_number(
-            phonenumbers.parse(e164, "VN"), phonenumbers.PhoneNumberFormat.NATIONAL
-        )
-    except phonenumbers.NumberParseException:
-        return e164
 
 
 def _room(point: BridgePoint) -> tuple:

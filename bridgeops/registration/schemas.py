@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -27,6 +26,8 @@ from pydantic_core import PydanticCustomError
 from bridgeops.core.errors import ValidationFailed
 from bridgeops.core.text import clean
 from bridgeops.core.validation import error_map
+from bridgeops.health.targets import TargetSyntaxError, parse_target
+from bridgeops.units.models import LEVEL_LABELS
 
 #: Large enough for any real room or delegation, small enough to catch a slip of the keyboard.
 MAX_COUNT = 100_000
@@ -79,24 +80,11 @@ def normalise_email(raw: str) -> str:
 
 
 def check_probe_target(target: str) -> str:
-    """http(s)://host…, tcp://host:port or sip://host[:port]."""
-    message = "Địa chỉ kiểm tra phải có dạng http(s)://…, tcp://máy:cổng hoặc sip://máy[:cổng]."
+    """http(s)://host…, tcp://host:port or sip://host[:port] (health.targets says what parses)."""
     try:
-        parts = urlsplit(target)
-        port = parts.port
-    except ValueError:
-        raise PydanticCustomError("probe_invalid", message) from None
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https", "tcp", "sip") or not parts.hostname or " " in target:
-        raise PydanticCustomError("probe_invalid", message)
-    if scheme == "tcp" and port is None:
-        raise PydanticCustomError("probe_invalid", "Địa chỉ tcp:// cần có cổng: tcp://máy:cổng.")
-    if parts.username is not None or parts.password is not None:
-        raise PydanticCustomError(
-            "probe_invalid", "Địa chỉ kiểm tra không được chứa tên đăng nhập hay mật khẩu."
-        )
-    if scheme in ("tcp", "sip") and parts.path not in ("", "/"):
-        raise PydanticCustomError("probe_invalid", message)
+        parse_target(target)
+    except TargetSyntaxError as exc:
+        raise PydanticCustomError("probe_invalid", str(exc)) from None
     return target
 
 
@@ -182,9 +170,8 @@ class PointIn(BaseModel):
         """Categories of the point's level only; the total within the room's capacity."""
         context = info.context or {}
         if "categories" in context:
-            level_label = {"province": "tỉnh", "district": "huyện", "commune": "xã"}.get(
-                context.get("level", ""), context.get("level", "")
-            )
+            level = context.get("level", "")
+            level_label = LEVEL_LABELS[level].lower() if level in LEVEL_LABELS else level
             for code in counts:
                 if code not in context["categories"]:
                     raise PydanticCustomError(

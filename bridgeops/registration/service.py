@@ -18,6 +18,7 @@ from bridgeops.accounts.access import Principal, can_edit_point, can_view_point,
 from bridgeops.accounts.models import GrantRole
 from bridgeops.audit import service as audit
 from bridgeops.conference.models import Conference
+from bridgeops.conference.service import categories_for_level
 from bridgeops.core.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from bridgeops.core.time import format_datetime_vi, utcnow
 from bridgeops.events import point_changed
@@ -82,7 +83,7 @@ def visible_point(principal: Principal | None, point_id: int) -> BridgePoint:
 
 def categories_of_level(conference: Conference, level: str) -> dict[str, str]:
     """code → label of the conference's delegate categories that apply to a level."""
-    return {c.code: c.label for c in conference.categories if level in c.levels}
+    return {c.code: c.label for c in categories_for_level(conference, level)}
 
 
 def registration_open(conference: Conference) -> bool:

@@ -31,6 +31,7 @@ from bridgeops.core.errors import (
     PreconditionFailed,
     ValidationFailed,
 )
+from bridgeops.core.phones import phone_display
 from bridgeops.core.validation import validate
 from bridgeops.extensions import db
 from bridgeops.registration import carry, chairs, forms, links, queries, service
@@ -252,7 +253,7 @@ def _render_form(
         errors=errors or {},
         current=current,
         editable=editable,
-        categories=[c for c in conference.categories if level in c.levels],
+        categories=conferences.categories_for_level(conference, level),
         unit=point.unit if point else db.session.get(AdminUnit, values.unit),
         open=service.registration_open(conference),
         missing=service.missing_items(point) if point else [],
@@ -288,7 +289,7 @@ def new_point(slug: str):
     if existing is not None:
         flash(f"{unit.name} đã có điểm cầu; bạn có thể sửa ở đây.", "info")
         return redirect(url_for("registration.point_page", point_id=existing.id))
-    categories = [c.code for c in conference.categories if unit.level in c.levels]
+    categories = [c.code for c in conferences.categories_for_level(conference, unit.level)]
     if request.method == "GET":
         return _render_form(conference, forms.PointFormValues(unit=unit.code).pad_rows())
     values = forms.values_from_form(request.form, categories)
@@ -357,7 +358,7 @@ def point_page(point_id: int):
     )
     if request.method == "GET":
         return _render_form(conference, forms.values_from_point(point), point=point, editable=editable)
-    categories = [c.code for c in conference.categories if point.level in c.levels]
+    categories = [c.code for c in conferences.categories_for_level(conference, point.level)]
     values = forms.values_from_form(request.form, categories)
     if "add_technician" in request.form:
         return _render_form(conference, values.pad_rows(extra=1), point=point, editable=editable)
@@ -544,5 +545,5 @@ def carried_network(slug: str):
         conference=conference,
         network=carry.carried_network(conference),
         errors=errors,
-        phone_display=carry.phone_display,
+        phone_display=phone_display,
     ), 422 if errors else 200

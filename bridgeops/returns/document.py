@@ -10,7 +10,8 @@ import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
-from bridgeops.returns.rollup import LEVEL_LABELS_VI, Figures, Rollup, Tally
+from bridgeops.returns.rollup import Figures, Rollup, Tally
+from bridgeops.units.models import TIER_LABELS
 
 if TYPE_CHECKING:
     from bridgeops.conference.models import Conference
@@ -77,7 +78,7 @@ def build_document(rollup: Rollup, place: str = "") -> dict[str, Any]:
         ],
         "totals": _figures(rollup.province, codes),
         "levels": [
-            {"level": level, "label": LEVEL_LABELS_VI.get(level, level), **_figures(figures, codes)}
+            {"level": level, "label": TIER_LABELS.get(level, level), **_figures(figures, codes)}
             for level, figures in rollup.levels.items()
         ],
         "districts": [

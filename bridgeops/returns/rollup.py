@@ -22,7 +22,6 @@ from bridgeops.units.models import LEVELS, AdminUnit
 
 #: Statuses that count in the return; withdrawn points are only counted apart.
 COUNTED_STATUSES = ("confirmed", "draft")
-LEVEL_LABELS_VI = {"province": "Cấp tỉnh", "district": "Cấp huyện", "commune": "Cấp xã"}
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-import phonenumbers
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import selectinload
@@ -21,6 +20,7 @@ from bridgeops.audit import service as audit
 from bridgeops.conference.models import Conference
 from bridgeops.core.errors import Conflict, NotFound, ValidationFailed
 from bridgeops.core.outbound import redact_url
+from bridgeops.core.phones import phone_display
 from bridgeops.core.time import doubling_wait, local, utcnow
 from bridgeops.extensions import db
 from bridgeops.registration.chairs import chair_contacts
@@ -148,12 +148,7 @@ class Phone:
 
     @property
     def display(self) -> str:
-        try:
-            return phonenumbers.format_number(
-                phonenumbers.parse(self.e164, "VN"), phonenumbers.PhoneNumberFormat.NATIONAL
-            )
-        except phonenumbers.NumberParseException:
-            return self.e164
+        return phone_display(self.e164)
 
     @property
     def role_label(self) -> str:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import requests
 
 from bridgeops.core.outbound import InsecureURL, check_outbound_url, redact_text
+from bridgeops.core.time import doubling_wait
 
 #: Statuses worth retrying: TW is overloaded or restarting.
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -96,7 +98,7 @@ def post_return(
                 result = AttemptResult(number, None, "", error[:500], _elapsed_ms(started))
                 retry = isinstance(exc, RETRY_ERRORS)
             on_attempt(result)
-            delay = policy.backoff * 2 ** (number - 1)
+            delay = doubling_wait(timedelta(seconds=policy.backoff), number).total_seconds()
             if not retry or number == policy.attempts or time.monotonic() + delay >= deadline:
                 break
             sleep(delay)

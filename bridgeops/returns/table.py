@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bridgeops.registration.models import STATUS_LABELS
-from bridgeops.units.models import gso_code_of
+from bridgeops.units.models import LEVEL_LABELS, gso_code_of
 
-LEVEL_NAMES_VI = {"province": "Tỉnh", "district": "Huyện", "commune": "Xã"}
 FIXED_HEADERS = ["STT", "Mã đơn vị", "Đơn vị", "Cấp", "Địa điểm", "Trạng thái", "Số điểm cầu"]
 TOTAL_HEADER = "Tổng số đại biểu"
 
@@ -84,7 +83,7 @@ def rows(document: dict[str, Any]) -> list[TableRow]:
                     str(number),
                     gso_code_of(point["unit_code"]),
                     point["unit_name"],
-                    LEVEL_NAMES_VI.get(point["level"], point["level"]),
+                    LEVEL_LABELS.get(point["level"], point["level"]),
                     point["venue"],
                     STATUS_LABELS.get(point["status"], point["status"]),
                     1,

@@ -25,7 +25,10 @@ KINDS = {
     "commune": ("xã", "phường", "thị trấn", "đặc khu"),
 }
 
+#: How people name each level ("Tỉnh", "Huyện", "Xã"): the one table of level names.
 LEVEL_LABELS = {"province": "Tỉnh", "district": "Huyện", "commune": "Xã"}
+#: A level as a tier of a board or report: "Cấp tỉnh", "Cấp huyện", "Cấp xã".
+TIER_LABELS = {level: f"Cấp {label.lower()}" for level, label in LEVEL_LABELS.items()}
 
 #: The maps BridgeOps knows: the GSO map of 2023 (63 provinces, three levels) and the map in force
 #: since 1 July 2025 (34 provinces, two levels).
