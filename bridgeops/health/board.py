@@ -3,8 +3,6 @@ aggregates and pagination; never from individual checks."""
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -13,6 +11,7 @@ from sqlalchemy.orm import aliased
 
 from bridgeops.accounts.access import Principal, can_use_conference, point_filter
 from bridgeops.conference.models import Conference
+from bridgeops.core.cache import ProcessCache, weighted_sum
 from bridgeops.core.errors import Forbidden, NotFound
 from bridgeops.extensions import db
 from bridgeops.health.models import STATE_RANK, STATES, PointHealth
@@ -210,9 +209,7 @@ def _area(row, national: bool, two_level: bool = False) -> str:
 
 
 #: Boards one process keeps: (scope, data fingerprint) → the figures (never ORM objects).
-_BOARD_CACHE: OrderedDict[tuple, tuple] = OrderedDict()
-_BOARD_CACHE_SIZE = 16
-_board_lock = threading.Lock()
+_BOARD_CACHE: ProcessCache[tuple] = ProcessCache(16)
 
 
 def _board_fingerprint(conference: Conference) -> tuple:
@@ -230,7 +227,7 @@ def _board_fingerprint(conference: Conference) -> tuple:
             sa.func.count(),
             sa.func.max(PointHealth.since),
             sa.func.max(PointHealth.last_check_at),
-            sa.func.sum((rank + 1) * (PointHealth.point_id % 1009 + 1)),
+            weighted_sum(rank + 1, PointHealth.point_id),  # which point is in which state
             sa.func.sum(sa.func.length(PointHealth.reason)),
         ).where(PointHealth.conference_id == conference.id)
     ).one()
@@ -255,16 +252,9 @@ def build_board(
         dot_limit,
         _board_fingerprint(conference),
     )
-    with _board_lock:
-        figures = _BOARD_CACHE.get(key)
-        if figures is not None:
-            _BOARD_CACHE.move_to_end(key)
-    if figures is None:
-        figures = _board_figures(principal, conference, problem_limit, dot_limit)
-        with _board_lock:
-            _BOARD_CACHE[key] = figures
-            while len(_BOARD_CACHE) > _BOARD_CACHE_SIZE:
-                _BOARD_CACHE.popitem(last=False)
+    figures = _BOARD_CACHE.get_or_build(
+        key, lambda: _board_figures(principal, conference, problem_limit, dot_limit)
+    )
     summary, by_level, districts, problems, problems_total, last_check_at, dots, area = figures
     stopped = monitoring_stopped_since(conference, now)
     if stopped is not None:

@@ -12,14 +12,13 @@ built each time, from the cached document.
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
 
 from bridgeops.conference.models import Conference
+from bridgeops.core.cache import ProcessCache, weighted_sum
 from bridgeops.extensions import db
 from bridgeops.registration.models import BridgePoint, DelegateCount
 from bridgeops.units.models import AdminUnit
@@ -27,12 +26,12 @@ from bridgeops.units.models import AdminUnit
 #: Documents and files one process keeps (JSON and CSV of a handful of conferences).
 MAX_ENTRIES = 8
 
-_lock = threading.Lock()
-_entries: OrderedDict[tuple, bytes] = OrderedDict()
+_entries: ProcessCache[bytes] = ProcessCache(MAX_ENTRIES)
 
 
 def fingerprint(conference: Conference) -> tuple:
     """Changes whenever the return of the conference could change."""
+    # Which point holds which status: a swap between two points moves it (core.cache.weighted_sum).
     status_code = sa.case((BridgePoint.status == "confirmed", 1), (BridgePoint.status == "draft", 2), else_=3)
     points = db.session.execute(
         sa.select(
@@ -40,15 +39,16 @@ def fingerprint(conference: Conference) -> tuple:
             sa.func.max(BridgePoint.id),
             sa.func.sum(BridgePoint.version),
             sa.func.max(BridgePoint.updated_at),
-            sa.func.sum(status_code * (BridgePoint.id % 1009 + 1)),
+            weighted_sum(status_code, BridgePoint.id),
             sa.func.sum(BridgePoint.total_delegates),
         ).where(BridgePoint.conference_id == conference.id)
     ).one()
     counts = db.session.execute(
         sa.select(
             sa.func.count(),
-            sa.func.sum(DelegateCount.count * (DelegateCount.point_id % 1013 + 1)),
-            sa.func.sum(DelegateCount.count * sa.func.length(DelegateCount.category_code)),
+            # Which point, and which category (by its code's length), holds which count.
+            weighted_sum(DelegateCount.count, DelegateCount.point_id),
+            weighted_sum(DelegateCount.count, sa.func.length(DelegateCount.category_code)),
         )
         .join(BridgePoint, BridgePoint.id == DelegateCount.point_id)
         .where(BridgePoint.conference_id == conference.id)
@@ -69,17 +69,7 @@ def fingerprint(conference: Conference) -> tuple:
 
 def remember(key: tuple, build: Callable[[], bytes]) -> bytes:
     """The bytes cached under ``key`` (which starts with a fingerprint), else ``build()``'s."""
-    with _lock:
-        cached = _entries.get(key)
-        if cached is not None:
-            _entries.move_to_end(key)
-            return cached
-    content = build()
-    with _lock:
-        _entries[key] = content
-        while len(_entries) > MAX_ENTRIES:
-            _entries.popitem(last=False)
-    return content
+    return _entries.get_or_build(key, build)
 
 
 def encode(document: dict[str, Any]) -> bytes:
@@ -92,5 +82,4 @@ def with_field(encoded: bytes, name: str, value: Any) -> bytes:
 
 
 def clear() -> None:
-    with _lock:
-        _entries.clear()
+    _entries.clear()

@@ -1,7 +1,11 @@
+from datetime import timedelta
+
 import sqlalchemy as sa
 
-from bridgeops.accounts.models import AccessGrant, User
+from bridgeops.accounts import service
+from bridgeops.accounts.models import AccessGrant, GrantRole, User
 from bridgeops.accounts.tokens import hash_token
+from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
 from tests.conftest import bearer
 
@@ -94,3 +98,16 @@ def test_login_form_without_csrf_token_is_refused(app, officer):
         assert "session" not in response.headers.get("Set-Cookie", "")
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_grant_liveness_is_one_rule_in_python_and_in_sql(app):
+    lasting = service.issue_grant(GrantRole.API, label="lasting").grant
+    short = service.issue_grant(GrantRole.API, label="short", ttl=timedelta(hours=1)).grant
+    revoked = service.issue_grant(GrantRole.API, label="revoked").grant
+    service.revoke_grant(revoked)
+    later = utcnow() + timedelta(hours=2)
+    in_sql = set(db.session.scalars(sa.select(AccessGrant.label).where(AccessGrant.live_at(later))))
+    in_python = {g.label for g in (lasting, short, revoked) if g.live_at(later)}
+    assert in_sql == in_python == {"lasting"}
+    assert service.is_live(short) and not service.is_live(short, later)
+    assert service.live_grant_by_id(revoked.id) is None
