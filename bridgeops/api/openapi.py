@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
@@ -44,9 +45,27 @@ def _problem_response(description: str) -> dict[str, Any]:
     }
 
 
-def build_openapi(app: Flask, title: str = "BridgeOps API", version: str = "1") -> dict[str, Any]:
-    """Walk the API routes; every body, query and response model becomes a component schema."""
-    operations: list[tuple[str, str, Operation, list[dict[str, Any]], Any]] = []
+#: The body of every problem+json answer.
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+}
+
+#: (path, method, its Operation, path parameters, the route's access requirement)
+Route = tuple[str, str, Operation, list[dict[str, Any]], Any]
+
+
+def _routes(app: Flask) -> tuple[list[Route], dict[type[BaseModel], str]]:
+    """Every API operation, and each model it uses with its mode (validation wins over
+    serialization when a model is both a body and a response)."""
+    operations: list[Route] = []
     models: dict[type[BaseModel], str] = {}
     for rule in app.url_map.iter_rules():
         view = app.view_functions.get(rule.endpoint)
@@ -63,21 +82,70 @@ def build_openapi(app: Flask, title: str = "BridgeOps API", version: str = "1") 
             models.setdefault(spec.response, "serialization")
         if spec.query is not None:
             models[spec.query] = "validation"
+    return operations, models
 
-    keyed = [(model, mode) for model, mode in models.items()]
-    key_map, defs = models_json_schema(keyed, ref_template=REF)  # type: ignore[arg-type]
-    schemas: dict[str, Any] = dict(defs.get("$defs", {}))
-    schemas["Problem"] = {
-        "type": "object",
-        "required": ["type", "title", "status"],
-        "properties": {
-            "type": {"type": "string"},
-            "title": {"type": "string"},
-            "status": {"type": "integer"},
-            "detail": {"type": "string"},
-            "errors": {"type": "object", "additionalProperties": {"type": "string"}},
-        },
-    }
+
+def _parameters(spec: Operation, path_params: list[dict[str, Any]], schemas: dict[str, Any]) -> list[dict]:
+    """Path parameters, then the query model's fields, then the declared headers."""
+    parameters = list(path_params)
+    if spec.query is not None:
+        query_schema = schemas.get(spec.query.__name__, {})
+        required = set(query_schema.get("required", []))
+        for name, prop in query_schema.get("properties", {}).items():
+            parameters.append(
+                {"name": name, "in": "query", "required": name in required, "schema": _without_null(prop)}
+            )
+    for header, description in spec.headers.items():
+        parameters.append(
+            {
+                "name": header,
+                "in": "header",
+                "required": False,
+                "description": description,
+                "schema": {"type": "string"},
+            }
+        )
+    return parameters
+
+
+def _success(spec: Operation, response_schema: dict[str, Any] | None) -> dict[str, Any]:
+    if spec.status == 204 or (spec.response is None and not spec.media):
+        return {"description": "Thành công"}
+    content: dict[str, Any] = {}
+    if response_schema is not None:
+        content["application/json"] = {"schema": response_schema}
+    for media, description in spec.media.items():
+        content[media] = {"schema": {"type": "string", "description": description}}
+    return {"description": "Thành công", "content": content}
+
+
+def _responses(
+    spec: Operation, method: str, access: Any, has_path_params: bool, response_schema: dict[str, Any] | None
+) -> tuple[dict[str, Any], list[dict[str, list]] | None]:
+    """The operation's responses by status, and its security requirement (None: open)."""
+    responses: dict[str, Any] = {str(spec.status): _success(spec, response_schema)}
+    # Every operation refuses query parameters it does not declare.
+    responses["422"] = _problem_response("Dữ liệu không hợp lệ")
+    if spec.body is not None:
+        responses["415"] = _problem_response("Nội dung không phải JSON")
+    security = None
+    if access is not None and access.kinds is not None:
+        # Reads also accept an officer's session cookie; writes take a bearer token only.
+        security = [{"bearer": []}, {"session": []}] if method == "get" else [{"bearer": []}]
+        responses["401"] = _problem_response("Thiếu hoặc sai mã truy cập")
+        responses["403"] = _problem_response("Không có quyền")
+    if has_path_params:
+        responses["404"] = _problem_response("Không tìm thấy")
+    for status, description in spec.errors.items():
+        responses[str(status)] = _problem_response(description)
+    return responses, security
+
+
+def build_openapi(app: Flask, title: str = "BridgeOps API", version: str = "1") -> dict[str, Any]:
+    """Walk the API routes; every body, query and response model becomes a component schema."""
+    operations, models = _routes(app)
+    key_map, defs = models_json_schema(list(models.items()), ref_template=REF)  # type: ignore[arg-type]
+    schemas: dict[str, Any] = {**defs.get("$defs", {}), "Problem": copy.deepcopy(PROBLEM_SCHEMA)}
 
     paths: dict[str, dict[str, Any]] = {}
     for path, method, spec, path_params, access in sorted(operations, key=lambda o: (o[0], o[1])):
@@ -85,55 +153,19 @@ def build_openapi(app: Flask, title: str = "BridgeOps API", version: str = "1") 
             "summary": spec.summary,
             "operationId": f"{method}_{path}",
             "tags": list(spec.tags),
-            "parameters": list(path_params),
+            "parameters": _parameters(spec, path_params, schemas),
         }
         if spec.description:
             op["description"] = spec.description
-        if spec.query is not None:
-            query_schema = schemas.get(spec.query.__name__, {})
-            required = set(query_schema.get("required", []))
-            for name, prop in query_schema.get("properties", {}).items():
-                op["parameters"].append(
-                    {"name": name, "in": "query", "required": name in required, "schema": _without_null(prop)}
-                )
-        for header, description in spec.headers.items():
-            op["parameters"].append(
-                {
-                    "name": header,
-                    "in": "header",
-                    "required": False,
-                    "description": description,
-                    "schema": {"type": "string"},
-                }
-            )
         if spec.body is not None:
             op["requestBody"] = {
                 "required": True,
                 "content": {"application/json": {"schema": key_map[(spec.body, "validation")]}},
             }
-        responses: dict[str, Any] = {}
-        if spec.status == 204 or (spec.response is None and not spec.media):
-            responses[str(spec.status)] = {"description": "Thành công"}
-        else:
-            content: dict[str, Any] = {}
-            if spec.response is not None:
-                content["application/json"] = {"schema": key_map[(spec.response, models[spec.response])]}
-            for media, description in spec.media.items():
-                content[media] = {"schema": {"type": "string", "description": description}}
-            responses[str(spec.status)] = {"description": "Thành công", "content": content}
-        # Every operation refuses query parameters it does not declare.
-        responses["422"] = _problem_response("Dữ liệu không hợp lệ")
-        if spec.body is not None:
-            responses["415"] = _problem_response("Nội dung không phải JSON")
-        if access is not None and access.kinds is not None:
-            # Reads also accept an officer's session cookie; writes take a bearer token only.
-            op["security"] = [{"bearer": []}, {"session": []}] if method == "get" else [{"bearer": []}]
-            responses["401"] = _problem_response("Thiếu hoặc sai mã truy cập")
-            responses["403"] = _problem_response("Không có quyền")
-        if path_params:
-            responses["404"] = _problem_response("Không tìm thấy")
-        for status, description in spec.errors.items():
-            responses[str(status)] = _problem_response(description)
+        response_schema = None if spec.response is None else key_map[(spec.response, models[spec.response])]
+        responses, security = _responses(spec, method, access, bool(path_params), response_schema)
+        if security is not None:
+            op["security"] = security
         op["responses"] = responses
         paths.setdefault(path, {})[method] = op
 

@@ -265,6 +265,136 @@ def _close_incidents(closed: list[dict]) -> None:
         )
 
 
+@dataclass
+class _SweepWrites:
+    """What a sweep writes, as rows for bulk statements."""
+
+    #: New state columns of rows that changed (executemany, keyed by b_point_id).
+    updates: list[dict] = field(default_factory=list)
+    #: HealthChange rows.
+    changes: list[dict] = field(default_factory=list)
+    #: HealthIncident rows opened, and closings (rows from ``_closing``).
+    opened: list[dict] = field(default_factory=list)
+    closed: list[dict] = field(default_factory=list)
+    #: Points actually checked this sweep: their last_check_at moves.
+    checked: list[int] = field(default_factory=list)
+
+
+def _monitored_states(conference_id: int) -> dict[int, sa.Row]:
+    """Each monitored point's state row (with its last heartbeat and name), by point id."""
+    table = PointHealth.__table__
+    rows = db.session.execute(
+        sa.select(
+            table.c.point_id, table.c.last_seen_at, *(table.c[c] for c in STATE_COLUMNS), BridgePoint.name
+        )
+        .join(BridgePoint, BridgePoint.id == table.c.point_id)
+        .where(monitored_points(conference_id))
+    ).all()
+    return {row.point_id: row for row in rows}
+
+
+def _verdicts(
+    current: Mapping[int, sa.Row],
+    results: Mapping[int, ProbeResult],
+    fresh_after: datetime,
+    failures_before_down: int,
+) -> dict[int, Verdict]:
+    """Each point's verdict from its probe result and heartbeat (before upstream resolution)."""
+    return {
+        pid: judge(
+            Observation(
+                pid,
+                h.state,
+                h.failures,
+                h.successes,
+                results.get(pid),
+                heartbeat_fresh=h.last_seen_at is not None and h.last_seen_at >= fresh_after,
+                heartbeat_known=h.last_seen_at is not None,
+            ),
+            failures_before_down,
+        )
+        for pid, h in current.items()
+    }
+
+
+def _compare(
+    conference_id: int,
+    verdicts: Mapping[int, Verdict],
+    current: Mapping[int, sa.Row],
+    alerted: Mapping[int, str],
+    now: datetime,
+) -> _SweepWrites:
+    """Old states against verdicts: the rows to rewrite, the history, incidents opened and closed."""
+    writes = _SweepWrites()
+    for pid, verdict in verdicts.items():
+        health = current[pid]
+        if verdict.checked:
+            writes.checked.append(pid)
+        row = {column: getattr(health, column) for column in STATE_COLUMNS}
+        row.update(
+            state=verdict.state,
+            failures=verdict.failures,
+            successes=verdict.successes,
+            cause_point_id=verdict.cause_point_id,
+            reason=verdict.reason[:300] or health.reason,
+        )
+        if verdict.state != health.state:
+            row["since"] = now
+            writes.changes.append(
+                {
+                    "point_id": pid,
+                    "conference_id": conference_id,
+                    "at": now,
+                    "from_state": health.state,
+                    "to_state": verdict.state,
+                    "reason": verdict.reason[:300],
+                }
+            )
+            was_bad, is_bad = health.state in BAD_STATES, verdict.state in BAD_STATES
+            if is_bad and not was_bad:
+                row["outage_since"] = now
+                writes.opened.append(
+                    {
+                        "point_id": pid,
+                        "conference_id": conference_id,
+                        "kind": verdict.state,
+                        "cause_point_id": verdict.cause_point_id,
+                        "started_at": now,
+                        "reason": verdict.reason[:300],
+                    }
+                )
+            elif was_bad and not is_bad:
+                row["outage_since"] = None
+                writes.closed.append(_closing(pid, now, health.outage_since or health.since))
+        if pid in alerted:
+            row["down_alerted"] = alerted[pid] == "down"
+            if alerted[pid] == "down":
+                row["alerted_at"] = now
+        if any(row[column] != getattr(health, column) for column in STATE_COLUMNS):
+            writes.updates.append({"b_point_id": pid, **row})
+    return writes
+
+
+def _write(writes: _SweepWrites, now: datetime) -> None:
+    """The sweep's five bulk writes: changed state rows, last_check_at, history, incidents
+    opened, incidents closed."""
+    table = PointHealth.__table__
+    if writes.updates:
+        db.session.execute(
+            sa.update(table)
+            .where(table.c.point_id == sa.bindparam("b_point_id"))
+            .values({column: sa.bindparam(column) for column in STATE_COLUMNS}),
+            writes.updates,
+        )
+    for chunk in chunks(writes.checked, CHUNK):
+        db.session.execute(sa.update(table).where(table.c.point_id.in_(chunk)).values(last_check_at=now))
+    if writes.changes:
+        db.session.execute(sa.insert(HealthChange), writes.changes)
+    if writes.opened:
+        db.session.execute(sa.insert(HealthIncident), writes.opened)
+    _close_incidents(writes.closed)
+
+
 def apply_sweep(
     conference: Conference,
     window: Window,
@@ -280,101 +410,18 @@ def apply_sweep(
     (executemany); every checked row's last_check_at moves in a few IN-list UPDATEs."""
     ensure_state_rows(conference.id, now)
     start_window(conference.id, window, now)
-    table = PointHealth.__table__
-    rows = db.session.execute(
-        sa.select(
-            table.c.point_id, table.c.last_seen_at, *(table.c[c] for c in STATE_COLUMNS), BridgePoint.name
-        )
-        .join(BridgePoint, BridgePoint.id == table.c.point_id)
-        .where(monitored_points(conference.id))
-    ).all()
-    current = {row.point_id: row for row in rows}
-    names = {row.point_id: row.name for row in rows}
-    fresh_after = now - heartbeat_fresh_for
-    verdicts = {
-        pid: judge(
-            Observation(
-                pid,
-                h.state,
-                h.failures,
-                h.successes,
-                results.get(pid),
-                heartbeat_fresh=h.last_seen_at is not None and h.last_seen_at >= fresh_after,
-                heartbeat_known=h.last_seen_at is not None,
-            ),
-            failures_before_down,
-        )
-        for pid, h in current.items()
-    }
+    current = _monitored_states(conference.id)
+    names = {pid: row.name for pid, row in current.items()}
+    verdicts = _verdicts(current, results, now - heartbeat_fresh_for, failures_before_down)
     verdicts = resolve_upstream(verdicts, default_upstreams(conference.id), names)
 
     outcome = SweepOutcome(conference.id)
     outcome.groups = alerts.group_alerts(verdicts, current, now, throttle=alert_throttle)
-    alerted = {group.root_id: group.kind for group in outcome.groups}
-    updates, changes, opened, closed, checked = [], [], [], [], []
-    for pid, verdict in verdicts.items():
-        health = current[pid]
-        if verdict.checked:
-            checked.append(pid)
-        row = {column: getattr(health, column) for column in STATE_COLUMNS}
-        row.update(
-            state=verdict.state,
-            failures=verdict.failures,
-            successes=verdict.successes,
-            cause_point_id=verdict.cause_point_id,
-            reason=verdict.reason[:300] or health.reason,
-        )
-        if verdict.state != health.state:
-            row["since"] = now
-            changes.append(
-                {
-                    "point_id": pid,
-                    "conference_id": conference.id,
-                    "at": now,
-                    "from_state": health.state,
-                    "to_state": verdict.state,
-                    "reason": verdict.reason[:300],
-                }
-            )
-            outcome.changes.append((pid, health.state, verdict.state))
-            was_bad, is_bad = health.state in BAD_STATES, verdict.state in BAD_STATES
-            if is_bad and not was_bad:
-                row["outage_since"] = now
-                opened.append(
-                    {
-                        "point_id": pid,
-                        "conference_id": conference.id,
-                        "kind": verdict.state,
-                        "cause_point_id": verdict.cause_point_id,
-                        "started_at": now,
-                        "reason": verdict.reason[:300],
-                    }
-                )
-            elif was_bad and not is_bad:
-                row["outage_since"] = None
-                closed.append(_closing(pid, now, health.outage_since or health.since))
-        if pid in alerted:
-            row["down_alerted"] = alerted[pid] == "down"
-            if alerted[pid] == "down":
-                row["alerted_at"] = now
-        if any(row[column] != getattr(health, column) for column in STATE_COLUMNS):
-            updates.append({"b_point_id": pid, **row})
-    outcome.checked = len(checked)
+    writes = _compare(conference.id, verdicts, current, {g.root_id: g.kind for g in outcome.groups}, now)
+    outcome.checked = len(writes.checked)
+    outcome.changes = [(c["point_id"], c["from_state"], c["to_state"]) for c in writes.changes]
 
-    if updates:
-        db.session.execute(
-            sa.update(table)
-            .where(table.c.point_id == sa.bindparam("b_point_id"))
-            .values({column: sa.bindparam(column) for column in STATE_COLUMNS}),
-            updates,
-        )
-    for chunk in chunks(checked, CHUNK):
-        db.session.execute(sa.update(table).where(table.c.point_id.in_(chunk)).values(last_check_at=now))
-    if changes:
-        db.session.execute(sa.insert(HealthChange), changes)
-    if opened:
-        db.session.execute(sa.insert(HealthIncident), opened)
-    _close_incidents(closed)
+    _write(writes, now)
     _count_checks(window.session.id, conference.id, verdicts)
     if outcome.groups:
         outcome.webhook_payload = alerts.queue_alerts(conference, outcome.groups, names, now)
