@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g, url_for
+from flask import g
 
 from bridgeops.accounts.access import OFFICER, SCOPED_POINT, requires
 from bridgeops.api import api_bp, operation
@@ -15,23 +15,12 @@ from bridgeops.attendance.schemas import (
     AttendanceSnapshotIn,
 )
 from bridgeops.conference.service import get_conference
-from bridgeops.core.errors import NotFound
 from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
 from bridgeops.returns import service as returns
-from bridgeops.returns.api import snapshot_json, snapshot_submission
-from bridgeops.returns.schemas import SubmissionOut
+from bridgeops.returns.api import add_snapshot_api, created_snapshot
 
 TAGS = ("attendance",)
-
-
-def _session_or_current(conference, session_id: int | None):
-    if session_id is not None:
-        return service.get_session(conference, session_id)
-    session = service.current_or_last_session(conference, utcnow())
-    if session is None:
-        raise NotFound("Hội nghị chưa có phiên nào.")
-    return session
 
 
 @api_bp.post("/points/<int:point_id>/attendance")
@@ -75,7 +64,7 @@ def report_attendance(point_id: int, body: AttendanceIn):
 )
 def get_attendance(slug: str, query: AttendanceQuery):
     conference = get_conference(slug)
-    session = _session_or_current(conference, query.session)
+    session = service.chosen_or_current_session(conference, query.session, utcnow())
     document = service.document_of(conference, session)
     now = utcnow()
     if query.format != "json":
@@ -96,29 +85,7 @@ def create_attendance_snapshot(slug: str, body: AttendanceSnapshotIn):
     conference = get_conference(slug)
     snapshot = service.freeze(conference, service.get_session(conference, body.session_id), g.principal.actor)
     db.session.commit()
-    location = url_for("api.get_attendance_snapshot", slug=slug, snapshot_id=snapshot.id)
-    return snapshot_json(snapshot), 201, {"Location": location}
+    return created_snapshot(snapshot, "api.get_attendance_snapshot", slug)
 
 
-@api_bp.get("/conferences/<slug>/attendance/snapshots/<int:snapshot_id>")
-@requires(OFFICER)
-@operation("Một bản chốt số người dự", tags=TAGS, errors={404: "Không có bản chốt này"})
-def get_attendance_snapshot(slug: str, snapshot_id: int):
-    return snapshot_json(returns.get_snapshot(get_conference(slug), snapshot_id, "attendance"))
-
-
-@api_bp.post("/conferences/<slug>/attendance/snapshots/<int:snapshot_id>/submit")
-@requires(OFFICER)
-@operation(
-    "Gửi bản chốt số người dự về Trung ương",
-    tags=TAGS,
-    response=SubmissionOut,
-    errors={
-        404: "Không có bản chốt này",
-        409: "Chưa cấu hình địa chỉ nhận của Trung ương",
-        502: "Trung ương không nhận sau các lần thử",
-    },
-)
-def submit_attendance_snapshot(slug: str, snapshot_id: int):
-    snapshot = returns.get_snapshot(get_conference(slug), snapshot_id, "attendance")
-    return snapshot_submission(snapshot, force=False)
+add_snapshot_api("attendance", "/conferences/<slug>/attendance", "attendance", "số người dự", TAGS)

@@ -69,6 +69,19 @@ def current_or_last_session(conference: Conference, now: datetime) -> Conference
     return started[-1] if started else (sessions[0] if sessions else None)
 
 
+def chosen_or_current_session(
+    conference: Conference, session_id: int | None, now: datetime
+) -> ConferenceSession:
+    """The session asked for, else the one ``current_or_last_session`` picks; NotFound when
+    the conference has none."""
+    if session_id is not None:
+        return get_session(conference, session_id)
+    session = current_or_last_session(conference, now)
+    if session is None:
+        raise NotFound("Hội nghị chưa có phiên nào.")
+    return session
+
+
 # --- Recording a report -----------------------------------------------------------------------
 
 

@@ -19,7 +19,7 @@ from bridgeops.attendance import service
 from bridgeops.attendance.schemas import AttendanceIn
 from bridgeops.conference.models import Conference
 from bridgeops.conference.service import get_conference
-from bridgeops.core.errors import DomainError, NotFound, ValidationFailed
+from bridgeops.core.errors import DomainError, ValidationFailed
 from bridgeops.core.time import utcnow
 from bridgeops.core.validation import validate
 from bridgeops.extensions import db, limiter
@@ -148,13 +148,7 @@ def point_form(point_id: int):
 
 
 def _session(conference: Conference):
-    session_id = request.args.get("session", type=int)
-    if session_id is not None:
-        return service.get_session(conference, session_id)
-    session = service.current_or_last_session(conference, utcnow())
-    if session is None:
-        raise NotFound("Hội nghị chưa có phiên nào.")
-    return session
+    return service.chosen_or_current_session(conference, request.args.get("session", type=int), utcnow())
 
 
 @bp.get("/conferences/<slug>/attendance")
@@ -227,21 +221,4 @@ def snapshot(slug: str, snapshot_id: int):
     )
 
 
-@bp.get("/conferences/<slug>/attendance/snapshots/<int:snapshot_id>/print")
-@requires(OFFICER)
-def snapshot_print(slug: str, snapshot_id: int):
-    back = url_for("attendance.snapshot", slug=slug, snapshot_id=snapshot_id)
-    return sheets.snapshot_print_page(get_conference(slug), documents.REPORT, snapshot_id, back)
-
-
-@bp.get("/conferences/<slug>/attendance/snapshots/<int:snapshot_id>/file.<fmt>")
-@requires(OFFICER)
-def snapshot_file(slug: str, snapshot_id: int, fmt: str):
-    return sheets.snapshot_file(get_conference(slug), documents.REPORT, snapshot_id, fmt)
-
-
-@bp.post("/conferences/<slug>/attendance/snapshots/<int:snapshot_id>/submit")
-@requires(OFFICER)
-def submit(slug: str, snapshot_id: int):
-    sheets.submit_snapshot(get_conference(slug), documents.REPORT, snapshot_id, g.principal.actor)
-    return redirect(url_for("attendance.snapshot", slug=slug, snapshot_id=snapshot_id), code=303)
+sheets.add_snapshot_routes(bp, "/conferences/<slug>/attendance", documents.REPORT)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import g, url_for
 
 from bridgeops.accounts.access import OFFICER, SIGNED_IN, can_use_conference, requires
@@ -63,12 +65,20 @@ def session_out(session: ConferenceSession) -> SessionOut:
     )
 
 
-def _location(conference: Conference) -> dict[str, str]:
-    return {"Location": url_for("api.get_conference", slug=conference.slug)}
+def _created(out: ConferenceOut | CopyOut, conference: Conference) -> tuple[Any, int, dict[str, str]]:
+    """The 201 answer for a conference just made (set up or copied), with where to read it."""
+    return out, 201, {"Location": url_for("api.get_conference", slug=conference.slug)}
+
+
+TAGS = ("conference",)
+#: Refusals of anything under one conference.
+MISSING = {404: "Không có hội nghị này"}
+#: Refusals of anything that makes a new conference (set up or copied).
+NEW_CONFERENCE_ERRORS = {409: "Mã hội nghị đã được dùng", 422: "Dữ liệu không hợp lệ"}
 
 
 @api_bp.get("/conferences")
-@operation("Các hội nghị, mới nhất trước", tags=("conference",), auth="officer", response=ConferenceList)
+@operation("Các hội nghị, mới nhất trước", tags=TAGS, auth="officer", response=ConferenceList)
 def list_conferences():
     return ConferenceList(items=[conference_out(c) for c in service.list_conferences()])
 
@@ -76,26 +86,26 @@ def list_conferences():
 @api_bp.post("/conferences")
 @operation(
     "Tạo một hội nghị với các phiên và thành phần đại biểu",
-    tags=("conference",),
+    tags=TAGS,
     auth="officer",
     body=ConferenceIn,
     response=ConferenceOut,
     status=201,
-    errors={409: "Mã hội nghị đã được dùng", 422: "Dữ liệu không hợp lệ"},
+    errors=NEW_CONFERENCE_ERRORS,
 )
 def create_conference(body: ConferenceIn):
     conference = service.create_conference(body, actor=g.principal.actor)
     db.session.commit()
-    return conference_out(conference), 201, _location(conference)
+    return _created(conference_out(conference), conference)
 
 
 @api_bp.get("/conferences/<slug>")
 @requires(SIGNED_IN)
 @operation(
     "Thông tin hội nghị, các phiên và thành phần đại biểu",
-    tags=("conference",),
+    tags=TAGS,
     response=ConferenceOut,
-    errors={404: "Không có hội nghị này"},
+    errors=MISSING,
 )
 def get_conference(slug: str):
     conference = service.get_conference(slug)
@@ -108,11 +118,11 @@ def get_conference(slug: str):
 @api_bp.patch("/conferences/<slug>")
 @operation(
     "Đổi tên, đơn vị tổ chức, hạn đăng ký hoặc cán bộ đầu mối",
-    tags=("conference",),
+    tags=TAGS,
     auth="officer",
     body=ConferencePatch,
     response=ConferenceOut,
-    errors={404: "Không có hội nghị này", 409: "Hội nghị đã lưu trữ", 422: "Dữ liệu không hợp lệ"},
+    errors={**MISSING, 409: "Hội nghị đã lưu trữ", 422: "Dữ liệu không hợp lệ"},
 )
 def patch_conference(slug: str, body: ConferencePatch):
     conference = service.get_conference(slug)
@@ -124,12 +134,12 @@ def patch_conference(slug: str, body: ConferencePatch):
 @api_bp.post("/conferences/<slug>/sessions")
 @operation(
     "Thêm một phiên; gửi thư mời cho mọi kỹ thuật viên của hội nghị",
-    tags=("conference",),
+    tags=TAGS,
     auth="officer",
     body=SessionIn,
     response=SessionOut,
     status=201,
-    errors={404: "Không có hội nghị này", 409: "Hội nghị đã lưu trữ", 422: "Giờ của phiên không hợp lệ"},
+    errors={**MISSING, 409: "Hội nghị đã lưu trữ", 422: "Giờ của phiên không hợp lệ"},
 )
 def add_session(slug: str, body: SessionIn):
     conference = service.get_conference(slug)
@@ -142,7 +152,7 @@ def add_session(slug: str, body: SessionIn):
 @requires(OFFICER)
 @operation(
     "Đổi giờ, tên hoặc hủy một phiên; gửi cập nhật lịch cho phiên đó",
-    tags=("conference",),
+    tags=TAGS,
     body=SessionPatch,
     response=SessionOut,
     errors={404: "Không có hội nghị hoặc phiên này", 422: "Giờ kết thúc phải sau giờ bắt đầu"},
@@ -164,19 +174,16 @@ def patch_session(slug: str, session_id: int, body: SessionPatch):
 @api_bp.post("/conferences/<slug>/copy")
 @operation(
     "Sao chép hội nghị: thành phần, các phiên (dời N ngày) và các điểm cầu (bản nháp)",
-    tags=("conference",),
+    tags=TAGS,
     auth="officer",
     body=CopyIn,
     response=CopyOut,
     status=201,
-    errors={404: "Không có hội nghị này", 409: "Mã hội nghị đã được dùng", 422: "Dữ liệu không hợp lệ"},
+    errors={**MISSING, **NEW_CONFERENCE_ERRORS},
 )
 def copy(slug: str, body: CopyIn):
     result = copy_conference(service.get_conference(slug), body, actor=g.principal.actor)
     db.session.commit()
-    out = CopyOut(
-        **_conference_fields(result.conference),
-        carried=result.carried,
-        unplaced=[UnplacedOut(unit=code, name=name) for code, name in result.unplaced],
-    )
-    return out, 201, _location(result.conference)
+    unplaced = [UnplacedOut(unit=code, name=name) for code, name in result.unplaced]
+    out = CopyOut(**_conference_fields(result.conference), carried=result.carried, unplaced=unplaced)
+    return _created(out, result.conference)

@@ -3,7 +3,7 @@ consolidated report to TW (files, snapshots, submission)."""
 
 from __future__ import annotations
 
-from flask import g, url_for
+from flask import g
 
 from bridgeops.accounts.access import BOARD, OFFICER, requires
 from bridgeops.api import api_bp, operation
@@ -24,8 +24,7 @@ from bridgeops.followup.schemas import (
     TrackerRowOut,
 )
 from bridgeops.returns import service as returns
-from bridgeops.returns.api import snapshot_json, snapshot_submission
-from bridgeops.returns.schemas import SubmissionOut
+from bridgeops.returns.api import add_snapshot_api, created_snapshot
 
 TAGS = ("followup",)
 
@@ -147,29 +146,9 @@ def get_report(slug: str, query: ReportQuery):
 def create_followup_snapshot(slug: str):
     snapshot = service.freeze(get_conference(slug), g.principal.actor)
     db.session.commit()
-    location = url_for("api.get_followup_snapshot", slug=slug, snapshot_id=snapshot.id)
-    return snapshot_json(snapshot), 201, {"Location": location}
+    return created_snapshot(snapshot, "api.get_followup_snapshot", slug)
 
 
-@api_bp.get("/conferences/<slug>/followup-report/snapshots/<int:snapshot_id>")
-@requires(OFFICER)
-@operation("Một bản chốt báo cáo hội nghị triển khai", tags=TAGS, errors={404: "Không có bản chốt này"})
-def get_followup_snapshot(slug: str, snapshot_id: int):
-    return snapshot_json(returns.get_snapshot(get_conference(slug), snapshot_id, "followup"))
-
-
-@api_bp.post("/conferences/<slug>/followup-report/snapshots/<int:snapshot_id>/submit")
-@requires(OFFICER)
-@operation(
-    "Gửi bản chốt báo cáo hội nghị triển khai về Trung ương",
-    tags=TAGS,
-    response=SubmissionOut,
-    errors={
-        404: "Không có bản chốt này",
-        409: "Chưa cấu hình địa chỉ nhận của Trung ương",
-        502: "Trung ương không nhận sau các lần thử",
-    },
+add_snapshot_api(
+    "followup", "/conferences/<slug>/followup-report", "followup", "báo cáo hội nghị triển khai", TAGS
 )
-def submit_followup_snapshot(slug: str, snapshot_id: int):
-    snapshot = returns.get_snapshot(get_conference(slug), snapshot_id, "followup")
-    return snapshot_submission(snapshot, force=False)

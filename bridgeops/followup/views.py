@@ -205,21 +205,4 @@ def snapshot(slug: str, snapshot_id: int):
     return sheets.snapshot_page(conference, frozen, "Báo cáo hội nghị triển khai", links, facts)
 
 
-@bp.get("/conferences/<slug>/followup-report/snapshots/<int:snapshot_id>/print")
-@requires(OFFICER)
-def snapshot_print(slug: str, snapshot_id: int):
-    back = url_for("followup.snapshot", slug=slug, snapshot_id=snapshot_id)
-    return sheets.snapshot_print_page(get_conference(slug), documents.REPORT, snapshot_id, back)
-
-
-@bp.get("/conferences/<slug>/followup-report/snapshots/<int:snapshot_id>/file.<fmt>")
-@requires(OFFICER)
-def snapshot_file(slug: str, snapshot_id: int, fmt: str):
-    return sheets.snapshot_file(get_conference(slug), documents.REPORT, snapshot_id, fmt)
-
-
-@bp.post("/conferences/<slug>/followup-report/snapshots/<int:snapshot_id>/submit")
-@requires(OFFICER)
-def submit(slug: str, snapshot_id: int):
-    sheets.submit_snapshot(get_conference(slug), documents.REPORT, snapshot_id, g.principal.actor)
-    return redirect(url_for("followup.snapshot", slug=slug, snapshot_id=snapshot_id), code=303)
+sheets.add_snapshot_routes(bp, "/conferences/<slug>/followup-report", documents.REPORT)

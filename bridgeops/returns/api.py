@@ -223,3 +223,34 @@ def snapshot_submission(snapshot: ReturnSnapshot, force: bool) -> SubmissionOut:
         already_accepted=outcome.already_accepted,
         attempts=[attempt_out(a) for a in outcome.attempts],
     )
+
+
+#: The answers of submitting any report's snapshot to TW.
+SUBMIT_ERRORS = {
+    404: "Không có bản chốt này",
+    409: "Chưa cấu hình địa chỉ nhận của Trung ương",
+    502: "Trung ương không nhận sau các lần thử",
+}
+
+
+def created_snapshot(snapshot: ReturnSnapshot, endpoint: str, slug: str) -> tuple[dict, int, dict[str, str]]:
+    """The 201 answer to freezing a report: the snapshot, and where to read it again."""
+    return snapshot_json(snapshot), 201, {"Location": url_for(endpoint, slug=slug, snapshot_id=snapshot.id)}
+
+
+def add_snapshot_api(name: str, base: str, kind: str, what: str, tags: tuple[str, ...]) -> None:
+    """GET ``{base}/snapshots/<id>`` and POST ``…/submit`` for a report's snapshots of ``kind``,
+    as ``api.get_{name}_snapshot`` and ``api.submit_{name}_snapshot``; ``what`` names the
+    report in the summaries ("số người dự")."""
+
+    @api_bp.get(f"{base}/snapshots/<int:snapshot_id>", endpoint=f"get_{name}_snapshot")
+    @requires(OFFICER)
+    @operation(f"Một bản chốt {what}", tags=tags, errors={404: "Không có bản chốt này"})
+    def get_snapshot(slug: str, snapshot_id: int):
+        return snapshot_json(service.get_snapshot(get_conference(slug), snapshot_id, kind))
+
+    @api_bp.post(f"{base}/snapshots/<int:snapshot_id>/submit", endpoint=f"submit_{name}_snapshot")
+    @requires(OFFICER)
+    @operation(f"Gửi bản chốt {what} về Trung ương", tags=tags, response=SubmissionOut, errors=SUBMIT_ERRORS)
+    def submit_snapshot(slug: str, snapshot_id: int):
+        return snapshot_submission(service.get_snapshot(get_conference(slug), snapshot_id, kind), force=False)

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import Response, current_app, flash, render_template, url_for
+from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, url_for
 
+from bridgeops.accounts.access import OFFICER, requires
 from bridgeops.conference.models import Conference
+from bridgeops.conference.service import get_conference
 from bridgeops.core.errors import DomainError
 from bridgeops.core.time import format_datetime_vi
 from bridgeops.extensions import db
@@ -139,3 +141,26 @@ def snapshot_file(conference: Conference, report: Report, snapshot_id: int, fmt:
 def submit_snapshot(conference: Conference, report: Report, snapshot_id: int, actor: str) -> None:
     """Submit a snapshot from its page (see submit_with_message)."""
     submit_with_message(conference, service.get_snapshot(conference, snapshot_id, report.kind), actor)
+
+
+def add_snapshot_routes(bp: Blueprint, base: str, report: Report) -> None:
+    """A report's snapshot print page, files and submit button under ``{base}/snapshots/<id>``
+    on ``bp``: the endpoints ``SnapshotLinks.of_blueprint`` leads to. The blueprint keeps its
+    own ``snapshot`` page (each report shows its own facts) and its freeze route."""
+
+    @bp.get(f"{base}/snapshots/<int:snapshot_id>/print", endpoint="snapshot_print")
+    @requires(OFFICER)
+    def print_snapshot(slug: str, snapshot_id: int) -> str:
+        back = url_for(f"{bp.name}.snapshot", slug=slug, snapshot_id=snapshot_id)
+        return snapshot_print_page(get_conference(slug), report, snapshot_id, back)
+
+    @bp.get(f"{base}/snapshots/<int:snapshot_id>/file.<fmt>", endpoint="snapshot_file")
+    @requires(OFFICER)
+    def download_snapshot(slug: str, snapshot_id: int, fmt: str) -> Response:
+        return snapshot_file(get_conference(slug), report, snapshot_id, fmt)
+
+    @bp.post(f"{base}/snapshots/<int:snapshot_id>/submit", endpoint="submit")
+    @requires(OFFICER)
+    def submit_from_page(slug: str, snapshot_id: int) -> Response:
+        submit_snapshot(get_conference(slug), report, snapshot_id, g.principal.actor)
+        return redirect(url_for(f"{bp.name}.snapshot", slug=slug, snapshot_id=snapshot_id), code=303)
