@@ -17,14 +17,17 @@ import sqlalchemy as sa
 
 from bridgeops.accounts.models import AccessGrant
 from bridgeops.conference import service as conferences
-from bridgeops.core.time import utcnow
+from bridgeops.core.time import local, utcnow
 from bridgeops.events import point_changed
 from bridgeops.extensions import db
+from bridgeops.followup import service as followup
+from bridgeops.followup.models import FollowupDeadline
 from bridgeops.health.alerts import AlertGroup, queue_alerts
 from bridgeops.health.watchdog import alert_monitoring_stopped
 from bridgeops.invites.service import LINK_PLACEHOLDER, queue_rehearsal_reminders
 from bridgeops.mail import service as mail
-from bridgeops.mail.models import OutboxMessage
+from bridgeops.mail.models import KIND_LABELS, OutboxMessage
+from bridgeops.registration import chairs
 from bridgeops.registration.models import Contact
 from tests.health.test_board import login
 from tests.invites.conftest import districts, register_point, three_points  # noqa: F401
@@ -97,11 +100,27 @@ def test_every_link_in_every_mail_kind_opens_a_page(app, demo, three_points, off
     point = three_points[0]
     queue_alerts(demo, [AlertGroup("down", point.id, "Không phản hồi", [])], {point.id: point.name}, utcnow())
     assert alert_monitoring_stopped(demo, utcnow() - timedelta(minutes=2)) is not None
+    # A late district's chair, and the follow-up conference reminder of the same chair.
+    unit = districts(demo, 4)[3]
+    chairs.save_chair_contact(
+        demo, unit.code, {"name": "Vũ Thị Mai", "phone": "0903111222", "email": "mai@hoilhpn.vn"}, "test"
+    )
+    officer_client = app.test_client()
+    login(officer_client, officer)
+    assert officer_client.post(f"/conferences/{demo.slug}/return/remind").status_code == 200
+    deadline = db.session.scalar(
+        sa.select(FollowupDeadline).filter_by(conference_id=demo.id, level="district")
+    )
+    deadline.due_on = local(utcnow(), demo.timezone).date() + timedelta(days=7)
+    three_points[1].contacts.append(Contact(role="chair", name="Lê Thị Cúc", email="cuc@vuban.test"))
+    db.session.flush()
+    assert followup.queue_reminders()
     db.session.commit()
     deliver()
 
     kinds = {m.dedupe_key: m.kind for m in db.session.scalars(sa.select(OutboxMessage))}
-    assert {"invite", "update", "cancel", "reminder", "alert"} <= set(kinds.values())
+    assert set(kinds.values()) == set(KIND_LABELS), "every kind of mail the product sends"
+    assert any(key.startswith("followup-") for key in kinds)
     assert len(smtp.received) == len(kinds)
     links: dict[str, set[str]] = {}
     for received in smtp.received:
@@ -110,7 +129,7 @@ def test_every_link_in_every_mail_kind_opens_a_page(app, demo, three_points, off
         every = set().union(*parts.values())
         if "text/html" in parts:
             assert parts["text/html"] == parts["text/plain"], subject
-        if not subject.startswith("Hủy lịch"):
+        if not subject.startswith(("Hủy lịch", "Nhắc đăng ký", "Nhắc hạn tổ chức")):
             assert every, f"{subject} carries no link"
         for url in every:
             links.setdefault(url, set()).add(subject)
