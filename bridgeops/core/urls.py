@@ -26,15 +26,18 @@ def base_url() -> str:
 
 
 def _adapter() -> MapAdapter:
-    base = urlsplit(base_url())
+    """The URL map bound to ``BASE_URL``, made once per ``BASE_URL`` (tests change it)."""
+    configured = current_app.config["BASE_URL"]
     cache = current_app.extensions.setdefault("bridgeops_external_urls", {})
-    key = (base.scheme, base.netloc, base.path)
-    if key not in cache:
-        cache.clear()  # BASE_URL changed (tests do): only the current one is kept
-        cache[key] = current_app.url_map.bind(
+    adapter = cache.get(configured)
+    if adapter is None:
+        base = urlsplit(configured.rstrip("/"))
+        adapter = current_app.url_map.bind(
             base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
         )
-    return cache[key]
+        cache.clear()
+        cache[configured] = adapter
+    return adapter
 
 
 def external_url(endpoint: str, **values: Any) -> str:

@@ -28,6 +28,7 @@ from bridgeops.invites.service import LINK_PLACEHOLDER, queue_rehearsal_reminder
 from bridgeops.mail import service as mail
 from bridgeops.mail.models import KIND_LABELS, OutboxMessage
 from bridgeops.registration import chairs
+from bridgeops.registration.links import issue_chair_links
 from bridgeops.registration.models import Contact
 from tests.health.test_board import login
 from tests.invites.conftest import districts, register_point, three_points  # noqa: F401
@@ -212,3 +213,19 @@ def test_the_preview_of_an_invite_is_the_mail_once_its_link_exists(client, offic
     eml = client.get(f"/outbox/{unsent_invite.id}.eml").data
     assert eml == mail.render(db.session.get(OutboxMessage, unsent_invite.id))
     assert f"/t/{token}".encode() in eml.replace(b"=\r\n", b"")
+
+
+def test_chair_links_and_their_ready_messages_open_the_registration(app, demo, officer):
+    """The chair links officers send by Zalo or mail (CLI and links page) open a page."""
+    client = app.test_client()
+    login(client, officer)
+    unit = districts(demo, 1)[0]
+    page = client.post(f"/conferences/{demo.slug}/links", data={"unit": unit.code, "action": "issue"})
+    assert page.status_code == 200
+    urls = set(URL.findall(page.get_data(as_text=True)))
+    assert urls and all("/c/" in url for url in urls)
+    for url in urls:
+        assert follow(app, url) == 200
+    for link in issue_chair_links(demo, "test")[:2]:
+        db.session.commit()
+        assert follow(app, link.url) == 200
