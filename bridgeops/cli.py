@@ -6,10 +6,11 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
 from bridgeops.core.errors import DomainError
+from bridgeops.core.urls import external_url
 from bridgeops.extensions import db
 from bridgeops.units.models import DEFAULT_MAP, MAPS
 
@@ -96,9 +97,8 @@ def demo(unit_map: str) -> None:
 
     conference, created = create_demo() if unit_map == DEFAULT_MAP else create_demo_2025()
     db.session.commit()
-    base = current_app.config["BASE_URL"].rstrip("/")
     click.echo(("Đã tạo" if created else "Đã có sẵn") + f" hội nghị {conference.slug}: {conference.title}")
-    click.echo(f"Mở {base}/login và đăng nhập bằng tài khoản cán bộ. Chưa có tài khoản:")
+    click.echo(f"Mở {external_url('accounts.login')} và đăng nhập bằng tài khoản cán bộ. Chưa có tài khoản:")
     click.echo("  bridgeops users create --email you@example.vn --name 'Tên' --role officer --password '…'")
     chairs = "chủ tịch huyện" if unit_map == DEFAULT_MAP else "chủ tịch xã, phường"
     click.echo(f"Đường dẫn cho {chairs}: bridgeops links issue --conference {conference.slug}")
@@ -175,11 +175,8 @@ def tokens_create(email: str, days: int, feed: bool) -> None:
         db.session.rollback()
         fail(error)
     if feed:
-        from flask import url_for
-
         click.echo(f"Địa chỉ lịch cho {email}, hết hạn sau {days} ngày (chỉ hiển thị một lần):")
-        with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-            click.echo(url_for("invites.calendar_feed", token=issued.token, _external=True))
+        click.echo(external_url("invites.calendar_feed", token=issued.token))
         return
     click.echo(f"Mã API cho {email}, hết hạn sau {days} ngày (chỉ hiển thị một lần):")
     click.echo(issued.token)

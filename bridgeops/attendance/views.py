@@ -128,7 +128,7 @@ def technician_form(token: str):
     point = db.session.get(BridgePoint, grant.point_id)
     if point is None:
         abort(404)
-    return _form_page(point, principal_for_grant(grant), f"/t/{token}")
+    return _form_page(point, principal_for_grant(grant), url_for("invites.technician_page", token=token))
 
 
 @bp.route("/points/<int:point_id>/attendance", methods=["GET", "POST"])

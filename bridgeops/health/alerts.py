@@ -17,11 +17,11 @@ from datetime import datetime, timedelta
 
 import requests
 import sqlalchemy as sa
-from flask import current_app
 
 from bridgeops.conference.models import Conference
 from bridgeops.core.outbound import InsecureURL, check_outbound_url, redact_text, redact_url
 from bridgeops.core.time import format_datetime_vi
+from bridgeops.core.urls import external_url
 from bridgeops.extensions import db
 from bridgeops.health.states import BAD_STATES, Verdict
 from bridgeops.mail import service as mail
@@ -141,7 +141,7 @@ def queue_alerts(
                 bucket = recipients.setdefault(contact.email.lower(), [])
                 if group not in bucket:
                     bucket.append(group)
-    board = f"{current_app.config['BASE_URL'].rstrip('/')}/conferences/{conference.slug}/board"
+    board = external_url("health.live_board", slug=conference.slug)
     stamp = now.strftime("%Y%m%dT%H%M%S%f")
     for recipient, own in recipients.items():
         body = "\n\n".join(_group_text(g, names, technicians) for g in own)

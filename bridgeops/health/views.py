@@ -7,7 +7,6 @@ from datetime import datetime
 
 from flask import (
     Blueprint,
-    current_app,
     g,
     make_response,
     redirect,
@@ -26,6 +25,7 @@ from bridgeops.config import PROJECT_ROOT
 from bridgeops.core.errors import NotFound, ValidationFailed
 from bridgeops.core.phones import phone_display
 from bridgeops.core.time import utcnow
+from bridgeops.core.urls import base_url
 from bridgeops.core.validation import validate
 from bridgeops.extensions import db, limiter
 from bridgeops.health import board, service
@@ -217,7 +217,7 @@ def _signoff_page(
         back=back,
         saved=request.args.get("saved") == "1",
         heartbeat_token=heartbeat_token,
-        base_url=current_app.config["BASE_URL"].rstrip("/"),
+        base_url=base_url(),
     ), status
 
 
@@ -236,7 +236,13 @@ def technician_rehearsal(token: str):
     point = db.session.get(BridgePoint, grant.point_id)
     if point is None:
         raise NotFound("Điểm cầu không còn tồn tại.")
-    return _signoff_page(point, f"technician:{point.id}", request.path, f"/t/{token}", heartbeat_token=token)
+    return _signoff_page(
+        point,
+        f"technician:{point.id}",
+        request.path,
+        url_for("invites.technician_page", token=token),
+        heartbeat_token=token,
+    )
 
 
 @bp.route("/conferences/<slug>/rehearsal/<int:point_id>", methods=["GET", "POST"])

@@ -12,6 +12,7 @@ from flask import current_app
 
 from bridgeops.conference.models import Conference
 from bridgeops.core.time import format_datetime_vi
+from bridgeops.core.urls import external_url
 from bridgeops.extensions import db
 from bridgeops.health.models import PointHealth
 from bridgeops.health.windows import current_or_next_window
@@ -51,7 +52,7 @@ def alert_monitoring_stopped(conference: Conference, since: datetime) -> int | N
     if not conference.contact_email:
         return None
     key = f"monitoring-stopped:{conference.id}:{since.isoformat()}"
-    board = f"{current_app.config['BASE_URL'].rstrip('/')}/conferences/{conference.slug}/board"
+    board = external_url("health.live_board", slug=conference.slug)
     when = format_datetime_vi(since, conference.timezone)
     text = (
         f"Giám sát kết nối đã dừng – {conference.title}\n\n"

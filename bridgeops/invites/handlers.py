@@ -32,4 +32,10 @@ def prepare_invites(messages):
     return prepare_render(messages)
 
 
-register_renderer("itip", render_invite, prepare_invites)
+def preview_invites(messages):
+    from bridgeops.invites.service import prepare_preview
+
+    return prepare_preview(messages)
+
+
+register_renderer("itip", render_invite, prepare_invites, preview_invites)

@@ -22,6 +22,7 @@ from bridgeops.accounts.models import AccessGrant, GrantRole
 from bridgeops.accounts.tokens import hash_token
 from bridgeops.core.batches import chunks
 from bridgeops.core.time import utcnow
+from bridgeops.core.urls import external_url
 from bridgeops.extensions import db
 from bridgeops.registration.models import BridgePoint, Contact
 
@@ -30,16 +31,12 @@ LABEL_PREFIX = "invite:"
 CHUNK = 500
 
 
-def base_url() -> str:
-    return current_app.config["BASE_URL"].rstrip("/")
-
-
 def technician_url(token: str) -> str:
-    return f"{base_url()}/t/{token}"
+    return external_url("invites.technician_page", token=token)
 
 
 def feed_url(token: str) -> str:
-    return f"{base_url()}/calendar/{token}.ics"
+    return external_url("invites.calendar_feed", token=token)
 
 
 def _derive(nonce: str) -> str:
@@ -53,10 +50,10 @@ def technician_token(contact: Contact) -> str:
     return technician_tokens([contact])[contact.id]
 
 
-def technician_tokens(contacts: Iterable[Contact]) -> dict[int, str]:
+def technician_tokens(contacts: Iterable[Contact], issue: bool = True) -> dict[int, str]:
     """Each technician's live link token by contact id, with one lookup per ``CHUNK`` contacts
     and one bulk insert for those who have no live grant yet (the deliverer renders a batch of
-    invites with this)."""
+    invites with this). ``issue=False`` only reads: those without a grant are left out."""
     by_id = {contact.id: contact for contact in contacts}
     ids = sorted(by_id)
     now = utcnow()
@@ -79,7 +76,7 @@ def technician_tokens(contacts: Iterable[Contact]) -> dict[int, str]:
             if hmac.compare_digest(hash_token(token), token_hash):
                 tokens[contact_id] = token
     missing = [by_id[contact_id] for contact_id in ids if contact_id not in tokens]
-    if missing:
+    if missing and issue:
         conferences = _conference_ids({contact.point_id for contact in missing})
         grants = []
         for contact in missing:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from markupsafe import Markup, escape
+from flask import current_app
 
 from bridgeops.conference.models import ConferenceSession
 from bridgeops.core.time import VN_TZ, format_date_vi, local
@@ -19,6 +19,9 @@ class Texts:
     #: The event's DESCRIPTION.
     description: str
 
+
+#: The HTML part of every technician mail; the text part is built here.
+HTML_TEMPLATE = "mail/technician.html"
 
 SUBJECT_PREFIX = {
     "invite": "Lời mời",
@@ -164,24 +167,17 @@ def reminder_texts(session: ConferenceSession, point: BridgePoint, name: str, te
 
 
 def _html(name: str, lead: str, facts: list[tuple[str, str]], steps: list[str], contact: str) -> str:
-    rows = Markup("").join(
-        Markup('<tr><th align="left">{}</th><td>{}</td></tr>').format(k, v) for k, v in facts
-    )
-    items = Markup("").join(Markup("<li>{}</li>").format(_linkify(step)) for step in steps)
-    todo = Markup("<p><strong>Việc cần làm:</strong></p><ul>{}</ul>").format(items) if steps else ""
-    return str(
-        Markup(
-            '<!doctype html><html lang="vi"><meta charset="utf-8"><body>'
-            "<p>Kính gửi {},</p><p>{}</p><table>{}</table>{}<p>{}</p></body></html>"
-        ).format(name, lead, rows, todo, contact)
-    )
+    template = current_app.jinja_env.get_template(HTML_TEMPLATE)
+    linked = [_link_step(step) for step in steps]
+    return template.render(name=name, lead=lead, facts=facts, steps=linked, contact=contact)
 
 
-def _linkify(step: str) -> Markup:
+def _link_step(step: str) -> tuple[str, str | None]:
+    """A step ending in ": <url>" as (its text, the url) for the template to link; else (step, None)."""
     text, sep, url = step.rpartition(": ")
     if sep and url.startswith(("http://", "https://")):
-        return Markup('{}: <a href="{}">{}</a>').format(text, url, url)
-    return escape(step)
+        return text, url
+    return step, None
 
 
 def feed_description(session: ConferenceSession, point: BridgePoint) -> str:

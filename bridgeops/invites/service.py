@@ -395,6 +395,10 @@ def organizer_email(conference: Conference | ConferenceFacts) -> str:
     return conference.contact_email or current_app.config["CONTACT_EMAIL"]
 
 
+#: What a preview shows instead of a technician link that sending will issue.
+LINK_PLACEHOLDER = "(đường dẫn sẽ được tạo khi gửi)"
+
+
 @dataclass(frozen=True)
 class ConferenceFacts:
     """What a mail says about the conference (plain values: commits do not expire them)."""
@@ -415,11 +419,23 @@ class RenderContext:
     sessions: dict[int, tuple[int, ConferenceFacts]]
     #: contact id → the technician's link token (REQUESTs only).
     tokens: dict[int, str]
+    #: Technicians whose link is issued only when the mail is sent (a preview's context).
+    unissued: frozenset[int] = frozenset()
 
 
 def prepare_render(rows: list[OutboxMessage]) -> RenderContext:
     """One query for the batch's sessions, a few for its technicians' link tokens (issuing the
     missing grants in one insert)."""
+    return _prepare(rows, issue=True)
+
+
+def prepare_preview(rows: list[OutboxMessage]) -> RenderContext:
+    """``prepare_render`` that writes nothing: a technician without a link yet is marked
+    ``unissued`` and her mail shows ``LINK_PLACEHOLDER`` (the outbox page is a GET)."""
+    return _prepare(rows, issue=False)
+
+
+def _prepare(rows: list[OutboxMessage], issue: bool) -> RenderContext:
     payloads = [row.payload or {} for row in rows]
     session_ids = sorted({p["session_id"] for p in payloads if "session_id" in p})
     sessions = {}
@@ -441,7 +457,8 @@ def prepare_render(rows: list[OutboxMessage]) -> RenderContext:
         for chunk in chunks(contact_ids, CHUNK)
         for contact in db.session.scalars(sa.select(Contact).where(Contact.id.in_(chunk)))
     ]
-    return RenderContext(sessions, links.technician_tokens(contacts))
+    tokens = links.technician_tokens(contacts, issue=issue)
+    return RenderContext(sessions, tokens, frozenset(c.id for c in contacts if c.id not in tokens))
 
 
 def render_message(message: OutboxMessage, context: RenderContext | None = None) -> bytes:
@@ -478,12 +495,25 @@ def render_message(message: OutboxMessage, context: RenderContext | None = None)
         )
     else:
         token = context.tokens.get(payload["contact_id"])
-        if token is None:
+        if token is not None:
+            url, feed = links.technician_url(token), links.feed_url(token)
+        elif payload["contact_id"] in context.unissued:
+            url, feed = LINK_PLACEHOLDER, LINK_PLACEHOLDER
+        else:
             raise LookupError(f"technician {payload['contact_id']} no longer exists")
-        url = links.technician_url(token)
-        texts = messages.invite_texts(session, point, name, url, links.feed_url(token), payload["kind"])
+        texts = messages.invite_texts(session, point, name, url, feed, payload["kind"])
         ics = build_request(
-            _event(session, point, uid, sequence, name, email, texts.description, created, url=url)
+            _event(
+                session,
+                point,
+                uid,
+                sequence,
+                name,
+                email,
+                texts.description,
+                created,
+                url=url if token else "",
+            )
         )
     config = current_app.config
     domain = base_host(config)

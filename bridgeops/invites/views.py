@@ -14,6 +14,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    url_for,
 )
 from flask_login import current_user
 
@@ -106,7 +107,7 @@ def acknowledge(token: str):
         registration.acknowledge(contact)
     db.session.commit()
     flash("Cảm ơn chị/anh đã xác nhận nhận lịch.", "success")
-    return redirect(f"/t/{token}", code=303)
+    return redirect(url_for("invites.technician_page", token=token), code=303)
 
 
 def _acknowledging(grant: AccessGrant, point: BridgePoint):

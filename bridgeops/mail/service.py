@@ -68,6 +68,8 @@ class Renderer:
 
     render: Callable[[OutboxMessage, Any], bytes]
     prepare: Callable[[list[OutboxMessage]], Any]
+    #: Like ``prepare`` but never writes: for showing a message that is not sent yet.
+    preview: Callable[[list[OutboxMessage]], Any]
 
 
 #: payload["renderer"] → its Renderer.
@@ -78,9 +80,12 @@ def register_renderer(
     name: str,
     render: Callable[[OutboxMessage, Any], bytes],
     prepare: Callable[[list[OutboxMessage]], Any] | None = None,
+    preview: Callable[[list[OutboxMessage]], Any] | None = None,
 ) -> None:
-    """Let messages queued with ``payload={"renderer": name, ...}`` be rendered at delivery."""
-    RENDERERS[name] = Renderer(render, prepare or (lambda _messages: None))
+    """Let messages queued with ``payload={"renderer": name, ...}`` be rendered at delivery.
+    A ``prepare`` that writes needs a read-only ``preview`` for the outbox page."""
+    prepare = prepare or (lambda _messages: None)
+    RENDERERS[name] = Renderer(render, prepare, preview or prepare)
 
 
 def _renderer(message: OutboxMessage) -> Renderer:
@@ -100,6 +105,15 @@ def render(message: OutboxMessage, contexts: dict[str, Any] | None = None) -> by
     if contexts is None or name not in contexts:
         return renderer.render(message, renderer.prepare([message]))
     return renderer.render(message, contexts[name])
+
+
+def preview(message: OutboxMessage) -> bytes:
+    """The message as the outbox page shows it: as queued or sent, or rendered now without
+    writing anything (a link that sending would issue is shown as a placeholder)."""
+    if message.mime is not None:
+        return message.mime
+    renderer = _renderer(message)
+    return renderer.render(message, renderer.preview([message]))
 
 
 def prepare_batch(messages: Iterable[OutboxMessage]) -> dict[str, Any]:

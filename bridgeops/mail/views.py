@@ -40,17 +40,18 @@ def show(message_id: int):
         message=message,
         labels=STATUS_LABELS,
         kind_labels=KIND_LABELS,
-        parts=_parts(service.render(message)),
+        parts=_parts(service.preview(message)),
     )
 
 
 @bp.get("/outbox/<int:message_id>.eml")
 @requires(MAILBOX)
 def download(message_id: int):
-    """The message exactly as sent (or as it will be): open it in Thunderbird or Outlook."""
+    """The message as sent (or as it will be, a link still to issue shown as a placeholder):
+    open it in Thunderbird or Outlook."""
     message = service.get_message(message_id)
     return Response(
-        service.render(message),
+        service.preview(message),
         mimetype="message/rfc822",
         headers={"Content-Disposition": f'attachment; filename="thu-{message.id}.eml"'},
     )

@@ -16,11 +16,12 @@ from datetime import UTC, datetime
 
 from flask import Flask, Response, g, request
 
+from bridgeops.core.urls import TOKEN_PATH
+
 #: The logger every BridgeOps module logs under (Flask's ``app.logger`` has the same name).
 ROOT_LOGGER = "bridgeops"
 access_log = logging.getLogger("bridgeops.request")
 
-_TOKEN_SEGMENT = re.compile(r"^(?P<prefix>/(?:c|t|calendar)/)(?P<token>[^/]+?)(?P<suffix>\.ics)?(?=/|$)")
 #: Any other path segment long and random enough to be a token (token_urlsafe(32) is 43 chars).
 _LONG_SEGMENT = re.compile(r"(?<=/)[A-Za-z0-9_\-]{24,}(?=/|\.|$)")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
@@ -29,7 +30,7 @@ TOKEN_PREFIX_CHARS = 4
 
 def redact_path(path: str) -> str:
     """The path with every token cut to its first few characters."""
-    match = _TOKEN_SEGMENT.match(path)
+    match = TOKEN_PATH.match(path)
     if match:
         token = match["token"][:TOKEN_PREFIX_CHARS] + "…"
         path = match["prefix"] + token + (match["suffix"] or "") + path[match.end() :]

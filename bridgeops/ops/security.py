@@ -7,7 +7,6 @@ so several web hosts behind one load balancer behave as one.
 from __future__ import annotations
 
 import logging
-import re
 from pathlib import Path
 
 from flask import Flask, Response, current_app, request
@@ -19,6 +18,7 @@ from bridgeops.config import (
     MIN_SECRET_KEY_LENGTH,
     instance_secret_key,
 )
+from bridgeops.core.urls import TOKEN_PATH
 from bridgeops.extensions import limiter
 
 log = logging.getLogger("bridgeops.security")
@@ -27,9 +27,6 @@ log = logging.getLogger("bridgeops.security")
 class ConfigurationError(RuntimeError):
     """The configuration is unsafe for the environment it runs in."""
 
-
-#: Paths whose segment after the prefix is a magic-link token.
-TOKEN_PATH = re.compile(r"^/(?:c|t|calendar|invite)/(?P<token>[^/]+)")
 
 #: Unknown, revoked or expired tokens allowed per client address; above it such tokens get 429
 #: for a while. Valid tokens are never counted nor refused: thousands of heartbeats a minute may
@@ -149,7 +146,7 @@ def _presented_token() -> str | None:
     if token is not None:
         return token
     match = TOKEN_PATH.match(request.path)
-    return match["token"].removesuffix(".ics") if match else None
+    return match["token"] if match else None
 
 
 def _token_failed(status: int) -> bool:

@@ -13,6 +13,7 @@ from bridgeops.accounts.models import GrantRole
 from bridgeops.audit import service as audit
 from bridgeops.conference.models import Conference
 from bridgeops.core.errors import ValidationFailed
+from bridgeops.core.urls import external_url
 from bridgeops.extensions import db
 from bridgeops.units.models import AdminUnit
 
@@ -27,10 +28,6 @@ class ChairLink:
 
 def link_ttl() -> timedelta:
     return timedelta(days=current_app.config["LINK_TTL_DAYS"])
-
-
-def base_url() -> str:
-    return current_app.config["BASE_URL"].rstrip("/")
 
 
 def chair_units(conference: Conference) -> list[AdminUnit]:
@@ -77,7 +74,7 @@ def issue_chair_link(conference: Conference, unit: AdminUnit, actor: str) -> Cha
         conference_id=conference.id,
         after={"role": "chair", "unit": unit.code, "revoked": revoked},
     )
-    return ChairLink(unit, f"{base_url()}/c/{issued.token}")
+    return ChairLink(unit, external_url("registration.open_chair_link", token=issued.token))
 
 
 def issue_chair_links(conference: Conference, actor: str = "cli") -> list[ChairLink]:

@@ -21,9 +21,10 @@ from bridgeops.conference.models import Conference
 from bridgeops.conference.service import categories_for_level
 from bridgeops.core.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from bridgeops.core.time import format_datetime_vi, utcnow
+from bridgeops.core.urls import external_url
 from bridgeops.events import point_changed
 from bridgeops.extensions import db
-from bridgeops.registration.links import base_url, link_ttl
+from bridgeops.registration.links import link_ttl
 from bridgeops.registration.models import (
     BridgePoint,
     Contact,
@@ -512,7 +513,7 @@ def _issue_technician_grant(
         late=late,
         after={"role": "technician", "grant": issued.grant.id, "revoked": revoked},
     )
-    return f"{base_url()}/t/{issued.token}"
+    return external_url("invites.technician_page", token=issued.token)
 
 
 def issue_technician_link(point: BridgePoint, principal: Principal) -> str:
@@ -546,7 +547,7 @@ def _grant_for(point: BridgePoint, principal: Principal, technician: Contact) ->
         conference_id=point.conference_id,
         after={"role": "technician", "grant": issued.grant.id},
     )
-    return f"{base_url()}/t/{issued.token}"
+    return external_url("invites.technician_page", token=issued.token)
 
 
 def links_after_create(created: CreatedPoint, principal: Principal) -> list[TechnicianLink]:
