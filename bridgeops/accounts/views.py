@@ -48,7 +48,7 @@ def login():
             flash(f"Xin chào {user.name}.", "success")
             target = request.args.get("next", "")
             if not target.startswith("/") or urlsplit(target).netloc or target.startswith("//"):
-                target = url_for("ops.home")
+                target = url_for("conference.home")
             return redirect(target)
         form.password.errors.append("Email hoặc mật khẩu không đúng.")
         return render_template("accounts/login.html", form=form), 401

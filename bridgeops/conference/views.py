@@ -1,5 +1,6 @@
-"""Officers' conference pages: the set-up wizard, editing and archiving a conference, and the
-schedule (change a session's title, times in the conference's zone, cancel it, add one)."""
+"""Officers' conference pages: the home page's overview of the conferences, the set-up wizard,
+editing and archiving a conference, and the schedule (change a session's title, times in the
+conference's zone, cancel it, add one)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
 
-from bridgeops.accounts.access import OFFICER, requires
+from bridgeops.accounts.access import OFFICER, PUBLIC, current_principal, requires
 from bridgeops.conference import service
 from bridgeops.conference.models import Conference
+from bridgeops.conference.overview import conference_cards
 from bridgeops.conference.schemas import ConferenceIn, ConferencePatch, SessionIn, SessionPatch
 from bridgeops.core.errors import Conflict, ValidationFailed
 from bridgeops.core.time import VN_TZ, local
@@ -24,6 +27,19 @@ bp = Blueprint("conference", __name__)
 
 #: The HTML datetime-local format.
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+@bp.get("/")
+@requires(PUBLIC)
+def home():
+    """Officers see their conferences; a chair or technician who opened a link goes back to it."""
+    if not current_user.is_authenticated:
+        principal = current_principal()
+        if principal is not None and principal.is_chair and principal.conference_id:
+            slug = service.get_conference_by_id(principal.conference_id).slug
+            return redirect(url_for("registration.home", slug=slug))
+    cards = conference_cards(service.list_conferences()) if current_user.is_authenticated else []
+    return render_template("conference/home.html", cards=cards)
 
 
 @bp.get("/conferences/<slug>/schedule")
@@ -251,7 +267,7 @@ def create_conference():
         f'Đã tạo hội nghị "{conference.title}". Bước tiếp theo: cấp đường dẫn cho chủ tịch các đơn vị.',
         "success",
     )
-    return redirect(url_for("ops.home"), code=303)
+    return redirect(url_for("conference.home"), code=303)
 
 
 def _wizard(form: dict[str, Any], errors: dict[str, str]):
@@ -308,7 +324,7 @@ def archive(slug: str):
     service.archive_conference(conference, actor=_actor())
     db.session.commit()
     flash(f'Đã lưu trữ hội nghị "{conference.title}"; hồ sơ chỉ còn để xem.', "success")
-    return redirect(url_for("ops.home"), code=303)
+    return redirect(url_for("conference.home"), code=303)
 
 
 def _edit_values(conference: Conference) -> dict[str, str]:

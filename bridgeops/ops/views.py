@@ -1,16 +1,13 @@
-"""/healthz and the home page."""
+"""/healthz and the favicon."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
-from flask_login import current_user
+from flask import Blueprint, current_app, jsonify, redirect, url_for
 
-from bridgeops.accounts.access import PUBLIC, current_principal, requires
-from bridgeops.conference import service as conferences
-from bridgeops.conference.overview import conference_cards
+from bridgeops.accounts.access import PUBLIC, requires
 from bridgeops.extensions import db
 from bridgeops.ops import checks
 from bridgeops.ops.outage import RETRY_AFTER_SECONDS, log_failure, outage_kind
@@ -103,19 +100,6 @@ def _service_directories() -> list[Path]:
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         folders.append(Path(url.database).resolve().parent)
     return folders
-
-
-@bp.get("/")
-@requires(PUBLIC)
-def home():
-    """Officers see their conferences; a chair or technician who opened a link goes back to it."""
-    if not current_user.is_authenticated:
-        principal = current_principal()
-        if principal is not None and principal.is_chair and principal.conference_id:
-            slug = conferences.get_conference_by_id(principal.conference_id).slug
-            return redirect(url_for("registration.home", slug=slug))
-    cards = conference_cards(conferences.list_conferences()) if current_user.is_authenticated else []
-    return render_template("ops/home.html", cards=cards)
 
 
 @bp.get("/favicon.ico")

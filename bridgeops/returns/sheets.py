@@ -52,6 +52,8 @@ def print_page(
         "returns/sheet_print.html",
         conference=conference,
         sheet=sheet,
+        headers=sheet.headers,
+        rows=sheet.rows,
         snapshot=snapshot,
         back_url=back_url,
         nation=exporters.NATION,

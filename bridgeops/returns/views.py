@@ -16,6 +16,7 @@ from bridgeops.returns import exporters, national, service, table
 from bridgeops.returns.api import file_response
 from bridgeops.returns.chart import Bar, bar_chart
 from bridgeops.returns.rollup import Rollup
+from bridgeops.returns.sheets import SnapshotLinks
 
 bp = Blueprint("returns", __name__, url_prefix="/conferences/<slug>/return")
 
@@ -84,7 +85,7 @@ def official_page(conference, document, as_of, snapshot=None):
         conference=conference,
         document=document,
         headers=table.headers(document),
-        rows=table.rows(document),
+        rows=[(row.kind, row.values()) for row in table.rows(document)],
         snapshot=snapshot,
         title=exporters.TITLE,
         nation=exporters.NATION,
@@ -147,6 +148,9 @@ def snapshot(slug: str, snapshot_id: int):
         document=frozen.document,
         people=audit.actor_names([frozen.created_by]),
         others=[s for s in service.list_snapshots(conference) if s.id != frozen.id],
+        links=SnapshotLinks.of_blueprint(
+            "returns", slug, frozen.id, back=url_for("returns.snapshots", slug=slug)
+        ),
         tw_configured=tw_configured,
         retry=service.retry_state(frozen) if tw_configured else None,
     )
