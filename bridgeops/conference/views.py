@@ -11,7 +11,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 
 from bridgeops.accounts.access import OFFICER, requires
 from bridgeops.conference import service
-from bridgeops.conference.models import Conference
+from bridgeops.conference.models import SESSION_KIND_LABELS, Conference, SessionKind
 from bridgeops.conference.schemas import ConferenceIn, ConferencePatch, SessionIn, SessionPatch
 from bridgeops.core.errors import Conflict, ValidationFailed
 from bridgeops.core.time import VN_TZ, local
@@ -25,6 +25,12 @@ bp = Blueprint("conference", __name__)
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 
+@bp.context_processor
+def _session_kinds() -> dict[str, Any]:
+    """The schedule and the wizard name session kinds in Vietnamese."""
+    return {"session_kind_labels": SESSION_KIND_LABELS}
+
+
 @bp.get("/conferences/<slug>/schedule")
 @requires(OFFICER)
 def schedule(slug: str):
@@ -34,7 +40,7 @@ def schedule(slug: str):
         conference=conference,
         forms={s.id: _values(conference, s) for s in conference.sessions},
         errors={},
-        new={"kind": "session"},
+        new={"kind": SessionKind.SESSION},
         new_errors={},
         technicians=technicians_with_email(conference),
     )
@@ -73,7 +79,7 @@ def update_session(slug: str, session_id: int):
             conference=conference,
             forms=forms,
             errors={session.id: _errors(error)},
-            new={"kind": "session"},
+            new={"kind": SessionKind.SESSION},
             new_errors={},
             technicians=technicians_with_email(conference),
         ), error.status
@@ -148,10 +154,10 @@ def _errors(error: ValidationFailed | Conflict) -> dict[str, str]:
 
 def _blank_wizard() -> dict[str, Any]:
     sessions = [
-        {"kind": "rehearsal", "title": "Tổng duyệt kết nối"},
-        {"kind": "session", "title": "Hội nghị – ngày thứ nhất (khai mạc)"},
+        {"kind": SessionKind.REHEARSAL, "title": "Tổng duyệt kết nối"},
+        {"kind": SessionKind.SESSION, "title": "Hội nghị – ngày thứ nhất (khai mạc)"},
     ]
-    sessions += [{"kind": "session", "title": ""} for _ in range(SESSION_ROWS - len(sessions))]
+    sessions += [{"kind": SessionKind.SESSION, "title": ""} for _ in range(SESSION_ROWS - len(sessions))]
     categories = [{"code": c.code, "label": c.label, "levels": c.levels} for c in service.plan_categories()]
     categories += [{"code": "", "label": "", "levels": []} for _ in range(CATEGORY_ROWS - len(categories))]
     return {
@@ -200,7 +206,7 @@ def _wizard_body(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, int], 
         sessions.append(
             {
                 **row,
-                "kind": row["kind"] or "session",
+                "kind": row["kind"] or SessionKind.SESSION,
                 "starts_at": _aware(row["starts_at"], zone),
                 "ends_at": _aware(row["ends_at"], zone),
             }

@@ -27,6 +27,7 @@ from pydantic_core import PydanticCustomError
 from bridgeops.core.errors import ValidationFailed
 from bridgeops.core.text import clean
 from bridgeops.core.validation import error_map
+from bridgeops.registration.models import PointStatus
 
 #: Large enough for any real room or delegation, small enough to catch a slip of the keyboard.
 MAX_COUNT = 100_000
@@ -224,7 +225,7 @@ class PointQuery(BaseModel):
         description="A unit code: its point and the points directly under it.",
     )
     level: Literal["province", "district", "commune"] | None = None
-    status: Literal["draft", "confirmed", "withdrawn"] | None = None
+    status: PointStatus | None = None
     q: str | None = Field(default=None, max_length=100, description="Search by unit name.")
     page: int = Field(default=1, ge=1, le=100_000)
     per_page: int = Field(default=50, ge=1, le=500)
@@ -257,7 +258,7 @@ class PointOut(BaseModel):
     name: str
     venue: str
     capacity: int | None
-    status: Literal["draft", "confirmed", "withdrawn"]
+    status: PointStatus
     technicians: list[TechnicianOut]
     probe: ProbeOut
     counts: dict[str, int]
