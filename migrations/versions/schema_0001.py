@@ -75,9 +75,9 @@ def downgrade():
     for table, columns in tables.items():
         with op.batch_alter_table(table, schema=None) as batch_op:
             if table == "access_grant":
-                batch_op.drop_constraint("ck_access_grant_nonce_of_invite_links", type_="check")
+                batch_op.drop_constraint(op.f("ck_access_grant_nonce_of_invite_links"), type_="check")
             for column in columns:
-                batch_op.drop_constraint(f"ck_{table}_{column}", type_="check")
+                batch_op.drop_constraint(op.f(f"ck_{table}_{column}"), type_="check")
     op.execute(
         sa.text("UPDATE access_grant SET label = :prefix || nonce WHERE kind = 'invite'").bindparams(
             prefix=PREFIX
