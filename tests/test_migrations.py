@@ -205,6 +205,10 @@ def test_the_database_refuses_values_outside_the_enums(fresh_database_url):
         "UPDATE bridge_point SET status = 'gone'",
         "UPDATE contact SET role = 'cook'",
         "UPDATE invite SET status = 'maybe'",
+        "INSERT INTO point_health (point_id, conference_id, state, since, failures, successes, reason, "
+        "down_alerted) VALUES (17, 1, 'sleepy', :now, 0, 0, '', false)",
+        "INSERT INTO health_incident (point_id, conference_id, kind, started_at, reason) "
+        "VALUES (17, 1, 'pending', :now, '')",
     ]
     with app.app_context():
         upgrade()

@@ -15,6 +15,7 @@ down_revision = "chair_0001"
 branch_labels = None
 depends_on = None
 
+HEALTH_STATES = ("unknown", "up", "pending", "down", "unreachable")
 #: The allowed values as this revision knows them (the models' StrEnums may grow later).
 CHECKS = [
     ("user", "role", ("admin", "officer", "viewer")),
@@ -25,6 +26,10 @@ CHECKS = [
     ("conference_session", "kind", ("rehearsal", "session")),
     ("invite", "status", ("active", "cancelled")),
     ("outbox_message", "status", ("pending", "sent", "failed")),
+    ("point_health", "state", HEALTH_STATES),
+    ("health_change", "from_state", HEALTH_STATES),
+    ("health_change", "to_state", HEALTH_STATES),
+    ("health_incident", "kind", ("down", "unreachable")),
 ]
 NONCE_CHECK = (
     "(kind = 'invite' AND role = 'technician' AND nonce IS NOT NULL)"
