@@ -107,3 +107,152 @@ def test_the_upgrade_keeps_the_uids_and_message_ids_already_sent(fresh_database_
         assert db.session.get(OutboxMessage, 5).message_key == "5"
         db.session.remove()
         db.engine.dispose()
+
+
+#: One province, as the current admin_unit table holds it.
+PROVINCE_ROW = (
+    "INSERT INTO admin_unit (code, name, name_folded, kind, level, province_code, map, gso_code) "
+    "VALUES ('36', 'Tỉnh Nam Định', 'tinh nam dinh', 'tỉnh', 'province', '36', '2023', '36')"
+)
+
+
+def _revision_before(revision: str) -> str:
+    from alembic.script import ScriptDirectory
+
+    from bridgeops.config import PROJECT_ROOT
+
+    return ScriptDirectory(str(PROJECT_ROOT / "migrations")).get_revision(revision).down_revision
+
+
+def test_technician_invite_links_from_before_the_grant_kind_keep_working(fresh_database_url):
+    """A technician's own link was told apart by a label "invite:<nonce>": after the upgrade
+    it has kind 'invite' and its nonce in its column, the link she was sent still opens her
+    page, and the label names her. The point's issued link stays an issued link. Downgrading
+    puts the old label back."""
+    from flask_migrate import downgrade, upgrade
+
+    from bridgeops.accounts.models import AccessGrant, GrantKind
+    from bridgeops.accounts.tokens import hash_token
+    from bridgeops.invites import links
+    from bridgeops.registration.models import Contact
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": fresh_database_url})
+    now = "2022-04-26 01:30:00+00:00"
+    before = _revision_before("schema_0001")
+    with app.app_context():
+        upgrade(revision=before)
+        own_token = links._derive("NONCE-22")
+        with db.engine.begin() as conn:
+            for sql in (
+                PROVINCE_ROW,
+                "INSERT INTO conference (id, slug, title, organizer, host_name, timezone, contact_name, "
+                "contact_email, contact_phone, created_at) VALUES (1, 'nd', 'HN', 'TW', 'Nam Định', "
+                "'Asia/Ho_Chi_Minh', '', '', '', :now)",
+                "INSERT INTO bridge_point (id, uid_key, conference_id, unit_code, level, name, venue, "
+                "status, version, total_delegates, created_at, updated_at) VALUES (17, '17', 1, '36', "
+                "'province', 'Điểm cầu tỉnh', '', 'confirmed', 1, 0, :now, :now)",
+                "INSERT INTO contact (id, point_id, role, name, phone, email, created_at) "
+                "VALUES (4, 17, 'technician', 'Trần Văn Kỹ', '', 'ky@example.vn', :now)",
+                "INSERT INTO access_grant (id, token_hash, role, conference_id, point_id, contact_id, "
+                "label, created_at) VALUES (1, :own, 'technician', 1, 17, 4, 'invite:NONCE-22', :now)",
+                "INSERT INTO access_grant (id, token_hash, role, conference_id, point_id, contact_id, "
+                "label, created_at) VALUES (2, :point, 'technician', 1, 17, 4, 'Kỹ thuật viên Trần Văn Kỹ', "
+                ":now)",
+            ):
+                conn.execute(
+                    sa.text(sql),
+                    {"now": now, "own": hash_token(own_token), "point": hash_token("point-token")},
+                )
+        upgrade()
+        own, point = db.session.get(AccessGrant, 1), db.session.get(AccessGrant, 2)
+        assert (own.kind, own.nonce) == (GrantKind.INVITE, "NONCE-22")
+        assert own.label == "Kỹ thuật viên Trần Văn Kỹ (đường dẫn trong thư mời)"
+        assert (point.kind, point.nonce, point.label) == (GrantKind.ISSUED, None, "Kỹ thuật viên Trần Văn Kỹ")
+        # The invites print the same link again, and it opens her page.
+        assert links.technician_tokens([db.session.get(Contact, 4)]) == {4: own_token}
+        db.session.commit()
+        assert app.test_client().get(f"/t/{own_token}").status_code == 200
+        db.session.remove()
+
+        downgrade(revision=before)
+        with db.engine.connect() as conn:
+            labels = conn.execute(sa.text("SELECT id, label FROM access_grant ORDER BY id")).all()
+        assert [tuple(row) for row in labels] == [(1, "invite:NONCE-22"), (2, "Kỹ thuật viên Trần Văn Kỹ")]
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_the_database_refuses_values_outside_the_enums(fresh_database_url):
+    """The CHECKs of the migration hold: a status, role or kind outside its enum is refused,
+    and so is an invite link without its nonce."""
+    from flask_migrate import upgrade
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": fresh_database_url})
+    now = "2022-04-26 01:30:00+00:00"
+    refused = [
+        'INSERT INTO "user" (id, email, name, role, password_hash, active, created_at) '
+        "VALUES (9, 'a@b.vn', 'A', 'boss', '!', true, :now)",
+        "INSERT INTO access_grant (token_hash, role, label, created_at) VALUES ('h1', 'guest', '', :now)",
+        "INSERT INTO access_grant (token_hash, role, kind, label, created_at) "
+        "VALUES ('h2', 'technician', 'invite', '', :now)",
+        "INSERT INTO access_grant (token_hash, role, kind, nonce, label, created_at) "
+        "VALUES ('h3', 'chair', 'invite', 'n', '', :now)",
+        "INSERT INTO outbox_message (dedupe_key, kind, recipient, subject, status, attempts, "
+        "next_attempt_at, created_at, message_key) "
+        "VALUES ('k', 'invite', 'a@b.vn', 's', 'lost', 0, :now, :now, 'm')",
+        "INSERT INTO conference_session (conference_id, kind, title, starts_at, ends_at, sequence, uid_key) "
+        "VALUES (1, 'party', 'T', :now, :now, 0, 'u')",
+        "UPDATE bridge_point SET status = 'gone'",
+        "UPDATE contact SET role = 'cook'",
+        "UPDATE invite SET status = 'maybe'",
+        "INSERT INTO point_health (point_id, conference_id, state, since, failures, successes, reason, "
+        "down_alerted) VALUES (17, 1, 'sleepy', :now, 0, 0, '', false)",
+        "INSERT INTO health_incident (point_id, conference_id, kind, started_at, reason) "
+        "VALUES (17, 1, 'pending', :now, '')",
+    ]
+    with app.app_context():
+        upgrade()
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(PROVINCE_ROW))
+            conn.execute(
+                sa.text(
+                    "INSERT INTO conference (id, slug, title, organizer, host_name, timezone, contact_name, "
+                    "contact_email, contact_phone, created_at) VALUES (1, 'nd', 'HN', 'TW', 'Nam Định', "
+                    "'Asia/Ho_Chi_Minh', '', '', '', :now)"
+                ),
+                {"now": now},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO conference_session (id, conference_id, kind, title, starts_at, ends_at, "
+                    "sequence, uid_key) VALUES (3, 1, 'session', 'T', :now, :now, 0, 'u3')"
+                ),
+                {"now": now},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO bridge_point (id, uid_key, conference_id, unit_code, level, name, venue, "
+                    "status, version, total_delegates, created_at, updated_at) VALUES (17, '17', 1, '36', "
+                    "'province', 'Điểm cầu tỉnh', '', 'draft', 1, 0, :now, :now)"
+                ),
+                {"now": now},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO contact (id, point_id, role, name, phone, email, created_at) "
+                    "VALUES (4, 17, 'technician', 'K', '', '', :now)"
+                ),
+                {"now": now},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO invite (session_id, point_id, contact_id, uid, sequence, fingerprint, "
+                    "email, name, status, created_at, updated_at) VALUES (3, 17, 4, 'u', 0, 'f', 'a@b.vn', "
+                    "'K', 'active', :now, :now)"
+                ),
+                {"now": now},
+            )
+        for sql in refused:
+            with db.engine.connect() as conn, pytest.raises(sa.exc.IntegrityError, match="(?i)check"):
+                conn.execute(sa.text(sql), {"now": now})
+        db.engine.dispose()

@@ -60,6 +60,7 @@ from flask_login import current_user
 from bridgeops.accounts import service
 from bridgeops.accounts.models import AccessGrant, GrantRole, User
 from bridgeops.core.errors import Forbidden, NotFound, Unauthorized
+from bridgeops.extensions import db
 
 
 class Kind(StrEnum):
@@ -140,6 +141,13 @@ def principal_for_grant(grant: AccessGrant) -> Principal:
     )
 
 
+def note_use(grant: AccessGrant) -> None:
+    """Record that a link or token was used (throttled, ``service.record_use``). Called before
+    the view runs, so the commit holds nothing but this; most calls write nothing."""
+    if service.record_use(grant):
+        db.session.commit()
+
+
 def bearer_token() -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
@@ -173,7 +181,9 @@ def current_principal() -> Principal | None:
         grant = service.find_grant(token)
         if grant is None:
             refuse_token()
-        return principal_for_grant(grant)
+        principal = principal_for_grant(grant)
+        note_use(grant)
+        return principal
     if _is_api_write():
         return None
     if current_user.is_authenticated:
@@ -186,7 +196,9 @@ def current_principal() -> Principal | None:
             and grant.role in (GrantRole.CHAIR, GrantRole.TECHNICIAN)
             and session.get(SESSION_GRANT_VERSION_KEY, 1) == grant.session_version
         ):
-            return principal_for_grant(grant)
+            principal = principal_for_grant(grant)
+            note_use(grant)
+            return principal
         session.pop(SESSION_GRANT_KEY, None)
     return None
 
@@ -378,8 +390,6 @@ def authorize(
 
 
 def db_get(model, ident):
-    from bridgeops.extensions import db
-
     return db.session.get(model, ident)
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from bridgeops.accounts.models import USER_ROLES, AccessGrant, GrantRole, User
+from bridgeops.accounts.models import USER_ROLES, AccessGrant, GrantKind, GrantRole, User
 from bridgeops.accounts.tokens import hash_token, new_token
 from bridgeops.core.errors import Conflict, NotFound, ValidationFailed
 from bridgeops.core.text import clean
@@ -151,7 +151,8 @@ def issue_grant(
 
 def issue_grants(role: str, grants: list[dict], ttl: timedelta | None = None) -> int:
     """Many grants at once (one executemany): each dict holds a ``token`` the caller derived and
-    the grant's scope columns (conference_id, point_id, contact_id, label, …)."""
+    the grant's scope columns (conference_id, point_id, contact_id, label, …) and, for a
+    technician's own link, its ``kind`` and ``nonce``."""
     now = utcnow()
     rows = [
         {
@@ -161,6 +162,8 @@ def issue_grants(role: str, grants: list[dict], ttl: timedelta | None = None) ->
             "point_id": None,
             "contact_id": None,
             "label": "",
+            "kind": GrantKind.ISSUED,
+            "nonce": None,
             **{k: v for k, v in grant.items() if k != "token"},
             "token_hash": hash_token(grant["token"]),
             "role": role,
@@ -216,6 +219,22 @@ def find_grant(token: str, now: datetime | None = None) -> AccessGrant | None:
     return grant if grant is not None and is_live(grant, now) else None
 
 
+#: ``last_used_at`` is written only when older than this: heartbeats every 30 seconds and page
+#: loads write at most once per grant per five minutes.
+USE_RECORD_EVERY = timedelta(minutes=5)
+
+
+def record_use(grant: AccessGrant, now: datetime | None = None) -> bool:
+    """Note that the link or token was just used (a page, a heartbeat, an API call), unless that
+    was already noted less than ``USE_RECORD_EVERY`` ago. True when it wrote (the caller commits)."""
+    now = now or utcnow()
+    if grant.last_used_at is not None and now - grant.last_used_at < USE_RECORD_EVERY:
+        return False
+    grant.last_used_at = now
+    db.session.flush()
+    return True
+
+
 def live_grant_by_id(grant_id: int) -> AccessGrant | None:
     """The grant with that id if it is neither revoked nor expired."""
     grant = db.session.get(AccessGrant, grant_id)
@@ -240,9 +259,14 @@ def is_live(grant: AccessGrant, now: datetime | None = None) -> bool:
 
 
 def live_grants(
-    role: str, *, conference_id: int | None = None, unit_code: str | None = None, point_id: int | None = None
+    role: str,
+    *,
+    conference_id: int | None = None,
+    unit_code: str | None = None,
+    point_id: int | None = None,
+    kind: GrantKind | None = None,
 ) -> list[AccessGrant]:
-    """Unrevoked, unexpired grants of a role, narrowed by conference, unit or point."""
+    """Unrevoked, unexpired grants of a role, narrowed by conference, unit, point or kind."""
     stmt = sa.select(AccessGrant).where(AccessGrant.role == role, AccessGrant.live_at(utcnow()))
     if conference_id is not None:
         stmt = stmt.where(AccessGrant.conference_id == conference_id)
@@ -250,6 +274,8 @@ def live_grants(
         stmt = stmt.where(AccessGrant.unit_code == unit_code)
     if point_id is not None:
         stmt = stmt.where(AccessGrant.point_id == point_id)
+    if kind is not None:
+        stmt = stmt.where(AccessGrant.kind == kind)
     return list(db.session.scalars(stmt.order_by(AccessGrant.id)))
 
 

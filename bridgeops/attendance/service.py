@@ -21,7 +21,7 @@ from bridgeops.conference.service import categories_for_level
 from bridgeops.core.errors import Conflict, NotFound, ValidationFailed
 from bridgeops.core.time import format_datetime_vi, utcnow
 from bridgeops.extensions import db
-from bridgeops.registration.models import BridgePoint, Contact
+from bridgeops.registration.models import BridgePoint, Contact, PointStatus
 from bridgeops.returns import service as returns
 from bridgeops.returns.rollup import Category, build_rollup
 
@@ -114,7 +114,7 @@ def record(
         raise NotFound("Phiên này không thuộc hội nghị của điểm cầu.")
     if point.conference.archived_at is not None:
         raise Conflict(ARCHIVED)
-    if point.status == "withdrawn":
+    if point.status == PointStatus.WITHDRAWN:
         raise Conflict("Điểm cầu đã rút khỏi hội nghị, không ghi số người dự.")
     if session.cancelled_at is not None:
         raise Conflict("Phiên này đã bị hủy.")
@@ -243,7 +243,7 @@ def summary(conference: Conference, session: ConferenceSession) -> AttendanceSum
             sa.select(AttendanceReport).where(AttendanceReport.session_id == session.id)
         )
     }
-    lines = [p for p in rollup.points if p.status == "confirmed" or p.id in reports]
+    lines = [p for p in rollup.points if p.status == PointStatus.CONFIRMED or p.id in reports]
     missing_ids = [p.id for p in lines if p.id not in reports]
     phones: dict[int, list[returns.Phone]] = {}
     if missing_ids:
@@ -259,7 +259,9 @@ def summary(conference: Conference, session: ConferenceSession) -> AttendanceSum
     for line in lines:
         report = reports.get(line.id)
         confirmed = (
-            {c: line.counts.get(c, 0) for c in codes} if line.status == "confirmed" else {c: 0 for c in codes}
+            {c: line.counts.get(c, 0) for c in codes}
+            if line.status == PointStatus.CONFIRMED
+            else {c: 0 for c in codes}
         )
         present = {c: int(report.counts.get(c, 0)) for c in codes} if report else None
         points.append(

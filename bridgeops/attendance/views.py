@@ -11,9 +11,11 @@ from bridgeops.accounts.access import (
     OFFICER,
     SCOPED_POINT,
     Principal,
+    note_use,
     principal_for_grant,
     requires,
 )
+from bridgeops.accounts.models import GrantRole
 from bridgeops.attendance import document as documents
 from bridgeops.attendance import service
 from bridgeops.attendance.schemas import AttendanceIn
@@ -123,8 +125,9 @@ def _unknown_link(response) -> bool:
 def technician_form(token: str):
     """The technician's form, opened from her link page during and after a session."""
     grant = accounts.find_grant(token)
-    if grant is None or grant.role != "technician" or grant.point_id is None:
+    if grant is None or grant.role != GrantRole.TECHNICIAN or grant.point_id is None:
         abort(404)
+    note_use(grant)
     point = db.session.get(BridgePoint, grant.point_id)
     if point is None:
         abort(404)

@@ -27,7 +27,7 @@ from bridgeops.core.errors import ValidationFailed
 from bridgeops.events import session_changed
 from bridgeops.extensions import db
 from bridgeops.registration import service as registration
-from bridgeops.registration.models import BridgePoint
+from bridgeops.registration.models import BridgePoint, PointStatus
 from bridgeops.units.models import AdminUnit
 from bridgeops.units.reform import place_units
 
@@ -99,7 +99,7 @@ def _carry_points(source: Conference, target: Conference, *, actor: str) -> tupl
     points = list(
         db.session.scalars(
             sa.select(BridgePoint)
-            .where(BridgePoint.conference_id == source.id, BridgePoint.status != "withdrawn")
+            .where(BridgePoint.conference_id == source.id, BridgePoint.status != PointStatus.WITHDRAWN)
             .options(selectinload(BridgePoint.contacts), selectinload(BridgePoint.unit))
             .order_by(BridgePoint.unit_code)
         )

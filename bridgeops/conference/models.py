@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bridgeops.core.keys import new_public_key
 from bridgeops.core.time import utcnow
-from bridgeops.core.types import UTCDateTime
+from bridgeops.core.types import EnumString, UTCDateTime, one_of
 from bridgeops.extensions import db
 
-SESSION_KINDS = ("rehearsal", "session")
+
+class SessionKind(StrEnum):
+    """A rehearsal (technicians test the link) or a session of the conference itself."""
+
+    REHEARSAL = "rehearsal"
+    SESSION = "session"
+
+
+SESSION_KIND_LABELS = {SessionKind.REHEARSAL: "Tổng duyệt", SessionKind.SESSION: "Phiên họp"}
 
 
 class Conference(db.Model):
@@ -71,14 +80,14 @@ class Conference(db.Model):
 
 class ConferenceSession(db.Model):
     __tablename__ = "conference_session"
+    __table_args__ = (one_of("kind", SessionKind),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Random key in the session's calendar UIDs (ids restart after a restore; this never
     #: does). Sessions from before it existed carry their id, so sent UIDs stay the same.
     uid_key: Mapped[str] = mapped_column(sa.String(32), default=new_public_key)
     conference_id: Mapped[int] = mapped_column(sa.ForeignKey("conference.id"), index=True)
-    #: rehearsal | session.
-    kind: Mapped[str] = mapped_column(sa.String(16))
+    kind: Mapped[SessionKind] = mapped_column(EnumString(SessionKind, 16))
     title: Mapped[str] = mapped_column(sa.String(200))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from bridgeops.conference.models import Conference, ConferenceSession
 from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
+from bridgeops.registration.models import PointStatus
 
 PHASE_LABELS = {
     "upcoming": "Sắp diễn ra",
@@ -68,14 +69,14 @@ def conference_cards(conferences: list[Conference], now: datetime | None = None)
     ids = [c.id for c in conferences]
     if not ids:
         return []
-    live = sa.and_(BridgePoint.conference_id.in_(ids), BridgePoint.status != "withdrawn")
+    live = sa.and_(BridgePoint.conference_id.in_(ids), BridgePoint.status != PointStatus.WITHDRAWN)
     counts = {
         cid: (total, confirmed)
         for cid, total, confirmed in db.session.execute(
             sa.select(
                 BridgePoint.conference_id,
                 sa.func.count(),
-                sa.func.count().filter(BridgePoint.status == "confirmed"),
+                sa.func.count().filter(BridgePoint.status == PointStatus.CONFIRMED),
             )
             .where(live)
             .group_by(BridgePoint.conference_id)

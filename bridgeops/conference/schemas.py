@@ -17,6 +17,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from bridgeops.conference.models import SessionKind
 from bridgeops.core.text import clean
 from bridgeops.core.time import VN_TZ
 from bridgeops.registration.schemas import normalise_email, normalise_phone
@@ -24,7 +25,7 @@ from bridgeops.registration.schemas import normalise_email, normalise_phone
 
 class SessionOut(BaseModel):
     id: int
-    kind: Literal["rehearsal", "session"]
+    kind: SessionKind
     title: str
     starts_at: datetime
     ends_at: datetime
@@ -132,7 +133,7 @@ class SessionIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["rehearsal", "session"] = "session"
+    kind: SessionKind = SessionKind.SESSION
     title: Annotated[str, Required, Field(max_length=200)]
     starts_at: AwareDatetime
     ends_at: AwareDatetime

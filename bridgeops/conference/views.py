@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from bridgeops.accounts.access import OFFICER, PUBLIC, current_principal, requires
 from bridgeops.conference import service
-from bridgeops.conference.models import Conference
+from bridgeops.conference.models import SESSION_KIND_LABELS, Conference, SessionKind
 from bridgeops.conference.overview import conference_cards
 from bridgeops.conference.schemas import ConferenceIn, ConferencePatch, SessionIn, SessionPatch
 from bridgeops.core.errors import Conflict, ValidationFailed
@@ -42,6 +42,12 @@ def home():
     return render_template("conference/home.html", cards=cards)
 
 
+@bp.context_processor
+def _session_kinds() -> dict[str, Any]:
+    """The schedule and the wizard name session kinds in Vietnamese."""
+    return {"session_kind_labels": SESSION_KIND_LABELS}
+
+
 @bp.get("/conferences/<slug>/schedule")
 @requires(OFFICER)
 def schedule(slug: str):
@@ -51,7 +57,7 @@ def schedule(slug: str):
         conference=conference,
         forms={s.id: _values(conference, s) for s in conference.sessions},
         errors={},
-        new={"kind": "session"},
+        new={"kind": SessionKind.SESSION},
         new_errors={},
         technicians=technicians_with_email(conference),
     )
@@ -90,7 +96,7 @@ def update_session(slug: str, session_id: int):
             conference=conference,
             forms=forms,
             errors={session.id: _errors(error)},
-            new={"kind": "session"},
+            new={"kind": SessionKind.SESSION},
             new_errors={},
             technicians=technicians_with_email(conference),
         ), error.status
@@ -164,10 +170,10 @@ def _errors(error: ValidationFailed | Conflict) -> dict[str, str]:
 
 def _blank_wizard() -> dict[str, Any]:
     sessions = [
-        {"kind": "rehearsal", "title": "Tổng duyệt kết nối"},
-        {"kind": "session", "title": "Hội nghị – ngày thứ nhất (khai mạc)"},
+        {"kind": SessionKind.REHEARSAL, "title": "Tổng duyệt kết nối"},
+        {"kind": SessionKind.SESSION, "title": "Hội nghị – ngày thứ nhất (khai mạc)"},
     ]
-    sessions += [{"kind": "session", "title": ""} for _ in range(SESSION_ROWS - len(sessions))]
+    sessions += [{"kind": SessionKind.SESSION, "title": ""} for _ in range(SESSION_ROWS - len(sessions))]
     categories = [{"code": c.code, "label": c.label, "levels": c.levels} for c in service.plan_categories()]
     categories += [{"code": "", "label": "", "levels": []} for _ in range(CATEGORY_ROWS - len(categories))]
     return {
@@ -216,7 +222,7 @@ def _wizard_body(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, int], 
         sessions.append(
             {
                 **row,
-                "kind": row["kind"] or "session",
+                "kind": row["kind"] or SessionKind.SESSION,
                 "starts_at": _aware(row["starts_at"], zone),
                 "ends_at": _aware(row["ends_at"], zone),
             }

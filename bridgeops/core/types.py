@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from enum import StrEnum
 
-from sqlalchemy import DateTime
+from sqlalchemy import CheckConstraint, DateTime, String
 from sqlalchemy.types import TypeDecorator
 
 
@@ -28,3 +30,30 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def one_of(column: str, values: Iterable[str], name: str | None = None) -> CheckConstraint:
+    """A CHECK that ``column`` holds one of ``values`` (a StrEnum's members), named after the
+    column unless told (the naming convention makes it ``ck_<table>_<name>``)."""
+    allowed = ", ".join(f"'{value}'" for value in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=name or column)
+
+
+class EnumString(TypeDecorator):
+    """A StrEnum stored as its plain string value (VARCHAR, kept to the allowed values by a
+    CHECK from ``one_of``), read back as the enum's member."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: str | None, dialect):
+        # Plain strings pass (a filter on an unknown value finds nothing); the CHECK refuses
+        # them on write.
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: str | None, dialect):
+        return None if value is None else self.enum(value)

@@ -9,13 +9,15 @@ from bridgeops.accounts.access import OFFICER, requires
 from bridgeops.conference.service import get_conference
 from bridgeops.core.time import utcnow
 from bridgeops.federation import service
+from bridgeops.registration.models import STATUS_LABELS as POINT_STATUS_LABELS
 from bridgeops.returns import service as returns
 from bridgeops.returns.api import file_response
 from bridgeops.returns.views import official_page
 
 bp = Blueprint("federation", __name__, url_prefix="/federation/conferences/<slug>")
 
-STATUS_LABELS = {"draft": "Chưa xác nhận", "confirmed": "Đã xác nhận", None: "—"}
+#: A point's status before and after (None: it was not in that return).
+STATUS_LABELS = {**POINT_STATUS_LABELS, None: "—"}
 
 
 @bp.get("")

@@ -25,7 +25,7 @@ from bridgeops.core.urls import external_url
 from bridgeops.extensions import db
 from bridgeops.health.states import BAD_STATES, Verdict
 from bridgeops.mail import service as mail
-from bridgeops.registration.models import Contact
+from bridgeops.registration.models import Contact, ContactRole
 
 log = logging.getLogger("bridgeops.health")
 
@@ -86,7 +86,7 @@ def _technicians(point_ids: list[int]) -> dict[int, list[Contact]]:
     found: dict[int, list[Contact]] = {pid: [] for pid in point_ids}
     for contact in db.session.scalars(
         sa.select(Contact)
-        .where(Contact.point_id.in_(point_ids), Contact.role == "technician")
+        .where(Contact.point_id.in_(point_ids), Contact.role == ContactRole.TECHNICIAN)
         .order_by(Contact.id)
     ):
         found[contact.point_id].append(contact)

@@ -18,7 +18,7 @@ from bridgeops.health.models import STATE_RANK, STATES, PointHealth
 from bridgeops.health.probes import UNREACHABLE
 from bridgeops.health.watchdog import monitoring_stopped_since
 from bridgeops.health.windows import Window, current_or_next_window
-from bridgeops.registration.models import BridgePoint, Contact
+from bridgeops.registration.models import BridgePoint, Contact, ContactRole, PointStatus
 from bridgeops.units.models import AdminUnit
 
 LEVEL_ORDER = {"province": 0, "district": 1, "commune": 2}
@@ -123,7 +123,7 @@ def _scoped(principal: Principal, conference: Conference, *columns) -> sa.Select
         sa.select(*columns)
         .select_from(BridgePoint)
         .outerjoin(PointHealth, PointHealth.point_id == BridgePoint.id)
-        .where(point_filter(principal, conference.id), BridgePoint.status != "withdrawn")
+        .where(point_filter(principal, conference.id), BridgePoint.status != PointStatus.WITHDRAWN)
     )
 
 
@@ -139,7 +139,7 @@ def summary(principal: Principal, conference: Conference) -> Tally:
 def _technician(column):
     return (
         sa.select(column)
-        .where(Contact.point_id == BridgePoint.id, Contact.role == "technician")
+        .where(Contact.point_id == BridgePoint.id, Contact.role == ContactRole.TECHNICIAN)
         .order_by(Contact.id)
         .limit(1)
         .scalar_subquery()

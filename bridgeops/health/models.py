@@ -4,23 +4,44 @@ per-session counters (never one row per check), and rehearsal sign-offs."""
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bridgeops.core.time import utcnow
-from bridgeops.core.types import UTCDateTime
+from bridgeops.core.types import EnumString, UTCDateTime, one_of
 from bridgeops.extensions import db
 
-STATES = ("unknown", "up", "pending", "down", "unreachable")
+
+class HealthState(StrEnum):
+    """unknown (never checked) | up | pending (failing, not yet down) | down (the point itself)
+    | unreachable (its upstream link is down)."""
+
+    UNKNOWN = "unknown"
+    UP = "up"
+    PENDING = "pending"
+    DOWN = "down"
+    UNREACHABLE = "unreachable"
+
+
+STATES = tuple(HealthState)
+#: The states an outage (a HealthIncident) starts in.
+OUTAGE_STATES = (HealthState.DOWN, HealthState.UNREACHABLE)
 #: How the board and the status API order points: the worst first.
-STATE_RANK = {"down": 0, "unreachable": 1, "pending": 2, "unknown": 3, "up": 4}
+STATE_RANK = {
+    HealthState.DOWN: 0,
+    HealthState.UNREACHABLE: 1,
+    HealthState.PENDING: 2,
+    HealthState.UNKNOWN: 3,
+    HealthState.UP: 4,
+}
 STATE_LABELS = {
-    "unknown": "Chưa rõ",
-    "up": "Trực tuyến",
-    "pending": "Chập chờn",
-    "down": "Mất kết nối",
-    "unreachable": "Mất theo tuyến trên",
+    HealthState.UNKNOWN: "Chưa rõ",
+    HealthState.UP: "Trực tuyến",
+    HealthState.PENDING: "Chập chờn",
+    HealthState.DOWN: "Mất kết nối",
+    HealthState.UNREACHABLE: "Mất theo tuyến trên",
 }
 
 
@@ -28,14 +49,16 @@ class PointHealth(db.Model):
     """The current state of one point; heartbeats and sweeps update it in place."""
 
     __tablename__ = "point_health"
-    __table_args__ = (sa.Index("ix_point_health_conference_state", "conference_id", "state"),)
+    __table_args__ = (
+        sa.Index("ix_point_health_conference_state", "conference_id", "state"),
+        one_of("state", HealthState),
+    )
 
     point_id: Mapped[int] = mapped_column(
         sa.ForeignKey("bridge_point.id", ondelete="CASCADE"), primary_key=True
     )
     conference_id: Mapped[int] = mapped_column(sa.ForeignKey("conference.id"))
-    #: unknown | up | pending | down | unreachable.
-    state: Mapped[str] = mapped_column(sa.String(12), default="unknown")
+    state: Mapped[HealthState] = mapped_column(EnumString(HealthState, 12), default=HealthState.UNKNOWN)
     #: When the point entered its current state.
     since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Last heartbeat from the room's machine.
@@ -62,14 +85,18 @@ class HealthChange(db.Model):
     """A state change of a point, with its reason."""
 
     __tablename__ = "health_change"
-    __table_args__ = (sa.Index("ix_health_change_point_at", "point_id", "at"),)
+    __table_args__ = (
+        sa.Index("ix_health_change_point_at", "point_id", "at"),
+        one_of("from_state", HealthState),
+        one_of("to_state", HealthState),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     point_id: Mapped[int] = mapped_column(sa.ForeignKey("bridge_point.id", ondelete="CASCADE"))
     conference_id: Mapped[int] = mapped_column(sa.ForeignKey("conference.id"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    from_state: Mapped[str] = mapped_column(sa.String(12))
-    to_state: Mapped[str] = mapped_column(sa.String(12))
+    from_state: Mapped[HealthState] = mapped_column(EnumString(HealthState, 12))
+    to_state: Mapped[HealthState] = mapped_column(EnumString(HealthState, 12))
     reason: Mapped[str] = mapped_column(sa.String(300), default="")
 
 
@@ -77,13 +104,16 @@ class HealthIncident(db.Model):
     """An outage of a point: from going down (or unreachable) to being up again."""
 
     __tablename__ = "health_incident"
-    __table_args__ = (sa.Index("ix_health_incident_point_open", "point_id", "ended_at"),)
+    __table_args__ = (
+        sa.Index("ix_health_incident_point_open", "point_id", "ended_at"),
+        one_of("kind", OUTAGE_STATES),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     point_id: Mapped[int] = mapped_column(sa.ForeignKey("bridge_point.id", ondelete="CASCADE"))
     conference_id: Mapped[int] = mapped_column(sa.ForeignKey("conference.id"), index=True)
     #: down (the point itself) | unreachable (its upstream link) when it started.
-    kind: Mapped[str] = mapped_column(sa.String(12))
+    kind: Mapped[HealthState] = mapped_column(EnumString(HealthState, 12))
     #: The upstream point that caused an unreachable outage.
     cause_point_id: Mapped[int | None] = mapped_column(sa.Integer)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -8,7 +8,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-State = Literal["unknown", "up", "pending", "down", "unreachable"]
+from bridgeops.health.models import HealthState
+
+State = HealthState
 
 
 def _check_value(value: Any) -> Any:

@@ -30,7 +30,7 @@ from bridgeops.health.schemas import RehearsalSignoffIn
 from bridgeops.health.states import BAD_STATES, Observation, Verdict, judge, resolve_upstream
 from bridgeops.health.windows import Window
 from bridgeops.ops.clock import database_now, database_now_sql
-from bridgeops.registration.models import BridgePoint
+from bridgeops.registration.models import BridgePoint, PointStatus
 from bridgeops.units.models import AdminUnit
 
 #: Largest IN list sent in one statement (SQLite's variable limit is the tightest).
@@ -39,7 +39,7 @@ CHUNK = 5000
 
 def monitored_points(conference_id: int) -> sa.ColumnElement[bool]:
     """The points the board and the sweeps cover: every point not withdrawn."""
-    return sa.and_(BridgePoint.conference_id == conference_id, BridgePoint.status != "withdrawn")
+    return sa.and_(BridgePoint.conference_id == conference_id, BridgePoint.status != PointStatus.WITHDRAWN)
 
 
 # --- Heartbeats ----------------------------------------------------------------------------
@@ -90,7 +90,7 @@ def probe_targets(conference_ids: Iterable[int]) -> dict[int, str]:
     rows = db.session.execute(
         sa.select(BridgePoint.id, BridgePoint.probe_target).where(
             BridgePoint.conference_id.in_(ids),
-            BridgePoint.status != "withdrawn",
+            BridgePoint.status != PointStatus.WITHDRAWN,
             BridgePoint.probe_target.is_not(None),
             BridgePoint.probe_target != "",
         )
@@ -506,7 +506,7 @@ def signoff_matrix(
     rows = db.session.execute(
         sa.select(BridgePoint, RehearsalSignoff)
         .outerjoin(RehearsalSignoff, RehearsalSignoff.point_id == BridgePoint.id)
-        .where(point_filter(principal, conference.id), BridgePoint.status != "withdrawn")
+        .where(point_filter(principal, conference.id), BridgePoint.status != PointStatus.WITHDRAWN)
         .order_by(BridgePoint.unit_code)
     ).all()
     passed_rank = {None: 0, False: 1, True: 2}

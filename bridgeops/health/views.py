@@ -17,7 +17,7 @@ from flask import (
 )
 
 from bridgeops.accounts import service as accounts
-from bridgeops.accounts.access import BOARD, BOARD_POINT, LINK, OFFICER, PUBLIC, requires
+from bridgeops.accounts.access import BOARD, BOARD_POINT, LINK, OFFICER, PUBLIC, note_use, requires
 from bridgeops.accounts.models import GrantRole
 from bridgeops.audit import service as audit
 from bridgeops.conference import service as conferences
@@ -233,6 +233,7 @@ def technician_rehearsal(token: str):
     grant = accounts.find_grant(token)
     if grant is None or grant.role != GrantRole.TECHNICIAN or grant.point_id is None:
         raise NotFound("Đường dẫn không hợp lệ, đã hết hạn hoặc đã bị thu hồi.")
+    note_use(grant)
     point = db.session.get(BridgePoint, grant.point_id)
     if point is None:
         raise NotFound("Điểm cầu không còn tồn tại.")

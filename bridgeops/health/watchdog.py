@@ -17,6 +17,7 @@ from bridgeops.extensions import db
 from bridgeops.health.models import PointHealth
 from bridgeops.health.windows import current_or_next_window
 from bridgeops.mail import service as mail
+from bridgeops.mail.models import OutboxStatus
 from bridgeops.ops.lease import LEASE_TTL, last_heartbeat
 
 
@@ -71,7 +72,7 @@ def alert_monitoring_stopped(conference: Conference, since: datetime) -> int | N
         dedupe_key=key,
         conference_id=conference.id,
     )
-    return message.id if message.status == "pending" and message.attempts == 0 else None
+    return message.id if message.status == OutboxStatus.PENDING and message.attempts == 0 else None
 
 
 def queue_stopped_monitoring_alerts(now: datetime) -> list[int]:

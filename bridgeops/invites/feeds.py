@@ -20,7 +20,7 @@ from bridgeops.invites import messages
 from bridgeops.invites.builders import EventDetails, build_feed
 from bridgeops.invites.models import Invite
 from bridgeops.invites.service import organizer_email, uid_for
-from bridgeops.registration.models import BridgePoint
+from bridgeops.registration.models import BridgePoint, PointStatus
 
 #: Grants that open a calendar feed: magic links, and officers' read-only feed tokens.
 FEED_ROLES = (GrantRole.CHAIR, GrantRole.TECHNICIAN, GrantRole.FEED)
@@ -59,7 +59,7 @@ def feed_for(principal: Principal) -> bytes:
         name = f"{points[0].name} – lịch hội nghị"
     else:
         name = f"Điểm cầu {principal.unit_code} – lịch hội nghị"
-        points = [p for p in points if p.status != "withdrawn"]
+        points = [p for p in points if p.status != PointStatus.WITHDRAWN]
         if points:
             name = f"{_district_name(points, principal.unit_code)} – lịch hội nghị"
     return points_feed(conference, points, name)
@@ -88,7 +88,7 @@ def points_feed(conference: Conference, points: list[BridgePoint], name: str) ->
                     description=messages.feed_description(session, point),
                     organizer_name=conference.contact_name or conference.host_name,
                     organizer_email=organizer_email(conference),
-                    cancelled=session.cancelled_at is not None or point.status == "withdrawn",
+                    cancelled=session.cancelled_at is not None or point.status == PointStatus.WITHDRAWN,
                 )
             )
     return build_feed(name, events, conference.timezone, description=conference.title)
@@ -102,7 +102,7 @@ def conference_feed(conferences: list[Conference]) -> bytes:
         live = db.session.scalar(
             sa.select(sa.func.count())
             .select_from(BridgePoint)
-            .where(BridgePoint.conference_id == conference.id, BridgePoint.status != "withdrawn")
+            .where(BridgePoint.conference_id == conference.id, BridgePoint.status != PointStatus.WITHDRAWN)
         )
         for session in conference.sessions:
             events.append(_session_event(conference, session, host, live))

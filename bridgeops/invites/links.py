@@ -1,8 +1,9 @@
 """Each technician's own link ``{BASE_URL}/t/{token}``, written into every invite she gets.
 
 Only the token's sha256 is stored (as for every grant). The token is derived from the app's
-secret key and a random nonce kept in the grant's label, so an update months later can print
-the same link again; without the secret key the stored nonce reveals nothing.
+secret key and a random nonce kept in the grant's ``nonce`` column (its ``kind`` is
+``GrantKind.INVITE``), so an update months later can print the same link again; without the
+secret key the stored nonce reveals nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from bridgeops.accounts import service as accounts
-from bridgeops.accounts.models import AccessGrant, GrantRole
+from bridgeops.accounts.models import AccessGrant, GrantKind, GrantRole
 from bridgeops.accounts.tokens import hash_token
 from bridgeops.core.batches import chunks
 from bridgeops.core.time import utcnow
@@ -26,7 +27,6 @@ from bridgeops.core.urls import external_url
 from bridgeops.extensions import db
 from bridgeops.registration.models import BridgePoint, Contact
 
-LABEL_PREFIX = "invite:"
 #: Contacts per ``IN (…)`` lookup.
 CHUNK = 500
 
@@ -60,19 +60,19 @@ def technician_tokens(contacts: Iterable[Contact], issue: bool = True) -> dict[i
     tokens: dict[int, str] = {}
     for chunk in chunks(ids, CHUNK):
         rows = db.session.execute(
-            sa.select(AccessGrant.contact_id, AccessGrant.point_id, AccessGrant.label, AccessGrant.token_hash)
+            sa.select(AccessGrant.contact_id, AccessGrant.point_id, AccessGrant.nonce, AccessGrant.token_hash)
             .where(
                 AccessGrant.role == GrantRole.TECHNICIAN,
+                AccessGrant.kind == GrantKind.INVITE,
                 AccessGrant.contact_id.in_(chunk),
-                AccessGrant.label.startswith(LABEL_PREFIX),
                 AccessGrant.live_at(now),
             )
             .order_by(AccessGrant.id.desc())
         )
-        for contact_id, point_id, label, token_hash in rows:
+        for contact_id, point_id, nonce, token_hash in rows:
             if contact_id in tokens or point_id != by_id[contact_id].point_id:
                 continue
-            token = _derive(label[len(LABEL_PREFIX) :])
+            token = _derive(nonce)
             if hmac.compare_digest(hash_token(token), token_hash):
                 tokens[contact_id] = token
     missing = [by_id[contact_id] for contact_id in ids if contact_id not in tokens]
@@ -88,13 +88,20 @@ def technician_tokens(contacts: Iterable[Contact], issue: bool = True) -> dict[i
                     "point_id": contact.point_id,
                     "conference_id": conferences.get(contact.point_id),
                     "contact_id": contact.id,
-                    "label": LABEL_PREFIX + nonce,
+                    "kind": GrantKind.INVITE,
+                    "nonce": nonce,
+                    "label": invite_label(contact.name),
                 }
             )
         accounts.issue_grants(
             GrantRole.TECHNICIAN, grants, ttl=timedelta(days=current_app.config["LINK_TTL_DAYS"])
         )
     return tokens
+
+
+def invite_label(name: str) -> str:
+    """How people see a technician's own link in lists of grants."""
+    return f"Kỹ thuật viên {name} (đường dẫn trong thư mời)"[:200]
 
 
 def _conference_ids(point_ids: set[int]) -> dict[int, int]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from bridgeops.conference.models import ConferenceSession
+from bridgeops.conference.models import ConferenceSession, SessionKind
 from bridgeops.core.time import VN_TZ, format_date_vi, local
 from bridgeops.registration.models import BridgePoint
 
@@ -69,7 +69,7 @@ def _todo(session: ConferenceSession, technician_url: str, feed_url: str) -> lis
         "đường truyền và máy chiếu.",
         f"Theo dõi lịch luôn cập nhật trên điện thoại (đăng ký lịch): {feed_url}",
     ]
-    if session.kind == "rehearsal":
+    if session.kind == SessionKind.REHEARSAL:
         steps.insert(
             2, "Tham gia tổng duyệt kết nối với điểm cầu tỉnh và báo kết quả trên trang của điểm cầu."
         )

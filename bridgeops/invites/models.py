@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bridgeops.core.time import utcnow
-from bridgeops.core.types import UTCDateTime
+from bridgeops.core.types import EnumString, UTCDateTime, one_of
 from bridgeops.extensions import db
 
-INVITE_STATUSES = ("active", "cancelled")
+
+class InviteStatus(StrEnum):
+    """active: a REQUEST was the last message sent; cancelled: a CANCEL was."""
+
+    ACTIVE = "active"
+    CANCELLED = "cancelled"
+
+
+INVITE_STATUS_LABELS = {InviteStatus.ACTIVE: "Đã mời", InviteStatus.CANCELLED: "Đã hủy lời mời"}
 
 
 class Invite(db.Model):
@@ -19,6 +28,7 @@ class Invite(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("session_id", "contact_id"),
         sa.Index("ix_invite_point_session", "point_id", "session_id"),
+        one_of("status", InviteStatus),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,7 +46,6 @@ class Invite(db.Model):
     #: Address the last message went to (a cancel goes there even after the email changed).
     email: Mapped[str] = mapped_column(sa.String(254))
     name: Mapped[str] = mapped_column(sa.String(120), default="")
-    #: active (REQUEST was last sent) | cancelled (CANCEL was last sent).
-    status: Mapped[str] = mapped_column(sa.String(10), default="active")
+    status: Mapped[InviteStatus] = mapped_column(EnumString(InviteStatus, 10), default=InviteStatus.ACTIVE)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

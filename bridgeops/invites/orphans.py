@@ -15,7 +15,7 @@ from bridgeops.config import base_host
 from bridgeops.extensions import db
 from bridgeops.invites import messages
 from bridgeops.invites.builders import EventDetails, build_cancel
-from bridgeops.invites.models import Invite
+from bridgeops.invites.models import Invite, InviteStatus
 from bridgeops.invites.service import ConferenceFacts, PointFacts, SessionFacts, organizer_email
 from bridgeops.mail import service as mail
 from bridgeops.mail.builders import build_calendar_message
@@ -52,7 +52,7 @@ def active_invites() -> list[SentInvite]:
         .join(ConferenceSession, ConferenceSession.id == Invite.session_id)
         .join(Conference, Conference.id == ConferenceSession.conference_id)
         .join(BridgePoint, BridgePoint.id == Invite.point_id)
-        .where(Invite.status == "active")
+        .where(Invite.status == InviteStatus.ACTIVE)
     )
     found = []
     for uid, email, name, sequence, session, conference, point_id, point_name, venue in rows:
@@ -91,7 +91,9 @@ def cancel_orphans(before: list[SentInvite]) -> int:
     """Queue a CANCEL for each invite of ``before`` that is not active any more (in the
     database as it is now). Flushes; returns how many were queued."""
     still = set(
-        db.session.execute(sa.select(Invite.uid, Invite.email).where(Invite.status == "active")).tuples()
+        db.session.execute(
+            sa.select(Invite.uid, Invite.email).where(Invite.status == InviteStatus.ACTIVE)
+        ).tuples()
     )
     conferences = set(db.session.scalars(sa.select(Conference.id)))
     config = current_app.config

@@ -25,18 +25,18 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import joinedload
 
-from bridgeops.conference.models import Conference, ConferenceSession
+from bridgeops.conference.models import Conference, ConferenceSession, SessionKind
 from bridgeops.config import base_host
 from bridgeops.core.batches import chunks
 from bridgeops.core.time import local, utcnow
 from bridgeops.extensions import db
 from bridgeops.invites import links, messages
 from bridgeops.invites.builders import EventDetails, build_cancel, build_request
-from bridgeops.invites.models import Invite
+from bridgeops.invites.models import Invite, InviteStatus
 from bridgeops.mail import service as mail
 from bridgeops.mail.builders import build_calendar_message
 from bridgeops.mail.models import OutboxMessage
-from bridgeops.registration.models import BridgePoint, Contact
+from bridgeops.registration.models import BridgePoint, Contact, ContactRole, PointStatus
 
 Key = tuple[int, int]  # (session id, contact id)
 #: The name invites' outbox payloads are rendered under (``mail.service.register_renderer``).
@@ -128,7 +128,7 @@ def reconcile_point(point: BridgePoint) -> int:
     sessions = {s.id: s for s in point.conference.sessions}
     facts = _point_facts(point)
     wanted: dict[Key, Wanted] = {}
-    if point.status != "withdrawn":
+    if point.status != PointStatus.WITHDRAWN:
         for session in sessions.values():
             if session.cancelled_at is None:
                 for contact in recipients(point):
@@ -161,8 +161,8 @@ def reconcile_session(session: ConferenceSession) -> int:
             .join(Contact, Contact.point_id == BridgePoint.id)
             .where(
                 BridgePoint.conference_id == session.conference_id,
-                BridgePoint.status != "withdrawn",
-                Contact.role == "technician",
+                BridgePoint.status != PointStatus.WITHDRAWN,
+                Contact.role == ContactRole.TECHNICIAN,
                 Contact.email.is_not(None),
                 Contact.email != "",
             )
@@ -204,22 +204,22 @@ def _reconcile(
     for key, want in sorted(wanted.items()):
         row = by_key.get(key)
         fingerprint = _fingerprint(want)
-        if row is not None and row.status == "active" and row.fingerprint == fingerprint:
+        if row is not None and row.status == InviteStatus.ACTIVE and row.fingerprint == fingerprint:
             continue
         session, point, contact = want.session, want.point, want.contact
         sequence = next_sequence(session, point.id)
-        if row is not None and row.status == "active" and row.email != contact.email:
+        if row is not None and row.status == InviteStatus.ACTIVE and row.email != contact.email:
             # The old address must drop the event before the new one gets it.
             queued.append(
                 _message(
                     session, point, row.contact_id, row.name, row.email, sequence, "cancel", "email_changed"
                 )
             )
-        kind = "invite" if row is None or row.status == "cancelled" else "update"
+        kind = "invite" if row is None or row.status == InviteStatus.CANCELLED else "update"
         values = {
             "sequence": sequence,
             "fingerprint": fingerprint,
-            "status": "active",
+            "status": InviteStatus.ACTIVE,
             "email": contact.email,
             "name": contact.name,
             "updated_at": now,
@@ -238,7 +238,9 @@ def _reconcile(
         else:
             updates.append({**values, "invite_id": row.id})
         queued.append(_message(session, point, contact.id, contact.name, contact.email, sequence, kind))
-    gone = [row for key, row in sorted(by_key.items()) if key not in wanted and row.status == "active"]
+    gone = [
+        row for key, row in sorted(by_key.items()) if key not in wanted and row.status == InviteStatus.ACTIVE
+    ]
     _load_points(points, {row.point_id for row in gone})
     for row in gone:
         session, point = sessions[row.session_id], points[row.point_id]
@@ -247,7 +249,7 @@ def _reconcile(
             {
                 "sequence": sequence,
                 "fingerprint": row.fingerprint,
-                "status": "cancelled",
+                "status": InviteStatus.CANCELLED,
                 "email": row.email,
                 "name": row.name,
                 "updated_at": now,
@@ -258,7 +260,7 @@ def _reconcile(
             "session_cancelled"
             if session.cancelled_at is not None
             else "point_withdrawn"
-            if point.status == "withdrawn"
+            if point.status == PointStatus.WITHDRAWN
             else "removed"
         )
         queued.append(
@@ -548,7 +550,7 @@ def queue_rehearsal_reminders(now: datetime | None = None) -> list[OutboxMessage
     now = now or utcnow()
     rehearsals = db.session.scalars(
         sa.select(ConferenceSession).where(
-            ConferenceSession.kind == "rehearsal",
+            ConferenceSession.kind == SessionKind.REHEARSAL,
             ConferenceSession.cancelled_at.is_(None),
             ConferenceSession.starts_at > now,
             ConferenceSession.starts_at <= now + timedelta(days=2),
@@ -568,8 +570,8 @@ def queue_rehearsal_reminders(now: datetime | None = None) -> list[OutboxMessage
             .join(Contact, Contact.point_id == BridgePoint.id)
             .where(
                 BridgePoint.conference_id == rehearsal.conference_id,
-                BridgePoint.status != "withdrawn",
-                Contact.role == "technician",
+                BridgePoint.status != PointStatus.WITHDRAWN,
+                Contact.role == ContactRole.TECHNICIAN,
                 Contact.email != "",
                 Contact.acknowledged_at.is_(None),
             )
@@ -622,7 +624,7 @@ def acknowledgements(conference: Conference) -> list[AcknowledgementRow]:
         db.session.execute(
             sa.select(Invite.contact_id, sa.func.count())
             .join(ConferenceSession, ConferenceSession.id == Invite.session_id)
-            .where(ConferenceSession.conference_id == conference.id, Invite.status == "active")
+            .where(ConferenceSession.conference_id == conference.id, Invite.status == InviteStatus.ACTIVE)
             .group_by(Invite.contact_id)
         ).all()
     )
@@ -631,8 +633,8 @@ def acknowledgements(conference: Conference) -> list[AcknowledgementRow]:
         .join(Contact, Contact.point_id == BridgePoint.id)
         .where(
             BridgePoint.conference_id == conference.id,
-            BridgePoint.status != "withdrawn",
-            Contact.role == "technician",
+            BridgePoint.status != PointStatus.WITHDRAWN,
+            Contact.role == ContactRole.TECHNICIAN,
         )
         .order_by(BridgePoint.level, BridgePoint.name, Contact.id)
     )

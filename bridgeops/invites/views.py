@@ -19,7 +19,7 @@ from flask import (
 from flask_login import current_user
 
 from bridgeops.accounts import service as accounts
-from bridgeops.accounts.access import LINK, OFFICER, open_link_session, requires
+from bridgeops.accounts.access import LINK, OFFICER, note_use, open_link_session, requires
 from bridgeops.accounts.models import AccessGrant, GrantRole
 from bridgeops.api.problems import problem
 from bridgeops.conference import service as conferences
@@ -45,6 +45,7 @@ def _technician_grant(token: str) -> AccessGrant:
     grant = accounts.find_grant(token)
     if grant is None or grant.role != GrantRole.TECHNICIAN or grant.point_id is None:
         abort(404)  # failed tokens are counted and throttled by ops.security
+    note_use(grant)
     return grant
 
 
@@ -126,6 +127,7 @@ def calendar_feed(token: str):
     grant = accounts.find_grant(token)
     if grant is None or grant.role not in feeds.FEED_ROLES:
         return problem(404, detail="Không có lịch cho mã này (mã sai, đã hết hạn hoặc bị thu hồi).")
+    note_use(grant)
     try:
         body = feeds.feed_for_grant(grant)
     except DomainError as error:

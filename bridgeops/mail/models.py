@@ -3,17 +3,30 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bridgeops.core.keys import new_public_key
 from bridgeops.core.time import utcnow
-from bridgeops.core.types import UTCDateTime
+from bridgeops.core.types import EnumString, UTCDateTime, one_of
 from bridgeops.extensions import db
 
-OUTBOX_STATUSES = ("pending", "sent", "failed")
-STATUS_LABELS = {"pending": "Đang chờ gửi", "sent": "Đã gửi", "failed": "Gửi thất bại"}
+
+class OutboxStatus(StrEnum):
+    """pending → sent, or failed after the last retry."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+STATUS_LABELS = {
+    OutboxStatus.PENDING: "Đang chờ gửi",
+    OutboxStatus.SENT: "Đã gửi",
+    OutboxStatus.FAILED: "Gửi thất bại",
+}
 #: How the outbox names each kind of message (kinds not listed are shown as they are).
 KIND_LABELS = {
     "invite": "Thư mời",
@@ -27,7 +40,10 @@ KIND_LABELS = {
 
 class OutboxMessage(db.Model):
     __tablename__ = "outbox_message"
-    __table_args__ = (sa.Index("ix_outbox_message_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        sa.Index("ix_outbox_message_due", "status", "next_attempt_at"),
+        one_of("status", OutboxStatus),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Random part of the Message-ID of a message rendered at delivery (ids restart after a
@@ -46,8 +62,7 @@ class OutboxMessage(db.Model):
     #: The builder inputs of a message rendered at delivery; ``payload["renderer"]`` names the
     #: function registered with ``mail.service.register_renderer``.
     payload: Mapped[dict | None] = mapped_column(sa.JSON)
-    #: pending → sent, or failed after the last retry.
-    status: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    status: Mapped[OutboxStatus] = mapped_column(EnumString(OutboxStatus, 10), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_error: Mapped[str | None] = mapped_column(sa.Text)

@@ -32,7 +32,7 @@ from bridgeops.core.keys import new_public_key
 from bridgeops.core.time import doubling_wait, utcnow
 from bridgeops.extensions import db
 from bridgeops.mail.builders import Attachment, build_message
-from bridgeops.mail.models import OutboxMessage
+from bridgeops.mail.models import OutboxMessage, OutboxStatus
 from bridgeops.mail.transport import (
     Envelope,
     Transport,
@@ -216,7 +216,7 @@ def enqueue_rendered(messages: Iterable[Queued]) -> int:
         {
             **row,
             "mime": None,
-            "status": "pending",
+            "status": OutboxStatus.PENDING,
             "attempts": 0,
             "next_attempt_at": now,
             "created_at": now,
@@ -371,7 +371,7 @@ def _claim_batch(
     table = OutboxMessage.__table__
     due = (
         sa.select(table.c.id)
-        .where(table.c.status == "pending", table.c.next_attempt_at <= now, _unclaimed(now))
+        .where(table.c.status == OutboxStatus.PENDING, table.c.next_attempt_at <= now, _unclaimed(now))
         .order_by(table.c.next_attempt_at, table.c.id)
         .limit(limit)
     )
@@ -385,7 +385,7 @@ def _claim_batch(
     if targets is not None:
         db.session.execute(
             sa.update(table)
-            .where(targets, table.c.status == "pending", _unclaimed(now))
+            .where(targets, table.c.status == OutboxStatus.PENDING, _unclaimed(now))
             .values(claimed_by=holder, claimed_until=utcnow() + claim_for)
             .execution_options(synchronize_session=False)
         )
@@ -393,7 +393,7 @@ def _claim_batch(
     return list(
         db.session.scalars(
             sa.select(table.c.id)
-            .where(table.c.claimed_by == holder, table.c.status == "pending")
+            .where(table.c.claimed_by == holder, table.c.status == OutboxStatus.PENDING)
             .order_by(table.c.next_attempt_at, table.c.id)
         )
     )
@@ -430,7 +430,7 @@ class _SentMarker:
                 sa.update(table)
                 .where(table.c.id.in_(self.ids), table.c.claimed_by == self.holder)
                 .values(
-                    status="sent",
+                    status=OutboxStatus.SENT,
                     sent_at=utcnow(),
                     attempts=table.c.attempts + 1,
                     claimed_by=None,
@@ -448,7 +448,7 @@ class _SentMarker:
             # What is still ours gets a fresh claim, so a long batch is never taken over.
             db.session.execute(
                 sa.update(table)
-                .where(table.c.claimed_by == self.holder, table.c.status == "pending")
+                .where(table.c.claimed_by == self.holder, table.c.status == OutboxStatus.PENDING)
                 .values(claimed_until=utcnow() + self.claim_for)
                 .execution_options(synchronize_session=False)
             )
@@ -463,7 +463,9 @@ def _release(message_ids: list[int], holder: str) -> None:
     for chunk in chunks(message_ids, CHUNK):
         db.session.execute(
             sa.update(table)
-            .where(table.c.id.in_(chunk), table.c.claimed_by == holder, table.c.status == "pending")
+            .where(
+                table.c.id.in_(chunk), table.c.claimed_by == holder, table.c.status == OutboxStatus.PENDING
+            )
             .values(claimed_by=None, claimed_until=None)
             .execution_options(synchronize_session=False)
         )
@@ -476,7 +478,7 @@ def release_claims(holder: str) -> int:
     table = OutboxMessage.__table__
     return db.session.execute(
         sa.update(table)
-        .where(table.c.claimed_by == holder, table.c.status == "pending")
+        .where(table.c.claimed_by == holder, table.c.status == OutboxStatus.PENDING)
         .values(claimed_by=None, claimed_until=None)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -494,7 +496,7 @@ def _record_failure(message_id: int, holder: str, error: str, permanent: bool) -
     message.claimed_by = None
     message.claimed_until = None
     if permanent or message.attempts >= MAX_ATTEMPTS:
-        message.status = "failed"
+        message.status = OutboxStatus.FAILED
         outcome = "failed"
     else:
         message.next_attempt_at = utcnow() + backoff(message.attempts)
@@ -506,8 +508,8 @@ def _record_failure(message_id: int, holder: str, error: str, permanent: bool) -
 
 def retry_now(message: OutboxMessage) -> OutboxMessage:
     """Put a failed or waiting message back in the queue for the next run."""
-    if message.status != "sent":
-        message.status = "pending"
+    if message.status != OutboxStatus.SENT:
+        message.status = OutboxStatus.PENDING
         message.next_attempt_at = utcnow()
         db.session.flush()
     return message
@@ -527,7 +529,7 @@ def list_messages(
 
 def status_counts() -> dict[str, int]:
     rows = db.session.execute(sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status))
-    counts = {"pending": 0, "sent": 0, "failed": 0}
+    counts = dict.fromkeys(OutboxStatus, 0)
     counts.update({status: n for status, n in rows})
     return counts
 

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from bridgeops.accounts.access import MAILBOX, requires
 from bridgeops.extensions import db
 from bridgeops.mail import service
-from bridgeops.mail.models import KIND_LABELS, OUTBOX_STATUSES, STATUS_LABELS
+from bridgeops.mail.models import KIND_LABELS, STATUS_LABELS, OutboxStatus
 
 bp = Blueprint("mail", __name__)
 
@@ -19,7 +19,7 @@ bp = Blueprint("mail", __name__)
 @requires(MAILBOX)
 def outbox():
     status = request.args.get("status") or None
-    if status not in OUTBOX_STATUSES:
+    if status not in tuple(OutboxStatus):
         status = None
     return render_template(
         "mail/outbox.html",

@@ -19,7 +19,7 @@ from bridgeops.core.errors import NotFound, ValidationFailed
 from bridgeops.core.validation import validate
 from bridgeops.extensions import db
 from bridgeops.registration import service
-from bridgeops.registration.models import BridgePoint
+from bridgeops.registration.models import BridgePoint, PointStatus
 from bridgeops.registration.schemas import PointIn
 from bridgeops.units import service as units
 from bridgeops.units.models import AdminUnit
@@ -81,7 +81,7 @@ def _points(conference: Conference) -> list[BridgePoint]:
     return list(
         db.session.scalars(
             sa.select(BridgePoint)
-            .where(BridgePoint.conference_id == conference.id, BridgePoint.status != "withdrawn")
+            .where(BridgePoint.conference_id == conference.id, BridgePoint.status != PointStatus.WITHDRAWN)
             .options(selectinload(BridgePoint.unit), selectinload(BridgePoint.contacts))
             .order_by(BridgePoint.unit_code)
         )

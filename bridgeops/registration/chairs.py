@@ -21,7 +21,7 @@ from bridgeops.core.time import utcnow
 from bridgeops.core.validation import validate
 from bridgeops.extensions import db
 from bridgeops.mail import service as mail
-from bridgeops.registration.models import BridgePoint, ChairContact, UnitAbsence
+from bridgeops.registration.models import BridgePoint, ChairContact, PointStatus, UnitAbsence
 from bridgeops.registration.schemas import CleanText, RequiredText, normalise_email, normalise_phone
 from bridgeops.units.models import AdminUnit
 
@@ -114,7 +114,7 @@ def mark_absent(conference: Conference, unit_code: str, principal: Principal) ->
         sa.select(BridgePoint.id).where(
             BridgePoint.conference_id == conference.id,
             BridgePoint.unit_code == unit.code,
-            BridgePoint.status != "withdrawn",
+            BridgePoint.status != PointStatus.WITHDRAWN,
         )
     )
     if live is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,12 +11,34 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from bridgeops.conference.models import Conference
 from bridgeops.core.keys import new_public_key
 from bridgeops.core.time import utcnow
-from bridgeops.core.types import UTCDateTime
+from bridgeops.core.types import EnumString, UTCDateTime, one_of
 from bridgeops.extensions import db
 from bridgeops.units.models import AdminUnit
 
-POINT_STATUSES = ("draft", "confirmed", "withdrawn")
-STATUS_LABELS = {"draft": "Chưa xác nhận", "confirmed": "Đã xác nhận", "withdrawn": "Đã rút"}
+
+class PointStatus(StrEnum):
+    """draft → confirmed → withdrawn (a withdrawn point keeps its record and history)."""
+
+    DRAFT = "draft"
+    CONFIRMED = "confirmed"
+    WITHDRAWN = "withdrawn"
+
+
+STATUS_LABELS = {
+    PointStatus.DRAFT: "Chưa xác nhận",
+    PointStatus.CONFIRMED: "Đã xác nhận",
+    PointStatus.WITHDRAWN: "Đã rút",
+}
+
+
+class ContactRole(StrEnum):
+    """A point's contact: its technician (gets the invites) or the unit's chair."""
+
+    TECHNICIAN = "technician"
+    CHAIR = "chair"
+
+
+CONTACT_ROLE_LABELS = {ContactRole.TECHNICIAN: "Kỹ thuật viên", ContactRole.CHAIR: "Chủ tịch Hội"}
 
 
 class BridgePoint(db.Model):
@@ -23,6 +46,7 @@ class BridgePoint(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("conference_id", "unit_code"),
         sa.Index("ix_bridge_point_conference_status", "conference_id", "status"),
+        one_of("status", PointStatus),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -42,8 +66,7 @@ class BridgePoint(db.Model):
     venue: Mapped[str] = mapped_column(sa.String(300), default="")
     #: Seats in the room; counts above it are refused.
     capacity: Mapped[int | None]
-    #: draft → confirmed → withdrawn.
-    status: Mapped[str] = mapped_column(sa.String(12), default="draft")
+    status: Mapped[PointStatus] = mapped_column(EnumString(PointStatus, 12), default=PointStatus.DRAFT)
     #: Optimistic lock: every change bumps it; PATCH needs it in If-Match.
     version: Mapped[int] = mapped_column(default=1)
     #: What the scheduler probes: http(s)://…, tcp://host:port, sip://host[:port].
@@ -70,7 +93,7 @@ class BridgePoint(db.Model):
 
     @property
     def technicians(self) -> list[Contact]:
-        return [c for c in self.contacts if c.role == "technician"]
+        return [c for c in self.contacts if c.role == ContactRole.TECHNICIAN]
 
     @property
     def counts_by_code(self) -> dict[str, int]:
@@ -93,11 +116,11 @@ class DelegateCount(db.Model):
 
 class Contact(db.Model):
     __tablename__ = "contact"
+    __table_args__ = (one_of("role", ContactRole),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     point_id: Mapped[int] = mapped_column(sa.ForeignKey("bridge_point.id", ondelete="CASCADE"), index=True)
-    #: technician | chair.
-    role: Mapped[str] = mapped_column(sa.String(16), default="technician")
+    role: Mapped[ContactRole] = mapped_column(EnumString(ContactRole, 16), default=ContactRole.TECHNICIAN)
     name: Mapped[str] = mapped_column(sa.String(120))
     #: E.164, normalised with phonenumbers: "+84912345678".
     phone: Mapped[str] = mapped_column(sa.String(20), default="")

@@ -16,7 +16,14 @@ from bridgeops.audit.models import AuditEvent
 from bridgeops.conference.models import Conference
 from bridgeops.core.text import fold
 from bridgeops.extensions import db
-from bridgeops.registration.models import STATUS_LABELS, BridgePoint, Contact, UnitAbsence
+from bridgeops.registration.models import (
+    STATUS_LABELS,
+    BridgePoint,
+    Contact,
+    ContactRole,
+    PointStatus,
+    UnitAbsence,
+)
 from bridgeops.registration.schemas import PointQuery
 from bridgeops.registration.service import AUDIT_ENTITY, missing_items
 from bridgeops.units.models import AdminUnit
@@ -109,9 +116,9 @@ class UnitRow:
     @property
     def state(self) -> str:
         """todo (no live point), unconfirmed (a draft) or done (confirmed, or taking no part)."""
-        if self.absent or (self.point is not None and self.point.status == "confirmed"):
+        if self.absent or (self.point is not None and self.point.status == PointStatus.CONFIRMED):
             return "done"
-        if self.point is not None and self.point.status == "draft":
+        if self.point is not None and self.point.status == PointStatus.DRAFT:
             return "unconfirmed"
         return "todo"
 
@@ -169,7 +176,7 @@ def district_overview(conference: Conference, principal: Principal) -> DistrictO
         if point is not None:
             totals.points += 1
             setattr(totals, point.status, getattr(totals, point.status) + 1)
-            if point.status != "withdrawn":
+            if point.status != PointStatus.WITHDRAWN:
                 totals.delegates += point.total_delegates
     return DistrictOverview(unit, rows, totals)
 
@@ -332,8 +339,8 @@ def technicians_with_email(conference: Conference) -> int:
             .join(BridgePoint, BridgePoint.id == Contact.point_id)
             .where(
                 BridgePoint.conference_id == conference.id,
-                BridgePoint.status != "withdrawn",
-                Contact.role == "technician",
+                BridgePoint.status != PointStatus.WITHDRAWN,
+                Contact.role == ContactRole.TECHNICIAN,
                 Contact.email != "",
             )
         )

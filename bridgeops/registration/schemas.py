@@ -27,6 +27,7 @@ from bridgeops.core.errors import ValidationFailed
 from bridgeops.core.text import clean
 from bridgeops.core.validation import error_map
 from bridgeops.health.targets import TargetSyntaxError, parse_target
+from bridgeops.registration.models import PointStatus
 from bridgeops.units.models import LEVEL_LABELS
 
 #: Large enough for any real room or delegation, small enough to catch a slip of the keyboard.
@@ -211,7 +212,7 @@ class PointQuery(BaseModel):
         description="A unit code: its point and the points directly under it.",
     )
     level: Literal["province", "district", "commune"] | None = None
-    status: Literal["draft", "confirmed", "withdrawn"] | None = None
+    status: PointStatus | None = None
     q: str | None = Field(default=None, max_length=100, description="Search by unit name.")
     page: int = Field(default=1, ge=1, le=100_000)
     per_page: int = Field(default=50, ge=1, le=500)
@@ -244,7 +245,7 @@ class PointOut(BaseModel):
     name: str
     venue: str
     capacity: int | None
-    status: Literal["draft", "confirmed", "withdrawn"]
+    status: PointStatus
     technicians: list[TechnicianOut]
     probe: ProbeOut
     counts: dict[str, int]

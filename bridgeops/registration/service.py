@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from bridgeops.accounts import service as accounts
 from bridgeops.accounts.access import Principal, can_edit_point, can_view_point, unit_in_scope
-from bridgeops.accounts.models import GrantRole
+from bridgeops.accounts.models import GrantKind, GrantRole
 from bridgeops.audit import service as audit
 from bridgeops.conference.models import Conference
 from bridgeops.conference.service import categories_for_level
@@ -28,8 +28,10 @@ from bridgeops.registration.links import link_ttl
 from bridgeops.registration.models import (
     BridgePoint,
     Contact,
+    ContactRole,
     DelegateCount,
     PointIdempotencyKey,
+    PointStatus,
     UnitAbsence,
 )
 from bridgeops.registration.schemas import PointIn, validate_point
@@ -229,7 +231,10 @@ def _apply(point: BridgePoint, data: PointIn, principal: Principal) -> None:
         else:
             point.contacts.append(
                 Contact(
-                    role="technician", name=technician.name, phone=technician.phone, email=technician.email
+                    role=ContactRole.TECHNICIAN,
+                    name=technician.name,
+                    phone=technician.phone,
+                    email=technician.email,
                 )
             )
     for contact in current[len(data.technicians) :]:
@@ -261,7 +266,7 @@ def _new_point(conference: Conference, unit: AdminUnit) -> BridgePoint:
         unit=unit,
         level=unit.level,
         district_code=district_code_of(unit),
-        status="draft",
+        status=PointStatus.DRAFT,
     )
     parent = point_for_unit(conference, unit.parent_code) if unit.parent_code else None
     if parent is not None:
@@ -428,7 +433,7 @@ def _flush_versioned() -> None:
 
 
 def _set_status(
-    point: BridgePoint, principal: Principal, status: str, action: str, expected_version: int | None
+    point: BridgePoint, principal: Principal, status: PointStatus, action: str, expected_version: int | None
 ) -> BridgePoint:
     _require_edit(principal, point)
     if expected_version is not None and expected_version != point.version:
@@ -439,9 +444,9 @@ def _set_status(
     before = snapshot(point)
     point.status = status
     point.updated_at = utcnow()
-    if status == "confirmed":
+    if status == PointStatus.CONFIRMED:
         point.confirmed_at = point.updated_at
-    elif status == "withdrawn":
+    elif status == PointStatus.WITHDRAWN:
         point.withdrawn_at = point.updated_at
     _flush_versioned()
     audit.record(
@@ -465,16 +470,16 @@ def confirm_point(
     _require_edit(principal, point)
     _late(point.conference, principal)
     missing = missing_items(point)
-    if missing and point.status != "confirmed":
+    if missing and point.status != PointStatus.CONFIRMED:
         raise ValidationFailed({"status": "Chưa thể xác nhận, còn thiếu: " + ", ".join(missing) + "."})
-    return _set_status(point, principal, "confirmed", "confirm", expected_version)
+    return _set_status(point, principal, PointStatus.CONFIRMED, "confirm", expected_version)
 
 
 def withdraw_point(
     point: BridgePoint, principal: Principal, expected_version: int | None = None
 ) -> BridgePoint:
     """Status withdrawn; the record, its counts and its history are kept."""
-    return _set_status(point, principal, "withdrawn", "withdraw", expected_version)
+    return _set_status(point, principal, PointStatus.WITHDRAWN, "withdraw", expected_version)
 
 
 # --- Links ------------------------------------------------------------------------------------
@@ -483,16 +488,12 @@ def withdraw_point(
 def _issue_technician_grant(
     point: BridgePoint, principal: Principal, late: bool = False, new_point: bool = False
 ) -> str:
-    # The point's link only; each technician's own invite link ("invite:" label) stays.
+    # The point's link only; each technician's own invite link (GrantKind.INVITE) stays.
     revoked = (
         0
         if new_point
         else accounts.revoke_grants(
-            [
-                g
-                for g in accounts.live_grants(GrantRole.TECHNICIAN, point_id=point.id)
-                if not g.label.startswith("invite:")
-            ]
+            accounts.live_grants(GrantRole.TECHNICIAN, point_id=point.id, kind=GrantKind.ISSUED)
         )
     )
     first = point.technicians[0] if point.technicians else None
@@ -570,11 +571,7 @@ def issue_technician_links(point: BridgePoint, principal: Principal) -> list[Tec
     if not technicians:
         return [TechnicianLink(None, _issue_technician_grant(point, principal))]
     accounts.revoke_grants(
-        [
-            g
-            for g in accounts.live_grants(GrantRole.TECHNICIAN, point_id=point.id)
-            if not g.label.startswith("invite:")
-        ]
+        accounts.live_grants(GrantRole.TECHNICIAN, point_id=point.id, kind=GrantKind.ISSUED)
     )
     return [TechnicianLink(t, _grant_for(point, principal, t)) for t in technicians]
 
@@ -611,7 +608,7 @@ def bulk_create_points(conference: Conference, rows: list[dict[str, Any]], *, ac
     points, errors, seen = [], {}, set()
     for index, row in enumerate(rows):
         unit = units.get(row.get("unit"))
-        status = row.get("status", "draft")
+        status = row.get("status", PointStatus.DRAFT)
         if unit is None or not _in_conference_tree(conference, unit):
             errors[f"{index}.unit"] = "Không có đơn vị này trong phạm vi hội nghị."
             continue
@@ -627,8 +624,8 @@ def bulk_create_points(conference: Conference, rows: list[dict[str, Any]], *, ac
             errors.update({f"{index}.{k}": v for k, v in failed.errors.items()})
             continue
         total = sum(data.counts.values())
-        if status not in ("draft", "confirmed") or (
-            status == "confirmed" and not (data.venue and data.technicians and total)
+        if status not in (PointStatus.DRAFT, PointStatus.CONFIRMED) or (
+            status == PointStatus.CONFIRMED and not (data.venue and data.technicians and total)
         ):
             errors[f"{index}.status"] = (
                 "Chỉ xác nhận được điểm cầu đã đủ phòng họp, kỹ thuật viên và đại biểu."
@@ -655,7 +652,7 @@ def bulk_create_points(conference: Conference, rows: list[dict[str, Any]], *, ac
                 "total_delegates": total,
                 "created_at": now,
                 "updated_at": now,
-                "confirmed_at": now if status == "confirmed" else None,
+                "confirmed_at": now if status == PointStatus.CONFIRMED else None,
             }
             for unit, data, status, total in points
         ],
@@ -673,7 +670,7 @@ def bulk_create_points(conference: Conference, rows: list[dict[str, Any]], *, ac
     technicians = [
         {
             "point_id": ids[unit.code],
-            "role": "technician",
+            "role": ContactRole.TECHNICIAN,
             "name": t.name,
             "phone": t.phone,
             "email": t.email,

@@ -17,11 +17,12 @@ from bridgeops.accounts.access import (
     Principal,
     can_edit_point,
     current_principal,
+    note_use,
     open_link_session,
     requires,
     unit_in_scope,
 )
-from bridgeops.accounts.models import GrantRole
+from bridgeops.accounts.models import GRANT_KIND_LABELS, GrantRole
 from bridgeops.conference import service as conferences
 from bridgeops.conference.models import Conference
 from bridgeops.core.errors import (
@@ -86,6 +87,7 @@ def open_chair_link(token: str):
     # A fresh session: nothing of an earlier officer login or another link survives.
     logout_user()
     session.clear()
+    note_use(grant)
     open_link_session(grant)
     session.permanent = True
     return redirect(url_for("registration.home", slug=conference.slug))
@@ -257,7 +259,17 @@ def _render_form(
         unit=point.unit if point else db.session.get(AdminUnit, values.unit),
         open=service.registration_open(conference),
         missing=service.missing_items(point) if point else [],
+        technician_links=_technician_links(point),
+        grant_kind_labels=GRANT_KIND_LABELS,
     ), status
+
+
+def _technician_links(point) -> list:
+    """The point's live technician links and when each was last opened (staff only)."""
+    principal = g.get("principal")
+    if point is None or principal is None or not principal.is_officer:
+        return []
+    return accounts.live_grants(GrantRole.TECHNICIAN, point_id=point.id)
 
 
 def _unit_level(code: str) -> str:

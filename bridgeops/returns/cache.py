@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from bridgeops.conference.models import Conference
 from bridgeops.core.cache import ProcessCache, weighted_sum
 from bridgeops.extensions import db
-from bridgeops.registration.models import BridgePoint, DelegateCount
+from bridgeops.registration.models import BridgePoint, DelegateCount, PointStatus
 from bridgeops.units.models import AdminUnit
 
 #: Documents and files one process keeps (JSON and CSV of a handful of conferences).
@@ -32,7 +32,11 @@ _entries: ProcessCache[bytes] = ProcessCache(MAX_ENTRIES)
 def fingerprint(conference: Conference) -> tuple:
     """Changes whenever the return of the conference could change."""
     # Which point holds which status: a swap between two points moves it (core.cache.weighted_sum).
-    status_code = sa.case((BridgePoint.status == "confirmed", 1), (BridgePoint.status == "draft", 2), else_=3)
+    status_code = sa.case(
+        (BridgePoint.status == PointStatus.CONFIRMED, 1),
+        (BridgePoint.status == PointStatus.DRAFT, 2),
+        else_=3,
+    )
     points = db.session.execute(
         sa.select(
             sa.func.count(),

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bridgeops.registration.models import PointStatus
+
 
 class TallyOut(BaseModel):
     points: int
@@ -49,7 +51,7 @@ class DistrictOut(FiguresOut):
     units_total: int
     units_registered: int
     units_confirmed: int
-    own_status: Literal["draft", "confirmed", "withdrawn"] | None
+    own_status: PointStatus | None
 
 
 class ReturnPointOut(BaseModel):
@@ -60,7 +62,7 @@ class ReturnPointOut(BaseModel):
     venue: str
     level: str
     district_code: str
-    status: Literal["draft", "confirmed"]
+    status: Literal[PointStatus.DRAFT, PointStatus.CONFIRMED]
     counts: dict[str, int]
     delegates: int
 

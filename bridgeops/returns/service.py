@@ -24,7 +24,7 @@ from bridgeops.core.phones import phone_display
 from bridgeops.core.time import doubling_wait, local, utcnow
 from bridgeops.extensions import db
 from bridgeops.registration.chairs import chair_contacts
-from bridgeops.registration.models import BridgePoint, Contact, UnitAbsence
+from bridgeops.registration.models import BridgePoint, Contact, PointStatus, UnitAbsence
 from bridgeops.returns import cache, exporters
 from bridgeops.returns import document as documents
 from bridgeops.returns.models import ReturnSnapshot, SubmissionAttempt
@@ -209,7 +209,7 @@ def _units_without_point(conference: Conference, parent_codes: list[str]) -> dic
     """parent code → names of the units under it that have no live point in the conference (a
     unit marked as taking no part is done, not missing)."""
     taken = sa.select(BridgePoint.unit_code).where(
-        BridgePoint.conference_id == conference.id, BridgePoint.status != "withdrawn"
+        BridgePoint.conference_id == conference.id, BridgePoint.status != PointStatus.WITHDRAWN
     )
     absent = sa.select(UnitAbsence.unit_code).where(UnitAbsence.conference_id == conference.id)
     missing: dict[str, list[str]] = {}
@@ -239,9 +239,9 @@ def chasing_list(conference: Conference, summary: Rollup) -> list[ChaseItem]:
         BridgePoint.conference_id == conference.id,
         sa.or_(
             BridgePoint.unit_code.in_(codes),
-            sa.and_(BridgePoint.district_code.in_(codes), BridgePoint.status == "draft"),
+            sa.and_(BridgePoint.district_code.in_(codes), BridgePoint.status == PointStatus.DRAFT),
         ),
-        BridgePoint.status != "withdrawn",
+        BridgePoint.status != PointStatus.WITHDRAWN,
     )
     rows = db.session.execute(
         sa.select(
@@ -260,7 +260,7 @@ def chasing_list(conference: Conference, summary: Rollup) -> list[ChaseItem]:
     own_points = {r.unit_code: r for r in rows}
     drafts_by_district: dict[str, list] = {}
     for r in rows:
-        if r.status == "draft" and r.unit_code != r.district_code:
+        if r.status == PointStatus.DRAFT and r.unit_code != r.district_code:
             drafts_by_district.setdefault(r.district_code, []).append(r)
 
     def phones(point_id: int, roles: tuple[str, ...]) -> list[Phone]:

@@ -12,6 +12,7 @@ from bridgeops.core.errors import DomainError
 from bridgeops.core.time import format_datetime_vi, utcnow
 from bridgeops.extensions import db
 from bridgeops.registration import chairs
+from bridgeops.registration.models import STATUS_LABELS
 from bridgeops.returns import exporters, national, service, table
 from bridgeops.returns.api import file_response
 from bridgeops.returns.chart import Bar, bar_chart
@@ -190,6 +191,7 @@ def diff(slug: str, snapshot_id: int):
         newer=newer,
         diff=service.diff_snapshots(older, newer),
         labels=labels,
+        status_labels={**STATUS_LABELS, None: "—"},
     )
 
 
