@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter
 from pydantic_core import PydanticCustomError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import undefer
@@ -262,7 +262,8 @@ def _kind_of(document: dict[str, Any]) -> str:
 def _digest(kind: str, document: dict[str, Any]) -> tuple[dict[str, Any], str]:
     """What TW's pages read of a document of the kind, validated, and what it supersedes within.
 
-    Raises KeyError, TypeError or ValidationError on a document of the wrong shape."""
+    Raises KeyError, TypeError, ValueError (ValidationError) or AttributeError on a document of
+    the wrong shape."""
     if kind == "headcount":
         FiguresOut.model_validate(document["totals"])
         TypeAdapter(list[ReturnCategoryOut]).validate_python(document["categories"])
@@ -282,10 +283,11 @@ def _digest(kind: str, document: dict[str, Any]) -> tuple[dict[str, Any], str]:
             "categories": [c.model_dump(include={"code", "label"}) for c in categories],
             "totals": document["totals"],
         }
+        # TW prints and exports it as the province does: the sheet must build.
+        attendance_documents.sheet(document)
         return digest, str(session.id)
     levels = TypeAdapter(list[_FollowupLevel]).validate_python(document["levels"])
-    if not isinstance(document["units"], list):
-        raise TypeError("units")
+    followup_documents.sheet(document)
     return {"as_of_day": str(document["as_of_day"]), "levels": [lv.model_dump() for lv in levels]}, ""
 
 
@@ -296,7 +298,7 @@ def _check_document(document: dict[str, Any], province: FederatedProvince) -> tu
         host = document["conference"]["host_unit_code"]
         # What the national pages read must be well-formed; the rest is kept as sent.
         digest, subject = _digest(kind, document)
-    except (KeyError, TypeError, ValidationError):
+    except (KeyError, TypeError, ValueError, AttributeError):
         schema = document["schema"]
         raise ReturnRefused(
             f"{KIND_LABELS[kind].capitalize()} thiếu phần bắt buộc hoặc sai kiểu số liệu.",

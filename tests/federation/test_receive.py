@@ -416,4 +416,16 @@ def test_malformed_attendance_and_unknown_schemas_are_refused_in_vietnamese(
     )
     response = post(client, nam_dinh_token, body, sha)
     assert response.status_code == 422 and "bridgeops.followup/v1" in response.json["detail"]
+    # A follow-up report whose unit is in a state TW cannot print.
+    from bridgeops.followup import service as followup
+
+    report = followup.freeze(conference, "officer:test")
+    db.session.commit()
+
+    def odd_state(document):
+        document["units"][0]["state"] = "maybe"
+
+    body, sha = rebuilt(returns.submission_body(report), odd_state)
+    response = post(client, nam_dinh_token, body, sha)
+    assert response.status_code == 422 and "bridgeops.followup/v1" in response.json["errors"]["__body__"]
     assert stored() == 0
