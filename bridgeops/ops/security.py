@@ -168,7 +168,8 @@ def _failure_key() -> tuple[str, str]:
 
 def _refuse_throttled_token_client() -> Response | None:
     """Above the limit an address gets 429 for every token that does not work; a valid token
-    still passes, so one misconfigured room behind a shared NAT address cannot cut off the rest."""
+    (an access grant or a live federation credential) still passes, so one misconfigured room
+    behind a shared NAT address cannot cut off the rest."""
     token = _presented_token()
     if not limiter.enabled or token is None:
         return None
@@ -180,8 +181,13 @@ def _refuse_throttled_token_client() -> Response | None:
     if allowed:
         return None
     from bridgeops.accounts.service import find_grant
+    from bridgeops.federation.service import live_province
 
-    return None if find_grant(token) is not None else _too_many()
+    # A province's federation credential works like a grant: a province office behind a NAT
+    # address shared with a misconfigured client still submits; bad credentials stay limited.
+    if find_grant(token) is not None or live_province(token) is not None:
+        return None
+    return _too_many()
 
 
 def _count_failed_token(response: Response) -> Response:
