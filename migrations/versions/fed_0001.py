@@ -1,7 +1,7 @@
 """federated returns of every kind: attendance and follow-up reports beside the headcount
 
 Revision ID: fed_0001
-Revises: chair_0001
+Revises: schema_0001
 """
 from alembic import op
 import sqlalchemy as sa
