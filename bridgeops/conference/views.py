@@ -16,8 +16,8 @@ from bridgeops.conference.schemas import ConferenceIn, ConferencePatch, SessionI
 from bridgeops.core.errors import Conflict, ValidationFailed
 from bridgeops.core.time import VN_TZ, local
 from bridgeops.core.validation import validate
+from bridgeops.events import session_audience
 from bridgeops.extensions import db
-from bridgeops.registration.queries import technicians_with_email
 
 bp = Blueprint("conference", __name__)
 
@@ -36,7 +36,7 @@ def schedule(slug: str):
         errors={},
         new={"kind": "session"},
         new_errors={},
-        technicians=technicians_with_email(conference),
+        technicians=_session_audience(conference),
     )
 
 
@@ -75,7 +75,7 @@ def update_session(slug: str, session_id: int):
             errors={session.id: _errors(error)},
             new={"kind": "session"},
             new_errors={},
-            technicians=technicians_with_email(conference),
+            technicians=_session_audience(conference),
         ), error.status
     db.session.commit()
     flash(
@@ -111,7 +111,7 @@ def add_session(slug: str):
             errors={},
             new=form,
             new_errors=_errors(error),
-            technicians=technicians_with_email(conference),
+            technicians=_session_audience(conference),
         ), error.status
     db.session.commit()
     flash(f'Đã thêm "{session.title}"; kỹ thuật viên các điểm cầu sẽ nhận thư mời.', "success")
@@ -351,3 +351,8 @@ def _aware(value: str, zone: str) -> str:
         except (ValueError, ZoneInfoNotFoundError):
             parsed = parsed.replace(tzinfo=ZoneInfo(VN_TZ))  # the zone field names its own error
     return parsed.isoformat()
+
+
+def _session_audience(conference: Conference) -> int:
+    """How many people a schedule change mails (invites answers; conference never asks it)."""
+    return sum(count for _receiver, count in session_audience.send(conference))

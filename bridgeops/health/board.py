@@ -11,7 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from bridgeops.accounts.access import Principal, can_use_conference, point_filter
+from bridgeops.accounts.access import Principal, can_use_conference
 from bridgeops.conference.models import Conference
 from bridgeops.core.errors import Forbidden, NotFound
 from bridgeops.extensions import db
@@ -20,6 +20,7 @@ from bridgeops.health.probes import UNREACHABLE
 from bridgeops.health.watchdog import monitoring_stopped_since
 from bridgeops.health.windows import Window, current_or_next_window
 from bridgeops.registration.models import BridgePoint, Contact
+from bridgeops.registration.scope import point_filter
 from bridgeops.units.models import AdminUnit
 
 LEVEL_LABELS = {"province": "Cấp tỉnh", "district": "Cấp huyện", "commune": "Cấp xã"}

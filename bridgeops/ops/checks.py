@@ -12,8 +12,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from bridgeops.core.clock import database_now
 from bridgeops.extensions import db
-from bridgeops.ops.clock import database_now
 from bridgeops.ops.lease import LEASE_TTL, last_heartbeat
 from bridgeops.ops.models import WriteCheck
 

@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from bridgeops.core.clock import database_now
 from bridgeops.extensions import db
-from bridgeops.ops.clock import database_now
 from bridgeops.ops.models import SchedulerLease
 
 LEASE_NAME = "scheduler"

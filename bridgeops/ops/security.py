@@ -19,6 +19,7 @@ from bridgeops.config import (
     MIN_SECRET_KEY_LENGTH,
     instance_secret_key,
 )
+from bridgeops.core.errors import TooManyRequests
 from bridgeops.extensions import limiter
 
 log = logging.getLogger("bridgeops.security")
@@ -184,7 +185,9 @@ def _refuse_throttled_token_client() -> Response | None:
         return None
     from bridgeops.accounts.service import find_grant
 
-    return None if find_grant(token) is not None else _too_many()
+    if find_grant(token) is None:
+        _too_many()
+    return None
 
 
 def _count_failed_token(response: Response) -> Response:
@@ -197,21 +200,8 @@ def _count_failed_token(response: Response) -> Response:
     return response
 
 
-def _too_many() -> Response:
-    from bridgeops.api.problems import problem
-    from bridgeops.setup import HTTP_TITLES_VI
-
-    retry = {"Retry-After": "60"}
+def _too_many() -> None:
+    """Refuse an address that guessed too many tokens; setup's error handler renders it."""
     if request.path.startswith("/api/") or request.headers.get("Authorization"):
-        return problem(
-            429, detail="Quá nhiều mã truy cập sai từ địa chỉ này; thử lại sau một phút.", headers=retry
-        )
-    from flask import render_template
-
-    body = render_template(
-        "errors/error.html",
-        status=429,
-        title=HTTP_TITLES_VI[429],
-        detail="Quá nhiều đường dẫn sai từ địa chỉ này; thử lại sau một phút.",
-    )
-    return Response(body, status=429, headers=retry)
+        raise TooManyRequests("Quá nhiều mã truy cập sai từ địa chỉ này; thử lại sau một phút.")
+    raise TooManyRequests("Quá nhiều đường dẫn sai từ địa chỉ này; thử lại sau một phút.")
