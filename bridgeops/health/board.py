@@ -12,10 +12,17 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from bridgeops.accounts.access import Principal, can_use_conference
-from bridgeops.conference.models import Conference
+from bridgeops.conference.models import Conference, ConferenceSession
 from bridgeops.core.errors import Forbidden, NotFound
 from bridgeops.extensions import db
-from bridgeops.health.models import STATE_RANK, STATES, PointHealth
+from bridgeops.health.models import (
+    STATE_RANK,
+    STATES,
+    HealthChange,
+    HealthIncident,
+    PointHealth,
+    SessionAvailability,
+)
 from bridgeops.health.probes import UNREACHABLE
 from bridgeops.health.watchdog import monitoring_stopped_since
 from bridgeops.health.windows import Window, current_or_next_window
@@ -413,8 +420,6 @@ class PointHistory:
 
 
 def point_history(point: BridgePoint, *, limit: int = 50) -> PointHistory:
-    from bridgeops.conference.models import ConferenceSession
-    from bridgeops.health.models import HealthChange, HealthIncident, SessionAvailability
 
     changes = list(
         db.session.scalars(

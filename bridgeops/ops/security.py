@@ -13,6 +13,8 @@ from pathlib import Path
 from flask import Flask, Response, current_app, request
 from limits import parse
 
+from bridgeops.accounts.access import bearer_token
+from bridgeops.accounts.service import find_grant
 from bridgeops.config import (
     ENVIRONMENTS,
     KNOWN_SECRET_KEYS,
@@ -144,7 +146,6 @@ def _security_headers(response: Response) -> Response:
 
 def _presented_token() -> str | None:
     """The bearer token or the magic-link token in the path, if the request has one."""
-    from bridgeops.accounts.access import bearer_token
 
     token = bearer_token()
     if token is not None:
@@ -155,7 +156,6 @@ def _presented_token() -> str | None:
 
 def _token_failed(status: int) -> bool:
     """A refused bearer token is a 401; a bad magic link may also be a 403, 404 or 410."""
-    from bridgeops.accounts.access import bearer_token
 
     if bearer_token() is not None and status == 401:
         return True
@@ -183,7 +183,6 @@ def _refuse_throttled_token_client() -> Response | None:
         return None
     if allowed:
         return None
-    from bridgeops.accounts.service import find_grant
 
     if find_grant(token) is None:
         _too_many()

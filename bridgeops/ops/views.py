@@ -10,7 +10,10 @@ from flask_login import current_user
 
 from bridgeops.accounts.access import PUBLIC, current_principal, requires
 from bridgeops.conference import service as conferences
+from bridgeops.core.clock import database_now
 from bridgeops.extensions import db
+from bridgeops.health import watchdog
+from bridgeops.mail import service as mail
 from bridgeops.ops import checks
 from bridgeops.ops.outage import RETRY_AFTER_SECONDS, log_failure, outage_kind
 from bridgeops.ops.overview import conference_cards
@@ -60,9 +63,6 @@ def healthz():
 def _alert_officers() -> None:
     """Monitoring stopped in a window: each conference's officer gets one alert, sent from
     here because the stopped scheduler is what would deliver it."""
-    from bridgeops.core.clock import database_now
-    from bridgeops.health import watchdog
-    from bridgeops.mail import service as mail
 
     try:
         queued = watchdog.queue_stopped_monitoring_alerts(database_now())
