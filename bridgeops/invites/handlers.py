@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bridgeops.events import point_changed, session_changed
+from bridgeops.events import point_changed, session_audience, session_changed
 from bridgeops.mail.service import register_renderer
+from bridgeops.registration.queries import technicians_with_email
 
 
 @point_changed.connect
@@ -18,6 +19,12 @@ def on_session_changed(session, **_extra) -> None:
     from bridgeops.invites.service import reconcile_session
 
     reconcile_session(session)
+
+
+@session_audience.connect
+def on_session_audience(conference, **_extra) -> int:
+    """The technicians of live points who get a changed session's invite by email."""
+    return technicians_with_email(conference)
 
 
 def render_invite(message, context) -> bytes:

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import joinedload
 
+from bridgeops.audit.models import AuditEvent
 from bridgeops.conference.models import Conference, ConferenceSession, SessionKind
 from bridgeops.config import base_host
 from bridgeops.core.batches import chunks
@@ -644,7 +645,6 @@ def acknowledgements(conference: Conference) -> list[AcknowledgementRow]:
 def schedule_changed_at(conference_id: int) -> datetime | None:
     """When a session of the conference last changed (time, title or cancellation): an
     "Đã nhận lịch" given before then was for the old schedule."""
-    from bridgeops.audit.models import AuditEvent
 
     return db.session.scalar(
         sa.select(sa.func.max(AuditEvent.at)).where(

@@ -28,6 +28,7 @@ from flask import current_app
 
 from bridgeops.core.batches import chunks
 from bridgeops.core.errors import NotFound
+from bridgeops.core.jobs import new_holder_id
 from bridgeops.core.keys import new_public_key
 from bridgeops.core.time import doubling_wait, utcnow
 from bridgeops.extensions import db
@@ -40,7 +41,6 @@ from bridgeops.mail.transport import (
     envelope_address,
     transport_from_config,
 )
-from bridgeops.ops.lease import new_holder_id
 
 log = logging.getLogger("bridgeops.mail")
 

@@ -12,8 +12,8 @@ from bridgeops.returns import service as returns
 from bridgeops.returns.document import canonical_json, sha256_of
 from bridgeops.units.models import AdminUnit
 from tests.conftest import bearer
+from tests.factories import make_point
 from tests.federation.conftest import NATIONAL_SLUG, headers, register, submit_url
-from tests.returns.conftest import make_point
 
 
 def stored() -> int:

@@ -11,13 +11,13 @@ import sqlalchemy as sa
 
 from bridgeops import create_app
 from bridgeops.accounts import service as accounts
-from bridgeops.conference.demo import create_demo
+from bridgeops.demo import create_demo
 from bridgeops.extensions import db
 from bridgeops.federation.models import FederatedReturn
 from tests.conftest import bearer
+from tests.factories import make_point
 from tests.federation.conftest import NATIONAL_SLUG, register
 from tests.live_server import gunicorn
-from tests.returns.conftest import make_point
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from bridgeops.extensions import db
 from bridgeops.invites.models import Invite
 from bridgeops.mail import service as mail
 from bridgeops.mail.models import OutboxMessage
-from bridgeops.registration.models import Contact
+from tests.factories import make_point, set_status
 from tests.invites.conftest import districts, register_point
 from tests.invites.wire import assert_wire_rules
 
@@ -117,16 +117,14 @@ def test_withdrawing_a_point_sends_exactly_its_cancels(demo, three_points, smtp)
     deliver()
     before = len(smtp.received)
     point = three_points[1]  # two technicians
-    point.status = "withdrawn"
-    db.session.flush()
-    point_changed.send(point, created=False)
+    set_status(point, "withdrawn")
     db.session.commit()
     deliver()
     cancels = events_by_recipient(type(smtp)(received=smtp.received[before:]))
     assert len(cancels) == 2 * len(demo.sessions)
     assert set(cancels.values()) == {1}
     for (email, method, uid, sequence), _ in cancels.items():
-        assert email in {"nam@vuban.test", "lan@vuban.test"}
+        assert email in {"nam@vuban.example.vn", "lan@vuban.example.vn"}
         assert method == "CANCEL" and f"-point-{point.uid_key}@" in uid and sequence == 1
     for received in smtp.received[before:]:
         lines = assert_wire_rules(calendar_of(received)[1], itip=True)
@@ -157,18 +155,16 @@ def test_cancelling_a_session_cancels_it_for_everyone_and_restoring_reinvites(de
 def test_adding_or_changing_a_technician_sends_only_what_that_person_needs(demo, three_points, smtp):
     deliver()
     point = three_points[0]
-    point.contacts.append(Contact(role="technician", name="Vũ Thị Mai", email="mai@mylocs.test"))
-    db.session.flush()
-    point_changed.send(point, created=False)
+    make_point(demo, point.unit_code, technicians=(("Vũ Thị Mai", "", "mai@mylocs.example.vn"),))
     db.session.commit()
     before = len(smtp.received)
     deliver()
     new = smtp.received[before:]
-    assert [r.recipients[0] for r in new] == ["mai@mylocs.test"] * 4
+    assert [r.recipients[0] for r in new] == ["mai@mylocs.example.vn"] * 4
     assert {calendar_of(r)[0] for r in new} == {"REQUEST"}
 
     hoa = point.technicians[0]
-    hoa.email = "hoa.moi@mylocs.test"
+    hoa.email = "hoa.moi@mylocs.example.vn"
     db.session.flush()
     point_changed.send(point, created=False)
     db.session.commit()
@@ -176,8 +172,8 @@ def test_adding_or_changing_a_technician_sends_only_what_that_person_needs(demo,
     deliver()
     changed = events_by_recipient(type(smtp)(received=smtp.received[before:]))
     assert {(email, method) for email, method, _, _ in changed} == {
-        ("hoa@mylocs.test", "CANCEL"),
-        ("hoa.moi@mylocs.test", "REQUEST"),
+        ("hoa@mylocs.example.vn", "CANCEL"),
+        ("hoa.moi@mylocs.example.vn", "REQUEST"),
     }
     assert len(changed) == 8
     # Sequences only ever go up per UID, across everyone who got that UID.
@@ -187,7 +183,7 @@ def test_adding_or_changing_a_technician_sends_only_what_that_person_needs(demo,
 
 def test_invites_are_queued_in_the_same_transaction_as_the_change(demo, smtp):
     unit = districts(demo, 1)[0]
-    register_point(demo, unit, [("Nguyễn Thị Hoa", "hoa@mylocs.test")])
+    register_point(demo, unit, [("Nguyễn Thị Hoa", "hoa@mylocs.example.vn")])
     queued = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage))
     assert queued == 4
     rehearsal = demo.sessions[0]
@@ -200,9 +196,7 @@ def test_invites_are_queued_in_the_same_transaction_as_the_change(demo, smtp):
 def test_a_new_venue_updates_that_points_technicians_and_confirming_sends_nothing(demo, three_points, smtp):
     deliver()
     point = three_points[2]
-    point.status = "confirmed"
-    db.session.flush()
-    point_changed.send(point, created=False)
+    set_status(point, "confirmed")
     db.session.commit()
     assert mail.deliver_pending().sent == 0
     point.venue = "Phòng họp trực tuyến, tầng 2, Huyện ủy Ý Yên"
@@ -212,7 +206,7 @@ def test_a_new_venue_updates_that_points_technicians_and_confirming_sends_nothin
     before = len(smtp.received)
     deliver()
     updates = smtp.received[before:]
-    assert [r.recipients[0] for r in updates] == ["duc@yyen.test"] * 4
+    assert [r.recipients[0] for r in updates] == ["duc@yyen.example.vn"] * 4
     for received in updates:
         event = icalendar.Calendar.from_ical(calendar_of(received)[1]).events[0]
         assert str(event["LOCATION"]) == point.venue and int(event["SEQUENCE"]) == 1
@@ -229,7 +223,7 @@ def test_removing_a_technician_cancels_her_invites_only(demo, three_points, smtp
     before = len(smtp.received)
     deliver()
     cancels = smtp.received[before:]
-    assert [r.recipients[0] for r in cancels] == ["lan@vuban.test"] * 4
+    assert [r.recipients[0] for r in cancels] == ["lan@vuban.example.vn"] * 4
     assert {calendar_of(r)[0] for r in cancels} == {"CANCEL"}
 
 

@@ -17,7 +17,11 @@ def test_reminders_go_the_day_before_the_rehearsal_to_who_has_not_acknowledged(d
     assert queue_rehearsal_reminders(datetime(2022, 4, 25, 7, 59, tzinfo=VN)) == []
     queued = queue_rehearsal_reminders(datetime(2022, 4, 25, 8, 0, tzinfo=VN))
     db.session.commit()
-    assert sorted(m.recipient for m in queued) == ["duc@yyen.test", "lan@vuban.test", "nam@vuban.test"]
+    assert sorted(m.recipient for m in queued) == [
+        "duc@yyen.example.vn",
+        "lan@vuban.example.vn",
+        "nam@vuban.example.vn",
+    ]
     assert {m.kind for m in queued} == {"reminder"}
     assert "Nhắc lịch: Tổng duyệt kết nối" in queued[0].subject
     again = queue_rehearsal_reminders(datetime(2022, 4, 25, 15, 0, tzinfo=VN))
