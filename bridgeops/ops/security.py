@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import NoReturn
 
 from flask import Flask, Response, current_app, request
 from limits import parse
@@ -187,11 +188,7 @@ def _refuse_throttled_token_client() -> Response | None:
     # client still submits; bad credentials stay limited.
     if find_grant(token) is not None or any(answer for _, answer in token_recognised.send(None, token=token)):
         return None
-    return _too_many()
-
-    if find_grant(token) is None:
-        _too_many()
-    return None
+    _too_many()
 
 
 def _count_failed_token(response: Response) -> Response:
@@ -204,7 +201,7 @@ def _count_failed_token(response: Response) -> Response:
     return response
 
 
-def _too_many() -> None:
+def _too_many() -> NoReturn:
     """Refuse an address that guessed too many tokens; setup's error handler renders it."""
     if request.path.startswith("/api/") or request.headers.get("Authorization"):
         raise TooManyRequests("Quá nhiều mã truy cập sai từ địa chỉ này; thử lại sau một phút.")
