@@ -85,6 +85,32 @@ def register_renderer(
     RENDERERS[name] = Renderer(render, prepare or (lambda _messages: None))
 
 
+#: Functions ``feed(limit) -> int`` that queue messages whose intent another capability already
+#: committed (invites of changed points): the delivery job runs them before delivering.
+FEEDERS: list[Callable[[int], int]] = []
+
+
+def register_feeder(feed: Callable[[int], int]) -> None:
+    """Let the delivery job call ``feed(limit)`` first, until it returns fewer than ``limit``:
+    it queues up to ``limit`` units of work in the current transaction, which the job commits."""
+    if feed not in FEEDERS:
+        FEEDERS.append(feed)
+
+
+def run_feeders(limit: int = CHUNK) -> int:
+    """Run every feeder until it has nothing left, committing after each call. Returns how
+    many units of work they took."""
+    taken = 0
+    for feed in FEEDERS:
+        while True:
+            done = feed(limit)
+            db.session.commit()
+            taken += done
+            if done < limit:
+                break
+    return taken
+
+
 def _renderer(message: OutboxMessage) -> Renderer:
     name = (message.payload or {}).get("renderer", "")
     if name not in RENDERERS:
@@ -164,18 +190,37 @@ def enqueue(
 
 @dataclass(frozen=True)
 class Queued:
-    """One message to render at delivery: compact, written by ``enqueue_rendered``."""
+    """One message for ``enqueue_rendered``: compact (``payload``, rendered at delivery) or
+    built already (``mime``)."""
 
     kind: str
     recipient: str
     subject: str
     dedupe_key: str
-    payload: dict
+    payload: dict | None = None
     conference_id: int | None = None
+    mime: bytes | None = None
+
+
+def built(
+    *,
+    kind: str,
+    recipient: str,
+    subject: str,
+    text: str,
+    dedupe_key: str,
+    html: str | None = None,
+    conference_id: int | None = None,
+) -> Queued:
+    """A message built now, as ``enqueue`` builds it, for ``enqueue_rendered`` to add in bulk."""
+    mime = build_message(
+        sender=current_app.config["MAIL_FROM"], recipient=recipient, subject=subject, text=text, html=html
+    )
+    return Queued(kind, recipient, subject, dedupe_key, conference_id=conference_id, mime=mime)
 
 
 def enqueue_rendered(messages: Iterable[Queued]) -> int:
-    """Add many payload messages in the current transaction with one executemany per chunk.
+    """Add many messages in the current transaction with one executemany per chunk.
 
     Keys already in the outbox (or repeated in ``messages``) add nothing. Returns how many rows
     were written.
@@ -191,6 +236,7 @@ def enqueue_rendered(messages: Iterable[Queued]) -> int:
                 "subject": queued.subject[:300],
                 "payload": queued.payload,
                 "conference_id": queued.conference_id,
+                "mime": queued.mime,
             },
         )
     keys = list(rows)
@@ -203,7 +249,6 @@ def enqueue_rendered(messages: Iterable[Queued]) -> int:
     values = [
         {
             **row,
-            "mime": None,
             "status": "pending",
             "attempts": 0,
             "next_attempt_at": now,
@@ -326,8 +371,10 @@ def deliver_now(message_ids: list[int]) -> DeliveryReport:
 
 
 def deliver_all(max_batches: int = 50, holder: str | None = None) -> DeliveryReport:
-    """Batch after batch over ONE transport (one SMTP connection) until nothing is due or the
-    server is gone."""
+    """The feeders' messages queued first (``run_feeders``: e.g. the invites of points changed
+    since the last run), then batch after batch over ONE transport (one SMTP connection) until
+    nothing is due or the server is gone."""
+    run_feeders()
     total = DeliveryReport()
     transport = transport_from_config(current_app.config)
     try:

@@ -25,6 +25,7 @@ from bridgeops.registration import service as registration
 from bridgeops.registration.models import Contact
 from bridgeops.units.models import AdminUnit
 from tests.conftest import bearer
+from tests.invites.conftest import queue_invites
 from tests.invites.test_invite_mail import calendar_of
 from tests.registration.helpers import MY_LOC, point_body
 
@@ -34,6 +35,8 @@ def test_a_registration_post_queues_compact_rows_and_no_mime(client, demo, offic
         "/api/v1/conferences/namdinh-2022/points", json=point_body(MY_LOC), headers=bearer(officer_token)
     )
     assert created.status_code == 201
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
+    queue_invites()  # the outbox job, after the registration's commit
     rows = list(db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)))
     assert len(rows) == len(demo.sessions) == 4
     for row in rows:

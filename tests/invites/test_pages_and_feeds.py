@@ -15,6 +15,7 @@ from bridgeops.invites import links
 from bridgeops.mail.models import OutboxMessage
 from bridgeops.mail.service import render
 from tests.conftest import bearer
+from tests.invites.conftest import queue_invites
 from tests.invites.wire import assert_wire_rules
 
 
@@ -81,6 +82,7 @@ def test_a_withdrawn_points_feed_shows_its_events_cancelled(client, demo, three_
     db.session.flush()
     point_changed.send(point, created=False)
     db.session.commit()
+    queue_invites()
     events = icalendar.Calendar.from_ical(client.get(f"/calendar/{token}.ics").data).events
     assert {str(e["STATUS"]) for e in events} == {"CANCELLED"}
     assert {int(e["SEQUENCE"]) for e in events} == {1}  # the cancel's sequence

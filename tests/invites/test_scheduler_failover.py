@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from bridgeops import create_app
 from bridgeops.extensions import db
 from tests.conftest import TEST_DATABASE_URL, private_database
-from tests.invites.conftest import districts, register_point
+from tests.invites.conftest import districts, queue_invites, register_point
 from tests.invites.test_scheduler_kill import KEY, wait_for
 from tests.smtp_server import CollectingHandler, LoopbackController
 
@@ -77,6 +77,7 @@ def test_a_killed_scheduler_is_replaced_in_seconds_with_at_most_one_duplicate(fa
         db.session.commit()
         for number, unit in enumerate(districts(conference, POINTS)):
             register_point(conference, unit, [(f"Kỹ thuật viên {number}", f"ktv{number}@nd.test")])
+        queue_invites()
         db.session.remove()
         db.engine.dispose()
     engine = sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg://"))

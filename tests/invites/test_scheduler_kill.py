@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from bridgeops import create_app
 from bridgeops.extensions import db
-from tests.invites.conftest import districts, register_point
+from tests.invites.conftest import districts, queue_invites, register_point
 from tests.smtp_server import CollectingHandler, LoopbackController
 
 BRIDGEOPS = Path(sys.executable).with_name("bridgeops")
@@ -72,6 +72,7 @@ def test_killing_the_scheduler_mid_delivery_loses_no_message(tmp_path):
         db.session.commit()
         for number, unit in enumerate(districts(conference, 8)):
             register_point(conference, unit, [(f"Kỹ thuật viên {number}", f"ktv{number}@nd.test")])
+        queue_invites()
         db.session.remove()
         db.engine.dispose()
     engine = sa.create_engine(database_url)
