@@ -261,6 +261,8 @@ def _new_point(conference: Conference, unit: AdminUnit) -> BridgePoint:
         district_code=district_code_of(unit),
         status="draft",
     )
+    # Set, not left unloaded: read after the flush, an unset collection would be loaded.
+    point.counts, point.contacts = [], []
     parent = point_for_unit(conference, unit.parent_code) if unit.parent_code else None
     if parent is not None:
         point.upstream_point_id = parent.id
@@ -359,16 +361,10 @@ def _create_point(conference: Conference, data: PointIn, principal: Principal) -
             UnitAbsence.conference_id == conference.id, UnitAbsence.unit_code == unit.code
         )
     )
-    audit.record(
-        principal.actor,
-        AUDIT_ENTITY,
-        point.id,
-        "create",
-        conference_id=conference.id,
-        after=snapshot(point),
-        late=late,
-    )
-    url = _issue_technician_grant(point, principal, late=late, new_point=True)
+    created = snapshot(point)
+    # The link first: its grant's flush needs no audit row, and both audit rows then go out in
+    # one INSERT at the commit.
+    url = _issue_technician_grant(point, principal, late=late, new_point=True, created=created)
     point_changed.send(point, created=True)
     return CreatedPoint(point, url)
 
@@ -479,8 +475,14 @@ def withdraw_point(
 
 
 def _issue_technician_grant(
-    point: BridgePoint, principal: Principal, late: bool = False, new_point: bool = False
+    point: BridgePoint,
+    principal: Principal,
+    late: bool = False,
+    new_point: bool = False,
+    created: dict[str, Any] | None = None,
 ) -> str:
+    """The point's link. ``created``: the new point's snapshot, audited as its "create" just
+    before the link."""
     # The point's link only; each technician's own invite link ("invite:" label) stays.
     revoked = (
         0
@@ -502,6 +504,16 @@ def _issue_technician_grant(
         label=f"Kỹ thuật viên {point.name}",
         ttl=link_ttl(),
     )
+    if created is not None:
+        audit.record(
+            principal.actor,
+            AUDIT_ENTITY,
+            point.id,
+            "create",
+            conference_id=point.conference_id,
+            after=created,
+            late=late,
+        )
     audit.record(
         principal.actor,
         AUDIT_ENTITY,
