@@ -22,6 +22,7 @@ import secrets
 import socket
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -310,31 +311,59 @@ def _deliver_batch(
     holder: str | None = None,
     only: list[int] | None = None,
 ) -> DeliveryReport:
-    """One claimed batch through ``transport``, which stays open for the next batch."""
+    """One claimed batch through ``transport``, which stays open for the next batch.
+
+    Three steps, each committing what it must keep: claim the batch (``_claim_batch``),
+    prepare it (``_prepare``: rows and renderer contexts, e.g. link grants the mails will
+    carry), then send message by message (``_send_batch``), recording each one at once.
+    """
     config = current_app.config
-    now = now or utcnow()
-    limit = limit or BATCH_SIZE
     holder = holder or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
     claim_for = timedelta(seconds=max(int(config["OUTBOX_CLAIM_SECONDS"]), int(config["SMTP_TIMEOUT"] * 3)))
-    sender = envelope_address(config["MAIL_FROM"])
     report = DeliveryReport()
     try:
-        due = _claim_batch(holder, now, limit, claim_for, only)
+        due = _claim_batch(holder, now or utcnow(), limit or BATCH_SIZE, claim_for, only)
         report.due = len(due)
-        marker = _SentMarker(holder, claim_for)
-        batch = _load(due)
-        contexts = prepare_batch(batch.values())
-        db.session.commit()  # e.g. link grants the mails will carry: keep them before sending
+        batch, contexts = _prepare(due)
+        _send_batch(transport, due, batch, contexts, _SentMarker(holder, claim_for), report)
+    finally:
+        db.session.rollback()
+    if report.sent or report.failed or report.retrying:
+        log.info("outbox: %s", report)
+    return report
+
+
+def _prepare(due: list[int]) -> tuple[dict[int, OutboxMessage], dict[str, Any]]:
+    """The batch's rows and each renderer's context; commits what preparing wrote (e.g. link
+    grants the mails will carry: kept before the first of them is sent)."""
+    batch = _load(due)
+    contexts = prepare_batch(batch.values())
+    db.session.commit()
+    return batch, contexts
+
+
+def _send_batch(
+    transport: Transport,
+    due: list[int],
+    batch: dict[int, OutboxMessage],
+    contexts: dict[str, Any],
+    marker: _SentMarker,
+    report: DeliveryReport,
+) -> None:
+    """Render and send each message in order, recording each outcome as it happens; a broken
+    connection gives the rest of the batch back. Rendering runs one message ahead in a worker
+    thread (it touches no database), so it overlaps the SMTP round trip and the commits."""
+    sender = envelope_address(current_app.config["MAIL_FROM"])
+    with _RenderAhead(due, batch, contexts) as ahead:
         for position, message_id in enumerate(due):
             message = batch[message_id]
             try:
-                mime = render(message, contexts)
+                mime = ahead.result(message_id)
             except Exception as error:  # a message that cannot be rendered is the message's fault
                 log.exception("outbox message %s cannot be rendered", message_id)
                 db.session.rollback()
                 marker.flush()
-                outcome = _record_failure(message_id, holder, f"render: {error}", True)
-                setattr(report, outcome, getattr(report, outcome) + 1)
+                _count(report, _record_failure(message_id, marker.holder, f"render: {error}", True))
                 continue
             if message.mime is None and message.payload["renderer"] not in contexts:
                 db.session.commit()  # prepared alone: keep what its prepare wrote
@@ -342,22 +371,56 @@ def _deliver_batch(
                 transport.send(Envelope(message_id, sender, envelope_address(message.recipient), mime))
             except TransportError as error:
                 marker.flush()
-                outcome = _record_failure(message_id, holder, str(error), error.permanent)
-                setattr(report, outcome, getattr(report, outcome) + 1)
+                _count(report, _record_failure(message_id, marker.holder, str(error), error.permanent))
                 if error.broken:
                     rest = due[position + 1 :]
-                    _release(rest, holder)
+                    _release(rest, marker.holder)
                     report.skipped += len(rest)
-                    break
+                    return
                 continue
             marker.add(message_id)
             report.sent += 1
-        marker.flush()
-    finally:
-        db.session.rollback()
-    if report.sent or report.failed or report.retrying:
-        log.info("outbox: %s", report)
-    return report
+    marker.flush()
+
+
+def _count(report: DeliveryReport, outcome: str) -> None:
+    setattr(report, outcome, getattr(report, outcome) + 1)
+
+
+class _RenderAhead:
+    """Renders a batch's messages in one worker thread, in order, while the caller sends the
+    previous ones. Only messages whose renderer has the batch's context go to the thread (they
+    need no database); the others (queued MIME, or a renderer that must prepare alone) are
+    rendered by the caller when it asks for them."""
+
+    def __init__(self, due: list[int], batch: dict[int, OutboxMessage], contexts: dict[str, Any]) -> None:
+        self.batch, self.contexts = batch, contexts
+        self.app = current_app._get_current_object()
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-render")
+        self.futures: dict[int, Future] = {
+            message_id: self.pool.submit(self._render, batch[message_id])
+            for message_id in due
+            if batch[message_id].mime is None
+            and (batch[message_id].payload or {}).get("renderer") in contexts
+        }
+
+    def _render(self, message: OutboxMessage) -> bytes:
+        with self.app.app_context():
+            return render(message, self.contexts)
+
+    def result(self, message_id: int) -> bytes:
+        future = self.futures.pop(message_id, None)
+        if future is None:
+            return render(self.batch[message_id], self.contexts)
+        return future.result()
+
+    def __enter__(self) -> _RenderAhead:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        for future in self.futures.values():
+            future.cancel()
+        self.pool.shutdown(wait=True)
 
 
 def deliver_now(message_ids: list[int]) -> DeliveryReport:
