@@ -22,7 +22,6 @@ import secrets
 import socket
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -351,76 +350,38 @@ def _send_batch(
     report: DeliveryReport,
 ) -> None:
     """Render and send each message in order, recording each outcome as it happens; a broken
-    connection gives the rest of the batch back. Rendering runs one message ahead in a worker
-    thread (it touches no database), so it overlaps the SMTP round trip and the commits."""
+    connection gives the rest of the batch back."""
     sender = envelope_address(current_app.config["MAIL_FROM"])
-    with _RenderAhead(due, batch, contexts) as ahead:
-        for position, message_id in enumerate(due):
-            message = batch[message_id]
-            try:
-                mime = ahead.result(message_id)
-            except Exception as error:  # a message that cannot be rendered is the message's fault
-                log.exception("outbox message %s cannot be rendered", message_id)
-                db.session.rollback()
-                marker.flush()
-                _count(report, _record_failure(message_id, marker.holder, f"render: {error}", True))
-                continue
-            if message.mime is None and message.payload["renderer"] not in contexts:
-                db.session.commit()  # prepared alone: keep what its prepare wrote
-            try:
-                transport.send(Envelope(message_id, sender, envelope_address(message.recipient), mime))
-            except TransportError as error:
-                marker.flush()
-                _count(report, _record_failure(message_id, marker.holder, str(error), error.permanent))
-                if error.broken:
-                    rest = due[position + 1 :]
-                    _release(rest, marker.holder)
-                    report.skipped += len(rest)
-                    return
-                continue
-            marker.add(message_id)
-            report.sent += 1
+    for position, message_id in enumerate(due):
+        message = batch[message_id]
+        try:
+            mime = render(message, contexts)
+        except Exception as error:  # a message that cannot be rendered is the message's fault
+            log.exception("outbox message %s cannot be rendered", message_id)
+            db.session.rollback()
+            marker.flush()
+            _count(report, _record_failure(message_id, marker.holder, f"render: {error}", True))
+            continue
+        if message.mime is None and message.payload["renderer"] not in contexts:
+            db.session.commit()  # prepared alone: keep what its prepare wrote
+        try:
+            transport.send(Envelope(message_id, sender, envelope_address(message.recipient), mime))
+        except TransportError as error:
+            marker.flush()
+            _count(report, _record_failure(message_id, marker.holder, str(error), error.permanent))
+            if error.broken:
+                rest = due[position + 1 :]
+                _release(rest, marker.holder)
+                report.skipped += len(rest)
+                return
+            continue
+        marker.add(message_id)
+        report.sent += 1
     marker.flush()
 
 
 def _count(report: DeliveryReport, outcome: str) -> None:
     setattr(report, outcome, getattr(report, outcome) + 1)
-
-
-class _RenderAhead:
-    """Renders a batch's messages in one worker thread, in order, while the caller sends the
-    previous ones. Only messages whose renderer has the batch's context go to the thread (they
-    need no database); the others (queued MIME, or a renderer that must prepare alone) are
-    rendered by the caller when it asks for them."""
-
-    def __init__(self, due: list[int], batch: dict[int, OutboxMessage], contexts: dict[str, Any]) -> None:
-        self.batch, self.contexts = batch, contexts
-        self.app = current_app._get_current_object()
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-render")
-        self.futures: dict[int, Future] = {
-            message_id: self.pool.submit(self._render, batch[message_id])
-            for message_id in due
-            if batch[message_id].mime is None
-            and (batch[message_id].payload or {}).get("renderer") in contexts
-        }
-
-    def _render(self, message: OutboxMessage) -> bytes:
-        with self.app.app_context():
-            return render(message, self.contexts)
-
-    def result(self, message_id: int) -> bytes:
-        future = self.futures.pop(message_id, None)
-        if future is None:
-            return render(self.batch[message_id], self.contexts)
-        return future.result()
-
-    def __enter__(self) -> _RenderAhead:
-        return self
-
-    def __exit__(self, *_exc) -> None:
-        for future in self.futures.values():
-            future.cancel()
-        self.pool.shutdown(wait=True)
 
 
 def deliver_now(message_ids: list[int]) -> DeliveryReport:
