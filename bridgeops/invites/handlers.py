@@ -1,17 +1,22 @@
-"""Keep invites in step with registration and the schedule, in the same transaction."""
+"""Keep invites in step with registration and the schedule.
+
+A session change reconciles in its own transaction. A point change only records, in its
+transaction, that the point's invites are due (one backlog row); the outbox job reconciles them
+after the commit (``invites.service.reconcile_backlog``, run before each delivery).
+"""
 
 from __future__ import annotations
 
 from bridgeops.events import point_changed, session_audience, session_changed
-from bridgeops.mail.service import register_renderer
+from bridgeops.mail.service import register_feeder, register_renderer
 from bridgeops.registration.queries import technicians_with_email
 
 
 @point_changed.connect
 def on_point_changed(point, **_extra) -> None:
-    from bridgeops.invites.service import reconcile_point
+    from bridgeops.invites.service import note_point_changed
 
-    reconcile_point(point)
+    note_point_changed(point)
 
 
 @session_changed.connect
@@ -45,4 +50,11 @@ def preview_invites(messages):
     return prepare_preview(messages)
 
 
+def reconcile_due(limit: int) -> int:
+    from bridgeops.invites.service import reconcile_backlog
+
+    return reconcile_backlog(limit)
+
+
 register_renderer("itip", render_invite, prepare_invites, preview_invites)
+register_feeder(reconcile_due)

@@ -53,14 +53,25 @@ def register_point(
     return point
 
 
+def queue_invites() -> int:
+    """What the scheduler's outbox job does first: reconcile the invites of the points
+    changed since its last run (``mail.jobs.deliver``), committed."""
+    from bridgeops.mail.service import run_feeders
+
+    return run_feeders()
+
+
 @pytest.fixture
 def three_points(demo) -> list[BridgePoint]:
-    """Three district points: two with one technician, one with two (4 technicians)."""
+    """Three district points: two with one technician, one with two (4 technicians), and
+    their invites queued by the outbox job."""
     units = districts(demo, 3)
-    return [
+    points = [
         register_point(demo, units[0], [("Nguyễn Thị Hoa", "hoa@mylocs.example.vn")]),
         register_point(
             demo, units[1], [("Trần Văn Nam", "nam@vuban.example.vn"), ("Lê Thị Lan", "lan@vuban.example.vn")]
         ),
         register_point(demo, units[2], [("Phạm Minh Đức", "duc@yyen.example.vn")]),
     ]
+    queue_invites()
+    return points

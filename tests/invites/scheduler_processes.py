@@ -15,7 +15,7 @@ from typing import IO
 from bridgeops import create_app
 from bridgeops.demo import create_demo
 from bridgeops.extensions import db
-from tests.invites.conftest import districts, register_point
+from tests.invites.conftest import districts, queue_invites, register_point
 
 BRIDGEOPS = Path(sys.executable).with_name("bridgeops")
 KEY = "kill-test-secret-key-kill-test-secret-key"
@@ -41,6 +41,7 @@ def seed_outbox(database_url: str, points: int) -> None:
         db.session.commit()
         for number, unit in enumerate(districts(conference, points)):
             register_point(conference, unit, [(f"Kỹ thuật viên {number}", f"ktv{number}@nd.example.vn")])
+        queue_invites()  # what the scheduler's outbox job does first
         db.session.remove()
         db.engine.dispose()
 

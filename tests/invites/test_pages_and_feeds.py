@@ -15,6 +15,7 @@ from bridgeops.mail.models import OutboxMessage
 from bridgeops.mail.service import render
 from tests.conftest import bearer
 from tests.factories import set_status
+from tests.invites.conftest import queue_invites
 from tests.invites.wire import assert_wire_rules
 
 
@@ -79,6 +80,7 @@ def test_a_withdrawn_points_feed_shows_its_events_cancelled(client, demo, three_
     token = technician_token(point)
     set_status(point, "withdrawn")
     db.session.commit()
+    queue_invites()
     events = icalendar.Calendar.from_ical(client.get(f"/calendar/{token}.ics").data).events
     assert {str(e["STATUS"]) for e in events} == {"CANCELLED"}
     assert {int(e["SEQUENCE"]) for e in events} == {1}  # the cancel's sequence
