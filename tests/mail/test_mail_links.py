@@ -113,7 +113,7 @@ def test_every_link_in_every_mail_kind_opens_a_page(app, demo, three_points, off
         sa.select(FollowupDeadline).filter_by(conference_id=demo.id, level="district")
     )
     deadline.due_on = local(utcnow(), demo.timezone).date() + timedelta(days=7)
-    three_points[1].contacts.append(Contact(role="chair", name="Lê Thị Cúc", email="cuc@vuban.test"))
+    three_points[1].contacts.append(Contact(role="chair", name="Lê Thị Cúc", email="cuc@vuban.example.vn"))
     db.session.flush()
     assert followup.queue_reminders()
     db.session.commit()
@@ -170,7 +170,7 @@ def test_links_keep_their_form_under_a_base_url_with_a_path_prefix(app, demo):
 def unsent_invite(demo) -> OutboxMessage:
     """One point registered while nothing is sent: its invites wait in the outbox and its
     technician has no invite link yet."""
-    register_point(demo, districts(demo, 1)[0], [("Nguyễn Thị Hoa", "hoa@mylocs.test")])
+    register_point(demo, districts(demo, 1)[0], [("Nguyễn Thị Hoa", "hoa@mylocs.example.vn")])
     return db.session.scalars(
         sa.select(OutboxMessage).where(OutboxMessage.kind == "invite").order_by(OutboxMessage.id)
     ).first()
