@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bridgeops.core.time import utcnow
 from bridgeops.core.types import EnumString, UTCDateTime, one_of
-from bridgeops.extensions import db
+from bridgeops.extensions import Model
 
 
 class UserRole(StrEnum):
@@ -63,7 +63,7 @@ GRANT_KIND_LABELS = {
 }
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user"
     __table_args__ = (one_of("role", UserRole),)
 
@@ -87,7 +87,7 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_version}"
 
 
-class AccessGrant(db.Model):
+class AccessGrant(Model):
     __tablename__ = "access_grant"
     __table_args__ = (
         one_of("role", GrantRole),

@@ -13,7 +13,7 @@ from bridgeops.accounts.tokens import hash_token, new_token
 from bridgeops.core.errors import Conflict, NotFound, ValidationFailed
 from bridgeops.core.text import clean
 from bridgeops.core.time import utcnow
-from bridgeops.extensions import db
+from bridgeops.extensions import db, table_of
 
 
 @dataclass
@@ -173,7 +173,7 @@ def issue_grants(role: str, grants: list[dict], ttl: timedelta | None = None) ->
         for grant in grants
     ]
     if rows:
-        db.session.execute(sa.insert(AccessGrant.__table__), rows)
+        db.session.execute(sa.insert(table_of(AccessGrant)), rows)
     return len(rows)
 
 

@@ -452,7 +452,9 @@ def national_rollup(conference: Conference) -> NationalRollup:
             sa.select(FederatedReturn.province_id, sa.func.count())
             .where(FederatedReturn.conference_id == conference.id)
             .group_by(FederatedReturn.province_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     lines = [
         ProvinceLine(p, current.get(p.id), counts.get(p.id, 0))

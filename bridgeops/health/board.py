@@ -323,7 +323,9 @@ def _board_figures(principal: Principal, conference: Conference, problem_limit: 
     own_states = dict(
         db.session.execute(
             _scoped(principal, conference, BridgePoint.unit_code, STATE).where(BridgePoint.level == area)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     names = dict(
         db.session.execute(
@@ -332,7 +334,9 @@ def _board_figures(principal: Principal, conference: Conference, problem_limit: 
             )
             if per_district
             else sa.select(AdminUnit.code, AdminUnit.name).where(sa.false())
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     if area == "former_district":
         names = {code: f"{code} (cũ)" if code else "Chưa rõ huyện cũ" for code in per_district}

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bridgeops.core.time import utcnow
 from bridgeops.core.types import EnumString, UTCDateTime, one_of
-from bridgeops.extensions import db
+from bridgeops.extensions import Model
 
 
 class InviteStatus(StrEnum):
@@ -23,7 +23,7 @@ class InviteStatus(StrEnum):
 INVITE_STATUS_LABELS = {InviteStatus.ACTIVE: "Đã mời", InviteStatus.CANCELLED: "Đã hủy lời mời"}
 
 
-class Invite(db.Model):
+class Invite(Model):
     __tablename__ = "invite"
     __table_args__ = (
         sa.UniqueConstraint("session_id", "contact_id"),

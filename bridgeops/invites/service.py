@@ -29,7 +29,7 @@ from bridgeops.conference.models import Conference, ConferenceSession, SessionKi
 from bridgeops.config import base_host
 from bridgeops.core.batches import chunks
 from bridgeops.core.time import local, utcnow
-from bridgeops.extensions import db
+from bridgeops.extensions import db, table_of
 from bridgeops.invites import links, messages
 from bridgeops.invites.builders import EventDetails, build_cancel, build_request
 from bridgeops.invites.models import Invite, InviteStatus
@@ -283,7 +283,7 @@ def _load_points(points: dict[int, PointFacts], wanted_ids: Iterable[int]) -> No
 
 def _write_invites(inserts: list[dict], updates: list[dict]) -> None:
     """Both with executemany; Invite objects already loaded in the session are expired."""
-    table = Invite.__table__
+    table = table_of(Invite)
     for chunk in chunks(inserts, CHUNK):
         db.session.execute(sa.insert(table), chunk)
     if updates:
@@ -626,7 +626,9 @@ def acknowledgements(conference: Conference) -> list[AcknowledgementRow]:
             .join(ConferenceSession, ConferenceSession.id == Invite.session_id)
             .where(ConferenceSession.conference_id == conference.id, Invite.status == InviteStatus.ACTIVE)
             .group_by(Invite.contact_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     rows = db.session.execute(
         sa.select(BridgePoint, Contact)

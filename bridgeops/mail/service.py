@@ -30,7 +30,7 @@ from bridgeops.core.batches import chunks
 from bridgeops.core.errors import NotFound
 from bridgeops.core.keys import new_public_key
 from bridgeops.core.time import doubling_wait, utcnow
-from bridgeops.extensions import db
+from bridgeops.extensions import db, table_of
 from bridgeops.mail.builders import Attachment, build_message
 from bridgeops.mail.models import OutboxMessage, OutboxStatus
 from bridgeops.mail.transport import (
@@ -225,7 +225,7 @@ def enqueue_rendered(messages: Iterable[Queued]) -> int:
         for row in rows.values()
     ]
     for chunk in chunks(values, CHUNK):
-        db.session.execute(sa.insert(OutboxMessage.__table__), chunk)
+        db.session.execute(sa.insert(table_of(OutboxMessage)), chunk)
     return len(values)
 
 
@@ -368,7 +368,7 @@ def _claim_batch(
     queue. SQLite runs that one statement once, under its single write lock, so two deliverers
     never pick the same rows. What this run holds is read back by its holder name.
     """
-    table = OutboxMessage.__table__
+    table = table_of(OutboxMessage)
     due = (
         sa.select(table.c.id)
         .where(table.c.status == OutboxStatus.PENDING, table.c.next_attempt_at <= now, _unclaimed(now))
@@ -402,7 +402,7 @@ def _claim_batch(
 def _load(message_ids: list[int]) -> dict[int, OutboxMessage]:
     """The batch's messages in one SELECT each chunk, as transient copies that the commits
     below do not expire (and that never write back)."""
-    table = OutboxMessage.__table__
+    table = table_of(OutboxMessage)
     batch = {}
     for chunk in chunks(message_ids, CHUNK):
         for row in db.session.execute(sa.select(table).where(table.c.id.in_(chunk))).mappings():
@@ -424,7 +424,7 @@ class _SentMarker:
             self.flush()
 
     def flush(self) -> None:
-        table = OutboxMessage.__table__
+        table = table_of(OutboxMessage)
         if self.ids:
             done = db.session.execute(
                 sa.update(table)
@@ -459,7 +459,7 @@ class _SentMarker:
 
 def _release(message_ids: list[int], holder: str) -> None:
     """Give back claims this run will not use (the connection is gone). Commits."""
-    table = OutboxMessage.__table__
+    table = table_of(OutboxMessage)
     for chunk in chunks(message_ids, CHUNK):
         db.session.execute(
             sa.update(table)
@@ -475,7 +475,7 @@ def _release(message_ids: list[int], holder: str) -> None:
 def release_claims(holder: str) -> int:
     """Hand back every unsent message ``holder`` claimed (a scheduler that lost its lease:
     dead, or cut off), so the new lease holder sends them now. Flushes; returns how many."""
-    table = OutboxMessage.__table__
+    table = table_of(OutboxMessage)
     return db.session.execute(
         sa.update(table)
         .where(table.c.claimed_by == holder, table.c.status == OutboxStatus.PENDING)

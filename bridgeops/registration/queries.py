@@ -291,9 +291,9 @@ def history_entries(point: BridgePoint) -> list[HistoryEntry]:
                 upstreams.add(int(side["upstream"]))
     names = (
         dict(
-            db.session.execute(
-                sa.select(AdminUnit.code, AdminUnit.name).where(AdminUnit.code.in_(units))
-            ).all()
+            db.session.execute(sa.select(AdminUnit.code, AdminUnit.name).where(AdminUnit.code.in_(units)))
+            .tuples()
+            .all()
         )
         if units
         else {}

@@ -23,7 +23,7 @@ from bridgeops.core.errors import Conflict, Forbidden, NotFound, PreconditionFai
 from bridgeops.core.time import format_datetime_vi, utcnow
 from bridgeops.core.urls import external_url
 from bridgeops.events import point_changed
-from bridgeops.extensions import db
+from bridgeops.extensions import db, table_of
 from bridgeops.registration.links import link_ttl
 from bridgeops.registration.models import (
     BridgePoint,
@@ -660,7 +660,9 @@ def bulk_create_points(conference: Conference, rows: list[dict[str, Any]], *, ac
     ids = dict(
         db.session.execute(
             sa.select(BridgePoint.unit_code, BridgePoint.id).where(BridgePoint.conference_id == conference.id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     counts = [
         {"point_id": ids[unit.code], "category_code": code, "count": n}
@@ -690,7 +692,7 @@ def bulk_create_points(conference: Conference, rows: list[dict[str, Any]], *, ac
         if unit.parent_code in ids
     ]
     if upstream:
-        table = BridgePoint.__table__
+        table = table_of(BridgePoint)
         db.session.execute(
             table.update()
             .where(table.c.id == sa.bindparam("point_id"))
@@ -711,7 +713,7 @@ def in_conference_tree(conference: Conference, unit: AdminUnit) -> bool:
 
 def set_upstreams(links: list[dict[str, int]]) -> None:
     """Point each ``point_id`` at its ``upstream`` point id (a copy keeps its relays)."""
-    table = BridgePoint.__table__
+    table = table_of(BridgePoint)
     db.session.execute(
         table.update()
         .where(table.c.id == sa.bindparam("point_id"))
