@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -14,6 +14,8 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, Table, event
 from sqlalchemy.engine import CursorResult, Engine, Result
 from sqlalchemy.orm import DeclarativeBase
+
+from bridgeops.core.errors import NotFound
 
 #: Stable constraint names, so Alembic migrations are the same on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -64,3 +66,15 @@ def table_of(model: type[Base]) -> Table:
 def rows_matched(result: Result[Any]) -> int:
     """How many rows an UPDATE or DELETE matched (``rowcount`` lives on the cursor result)."""
     return cast(CursorResult[Any], result).rowcount
+
+
+M = TypeVar("M", bound=Base)
+
+
+def get_row(model: type[M], key: Any, detail: str = "Không tìm thấy dữ liệu này.") -> M:
+    """The row with that primary key, where the caller holds a key that must exist (a grant's
+    point, a deadline's conference); a missing row answers 404, never an AttributeError."""
+    row = db.session.get(model, key)
+    if row is None:
+        raise NotFound(detail)
+    return row

@@ -28,7 +28,7 @@ class JobSpec:
 
     id: str
     seconds: float
-    run: Callable[[Flask], None]
+    run: Callable[[Flask], object]
 
 
 def collect_jobs(app: Flask) -> list[JobSpec]:

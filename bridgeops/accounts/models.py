@@ -7,7 +7,6 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bridgeops.core.time import utcnow
@@ -134,12 +133,12 @@ class AccessGrant(Model):
 
     user: Mapped[User | None] = relationship()
 
-    @hybrid_method
     def live_at(self, now: datetime) -> bool:
         """The one rule for a grant that still opens doors: not revoked, and without an expiry
-        or expiring after ``now``. Works on a loaded grant and, as a SQL condition, in queries."""
+        or expiring after ``now``. ``live_clause`` says the same in SQL, for queries."""
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
 
-    @live_at.expression
-    def _live_at_clause(cls, now: datetime) -> sa.ColumnElement[bool]:
+    @classmethod
+    def live_clause(cls, now: datetime) -> sa.ColumnElement[bool]:
+        """``live_at`` as a SQL condition."""
         return sa.and_(cls.revoked_at.is_(None), sa.or_(cls.expires_at.is_(None), cls.expires_at > now))

@@ -267,7 +267,7 @@ def live_grants(
     kind: GrantKind | None = None,
 ) -> list[AccessGrant]:
     """Unrevoked, unexpired grants of a role, narrowed by conference, unit, point or kind."""
-    stmt = sa.select(AccessGrant).where(AccessGrant.role == role, AccessGrant.live_at(utcnow()))
+    stmt = sa.select(AccessGrant).where(AccessGrant.role == role, AccessGrant.live_clause(utcnow()))
     if conference_id is not None:
         stmt = stmt.where(AccessGrant.conference_id == conference_id)
     if unit_code is not None:
@@ -326,6 +326,7 @@ def find_invite(token: str) -> AccessGrant | None:
 
 def accept_invite(grant: AccessGrant, password: str) -> User:
     user = grant.user
+    assert user is not None, "find_invite returns only grants with a user"
     user.password_hash = generate_password_hash(password)
     end_sessions(user)
     revoke_grant(grant)

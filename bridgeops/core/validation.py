@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
+from pydantic_core import ErrorDetails
 from bridgeops.core.errors import ValidationFailed
 
 M = TypeVar("M", bound=BaseModel)
@@ -52,7 +53,7 @@ MESSAGES_VI = {
 }
 
 
-def _message(error: dict[str, Any]) -> str:
+def _message(error: ErrorDetails) -> str:
     template = MESSAGES_VI.get(error["type"])
     if template is None:
         # Custom errors (PydanticCustomError) already carry a Vietnamese message.

@@ -468,8 +468,8 @@ def national_rollup(conference: Conference) -> NationalRollup:
             continue
         for category in line.current.categories:
             categories.setdefault(category["code"], category["label"])
-        confirmed.add(line.confirmed)
-        registered.add(line.registered)
+        confirmed.add(line.current.totals["confirmed"])
+        registered.add(line.current.totals["registered"])
     return NationalRollup(conference, lines, list(categories.items()), confirmed, registered)
 
 
@@ -486,6 +486,7 @@ def national_document(summary: NationalRollup) -> dict[str, Any]:
     provinces, totals = [], {"confirmed": Tally(), "draft": Tally(), "registered": Tally()}
     withdrawn = 0
     for line in summary.submitted:
+        assert line.current is not None  # submitted lines have a current return
         figures = line.current.totals
         parts = {status: tally(figures[status]) for status in totals}
         for status, part in parts.items():

@@ -16,7 +16,7 @@ from bridgeops.audit import service as audit
 from bridgeops.conference.models import Conference
 from bridgeops.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from bridgeops.core.time import local, utcnow
-from bridgeops.extensions import db
+from bridgeops.extensions import db, get_row
 from bridgeops.followup.models import LEVELS, FollowupConference, FollowupDeadline
 from bridgeops.followup.schemas import DeadlinesIn, FollowupIn
 from bridgeops.mail import service as mail
@@ -107,7 +107,7 @@ def units_of_level(conference: Conference, level: str) -> list[AdminUnit]:
         raise ValidationFailed({"level": "Cấp phải là tỉnh, huyện hoặc xã."})
     stmt = sa.select(AdminUnit).where(AdminUnit.level == level).order_by(AdminUnit.code)
     if conference.host_unit_code:
-        host = db.session.get(AdminUnit, conference.host_unit_code)
+        host = get_row(AdminUnit, conference.host_unit_code)
         stmt = stmt.where(AdminUnit.province_code == host.province_code)
     return list(db.session.scalars(stmt))
 
@@ -117,7 +117,7 @@ def get_unit(conference: Conference, unit_code: str) -> AdminUnit:
     if unit is None or unit.level not in LEVELS:
         raise NotFound(f"Không có đơn vị {unit_code}.")
     if conference.host_unit_code:
-        host = db.session.get(AdminUnit, conference.host_unit_code)
+        host = get_row(AdminUnit, conference.host_unit_code)
         if unit.province_code != host.province_code:
             raise NotFound(f"Đơn vị {unit_code} không thuộc hội nghị này.")
     return unit
@@ -353,7 +353,7 @@ def queue_reminders(now: datetime | None = None) -> list[OutboxMessage]:
     now = now or utcnow()
     queued = []
     for deadline in db.session.scalars(sa.select(FollowupDeadline).order_by(FollowupDeadline.id)):
-        conference = db.session.get(Conference, deadline.conference_id)
+        conference = get_row(Conference, deadline.conference_id)
         kind = _reminder_due(deadline.due_on, today(conference, now))
         if kind is None:
             continue

@@ -158,7 +158,7 @@ def point_rows(
     query = _scoped(principal, conference, BridgePoint.id)
     if states:
         query = query.where(STATE.in_(states))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    total = db.session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
     district, province = aliased(AdminUnit), aliased(AdminUnit)
     rows = db.session.execute(
         _scoped(
@@ -192,7 +192,8 @@ def point_rows(
     national = conference.host_unit_code is None
     two_level = conference.unit_map != "2023"
     return [
-        PointRow(*row[:10], row[10] or "", row[11], row[12], _area(row, national, two_level)) for row in rows
+        PointRow(*tuple(row[:10]), row[10] or "", row[11], row[12], _area(row, national, two_level))
+        for row in rows
     ], total
 
 

@@ -76,7 +76,8 @@ def _parts(mime: bytes) -> list[dict]:
         content_type = part.get_content_type()
         text = None
         if part.get_content_maintype() == "text" or content_type == "application/ics":
-            payload = part.get_payload(decode=True) or b""
+            payload = part.get_payload(decode=True)
+            payload = payload if isinstance(payload, bytes) else b""
             text = payload.decode(part.get_content_charset() or "utf-8", "replace")
         parts.append(
             {

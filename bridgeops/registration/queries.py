@@ -15,7 +15,7 @@ from bridgeops.audit import service as audit
 from bridgeops.audit.models import AuditEvent
 from bridgeops.conference.models import Conference
 from bridgeops.core.text import fold
-from bridgeops.extensions import db
+from bridgeops.extensions import db, get_row
 from bridgeops.registration.models import (
     STATUS_LABELS,
     BridgePoint,
@@ -146,7 +146,7 @@ class DistrictOverview:
 
 def district_overview(conference: Conference, principal: Principal) -> DistrictOverview:
     """A chair's home: her unit and each unit under it, with its point (or none yet)."""
-    unit = db.session.get(AdminUnit, principal.unit_code)
+    unit = get_row(AdminUnit, principal.unit_code)
     units = [
         unit,
         *db.session.scalars(

@@ -284,7 +284,7 @@ def _commune_counts(codes: list[str]) -> dict[str, int]:
         .where(AdminUnit.parent_code.in_(codes), AdminUnit.level == "commune")
         .group_by(AdminUnit.parent_code)
     )
-    return dict(rows.tuples().all())
+    return {code: n for code, n in rows.tuples() if code is not None}
 
 
 def _absent_counts(conference_id: int) -> dict[str, int]:
@@ -295,7 +295,7 @@ def _absent_counts(conference_id: int) -> dict[str, int]:
         .where(UnitAbsence.conference_id == conference_id)
         .group_by(AdminUnit.parent_code)
     )
-    return dict(rows.tuples().all())
+    return {code: n for code, n in rows.tuples() if code is not None}
 
 
 def build_rollup(conference: Conference, *, with_points: bool = True) -> Rollup:

@@ -431,7 +431,7 @@ def diff_documents(older: dict[str, Any], newer: dict[str, Any]) -> ReturnDiff:
         changes.append(
             PointChange(
                 unit_code,
-                (new or old)["unit_name"],
+                (new if new is not None else old or {})["unit_name"],
                 kind,
                 status_before,
                 status_after,
@@ -643,7 +643,7 @@ def resubmit_due(now: datetime | None = None) -> list[SubmissionOutcome]:
     outcomes = []
     for snapshot in candidates:
         state = retry_state(snapshot, newest_submitted_id=snapshot.id)
-        if state is None or state.state != "waiting" or state.next_at > now:
+        if state is None or state.state != "waiting" or state.next_at is None or state.next_at > now:
             continue
         try:
             outcomes.append(submit(snapshot, AUTO_ACTOR, policy=single))
