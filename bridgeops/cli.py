@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask import Flask
@@ -15,7 +16,7 @@ from bridgeops.extensions import db
 from bridgeops.units.models import DEFAULT_MAP, MAPS
 
 
-def fail(error: DomainError) -> None:
+def fail(error: DomainError) -> NoReturn:
     message = error.detail
     if error.errors:
         message += " " + "; ".join(f"{k}: {v}" for k, v in error.errors.items())

@@ -6,8 +6,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
-
 from pydantic_core import ErrorDetails
+
 from bridgeops.core.errors import ValidationFailed
 
 M = TypeVar("M", bound=BaseModel)

@@ -18,7 +18,7 @@ from bridgeops.core.errors import Conflict, Forbidden, NotFound, ValidationFaile
 from bridgeops.core.time import local, utcnow
 from bridgeops.extensions import db, get_row
 from bridgeops.followup.models import LEVELS, FollowupConference, FollowupDeadline
-from bridgeops.followup.schemas import DeadlinesIn, FollowupIn
+from bridgeops.followup.schemas import DeadlinesIn, FollowupIn, TrackerState
 from bridgeops.mail import service as mail
 from bridgeops.mail.models import OutboxMessage
 from bridgeops.registration.models import BridgePoint, Contact
@@ -216,7 +216,7 @@ class TrackerRow:
     unit: AdminUnit
     followup: FollowupConference | None
     deadline: date | None
-    state: str
+    state: TrackerState
     chairs: list[Phone] = field(default_factory=list)
 
     @property
@@ -252,7 +252,7 @@ class Tracker:
         return round(100 * self.branches_reached / total, 1) if total else None
 
 
-def state_of(followup: FollowupConference | None, deadline: date | None, today_: date) -> str:
+def state_of(followup: FollowupConference | None, deadline: date | None, today_: date) -> TrackerState:
     """overdue (not held, deadline passed), pending, held_late (after the deadline), held."""
     held_on = followup.held_on if followup else None
     if held_on is None:

@@ -192,7 +192,7 @@ def point_rows(
     national = conference.host_unit_code is None
     two_level = conference.unit_map != "2023"
     return [
-        PointRow(*tuple(row[:10]), row[10] or "", row[11], row[12], _area(row, national, two_level))
+        PointRow(*[*row[:10], row[10] or "", row[11], row[12], _area(row, national, two_level)])
         for row in rows
     ], total
 
@@ -340,10 +340,10 @@ def _board_figures(principal: Principal, conference: Conference, problem_limit: 
         .all()
     )
     if area == "former_district":
-        names = {code: f"{code} (cũ)" if code else "Chưa rõ huyện cũ" for code in per_district}
+        names = {code or "": f"{code} (cũ)" if code else "Chưa rõ huyện cũ" for code in per_district}
     districts = sorted(
         (
-            DistrictRow(code or "", names.get(code, code or "—"), tally, own_states.get(code))
+            DistrictRow(code or "", names.get(code or "", code or "—"), tally, own_states.get(code or ""))
             for code, tally in per_district.items()
         ),
         key=lambda d: (-d.tally.problems, d.name),

@@ -36,7 +36,7 @@ STATE_RANK = {
     HealthState.UNKNOWN: 3,
     HealthState.UP: 4,
 }
-STATE_LABELS = {
+STATE_LABELS: dict[str, str] = {
     HealthState.UNKNOWN: "Chưa rõ",
     HealthState.UP: "Trực tuyến",
     HealthState.PENDING: "Chập chờn",

@@ -99,11 +99,11 @@ def conference_feed(conferences: list[Conference]) -> bytes:
     host = base_host(current_app.config)
     events = []
     for conference in conferences:
-        live = db.session.scalar(
+        live = db.session.execute(
             sa.select(sa.func.count())
             .select_from(BridgePoint)
             .where(BridgePoint.conference_id == conference.id, BridgePoint.status != PointStatus.WITHDRAWN)
-        )
+        ).scalar_one()
         for session in conference.sessions:
             events.append(_session_event(conference, session, host, live))
     zone = conferences[0].timezone if conferences else VN_TZ

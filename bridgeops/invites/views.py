@@ -89,7 +89,7 @@ def keep_alive(token: str):
     """ "Giữ trang này mở trong buổi họp": the browser sends the heartbeat while the page is open,
     for a room without the command-line client."""
     grant = _technician_grant(token)
-    point = db.session.get(BridgePoint, grant.point_id)
+    point = get_row(BridgePoint, grant.point_id)
     response = make_response(
         render_template(
             "invites/keep_alive.html", point=point, conference=point.conference, token=token, interval=30

@@ -22,7 +22,7 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"
 
 
-STATUS_LABELS = {
+STATUS_LABELS: dict[str, str] = {
     OutboxStatus.PENDING: "Đang chờ gửi",
     OutboxStatus.SENT: "Đã gửi",
     OutboxStatus.FAILED: "Gửi thất bại",

@@ -24,7 +24,7 @@ class PointStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-STATUS_LABELS = {
+STATUS_LABELS: dict[str, str] = {
     PointStatus.DRAFT: "Chưa xác nhận",
     PointStatus.CONFIRMED: "Đã xác nhận",
     PointStatus.WITHDRAWN: "Đã rút",

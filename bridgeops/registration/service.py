@@ -607,7 +607,7 @@ def bulk_create_points(conference: Conference, rows: list[dict[str, Any]], *, ac
     )
     points, errors, seen = [], {}, set()
     for index, row in enumerate(rows):
-        unit = units.get(row.get("unit"))
+        unit = units.get(str(row.get("unit")))
         status = row.get("status", PointStatus.DRAFT)
         if unit is None or not _in_conference_tree(conference, unit):
             errors[f"{index}.unit"] = "Không có đơn vị này trong phạm vi hội nghị."
