@@ -68,7 +68,7 @@ def retry(message_id: int):
 
 def _parts(mime: bytes) -> list[dict]:
     """Each leaf part: its type, parameters and (for text) its decoded content."""
-    parsed: EmailMessage = message_from_bytes(mime, policy=policy.default)  # type: ignore[assignment]
+    parsed: EmailMessage = message_from_bytes(mime, policy=policy.default)
     parts = []
     for part in parsed.walk():
         if part.is_multipart():
