@@ -28,6 +28,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     setup.configure_deployment(app)
     setup.register_extensions(app)
     setup.register_blueprints(app)
+    setup.register_access(app)
     setup.register_errorhandlers(app)
     setup.register_template_helpers(app)
     setup.register_request_hooks(app)

@@ -4,23 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import NoReturn
 
 import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
+from bridgeops.core.cli import fail
 from bridgeops.core.errors import DomainError
 from bridgeops.core.urls import external_url
 from bridgeops.extensions import db
 from bridgeops.units.models import DEFAULT_MAP, MAPS
-
-
-def fail(error: DomainError) -> NoReturn:
-    message = error.detail
-    if error.errors:
-        message += " " + "; ".join(f"{k}: {v}" for k, v in error.errors.items())
-    raise click.ClickException(message)
 
 
 @click.command("init-db")
@@ -94,7 +87,7 @@ def units_import(provinces: tuple[str, ...], path: Path | None, unit_map: str) -
 def demo(unit_map: str) -> None:
     """The plan's conference (namdinh-2022) with Nam Định's units, or with --map 2025 a 2027
     conference of Ninh Bình (ninhbinh-2027) on the 2025 map."""
-    from bridgeops.conference.demo import create_demo, create_demo_2025
+    from bridgeops.demo import create_demo, create_demo_2025
 
     conference, created = create_demo() if unit_map == DEFAULT_MAP else create_demo_2025()
     db.session.commit()

@@ -14,3 +14,22 @@ point_changed = _events.signal("point-changed")
 
 #: sender=ConferenceSession: a session's times, title or cancellation changed.
 session_changed = _events.signal("session-changed")
+
+#: sender=Conference (a new copy), source=Conference, actor=str: a conference was copied;
+#: receivers carry their rows over and return (how many carried, [(unit code, unit name)]
+#: of the rows with no place in the copy).
+conference_copied = _events.signal("conference-copied")
+
+#: sender=Conference: a question, not a change. Receivers return how many people a change of
+#: the conference's schedule mails (shown on the schedule page before an officer saves).
+session_audience = _events.signal("session-audience")
+
+#: sender=None: a question, not a change. The receiver (ops, which keeps the scheduler's
+#: lease) returns True when the scheduler's lease has gone stale by ``now`` (its ``now=``)
+#: and when it was last renewed, e.g. (True, datetime) or (False, None).
+scheduler_stale = _events.signal("scheduler-stale")
+
+#: sender=None, token=str: a question, not a change. Receivers that keep credentials other
+#: than access grants (federation: a province's credential at TW) return True when the token
+#: is one of theirs and live; the bad-token throttle lets such a token through.
+token_recognised = _events.signal("token-recognised")

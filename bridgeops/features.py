@@ -26,6 +26,7 @@ FEATURES: tuple[str, ...] = (
     "attendance",
     "followup",
     "federation",
+    "home",
 )
 
 

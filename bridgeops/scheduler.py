@@ -11,24 +11,15 @@ import logging
 import signal
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from bridgeops.core.jobs import JobSpec
 from bridgeops.core.time import utcnow
 
 log = logging.getLogger("bridgeops.scheduler")
-
-
-@dataclass(frozen=True)
-class JobSpec:
-    """A job every ``seconds`` seconds; ``run(app)`` does the work inside an app context."""
-
-    id: str
-    seconds: float
-    run: Callable[[Flask], object]
 
 
 def collect_jobs(app: Flask) -> list[JobSpec]:
@@ -49,7 +40,7 @@ class LeaseKeeper:
     """
 
     def __init__(self, app: Flask) -> None:
-        from bridgeops.ops.lease import new_holder_id
+        from bridgeops.core.jobs import new_holder_id
 
         self.app = app
         self.holder = new_holder_id()

@@ -11,7 +11,7 @@ from werkzeug.routing import IntegerConverter
 
 from bridgeops.config import PROJECT_ROOT
 from bridgeops.core import time as timefmt
-from bridgeops.core.errors import DomainError, ValidationFailed
+from bridgeops.core.errors import HTTP_TITLES, DomainError, ValidationFailed
 from bridgeops.core.qr import qr_svg
 from bridgeops.extensions import csrf, db, limiter, login_manager, migrate
 
@@ -36,7 +36,7 @@ def register_extensions(app: Flask) -> None:
 
         from flask import session
 
-        from bridgeops.accounts.service import user_for_session
+        from bridgeops.accounts.service import LOGIN_AT_KEY, user_for_session
 
         max_age = timedelta(hours=app.config["OFFICER_SESSION_HOURS"])
         return user_for_session(session_id, session.get(LOGIN_AT_KEY), max_age)
@@ -44,10 +44,6 @@ def register_extensions(app: Flask) -> None:
     from datetime import timedelta
 
     app.permanent_session_lifetime = timedelta(days=app.config["LINK_SESSION_DAYS"])
-
-
-#: Session key: when the officer logged in (epoch seconds); officer sessions are short.
-LOGIN_AT_KEY = "login_at"
 
 
 class DatabaseIntConverter(IntegerConverter):
@@ -75,7 +71,12 @@ def register_blueprints(app: Flask) -> None:
 
 
 def _wants_problem() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz"
+    """The API, /healthz and any caller presenting a bearer token (a machine) get problem+json."""
+    return (
+        request.path.startswith("/api/")
+        or request.path == "/healthz"
+        or request.headers.get("Authorization", "").lower().startswith("bearer ")
+    )
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -85,9 +86,11 @@ def register_errorhandlers(app: Flask) -> None:
     def domain_error(error: DomainError):
         if _wants_problem():
             return from_domain_error(error)
-        return render_template(
-            "errors/error.html", status=error.status, title=error.title, detail=error.detail
-        ), error.status
+        return (
+            render_template("errors/error.html", status=error.status, title=error.title, detail=error.detail),
+            error.status,
+            error.headers,
+        )
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
@@ -106,11 +109,11 @@ def register_errorhandlers(app: Flask) -> None:
         headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
         if _wants_problem():
             # Werkzeug's descriptions are English; people read these.
-            detail = HTTP_DETAILS_VI.get(status, HTTP_TITLES_VI.get(status, ""))
+            detail = HTTP_DETAILS_VI.get(status, HTTP_TITLES.get(status, ""))
             return problem(status, detail=detail if status != 429 else "", headers=headers)
         return (
             render_template(
-                "errors/error.html", status=status, title=HTTP_TITLES_VI.get(status, "Lỗi"), detail=""
+                "errors/error.html", status=status, title=HTTP_TITLES.get(status, "Lỗi"), detail=""
             ),
             status,
             headers,
@@ -190,15 +193,6 @@ def outage_response(error: Exception):
     )
 
 
-HTTP_TITLES_VI = {
-    400: "Yêu cầu không hợp lệ",
-    401: "Cần đăng nhập",
-    403: "Không có quyền truy cập",
-    404: "Không tìm thấy trang",
-    405: "Thao tác không được hỗ trợ",
-    413: "Dữ liệu gửi lên quá lớn",
-    429: "Quá nhiều lần thử, vui lòng đợi một lát",
-}
 HTTP_DETAILS_VI = {
     404: "Không có tài nguyên ở địa chỉ này.",
     405: "Địa chỉ này không nhận thao tác này; hãy dùng nút trên trang.",
@@ -256,6 +250,19 @@ def register_request_hooks(app: Flask) -> None:
             raise ValidationFailed(
                 found, detail="Dữ liệu gửi lên chứa ký tự NUL (\\0) hoặc ký tự Unicode hỏng; chưa lưu gì."
             )
+
+
+def register_access(app: Flask) -> None:
+    """Tell ``accounts.access`` how to find the conference and the point a route names: it sits
+    below both capabilities, so it cannot import them."""
+    from bridgeops.accounts.access import register_resources
+    from bridgeops.conference.service import get_conference
+    from bridgeops.registration.models import BridgePoint
+
+    register_resources(
+        conference_id=lambda slug: get_conference(slug).id,
+        point=lambda point_id: db.session.get(BridgePoint, point_id),
+    )
 
 
 def configure_deployment(app: Flask) -> None:

@@ -129,7 +129,7 @@ def runner(app):
 @pytest.fixture
 def demo(app):
     """The plan's conference with Nam Định's units."""
-    from bridgeops.conference.demo import create_demo
+    from bridgeops.demo import create_demo
 
     conference, _ = create_demo()
     db.session.commit()

@@ -21,7 +21,8 @@ from bridgeops.health.schemas import RehearsalSignoffIn
 from bridgeops.registration import chairs, service
 from bridgeops.registration.schemas import PointIn
 from bridgeops.returns import service as returns
-from tests.registration.helpers import MY_LOC, chair_token, commune_of
+from tests.factories import chair_token
+from tests.registration.helpers import MY_LOC, commune_of
 
 #: Words that only appear when developer text leaks (checked on the visible text, whole words).
 LEAKS = re.compile(

@@ -53,7 +53,6 @@ from enum import StrEnum
 from functools import wraps
 from typing import Any, NoReturn
 
-import sqlalchemy as sa
 from flask import abort, g, redirect, request, session, url_for
 from flask_login import current_user
 
@@ -211,34 +210,8 @@ def open_link_session(grant: AccessGrant) -> None:
 
 # --- Scope: the rule behind every requirement and every query -----------------------------
 # Staff see everything; a chair her unit's point and the points of the units directly under
-# it; a technician her own point only.
-
-
-def chair_scope(principal: Principal) -> sa.Select:
-    """The unit codes a chair answers for: her unit and the units directly under it."""
-    from bridgeops.units.models import AdminUnit
-
-    return sa.select(AdminUnit.code).where(
-        sa.or_(AdminUnit.code == principal.unit_code, AdminUnit.parent_code == principal.unit_code)
-    )
-
-
-def point_filter(principal: Principal, conference_id: int) -> sa.ColumnElement[bool]:
-    """A WHERE clause on BridgePoint limiting a query to what the principal may see."""
-    from bridgeops.registration.models import BridgePoint
-
-    in_conference = BridgePoint.conference_id == conference_id
-    if principal.is_officer:
-        return in_conference
-    if principal.conference_id not in (None, conference_id):
-        return sa.false()
-    if principal.is_chair:
-        # One IN on unit_code, so the (conference_id, unit_code) index answers it, not a scan
-        # of the conference's points (11,400 nationally).
-        return sa.and_(in_conference, BridgePoint.unit_code.in_(chair_scope(principal)))
-    if principal.is_technician and principal.point_id:
-        return sa.and_(in_conference, BridgePoint.id == principal.point_id)
-    return sa.false()
+# it; a technician her own point only. The same rule as a WHERE clause on points lives with
+# the points: ``registration.scope.point_filter``.
 
 
 def unit_in_scope(principal: Principal | None, unit, conference_id: int | None = None) -> bool:
@@ -344,6 +317,30 @@ REQUIREMENTS = (
 )
 
 
+@dataclass
+class Resources:
+    """How requirements find what a route names. Accounts sits below conferences and points,
+    so their owners register these at app setup (``bridgeops.setup.register_access``)."""
+
+    #: A conference slug → its id (NotFound for an unknown slug).
+    conference_id: Callable[[str], int]
+    #: A point id → the point, or None.
+    point: Callable[[int], Any]
+
+
+def _unregistered(*_args: Any) -> Any:
+    raise RuntimeError("access resources are not registered; create the app first")
+
+
+_resources = Resources(conference_id=_unregistered, point=_unregistered)
+
+
+def register_resources(*, conference_id: Callable[[str], int], point: Callable[[int], Any]) -> None:
+    """Tell ``authorize`` how to resolve ``<slug>`` and ``<point_id>`` (once per app setup)."""
+    _resources.conference_id = conference_id
+    _resources.point = point
+
+
 def _anonymous(redirect_anonymous: bool):
     if request.path.startswith("/api/") or not redirect_anonymous:
         raise Unauthorized(
@@ -373,24 +370,19 @@ def authorize(
     ):
         raise Forbidden("Tài khoản của bạn chỉ được xem, không được thay đổi dữ liệu.")
     slug = view_args.get("slug")
-    if slug is not None and principal.conference_id is not None:
-        from bridgeops.conference.service import get_conference
-
-        if get_conference(slug).id != principal.conference_id:
-            raise Forbidden("Đường dẫn của bạn dành cho hội nghị khác.")
+    if (
+        slug is not None
+        and principal.conference_id is not None
+        and _resources.conference_id(slug) != principal.conference_id
+    ):
+        raise Forbidden("Đường dẫn của bạn dành cho hội nghị khác.")
     if requirement.scoped_point:
-        from bridgeops.registration.models import BridgePoint
-
         point_id = view_args.get("point_id")
-        point = db_get(BridgePoint, point_id) if isinstance(point_id, int) else None
+        point = _resources.point(point_id) if isinstance(point_id, int) else None
         if point is None or not can_view_point(principal, point):
             raise NotFound(f"Không có điểm cầu số {point_id} trong phạm vi của bạn.")
         g.point = point
     return principal
-
-
-def db_get(model, ident):
-    return db.session.get(model, ident)
 
 
 #: Where ``requires`` marks the request as checked (read by ``@operation``).

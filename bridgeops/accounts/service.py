@@ -10,6 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from bridgeops.accounts.models import USER_ROLES, AccessGrant, GrantKind, GrantRole, User
 from bridgeops.accounts.tokens import hash_token, new_token
+from bridgeops.audit import service as audit
 from bridgeops.core.errors import Conflict, NotFound, ValidationFailed
 from bridgeops.core.text import clean
 from bridgeops.core.time import utcnow
@@ -22,6 +23,10 @@ class IssuedGrant:
 
     grant: AccessGrant
     token: str
+
+
+#: Session key: when the officer logged in (epoch seconds); officer sessions are short.
+LOGIN_AT_KEY = "login_at"
 
 
 def create_user(email: str, name: str, role: str, password: str) -> User:
@@ -294,8 +299,6 @@ INVITE_DAYS = 7
 
 def invite_user(email: str, name: str, role: str, actor: str) -> IssuedGrant:
     """A new account without a usable password, and the one-time link to choose one."""
-    from bridgeops.audit import service as audit
-
     errors = {}
     if not clean(name):
         errors["name"] = "Vui lòng nhập họ tên."

@@ -40,15 +40,13 @@ def login():
     if form.validate_on_submit():
         user = service.authenticate(form.email.data, form.password.data)
         if user is not None:
-            from bridgeops.setup import LOGIN_AT_KEY
-
             session.clear()  # nothing of a link session or an earlier login survives
             login_user(user)
-            session[LOGIN_AT_KEY] = time.time()
+            session[service.LOGIN_AT_KEY] = time.time()
             flash(f"Xin chào {user.name}.", "success")
             target = request.args.get("next", "")
             if not target.startswith("/") or urlsplit(target).netloc or target.startswith("//"):
-                target = url_for("conference.home")
+                target = url_for("home.index")
             return redirect(target)
         form.password.errors.append("Email hoặc mật khẩu không đúng.")
         return render_template("accounts/login.html", form=form), 401

@@ -4,24 +4,9 @@ from __future__ import annotations
 
 from flask import Response, json
 
-from bridgeops.core.errors import DomainError
+from bridgeops.core.errors import HTTP_TITLES, DomainError
 
 PROBLEM_TYPE_BASE = "https://bridgeops.vn/problems/"
-
-#: Vietnamese titles for plain HTTP errors.
-HTTP_TITLES = {
-    400: "Yêu cầu không hợp lệ",
-    401: "Cần mã truy cập hợp lệ",
-    403: "Không có quyền",
-    404: "Không tìm thấy",
-    405: "Phương thức không được hỗ trợ",
-    409: "Xung đột",
-    413: "Dữ liệu gửi lên quá lớn",
-    415: "Kiểu dữ liệu không được hỗ trợ",
-    429: "Quá nhiều yêu cầu, vui lòng thử lại sau",
-    500: "Lỗi máy chủ",
-    503: "Dịch vụ tạm thời không sẵn sàng",
-}
 
 
 def problem(
@@ -51,7 +36,14 @@ def problem(
 
 
 def from_domain_error(error: DomainError) -> Response:
-    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+    headers = dict(error.headers)
+    if error.status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
     return problem(
-        error.status, error.title, error.detail, slug=error.slug, errors=error.errors or None, headers=headers
+        error.status,
+        error.title,
+        error.detail,
+        slug=error.slug,
+        errors=error.errors or None,
+        headers=headers or None,
     )

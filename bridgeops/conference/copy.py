@@ -10,9 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
-
 from bridgeops.audit import service as audit
 from bridgeops.conference import service
 from bridgeops.conference.models import Conference, ConferenceSession
@@ -24,12 +21,7 @@ from bridgeops.conference.schemas import (
     check_session_times,
 )
 from bridgeops.core.errors import ValidationFailed
-from bridgeops.events import session_changed
-from bridgeops.extensions import db
-from bridgeops.registration import service as registration
-from bridgeops.registration.models import BridgePoint, PointStatus
-from bridgeops.units.models import AdminUnit
-from bridgeops.units.reform import place_units
+from bridgeops.events import conference_copied, session_changed
 
 
 @dataclass(frozen=True)
@@ -67,7 +59,11 @@ def copy_conference(source: Conference, data: CopyIn, *, actor: str) -> CopyResu
         ],
     )
     conference = service.create_conference(fields, actor=actor, copied_from=source)
-    carried, unplaced = _carry_points(source, conference, actor=actor)
+    carried, unplaced = 0, []
+    # Registration carries the points over (a receiver, so conference never imports it).
+    for _receiver, (count, missing) in conference_copied.send(conference, source=source, actor=actor):
+        carried += count
+        unplaced.extend(missing)
     for session in conference.sessions:
         session_changed.send(session)  # the carried technicians' invites, new sessions only
     audit.record(
@@ -93,55 +89,3 @@ def _shifted(session: ConferenceSession, shift: timedelta) -> SessionIn:
     if problem:
         raise ValidationFailed({"shift_days": f"{session.title}: {problem}"})
     return SessionIn.model_construct(kind=session.kind, title=session.title, starts_at=starts, ends_at=ends)
-
-
-def _carry_points(source: Conference, target: Conference, *, actor: str) -> tuple[int, list[tuple[str, str]]]:
-    points = list(
-        db.session.scalars(
-            sa.select(BridgePoint)
-            .where(BridgePoint.conference_id == source.id, BridgePoint.status != PointStatus.WITHDRAWN)
-            .options(selectinload(BridgePoint.contacts), selectinload(BridgePoint.unit))
-            .order_by(BridgePoint.unit_code)
-        )
-    )
-    placement = place_units([p.unit_code for p in points], source.unit_map, target.unit_map)
-    units = {
-        u.code: u
-        for u in db.session.scalars(
-            sa.select(AdminUnit).where(AdminUnit.code.in_(set(placement.target.values())))
-        )
-    }
-    chosen: dict[str, BridgePoint] = {}
-    unplaced = [p for p in points if p.unit_code in set(placement.unplaced)]
-    for point in points:  # lowest source unit code first: it keeps the new unit's room
-        code = placement.target.get(point.unit_code)
-        if code is None:
-            continue
-        unit = units.get(code)
-        if unit is None or not registration.in_conference_tree(target, unit):
-            unplaced.append(point)
-        elif code not in chosen:
-            chosen[code] = point
-    rows = [_row(point, code) for code, point in chosen.items()]
-    ids = registration.bulk_create_points(target, rows, actor=actor) if rows else []
-    new_id = {point.id: new for point, new in zip(chosen.values(), ids, strict=True)}
-    # A point relaying from another than its parent's point keeps that upstream in the copy.
-    upstream = [
-        {"point_id": new_id[p.id], "upstream": new_id[p.upstream_point_id]}
-        for p in chosen.values()
-        if p.upstream_point_id in new_id
-    ]
-    if upstream:
-        registration.set_upstreams(upstream)
-    return len(rows), [(p.unit_code, p.unit.name) for p in unplaced]
-
-
-def _row(point: BridgePoint, unit_code: str) -> dict:
-    return {
-        "unit": unit_code,
-        "name": point.name if unit_code == point.unit_code else None,
-        "venue": point.venue,
-        "capacity": point.capacity,
-        "probe": {"target": point.probe_target},
-        "technicians": [{"name": c.name, "phone": c.phone, "email": c.email} for c in point.technicians],
-    }

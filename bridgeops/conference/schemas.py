@@ -20,7 +20,7 @@ from pydantic_core import PydanticCustomError
 from bridgeops.conference.models import SessionKind
 from bridgeops.core.text import clean
 from bridgeops.core.time import VN_TZ
-from bridgeops.registration.schemas import normalise_email, normalise_phone
+from bridgeops.core.validation import normalise_email, normalise_phone
 
 
 class SessionOut(BaseModel):

@@ -23,6 +23,7 @@ from bridgeops.core.time import as_utc, utcnow
 from bridgeops.events import session_changed
 from bridgeops.extensions import db
 from bridgeops.units.models import AdminUnit
+from bridgeops.units.service import find_unit
 
 
 def get_conference(slug: str) -> Conference:
@@ -73,7 +74,6 @@ def check_host(unit_code: str | None, unit_map: str = "2023") -> str | None:
     conference's map; given by its key or its GSO code there. Returns its key."""
     if unit_code is None:
         return None
-    from bridgeops.units.service import find_unit
 
     unit = find_unit(unit_code, unit_map)
     if unit is None or unit.map != unit_map:

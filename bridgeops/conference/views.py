@@ -9,37 +9,22 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from flask_login import current_user
 
-from bridgeops.accounts.access import OFFICER, PUBLIC, current_principal, requires
+from bridgeops.accounts.access import OFFICER, requires
 from bridgeops.conference import service
 from bridgeops.conference.models import SESSION_KIND_LABELS, Conference, SessionKind
-from bridgeops.conference.overview import conference_cards
 from bridgeops.conference.schemas import ConferenceIn, ConferencePatch, SessionIn, SessionPatch
 from bridgeops.core.errors import Conflict, ValidationFailed
 from bridgeops.core.time import VN_TZ, local
 from bridgeops.core.validation import validate
+from bridgeops.events import session_audience
 from bridgeops.extensions import db
-from bridgeops.registration.queries import technicians_with_email
 from bridgeops.units.models import LEVEL_LABELS
 
 bp = Blueprint("conference", __name__)
 
 #: The HTML datetime-local format.
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
-
-
-@bp.get("/")
-@requires(PUBLIC)
-def home():
-    """Officers see their conferences; a chair or technician who opened a link goes back to it."""
-    if not current_user.is_authenticated:
-        principal = current_principal()
-        if principal is not None and principal.is_chair and principal.conference_id:
-            slug = service.get_conference_by_id(principal.conference_id).slug
-            return redirect(url_for("registration.home", slug=slug))
-    cards = conference_cards(service.list_conferences()) if current_user.is_authenticated else []
-    return render_template("conference/home.html", cards=cards)
 
 
 @bp.context_processor
@@ -59,7 +44,7 @@ def schedule(slug: str):
         errors={},
         new={"kind": SessionKind.SESSION},
         new_errors={},
-        technicians=technicians_with_email(conference),
+        technicians=_session_audience(conference),
     )
 
 
@@ -98,7 +83,7 @@ def update_session(slug: str, session_id: int):
             errors={session.id: _errors(error)},
             new={"kind": SessionKind.SESSION},
             new_errors={},
-            technicians=technicians_with_email(conference),
+            technicians=_session_audience(conference),
         ), error.status
     db.session.commit()
     flash(
@@ -134,7 +119,7 @@ def add_session(slug: str):
             errors={},
             new=form,
             new_errors=_errors(error),
-            technicians=technicians_with_email(conference),
+            technicians=_session_audience(conference),
         ), error.status
     db.session.commit()
     flash(f'Đã thêm "{session.title}"; kỹ thuật viên các điểm cầu sẽ nhận thư mời.', "success")
@@ -275,7 +260,7 @@ def create_conference():
         f'Đã tạo hội nghị "{conference.title}". Bước tiếp theo: cấp đường dẫn cho chủ tịch các đơn vị.',
         "success",
     )
-    return redirect(url_for("conference.home"), code=303)
+    return redirect(url_for("home.index"), code=303)
 
 
 def _wizard(form: dict[str, Any], errors: dict[str, str]):
@@ -332,7 +317,7 @@ def archive(slug: str):
     service.archive_conference(conference, actor=_actor())
     db.session.commit()
     flash(f'Đã lưu trữ hội nghị "{conference.title}"; hồ sơ chỉ còn để xem.', "success")
-    return redirect(url_for("conference.home"), code=303)
+    return redirect(url_for("home.index"), code=303)
 
 
 def _edit_values(conference: Conference) -> dict[str, str]:
@@ -375,3 +360,8 @@ def _aware(value: str, zone: str) -> str:
         except (ValueError, ZoneInfoNotFoundError):
             parsed = parsed.replace(tzinfo=ZoneInfo(VN_TZ))  # the zone field names its own error
     return parsed.isoformat()
+
+
+def _session_audience(conference: Conference) -> int:
+    """How many people a schedule change mails (invites answers; conference never asks it)."""
+    return sum(count for _receiver, count in session_audience.send(conference))

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
-from pydantic_core import ErrorDetails
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from bridgeops.core.errors import ValidationFailed
 
@@ -136,3 +138,24 @@ def bad_text_fields(value: Any) -> dict[str, str]:
 def nul_fields(value: Any, path: str = "") -> list[str]:
     """Where in a JSON value a string (or an object's key) holds a NUL character."""
     return [field for field, message in bad_text_fields(value).items() if message == NUL_MESSAGE]
+
+
+def normalise_phone(raw: str) -> str:
+    """A Vietnamese (or international) number in E.164: "0912 345 678" → "+84912345678"."""
+    try:
+        number = phonenumbers.parse(raw, "VN")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise PydanticCustomError(
+            "phone_invalid", "Số điện thoại không hợp lệ (ví dụ 0912 345 678 hoặc 0228 3849 123)."
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalise_email(raw: str) -> str:
+    """A syntactically valid address, domain lower-cased; no DNS lookup."""
+    try:
+        return validate_email(raw, check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise PydanticCustomError("email_invalid", "Email không hợp lệ (ví dụ ten@example.vn).") from None

@@ -32,6 +32,7 @@ def province_out(province: FederatedProvince) -> ProvinceOut:
 def receipt_out(submission: FederatedReturn, receipt: service.Receipt) -> ReceiptOut:
     return ReceiptOut(
         id=submission.id,
+        kind=submission.kind,
         province=province_out(submission.province),
         sha256=submission.sha256,
         frozen_at=submission.frozen_at,
@@ -49,8 +50,9 @@ def receipt_out(submission: FederatedReturn, receipt: service.Receipt) -> Receip
     response=ReceiptOut,
     status=201,
     headers={"Idempotency-Key": "Mã sha256 của bản chốt (bắt buộc)"},
-    description="Thân yêu cầu: tài liệu bridgeops.return/v1 đã chốt kèm sha256, "
-    "frozen_at, frozen_by, đúng như BridgeOps của tỉnh gửi. Mã truy cập là mã "
+    description="Thân yêu cầu: tài liệu đã chốt (bridgeops.return/v1, bridgeops.attendance/v1 "
+    "hoặc bridgeops.followup/v1) kèm sha256, frozen_at, frozen_by, đúng như BridgeOps của tỉnh "
+    "gửi; mỗi loại có bản hiện hành riêng (số người dự: mỗi phiên một bản). Mã truy cập là mã "
     "Trung ương cấp cho tỉnh (bridgeops federation register). Gửi lại đúng "
     "nội dung đó trả 200 với bản đã lưu.",
     errors={

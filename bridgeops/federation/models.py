@@ -47,9 +47,17 @@ class FederatedReturn(Model):
     #: TW's national conference the return is for.
     conference_id: Mapped[int] = mapped_column(sa.ForeignKey("conference.id"), index=True)
     province_id: Mapped[int] = mapped_column(sa.ForeignKey("federated_province.id"), index=True)
-    #: Canonical JSON of the province's bridgeops.return/v1 document, exactly as hashed.
+    #: Which report it is, from its schema: "headcount" (bridgeops.return/v1), "attendance"
+    #: (bridgeops.attendance/v1) or "followup" (bridgeops.followup/v1).
+    kind: Mapped[str] = mapped_column(sa.String(16), default="headcount", server_default="headcount")
+    #: What a later submission of the same kind supersedes within: the province's session id for
+    #: attendance (one report per session), "" otherwise.
+    subject: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
+    #: Canonical JSON of the province's document (of the schema of its kind), exactly as hashed.
     payload: Mapped[str] = mapped_column(sa.Text, deferred=True)
-    #: {"totals": …, "categories": …} of the document: what the national roll-up reads.
+    #: What the national pages read without the document: {"totals", "categories",
+    #: "units_total"} of a return, {"session", "categories", "totals"} of an attendance report,
+    #: {"as_of_day", "levels"} of a follow-up report.
     summary: Mapped[str] = mapped_column(sa.Text)
     #: sha256 hex of the payload; also the Idempotency-Key the province sent.
     sha256: Mapped[str] = mapped_column(sa.String(64))
@@ -68,9 +76,13 @@ class FederatedReturn(Model):
         return json.loads(self.payload)
 
     @property
+    def digest(self) -> dict[str, Any]:
+        return json.loads(self.summary)
+
+    @property
     def totals(self) -> dict[str, Any]:
-        return json.loads(self.summary)["totals"]
+        return self.digest["totals"]
 
     @property
     def categories(self) -> list[dict[str, Any]]:
-        return json.loads(self.summary)["categories"]
+        return self.digest.get("categories", [])

@@ -16,6 +16,7 @@ class ProvinceOut(BaseModel):
 
 class ReceiptOut(BaseModel):
     id: int
+    kind: str = Field(description="headcount, attendance or followup: from the document's schema.")
     province: ProvinceOut
     sha256: str
     frozen_at: datetime

@@ -13,18 +13,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter
 from pydantic_core import PydanticCustomError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import undefer
 
 from bridgeops.accounts.tokens import hash_token, new_token
+from bridgeops.attendance import document as attendance_documents
 from bridgeops.audit import service as audit
 from bridgeops.conference.models import Conference
 from bridgeops.core.errors import Conflict, DomainError, NotFound, Unauthorized, ValidationFailed
 from bridgeops.core.time import format_datetime_vi, utcnow
 from bridgeops.extensions import db
 from bridgeops.federation.models import FederatedProvince, FederatedReturn
+from bridgeops.followup import document as followup_documents
 from bridgeops.registration.schemas import normalise_phone
 from bridgeops.returns import document as documents
 from bridgeops.returns.schemas import FiguresOut, ReturnCategoryOut
@@ -33,6 +35,19 @@ from bridgeops.units.models import AdminUnit
 
 #: What the province's submitter adds around the hashed document.
 ENVELOPE = ("sha256", "frozen_at", "frozen_by")
+
+#: The reports a province sends to the same address, told apart by their schema version.
+KINDS = {
+    documents.SCHEMA: "headcount",
+    attendance_documents.SCHEMA: "attendance",
+    followup_documents.SCHEMA: "followup",
+}
+#: How TW's officers call each kind.
+KIND_LABELS = {
+    "headcount": "báo cáo số đại biểu",
+    "attendance": "báo cáo số người dự thực tế",
+    "followup": "báo cáo hội nghị triển khai các cấp",
+}
 
 
 class ReturnRefused(DomainError):
@@ -122,6 +137,16 @@ def list_provinces() -> list[FederatedProvince]:
     return list(db.session.scalars(sa.select(FederatedProvince).order_by(FederatedProvince.code)))
 
 
+def live_province(token: str | None) -> FederatedProvince | None:
+    """The province whose credential this is, unless revoked; None for anything else."""
+    if not token or len(token) > 200:
+        return None
+    province = db.session.scalar(
+        sa.select(FederatedProvince).where(FederatedProvince.token_hash == hash_token(token))
+    )
+    return province if province is not None and province.revoked_at is None else None
+
+
 def authenticate(token: str | None) -> FederatedProvince:
     """The province whose credential this is; 401 saying why otherwise."""
     if not token:
@@ -189,23 +214,95 @@ def _frozen_at(value: Any) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _check_document(document: dict[str, Any], province: FederatedProvince) -> None:
+class _Tally(BaseModel):
+    delegates: int
+    counts: dict[str, int]
+
+
+class _AttendanceGroup(BaseModel):
+    points: int
+    reported_points: int
+    confirmed: _Tally
+    present: _Tally
+
+
+class _AttendanceSession(BaseModel):
+    id: int
+    title: str
+    starts_at: str
+
+
+class _FollowupLevel(BaseModel):
+    level: str
+    label: str
+    units_total: int
+    units_held: int
+    units_held_late: int = 0
+    units_overdue: int = 0
+    officials: int = 0
+    members: int = 0
+    women: int = 0
+    branches_total: int = 0
+    branches_reached: int = 0
+
+
+def _kind_of(document: dict[str, Any]) -> str:
     schema = document.get("schema")
-    if schema != documents.SCHEMA:
+    kind = KINDS.get(schema) if isinstance(schema, str) else None
+    if kind is None:
+        accepted = ", ".join(KINDS)
         raise ReturnRefused(
-            f"Trung ương nhận báo cáo phiên bản {documents.SCHEMA}; báo cáo gửi lên là "
+            f"Trung ương nhận các báo cáo phiên bản {accepted}; báo cáo gửi lên là "
             f"{schema or 'không rõ phiên bản'}. Hãy cập nhật BridgeOps của tỉnh.",
-            {"schema": f"Phải là {documents.SCHEMA}."},
+            {"schema": f"Phải là một trong {accepted}."},
         )
-    try:
-        host = document["conference"]["host_unit_code"]
-        # What the national roll-up reads must be well-formed; the rest is kept as sent.
+    return kind
+
+
+def _digest(kind: str, document: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """What TW's pages read of a document of the kind, validated, and what it supersedes within.
+
+    Raises KeyError, TypeError, ValueError (ValidationError) or AttributeError on a document of
+    the wrong shape."""
+    if kind == "headcount":
         FiguresOut.model_validate(document["totals"])
         TypeAdapter(list[ReturnCategoryOut]).validate_python(document["categories"])
-    except (KeyError, TypeError, ValidationError):
+        digest = {
+            "totals": document["totals"],
+            "categories": document["categories"],
+            "units_total": _units_total(document),
+        }
+        return digest, ""
+    if kind == "attendance":
+        session = _AttendanceSession.model_validate(document["session"])
+        _AttendanceGroup.model_validate(document["totals"])
+        TypeAdapter(list[_AttendanceGroup]).validate_python(document["districts"])
+        categories = TypeAdapter(list[ReturnCategoryOut]).validate_python(document["categories"])
+        digest = {
+            "session": session.model_dump(),
+            "categories": [c.model_dump(include={"code", "label"}) for c in categories],
+            "totals": document["totals"],
+        }
+        # TW prints and exports it as the province does: the sheet must build.
+        attendance_documents.sheet(document)
+        return digest, str(session.id)
+    levels = TypeAdapter(list[_FollowupLevel]).validate_python(document["levels"])
+    followup_documents.sheet(document)
+    return {"as_of_day": str(document["as_of_day"]), "levels": [lv.model_dump() for lv in levels]}, ""
+
+
+def _check_document(document: dict[str, Any], province: FederatedProvince) -> tuple[str, dict[str, Any], str]:
+    """The document's kind, digest and subject, once it is well-formed and the province's own."""
+    kind = _kind_of(document)
+    try:
+        host = document["conference"]["host_unit_code"]
+        # What the national pages read must be well-formed; the rest is kept as sent.
+        digest, subject = _digest(kind, document)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        schema = document["schema"]
         raise ReturnRefused(
-            "Báo cáo thiếu phần hội nghị, thành phần hoặc số tổng.",
-            {"__body__": "Không đúng cấu trúc bridgeops.return/v1."},
+            f"{KIND_LABELS[kind].capitalize()} thiếu phần bắt buộc hoặc sai kiểu số liệu.",
+            {"__body__": f"Không đúng cấu trúc {schema}."},
         ) from None
     if host != province.code:
         raise ReturnRefused(
@@ -213,6 +310,7 @@ def _check_document(document: dict[str, Any], province: FederatedProvince) -> No
             f"{province.name} (mã {province.code}).",
             {"conference.host_unit_code": f"Phải là {province.code}."},
         )
+    return kind, digest, subject
 
 
 def receive(
@@ -245,7 +343,7 @@ def receive(
             "Idempotency-Key phải là mã sha256 của bản chốt.",
             {"Idempotency-Key": "Không khớp với mã sha256 của nội dung."},
         )
-    _check_document(data, province)
+    kind, digest, subject = _check_document(data, province)
     frozen_at = _frozen_at(envelope["frozen_at"])
 
     # One submission of a province at a time decides what is current (a row lock on PostgreSQL;
@@ -256,13 +354,14 @@ def receive(
     same = _submission_with(conference, province, sha256)
     if same is not None:
         return _repeat(same, conference)
-    current = current_return(conference, province)
+    current = current_return(conference, province, kind, subject)
     if current is not None and current.sha256 == sha256:
         # Stored by a concurrent request since the look-up above (SQLite takes no row lock).
         return Receipt(current, False)
     if current is not None and frozen_at <= current.frozen_at:
         raise StaleReturn(
-            f"Bản chốt lúc {format_datetime_vi(frozen_at, conference.timezone)} cũ hơn bản "
+            f"Bản chốt {KIND_LABELS[kind]} lúc {format_datetime_vi(frozen_at, conference.timezone)} "
+            "cũ hơn bản "
             f"Trung ương đang giữ (chốt lúc "
             f"{format_datetime_vi(current.frozen_at, conference.timezone)}). Hãy chốt lại số liệu "
             "rồi gửi bản mới."
@@ -270,12 +369,11 @@ def receive(
     submission = FederatedReturn(
         conference_id=conference.id,
         province_id=province.id,
+        kind=kind,
+        subject=subject,
         payload=documents.canonical_json(data).decode(),
         sha256=sha256,
-        summary=json.dumps(
-            {"totals": data["totals"], "categories": data["categories"], "units_total": _units_total(data)},
-            ensure_ascii=False,
-        ),
+        summary=json.dumps(digest, ensure_ascii=False),
         frozen_at=frozen_at,
         frozen_by=str(envelope["frozen_by"] or "").replace("\x00", "")[:254],
     )
@@ -298,9 +396,10 @@ def receive(
         "receive",
         conference_id=conference.id,
         after={
+            "kind": kind,
             "sha256": sha256,
             "superseded": current.id if current else None,
-            "confirmed": data["totals"]["confirmed"]["delegates"],
+            "confirmed": data["totals"]["confirmed"]["delegates"] if kind != "followup" else None,
         },
     )
     return Receipt(submission, True, current)
@@ -337,12 +436,16 @@ def _repeat(same: FederatedReturn, conference: Conference) -> Receipt:
     return Receipt(same, False)
 
 
-def current_return(conference: Conference, province: FederatedProvince) -> FederatedReturn | None:
+def current_return(
+    conference: Conference, province: FederatedProvince, kind: str = "headcount", subject: str = ""
+) -> FederatedReturn | None:
     return db.session.scalar(
         sa.select(FederatedReturn)
         .where(
             FederatedReturn.conference_id == conference.id,
             FederatedReturn.province_id == province.id,
+            FederatedReturn.kind == kind,
+            FederatedReturn.subject == subject,
             FederatedReturn.superseded_at.is_(None),
         )
         .order_by(FederatedReturn.id.desc())
@@ -350,19 +453,25 @@ def current_return(conference: Conference, province: FederatedProvince) -> Feder
     )
 
 
-def submissions(conference: Conference, province: FederatedProvince) -> list[FederatedReturn]:
-    """Every submission of the province for the conference, newest first."""
+def submissions(
+    conference: Conference, province: FederatedProvince, kind: str = "headcount"
+) -> list[FederatedReturn]:
+    """Every submission of the kind by the province for the conference, newest first."""
     return list(
         db.session.scalars(
             sa.select(FederatedReturn)
-            .where(FederatedReturn.conference_id == conference.id, FederatedReturn.province_id == province.id)
+            .where(
+                FederatedReturn.conference_id == conference.id,
+                FederatedReturn.province_id == province.id,
+                FederatedReturn.kind == kind,
+            )
             .order_by(FederatedReturn.id.desc())
         )
     )
 
 
 def get_submission(
-    conference: Conference, province: FederatedProvince, submission_id: int
+    conference: Conference, province: FederatedProvince, submission_id: int, kind: str | None = None
 ) -> FederatedReturn:
     submission = db.session.scalar(
         sa.select(FederatedReturn)
@@ -373,6 +482,7 @@ def get_submission(
         submission is None
         or submission.conference_id != conference.id
         or submission.province_id != province.id
+        or (kind is not None and submission.kind != kind)
     ):
         raise NotFound(f"Không có lần gửi số {submission_id} của {province.name}.")
     return submission
@@ -380,6 +490,202 @@ def get_submission(
 
 def diff_submissions(older: FederatedReturn, newer: FederatedReturn) -> ReturnDiff:
     return diff_documents(older.document, newer.document)
+
+
+# --- Attendance and follow-up reports ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """One figure of a report in an older and a newer submission."""
+
+    label: str
+    before: Any
+    after: Any
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+def diff_followup(older: FederatedReturn, newer: FederatedReturn) -> list[Change]:
+    """Per level: units held, units overdue and people attending; then each unit whose state changed."""
+    old_levels = {lv["level"]: lv for lv in older.digest["levels"]}
+    changes = []
+    for level in newer.digest["levels"]:
+        before = old_levels.get(level["level"], {})
+        label = level["label"]
+        changes += [
+            Change(f"{label}: đơn vị đã tổ chức", before.get("units_held", 0), level["units_held"]),
+            Change(f"{label}: đơn vị quá hạn", before.get("units_overdue", 0), level["units_overdue"]),
+            Change(
+                f"{label}: tổng người dự",
+                sum(before.get(g, 0) for g in followup_documents.GROUPS),
+                sum(level[g] for g in followup_documents.GROUPS),
+            ),
+        ]
+    states = {u["unit_code"]: u["state"] for u in older.document["units"]}
+    for unit in newer.document["units"]:
+        before = states.get(unit["unit_code"])
+        if before != unit["state"]:
+            labels = followup_documents.STATE_LABELS
+            changes.append(
+                Change(unit["unit_name"], labels.get(before or "", "—"), labels.get(unit["state"], "—"))
+            )
+    return changes
+
+
+def diff_attendance(older: FederatedReturn, newer: FederatedReturn) -> list[Change]:
+    """Of one session: points, delegates confirmed, points reported and people present, in
+    total and per district."""
+    old_districts = {d["code"]: d for d in older.document["districts"]}
+    pairs: list[tuple[str, dict[str, Any] | None, dict[str, Any]]] = [
+        ("Tổng cộng", older.totals, newer.totals)
+    ]
+    pairs += [(d["name"], old_districts.get(d["code"]), d) for d in newer.document["districts"]]
+    changes = []
+    for label, before, after in pairs:
+        changes += [
+            Change(f"{label}: số điểm cầu", before["points"] if before else 0, after["points"]),
+            Change(
+                f"{label}: số đại biểu đã xác nhận",
+                before["confirmed"]["delegates"] if before else 0,
+                after["confirmed"]["delegates"],
+            ),
+            Change(
+                f"{label}: điểm đã báo cáo",
+                before["reported_points"] if before else 0,
+                after["reported_points"],
+            ),
+            Change(
+                f"{label}: số người có mặt",
+                before["present"]["delegates"] if before else 0,
+                after["present"]["delegates"],
+            ),
+        ]
+    return changes
+
+
+@dataclass
+class ReportHistory:
+    """A province's submissions of one attendance session, or of its follow-up report."""
+
+    #: Newest first; the first is the current one.
+    submissions: list[FederatedReturn]
+    changes: list[Change]
+
+    @property
+    def current(self) -> FederatedReturn:
+        return self.submissions[0]
+
+    @property
+    def previous(self) -> FederatedReturn | None:
+        return self.submissions[1] if len(self.submissions) > 1 else None
+
+
+def report_histories(conference: Conference, province: FederatedProvince, kind: str) -> list[ReportHistory]:
+    """The province's attendance (one history a session) or follow-up submissions, each with
+    the changes from the previous submission to the latest."""
+    by_subject: dict[str, list[FederatedReturn]] = {}
+    for submission in db.session.scalars(
+        sa.select(FederatedReturn)
+        .options(undefer(FederatedReturn.payload))
+        .where(
+            FederatedReturn.conference_id == conference.id,
+            FederatedReturn.province_id == province.id,
+            FederatedReturn.kind == kind,
+        )
+        .order_by(FederatedReturn.id.desc())
+    ):
+        by_subject.setdefault(submission.subject, []).append(submission)
+    diff = diff_attendance if kind == "attendance" else diff_followup
+    histories = [
+        ReportHistory(items, diff(items[1], items[0]) if len(items) > 1 else [])
+        for items in by_subject.values()
+    ]
+    return sorted(histories, key=lambda h: h.current.digest.get("session", {}).get("starts_at", ""))
+
+
+@dataclass
+class AttendanceLine:
+    province: FederatedProvince
+    report: FederatedReturn
+
+    @property
+    def session(self) -> dict[str, Any]:
+        return self.report.digest["session"]
+
+    @property
+    def figures(self) -> dict[str, Any]:
+        return self.report.totals
+
+
+@dataclass
+class SessionTotal:
+    """Every province's current report of sessions with the same title and start, summed."""
+
+    title: str
+    starts_at: str
+    provinces: int = 0
+    points: int = 0
+    reported_points: int = 0
+    confirmed: int = 0
+    present: int = 0
+
+
+def national_attendance(conference: Conference) -> tuple[list[AttendanceLine], list[SessionTotal]]:
+    """Each province's current attendance report of each session, and the national sum of each
+    session: read from the stored summaries."""
+    national_conference(conference)
+    rows = db.session.execute(
+        sa.select(FederatedReturn, FederatedProvince)
+        .join(FederatedProvince, FederatedReturn.province_id == FederatedProvince.id)
+        .where(
+            FederatedReturn.conference_id == conference.id,
+            FederatedReturn.kind == "attendance",
+            FederatedReturn.superseded_at.is_(None),
+        )
+    ).all()
+    lines = sorted(
+        (AttendanceLine(province, report) for report, province in rows),
+        key=lambda line: (line.province.code, line.session["starts_at"]),
+    )
+    totals: dict[tuple[str, str], SessionTotal] = {}
+    for line in lines:
+        key = (line.session["starts_at"], line.session["title"])
+        total = totals.setdefault(key, SessionTotal(line.session["title"], line.session["starts_at"]))
+        total.provinces += 1
+        total.points += line.figures["points"]
+        total.reported_points += line.figures["reported_points"]
+        total.confirmed += line.figures["confirmed"]["delegates"]
+        total.present += line.figures["present"]["delegates"]
+    return lines, [totals[key] for key in sorted(totals)]
+
+
+@dataclass
+class FollowupLine:
+    province: FederatedProvince
+    report: FederatedReturn
+
+    @property
+    def levels(self) -> list[dict[str, Any]]:
+        return self.report.digest["levels"]
+
+
+def national_followup(conference: Conference) -> list[FollowupLine]:
+    """Each province's current follow-up report (units held per level)."""
+    national_conference(conference)
+    rows = db.session.execute(
+        sa.select(FederatedReturn, FederatedProvince)
+        .join(FederatedProvince, FederatedReturn.province_id == FederatedProvince.id)
+        .where(
+            FederatedReturn.conference_id == conference.id,
+            FederatedReturn.kind == "followup",
+            FederatedReturn.superseded_at.is_(None),
+        )
+        .order_by(FederatedProvince.code)
+    ).all()
+    return [FollowupLine(province, report) for report, province in rows]
 
 
 # --- The national roll-up ---------------------------------------------------------------------
@@ -443,14 +749,16 @@ def national_rollup(conference: Conference) -> NationalRollup:
         r.province_id: r
         for r in db.session.scalars(
             sa.select(FederatedReturn).where(
-                FederatedReturn.conference_id == conference.id, FederatedReturn.superseded_at.is_(None)
+                FederatedReturn.conference_id == conference.id,
+                FederatedReturn.kind == "headcount",
+                FederatedReturn.superseded_at.is_(None),
             )
         )
     }
     counts = dict(
         db.session.execute(
             sa.select(FederatedReturn.province_id, sa.func.count())
-            .where(FederatedReturn.conference_id == conference.id)
+            .where(FederatedReturn.conference_id == conference.id, FederatedReturn.kind == "headcount")
             .group_by(FederatedReturn.province_id)
         )
         .tuples()

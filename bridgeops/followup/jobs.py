@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
+from bridgeops.core.jobs import JobSpec
 from bridgeops.extensions import db
-from bridgeops.scheduler import JobSpec
 
 #: Seconds between two reminder sweeps (each is idempotent).
 REMINDER_INTERVAL = 900

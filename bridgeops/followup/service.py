@@ -22,7 +22,7 @@ from bridgeops.followup.schemas import DeadlinesIn, FollowupIn, TrackerState
 from bridgeops.mail import service as mail
 from bridgeops.mail.models import OutboxMessage
 from bridgeops.registration.models import BridgePoint, Contact
-from bridgeops.returns.service import Phone
+from bridgeops.returns.service import Phone, freeze_document, place_of
 from bridgeops.units.models import AdminUnit
 
 #: Fields of a follow-up that its form and the API set, in the audit trail's order.
@@ -423,7 +423,6 @@ def report_levels(conference: Conference) -> list[str]:
 
 def document_of(conference: Conference, now: datetime | None = None) -> dict[str, Any]:
     from bridgeops.followup.document import build_document
-    from bridgeops.returns.service import place_of
 
     now = now or utcnow()
     return build_document(
@@ -436,7 +435,6 @@ def document_of(conference: Conference, now: datetime | None = None) -> dict[str
 
 def freeze(conference: Conference, actor: str):
     """Freeze the consolidated report as a snapshot (kind "followup")."""
-    from bridgeops.returns.service import freeze_document
 
     document = document_of(conference)
     return freeze_document(

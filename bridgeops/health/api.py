@@ -9,6 +9,7 @@ from flask import g
 from bridgeops.accounts.access import BOARD, SCOPED_POINT, TECHNICIAN, requires
 from bridgeops.api import api_bp, operation
 from bridgeops.conference import service as conferences
+from bridgeops.core.clock import database_now
 from bridgeops.core.errors import Forbidden
 from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
@@ -30,7 +31,6 @@ from bridgeops.health.schemas import (
 )
 from bridgeops.health.watchdog import monitoring_stopped_since
 from bridgeops.health.windows import current_or_next_window
-from bridgeops.ops.clock import database_now
 from bridgeops.registration.models import BridgePoint
 
 

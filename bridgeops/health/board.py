@@ -9,16 +9,24 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from bridgeops.accounts.access import Principal, can_use_conference, point_filter
-from bridgeops.conference.models import Conference
+from bridgeops.accounts.access import Principal, can_use_conference
+from bridgeops.conference.models import Conference, ConferenceSession
 from bridgeops.core.cache import ProcessCache, weighted_sum
 from bridgeops.core.errors import Forbidden, NotFound
 from bridgeops.extensions import db
-from bridgeops.health.models import STATE_RANK, STATES, PointHealth
+from bridgeops.health.models import (
+    STATE_RANK,
+    STATES,
+    HealthChange,
+    HealthIncident,
+    PointHealth,
+    SessionAvailability,
+)
 from bridgeops.health.probes import UNREACHABLE
 from bridgeops.health.watchdog import monitoring_stopped_since
 from bridgeops.health.windows import Window, current_or_next_window
 from bridgeops.registration.models import BridgePoint, Contact, ContactRole, PointStatus
+from bridgeops.registration.scope import point_filter
 from bridgeops.units.models import AdminUnit
 
 LEVEL_ORDER = {"province": 0, "district": 1, "commune": 2}
@@ -406,8 +414,6 @@ class PointHistory:
 
 
 def point_history(point: BridgePoint, *, limit: int = 50) -> PointHistory:
-    from bridgeops.conference.models import ConferenceSession
-    from bridgeops.health.models import HealthChange, HealthIncident, SessionAvailability
 
     changes = list(
         db.session.scalars(

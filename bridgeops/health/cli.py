@@ -23,8 +23,8 @@ def health_group() -> None:
 def probe_command(slug: str) -> None:
     """Probe every point's target once, now, and print the results (changes nothing): a
     connectivity check before the rehearsal, whatever the session windows say."""
-    from bridgeops.cli import fail
     from bridgeops.conference import service as conferences
+    from bridgeops.core.cli import fail
     from bridgeops.extensions import db
     from bridgeops.health import probes, service
     from bridgeops.registration.models import BridgePoint
@@ -72,8 +72,8 @@ def probe_command(slug: str) -> None:
 @with_appcontext
 def status_command(slug: str) -> None:
     """Print how many points are online, and the points that are down or unreachable."""
-    from bridgeops.cli import fail
     from bridgeops.conference import service as conferences
+    from bridgeops.core.cli import fail
     from bridgeops.health import board
     from bridgeops.health.models import STATE_LABELS
 

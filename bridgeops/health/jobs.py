@@ -8,12 +8,12 @@ from datetime import timedelta
 
 from flask import Flask
 
+from bridgeops.core.clock import database_now
+from bridgeops.core.jobs import JobSpec
 from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
 from bridgeops.health import alerts, probes, service
 from bridgeops.health.windows import active_windows
-from bridgeops.ops.clock import database_now
-from bridgeops.scheduler import JobSpec
 
 log = logging.getLogger("bridgeops.health")
 

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from bridgeops.health.targets import Target, TargetSyntaxError, parse_target
+from bridgeops.core.targets import Target, TargetSyntaxError, parse_target
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 

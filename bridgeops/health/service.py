@@ -12,10 +12,11 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from bridgeops.accounts.access import Principal, point_filter
+from bridgeops.accounts.access import Principal
 from bridgeops.audit import service as audit
 from bridgeops.conference.models import Conference
 from bridgeops.core.batches import chunks
+from bridgeops.core.clock import database_now, database_now_sql
 from bridgeops.extensions import db, rows_matched, table_of
 from bridgeops.health import alerts
 from bridgeops.health.models import (
@@ -29,8 +30,8 @@ from bridgeops.health.probes import ProbeResult
 from bridgeops.health.schemas import RehearsalSignoffIn
 from bridgeops.health.states import BAD_STATES, Observation, Verdict, judge, resolve_upstream
 from bridgeops.health.windows import Window
-from bridgeops.ops.clock import database_now, database_now_sql
 from bridgeops.registration.models import BridgePoint, PointStatus
+from bridgeops.registration.scope import point_filter
 from bridgeops.units.models import AdminUnit
 
 #: Largest IN list sent in one statement (SQLite's variable limit is the tightest).

@@ -19,9 +19,9 @@ from flask import (
 from bridgeops.accounts import service as accounts
 from bridgeops.accounts.access import BOARD, BOARD_POINT, LINK, OFFICER, PUBLIC, note_use, requires
 from bridgeops.accounts.models import GrantRole
-from bridgeops.audit import service as audit
 from bridgeops.conference import service as conferences
 from bridgeops.config import PROJECT_ROOT
+from bridgeops.core.clock import database_now
 from bridgeops.core.errors import NotFound, ValidationFailed
 from bridgeops.core.phones import phone_display
 from bridgeops.core.time import utcnow
@@ -32,7 +32,7 @@ from bridgeops.health import board, service
 from bridgeops.health.models import STATE_LABELS
 from bridgeops.health.schemas import RehearsalSignoffIn
 from bridgeops.health.svg import build_tree_svg
-from bridgeops.ops.clock import database_now
+from bridgeops.registration.actors import actor_names
 from bridgeops.registration.models import BridgePoint
 from bridgeops.units import service as units
 from bridgeops.units.models import TIER_LABELS
@@ -267,7 +267,7 @@ def rehearsal_matrix(slug: str):
     rows = service.signoff_matrix(principal, conference)
     passed = sum(1 for _, s in rows if s is not None and s.passed)
     problems = sum(1 for _, s in rows if s is not None and not s.passed)
-    signers = audit.actor_names(s.signed_by for _, s in rows if s is not None)
+    signers = actor_names(s.signed_by for _, s in rows if s is not None)
     return render_template(
         "health/rehearsal_matrix.html",
         conference=conference,

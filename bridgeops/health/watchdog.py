@@ -13,12 +13,12 @@ from flask import current_app
 from bridgeops.conference.models import Conference
 from bridgeops.core.time import format_datetime_vi
 from bridgeops.core.urls import external_url
+from bridgeops.events import scheduler_stale
 from bridgeops.extensions import db
 from bridgeops.health.models import PointHealth
 from bridgeops.health.windows import current_or_next_window
 from bridgeops.mail import service as mail
 from bridgeops.mail.models import OutboxStatus
-from bridgeops.ops.lease import LEASE_TTL, last_heartbeat
 
 
 def freshness() -> timedelta:
@@ -34,8 +34,8 @@ def monitoring_stopped_since(conference: Conference, now: datetime) -> datetime 
     window = current_or_next_window(conference, now)
     if window is None or not window.active:
         return None
-    heartbeat = last_heartbeat()
-    if heartbeat is not None and now - heartbeat >= LEASE_TTL:
+    stale, heartbeat = _scheduler_stale(now)
+    if stale and heartbeat is not None:
         return max(heartbeat, window.opens_at)
     if now - window.opens_at < freshness():
         return None  # the first sweeps of the window are still to come
@@ -45,6 +45,14 @@ def monitoring_stopped_since(conference: Conference, now: datetime) -> datetime 
     if last_sweep is not None and now - last_sweep >= freshness():
         return max(last_sweep, window.opens_at)
     return None
+
+
+def _scheduler_stale(now: datetime) -> tuple[bool, datetime | None]:
+    """Whether the scheduler's lease went stale by ``now``, and its last renewal (ops answers:
+    it keeps the lease, and health never imports ops)."""
+    for _receiver, answer in scheduler_stale.send(None, now=now):
+        return answer
+    return False, None
 
 
 def alert_monitoring_stopped(conference: Conference, since: datetime) -> int | None:

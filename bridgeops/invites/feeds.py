@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import current_app
 
-from bridgeops.accounts.access import Principal, point_filter, principal_for_grant
+from bridgeops.accounts.access import Principal, principal_for_grant
 from bridgeops.accounts.models import AccessGrant, GrantRole
 from bridgeops.conference.models import Conference, ConferenceSession
 from bridgeops.config import base_host
@@ -21,6 +21,7 @@ from bridgeops.invites.builders import EventDetails, build_feed
 from bridgeops.invites.models import Invite
 from bridgeops.invites.service import organizer_email, uid_for
 from bridgeops.registration.models import BridgePoint, PointStatus
+from bridgeops.registration.scope import point_filter
 
 #: Grants that open a calendar feed: magic links, and officers' read-only feed tokens.
 FEED_ROLES = (GrantRole.CHAIR, GrantRole.TECHNICIAN, GrantRole.FEED)

@@ -1,16 +1,22 @@
-"""Keep invites in step with registration and the schedule, in the same transaction."""
+"""Keep invites in step with registration and the schedule.
+
+A session change reconciles in its own transaction. A point change only records, in its
+transaction, that the point's invites are due (one backlog row); the outbox job reconciles them
+after the commit (``invites.service.reconcile_backlog``, run before each delivery).
+"""
 
 from __future__ import annotations
 
-from bridgeops.events import point_changed, session_changed
-from bridgeops.mail.service import register_renderer
+from bridgeops.events import point_changed, session_audience, session_changed
+from bridgeops.mail.service import register_feeder, register_renderer
+from bridgeops.registration.queries import technicians_with_email
 
 
 @point_changed.connect
 def on_point_changed(point, **_extra) -> None:
-    from bridgeops.invites.service import reconcile_point
+    from bridgeops.invites.service import note_point_changed
 
-    reconcile_point(point)
+    note_point_changed(point)
 
 
 @session_changed.connect
@@ -18,6 +24,12 @@ def on_session_changed(session, **_extra) -> None:
     from bridgeops.invites.service import reconcile_session
 
     reconcile_session(session)
+
+
+@session_audience.connect
+def on_session_audience(conference, **_extra) -> int:
+    """The technicians of live points who get a changed session's invite by email."""
+    return technicians_with_email(conference)
 
 
 def render_invite(message, context) -> bytes:
@@ -38,4 +50,11 @@ def preview_invites(messages):
     return prepare_preview(messages)
 
 
+def reconcile_due(limit: int) -> int:
+    from bridgeops.invites.service import reconcile_backlog
+
+    return reconcile_backlog(limit)
+
+
 register_renderer("itip", render_invite, prepare_invites, preview_invites)
+register_feeder(reconcile_due)

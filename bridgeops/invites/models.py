@@ -49,3 +49,18 @@ class Invite(Model):
     status: Mapped[InviteStatus] = mapped_column(EnumString(InviteStatus, 10), default=InviteStatus.ACTIVE)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InviteBacklog(Model):
+    """A point whose invites are still to be reconciled.
+
+    Registration writes one row in the transaction that changes the point (so the intent is
+    as durable as the change), and the outbox job reconciles and deletes it after the commit:
+    the request does not pay for the fan-out, and a crash in between loses nothing.
+    """
+
+    __tablename__ = "invite_backlog"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    point_id: Mapped[int] = mapped_column(sa.ForeignKey("bridge_point.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

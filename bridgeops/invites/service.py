@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
+from bridgeops.audit.models import AuditEvent
 from bridgeops.conference.models import Conference, ConferenceSession, SessionKind
 from bridgeops.config import base_host
 from bridgeops.core.batches import chunks
@@ -32,7 +33,7 @@ from bridgeops.core.time import local, utcnow
 from bridgeops.extensions import db, table_of
 from bridgeops.invites import links, messages
 from bridgeops.invites.builders import EventDetails, build_cancel, build_request
-from bridgeops.invites.models import Invite, InviteStatus
+from bridgeops.invites.models import Invite, InviteBacklog, InviteStatus
 from bridgeops.mail import service as mail
 from bridgeops.mail.builders import build_calendar_message
 from bridgeops.mail.models import OutboxMessage
@@ -139,6 +140,43 @@ def reconcile_point(point: BridgePoint) -> int:
     return _reconcile(wanted, sent, sessions, {point.id: facts})
 
 
+def note_point_changed(point: BridgePoint) -> None:
+    """Record, in the caller's transaction, that the point's invites are to be reconciled
+    (one INSERT; ``reconcile_backlog`` does the work after the commit)."""
+    db.session.execute(sa.insert(table_of(InviteBacklog)).values(point_id=point.id, created_at=utcnow()))
+
+
+def reconcile_backlog(limit: int = CHUNK) -> int:
+    """Reconcile the invites of up to ``limit`` backlog rows' points and delete those rows, in
+    the caller's transaction (the caller commits). Returns how many backlog rows were taken:
+    0 when it is empty.
+
+    On PostgreSQL the rows are locked (SKIP LOCKED), so two runs never take the same ones; a
+    crash before the commit leaves them for the next run (reconciling is idempotent).
+    """
+    table = table_of(InviteBacklog)
+    due = sa.select(table.c.id, table.c.point_id).order_by(table.c.id).limit(limit)
+    if db.engine.dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    rows = db.session.execute(due).all()
+    if not rows:
+        return 0
+    point_ids = sorted({row.point_id for row in rows})
+    points = db.session.scalars(
+        sa.select(BridgePoint)
+        .options(
+            selectinload(BridgePoint.contacts),
+            joinedload(BridgePoint.conference).selectinload(Conference.sessions),
+        )
+        .where(BridgePoint.id.in_(point_ids))
+        .order_by(BridgePoint.id)
+    ).all()
+    for point in points:
+        reconcile_point(point)
+    db.session.execute(sa.delete(table).where(table.c.id.in_([row.id for row in rows])))
+    return len(rows)
+
+
 def reconcile_session(session: ConferenceSession) -> int:
     """Queue what every technician needs after one session changed; other sessions untouched.
 
@@ -178,7 +216,7 @@ def reconcile_session(session: ConferenceSession) -> int:
 
 def _reconcile(
     wanted: dict[Key, Wanted],
-    sent: list[Any],
+    sent: Sequence[Any],
     sessions: dict[int, ConferenceSession],
     points: dict[int, PointFacts],
 ) -> int:
@@ -544,8 +582,9 @@ def queue_rehearsal_reminders(now: datetime | None = None) -> list[OutboxMessage
 
     Idempotent: one reminder per (rehearsal, technician) whatever the number of runs. Batched
     like the invite renderer: the technicians in one query, the reminders already queued in one
-    query per chunk, and every link token in one lookup (and one bulk grant insert for those
-    who have none yet), not one grant per technician.
+    query per chunk, every link token in one lookup (and one bulk grant insert for those who
+    have none yet), the new reminders in one executemany and read back in one query: a fixed
+    number of statements per rehearsal, whatever the number of technicians.
     """
     now = now or utcnow()
     rehearsals = db.session.scalars(
@@ -556,7 +595,7 @@ def queue_rehearsal_reminders(now: datetime | None = None) -> list[OutboxMessage
             ConferenceSession.starts_at <= now + timedelta(days=2),
         )
     )
-    queued = []
+    queued: list[OutboxMessage] = []
     for rehearsal in rehearsals:
         zone = rehearsal.conference.timezone
         start_local = local(rehearsal.starts_at, zone)
@@ -578,37 +617,37 @@ def queue_rehearsal_reminders(now: datetime | None = None) -> list[OutboxMessage
             .order_by(BridgePoint.id, Contact.id)
         ).all()
         keys = {contact.id: f"reminder:{rehearsal.id}:{contact.id}" for _, contact in waiting}
-        existing: dict[str, OutboxMessage] = {}
-        for chunk in chunks(list(keys.values()), CHUNK):
-            existing.update(
-                (m.dedupe_key, m)
-                for m in db.session.scalars(
-                    sa.select(OutboxMessage).where(OutboxMessage.dedupe_key.in_(chunk))
-                )
-            )
-        tokens = links.technician_tokens(
-            [contact for _, contact in waiting if keys[contact.id] not in existing]
-        )
-        for point, contact in waiting:
-            key = keys[contact.id]
-            if key in existing:
-                queued.append(existing[key])
-                continue
+        known = _queued_by_key(list(keys.values()))
+        fresh = [(point, contact) for point, contact in waiting if keys[contact.id] not in known]
+        tokens = links.technician_tokens([contact for _, contact in fresh])
+        new = []
+        for point, contact in fresh:
             texts = messages.reminder_texts(
                 rehearsal, point, contact.name, links.technician_url(tokens[contact.id])
             )
-            queued.append(
-                mail.enqueue(
+            new.append(
+                mail.built(
                     kind="reminder",
                     recipient=contact.email,
                     subject=texts.subject,
                     text=texts.text,
                     html=texts.html,
-                    dedupe_key=key,
+                    dedupe_key=keys[contact.id],
                     conference_id=rehearsal.conference_id,
                 )
             )
+        if mail.enqueue_rendered(new):
+            known = _queued_by_key(list(keys.values()))
+        queued.extend(known[keys[contact.id]] for _, contact in waiting if keys[contact.id] in known)
     return queued
+
+
+def _queued_by_key(keys: list[str]) -> dict[str, OutboxMessage]:
+    return {
+        message.dedupe_key: message
+        for chunk in chunks(keys, CHUNK)
+        for message in db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.dedupe_key.in_(chunk)))
+    }
 
 
 @dataclass(frozen=True)
@@ -646,7 +685,6 @@ def acknowledgements(conference: Conference) -> list[AcknowledgementRow]:
 def schedule_changed_at(conference_id: int) -> datetime | None:
     """When a session of the conference last changed (time, title or cancellation): an
     "Đã nhận lịch" given before then was for the old schedule."""
-    from bridgeops.audit.models import AuditEvent
 
     return db.session.scalar(
         sa.select(sa.func.max(AuditEvent.at)).where(

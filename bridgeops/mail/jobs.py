@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from flask import Flask
 
-from bridgeops.scheduler import JobSpec
+from bridgeops.core.jobs import JobSpec
 
 #: Seconds between two delivery runs.
 DELIVERY_INTERVAL = 5
 
 
-def deliver(app: Flask) -> None:
+def deliver(app: Flask):
     from bridgeops.mail.service import deliver_all
 
+    # First the feeders (the invites of points changed since the last run), then delivery.
     # Claims carry the lease holder's id, so whoever takes the lease over takes them at once.
-    deliver_all(holder=app.extensions.get("bridgeops.lease_holder"))
+    return deliver_all(holder=app.extensions.get("bridgeops.lease_holder"))
 
 
 def jobs(app: Flask) -> list[JobSpec]:

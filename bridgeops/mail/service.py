@@ -28,9 +28,10 @@ from flask import current_app
 
 from bridgeops.core.batches import chunks
 from bridgeops.core.errors import NotFound
+from bridgeops.core.jobs import new_holder_id
 from bridgeops.core.keys import new_public_key
 from bridgeops.core.time import doubling_wait, utcnow
-from bridgeops.extensions import db, table_of
+from bridgeops.extensions import db, get_row, rows_matched, table_of
 from bridgeops.mail.builders import Attachment, build_message
 from bridgeops.mail.models import OutboxMessage, OutboxStatus
 from bridgeops.mail.transport import (
@@ -40,7 +41,6 @@ from bridgeops.mail.transport import (
     envelope_address,
     transport_from_config,
 )
-from bridgeops.ops.lease import new_holder_id
 
 log = logging.getLogger("bridgeops.mail")
 
@@ -88,6 +88,37 @@ def register_renderer(
     RENDERERS[name] = Renderer(render, prepare, preview or prepare)
 
 
+#: Functions ``feed(limit) -> int`` that queue messages whose intent another capability already
+#: committed (invites of changed points): the delivery job runs them before delivering.
+FEEDERS: list[Callable[[int], int]] = []
+
+
+def _renderer_name(message: OutboxMessage) -> str | None:
+    """The renderer a payload-only message names (None: the message carries its MIME)."""
+    return (message.payload or {}).get("renderer")
+
+
+def register_feeder(feed: Callable[[int], int]) -> None:
+    """Let the delivery job call ``feed(limit)`` first, until it returns fewer than ``limit``:
+    it queues up to ``limit`` units of work in the current transaction, which the job commits."""
+    if feed not in FEEDERS:
+        FEEDERS.append(feed)
+
+
+def run_feeders(limit: int = CHUNK) -> int:
+    """Run every feeder until it has nothing left, committing after each call. Returns how
+    many units of work they took."""
+    taken = 0
+    for feed in FEEDERS:
+        while True:
+            done = feed(limit)
+            db.session.commit()
+            taken += done
+            if done < limit:
+                break
+    return taken
+
+
 def _renderer(message: OutboxMessage) -> Renderer:
     name = (message.payload or {}).get("renderer", "")
     if name not in RENDERERS:
@@ -101,7 +132,7 @@ def render(message: OutboxMessage, contexts: dict[str, Any] | None = None) -> by
     if message.mime is not None:
         return message.mime
     renderer = _renderer(message)
-    name = message.payload["renderer"]
+    name = _renderer_name(message)
     if contexts is None or name not in contexts:
         return renderer.render(message, renderer.prepare([message]))
     return renderer.render(message, contexts[name])
@@ -121,8 +152,8 @@ def prepare_batch(messages: Iterable[OutboxMessage]) -> dict[str, Any]:
     gets none: its messages are then prepared one by one, so one bad row fails alone."""
     groups: dict[str, list[OutboxMessage]] = {}
     for message in messages:
-        if message.mime is None and (message.payload or {}).get("renderer") in RENDERERS:
-            groups.setdefault(message.payload["renderer"], []).append(message)
+        if message.mime is None and _renderer_name(message) in RENDERERS:
+            groups.setdefault(str(_renderer_name(message)), []).append(message)
     contexts = {}
     for name, group in groups.items():
         try:
@@ -176,18 +207,37 @@ def enqueue(
 
 @dataclass(frozen=True)
 class Queued:
-    """One message to render at delivery: compact, written by ``enqueue_rendered``."""
+    """One message for ``enqueue_rendered``: compact (``payload``, rendered at delivery) or
+    built already (``mime``)."""
 
     kind: str
     recipient: str
     subject: str
     dedupe_key: str
-    payload: dict
+    payload: dict | None = None
     conference_id: int | None = None
+    mime: bytes | None = None
+
+
+def built(
+    *,
+    kind: str,
+    recipient: str,
+    subject: str,
+    text: str,
+    dedupe_key: str,
+    html: str | None = None,
+    conference_id: int | None = None,
+) -> Queued:
+    """A message built now, as ``enqueue`` builds it, for ``enqueue_rendered`` to add in bulk."""
+    mime = build_message(
+        sender=current_app.config["MAIL_FROM"], recipient=recipient, subject=subject, text=text, html=html
+    )
+    return Queued(kind, recipient, subject, dedupe_key, conference_id=conference_id, mime=mime)
 
 
 def enqueue_rendered(messages: Iterable[Queued]) -> int:
-    """Add many payload messages in the current transaction with one executemany per chunk.
+    """Add many messages in the current transaction with one executemany per chunk.
 
     Keys already in the outbox (or repeated in ``messages``) add nothing. Returns how many rows
     were written.
@@ -203,6 +253,7 @@ def enqueue_rendered(messages: Iterable[Queued]) -> int:
                 "subject": queued.subject[:300],
                 "payload": queued.payload,
                 "conference_id": queued.conference_id,
+                "mime": queued.mime,
             },
         )
     keys = list(rows)
@@ -215,7 +266,6 @@ def enqueue_rendered(messages: Iterable[Queued]) -> int:
     values = [
         {
             **row,
-            "mime": None,
             "status": OutboxStatus.PENDING,
             "attempts": 0,
             "next_attempt_at": now,
@@ -224,8 +274,8 @@ def enqueue_rendered(messages: Iterable[Queued]) -> int:
         }
         for row in rows.values()
     ]
-    for chunk in chunks(values, CHUNK):
-        db.session.execute(sa.insert(table_of(OutboxMessage)), chunk)
+    for part in chunks(values, CHUNK):
+        db.session.execute(sa.insert(table_of(OutboxMessage)), part)
     return len(values)
 
 
@@ -277,54 +327,78 @@ def _deliver_batch(
     holder: str | None = None,
     only: list[int] | None = None,
 ) -> DeliveryReport:
-    """One claimed batch through ``transport``, which stays open for the next batch."""
+    """One claimed batch through ``transport``, which stays open for the next batch.
+
+    Three steps, each committing what it must keep: claim the batch (``_claim_batch``),
+    prepare it (``_prepare``: rows and renderer contexts, e.g. link grants the mails will
+    carry), then send message by message (``_send_batch``), recording each one at once.
+    """
     config = current_app.config
-    now = now or utcnow()
-    limit = limit or BATCH_SIZE
     holder = holder or new_holder_id()
     claim_for = timedelta(seconds=max(int(config["OUTBOX_CLAIM_SECONDS"]), int(config["SMTP_TIMEOUT"] * 3)))
-    sender = envelope_address(config["MAIL_FROM"])
     report = DeliveryReport()
     try:
-        due = _claim_batch(holder, now, limit, claim_for, only)
+        due = _claim_batch(holder, now or utcnow(), limit or BATCH_SIZE, claim_for, only)
         report.due = len(due)
-        marker = _SentMarker(holder, claim_for)
-        batch = _load(due)
-        contexts = prepare_batch(batch.values())
-        db.session.commit()  # e.g. link grants the mails will carry: keep them before sending
-        for position, message_id in enumerate(due):
-            message = batch[message_id]
-            try:
-                mime = render(message, contexts)
-            except Exception as error:  # a message that cannot be rendered is the message's fault
-                log.exception("outbox message %s cannot be rendered", message_id)
-                db.session.rollback()
-                marker.flush()
-                outcome = _record_failure(message_id, holder, f"render: {error}", True)
-                setattr(report, outcome, getattr(report, outcome) + 1)
-                continue
-            if message.mime is None and message.payload["renderer"] not in contexts:
-                db.session.commit()  # prepared alone: keep what its prepare wrote
-            try:
-                transport.send(Envelope(message_id, sender, envelope_address(message.recipient), mime))
-            except TransportError as error:
-                marker.flush()
-                outcome = _record_failure(message_id, holder, str(error), error.permanent)
-                setattr(report, outcome, getattr(report, outcome) + 1)
-                if error.broken:
-                    rest = due[position + 1 :]
-                    _release(rest, holder)
-                    report.skipped += len(rest)
-                    break
-                continue
-            marker.add(message_id)
-            report.sent += 1
-        marker.flush()
+        batch, contexts = _prepare(due)
+        _send_batch(transport, due, batch, contexts, _SentMarker(holder, claim_for), report)
     finally:
         db.session.rollback()
     if report.sent or report.failed or report.retrying:
         log.info("outbox: %s", report)
     return report
+
+
+def _prepare(due: list[int]) -> tuple[dict[int, OutboxMessage], dict[str, Any]]:
+    """The batch's rows and each renderer's context; commits what preparing wrote (e.g. link
+    grants the mails will carry: kept before the first of them is sent)."""
+    batch = _load(due)
+    contexts = prepare_batch(batch.values())
+    db.session.commit()
+    return batch, contexts
+
+
+def _send_batch(
+    transport: Transport,
+    due: list[int],
+    batch: dict[int, OutboxMessage],
+    contexts: dict[str, Any],
+    marker: _SentMarker,
+    report: DeliveryReport,
+) -> None:
+    """Render and send each message in order, recording each outcome as it happens; a broken
+    connection gives the rest of the batch back."""
+    sender = envelope_address(current_app.config["MAIL_FROM"])
+    for position, message_id in enumerate(due):
+        message = batch[message_id]
+        try:
+            mime = render(message, contexts)
+        except Exception as error:  # a message that cannot be rendered is the message's fault
+            log.exception("outbox message %s cannot be rendered", message_id)
+            db.session.rollback()
+            marker.flush()
+            _count(report, _record_failure(message_id, marker.holder, f"render: {error}", True))
+            continue
+        if message.mime is None and _renderer_name(message) not in contexts:
+            db.session.commit()  # prepared alone: keep what its prepare wrote
+        try:
+            transport.send(Envelope(message_id, sender, envelope_address(message.recipient), mime))
+        except TransportError as error:
+            marker.flush()
+            _count(report, _record_failure(message_id, marker.holder, str(error), error.permanent))
+            if error.broken:
+                rest = due[position + 1 :]
+                _release(rest, marker.holder)
+                report.skipped += len(rest)
+                return
+            continue
+        marker.add(message_id)
+        report.sent += 1
+    marker.flush()
+
+
+def _count(report: DeliveryReport, outcome: str) -> None:
+    setattr(report, outcome, getattr(report, outcome) + 1)
 
 
 def deliver_now(message_ids: list[int]) -> DeliveryReport:
@@ -338,8 +412,10 @@ def deliver_now(message_ids: list[int]) -> DeliveryReport:
 
 
 def deliver_all(max_batches: int = 50, holder: str | None = None) -> DeliveryReport:
-    """Batch after batch over ONE transport (one SMTP connection) until nothing is due or the
-    server is gone."""
+    """The feeders' messages queued first (``run_feeders``: e.g. the invites of points changed
+    since the last run), then batch after batch over ONE transport (one SMTP connection) until
+    nothing is due or the server is gone."""
+    run_feeders()
     total = DeliveryReport()
     transport = transport_from_config(current_app.config)
     try:
@@ -426,19 +502,21 @@ class _SentMarker:
     def flush(self) -> None:
         table = table_of(OutboxMessage)
         if self.ids:
-            done = db.session.execute(
-                sa.update(table)
-                .where(table.c.id.in_(self.ids), table.c.claimed_by == self.holder)
-                .values(
-                    status=OutboxStatus.SENT,
-                    sent_at=utcnow(),
-                    attempts=table.c.attempts + 1,
-                    claimed_by=None,
-                    claimed_until=None,
-                    last_error=None,
+            done = rows_matched(
+                db.session.execute(
+                    sa.update(table)
+                    .where(table.c.id.in_(self.ids), table.c.claimed_by == self.holder)
+                    .values(
+                        status=OutboxStatus.SENT,
+                        sent_at=utcnow(),
+                        attempts=table.c.attempts + 1,
+                        claimed_by=None,
+                        claimed_until=None,
+                        last_error=None,
+                    )
+                    .execution_options(synchronize_session=False)
                 )
-                .execution_options(synchronize_session=False)
-            ).rowcount
+            )
             if done != len(self.ids):
                 log.warning(
                     "%s outbox messages were sent but their claim had passed to another deliverer",
@@ -476,17 +554,19 @@ def release_claims(holder: str) -> int:
     """Hand back every unsent message ``holder`` claimed (a scheduler that lost its lease:
     dead, or cut off), so the new lease holder sends them now. Flushes; returns how many."""
     table = table_of(OutboxMessage)
-    return db.session.execute(
-        sa.update(table)
-        .where(table.c.claimed_by == holder, table.c.status == OutboxStatus.PENDING)
-        .values(claimed_by=None, claimed_until=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    return rows_matched(
+        db.session.execute(
+            sa.update(table)
+            .where(table.c.claimed_by == holder, table.c.status == OutboxStatus.PENDING)
+            .values(claimed_by=None, claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )
+    )
 
 
 def _record_failure(message_id: int, holder: str, error: str, permanent: bool) -> str:
     """Count the attempt; schedule the next one with backoff, or give up. Commits."""
-    message = db.session.get(OutboxMessage, message_id)
+    message = get_row(OutboxMessage, message_id)
     db.session.refresh(message)
     if message.claimed_by != holder:
         db.session.rollback()
@@ -529,7 +609,7 @@ def list_messages(
 
 def status_counts() -> dict[str, int]:
     rows = db.session.execute(sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status))
-    counts = dict.fromkeys(OutboxStatus, 0)
+    counts: dict[str, int] = dict.fromkeys(OutboxStatus, 0)
     counts.update({status: n for status, n in rows})
     return counts
 

@@ -22,8 +22,10 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
+from bridgeops.audit.models import AuditEvent
 from bridgeops.core.errors import ValidationFailed
 from bridgeops.extensions import db
+from bridgeops.mail.models import OutboxMessage
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_DUMP_MAGIC = b"PGDMP"
@@ -177,8 +179,6 @@ class LossReport:
 def changes_since_backup(source: Path) -> LossReport:
     """Compare the live database with the backup's time: audited changes and sent mail after
     it would be lost by restoring ``source``."""
-    from bridgeops.audit.models import AuditEvent
-    from bridgeops.mail.models import OutboxMessage
 
     backup_at = backup_time(source)
     report = LossReport(backup_at)

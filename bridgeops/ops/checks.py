@@ -12,8 +12,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from bridgeops.core.clock import database_now
 from bridgeops.extensions import db, rows_matched, table_of
-from bridgeops.ops.clock import database_now
+from bridgeops.health.windows import active_windows
 from bridgeops.ops.lease import LEASE_TTL, last_heartbeat
 from bridgeops.ops.models import WriteCheck
 
@@ -56,7 +57,6 @@ class SchedulerState:
 
 def scheduler_state() -> SchedulerState:
     """The scheduler's liveness by the database's clock, and whether a window misses it."""
-    from bridgeops.health.windows import active_windows
 
     now = database_now()
     heartbeat = last_heartbeat()

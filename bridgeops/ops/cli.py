@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
-from bridgeops.cli import fail
+from bridgeops.core.cli import fail
 from bridgeops.core.errors import DomainError
 from bridgeops.extensions import db
 from bridgeops.invites import orphans

@@ -8,15 +8,12 @@ claimed is tied to its holder id and handed back at the takeover (``Takeover.pre
 
 from __future__ import annotations
 
-import os
-import secrets
-import socket
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from bridgeops.core.clock import database_now
 from bridgeops.extensions import db, rows_matched, table_of
-from bridgeops.ops.clock import database_now
 from bridgeops.ops.models import SchedulerLease
 
 LEASE_NAME = "scheduler"
@@ -24,12 +21,6 @@ LEASE_NAME = "scheduler"
 LEASE_TTL = timedelta(seconds=6)
 #: How often the holder renews (and a waiting process tries to take it).
 RENEW_SECONDS = 1.0
-
-
-def new_holder_id() -> str:
-    """This process's id as a lease or claim holder: host, pid and a random part (a restarted
-    process with a reused pid is still someone else). Scheduler leases and outbox claims share it."""
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 def acquire_or_renew(

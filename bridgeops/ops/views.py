@@ -8,7 +8,10 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, redirect, url_for
 
 from bridgeops.accounts.access import PUBLIC, requires
+from bridgeops.core.clock import database_now
 from bridgeops.extensions import db
+from bridgeops.health import watchdog
+from bridgeops.mail import service as mail
 from bridgeops.ops import checks
 from bridgeops.ops.outage import RETRY_AFTER_SECONDS, log_failure, outage_kind
 
@@ -57,9 +60,6 @@ def healthz():
 def _alert_officers() -> None:
     """Monitoring stopped in a window: each conference's officer gets one alert, sent from
     here because the stopped scheduler is what would deliver it."""
-    from bridgeops.health import watchdog
-    from bridgeops.mail import service as mail
-    from bridgeops.ops.clock import database_now
 
     try:
         queued = watchdog.queue_stopped_monitoring_alerts(database_now())

@@ -169,3 +169,58 @@ def place_by_hand(
     return service.create_point(
         conference, validate(PointIn, {"unit": unit_code, **_room_of(old)}), principal
     ).point
+
+
+def carry_points(source: Conference, target: Conference, *, actor: str) -> tuple[int, list[tuple[str, str]]]:
+    """Every live point of ``source`` as a draft of its copy ``target`` (one point per unit of
+    the target's map; lowest source unit code first); how many, and the (code, name) of the
+    units with no place in the copy. Flushes."""
+    points = list(
+        db.session.scalars(
+            sa.select(BridgePoint)
+            .where(BridgePoint.conference_id == source.id, BridgePoint.status != "withdrawn")
+            .options(selectinload(BridgePoint.contacts), selectinload(BridgePoint.unit))
+            .order_by(BridgePoint.unit_code)
+        )
+    )
+    placement = place_units([p.unit_code for p in points], source.unit_map, target.unit_map)
+    units = {
+        u.code: u
+        for u in db.session.scalars(
+            sa.select(AdminUnit).where(AdminUnit.code.in_(set(placement.target.values())))
+        )
+    }
+    chosen: dict[str, BridgePoint] = {}
+    unplaced = [p for p in points if p.unit_code in set(placement.unplaced)]
+    for point in points:  # lowest source unit code first: it keeps the new unit's room
+        code = placement.target.get(point.unit_code)
+        if code is None:
+            continue
+        unit = units.get(code)
+        if unit is None or not service.in_conference_tree(target, unit):
+            unplaced.append(point)
+        elif code not in chosen:
+            chosen[code] = point
+    rows = [_copied_row(point, code) for code, point in chosen.items()]
+    ids = service.bulk_create_points(target, rows, actor=actor) if rows else []
+    new_id = {point.id: new for point, new in zip(chosen.values(), ids, strict=True)}
+    # A point relaying from another than its parent's point keeps that upstream in the copy.
+    upstream = [
+        {"point_id": new_id[p.id], "upstream": new_id[p.upstream_point_id]}
+        for p in chosen.values()
+        if p.upstream_point_id in new_id
+    ]
+    if upstream:
+        service.set_upstreams(upstream)
+    return len(rows), [(p.unit_code, p.unit.name) for p in unplaced]
+
+
+def _copied_row(point: BridgePoint, unit_code: str) -> dict:
+    return {
+        "unit": unit_code,
+        "name": point.name if unit_code == point.unit_code else None,
+        "venue": point.venue,
+        "capacity": point.capacity,
+        "probe": {"target": point.probe_target},
+        "technicians": [{"name": c.name, "phone": c.phone, "email": c.email} for c in point.technicians],
+    }

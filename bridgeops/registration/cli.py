@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from bridgeops.cli import fail
+from bridgeops.core.cli import fail
 from bridgeops.core.errors import DomainError
 from bridgeops.extensions import db
 

@@ -12,6 +12,7 @@ from bridgeops.accounts import service as accounts
 from bridgeops.accounts.models import GrantRole
 from bridgeops.audit import service as audit
 from bridgeops.conference.models import Conference
+from bridgeops.conference.service import require_active
 from bridgeops.core.errors import ValidationFailed
 from bridgeops.core.urls import external_url
 from bridgeops.extensions import db
@@ -49,7 +50,6 @@ def chair_units(conference: Conference) -> list[AdminUnit]:
 
 def issue_chair_link(conference: Conference, unit: AdminUnit, actor: str) -> ChairLink:
     """A new chair link for one unit; that unit's previous links stop working."""
-    from bridgeops.conference.service import require_active
 
     require_active(conference)
     if unit.parent_code != conference.host_unit_code and not (

@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from bridgeops.accounts.access import Principal, chair_scope, point_filter
-from bridgeops.audit import service as audit
+from bridgeops.accounts.access import Principal
 from bridgeops.audit.models import AuditEvent
 from bridgeops.conference.models import Conference
 from bridgeops.core.text import fold
 from bridgeops.extensions import db, get_row
+from bridgeops.registration.actors import actor_names
 from bridgeops.registration.models import (
     STATUS_LABELS,
     BridgePoint,
@@ -25,6 +25,7 @@ from bridgeops.registration.models import (
     UnitAbsence,
 )
 from bridgeops.registration.schemas import PointQuery
+from bridgeops.registration.scope import chair_scope, point_filter
 from bridgeops.registration.service import AUDIT_ENTITY, missing_items
 from bridgeops.units.models import AdminUnit
 
@@ -281,7 +282,7 @@ def history_entries(point: BridgePoint) -> list[HistoryEntry]:
     """The point's audit trail in words: who (by name), what, and each changed field before and
     after — no raw ids, JSON or status codes."""
     events = point_history(point)
-    who = audit.actor_names(e.actor for e in events)
+    who = actor_names(e.actor for e in events)
     units, upstreams = set(), set()
     for e in events:
         for side in (e.before or {}, e.after or {}):

@@ -9,8 +9,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -24,9 +22,9 @@ from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import PydanticCustomError
 
 from bridgeops.core.errors import ValidationFailed
+from bridgeops.core.targets import TargetSyntaxError, parse_target
 from bridgeops.core.text import clean
-from bridgeops.core.validation import error_map
-from bridgeops.health.targets import TargetSyntaxError, parse_target
+from bridgeops.core.validation import error_map, normalise_email, normalise_phone
 from bridgeops.registration.models import PointStatus
 from bridgeops.units.models import LEVEL_LABELS
 
@@ -57,27 +55,6 @@ Count = Annotated[int, BeforeValidator(_not_bool), Field(ge=0, le=MAX_COUNT)]
 CategoryCode = Annotated[str, Field(min_length=1, max_length=40)]
 CleanText = BeforeValidator(_clean_text)
 RequiredText = BeforeValidator(_required_text)
-
-
-def normalise_phone(raw: str) -> str:
-    """A Vietnamese (or international) number in E.164: "0912 345 678" → "+84912345678"."""
-    try:
-        number = phonenumbers.parse(raw, "VN")
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
-        raise PydanticCustomError(
-            "phone_invalid", "Số điện thoại không hợp lệ (ví dụ 0912 345 678 hoặc 0228 3849 123)."
-        )
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def normalise_email(raw: str) -> str:
-    """A syntactically valid address, domain lower-cased; no DNS lookup."""
-    try:
-        return validate_email(raw, check_deliverability=False).normalized
-    except EmailNotValidError:
-        raise PydanticCustomError("email_invalid", "Email không hợp lệ (ví dụ ten@example.vn).") from None
 
 
 def check_probe_target(target: str) -> str:

@@ -96,12 +96,17 @@ def registration_open(conference: Conference) -> bool:
 
 def missing_items(point: BridgePoint) -> list[str]:
     """What a chair still has to enter before the point can be confirmed (Vietnamese)."""
+    return _missing(point.venue, bool(point.technicians), point.total_delegates)
+
+
+def _missing(venue: str | None, has_technicians: bool, total_delegates: int) -> list[str]:
+    """The confirmation rule: a venue, a technician and delegates; what is still missing."""
     missing = []
-    if not point.venue:
+    if not venue:
         missing.append("phòng họp")
-    if not point.technicians:
+    if not has_technicians:
         missing.append("kỹ thuật viên")
-    if point.total_delegates == 0:
+    if total_delegates == 0:
         missing.append("số đại biểu")
     return missing
 
@@ -268,6 +273,8 @@ def _new_point(conference: Conference, unit: AdminUnit) -> BridgePoint:
         district_code=district_code_of(unit),
         status=PointStatus.DRAFT,
     )
+    # Set, not left unloaded: read after the flush, an unset collection would be loaded.
+    point.counts, point.contacts = [], []
     parent = point_for_unit(conference, unit.parent_code) if unit.parent_code else None
     if parent is not None:
         point.upstream_point_id = parent.id
@@ -366,16 +373,10 @@ def _create_point(conference: Conference, data: PointIn, principal: Principal) -
             UnitAbsence.conference_id == conference.id, UnitAbsence.unit_code == unit.code
         )
     )
-    audit.record(
-        principal.actor,
-        AUDIT_ENTITY,
-        point.id,
-        "create",
-        conference_id=conference.id,
-        after=snapshot(point),
-        late=late,
-    )
-    url = _issue_technician_grant(point, principal, late=late, new_point=True)
+    created = snapshot(point)
+    # The link first: its grant's flush needs no audit row, and both audit rows then go out in
+    # one INSERT at the commit.
+    url = _issue_technician_grant(point, principal, late=late, new_point=True, created=created)
     point_changed.send(point, created=True)
     return CreatedPoint(point, url)
 
@@ -486,8 +487,14 @@ def withdraw_point(
 
 
 def _issue_technician_grant(
-    point: BridgePoint, principal: Principal, late: bool = False, new_point: bool = False
+    point: BridgePoint,
+    principal: Principal,
+    late: bool = False,
+    new_point: bool = False,
+    created: dict[str, Any] | None = None,
 ) -> str:
+    """The point's link. ``created``: the new point's snapshot, audited as its "create" just
+    before the link."""
     # The point's link only; each technician's own invite link (GrantKind.INVITE) stays.
     revoked = (
         0
@@ -505,6 +512,16 @@ def _issue_technician_grant(
         label=f"Kỹ thuật viên {point.name}",
         ttl=link_ttl(),
     )
+    if created is not None:
+        audit.record(
+            principal.actor,
+            AUDIT_ENTITY,
+            point.id,
+            "create",
+            conference_id=point.conference_id,
+            after=created,
+            late=late,
+        )
     audit.record(
         principal.actor,
         AUDIT_ENTITY,
@@ -587,11 +604,32 @@ def acknowledge(contact: Contact) -> Contact:
 # --- Bulk -------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _BulkPoint:
+    unit: AdminUnit
+    data: PointIn
+    status: str
+    total: int
+
+
 def bulk_create_points(conference: Conference, rows: list[dict[str, Any]], *, actor: str) -> list[int]:
     """Register many points at once (a national set-up, an import): each row is validated as a
-    PointIn (plus ``status``: draft | confirmed) and the rows are written with a few executemany
-    INSERTs and one audit event. Sends no per-point events; queue invites afterwards with
-    ``invites.service.reconcile_session``. Returns the new ids in the order of ``rows``."""
+    PointIn (plus ``status``: draft | confirmed, by the confirmation rule of ``missing_items``)
+    and the rows are written with a few executemany INSERTs and one audit event. Sends no
+    per-point events; queue invites afterwards with ``invites.service.reconcile_session``.
+    Returns the new ids in the order of ``rows``."""
+    points = _validate_bulk(conference, rows)
+    ids = _insert_bulk(conference, points)
+    audit.record(
+        actor, AUDIT_ENTITY, None, "bulk_create", conference_id=conference.id, after={"points": len(points)}
+    )
+    db.session.flush()
+    return [ids[p.unit.code] for p in points]
+
+
+def _validate_bulk(conference: Conference, rows: list[dict[str, Any]]) -> list[_BulkPoint]:
+    """Every row checked (all errors at once, keyed "index.field"); 409 for a unit that has a
+    point already or comes twice."""
     units = {
         u.code: u
         for u in db.session.scalars(
@@ -605,56 +643,64 @@ def bulk_create_points(conference: Conference, rows: list[dict[str, Any]], *, ac
             )
         )
     )
-    points, errors, seen = [], {}, set()
+    points: list[_BulkPoint] = []
+    errors: dict[str, str] = {}
+    seen: set[str] = set()
     for index, row in enumerate(rows):
         unit = units.get(str(row.get("unit")))
-        status = row.get("status", PointStatus.DRAFT)
         if unit is None or not _in_conference_tree(conference, unit):
             errors[f"{index}.unit"] = "Không có đơn vị này trong phạm vi hội nghị."
             continue
         if unit.code in taken or unit.code in seen:
             raise Conflict(f"{unit.name} đã có điểm cầu trong hội nghị này.")
         seen.add(unit.code)
-        fields = {k: v for k, v in row.items() if k != "status"}
         try:
             data = validate_point(
-                fields, categories=categories_of_level(conference, unit.level), level=unit.level
+                {k: v for k, v in row.items() if k != "status"},
+                categories=categories_of_level(conference, unit.level),
+                level=unit.level,
             )
         except ValidationFailed as failed:
             errors.update({f"{index}.{k}": v for k, v in failed.errors.items()})
             continue
-        total = sum(data.counts.values())
+        status, total = row.get("status", PointStatus.DRAFT), sum(data.counts.values())
         if status not in (PointStatus.DRAFT, PointStatus.CONFIRMED) or (
-            status == PointStatus.CONFIRMED and not (data.venue and data.technicians and total)
+            status == PointStatus.CONFIRMED and _missing(data.venue, bool(data.technicians), total)
         ):
             errors[f"{index}.status"] = (
                 "Chỉ xác nhận được điểm cầu đã đủ phòng họp, kỹ thuật viên và đại biểu."
             )
             continue
-        points.append((unit, data, status, total))
+        points.append(_BulkPoint(unit, data, status, total))
     if errors:
         raise ValidationFailed(errors)
+    return points
+
+
+def _insert_bulk(conference: Conference, points: list[_BulkPoint]) -> dict[str, int]:
+    """The points, their counts and technicians, and their relays, with executemany; the
+    conference's point id by unit code."""
     now = utcnow()
     db.session.execute(
         sa.insert(BridgePoint),
         [
             {
                 "conference_id": conference.id,
-                "unit_code": unit.code,
-                "level": unit.level,
-                "district_code": district_code_of(unit),
-                "name": data.name or f"Điểm cầu {unit.name}",
-                "venue": data.venue,
-                "capacity": data.capacity,
-                "status": status,
+                "unit_code": p.unit.code,
+                "level": p.unit.level,
+                "district_code": district_code_of(p.unit),
+                "name": p.data.name or f"Điểm cầu {p.unit.name}",
+                "venue": p.data.venue,
+                "capacity": p.data.capacity,
+                "status": p.status,
                 "version": 1,
-                "probe_target": data.probe.target,
-                "total_delegates": total,
+                "probe_target": p.data.probe.target,
+                "total_delegates": p.total,
                 "created_at": now,
                 "updated_at": now,
-                "confirmed_at": now if status == PointStatus.CONFIRMED else None,
+                "confirmed_at": now if p.status == PointStatus.CONFIRMED else None,
             }
-            for unit, data, status, total in points
+            for p in points
         ],
     )
     ids = dict(
@@ -665,21 +711,21 @@ def bulk_create_points(conference: Conference, rows: list[dict[str, Any]], *, ac
         .all()
     )
     counts = [
-        {"point_id": ids[unit.code], "category_code": code, "count": n}
-        for unit, data, _, _ in points
-        for code, n in data.counts.items()
+        {"point_id": ids[p.unit.code], "category_code": code, "count": n}
+        for p in points
+        for code, n in p.data.counts.items()
     ]
     technicians = [
         {
-            "point_id": ids[unit.code],
+            "point_id": ids[p.unit.code],
             "role": ContactRole.TECHNICIAN,
             "name": t.name,
             "phone": t.phone,
             "email": t.email,
             "created_at": now,
         }
-        for unit, data, _, _ in points
-        for t in data.technicians
+        for p in points
+        for t in p.data.technicians
     ]
     # An empty parameter list would be one INSERT of an empty row, not none (a copy has no counts).
     for model, params in ((DelegateCount, counts), (Contact, technicians)):
@@ -687,23 +733,13 @@ def bulk_create_points(conference: Conference, rows: list[dict[str, Any]], *, ac
             db.session.execute(sa.insert(model), params)
     # Relay from the parent unit's point when it has one, as one-by-one registration does.
     upstream = [
-        {"point_id": ids[unit.code], "upstream": ids[unit.parent_code]}
-        for unit, _, _, _ in points
-        if unit.parent_code in ids
+        {"point_id": ids[p.unit.code], "upstream": ids[p.unit.parent_code]}
+        for p in points
+        if p.unit.parent_code in ids
     ]
     if upstream:
-        table = table_of(BridgePoint)
-        db.session.execute(
-            table.update()
-            .where(table.c.id == sa.bindparam("point_id"))
-            .values(upstream_point_id=sa.bindparam("upstream")),
-            upstream,
-        )
-    audit.record(
-        actor, AUDIT_ENTITY, None, "bulk_create", conference_id=conference.id, after={"points": len(points)}
-    )
-    db.session.flush()
-    return [ids[unit.code] for unit, _, _, _ in points]
+        set_upstreams(upstream)
+    return ids
 
 
 def in_conference_tree(conference: Conference, unit: AdminUnit) -> bool:

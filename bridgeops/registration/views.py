@@ -104,7 +104,7 @@ def leave_chair_session():
         db.session.commit()
     session.pop(SESSION_GRANT_KEY, None)
     flash("Đã thoát. Mở lại đường dẫn được gửi cho bạn để tiếp tục.", "info")
-    return redirect(url_for("conference.home"))
+    return redirect(url_for("home.index"))
 
 
 @bp.get("/conferences/<slug>/registration")

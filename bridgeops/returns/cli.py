@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from bridgeops.cli import fail
+from bridgeops.core.cli import fail
 from bridgeops.core.errors import DomainError
 from bridgeops.extensions import db
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from bridgeops.scheduler import JobSpec
+from bridgeops.core.jobs import JobSpec
 
 #: Seconds between two looks; each snapshot has its own, longer wait (returns.service).
 RESUBMIT_INTERVAL = 60

@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from bridgeops.audit import service as audit
 from bridgeops.conference.models import Conference
+from bridgeops.conference.service import require_active
 from bridgeops.core.errors import Conflict, NotFound, ValidationFailed
 from bridgeops.core.outbound import redact_url
 from bridgeops.core.phones import phone_display
@@ -291,7 +292,6 @@ def chasing_list(conference: Conference, summary: Rollup) -> list[ChaseItem]:
 
 def freeze(conference: Conference, actor: str) -> ReturnSnapshot:
     """Freeze the return as it is now: canonical JSON, its sha256, who and when."""
-    from bridgeops.conference.service import require_active
 
     require_active(conference)
     document = current_document(conference)

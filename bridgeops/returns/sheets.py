@@ -46,7 +46,7 @@ def print_page(
     sheet: Sheet,
     as_of: datetime,
     back_url: str,
-    snapshot: ReturnSnapshot | None = None,
+    snapshot: Any = None,
 ) -> str:
     """The sheet on an A4 page in the administrative layout."""
     return render_template(

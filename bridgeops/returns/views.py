@@ -6,12 +6,12 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
 from bridgeops.accounts.access import OFFICER, requires
-from bridgeops.audit import service as audit
 from bridgeops.conference.service import get_conference
 from bridgeops.core.errors import DomainError
 from bridgeops.core.time import format_datetime_vi, utcnow
 from bridgeops.extensions import db
 from bridgeops.registration import chairs
+from bridgeops.registration.actors import actor_names
 from bridgeops.registration.models import STATUS_LABELS
 from bridgeops.returns import exporters, national, service, table
 from bridgeops.returns.api import file_response
@@ -121,7 +121,7 @@ def snapshots(slug: str):
         "returns/snapshots.html",
         conference=conference,
         snapshots=frozen,
-        people=audit.actor_names(s.created_by for s in frozen),
+        people=actor_names(s.created_by for s in frozen),
         tw_configured=bool(current_app.config.get("TW_RETURN_URL")),
     )
 
@@ -147,7 +147,7 @@ def snapshot(slug: str, snapshot_id: int):
         conference=conference,
         snapshot=frozen,
         document=frozen.document,
-        people=audit.actor_names([frozen.created_by]),
+        people=actor_names([frozen.created_by]),
         others=[s for s in service.list_snapshots(conference) if s.id != frozen.id],
         links=SnapshotLinks.of_blueprint(
             "returns", slug, frozen.id, back=url_for("returns.snapshots", slug=slug)

@@ -173,7 +173,7 @@ class Gunicorn:
             start_new_session=True,
         )
 
-    def wait_ready(self, path: str = "/healthz", timeout: float = 60) -> None:
+    def wait_ready(self, path: str = "/healthz", timeout: float = 180) -> None:
         import requests
 
         deadline = time.monotonic() + timeout
@@ -870,7 +870,24 @@ def machine() -> dict:
         "cpu": cpu,
         "python": platform.python_version(),
         "os": platform.platform(terse=True),
+        "packages": package_versions(),
     }
+
+
+#: The libraries whose versions a result depends on (recorded in every results header).
+PACKAGES = ("SQLAlchemy", "Flask", "psycopg", "gunicorn", "Jinja2", "XlsxWriter")
+
+
+def package_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for name in PACKAGES:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = "absent"
+    return found
 
 
 def write_reports(results: Results, meta: dict, partial: bool = False) -> None:
@@ -956,7 +973,8 @@ def write_markdown(out: Path) -> None:
             f"{m['memory_gb']} GB · Python {m['python']} · {m['os']} · gunicorn "
             f"{doc['gunicorn']['workers']} workers × {doc['gunicorn']['threads']} threads · "
             f"{doc['points']:,} points, {doc['technicians']:,} technicians · wrk "
-            f"{doc['wrk_seconds']:g} s per run",
+            f"{doc['wrk_seconds']:g} s per run"
+            + "".join(f" · {name} {v}" for name, v in m.get("packages", {}).items()),
             "",
             table.table(),
             "",
@@ -1027,7 +1045,7 @@ def main() -> None:
         if args.only in (None, "web", "pages"):
             env = {
                 "BRIDGEOPS_DATABASE_URL": url,
-                "BRIDGEOPS_SECRET_KEY": "bench-secret-key-0123",
+                "BRIDGEOPS_SECRET_KEY": "bench-secret-key-0123-long-enough-for-the-check",
                 "BRIDGEOPS_BASE_URL": "http://bridgeops.bench",
                 "BRIDGEOPS_SMTP_HOST": "",
                 "BRIDGEOPS_OUTBOX_DIR": str(workdir / "outbox"),

@@ -27,7 +27,8 @@ from bridgeops.ops.security import ConfigurationError
 from bridgeops.registration.models import BridgePoint
 from bridgeops.returns.models import ReturnSnapshot
 from tests.conftest import bearer
-from tests.registration.helpers import MY_LOC, chair_token, commune_of, point_body
+from tests.factories import chair_token
+from tests.registration.helpers import MY_LOC, commune_of, point_body
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "mat-khau-123"

@@ -18,7 +18,7 @@ from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
 from bridgeops.returns import document as canonical
 from tests.conftest import bearer
-from tests.returns.conftest import make_point
+from tests.factories import make_point
 
 SLUG = "namdinh-2022"
 BOARD = f"/conferences/{SLUG}/attendance"

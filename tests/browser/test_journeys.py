@@ -20,7 +20,7 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
-from bridgeops.conference.demo import DEMO_SLUG
+from bridgeops.demo import DEMO_SLUG
 from tests.browser_support import has_horizontal_scroll
 
 DISTRICT = "Huyện Mỹ Lộc"

@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import expect
 
-from bridgeops.conference.demo import DEMO_SLUG
+from bridgeops.demo import DEMO_SLUG
 from bridgeops.extensions import db
 from tests.browser_support import has_horizontal_scroll
 

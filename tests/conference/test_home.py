@@ -1,4 +1,4 @@
-from tests.registration.helpers import chair_token
+from tests.factories import chair_token
 
 
 def test_officer_home_leads_to_every_task_of_the_conference(client, demo, officer):

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from bridgeops.conference import service
 from bridgeops.extensions import db
 from bridgeops.invites.models import Invite
+from bridgeops.mail.service import run_feeders
 from tests.conference.conftest import conference_body
 from tests.conftest import bearer
 
@@ -118,7 +119,9 @@ def test_four_conferences_run_side_by_side(client, runner, demo, officer, office
             404,
         )
 
-    # Invites: each conference's technician for its own sessions, no two UIDs alike.
+    # Invites (queued by the outbox job after the registrations): each conference's technician
+    # for its own sessions, no two UIDs alike.
+    run_feeders()
     invites = list(db.session.scalars(sa.select(Invite)))
     assert len({i.uid for i in invites}) == len(invites)
     for slug in conferences:

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from bridgeops.config import base_host
 from bridgeops.core.cache import ProcessCache, weighted_sum
 from bridgeops.core.phones import phone_display
+from bridgeops.core.targets import TargetSyntaxError, parse_target
 from bridgeops.core.time import doubling_wait
-from bridgeops.health.targets import TargetSyntaxError, parse_target
 from bridgeops.units.models import LEVEL_LABELS, TIER_LABELS
 
 

@@ -7,7 +7,7 @@ import pytest
 from bridgeops.conference.models import Conference
 from bridgeops.extensions import db
 from bridgeops.returns import service as returns
-from tests.returns.conftest import make_point
+from tests.factories import make_point
 
 NATIONAL_SLUG = "toan-quoc-2022"
 

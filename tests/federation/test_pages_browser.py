@@ -7,8 +7,8 @@ import pytest
 from bridgeops.extensions import db
 from bridgeops.returns import service as returns
 from tests.browser_support import has_horizontal_scroll
+from tests.factories import make_point
 from tests.federation.conftest import NATIONAL_SLUG, headers, register, submit_url
-from tests.returns.conftest import make_point
 
 pytestmark = pytest.mark.browser
 

@@ -12,8 +12,8 @@ from bridgeops.returns import service as returns
 from bridgeops.returns.document import canonical_json, sha256_of
 from bridgeops.units.models import AdminUnit
 from tests.conftest import bearer
+from tests.factories import make_point
 from tests.federation.conftest import NATIONAL_SLUG, headers, register, submit_url
-from tests.returns.conftest import make_point
 
 
 def stored() -> int:
@@ -308,3 +308,124 @@ def test_the_national_rollup_has_the_files_and_printed_page_of_a_return(
         sa.select(sa.func.count()).select_from(AdminUnit).where(AdminUnit.province_code == "36")
     )
     assert "Cộng Tỉnh Nam Định" in printed and "TỔNG CỘNG" in printed
+
+
+def test_bad_credentials_are_throttled_but_a_province_with_a_valid_one_behind_the_same_address_is_not(
+    client, national, nam_dinh_token, nam_dinh_return
+):
+    office = {"REMOTE_ADDR": "203.0.113.36"}  # the province office's NAT address
+    body, key = returns.submission_body(nam_dinh_return), nam_dinh_return.sha256
+
+    def send(token: str):
+        return client.post(submit_url(), data=body, headers=headers(token, key), environ_base=office)
+
+    statuses = [send(f"guess-{i}").status_code for i in range(31)]
+    assert statuses[:30] == [401] * 30 and statuses[30] == 429
+    accepted = send(nam_dinh_token)
+    assert accepted.status_code == 201, accepted.json
+    assert send(nam_dinh_token).status_code == 200  # and again, still not throttled
+    refused = send("guess-again")
+    assert refused.status_code == 429 and refused.mimetype == "application/problem+json"
+    assert "Quá nhiều" in refused.json["detail"]
+    assert stored() == 1
+
+
+def attendance_snapshot(conference, session):
+    from bridgeops.attendance import service as attendance
+
+    snapshot = attendance.freeze(conference, session, "officer:test")
+    db.session.commit()
+    return snapshot
+
+
+def test_attendance_and_followup_reports_are_received_each_as_their_own_kind(
+    client, officer, national, nam_dinh_token, nam_dinh_return, officer_token
+):
+    from bridgeops.followup import service as followup
+
+    conference = nam_dinh_return.conference
+    first, second = sorted(
+        (s for s in conference.sessions if s.kind == "session"), key=lambda s: s.starts_at
+    )[:2]
+    on_first = attendance_snapshot(conference, first)
+    on_second = attendance_snapshot(conference, second)
+    report = followup.freeze(conference, "officer:test")
+    db.session.commit()
+    for snapshot, kind in (
+        (nam_dinh_return, "headcount"),
+        (on_first, "attendance"),
+        (on_second, "attendance"),
+        (report, "followup"),
+    ):
+        response = post(client, nam_dinh_token, returns.submission_body(snapshot), snapshot.sha256)
+        assert response.status_code == 201, response.json
+        assert response.json["kind"] == kind and response.json["superseded"] is None
+    # A session's report supersedes that session's earlier one only.
+    make_point(conference, "359", status="confirmed", counts={"bch": 21})
+    db.session.commit()
+    newer = attendance_snapshot(conference, first)
+    response = post(client, nam_dinh_token, returns.submission_body(newer), newer.sha256)
+    assert response.status_code == 201 and response.json["superseded"] is not None
+    superseded = db.session.get(FederatedReturn, response.json["superseded"])
+    assert superseded.sha256 == on_first.sha256
+    # The first session's old report again: refused as stale; nothing stored twice.
+    stale = post(client, nam_dinh_token, returns.submission_body(on_first), on_first.sha256)
+    assert stale.status_code == 409 and stale.mimetype == "application/problem+json"
+    assert stored() == 5
+    # The headcount roll-up counts only the headcount return.
+    rollup = client.get(
+        f"/api/v1/federation/conferences/{NATIONAL_SLUG}/rollup", headers=bearer(officer_token)
+    ).json
+    assert rollup["confirmed"]["delegates"] == 123
+    assert rollup["provinces"][0]["submissions"] == 1
+
+    client.post("/login", data={"email": officer.email, "password": "mat-khau-123"})
+    page = client.get(f"/federation/conferences/{NATIONAL_SLUG}").get_data(as_text=True)
+    assert "Số người dự thực tế" in page and first.title in page and second.title in page
+    assert "Hội nghị triển khai các cấp" in page
+    province = client.get(f"/federation/conferences/{NATIONAL_SLUG}/provinces/36").get_data(as_text=True)
+    assert "Thay đổi so với bản trước" in province
+    assert "Tổng cộng: số đại biểu đã xác nhận" in province  # 123 → 144
+    current = db.session.scalars(
+        sa.select(FederatedReturn).where(
+            FederatedReturn.kind != "headcount", FederatedReturn.superseded_at.is_(None)
+        )
+    ).all()
+    for received in current:
+        base = f"/federation/conferences/{NATIONAL_SLUG}/provinces/36/returns/{received.id}"
+        printed = client.get(base)
+        assert printed.status_code == 200 and received.sha256[:12] in printed.get_data(as_text=True)
+        for fmt in ("csv", "xlsx", "json"):
+            assert client.get(f"{base}/file.{fmt}").status_code == 200
+        assert client.get(f"{base}/file.pdf").status_code == 422
+
+
+def test_malformed_attendance_and_unknown_schemas_are_refused_in_vietnamese(
+    client, national, nam_dinh_token, nam_dinh_return
+):
+    conference = nam_dinh_return.conference
+    session = next(s for s in conference.sessions if s.kind == "session")
+    snapshot = attendance_snapshot(conference, session)
+    body, sha = rebuilt(returns.submission_body(snapshot), lambda d: d["totals"].pop("present"))
+    response = post(client, nam_dinh_token, body, sha)
+    assert response.status_code == 422 and response.mimetype == "application/problem+json"
+    assert "bridgeops.attendance/v1" in response.json["errors"]["__body__"]
+    assert "số người dự" in response.json["detail"]
+    body, sha = rebuilt(
+        returns.submission_body(snapshot), lambda d: d.update(schema="bridgeops.attendance/v2")
+    )
+    response = post(client, nam_dinh_token, body, sha)
+    assert response.status_code == 422 and "bridgeops.followup/v1" in response.json["detail"]
+    # A follow-up report whose unit is in a state TW cannot print.
+    from bridgeops.followup import service as followup
+
+    report = followup.freeze(conference, "officer:test")
+    db.session.commit()
+
+    def odd_state(document):
+        document["units"][0]["state"] = "maybe"
+
+    body, sha = rebuilt(returns.submission_body(report), odd_state)
+    response = post(client, nam_dinh_token, body, sha)
+    assert response.status_code == 422 and "bridgeops.followup/v1" in response.json["errors"]["__body__"]
+    assert stored() == 0

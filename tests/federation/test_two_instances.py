@@ -11,13 +11,13 @@ import sqlalchemy as sa
 
 from bridgeops import create_app
 from bridgeops.accounts import service as accounts
-from bridgeops.conference.demo import create_demo
+from bridgeops.demo import create_demo
 from bridgeops.extensions import db
 from bridgeops.federation.models import FederatedReturn
 from tests.conftest import bearer
+from tests.factories import make_point
 from tests.federation.conftest import NATIONAL_SLUG, register
 from tests.live_server import gunicorn
-from tests.returns.conftest import make_point
 
 
 @contextmanager
@@ -52,6 +52,35 @@ def province_database(path):
 def stored() -> int:
     db.session.rollback()  # see what the TW server committed
     return db.session.scalar(sa.select(sa.func.count()).select_from(FederatedReturn))
+
+
+def submitted(snapshots: str, token: str, body: dict | None = None) -> dict:
+    """Freeze a report on the province instance and submit it to TW: the frozen snapshot."""
+    frozen = requests.post(snapshots, json=body, headers=bearer(token), timeout=30)
+    assert frozen.status_code == 201, frozen.text
+    sent = requests.post(f"{snapshots}/{frozen.json()['id']}/submit", headers=bearer(token), timeout=60)
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["accepted"] and sent.json()["attempts"][-1]["status_code"] == 201, sent.text
+    return frozen.json()
+
+
+def envelope(snapshot: dict) -> tuple[bytes, str]:
+    """The body the province sends for a snapshot, and its Idempotency-Key."""
+    body = {
+        **snapshot["document"],
+        "sha256": snapshot["sha256"],
+        "frozen_at": snapshot["created_at"],
+        "frozen_by": snapshot["created_by"],
+    }
+    return json.dumps(body, ensure_ascii=False).encode(), snapshot["sha256"]
+
+
+def sent_as(credential: str, key: str) -> dict[str, str]:
+    return {
+        "Authorization": f"Bearer {credential}",
+        "Idempotency-Key": key,
+        "Content-Type": "application/json",
+    }
 
 
 def test_province_freezes_and_submits_and_tw_shows_it_refusing_tamper_revoked_and_replay(
@@ -149,6 +178,47 @@ def test_province_freezes_and_submits_and_tw_shows_it_refusing_tamper_revoked_an
             assert attempts[-1]["status_code"] == 409
             assert "bản cũ" in attempts[-1]["response_excerpt"]
 
+            # The first session's attendance and the follow-up report go to the same address with
+            # the same credential; TW tells them apart by their schema.
+            with province_app.app_context():
+                session_id = min(s.id for s in create_demo()[0].sessions if s.kind == "session")
+            reports = f"{province.url}/api/v1/conferences/namdinh-2022"
+            attendance = submitted(f"{reports}/attendance/snapshots", p_token, {"session_id": session_id})
+            followup = submitted(f"{reports}/followup-report/snapshots", p_token)
+            assert stored() == 4
+
+            # A tampered attendance report is refused; so is a replay of the first one once a
+            # newer report of the session has superseded it.
+            body, key = envelope(attendance)
+            tampered = body.replace(b'"reported_points": 0', b'"reported_points": 9', 1)
+            assert tampered != body
+            refused = requests.post(receive_url, data=tampered, timeout=30, headers=sent_as(credential, key))
+            assert refused.status_code == 422 and "sha256" in refused.json()["errors"]
+            with province_app.app_context():
+                make_point(create_demo()[0], "361", status="confirmed", counts={"bch": 7})
+                db.session.commit()
+            submitted(f"{reports}/attendance/snapshots", p_token, {"session_id": session_id})
+            replay = requests.post(receive_url, data=body, timeout=30, headers=sent_as(credential, key))
+            assert replay.status_code == 409
+            assert replay.headers["Content-Type"] == "application/problem+json"
+            assert "bản cũ" in replay.json()["detail"]
+            # The follow-up report sent again is answered with what is stored.
+            body, key = envelope(followup)
+            repeat = requests.post(receive_url, data=body, timeout=30, headers=sent_as(credential, key))
+            assert repeat.status_code == 200 and repeat.json()["kind"] == "followup"
+            assert stored() == 5
+
+            national_page = browser.get(f"{tw.url}/federation/conferences/{NATIONAL_SLUG}", timeout=10).text
+            assert "Số người dự thực tế" in national_page and "Hội nghị triển khai các cấp" in national_page
+            nam_dinh = browser.get(
+                f"{tw.url}/federation/conferences/{NATIONAL_SLUG}/provinces/36", timeout=10
+            ).text
+            assert (
+                "Thay đổi so với bản trước" in nam_dinh and "Báo cáo hội nghị triển khai các cấp" in nam_dinh
+            )
+            for link in set(re.findall(r'href="(/federation/[^"]+/returns/\d+(?:/file\.\w+)?)"', nam_dinh)):
+                assert browser.get(tw.url + link, timeout=30).status_code == 200, link
+
             # Revoked at TW: the province's next submission is refused, saying why.
             assert runner.invoke(args=["federation", "revoke", "--code", "36"]).exit_code == 0
             with province_app.app_context():
@@ -171,4 +241,4 @@ def test_province_freezes_and_submits_and_tw_shows_it_refusing_tamper_revoked_an
         ).json()
     assert final["confirmed"]["delegates"] == 123 + 21
     assert {p["province"]["code"]: p["submissions"] for p in final["provinces"]} == {"25": 0, "36": 2}
-    assert stored() == 2
+    assert stored() == 2 + 3  # two returns, two attendance reports, one follow-up report

@@ -24,7 +24,7 @@ from bridgeops.mail.models import OutboxMessage
 from bridgeops.registration.models import Contact
 from bridgeops.returns import document as canonical
 from tests.conftest import bearer
-from tests.returns.conftest import make_point
+from tests.factories import chair_token, make_point
 from tests.returns.test_submission import serve
 
 SLUG = "namdinh-2022"
@@ -36,12 +36,6 @@ LATE = {"359": date(2022, 7, 4), "364": date(2022, 7, 12), "366": date(2022, 7, 
 
 def login(client, officer) -> None:
     client.post("/login", data={"email": officer.email, "password": "mat-khau-123"})
-
-
-def chair_token(conference, unit_code: str) -> str:
-    issued = accounts.issue_grant("chair", conference_id=conference.id, unit_code=unit_code)
-    db.session.commit()
-    return issued.token
 
 
 def followup_body(unit_code: str, index: int) -> dict:
@@ -206,8 +200,8 @@ def test_reminders_are_queued_once_per_chair_per_reminder_and_delivered(client, 
     )
     assert response.status_code == 200, response.get_json()
     point = make_point(conference, "359")
-    point.contacts.append(Contact(role="chair", name="Lê Thị Cúc", email="cuc@vuban.test"))
-    point.contacts.append(Contact(role="chair", name="Phó Chủ tịch", email="pho@vuban.test"))
+    point.contacts.append(Contact(role="chair", name="Lê Thị Cúc", email="cuc@vuban.example.vn"))
+    point.contacts.append(Contact(role="chair", name="Phó Chủ tịch", email="pho@vuban.example.vn"))
     # Ý Yên already held hers: no reminder.
     response = client.put(
         f"{API}/followups/360",
@@ -232,7 +226,11 @@ def test_reminders_are_queued_once_per_chair_per_reminder_and_delivered(client, 
         service.queue_reminders(now)
         db.session.commit()
     week = reminders()
-    assert sorted(m.recipient for m in week) == ["binh@mylocs.example.vn", "cuc@vuban.test", "pho@vuban.test"]
+    assert sorted(m.recipient for m in week) == [
+        "binh@mylocs.example.vn",
+        "cuc@vuban.example.vn",
+        "pho@vuban.example.vn",
+    ]
     # Six days before: still the week's reminder, already sent.
     service.queue_reminders(now + timedelta(days=1))
     db.session.commit()

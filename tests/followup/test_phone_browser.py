@@ -9,7 +9,7 @@ from bridgeops.extensions import db
 from bridgeops.followup import service
 from tests.attendance.test_attendance import move_sessions_to_now
 from tests.browser_support import has_horizontal_scroll
-from tests.returns.conftest import make_point
+from tests.factories import make_point
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -18,44 +18,15 @@ from bridgeops.accounts import service as accounts
 from bridgeops.conference.models import Conference, ConferenceSession
 from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
-from bridgeops.registration import service as registration
-from bridgeops.registration.models import BridgePoint, Contact
-from bridgeops.units import service as units
+from bridgeops.registration.models import BridgePoint
 
 PROVINCE = "36"
 DISTRICT = "358"  # Huyện Mỹ Lộc, 11 communes
 OTHER_DISTRICT = "359"  # Huyện Vụ Bản
 
 
-def make_point(
-    conference: Conference,
-    unit_code: str,
-    *,
-    target: str | None = None,
-    upstream: BridgePoint | None = None,
-    technician: tuple[str, str, str] | None = None,
-) -> BridgePoint:
-    """A point for the unit (or the existing one), with its probe target and a technician
-    (name, phone, email)."""
-    point = registration.point_for_unit(conference, unit_code) or registration.create_point_record(
-        conference, units.get_unit(unit_code)
-    )
-    point.probe_target = target
-    if upstream is not None:
-        point.upstream_point_id = upstream.id
-    if technician is not None:
-        name, phone, email = technician
-        db.session.add(Contact(point=point, role="technician", name=name, phone=phone, email=email))
-    db.session.flush()
-    return point
-
-
 def technician_token(point: BridgePoint) -> str:
     return accounts.issue_grant("technician", point_id=point.id, conference_id=point.conference_id).token
-
-
-def chair_token(conference: Conference, unit_code: str) -> str:
-    return accounts.issue_grant("chair", conference_id=conference.id, unit_code=unit_code).token
 
 
 def communes_of(unit_code: str, count: int) -> list[str]:

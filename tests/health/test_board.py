@@ -13,15 +13,8 @@ from bridgeops.health import service
 from bridgeops.health.models import PointHealth
 from bridgeops.units.models import AdminUnit
 from tests.conftest import bearer
-from tests.health.conftest import (
-    DISTRICT,
-    OTHER_DISTRICT,
-    PROVINCE,
-    chair_token,
-    communes_of,
-    make_point,
-    technician_token,
-)
+from tests.factories import chair_token, make_point
+from tests.health.conftest import DISTRICT, OTHER_DISTRICT, PROVINCE, communes_of, technician_token
 
 
 def set_states(states: dict) -> None:
@@ -39,7 +32,7 @@ def set_states(states: dict) -> None:
 
 def build_tree(demo):
     province = make_point(demo, PROVINCE)
-    district = make_point(demo, DISTRICT, technician=("Trần Thị Kỹ", "+84912000111", ""))
+    district = make_point(demo, DISTRICT, technicians=(("Trần Thị Kỹ", "+84912000111", ""),))
     communes = [make_point(demo, code) for code in communes_of(DISTRICT, 4)]
     other = make_point(demo, OTHER_DISTRICT)
     other_communes = [make_point(demo, code) for code in communes_of(OTHER_DISTRICT, 2)]

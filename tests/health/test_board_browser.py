@@ -10,15 +10,8 @@ import pytest
 from playwright.sync_api import expect
 
 from bridgeops.extensions import db
-from tests.health.conftest import (
-    DISTRICT,
-    PROVINCE,
-    communes_of,
-    make_point,
-    move_window_to_now,
-    state_of,
-    sweep,
-)
+from tests.factories import make_point
+from tests.health.conftest import DISTRICT, PROVINCE, communes_of, move_window_to_now, state_of, sweep
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = os.environ.get("BRIDGEOPS_SCREENSHOTS", "")
@@ -39,7 +32,9 @@ def test_officer_sees_a_dropped_district_appear_without_reloading(
     move_window_to_now(demo)
     make_point(demo, PROVINCE, target=http_peer)
     peer = tcp_peer_factory()
-    district = make_point(demo, DISTRICT, target=peer.target, technician=("Trần Thị Kỹ", "+84912000111", ""))
+    district = make_point(
+        demo, DISTRICT, target=peer.target, technicians=(("Trần Thị Kỹ", "+84912000111", ""),)
+    )
     for code in communes_of(DISTRICT, 5):
         make_point(demo, code, target=http_peer)
     db.session.commit()

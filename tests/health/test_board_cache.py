@@ -9,7 +9,8 @@ from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
 from bridgeops.health import board, service
 from bridgeops.health.models import PointHealth
-from tests.health.conftest import DISTRICT, PROVINCE, communes_of, make_point
+from tests.factories import make_point
+from tests.health.conftest import DISTRICT, PROVINCE, communes_of
 
 OFFICER = Principal(kind="officer")
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bridgeops.extensions import db
-from tests.health.conftest import DISTRICT, PROVINCE, closed_port, make_point
+from tests.factories import make_point
+from tests.health.conftest import DISTRICT, PROVINCE, closed_port
 
 
 def test_probe_command_checks_every_target_now_without_changing_states(runner, demo, http_peer):

@@ -13,7 +13,8 @@ from bridgeops.config import PROJECT_ROOT
 from bridgeops.extensions import db
 from bridgeops.health.models import PointHealth
 from tests.conftest import bearer
-from tests.health.conftest import DISTRICT, make_point, technician_token
+from tests.factories import make_point
+from tests.health.conftest import DISTRICT, technician_token
 
 
 def last_seen(point) -> object:

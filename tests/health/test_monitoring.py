@@ -14,14 +14,13 @@ from bridgeops.extensions import db
 from bridgeops.health.models import HealthChange, HealthIncident, SessionAvailability
 from bridgeops.mail.models import OutboxMessage
 from tests.conftest import bearer
+from tests.factories import chair_token, make_point
 from tests.health.conftest import (
     DISTRICT,
     OTHER_DISTRICT,
     PROVINCE,
-    chair_token,
     closed_port,
     communes_of,
-    make_point,
     move_window_to_now,
     state_of,
     sweep,
@@ -127,7 +126,7 @@ def test_district_failure_makes_communes_unreachable_and_yields_one_alert(
         demo,
         DISTRICT,
         target=district_peer.target,
-        technician=("Trần Thị Kỹ", "+84912000111", "ky.mylo@hoiphunu.test"),
+        technicians=(("Trần Thị Kỹ", "+84912000111", "ky.mylo@hoiphunu.vn"),),
     )
     commune_peers, communes = [], []
     for index, code in enumerate(communes_of(DISTRICT, 3)):
@@ -137,7 +136,7 @@ def test_district_failure_makes_communes_unreachable_and_yields_one_alert(
                 demo,
                 code,
                 target=commune_peers[-1].target,
-                technician=(f"KTV xã {index}", f"+8491200020{index}", f"ktv{index}@hoiphunu.test"),
+                technicians=((f"KTV xã {index}", f"+8491200020{index}", f"ktv{index}@hoiphunu.vn"),),
             )
         )
     other_district = make_point(demo, OTHER_DISTRICT, target=http_peer)
@@ -154,7 +153,7 @@ def test_district_failure_makes_communes_unreachable_and_yields_one_alert(
     assert [state_of(c) for c in communes] == ["unreachable"] * 3
 
     sent = alerts()
-    assert sorted(m.recipient for m in sent) == sorted([OFFICER_MAIL, "ky.mylo@hoiphunu.test"])
+    assert sorted(m.recipient for m in sent) == sorted([OFFICER_MAIL, "ky.mylo@hoiphunu.vn"])
     officer_mail = next(m for m in sent if m.recipient == OFFICER_MAIL)
     assert "Mỹ Lộc" in officer_mail.subject and "3 điểm phía sau" in officer_mail.subject
     assert len(webhook) == 1
@@ -201,7 +200,7 @@ def test_district_failure_makes_communes_unreachable_and_yields_one_alert(
     assert state_of(district) == "up"
     assert [state_of(c) for c in communes] == ["up"] * 3
     recovered = [m for m in alerts() if "kết nối lại" in m.subject]
-    assert sorted(m.recipient for m in recovered) == sorted([OFFICER_MAIL, "ky.mylo@hoiphunu.test"])
+    assert sorted(m.recipient for m in recovered) == sorted([OFFICER_MAIL, "ky.mylo@hoiphunu.vn"])
     assert len(webhook) == 2 and webhook[1]["alerts"][0]["kind"] == "recovery"
 
     incident = db.session.scalar(sa.select(HealthIncident).where(HealthIncident.point_id == district.id))

@@ -17,7 +17,8 @@ from bridgeops.mail.models import OutboxMessage
 from bridgeops.ops.lease import acquire_or_renew
 from bridgeops.ops.models import SchedulerLease
 from tests.conftest import bearer
-from tests.health.conftest import DISTRICT, OTHER_DISTRICT, make_point, move_window_to_now, sweep
+from tests.factories import make_point
+from tests.health.conftest import DISTRICT, OTHER_DISTRICT, move_window_to_now, sweep
 from tests.health.test_board import login
 
 STOPPED_FOR = timedelta(seconds=95)

@@ -26,14 +26,8 @@ from bridgeops.health.probes import (
     resolve,
 )
 from tests.conftest import bearer
-from tests.health.conftest import (
-    DISTRICT,
-    chair_token,
-    closed_port,
-    make_point,
-    move_window_to_now,
-    sweep,
-)
+from tests.factories import chair_token, make_point
+from tests.health.conftest import DISTRICT, closed_port, move_window_to_now, sweep
 
 STRICT = ProbePolicy()
 REFUSED = "Địa chỉ kiểm tra không được phép (mạng nội bộ của máy chủ)"

@@ -10,7 +10,8 @@ from bridgeops.audit.models import AuditEvent
 from bridgeops.extensions import db
 from bridgeops.health.models import RehearsalSignoff
 from tests.conftest import bearer
-from tests.health.conftest import DISTRICT, OTHER_DISTRICT, PROVINCE, make_point, technician_token
+from tests.factories import make_point
+from tests.health.conftest import DISTRICT, OTHER_DISTRICT, PROVINCE, technician_token
 
 ALL_OK = {"audio": "ok", "video": "ok", "presentation": "ok", "note": ""}
 

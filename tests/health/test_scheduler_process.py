@@ -12,14 +12,8 @@ import pytest
 
 from bridgeops.config import PROJECT_ROOT
 from bridgeops.extensions import db
-from tests.health.conftest import (
-    DISTRICT,
-    PROVINCE,
-    closed_port,
-    make_point,
-    move_window_to_now,
-    state_of,
-)
+from tests.factories import make_point
+from tests.health.conftest import DISTRICT, PROVINCE, closed_port, move_window_to_now, state_of
 
 
 @pytest.mark.slow

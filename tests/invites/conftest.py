@@ -5,11 +5,10 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
-from bridgeops.events import point_changed
 from bridgeops.extensions import db
-from bridgeops.registration import service as registration
-from bridgeops.registration.models import BridgePoint, Contact
+from bridgeops.registration.models import BridgePoint
 from bridgeops.units.models import AdminUnit
+from tests.factories import make_point
 from tests.smtp_server import CollectingHandler, LoopbackController
 
 
@@ -43,24 +42,36 @@ def districts(conference, count: int) -> list[AdminUnit]:
 def register_point(
     conference, unit: AdminUnit, technicians: list[tuple[str, str]], venue: str = "Hội trường Ủy ban nhân dân"
 ) -> BridgePoint:
-    """What registration does: the point, its technicians, then point_changed; committed."""
-    point = registration.create_point_record(conference, unit, venue=f"{venue} {unit.name}")
-    for name, email in technicians:
-        point.contacts.append(Contact(role="technician", name=name, email=email))
-    db.session.flush()
-    point_changed.send(point, created=True)
+    """A registered point with its technicians (name, email); committed."""
+    point = make_point(
+        conference,
+        unit.code,
+        venue=f"{venue} {unit.name}",
+        technicians=tuple((name, "", email) for name, email in technicians),
+    )
     db.session.commit()
     return point
 
 
+def queue_invites() -> int:
+    """What the scheduler's outbox job does first: reconcile the invites of the points
+    changed since its last run (``mail.jobs.deliver``), committed."""
+    from bridgeops.mail.service import run_feeders
+
+    return run_feeders()
+
+
 @pytest.fixture
 def three_points(demo) -> list[BridgePoint]:
-    """Three district points: two with one technician, one with two (4 technicians)."""
+    """Three district points: two with one technician, one with two (4 technicians), and
+    their invites queued by the outbox job."""
     units = districts(demo, 3)
-    return [
-        register_point(demo, units[0], [("Nguyễn Thị Hoa", "hoa@mylocs.test")]),
+    points = [
+        register_point(demo, units[0], [("Nguyễn Thị Hoa", "hoa@mylocs.example.vn")]),
         register_point(
-            demo, units[1], [("Trần Văn Nam", "nam@vuban.test"), ("Lê Thị Lan", "lan@vuban.test")]
+            demo, units[1], [("Trần Văn Nam", "nam@vuban.example.vn"), ("Lê Thị Lan", "lan@vuban.example.vn")]
         ),
-        register_point(demo, units[2], [("Phạm Minh Đức", "duc@yyen.test")]),
+        register_point(demo, units[2], [("Phạm Minh Đức", "duc@yyen.example.vn")]),
     ]
+    queue_invites()
+    return points

@@ -62,7 +62,7 @@ def put_and_get(base: str, name: str, ics: bytes) -> bytes:
 
 
 def test_caldav_server_stores_the_mailed_invite_and_its_update(caldav, demo, three_points):
-    mime = db_first_mime("hoa@mylocs.test")
+    mime = db_first_mime("hoa@mylocs.example.vn")
     _method, ics = calendar_of(Received("", [], mime))
     stored = icalendar.Calendar.from_ical(
         put_and_get(caldav, "invite", ics.replace(b"METHOD:REQUEST\r\n", b""))

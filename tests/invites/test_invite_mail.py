@@ -8,20 +8,29 @@ from datetime import timedelta
 import icalendar
 import sqlalchemy as sa
 import vobject
+from flask import current_app
 
 from bridgeops.conference import service as conferences
 from bridgeops.events import point_changed
 from bridgeops.extensions import db
-from bridgeops.invites.models import Invite
+from bridgeops.invites.models import Invite, InviteBacklog
+from bridgeops.invites.service import reconcile_backlog
+from bridgeops.mail import jobs as mail_jobs
 from bridgeops.mail import service as mail
 from bridgeops.mail.models import OutboxMessage
-from bridgeops.registration.models import Contact
+from tests.factories import make_point, set_status
 from tests.invites.conftest import districts, register_point
 from tests.invites.wire import assert_wire_rules
 
 
+def run_job() -> mail.DeliveryReport:
+    """The scheduler's outbox job: the invites of points changed since its last run, then
+    delivery."""
+    return mail_jobs.deliver(current_app._get_current_object())
+
+
 def deliver():
-    report = mail.deliver_pending()
+    report = run_job()
     assert report.failed == 0 and report.retrying == 0
     return report
 
@@ -59,7 +68,7 @@ def test_each_technician_gets_exactly_one_invite_per_session(demo, three_points,
     assert set(pairs.values()) == {1}
     assert {email for email, _ in pairs} == {c.email for c in technicians}
     assert len({uid for _, uid in pairs}) == len(sessions) * len(three_points)
-    assert mail.deliver_pending().sent == 0 and len(smtp.received) == 16
+    assert run_job().sent == 0 and len(smtp.received) == 16
 
 
 def test_invite_mail_is_multipart_as_calendar_clients_expect(demo, three_points, smtp):
@@ -110,30 +119,28 @@ def test_moving_a_session_sends_one_update_per_technician_for_that_session_only(
     # The same values again change nothing; nothing more is sent.
     assert not conferences.update_session(rehearsal, starts_at=rehearsal.starts_at)
     db.session.commit()
-    assert mail.deliver_pending().sent == 0 and len(smtp.received) == before + 4
+    assert run_job().sent == 0 and len(smtp.received) == before + 4
 
 
 def test_withdrawing_a_point_sends_exactly_its_cancels(demo, three_points, smtp):
     deliver()
     before = len(smtp.received)
     point = three_points[1]  # two technicians
-    point.status = "withdrawn"
-    db.session.flush()
-    point_changed.send(point, created=False)
+    set_status(point, "withdrawn")
     db.session.commit()
     deliver()
     cancels = events_by_recipient(type(smtp)(received=smtp.received[before:]))
     assert len(cancels) == 2 * len(demo.sessions)
     assert set(cancels.values()) == {1}
     for (email, method, uid, sequence), _ in cancels.items():
-        assert email in {"nam@vuban.test", "lan@vuban.test"}
+        assert email in {"nam@vuban.example.vn", "lan@vuban.example.vn"}
         assert method == "CANCEL" and f"-point-{point.uid_key}@" in uid and sequence == 1
     for received in smtp.received[before:]:
         lines = assert_wire_rules(calendar_of(received)[1], itip=True)
         assert "STATUS:CANCELLED" in lines
     point_changed.send(point, created=False)  # announced twice: nothing new
     db.session.commit()
-    assert mail.deliver_pending().sent == 0
+    assert run_job().sent == 0
 
 
 def test_cancelling_a_session_cancels_it_for_everyone_and_restoring_reinvites(demo, three_points, smtp):
@@ -157,18 +164,16 @@ def test_cancelling_a_session_cancels_it_for_everyone_and_restoring_reinvites(de
 def test_adding_or_changing_a_technician_sends_only_what_that_person_needs(demo, three_points, smtp):
     deliver()
     point = three_points[0]
-    point.contacts.append(Contact(role="technician", name="Vũ Thị Mai", email="mai@mylocs.test"))
-    db.session.flush()
-    point_changed.send(point, created=False)
+    make_point(demo, point.unit_code, technicians=(("Vũ Thị Mai", "", "mai@mylocs.example.vn"),))
     db.session.commit()
     before = len(smtp.received)
     deliver()
     new = smtp.received[before:]
-    assert [r.recipients[0] for r in new] == ["mai@mylocs.test"] * 4
+    assert [r.recipients[0] for r in new] == ["mai@mylocs.example.vn"] * 4
     assert {calendar_of(r)[0] for r in new} == {"REQUEST"}
 
     hoa = point.technicians[0]
-    hoa.email = "hoa.moi@mylocs.test"
+    hoa.email = "hoa.moi@mylocs.example.vn"
     db.session.flush()
     point_changed.send(point, created=False)
     db.session.commit()
@@ -176,8 +181,8 @@ def test_adding_or_changing_a_technician_sends_only_what_that_person_needs(demo,
     deliver()
     changed = events_by_recipient(type(smtp)(received=smtp.received[before:]))
     assert {(email, method) for email, method, _, _ in changed} == {
-        ("hoa@mylocs.test", "CANCEL"),
-        ("hoa.moi@mylocs.test", "REQUEST"),
+        ("hoa@mylocs.example.vn", "CANCEL"),
+        ("hoa.moi@mylocs.example.vn", "REQUEST"),
     }
     assert len(changed) == 8
     # Sequences only ever go up per UID, across everyone who got that UID.
@@ -185,11 +190,25 @@ def test_adding_or_changing_a_technician_sends_only_what_that_person_needs(demo,
         assert sequence > 0, (email, uid)
 
 
-def test_invites_are_queued_in_the_same_transaction_as_the_change(demo, smtp):
+def backlog_of(point) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(InviteBacklog).where(InviteBacklog.point_id == point.id)
+    )
+
+
+def test_a_point_change_commits_its_intent_and_the_job_queues_the_invites(demo, smtp):
+    """The registration's transaction holds the point and its backlog row, not the fan-out;
+    the outbox job turns the row into the invites, once."""
+    mail.run_feeders()  # the demo's own points (no technicians: no invites)
     unit = districts(demo, 1)[0]
-    register_point(demo, unit, [("Nguyễn Thị Hoa", "hoa@mylocs.test")])
-    queued = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage))
-    assert queued == 4
+    point = register_point(demo, unit, [("Nguyễn Thị Hoa", "hoa@mylocs.example.vn")])
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
+    assert backlog_of(point) >= 1
+    mail.run_feeders()
+    assert backlog_of(point) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 4
+    assert mail.run_feeders() == 0  # nothing left, nothing queued twice
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 4
     rehearsal = demo.sessions[0]
     conferences.update_session(rehearsal, title="Tổng duyệt kết nối (lần 2)")
     db.session.rollback()  # the change is abandoned: so are its invites
@@ -197,14 +216,25 @@ def test_invites_are_queued_in_the_same_transaction_as_the_change(demo, smtp):
     assert db.session.scalar(sa.select(sa.func.max(Invite.sequence))) == 0
 
 
+def test_a_crash_between_the_commit_and_the_fan_out_loses_no_invite(demo, smtp):
+    unit = districts(demo, 1)[0]
+    point = register_point(demo, unit, [("Nguyễn Thị Hoa", "hoa@mylocs.test")])
+    assert reconcile_backlog() >= 1  # the job reconciled, then died before its commit
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
+    assert backlog_of(point) >= 1
+    deliver()  # the next run
+    assert sorted(r.recipients[0] for r in smtp.received) == ["hoa@mylocs.test"] * 4
+    assert backlog_of(point) == 0
+    assert run_job().sent == 0
+
+
 def test_a_new_venue_updates_that_points_technicians_and_confirming_sends_nothing(demo, three_points, smtp):
     deliver()
     point = three_points[2]
-    point.status = "confirmed"
-    db.session.flush()
-    point_changed.send(point, created=False)
+    set_status(point, "confirmed")
     db.session.commit()
-    assert mail.deliver_pending().sent == 0
+    assert run_job().sent == 0
     point.venue = "Phòng họp trực tuyến, tầng 2, Huyện ủy Ý Yên"
     db.session.flush()
     point_changed.send(point, created=False)
@@ -212,7 +242,7 @@ def test_a_new_venue_updates_that_points_technicians_and_confirming_sends_nothin
     before = len(smtp.received)
     deliver()
     updates = smtp.received[before:]
-    assert [r.recipients[0] for r in updates] == ["duc@yyen.test"] * 4
+    assert [r.recipients[0] for r in updates] == ["duc@yyen.example.vn"] * 4
     for received in updates:
         event = icalendar.Calendar.from_ical(calendar_of(received)[1]).events[0]
         assert str(event["LOCATION"]) == point.venue and int(event["SEQUENCE"]) == 1
@@ -229,7 +259,7 @@ def test_removing_a_technician_cancels_her_invites_only(demo, three_points, smtp
     before = len(smtp.received)
     deliver()
     cancels = smtp.received[before:]
-    assert [r.recipients[0] for r in cancels] == ["lan@vuban.test"] * 4
+    assert [r.recipients[0] for r in cancels] == ["lan@vuban.example.vn"] * 4
     assert {calendar_of(r)[0] for r in cancels} == {"CANCEL"}
 
 

@@ -25,6 +25,7 @@ from bridgeops.registration import service as registration
 from bridgeops.registration.models import Contact
 from bridgeops.units.models import AdminUnit
 from tests.conftest import bearer
+from tests.invites.conftest import queue_invites
 from tests.invites.test_invite_mail import calendar_of
 from tests.registration.helpers import MY_LOC, point_body
 
@@ -34,6 +35,8 @@ def test_a_registration_post_queues_compact_rows_and_no_mime(client, demo, offic
         "/api/v1/conferences/namdinh-2022/points", json=point_body(MY_LOC), headers=bearer(officer_token)
     )
     assert created.status_code == 201
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
+    queue_invites()  # the outbox job, after the registration's commit
     rows = list(db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)))
     assert len(rows) == len(demo.sessions) == 4
     for row in rows:
@@ -65,11 +68,19 @@ def many_points(conference, count: int) -> int:
         )
     )
     assert len(communes) == count
-    for n, unit in enumerate(communes):  # point_changed fires before the technician exists
-        point = registration.create_point_record(conference, unit, venue=f"Hội trường {n}")
-        point.contacts.append(
-            Contact(role="technician", name=f"Kỹ thuật viên {n}", email=f"ktv{n}@diemcau.test")
+    # A bulk registration announces no point: nothing is queued until a session is reconciled.
+    rows = [
+        point_body(
+            unit.code,
+            venue=f"Hội trường {n}",
+            counts={},
+            technicians=[
+                {"name": f"Kỹ thuật viên {n}", "phone": f"0912{n:06d}", "email": f"ktv{n}@diemcau.vn"}
+            ],
         )
+        for n, unit in enumerate(communes)
+    ]
+    registration.bulk_create_points(conference, rows, actor="test")
     db.session.commit()
     return len(communes)
 
@@ -176,11 +187,11 @@ def test_a_technician_removed_after_queueing_fails_alone_in_her_batch(demo, smtp
     many_points(demo, 3)
     invites.reconcile_session(demo.sessions[0])
     db.session.commit()
-    gone = db.session.scalar(sa.select(Contact).where(Contact.email == "ktv1@diemcau.test"))
+    gone = db.session.scalar(sa.select(Contact).where(Contact.email == "ktv1@diemcau.vn"))
     db.session.execute(sa.delete(Contact).where(Contact.id == gone.id))
     db.session.commit()
     report = mail.deliver_all()
     assert (report.sent, report.failed) == (2, 1)
-    assert sorted(m.recipients[0] for m in smtp.received) == ["ktv0@diemcau.test", "ktv2@diemcau.test"]
+    assert sorted(m.recipients[0] for m in smtp.received) == ["ktv0@diemcau.vn", "ktv2@diemcau.vn"]
     failed = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.status == "failed"))
-    assert failed.recipient == "ktv1@diemcau.test" and "no longer exists" in failed.last_error
+    assert failed.recipient == "ktv1@diemcau.vn" and "no longer exists" in failed.last_error

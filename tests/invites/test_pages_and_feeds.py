@@ -9,12 +9,13 @@ import icalendar
 import sqlalchemy as sa
 
 from bridgeops.accounts import service as accounts
-from bridgeops.events import point_changed
 from bridgeops.extensions import db
 from bridgeops.invites import links
 from bridgeops.mail.models import OutboxMessage
 from bridgeops.mail.service import render
 from tests.conftest import bearer
+from tests.factories import set_status
+from tests.invites.conftest import queue_invites
 from tests.invites.wire import assert_wire_rules
 
 
@@ -27,7 +28,7 @@ def technician_token(point, index: int = 0) -> str:
 def test_the_invite_link_is_the_technicians_own_page(client, demo, three_points):
     message = db.session.scalar(
         sa.select(OutboxMessage)
-        .where(OutboxMessage.recipient == "hoa@mylocs.test")
+        .where(OutboxMessage.recipient == "hoa@mylocs.example.vn")
         .order_by(OutboxMessage.id)
     )
     token = re.search(rb"/t/([A-Za-z0-9_-]{43})", render(message).replace(b"=\r\n", b"")).group(1)
@@ -77,10 +78,9 @@ def test_technician_feed_holds_her_points_sessions(client, demo, three_points):
 def test_a_withdrawn_points_feed_shows_its_events_cancelled(client, demo, three_points):
     point = three_points[0]
     token = technician_token(point)
-    point.status = "withdrawn"
-    db.session.flush()
-    point_changed.send(point, created=False)
+    set_status(point, "withdrawn")
     db.session.commit()
+    queue_invites()
     events = icalendar.Calendar.from_ical(client.get(f"/calendar/{token}.ics").data).events
     assert {str(e["STATUS"]) for e in events} == {"CANCELLED"}
     assert {int(e["SEQUENCE"]) for e in events} == {1}  # the cancel's sequence

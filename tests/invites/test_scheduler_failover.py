@@ -7,25 +7,16 @@ takeover must not wait for them.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from bridgeops import create_app
-from bridgeops.extensions import db
 from tests.conftest import TEST_DATABASE_URL, private_database
-from tests.invites.conftest import districts, register_point
-from tests.invites.test_scheduler_kill import KEY, wait_for
+from tests.invites.scheduler_processes import Schedulers, scheduler_env, seed_outbox, wait_for
 from tests.smtp_server import CollectingHandler, LoopbackController
 
-BRIDGEOPS = Path(sys.executable).with_name("bridgeops")
 POINTS, SESSIONS, CRASHES = 10, 4, 3  # every district of Nam Định
 
 
@@ -49,36 +40,14 @@ def test_a_killed_scheduler_is_replaced_in_seconds_with_at_most_one_duplicate(fa
     handler = CollectingHandler(delay=0.3)
     controller = LoopbackController(handler)
     controller.start()
-    env = {
-        **os.environ,
-        "BRIDGEOPS_DATABASE_URL": database_url,
-        "BRIDGEOPS_SMTP_HOST": "127.0.0.1",
-        "BRIDGEOPS_SMTP_PORT": str(controller.port),
-        "BRIDGEOPS_SMTP_STARTTLS": "0",
-        "BRIDGEOPS_SMTP_TIMEOUT": "5",
-        "BRIDGEOPS_SECRET_KEY": KEY,
-        "BRIDGEOPS_BASE_URL": "http://bridgeops.test",
-        "BRIDGEOPS_OUTBOX_DIR": str(tmp_path),
-    }
-    env.pop("BRIDGEOPS_OUTBOX_CLAIM_SECONDS", None)
-    other = create_app(
-        {
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": KEY,
-            "BASE_URL": "http://bridgeops.test",
-            "TESTING": True,
-        }
+    env = scheduler_env(
+        database_url,
+        controller.port,
+        tmp_path,
+        BRIDGEOPS_SMTP_TIMEOUT="5",
+        BRIDGEOPS_OUTBOX_CLAIM_SECONDS=None,  # the default 120 s: the takeover must not wait
     )
-    with other.app_context():
-        from bridgeops.conference.demo import create_demo
-
-        db.create_all()
-        conference, _ = create_demo()
-        db.session.commit()
-        for number, unit in enumerate(districts(conference, POINTS)):
-            register_point(conference, unit, [(f"Kỹ thuật viên {number}", f"ktv{number}@nd.test")])
-        db.session.remove()
-        db.engine.dispose()
+    seed_outbox(database_url, POINTS)
     engine = sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg://"))
 
     def holder_pid() -> int | None:
@@ -97,45 +66,27 @@ def test_a_killed_scheduler_is_replaced_in_seconds_with_at_most_one_duplicate(fa
     with engine.connect() as connection:
         total = connection.execute(sa.text("SELECT count(*) FROM outbox_message")).scalar()
     assert total == POINTS * SESSIONS
-    logs, processes = [], {}
-
-    def start() -> None:
-        log = (tmp_path / f"scheduler-{len(logs)}.log").open("wb")
-        logs.append(log)
-        process = subprocess.Popen(
-            [str(BRIDGEOPS), "scheduler"], env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-        processes[process.pid] = process
-
     takeovers, duplicates_before = [], 0
     started = time.monotonic()
     try:
-        start()
-        start()  # the standby: waits on the lease
-        for crash in range(CRASHES):
-            goal = (crash + 1) * total // (CRASHES + 2)
-            wait_for(lambda goal=goal: len(handler.received) >= goal, 120, "deliveries")
-            pid = holder_pid()
-            assert pid in processes, "the lease holder is one of ours"
-            processes[pid].send_signal(signal.SIGKILL)
-            processes[pid].wait(10)
-            killed_at, received_at_kill = time.monotonic(), len(handler.received)
-            start()  # systemd restarts it: it becomes the next standby
-            wait_for(lambda n=received_at_kill: len(handler.received) > n, 60, "a delivery after the kill")
-            takeovers.append(time.monotonic() - killed_at)
-        wait_for(lambda: sent() == total, 180, "every message sent")
-        drained = time.monotonic() - started
+        with Schedulers(env, tmp_path) as schedulers:
+            schedulers.start()
+            schedulers.start()  # the standby: waits on the lease
+            for crash in range(CRASHES):
+                goal = (crash + 1) * total // (CRASHES + 2)
+                wait_for(lambda goal=goal: len(handler.received) >= goal, 120, "deliveries")
+                pid = holder_pid()
+                assert pid in schedulers.processes, "the lease holder is one of ours"
+                schedulers.kill(pid)
+                killed_at, received_at_kill = time.monotonic(), len(handler.received)
+                schedulers.start()  # systemd restarts it: it becomes the next standby
+                wait_for(
+                    lambda n=received_at_kill: len(handler.received) > n, 60, "a delivery after the kill"
+                )
+                takeovers.append(time.monotonic() - killed_at)
+            wait_for(lambda: sent() == total, 180, "every message sent")
+            drained = time.monotonic() - started
     finally:
-        for process in processes.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in processes.values():
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        for log in logs:
-            log.close()
         controller.stop()
         engine.dispose()
 

@@ -2,9 +2,9 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from bridgeops.core.clock import database_now
 from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
-from bridgeops.ops.clock import database_now
 from bridgeops.ops.lease import (
     LEASE_TTL,
     acquire,

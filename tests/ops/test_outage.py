@@ -22,9 +22,10 @@ from bridgeops import create_app
 from bridgeops.extensions import db
 from bridgeops.registration.models import BridgePoint
 from tests.conftest import bearer
+from tests.factories import chair_token
 from tests.live_server import gunicorn, server_environment
 from tests.pg_server import pg_server  # noqa: F401  (fixture)
-from tests.registration.helpers import MY_LOC, chair_token
+from tests.registration.helpers import MY_LOC
 
 VENUE = "Phòng họp tầng 2 UBND huyện Mỹ Lộc"
 BRIDGEOPS = Path(sys.executable).with_name("bridgeops")
@@ -33,7 +34,7 @@ BRIDGEOPS = Path(sys.executable).with_name("bridgeops")
 def _seed(url: str) -> tuple[str, str]:
     """The demo conference on the own server; returns an officer token and a chair token."""
     from bridgeops.accounts import service as accounts
-    from bridgeops.conference.demo import create_demo
+    from bridgeops.demo import create_demo
 
     app = create_app(
         {"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "x", "BASE_URL": "http://127.0.0.1"}

@@ -76,8 +76,8 @@ def test_restore_proceeds_once_the_service_is_stopped(runner, demo, backup_file)
 
 def test_restore_says_what_will_be_lost(runner, demo, backup_file):
     units = districts(demo, 2)
-    register_point(demo, units[0], [("Nguyễn Thị Hoa", "hoa@mylocs.test")])
-    register_point(demo, units[1], [("Trần Văn Nam", "nam@vuban.test")])
+    register_point(demo, units[0], [("Nguyễn Thị Hoa", "hoa@mylocs.example.vn")])
+    register_point(demo, units[1], [("Trần Văn Nam", "nam@vuban.example.vn")])
     mail.deliver_all()
     result = runner.invoke(args=["restore", "--yes", str(backup_file)])
     assert result.exit_code == 0, result.output
@@ -119,7 +119,7 @@ def test_uids_and_message_ids_are_never_reused_after_a_restore(runner, demo, bac
     outbox_dir = Path(current_app.config["OUTBOX_DIR"])
     conference_id = demo.id
     first_unit = districts(demo, 2)[0]
-    lost = register_point(demo, first_unit, [("Nguyễn Thị Hoa", "hoa@mylocs.test")])
+    lost = register_point(demo, first_unit, [("Nguyễn Thị Hoa", "hoa@mylocs.example.vn")])
     lost_id = lost.id
     before = _delivered(outbox_dir)
     assert len(before) == 4
@@ -128,7 +128,9 @@ def test_uids_and_message_ids_are_never_reused_after_a_restore(runner, demo, bac
     assert db.session.get(BridgePoint, lost_id) is None
 
     conference = db.session.get(Conference, conference_id)
-    other = register_point(conference, districts(conference, 2)[1], [("Trần Văn Nam", "nam@vuban.test")])
+    other = register_point(
+        conference, districts(conference, 2)[1], [("Trần Văn Nam", "nam@vuban.example.vn")]
+    )
     assert other.id == lost_id  # the database hands the same id out again…
     delivered = _delivered(outbox_dir)
     after = [m for m in delivered if _method(m) == "REQUEST"]
@@ -141,7 +143,7 @@ def test_uids_and_message_ids_are_never_reused_after_a_restore(runner, demo, bac
 
 def test_technicians_invited_after_the_backup_get_a_cancel(runner, demo, backup_file):
     outbox_dir = Path(current_app.config["OUTBOX_DIR"])
-    register_point(demo, districts(demo, 1)[0], [("Nguyễn Thị Hoa", "hoa@mylocs.test")])
+    register_point(demo, districts(demo, 1)[0], [("Nguyễn Thị Hoa", "hoa@mylocs.example.vn")])
     invited = _delivered(outbox_dir)
     assert len(invited) == 4
     result = runner.invoke(args=["restore", "--yes", str(backup_file)])
@@ -149,7 +151,7 @@ def test_technicians_invited_after_the_backup_get_a_cancel(runner, demo, backup_
     assert "4 thư hủy lịch" in result.output
     cancels = _delivered(outbox_dir)
     assert len(cancels) == 4
-    assert all("hoa@mylocs.test" in m["To"] for m in cancels)
+    assert all("hoa@mylocs.example.vn" in m["To"] for m in cancels)
     assert _uids(cancels) == _uids(invited)  # the very events in her calendar…
     for message in cancels:  # …cancelled
         calendar = next(p for p in message.walk() if p.get_content_type() == "text/calendar")

@@ -8,9 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bridgeops.core.jobs import JobSpec
 from bridgeops.ops.lease import last_heartbeat
 from bridgeops.ops.logs import JsonFormatter
-from bridgeops.scheduler import JobSpec, run_job
+from bridgeops.scheduler import run_job
 from tests.live_server import server_environment
 
 BRIDGEOPS = Path(sys.executable).with_name("bridgeops")

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from bridgeops.conference.models import Conference
-from bridgeops.extensions import db
-from bridgeops.registration import links
-
 #: Nam Định units used throughout: two districts and a commune of each.
 NAM_DINH_CITY = "356"
 MY_LOC = "358"
@@ -16,15 +12,6 @@ def commune_of(district_code: str, index: int = 0) -> str:
     from bridgeops.units import service as units
 
     return units.children(district_code)[index].code
-
-
-def chair_token(conference: Conference, unit_code: str) -> str:
-    """A chair link's token for one district (the url's last path part)."""
-    from bridgeops.units import service as units
-
-    link = links.issue_chair_link(conference, units.get_unit(unit_code), actor="test")
-    db.session.commit()
-    return link.url.rsplit("/", 1)[-1]
 
 
 def point_body(unit: str, **extra) -> dict:

@@ -19,7 +19,8 @@ from bridgeops.registration import service
 from bridgeops.registration.models import BridgePoint
 from bridgeops.registration.schemas import PointIn
 from tests.conftest import bearer
-from tests.registration.helpers import MY_LOC, VU_BAN, chair_token, commune_of, point_body
+from tests.factories import chair_token
+from tests.registration.helpers import MY_LOC, VU_BAN, commune_of, point_body
 
 WHO = ("anonymous", "chair_a", "chair_b", "technician", "officer")
 

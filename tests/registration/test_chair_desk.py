@@ -14,7 +14,8 @@ from bridgeops.extensions import db
 from bridgeops.mail.models import OutboxMessage
 from bridgeops.registration.models import BridgePoint, ChairContact, UnitAbsence
 from bridgeops.returns import service as returns
-from tests.registration.helpers import MY_LOC, VU_BAN, chair_token, commune_of
+from tests.factories import chair_token
+from tests.registration.helpers import MY_LOC, VU_BAN, commune_of
 
 HOME = "/conferences/namdinh-2022/registration"
 

@@ -8,7 +8,8 @@ import sqlalchemy as sa
 
 from bridgeops.extensions import db
 from bridgeops.registration.models import BridgePoint
-from tests.registration.helpers import MY_LOC, VU_BAN, chair_token
+from tests.factories import chair_token
+from tests.registration.helpers import MY_LOC, VU_BAN
 
 
 def _form(unit_name: str, venue: str, counts: tuple[int, int, int]) -> dict:

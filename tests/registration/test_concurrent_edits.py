@@ -13,7 +13,8 @@ from bridgeops.registration import service
 from bridgeops.registration.models import BridgePoint
 from bridgeops.registration.schemas import PointIn
 from tests.conftest import bearer
-from tests.registration.helpers import MY_LOC, chair_token, point_body
+from tests.factories import chair_token
+from tests.registration.helpers import MY_LOC, point_body
 
 POINTS = "/api/v1/conferences/namdinh-2022/points"
 

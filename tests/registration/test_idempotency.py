@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from bridgeops.extensions import db
 from bridgeops.registration.models import BridgePoint
 from tests.conftest import bearer
-from tests.registration.helpers import MY_LOC, VU_BAN, chair_token, point_body
+from tests.factories import chair_token
+from tests.registration.helpers import MY_LOC, VU_BAN, point_body
 
 URL = "/api/v1/conferences/namdinh-2022/points"
 

@@ -15,7 +15,8 @@ from bridgeops.conference.models import Conference
 from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
 from tests.conftest import bearer
-from tests.registration.helpers import MY_LOC, chair_token, point_body
+from tests.factories import chair_token
+from tests.registration.helpers import MY_LOC, point_body
 
 LINE = re.compile(r"^(\d+)\t([^\t]+)\thttp://bridgeops\.test/c/([A-Za-z0-9_-]{43})$")
 

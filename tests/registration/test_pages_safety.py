@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import bearer
-from tests.registration.helpers import MY_LOC, chair_token, point_body
+from tests.factories import chair_token
+from tests.registration.helpers import MY_LOC, point_body
 
 SCRIPT = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"

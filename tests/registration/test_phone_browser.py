@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from tests.registration.helpers import MY_LOC, chair_token
+from tests.factories import chair_token
+from tests.registration.helpers import MY_LOC
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CHROMIUM = "/usr/bin/chromium"

@@ -11,7 +11,8 @@ from bridgeops.audit.models import AuditEvent
 from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
 from tests.conftest import bearer
-from tests.registration.helpers import MY_LOC, chair_token, commune_of, point_body
+from tests.factories import chair_token
+from tests.registration.helpers import MY_LOC, commune_of, point_body
 
 POINTS = "/api/v1/conferences/namdinh-2022/points"
 

@@ -4,7 +4,8 @@ scope; no cycles; the same answer for an id that does not exist and one that is 
 from __future__ import annotations
 
 from tests.conftest import bearer
-from tests.registration.helpers import MY_LOC, VU_BAN, chair_token, commune_of, point_body
+from tests.factories import chair_token
+from tests.registration.helpers import MY_LOC, VU_BAN, commune_of, point_body
 
 
 def _create(client, token: str, unit: str) -> dict:

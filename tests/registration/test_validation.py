@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from bridgeops.extensions import db
 from tests.conftest import bearer
-from tests.registration.helpers import MY_LOC, chair_token, point_body
+from tests.factories import chair_token
+from tests.registration.helpers import MY_LOC, point_body
 
 POINTS = "/api/v1/conferences/namdinh-2022/points"
 

@@ -1,5 +1,5 @@
-"""Test helpers of the return: the ONE place that builds points (adapt here if registration's
-service changes), a populated Nam Định conference, and a two-level province."""
+"""Test scenarios of the return: a populated Nam Định conference and a two-level province
+(points are built by ``tests.factories``)."""
 
 from __future__ import annotations
 
@@ -9,54 +9,9 @@ import pytest
 
 from bridgeops.conference.models import Conference, DelegateCategory
 from bridgeops.extensions import db
-from bridgeops.registration.models import BridgePoint, Contact, DelegateCount
-from bridgeops.registration.service import create_point_record, point_for_unit
 from bridgeops.units import service as units
 from bridgeops.units.service import UnitRow
-
-
-def make_point(
-    conference: Conference,
-    unit_code: str,
-    *,
-    status: str | None = None,
-    counts: dict[str, int] | None = None,
-    venue: str = "",
-    name: str | None = None,
-    chair: tuple[str, str] | None = None,
-    technicians: tuple[tuple[str, str], ...] = (),
-) -> BridgePoint:
-    """A point (new ones are drafts) with counts and contacts (chair/technicians as
-    (name, E.164 phone)); for an existing point, only what is given changes."""
-    point = point_for_unit(conference, unit_code)
-    if point is None:
-        point = create_point_record(conference, units.get_unit(unit_code), venue=venue, name=name)
-    elif venue:
-        point.venue = venue
-    if counts:
-        set_counts(point, counts)
-    if status:
-        point.status = status
-    if chair:
-        point.contacts.append(Contact(role="chair", name=chair[0], phone=chair[1]))
-    for tech_name, phone in technicians:
-        point.contacts.append(Contact(role="technician", name=tech_name, phone=phone))
-    db.session.flush()
-    return point
-
-
-def set_counts(point: BridgePoint, counts: dict[str, int], status: str | None = None) -> None:
-    """Change a point's counts (and status) as a chair would."""
-    existing = {c.category_code: c for c in point.counts}
-    for code, n in counts.items():
-        if code in existing:
-            existing[code].count = n
-        else:
-            point.counts.append(DelegateCount(category_code=code, count=n))
-    point.total_delegates = sum(c.count for c in point.counts)
-    if status:
-        point.status = status
-    db.session.flush()
+from tests.factories import make_point
 
 
 @dataclass

@@ -10,7 +10,7 @@ from bridgeops.extensions import db
 from bridgeops.registration.models import DelegateCount
 from bridgeops.returns import cache, service
 from tests.conftest import bearer
-from tests.returns.conftest import make_point, set_counts
+from tests.factories import make_point, set_counts
 
 
 def _builder(conference, calls: list[int]):

@@ -9,7 +9,7 @@ from bridgeops.registration import chairs
 from bridgeops.registration.service import point_for_unit
 from bridgeops.returns import service
 from tests.conftest import bearer
-from tests.returns.conftest import make_point
+from tests.factories import make_point, set_status
 
 PAGE = "/conferences/namdinh-2022/return"
 
@@ -62,9 +62,7 @@ def test_chasing_list_prefers_the_chair_and_puts_unregistered_districts_first(na
 
 
 def test_chasing_list_is_empty_when_every_district_is_confirmed(two_level):
-    point = point_for_unit(two_level, "91002")
-    point.status = "confirmed"
-    db.session.flush()
+    set_status(point_for_unit(two_level, "91002"), "confirmed")
     # Xã Ba has no point yet: the province is still being chased.
     assert [i.district.code for i in service.chasing_list(two_level, service.rollup(two_level))] == ["91"]
     # Once Xã Ba is marked "không tham gia" (no connection) it counts as done, not missing.

@@ -9,7 +9,7 @@ from bridgeops.conference.models import Conference, DelegateCategory
 from bridgeops.extensions import db
 from bridgeops.units import service as units
 from bridgeops.units.models import AdminUnit
-from tests.returns.conftest import make_point
+from tests.factories import make_point
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from bridgeops.extensions import db
 from bridgeops.registration.models import BridgePoint
 from bridgeops.returns import service
-from tests.returns.conftest import make_point
+from tests.factories import make_point
 
 
 def _district(summary, code):

@@ -7,7 +7,7 @@ from bridgeops.returns import service
 from bridgeops.returns.models import ReturnSnapshot
 from bridgeops.returns.schemas import SnapshotDetailOut
 from tests.conftest import bearer
-from tests.returns.conftest import make_point, set_counts
+from tests.factories import make_point, set_counts
 
 BASE = "/api/v1/conferences/namdinh-2022/return"
 

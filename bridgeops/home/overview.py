@@ -7,10 +7,13 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from bridgeops.accounts.models import AccessGrant
 from bridgeops.conference.models import Conference, ConferenceSession
 from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
-from bridgeops.registration.models import PointStatus
+from bridgeops.registration.models import BridgePoint, PointStatus
+from bridgeops.returns.models import ReturnSnapshot
+from bridgeops.units.models import AdminUnit
 
 PHASE_LABELS = {
     "upcoming": "Sắp diễn ra",
@@ -60,11 +63,6 @@ def phase_of(conference: Conference, now: datetime) -> str:
 
 def conference_cards(conferences: list[Conference], now: datetime | None = None) -> list[ConferenceCard]:
     """One card per conference, active first, then upcoming, past and archived."""
-    from bridgeops.accounts.models import AccessGrant
-    from bridgeops.registration.models import BridgePoint
-    from bridgeops.returns.models import ReturnSnapshot
-    from bridgeops.units.models import AdminUnit
-
     now = now or utcnow()
     ids = [c.id for c in conferences]
     if not ids:
