@@ -58,9 +58,10 @@ SETTINGS: list[tuple[str, str, Any, Any]] = [
 ]
 
 
-def load_config(instance_path: Path, environ: dict[str, str] | None = None) -> dict[str, Any]:
+def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Build the config mapping from the defaults above and the environment."""
-    environ = os.environ if environ is None else environ
+    if environ is None:
+        environ = os.environ
     config: dict[str, Any] = {}
     for key, env_name, parse, default in SETTINGS:
         raw = environ.get(env_name)

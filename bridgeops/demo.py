@@ -8,7 +8,7 @@ from datetime import date
 from flask import current_app
 
 from bridgeops.conference import service
-from bridgeops.conference.models import Conference
+from bridgeops.conference.models import Conference, SessionKind
 from bridgeops.conference.schemas import CategoryIn, ConferenceIn, SessionIn
 from bridgeops.core.time import VN_TZ, local_datetime
 from bridgeops.extensions import db
@@ -25,10 +25,10 @@ TITLE = "Hội nghị nghiên cứu, học tập, quán triệt Nghị quyết �
 
 #: (kind, title, day, start h:m, end h:m), local time Asia/Ho_Chi_Minh, April 2022.
 SESSIONS = [
-    ("rehearsal", "Tổng duyệt kết nối", 26, (8, 30), (11, 30)),
-    ("session", "Hội nghị – ngày thứ nhất (khai mạc)", 27, (8, 0), (17, 0)),
-    ("session", "Hội nghị – ngày thứ hai", 28, (8, 0), (17, 0)),
-    ("session", "Hội nghị – ngày thứ ba", 29, (8, 0), (17, 0)),
+    (SessionKind.REHEARSAL, "Tổng duyệt kết nối", 26, (8, 30), (11, 30)),
+    (SessionKind.SESSION, "Hội nghị – ngày thứ nhất (khai mạc)", 27, (8, 0), (17, 0)),
+    (SessionKind.SESSION, "Hội nghị – ngày thứ hai", 28, (8, 0), (17, 0)),
+    (SessionKind.SESSION, "Hội nghị – ngày thứ ba", 29, (8, 0), (17, 0)),
 ]
 
 
@@ -95,9 +95,9 @@ CATEGORIES_2025 = [
 
 #: (kind, title, day, start h:m, end h:m), local time, April 2027.
 SESSIONS_2027 = [
-    ("rehearsal", "Tổng duyệt kết nối", 20, (8, 30), (11, 30)),
-    ("session", "Hội nghị – ngày thứ nhất (khai mạc)", 21, (8, 0), (17, 0)),
-    ("session", "Hội nghị – ngày thứ hai", 22, (8, 0), (17, 0)),
+    (SessionKind.REHEARSAL, "Tổng duyệt kết nối", 20, (8, 30), (11, 30)),
+    (SessionKind.SESSION, "Hội nghị – ngày thứ nhất (khai mạc)", 21, (8, 0), (17, 0)),
+    (SessionKind.SESSION, "Hội nghị – ngày thứ hai", 22, (8, 0), (17, 0)),
 ]
 
 

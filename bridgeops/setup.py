@@ -279,10 +279,11 @@ def configure_deployment(app: Flask) -> None:
     security.register_security_hooks(app)
     proxies = app.config.get("PROXY_COUNT", 0)
     if proxies:
-        app.wsgi_app = ProxyFix(
+        # Flask's documented way to wrap the WSGI app (typeshed sees wsgi_app as a method).
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app,
             x_for=proxies,
-            x_proto=proxies,  # type: ignore[method-assign]
+            x_proto=proxies,
             x_host=proxies,
             x_port=proxies,
         )

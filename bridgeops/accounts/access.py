@@ -51,7 +51,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import wraps
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import abort, g, redirect, request, session, url_for
 from flask_login import current_user
@@ -160,7 +160,7 @@ SESSION_GRANT_KEY = "grant_id"
 SESSION_GRANT_VERSION_KEY = "grant_sv"
 
 
-def refuse_token(detail: str = "Mã truy cập không hợp lệ, đã hết hạn hoặc đã bị thu hồi."):
+def refuse_token(detail: str = "Mã truy cập không hợp lệ, đã hết hạn hoặc đã bị thu hồi.") -> NoReturn:
     """A 401 for an unknown, revoked or expired token. ops.security counts these per address
     and throttles the address (valid tokens are never throttled: thousands of points'
     heartbeats may share one NAT address of the government network)."""

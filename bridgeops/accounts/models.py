@@ -7,12 +7,11 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bridgeops.core.time import utcnow
 from bridgeops.core.types import EnumString, UTCDateTime, one_of
-from bridgeops.extensions import db
+from bridgeops.extensions import Model
 
 
 class UserRole(StrEnum):
@@ -63,7 +62,7 @@ GRANT_KIND_LABELS = {
 }
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user"
     __table_args__ = (one_of("role", UserRole),)
 
@@ -87,7 +86,7 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_version}"
 
 
-class AccessGrant(db.Model):
+class AccessGrant(Model):
     __tablename__ = "access_grant"
     __table_args__ = (
         one_of("role", GrantRole),
@@ -134,12 +133,12 @@ class AccessGrant(db.Model):
 
     user: Mapped[User | None] = relationship()
 
-    @hybrid_method
     def live_at(self, now: datetime) -> bool:
         """The one rule for a grant that still opens doors: not revoked, and without an expiry
-        or expiring after ``now``. Works on a loaded grant and, as a SQL condition, in queries."""
+        or expiring after ``now``. ``live_clause`` says the same in SQL, for queries."""
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
 
-    @live_at.expression
-    def _live_at_clause(cls, now: datetime) -> sa.ColumnElement[bool]:
+    @classmethod
+    def live_clause(cls, now: datetime) -> sa.ColumnElement[bool]:
+        """``live_at`` as a SQL condition."""
         return sa.and_(cls.revoked_at.is_(None), sa.or_(cls.expires_at.is_(None), cls.expires_at > now))

@@ -14,7 +14,7 @@ from bridgeops.audit import service as audit
 from bridgeops.core.errors import Conflict, NotFound, ValidationFailed
 from bridgeops.core.text import clean
 from bridgeops.core.time import utcnow
-from bridgeops.extensions import db
+from bridgeops.extensions import db, table_of
 
 
 @dataclass
@@ -178,7 +178,7 @@ def issue_grants(role: str, grants: list[dict], ttl: timedelta | None = None) ->
         for grant in grants
     ]
     if rows:
-        db.session.execute(sa.insert(AccessGrant.__table__), rows)
+        db.session.execute(sa.insert(table_of(AccessGrant)), rows)
     return len(rows)
 
 
@@ -272,7 +272,7 @@ def live_grants(
     kind: GrantKind | None = None,
 ) -> list[AccessGrant]:
     """Unrevoked, unexpired grants of a role, narrowed by conference, unit, point or kind."""
-    stmt = sa.select(AccessGrant).where(AccessGrant.role == role, AccessGrant.live_at(utcnow()))
+    stmt = sa.select(AccessGrant).where(AccessGrant.role == role, AccessGrant.live_clause(utcnow()))
     if conference_id is not None:
         stmt = stmt.where(AccessGrant.conference_id == conference_id)
     if unit_code is not None:
@@ -329,6 +329,7 @@ def find_invite(token: str) -> AccessGrant | None:
 
 def accept_invite(grant: AccessGrant, password: str) -> User:
     user = grant.user
+    assert user is not None, "find_invite returns only grants with a user"
     user.password_hash = generate_password_hash(password)
     end_sessions(user)
     revoke_grant(grant)

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from bridgeops.api.operation import Operation
 
@@ -62,11 +62,11 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 Route = tuple[str, str, Operation, list[dict[str, Any]], Any]
 
 
-def _routes(app: Flask) -> tuple[list[Route], dict[type[BaseModel], str]]:
+def _routes(app: Flask) -> tuple[list[Route], dict[type[BaseModel], JsonSchemaMode]]:
     """Every API operation, and each model it uses with its mode (validation wins over
     serialization when a model is both a body and a response)."""
     operations: list[Route] = []
-    models: dict[type[BaseModel], str] = {}
+    models: dict[type[BaseModel], JsonSchemaMode] = {}
     for rule in app.url_map.iter_rules():
         view = app.view_functions.get(rule.endpoint)
         spec: Operation | None = getattr(view, "operation", None)
@@ -128,7 +128,7 @@ def _responses(
     responses["422"] = _problem_response("Dữ liệu không hợp lệ")
     if spec.body is not None:
         responses["415"] = _problem_response("Nội dung không phải JSON")
-    security = None
+    security: list[dict[str, list]] | None = None
     if access is not None and access.kinds is not None:
         # Reads also accept an officer's session cookie; writes take a bearer token only.
         security = [{"bearer": []}, {"session": []}] if method == "get" else [{"bearer": []}]
@@ -144,7 +144,7 @@ def _responses(
 def build_openapi(app: Flask, title: str = "BridgeOps API", version: str = "1") -> dict[str, Any]:
     """Walk the API routes; every body, query and response model becomes a component schema."""
     operations, models = _routes(app)
-    key_map, defs = models_json_schema(list(models.items()), ref_template=REF)  # type: ignore[arg-type]
+    key_map, defs = models_json_schema(list(models.items()), ref_template=REF)
     schemas: dict[str, Any] = {**defs.get("$defs", {}), "Problem": copy.deepcopy(PROBLEM_SCHEMA)}
 
     paths: dict[str, dict[str, Any]] = {}

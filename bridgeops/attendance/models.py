@@ -10,11 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from bridgeops.conference.models import ConferenceSession
 from bridgeops.core.time import utcnow
 from bridgeops.core.types import UTCDateTime
-from bridgeops.extensions import db
+from bridgeops.extensions import Model
 from bridgeops.registration.models import BridgePoint
 
 
-class AttendanceReport(db.Model):
+class AttendanceReport(Model):
     __tablename__ = "attendance_report"
     __table_args__ = (
         sa.UniqueConstraint("session_id", "point_id"),

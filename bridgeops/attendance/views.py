@@ -86,7 +86,8 @@ def _form_page(point: BridgePoint, principal: Principal, back: str | None):
             service.record(point, chosen, data.counts, principal, now)
             db.session.commit()
             return redirect(
-                url_for(request.endpoint, **request.view_args, session_id=chosen.id, saved=1), code=303
+                url_for(request.endpoint or "", **(request.view_args or {}), session_id=chosen.id, saved=1),
+                code=303,
             )
         except ValidationFailed as error:
             db.session.rollback()

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bridgeops.core.time import utcnow
 from bridgeops.core.types import UTCDateTime
-from bridgeops.extensions import db
+from bridgeops.extensions import Model
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     __tablename__ = "audit_event"
     __table_args__ = (sa.Index("ix_audit_event_entity", "entity", "entity_id"),)
 

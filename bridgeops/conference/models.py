@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from bridgeops.core.keys import new_public_key
 from bridgeops.core.time import utcnow
 from bridgeops.core.types import EnumString, UTCDateTime, one_of
-from bridgeops.extensions import db
+from bridgeops.extensions import Model
 
 
 class SessionKind(StrEnum):
@@ -24,7 +24,7 @@ class SessionKind(StrEnum):
 SESSION_KIND_LABELS = {SessionKind.REHEARSAL: "Tổng duyệt", SessionKind.SESSION: "Phiên họp"}
 
 
-class Conference(db.Model):
+class Conference(Model):
     __tablename__ = "conference"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -78,7 +78,7 @@ class Conference(db.Model):
     )
 
 
-class ConferenceSession(db.Model):
+class ConferenceSession(Model):
     __tablename__ = "conference_session"
     __table_args__ = (one_of("kind", SessionKind),)
 
@@ -99,7 +99,7 @@ class ConferenceSession(db.Model):
     conference: Mapped[Conference] = relationship(back_populates="sessions")
 
 
-class DelegateCategory(db.Model):
+class DelegateCategory(Model):
     __tablename__ = "delegate_category"
     __table_args__ = (sa.UniqueConstraint("conference_id", "code"),)
 

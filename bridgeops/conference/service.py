@@ -60,7 +60,10 @@ PLAN_CATEGORIES = [
 
 
 def plan_categories() -> list[CategoryIn]:
-    return [CategoryIn(code=code, label=label, levels=levels) for code, label, levels in PLAN_CATEGORIES]
+    return [
+        CategoryIn.model_validate({"code": code, "label": label, "levels": levels})
+        for code, label, levels in PLAN_CATEGORIES
+    ]
 
 
 # --- Setting up -------------------------------------------------------------------------------

@@ -198,7 +198,8 @@ def _wizard_body(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, int], 
     body: dict[str, Any] = {k: form[k] for k in CONFERENCE_FIELDS}
     body["host_unit_code"] = form["host_unit_code"] or None
     body["registration_closes_at"] = _aware(form["registration_closes_at"], zone) or None
-    sessions, session_rows = [], {}
+    sessions: list[dict[str, Any]] = []
+    session_rows: dict[str, int] = {}
     for index, row in enumerate(form["sessions"]):
         # The first two rows come with a title filled in: only times make them a session.
         if not (row["starts_at"] or row["ends_at"]) and (not row["title"] or index < 2):
@@ -212,7 +213,8 @@ def _wizard_body(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, int], 
                 "ends_at": _aware(row["ends_at"], zone),
             }
         )
-    categories, category_rows = [], {}
+    categories: list[dict[str, Any]] = []
+    category_rows: dict[str, int] = {}
     for index, row in enumerate(form["categories"]):
         if not (row["code"] or row["label"]):
             continue

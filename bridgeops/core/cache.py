@@ -46,7 +46,9 @@ class ProcessCache(Generic[V]):
             self._entries.clear()
 
 
-def weighted_sum(value: sa.ColumnElement[int], row_id: sa.ColumnElement[int]) -> sa.ColumnElement:
+def weighted_sum(
+    value: sa.ColumnExpressionArgument[int], row_id: sa.ColumnExpressionArgument[int]
+) -> sa.ColumnElement:
     """``SUM(value × row_id)`` in BIGINT: a checksum of which row holds which value.
 
     A plain ``SUM(value)`` stays put when two rows swap values (one point goes from confirmed to

@@ -29,5 +29,5 @@ def database_now() -> datetime:
     file on this host, so its clock is this host's.
     """
     if db.engine.dialect.name == "postgresql":
-        return as_utc(db.session.scalar(sa.select(sa.func.clock_timestamp())))
+        return as_utc(db.session.execute(sa.select(sa.func.clock_timestamp())).scalar_one())
     return utcnow()

@@ -8,7 +8,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
-from pydantic_core import PydanticCustomError
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from bridgeops.core.errors import ValidationFailed
 
@@ -55,7 +55,7 @@ MESSAGES_VI = {
 }
 
 
-def _message(error: dict[str, Any]) -> str:
+def _message(error: ErrorDetails) -> str:
     template = MESSAGES_VI.get(error["type"])
     if template is None:
         # Custom errors (PydanticCustomError) already carry a Vietnamese message.

@@ -74,11 +74,15 @@ def receive_return(slug: str):
     return (receipt_out(receipt.submission, receipt), 201 if receipt.created else 200, {"Location": location})
 
 
+def _total(tally: service.Tally) -> NationalTallyOut:
+    return NationalTallyOut(points=tally.points, delegates=tally.delegates, counts=tally.counts)
+
+
 def _tally(figures: dict | service.Tally | None) -> NationalTallyOut | None:
     if figures is None:
         return None
     if isinstance(figures, service.Tally):
-        return NationalTallyOut(points=figures.points, delegates=figures.delegates, counts=figures.counts)
+        return _total(figures)
     return NationalTallyOut.model_validate(figures)
 
 
@@ -95,8 +99,8 @@ def national_rollup(slug: str):
     return NationalRollupOut(
         conference=slug,
         categories=[CategoryOut(code=c, label=label) for c, label in summary.categories],
-        confirmed=_tally(summary.confirmed),
-        registered=_tally(summary.registered),
+        confirmed=_total(summary.confirmed),
+        registered=_total(summary.registered),
         provinces=[
             ProvinceLineOut(
                 province=province_out(line.province),

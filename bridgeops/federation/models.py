@@ -12,10 +12,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from bridgeops.conference.models import Conference
 from bridgeops.core.time import utcnow
 from bridgeops.core.types import UTCDateTime
-from bridgeops.extensions import db
+from bridgeops.extensions import Model
 
 
-class FederatedProvince(db.Model):
+class FederatedProvince(Model):
     """A province instance allowed to submit its return to this (TW) instance."""
 
     __tablename__ = "federated_province"
@@ -36,7 +36,7 @@ class FederatedProvince(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class FederatedReturn(db.Model):
+class FederatedReturn(Model):
     """One submission of a province's frozen return; a later one supersedes it, both are kept."""
 
     __tablename__ = "federated_return"

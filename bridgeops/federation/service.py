@@ -529,7 +529,9 @@ def diff_followup(older: FederatedReturn, newer: FederatedReturn) -> list[Change
         before = states.get(unit["unit_code"])
         if before != unit["state"]:
             labels = followup_documents.STATE_LABELS
-            changes.append(Change(unit["unit_name"], labels.get(before, "—"), labels.get(unit["state"], "—")))
+            changes.append(
+                Change(unit["unit_name"], labels.get(before or "", "—"), labels.get(unit["state"], "—"))
+            )
     return changes
 
 
@@ -537,7 +539,9 @@ def diff_attendance(older: FederatedReturn, newer: FederatedReturn) -> list[Chan
     """Of one session: points, delegates confirmed, points reported and people present, in
     total and per district."""
     old_districts = {d["code"]: d for d in older.document["districts"]}
-    pairs = [("Tổng cộng", older.totals, newer.totals)]
+    pairs: list[tuple[str, dict[str, Any] | None, dict[str, Any]]] = [
+        ("Tổng cộng", older.totals, newer.totals)
+    ]
     pairs += [(d["name"], old_districts.get(d["code"]), d) for d in newer.document["districts"]]
     changes = []
     for label, before, after in pairs:
@@ -756,7 +760,9 @@ def national_rollup(conference: Conference) -> NationalRollup:
             sa.select(FederatedReturn.province_id, sa.func.count())
             .where(FederatedReturn.conference_id == conference.id, FederatedReturn.kind == "headcount")
             .group_by(FederatedReturn.province_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     lines = [
         ProvinceLine(p, current.get(p.id), counts.get(p.id, 0))
@@ -770,8 +776,8 @@ def national_rollup(conference: Conference) -> NationalRollup:
             continue
         for category in line.current.categories:
             categories.setdefault(category["code"], category["label"])
-        confirmed.add(line.confirmed)
-        registered.add(line.registered)
+        confirmed.add(line.current.totals["confirmed"])
+        registered.add(line.current.totals["registered"])
     return NationalRollup(conference, lines, list(categories.items()), confirmed, registered)
 
 
@@ -788,6 +794,7 @@ def national_document(summary: NationalRollup) -> dict[str, Any]:
     provinces, totals = [], {"confirmed": Tally(), "draft": Tally(), "registered": Tally()}
     withdrawn = 0
     for line in summary.submitted:
+        assert line.current is not None  # submitted lines have a current return
         figures = line.current.totals
         parts = {status: tally(figures[status]) for status in totals}
         for status, part in parts.items():

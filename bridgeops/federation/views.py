@@ -20,7 +20,8 @@ from bridgeops.returns.views import official_page
 bp = Blueprint("federation", __name__, url_prefix="/federation/conferences/<slug>")
 
 #: A point's status before and after (None: it was not in that return).
-STATUS_LABELS = {**POINT_STATUS_LABELS, None: "—"}
+STATUS_LABELS: dict[str | None, str] = {None: "—"}
+STATUS_LABELS.update(POINT_STATUS_LABELS)
 
 #: How the reports other than the headcount return become a sheet and a file, as at the province.
 REPORTS: dict[str, Report] = {

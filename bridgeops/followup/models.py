@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from bridgeops.conference.models import Conference
 from bridgeops.core.time import utcnow
 from bridgeops.core.types import UTCDateTime
-from bridgeops.extensions import db
+from bridgeops.extensions import Model
 from bridgeops.units.models import AdminUnit
 
 LEVELS = ("province", "district", "commune")
@@ -18,7 +18,7 @@ FORMATS = ("in_person", "online")
 FORMAT_LABELS = {"in_person": "Trực tiếp", "online": "Trực tuyến"}
 
 
-class FollowupDeadline(db.Model):
+class FollowupDeadline(Model):
     """By when each level must hold its follow-up conference (the plan: 30/5 province,
     30/6 districts and communes)."""
 
@@ -38,7 +38,7 @@ class FollowupDeadline(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class FollowupConference(db.Model):
+class FollowupConference(Model):
     """One unit's own conference after the bridge, as its chair reports it."""
 
     __tablename__ = "followup_conference"

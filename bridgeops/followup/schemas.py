@@ -13,6 +13,11 @@ Count = Annotated[int, Field(ge=0, le=10_000_000)]
 Text = Annotated[str, CleanText]
 
 
+#: Where a unit stands with its follow-up: not held past the deadline, not yet due, held after
+#: the deadline, held in time.
+TrackerState = Literal["overdue", "pending", "held_late", "held"]
+
+
 class FollowupIn(BaseModel):
     """A unit's follow-up conference: planned, then held, with who came and how far it reached."""
 
@@ -84,7 +89,7 @@ class FollowupOut(BaseModel):
 class TrackerRowOut(BaseModel):
     unit_code: str
     unit_name: str
-    state: Literal["overdue", "pending", "held_late", "held"]
+    state: TrackerState
     deadline: date | None
     held_on: date | None
     branches_total: int

@@ -16,9 +16,9 @@ from bridgeops.audit import service as audit
 from bridgeops.conference.models import Conference
 from bridgeops.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from bridgeops.core.time import local, utcnow
-from bridgeops.extensions import db
+from bridgeops.extensions import db, get_row
 from bridgeops.followup.models import LEVELS, FollowupConference, FollowupDeadline
-from bridgeops.followup.schemas import DeadlinesIn, FollowupIn
+from bridgeops.followup.schemas import DeadlinesIn, FollowupIn, TrackerState
 from bridgeops.mail import service as mail
 from bridgeops.mail.models import OutboxMessage
 from bridgeops.registration.models import BridgePoint, Contact
@@ -107,7 +107,7 @@ def units_of_level(conference: Conference, level: str) -> list[AdminUnit]:
         raise ValidationFailed({"level": "Cấp phải là tỉnh, huyện hoặc xã."})
     stmt = sa.select(AdminUnit).where(AdminUnit.level == level).order_by(AdminUnit.code)
     if conference.host_unit_code:
-        host = db.session.get(AdminUnit, conference.host_unit_code)
+        host = get_row(AdminUnit, conference.host_unit_code)
         stmt = stmt.where(AdminUnit.province_code == host.province_code)
     return list(db.session.scalars(stmt))
 
@@ -117,7 +117,7 @@ def get_unit(conference: Conference, unit_code: str) -> AdminUnit:
     if unit is None or unit.level not in LEVELS:
         raise NotFound(f"Không có đơn vị {unit_code}.")
     if conference.host_unit_code:
-        host = db.session.get(AdminUnit, conference.host_unit_code)
+        host = get_row(AdminUnit, conference.host_unit_code)
         if unit.province_code != host.province_code:
             raise NotFound(f"Đơn vị {unit_code} không thuộc hội nghị này.")
     return unit
@@ -216,7 +216,7 @@ class TrackerRow:
     unit: AdminUnit
     followup: FollowupConference | None
     deadline: date | None
-    state: str
+    state: TrackerState
     chairs: list[Phone] = field(default_factory=list)
 
     @property
@@ -252,7 +252,7 @@ class Tracker:
         return round(100 * self.branches_reached / total, 1) if total else None
 
 
-def state_of(followup: FollowupConference | None, deadline: date | None, today_: date) -> str:
+def state_of(followup: FollowupConference | None, deadline: date | None, today_: date) -> TrackerState:
     """overdue (not held, deadline passed), pending, held_late (after the deadline), held."""
     held_on = followup.held_on if followup else None
     if held_on is None:
@@ -353,7 +353,7 @@ def queue_reminders(now: datetime | None = None) -> list[OutboxMessage]:
     now = now or utcnow()
     queued = []
     for deadline in db.session.scalars(sa.select(FollowupDeadline).order_by(FollowupDeadline.id)):
-        conference = db.session.get(Conference, deadline.conference_id)
+        conference = get_row(Conference, deadline.conference_id)
         kind = _reminder_due(deadline.due_on, today(conference, now))
         if kind is None:
             continue

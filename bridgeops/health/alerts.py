@@ -53,7 +53,7 @@ def group_alerts(
     cut_off: dict[int, list[int]] = {}  # root → points now unreachable because of it
     restored: dict[int, list[int]] = {}  # root → points no longer unreachable because of it
     for pid, verdict in verdicts.items():
-        if verdict.state == "unreachable":
+        if verdict.state == "unreachable" and verdict.cause_point_id is not None:
             cut_off.setdefault(verdict.cause_point_id, []).append(pid)
         elif current[pid].state == "unreachable" and verdict.state not in BAD_STATES:
             restored.setdefault(current[pid].cause_point_id, []).append(pid)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from flask import g
 
 from bridgeops.accounts.access import BOARD, SCOPED_POINT, TECHNICIAN, requires
@@ -12,7 +14,7 @@ from bridgeops.core.errors import Forbidden
 from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
 from bridgeops.health import board, service
-from bridgeops.health.models import RehearsalSignoff
+from bridgeops.health.models import HealthState, RehearsalSignoff
 from bridgeops.health.schemas import (
     AvailabilityOut,
     ChangeOut,
@@ -84,7 +86,7 @@ def conference_status(slug: str, query: StatusQuery):
                 unit=UnitRef(code=r.unit_code, name=r.unit_name, level=r.level),
                 name=r.name,
                 level=r.level,
-                state="unknown" if stopped else r.state,
+                state=HealthState.UNKNOWN if stopped else HealthState(r.state),
                 since=r.since,
                 last_seen_at=r.last_seen_at,
                 last_check_at=r.last_check_at,
@@ -109,7 +111,7 @@ def conference_status(slug: str, query: StatusQuery):
 
 
 def signoff_out(signoff: RehearsalSignoff) -> RehearsalSignoffOut:
-    def word(ok: bool) -> str:
+    def word(ok: bool) -> Literal["ok", "problem"]:
         return "ok" if ok else "problem"
 
     return RehearsalSignoffOut(
@@ -164,7 +166,7 @@ def point_health(point_id: int):
 
     return PointHealthOut(
         point_id=point_id,
-        state=health.state if health else "unknown",
+        state=HealthState(health.state) if health else HealthState.UNKNOWN,
         since=health.since if health else None,
         last_seen_at=health.last_seen_at if health else None,
         last_check_at=health.last_check_at if health else None,

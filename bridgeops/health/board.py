@@ -166,7 +166,7 @@ def point_rows(
     query = _scoped(principal, conference, BridgePoint.id)
     if states:
         query = query.where(STATE.in_(states))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    total = db.session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
     district, province = aliased(AdminUnit), aliased(AdminUnit)
     rows = db.session.execute(
         _scoped(
@@ -200,7 +200,8 @@ def point_rows(
     national = conference.host_unit_code is None
     two_level = conference.unit_map != "2023"
     return [
-        PointRow(*row[:10], row[10] or "", row[11], row[12], _area(row, national, two_level)) for row in rows
+        PointRow(*[*row[:10], row[10] or "", row[11], row[12], _area(row, national, two_level)])
+        for row in rows
     ], total
 
 
@@ -331,7 +332,9 @@ def _board_figures(principal: Principal, conference: Conference, problem_limit: 
     own_states = dict(
         db.session.execute(
             _scoped(principal, conference, BridgePoint.unit_code, STATE).where(BridgePoint.level == area)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     names = dict(
         db.session.execute(
@@ -340,13 +343,15 @@ def _board_figures(principal: Principal, conference: Conference, problem_limit: 
             )
             if per_district
             else sa.select(AdminUnit.code, AdminUnit.name).where(sa.false())
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     if area == "former_district":
-        names = {code: f"{code} (cũ)" if code else "Chưa rõ huyện cũ" for code in per_district}
+        names = {code or "": f"{code} (cũ)" if code else "Chưa rõ huyện cũ" for code in per_district}
     districts = sorted(
         (
-            DistrictRow(code or "", names.get(code, code or "—"), tally, own_states.get(code))
+            DistrictRow(code or "", names.get(code or "", code or "—"), tally, own_states.get(code or ""))
             for code, tally in per_district.items()
         ),
         key=lambda d: (-d.tally.problems, d.name),

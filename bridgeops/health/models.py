@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bridgeops.core.time import utcnow
 from bridgeops.core.types import EnumString, UTCDateTime, one_of
-from bridgeops.extensions import db
+from bridgeops.extensions import Model
 
 
 class HealthState(StrEnum):
@@ -36,7 +36,7 @@ STATE_RANK = {
     HealthState.UNKNOWN: 3,
     HealthState.UP: 4,
 }
-STATE_LABELS = {
+STATE_LABELS: dict[str, str] = {
     HealthState.UNKNOWN: "Chưa rõ",
     HealthState.UP: "Trực tuyến",
     HealthState.PENDING: "Chập chờn",
@@ -45,7 +45,7 @@ STATE_LABELS = {
 }
 
 
-class PointHealth(db.Model):
+class PointHealth(Model):
     """The current state of one point; heartbeats and sweeps update it in place."""
 
     __tablename__ = "point_health"
@@ -81,7 +81,7 @@ class PointHealth(db.Model):
     down_alerted: Mapped[bool] = mapped_column(default=False)
 
 
-class HealthChange(db.Model):
+class HealthChange(Model):
     """A state change of a point, with its reason."""
 
     __tablename__ = "health_change"
@@ -100,7 +100,7 @@ class HealthChange(db.Model):
     reason: Mapped[str] = mapped_column(sa.String(300), default="")
 
 
-class HealthIncident(db.Model):
+class HealthIncident(Model):
     """An outage of a point: from going down (or unreachable) to being up again."""
 
     __tablename__ = "health_incident"
@@ -123,7 +123,7 @@ class HealthIncident(db.Model):
     reason: Mapped[str] = mapped_column(sa.String(300), default="")
 
 
-class SessionAvailability(db.Model):
+class SessionAvailability(Model):
     """Counters of one point during one session's window: checks and how many were up."""
 
     __tablename__ = "session_availability"
@@ -142,7 +142,7 @@ class SessionAvailability(db.Model):
         return self.up_checks / self.checks if self.checks else None
 
 
-class RehearsalSignoff(db.Model):
+class RehearsalSignoff(Model):
     """The rehearsal result of one point: audio, video, presentation OK or a problem note."""
 
     __tablename__ = "rehearsal_signoff"

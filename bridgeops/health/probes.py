@@ -54,7 +54,7 @@ def own_addresses() -> frozenset[IPAddress]:
     for name in {socket.gethostname(), socket.getfqdn()}:
         with contextlib.suppress(OSError):
             for info in socket.getaddrinfo(name, None):
-                found.add(ipaddress.ip_address(info[4][0].split("%")[0]))
+                found.add(ipaddress.ip_address(str(info[4][0]).split("%")[0]))
     for family, probe_address in ((socket.AF_INET, "192.0.2.1"), (socket.AF_INET6, "2001:db8::1")):
         with contextlib.suppress(OSError), socket.socket(family, socket.SOCK_DGRAM) as sock:
             sock.connect((probe_address, 9))  # UDP: no packet is sent; picks the outgoing address
@@ -130,7 +130,7 @@ async def resolve(target: Target, policy: ProbePolicy) -> Target:
         loop = asyncio.get_running_loop()
         kind = socket.SOCK_DGRAM if target.scheme == "sip" else socket.SOCK_STREAM
         infos = await loop.getaddrinfo(target.host, target.port, type=kind)
-        addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+        addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     if not addresses or any(policy.refuses(a, target.port) for a in addresses):
         raise RefusedTarget(target.host)
     return Target(target.scheme, target.host, target.port, target.path, str(addresses[0]))

@@ -17,7 +17,7 @@ from bridgeops.audit import service as audit
 from bridgeops.conference.models import Conference
 from bridgeops.core.batches import chunks
 from bridgeops.core.clock import database_now, database_now_sql
-from bridgeops.extensions import db
+from bridgeops.extensions import db, rows_matched, table_of
 from bridgeops.health import alerts
 from bridgeops.health.models import (
     HealthChange,
@@ -52,7 +52,7 @@ def record_heartbeat(point_id: int, now: datetime | None = None) -> None:
     ``now`` the beat is stamped by the database's clock, the one the sweep judges freshness by
     (a web host whose clock is skewed must not make a live point look silent)."""
     stamp = now or database_now_sql()
-    table = PointHealth.__table__
+    table = table_of(PointHealth)
     if db.engine.dialect.name == "postgresql":
         # A beat lost in a server crash is harmless (the next comes within 30 s): commit it
         # without waiting for the WAL flush. Only this transaction; the setting ends with it.
@@ -60,7 +60,7 @@ def record_heartbeat(point_id: int, now: datetime | None = None) -> None:
     result = db.session.execute(
         sa.update(table).where(table.c.point_id == point_id).values(last_seen_at=stamp)
     )
-    if result.rowcount == 0:
+    if rows_matched(result) == 0:
         now = now or database_now()
         conference_id = db.session.scalar(
             sa.select(BridgePoint.conference_id).where(BridgePoint.id == point_id)
@@ -146,7 +146,9 @@ def default_upstreams(conference_id: int) -> dict[int, int | None]:
     parent_of = dict(
         db.session.execute(
             sa.select(AdminUnit.code, AdminUnit.parent_code).where(AdminUnit.province_code.in_(provinces))
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     upstream: dict[int, int | None] = {}
     for point_id, unit_code, explicit in points:
@@ -194,7 +196,7 @@ def start_window(conference_id: int, window: Window, now: datetime) -> int:
     this window opened start again from "unknown" (no failures counted, no alert sent), and
     the outages still open from then end at their last check. Returns how many were reset;
     from the second sweep of a window on, none are."""
-    table = PointHealth.__table__
+    table = table_of(PointHealth)
     stale = db.session.execute(
         sa.select(
             table.c.point_id, table.c.state, table.c.last_check_at, table.c.since, table.c.outage_since
@@ -257,7 +259,7 @@ def _closing(point_id: int, ended_at: datetime, started_at: datetime) -> dict:
 def _close_incidents(closed: list[dict]) -> None:
     """End each point's open incident (rows from ``_closing``), in one executemany."""
     if closed:
-        incidents = HealthIncident.__table__
+        incidents = table_of(HealthIncident)
         db.session.execute(
             sa.update(incidents)
             .where(incidents.c.point_id == sa.bindparam("b_point_id"), incidents.c.ended_at.is_(None))
@@ -283,7 +285,7 @@ class _SweepWrites:
 
 def _monitored_states(conference_id: int) -> dict[int, sa.Row]:
     """Each monitored point's state row (with its last heartbeat and name), by point id."""
-    table = PointHealth.__table__
+    table = table_of(PointHealth)
     rows = db.session.execute(
         sa.select(
             table.c.point_id, table.c.last_seen_at, *(table.c[c] for c in STATE_COLUMNS), BridgePoint.name
@@ -379,7 +381,7 @@ def _compare(
 def _write(writes: _SweepWrites, now: datetime) -> None:
     """The sweep's five bulk writes: changed state rows, last_check_at, history, incidents
     opened, incidents closed."""
-    table = PointHealth.__table__
+    table = table_of(PointHealth)
     if writes.updates:
         db.session.execute(
             sa.update(table)
@@ -442,7 +444,7 @@ def _count_checks(session_id: int, conference_id: int, verdicts: Mapping[int, Ve
     db.session.execute(
         sa.insert(SessionAvailability).from_select(["point_id", "session_id", "checks", "up_checks"], missing)
     )
-    table = SessionAvailability.__table__
+    table = table_of(SessionAvailability)
     up = [pid for pid, v in verdicts.items() if v.checked and v.alive]
     not_up = [pid for pid, v in verdicts.items() if v.checked and not v.alive]
     for ids, up_increment in ((up, 1), (not_up, 0)):

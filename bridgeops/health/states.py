@@ -95,6 +95,7 @@ def resolve_upstream(
         if (
             verdict.state in ("down", "unreachable")
             and not verdict.alive
+            and parent is not None
             and parent in verdicts
             and point_id not in visiting
         ):
@@ -102,7 +103,9 @@ def resolve_upstream(
             above = resolve(parent)
             visiting.discard(point_id)
             if above.state in BAD_STATES:
-                root = above.cause_point_id if above.state == "unreachable" else parent
+                root = (
+                    above.cause_point_id if above.state == "unreachable" and above.cause_point_id else parent
+                )
                 verdict = replace(
                     verdict,
                     state="unreachable",

@@ -48,7 +48,7 @@ def build_tree_svg(board: Board) -> str:
         elif level != board.area_level:
             communes.setdefault(area_code, []).append((state, name))
     parts: list[str] = []
-    y = 18
+    y: float = 18
     if province is not None:
         parts.append(_node(20, y, 9, province[0], province[1]))
         parts.append(
@@ -75,7 +75,7 @@ def build_tree_svg(board: Board) -> str:
                 parts.append(_node(DOTS_X + col * DOT_STEP, y + row * ROW * 0.7, 5, state, name))
             lines = max(1, -(-len(dots) // per_line))
         else:
-            x = float(DOTS_X)
+            x: float = DOTS_X
             span = WIDTH - DOTS_X - 10
             for state in STATES:
                 count = district.tally.counts.get(state, 0)

@@ -15,7 +15,7 @@ from bridgeops.conference.models import Conference, ConferenceSession
 from bridgeops.config import base_host
 from bridgeops.core.errors import Forbidden, NotFound
 from bridgeops.core.time import VN_TZ
-from bridgeops.extensions import db
+from bridgeops.extensions import db, get_row
 from bridgeops.invites import messages
 from bridgeops.invites.builders import EventDetails, build_feed
 from bridgeops.invites.models import Invite
@@ -46,7 +46,7 @@ def feed_for(principal: Principal) -> bytes:
         )
     if principal.conference_id is None:
         raise Forbidden("Mã này không gắn với hội nghị nào.")
-    conference = db.session.get(Conference, principal.conference_id)
+    conference = get_row(Conference, principal.conference_id)
     points = list(
         db.session.scalars(
             sa.select(BridgePoint)
@@ -100,11 +100,11 @@ def conference_feed(conferences: list[Conference]) -> bytes:
     host = base_host(current_app.config)
     events = []
     for conference in conferences:
-        live = db.session.scalar(
+        live = db.session.execute(
             sa.select(sa.func.count())
             .select_from(BridgePoint)
             .where(BridgePoint.conference_id == conference.id, BridgePoint.status != PointStatus.WITHDRAWN)
-        )
+        ).scalar_one()
         for session in conference.sessions:
             events.append(_session_event(conference, session, host, live))
     zone = conferences[0].timezone if conferences else VN_TZ

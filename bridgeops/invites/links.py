@@ -65,7 +65,7 @@ def technician_tokens(contacts: Iterable[Contact], issue: bool = True) -> dict[i
                 AccessGrant.role == GrantRole.TECHNICIAN,
                 AccessGrant.kind == GrantKind.INVITE,
                 AccessGrant.contact_id.in_(chunk),
-                AccessGrant.live_at(now),
+                AccessGrant.live_clause(now),
             )
             .order_by(AccessGrant.id.desc())
         )

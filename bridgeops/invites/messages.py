@@ -3,12 +3,48 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
 
 from flask import current_app
 
-from bridgeops.conference.models import ConferenceSession, SessionKind
+from bridgeops.conference.models import SessionKind
 from bridgeops.core.time import VN_TZ, format_date_vi, local
-from bridgeops.registration.models import BridgePoint
+
+
+# What the texts read, from the ORM rows (a change as it happens) or from the plain facts an
+# outbox payload keeps (invites.service: what the session was when the mail was queued).
+class ConferenceLike(Protocol):
+    @property
+    def title(self) -> str: ...
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def contact_name(self) -> str | None: ...
+    @property
+    def contact_phone(self) -> str | None: ...
+    @property
+    def contact_email(self) -> str | None: ...
+
+
+class SessionLike(Protocol):
+    @property
+    def title(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def starts_at(self) -> datetime: ...
+    @property
+    def ends_at(self) -> datetime: ...
+    @property
+    def conference(self) -> ConferenceLike: ...
+
+
+class PointLike(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def venue(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -40,15 +76,15 @@ CANCEL_REASONS = {
 }
 
 
-def summary(session: ConferenceSession, point: BridgePoint) -> str:
+def summary(session: SessionLike, point: PointLike) -> str:
     return f"{session.title} – {point.name}"
 
 
-def location(point: BridgePoint) -> str:
+def location(point: PointLike) -> str:
     return point.venue or point.name
 
 
-def when(session: ConferenceSession) -> str:
+def when(session: SessionLike) -> str:
     """'08:30–11:30, Thứ Ba, 26/4/2022 (giờ Asia/Ho_Chi_Minh)'."""
     zone = session.conference.timezone
     start, end = local(session.starts_at, zone), local(session.ends_at, zone)
@@ -62,7 +98,7 @@ def when(session: ConferenceSession) -> str:
     return f"{span} (giờ Việt Nam)" if zone == VN_TZ else f"{span} (giờ {zone})"
 
 
-def _todo(session: ConferenceSession, technician_url: str, feed_url: str) -> list[str]:
+def _todo(session: SessionLike, technician_url: str, feed_url: str) -> list[str]:
     steps = [
         f'Mở đường dẫn của điểm cầu và bấm "Đã nhận lịch": {technician_url}',
         "Có mặt tại phòng họp trước giờ bắt đầu 30 phút, kiểm tra âm thanh, hình ảnh, "
@@ -76,22 +112,22 @@ def _todo(session: ConferenceSession, technician_url: str, feed_url: str) -> lis
     return steps
 
 
-def _contact_line(session: ConferenceSession) -> str:
+def _contact_line(session: SessionLike) -> str:
     conference = session.conference
     parts = [p for p in (conference.contact_name, conference.contact_phone, conference.contact_email) if p]
     return "Liên hệ: " + " · ".join(parts) if parts else ""
 
 
-def invite_subject(session: ConferenceSession, kind: str) -> str:
+def invite_subject(session: SessionLike, kind: str) -> str:
     return f"{SUBJECT_PREFIX[kind]}: {session.title} – {when(session)}"
 
 
-def cancel_subject(session: ConferenceSession, point: BridgePoint) -> str:
+def cancel_subject(session: SessionLike, point: PointLike) -> str:
     return f"{SUBJECT_PREFIX['cancel']}: {session.title} – {point.name}"
 
 
 def invite_texts(
-    session: ConferenceSession, point: BridgePoint, name: str, technician_url: str, feed_url: str, kind: str
+    session: SessionLike, point: PointLike, name: str, technician_url: str, feed_url: str, kind: str
 ) -> Texts:
     conference = session.conference
     lead = (
@@ -129,7 +165,7 @@ def invite_texts(
     return Texts(invite_subject(session, kind), text, html, description)
 
 
-def cancel_texts(session: ConferenceSession, point: BridgePoint, name: str, reason: str) -> Texts:
+def cancel_texts(session: SessionLike, point: PointLike, name: str, reason: str) -> Texts:
     conference = session.conference
     lead = "Lịch dưới đây đã bị hủy. " + CANCEL_REASONS.get(reason, "")
     facts = [
@@ -148,7 +184,7 @@ def cancel_texts(session: ConferenceSession, point: BridgePoint, name: str, reas
     return Texts(cancel_subject(session, point), text, html, description)
 
 
-def reminder_texts(session: ConferenceSession, point: BridgePoint, name: str, technician_url: str) -> Texts:
+def reminder_texts(session: SessionLike, point: PointLike, name: str, technician_url: str) -> Texts:
     lead = (
         f"Ngày mai là {session.title.lower()} ({when(session)}). Chị/anh chưa xác nhận đã "
         'nhận lịch; vui lòng mở đường dẫn dưới đây và bấm "Đã nhận lịch".'
@@ -180,7 +216,7 @@ def _link_step(step: str) -> tuple[str, str | None]:
     return step, None
 
 
-def feed_description(session: ConferenceSession, point: BridgePoint) -> str:
+def feed_description(session: SessionLike, point: PointLike) -> str:
     conference = session.conference
     lines = [
         conference.title,

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bridgeops.core.time import utcnow
 from bridgeops.core.types import EnumString, UTCDateTime, one_of
-from bridgeops.extensions import db
+from bridgeops.extensions import Model
 
 
 class InviteStatus(StrEnum):
@@ -23,7 +23,7 @@ class InviteStatus(StrEnum):
 INVITE_STATUS_LABELS = {InviteStatus.ACTIVE: "Đã mời", InviteStatus.CANCELLED: "Đã hủy lời mời"}
 
 
-class Invite(db.Model):
+class Invite(Model):
     __tablename__ = "invite"
     __table_args__ = (
         sa.UniqueConstraint("session_id", "contact_id"),
@@ -51,7 +51,7 @@ class Invite(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class InviteBacklog(db.Model):
+class InviteBacklog(Model):
     """A point whose invites are still to be reconciled.
 
     Registration writes one row in the transaction that changes the point (so the intent is

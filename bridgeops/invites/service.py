@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,7 +30,7 @@ from bridgeops.conference.models import Conference, ConferenceSession, SessionKi
 from bridgeops.config import base_host
 from bridgeops.core.batches import chunks
 from bridgeops.core.time import local, utcnow
-from bridgeops.extensions import db
+from bridgeops.extensions import db, table_of
 from bridgeops.invites import links, messages
 from bridgeops.invites.builders import EventDetails, build_cancel, build_request
 from bridgeops.invites.models import Invite, InviteBacklog, InviteStatus
@@ -143,7 +143,7 @@ def reconcile_point(point: BridgePoint) -> int:
 def note_point_changed(point: BridgePoint) -> None:
     """Record, in the caller's transaction, that the point's invites are to be reconciled
     (one INSERT; ``reconcile_backlog`` does the work after the commit)."""
-    db.session.execute(sa.insert(InviteBacklog.__table__).values(point_id=point.id, created_at=utcnow()))
+    db.session.execute(sa.insert(table_of(InviteBacklog)).values(point_id=point.id, created_at=utcnow()))
 
 
 def reconcile_backlog(limit: int = CHUNK) -> int:
@@ -154,7 +154,7 @@ def reconcile_backlog(limit: int = CHUNK) -> int:
     On PostgreSQL the rows are locked (SKIP LOCKED), so two runs never take the same ones; a
     crash before the commit leaves them for the next run (reconciling is idempotent).
     """
-    table = InviteBacklog.__table__
+    table = table_of(InviteBacklog)
     due = sa.select(table.c.id, table.c.point_id).order_by(table.c.id).limit(limit)
     if db.engine.dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
@@ -216,7 +216,7 @@ def reconcile_session(session: ConferenceSession) -> int:
 
 def _reconcile(
     wanted: dict[Key, Wanted],
-    sent: list[Any],
+    sent: Sequence[Any],
     sessions: dict[int, ConferenceSession],
     points: dict[int, PointFacts],
 ) -> int:
@@ -321,7 +321,7 @@ def _load_points(points: dict[int, PointFacts], wanted_ids: Iterable[int]) -> No
 
 def _write_invites(inserts: list[dict], updates: list[dict]) -> None:
     """Both with executemany; Invite objects already loaded in the session are expired."""
-    table = Invite.__table__
+    table = table_of(Invite)
     for chunk in chunks(inserts, CHUNK):
         db.session.execute(sa.insert(table), chunk)
     if updates:
@@ -595,7 +595,7 @@ def queue_rehearsal_reminders(now: datetime | None = None) -> list[OutboxMessage
             ConferenceSession.starts_at <= now + timedelta(days=2),
         )
     )
-    queued = []
+    queued: list[OutboxMessage] = []
     for rehearsal in rehearsals:
         zone = rehearsal.conference.timezone
         start_local = local(rehearsal.starts_at, zone)
@@ -665,7 +665,9 @@ def acknowledgements(conference: Conference) -> list[AcknowledgementRow]:
             .join(ConferenceSession, ConferenceSession.id == Invite.session_id)
             .where(ConferenceSession.conference_id == conference.id, Invite.status == InviteStatus.ACTIVE)
             .group_by(Invite.contact_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     rows = db.session.execute(
         sa.select(BridgePoint, Contact)

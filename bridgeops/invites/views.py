@@ -25,7 +25,7 @@ from bridgeops.api.problems import problem
 from bridgeops.conference import service as conferences
 from bridgeops.core.errors import DomainError
 from bridgeops.core.time import VN_TZ, local, utcnow
-from bridgeops.extensions import db
+from bridgeops.extensions import db, get_row
 from bridgeops.health.models import STATE_LABELS, PointHealth
 from bridgeops.invites import feeds, links
 from bridgeops.invites import service as invites
@@ -56,7 +56,7 @@ def technician_page(token: str):
     grant = _technician_grant(token)
     if not current_user.is_authenticated:  # never sign an officer out behind her back
         open_link_session(grant)
-    point = db.session.get(BridgePoint, grant.point_id)
+    point = get_row(BridgePoint, grant.point_id)
     contacts = _acknowledging(grant, point)
     feed = links.feed_url(token)
     changed_at = invites.schedule_changed_at(point.conference_id)
@@ -89,7 +89,7 @@ def keep_alive(token: str):
     """ "Giữ trang này mở trong buổi họp": the browser sends the heartbeat while the page is open,
     for a room without the command-line client."""
     grant = _technician_grant(token)
-    point = db.session.get(BridgePoint, grant.point_id)
+    point = get_row(BridgePoint, grant.point_id)
     response = make_response(
         render_template(
             "invites/keep_alive.html", point=point, conference=point.conference, token=token, interval=30
@@ -103,7 +103,7 @@ def keep_alive(token: str):
 @requires(LINK)
 def acknowledge(token: str):
     grant = _technician_grant(token)
-    point = db.session.get(BridgePoint, grant.point_id)
+    point = get_row(BridgePoint, grant.point_id)
     for contact in _acknowledging(grant, point):
         registration.acknowledge(contact)
     db.session.commit()

@@ -77,7 +77,8 @@ def build_calendar_message(
     outer = MIMEMultipart("mixed", boundary=_boundary(message_id, "mixed"), policy=_CRLF32)
     outer["From"] = _address(sender)
     outer["To"] = _address(recipient)
-    outer["Subject"] = Header(subject, "utf-8")
+    # compat32 takes a Header object (typeshed types the value as str only).
+    outer["Subject"] = Header(subject, "utf-8")  # type: ignore[assignment]
     # A message rendered again after a crash keeps its Message-ID and Date (clients show it once).
     outer["Date"] = (
         formatdate(date.timestamp(), localtime=False) if date is not None else formatdate(localtime=False)
@@ -116,7 +117,8 @@ def _text_part(content: str, subtype: str) -> MIMEText:
     # quoted-printable: 7-bit, so no relay needs 8BITMIME for Vietnamese text.
     charset = Charset("utf-8")
     charset.body_encoding = QP
-    part = MIMEText(content, subtype, charset, policy=_CRLF32)
+    # MIMEText takes a Charset as well as its name (typeshed: str only); QP comes with it.
+    part = MIMEText(content, subtype, charset, policy=_CRLF32)  # type: ignore[arg-type]
     del part["MIME-Version"]
     return part
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bridgeops.core.keys import new_public_key
 from bridgeops.core.time import utcnow
 from bridgeops.core.types import EnumString, UTCDateTime, one_of
-from bridgeops.extensions import db
+from bridgeops.extensions import Model
 
 
 class OutboxStatus(StrEnum):
@@ -22,7 +22,7 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"
 
 
-STATUS_LABELS = {
+STATUS_LABELS: dict[str, str] = {
     OutboxStatus.PENDING: "Đang chờ gửi",
     OutboxStatus.SENT: "Đã gửi",
     OutboxStatus.FAILED: "Gửi thất bại",
@@ -38,7 +38,7 @@ KIND_LABELS = {
 }
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     __tablename__ = "outbox_message"
     __table_args__ = (
         sa.Index("ix_outbox_message_due", "status", "next_attempt_at"),

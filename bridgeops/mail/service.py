@@ -31,7 +31,7 @@ from bridgeops.core.errors import NotFound
 from bridgeops.core.jobs import new_holder_id
 from bridgeops.core.keys import new_public_key
 from bridgeops.core.time import doubling_wait, utcnow
-from bridgeops.extensions import db
+from bridgeops.extensions import db, get_row, rows_matched, table_of
 from bridgeops.mail.builders import Attachment, build_message
 from bridgeops.mail.models import OutboxMessage, OutboxStatus
 from bridgeops.mail.transport import (
@@ -93,6 +93,11 @@ def register_renderer(
 FEEDERS: list[Callable[[int], int]] = []
 
 
+def _renderer_name(message: OutboxMessage) -> str | None:
+    """The renderer a payload-only message names (None: the message carries its MIME)."""
+    return (message.payload or {}).get("renderer")
+
+
 def register_feeder(feed: Callable[[int], int]) -> None:
     """Let the delivery job call ``feed(limit)`` first, until it returns fewer than ``limit``:
     it queues up to ``limit`` units of work in the current transaction, which the job commits."""
@@ -127,7 +132,7 @@ def render(message: OutboxMessage, contexts: dict[str, Any] | None = None) -> by
     if message.mime is not None:
         return message.mime
     renderer = _renderer(message)
-    name = message.payload["renderer"]
+    name = _renderer_name(message)
     if contexts is None or name not in contexts:
         return renderer.render(message, renderer.prepare([message]))
     return renderer.render(message, contexts[name])
@@ -147,8 +152,8 @@ def prepare_batch(messages: Iterable[OutboxMessage]) -> dict[str, Any]:
     gets none: its messages are then prepared one by one, so one bad row fails alone."""
     groups: dict[str, list[OutboxMessage]] = {}
     for message in messages:
-        if message.mime is None and (message.payload or {}).get("renderer") in RENDERERS:
-            groups.setdefault(message.payload["renderer"], []).append(message)
+        if message.mime is None and _renderer_name(message) in RENDERERS:
+            groups.setdefault(str(_renderer_name(message)), []).append(message)
     contexts = {}
     for name, group in groups.items():
         try:
@@ -269,8 +274,8 @@ def enqueue_rendered(messages: Iterable[Queued]) -> int:
         }
         for row in rows.values()
     ]
-    for chunk in chunks(values, CHUNK):
-        db.session.execute(sa.insert(OutboxMessage.__table__), chunk)
+    for part in chunks(values, CHUNK):
+        db.session.execute(sa.insert(table_of(OutboxMessage)), part)
     return len(values)
 
 
@@ -374,7 +379,7 @@ def _send_batch(
             marker.flush()
             _count(report, _record_failure(message_id, marker.holder, f"render: {error}", True))
             continue
-        if message.mime is None and message.payload["renderer"] not in contexts:
+        if message.mime is None and _renderer_name(message) not in contexts:
             db.session.commit()  # prepared alone: keep what its prepare wrote
         try:
             transport.send(Envelope(message_id, sender, envelope_address(message.recipient), mime))
@@ -439,7 +444,7 @@ def _claim_batch(
     queue. SQLite runs that one statement once, under its single write lock, so two deliverers
     never pick the same rows. What this run holds is read back by its holder name.
     """
-    table = OutboxMessage.__table__
+    table = table_of(OutboxMessage)
     due = (
         sa.select(table.c.id)
         .where(table.c.status == OutboxStatus.PENDING, table.c.next_attempt_at <= now, _unclaimed(now))
@@ -473,7 +478,7 @@ def _claim_batch(
 def _load(message_ids: list[int]) -> dict[int, OutboxMessage]:
     """The batch's messages in one SELECT each chunk, as transient copies that the commits
     below do not expire (and that never write back)."""
-    table = OutboxMessage.__table__
+    table = table_of(OutboxMessage)
     batch = {}
     for chunk in chunks(message_ids, CHUNK):
         for row in db.session.execute(sa.select(table).where(table.c.id.in_(chunk))).mappings():
@@ -495,21 +500,23 @@ class _SentMarker:
             self.flush()
 
     def flush(self) -> None:
-        table = OutboxMessage.__table__
+        table = table_of(OutboxMessage)
         if self.ids:
-            done = db.session.execute(
-                sa.update(table)
-                .where(table.c.id.in_(self.ids), table.c.claimed_by == self.holder)
-                .values(
-                    status=OutboxStatus.SENT,
-                    sent_at=utcnow(),
-                    attempts=table.c.attempts + 1,
-                    claimed_by=None,
-                    claimed_until=None,
-                    last_error=None,
+            done = rows_matched(
+                db.session.execute(
+                    sa.update(table)
+                    .where(table.c.id.in_(self.ids), table.c.claimed_by == self.holder)
+                    .values(
+                        status=OutboxStatus.SENT,
+                        sent_at=utcnow(),
+                        attempts=table.c.attempts + 1,
+                        claimed_by=None,
+                        claimed_until=None,
+                        last_error=None,
+                    )
+                    .execution_options(synchronize_session=False)
                 )
-                .execution_options(synchronize_session=False)
-            ).rowcount
+            )
             if done != len(self.ids):
                 log.warning(
                     "%s outbox messages were sent but their claim had passed to another deliverer",
@@ -530,7 +537,7 @@ class _SentMarker:
 
 def _release(message_ids: list[int], holder: str) -> None:
     """Give back claims this run will not use (the connection is gone). Commits."""
-    table = OutboxMessage.__table__
+    table = table_of(OutboxMessage)
     for chunk in chunks(message_ids, CHUNK):
         db.session.execute(
             sa.update(table)
@@ -546,18 +553,20 @@ def _release(message_ids: list[int], holder: str) -> None:
 def release_claims(holder: str) -> int:
     """Hand back every unsent message ``holder`` claimed (a scheduler that lost its lease:
     dead, or cut off), so the new lease holder sends them now. Flushes; returns how many."""
-    table = OutboxMessage.__table__
-    return db.session.execute(
-        sa.update(table)
-        .where(table.c.claimed_by == holder, table.c.status == OutboxStatus.PENDING)
-        .values(claimed_by=None, claimed_until=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    table = table_of(OutboxMessage)
+    return rows_matched(
+        db.session.execute(
+            sa.update(table)
+            .where(table.c.claimed_by == holder, table.c.status == OutboxStatus.PENDING)
+            .values(claimed_by=None, claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )
+    )
 
 
 def _record_failure(message_id: int, holder: str, error: str, permanent: bool) -> str:
     """Count the attempt; schedule the next one with backoff, or give up. Commits."""
-    message = db.session.get(OutboxMessage, message_id)
+    message = get_row(OutboxMessage, message_id)
     db.session.refresh(message)
     if message.claimed_by != holder:
         db.session.rollback()
@@ -600,7 +609,7 @@ def list_messages(
 
 def status_counts() -> dict[str, int]:
     rows = db.session.execute(sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status))
-    counts = dict.fromkeys(OutboxStatus, 0)
+    counts: dict[str, int] = dict.fromkeys(OutboxStatus, 0)
     counts.update({status: n for status, n in rows})
     return counts
 

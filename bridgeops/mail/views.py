@@ -68,7 +68,7 @@ def retry(message_id: int):
 
 def _parts(mime: bytes) -> list[dict]:
     """Each leaf part: its type, parameters and (for text) its decoded content."""
-    parsed: EmailMessage = message_from_bytes(mime, policy=policy.default)  # type: ignore[assignment]
+    parsed: EmailMessage = message_from_bytes(mime, policy=policy.default)
     parts = []
     for part in parsed.walk():
         if part.is_multipart():
@@ -76,7 +76,8 @@ def _parts(mime: bytes) -> list[dict]:
         content_type = part.get_content_type()
         text = None
         if part.get_content_maintype() == "text" or content_type == "application/ics":
-            payload = part.get_payload(decode=True) or b""
+            payload = part.get_payload(decode=True)
+            payload = payload if isinstance(payload, bytes) else b""
             text = payload.decode(part.get_content_charset() or "utf-8", "replace")
         parts.append(
             {

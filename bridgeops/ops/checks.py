@@ -13,7 +13,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bridgeops.core.clock import database_now
-from bridgeops.extensions import db
+from bridgeops.extensions import db, rows_matched, table_of
 from bridgeops.health.windows import active_windows
 from bridgeops.ops.lease import LEASE_TTL, last_heartbeat
 from bridgeops.ops.models import WriteCheck
@@ -24,8 +24,9 @@ def record_write() -> None:
     the database can write: a read-only database or a full disk fails there)."""
     host = socket.gethostname()[:200]
     now = database_now()
-    table = WriteCheck.__table__
-    if db.session.execute(sa.update(table).where(table.c.host == host).values(written_at=now)).rowcount == 0:
+    table = table_of(WriteCheck)
+    updated = db.session.execute(sa.update(table).where(table.c.host == host).values(written_at=now))
+    if rows_matched(updated) == 0:
         try:
             with db.session.begin_nested():
                 db.session.execute(sa.insert(table).values(host=host, written_at=now))

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from bridgeops.core.clock import database_now
-from bridgeops.extensions import db
+from bridgeops.extensions import db, rows_matched, table_of
 from bridgeops.ops.models import SchedulerLease
 
 LEASE_NAME = "scheduler"
@@ -41,18 +41,20 @@ def acquire(
     expired lease cannot both win.
     """
     now = now or database_now()
-    table = SchedulerLease.__table__
+    table = table_of(SchedulerLease)
     previous = db.session.scalar(sa.select(table.c.holder).where(table.c.name == name))
-    renewed = db.session.execute(
-        sa.update(table)
-        .where(table.c.name == name, sa.or_(table.c.holder == holder, table.c.expires_at < now))
-        .values(
-            holder=holder,
-            heartbeat_at=now,
-            expires_at=now + ttl,
-            acquired_at=sa.case((table.c.holder == holder, table.c.acquired_at), else_=now),
+    renewed = rows_matched(
+        db.session.execute(
+            sa.update(table)
+            .where(table.c.name == name, sa.or_(table.c.holder == holder, table.c.expires_at < now))
+            .values(
+                holder=holder,
+                heartbeat_at=now,
+                expires_at=now + ttl,
+                acquired_at=sa.case((table.c.holder == holder, table.c.acquired_at), else_=now),
+            )
         )
-    ).rowcount
+    )
     if renewed:
         db.session.commit()
         return previous or ""
@@ -71,7 +73,7 @@ def acquire(
 
 def release(holder: str, name: str = LEASE_NAME) -> None:
     """Give the lease up at once; the row stays so /healthz still shows the last heartbeat."""
-    table = SchedulerLease.__table__
+    table = table_of(SchedulerLease)
     db.session.execute(
         sa.update(table)
         .where(table.c.name == name, table.c.holder == holder)
@@ -82,7 +84,7 @@ def release(holder: str, name: str = LEASE_NAME) -> None:
 
 def current_holder(name: str = LEASE_NAME) -> str | None:
     """Who holds an unexpired lease now, by the database's clock; None when nobody does."""
-    table = SchedulerLease.__table__
+    table = table_of(SchedulerLease)
     return db.session.scalar(
         sa.select(table.c.holder).where(table.c.name == name, table.c.expires_at >= database_now())
     )

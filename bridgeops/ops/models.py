@@ -8,10 +8,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bridgeops.core.types import UTCDateTime
-from bridgeops.extensions import db
+from bridgeops.extensions import Model
 
 
-class WriteCheck(db.Model):
+class WriteCheck(Model):
     """One row per web host, rewritten by every /healthz: proof that the database takes writes
     (a read-only database or a full disk fails here while SELECT 1 still works)."""
 
@@ -22,7 +22,7 @@ class WriteCheck(db.Model):
     written_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class SchedulerLease(db.Model):
+class SchedulerLease(Model):
     """One row per lease name; whoever holds an unexpired lease runs the jobs."""
 
     __tablename__ = "scheduler_lease"

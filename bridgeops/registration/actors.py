@@ -31,9 +31,9 @@ def actor_names(actors: Iterable[str]) -> dict[str, str]:
     )
     unit_names = (
         dict(
-            db.session.execute(
-                sa.select(AdminUnit.code, AdminUnit.name).where(AdminUnit.code.in_(units))
-            ).all()
+            db.session.execute(sa.select(AdminUnit.code, AdminUnit.name).where(AdminUnit.code.in_(units)))
+            .tuples()
+            .all()
         )
         if units
         else {}

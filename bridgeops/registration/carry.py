@@ -147,7 +147,7 @@ def choose_room(
     candidate = (
         next((c.point for c in merge.candidates if c.point.id == source_point_id), None) if merge else None
     )
-    if candidate is None:
+    if candidate is None or merge is None:
         raise ValidationFailed({"candidate": "Điểm cầu này không nằm trong danh sách để chọn."})
     if merge.point is None:
         return service.create_point(

@@ -205,7 +205,7 @@ def remind_late(conference: Conference, late: list[tuple[str, str, str]], actor:
             chair=chair,
         ).strip()
         emailed = bool(chair and chair.email)
-        if emailed:
+        if chair is not None and chair.email:
             mail.enqueue(
                 kind="chair_reminder",
                 recipient=chair.email,

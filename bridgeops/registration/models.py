@@ -12,7 +12,7 @@ from bridgeops.conference.models import Conference
 from bridgeops.core.keys import new_public_key
 from bridgeops.core.time import utcnow
 from bridgeops.core.types import EnumString, UTCDateTime, one_of
-from bridgeops.extensions import db
+from bridgeops.extensions import Model
 from bridgeops.units.models import AdminUnit
 
 
@@ -24,7 +24,7 @@ class PointStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-STATUS_LABELS = {
+STATUS_LABELS: dict[str, str] = {
     PointStatus.DRAFT: "Chưa xác nhận",
     PointStatus.CONFIRMED: "Đã xác nhận",
     PointStatus.WITHDRAWN: "Đã rút",
@@ -41,7 +41,7 @@ class ContactRole(StrEnum):
 CONTACT_ROLE_LABELS = {ContactRole.TECHNICIAN: "Kỹ thuật viên", ContactRole.CHAIR: "Chủ tịch Hội"}
 
 
-class BridgePoint(db.Model):
+class BridgePoint(Model):
     __tablename__ = "bridge_point"
     __table_args__ = (
         sa.UniqueConstraint("conference_id", "unit_code"),
@@ -100,7 +100,7 @@ class BridgePoint(db.Model):
         return {c.category_code: c.count for c in self.counts}
 
 
-class DelegateCount(db.Model):
+class DelegateCount(Model):
     __tablename__ = "delegate_count"
 
     point_id: Mapped[int] = mapped_column(
@@ -114,7 +114,7 @@ class DelegateCount(db.Model):
     point: Mapped[BridgePoint] = relationship(back_populates="counts")
 
 
-class Contact(db.Model):
+class Contact(Model):
     __tablename__ = "contact"
     __table_args__ = (one_of("role", ContactRole),)
 
@@ -132,7 +132,7 @@ class Contact(db.Model):
     point: Mapped[BridgePoint] = relationship(back_populates="contacts")
 
 
-class ChairContact(db.Model):
+class ChairContact(Model):
     """The district chair's own name and phone, given when her link is issued or on first opening;
     the chasing list calls her on it."""
 
@@ -150,7 +150,7 @@ class ChairContact(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class UnitAbsence(db.Model):
+class UnitAbsence(Model):
     """A unit that takes no part: a commune without a video-bridge connection ("nơi có kết nối
     điểm cầu"). The roll-up counts it as done, not missing."""
 
@@ -165,7 +165,7 @@ class UnitAbsence(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class PointIdempotencyKey(db.Model):
+class PointIdempotencyKey(Model):
     """An ``Idempotency-Key`` a client sent with ``POST …/points``: a retry with the same key
     (after a lost answer) gets the point created the first time instead of a 409."""
 

@@ -14,7 +14,7 @@ from bridgeops.accounts.access import Principal
 from bridgeops.audit.models import AuditEvent
 from bridgeops.conference.models import Conference
 from bridgeops.core.text import fold
-from bridgeops.extensions import db
+from bridgeops.extensions import db, get_row
 from bridgeops.registration.actors import actor_names
 from bridgeops.registration.models import (
     STATUS_LABELS,
@@ -147,7 +147,7 @@ class DistrictOverview:
 
 def district_overview(conference: Conference, principal: Principal) -> DistrictOverview:
     """A chair's home: her unit and each unit under it, with its point (or none yet)."""
-    unit = db.session.get(AdminUnit, principal.unit_code)
+    unit = get_row(AdminUnit, principal.unit_code)
     units = [
         unit,
         *db.session.scalars(
@@ -292,9 +292,9 @@ def history_entries(point: BridgePoint) -> list[HistoryEntry]:
                 upstreams.add(int(side["upstream"]))
     names = (
         dict(
-            db.session.execute(
-                sa.select(AdminUnit.code, AdminUnit.name).where(AdminUnit.code.in_(units))
-            ).all()
+            db.session.execute(sa.select(AdminUnit.code, AdminUnit.name).where(AdminUnit.code.in_(units)))
+            .tuples()
+            .all()
         )
         if units
         else {}

@@ -23,7 +23,7 @@ from bridgeops.core.errors import Conflict, Forbidden, NotFound, PreconditionFai
 from bridgeops.core.time import format_datetime_vi, utcnow
 from bridgeops.core.urls import external_url
 from bridgeops.events import point_changed
-from bridgeops.extensions import db
+from bridgeops.extensions import db, table_of
 from bridgeops.registration.links import link_ttl
 from bridgeops.registration.models import (
     BridgePoint,
@@ -647,7 +647,7 @@ def _validate_bulk(conference: Conference, rows: list[dict[str, Any]]) -> list[_
     errors: dict[str, str] = {}
     seen: set[str] = set()
     for index, row in enumerate(rows):
-        unit = units.get(row.get("unit"))
+        unit = units.get(str(row.get("unit")))
         if unit is None or not _in_conference_tree(conference, unit):
             errors[f"{index}.unit"] = "Không có đơn vị này trong phạm vi hội nghị."
             continue
@@ -706,7 +706,9 @@ def _insert_bulk(conference: Conference, points: list[_BulkPoint]) -> dict[str, 
     ids = dict(
         db.session.execute(
             sa.select(BridgePoint.unit_code, BridgePoint.id).where(BridgePoint.conference_id == conference.id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     counts = [
         {"point_id": ids[p.unit.code], "category_code": code, "count": n}
@@ -747,7 +749,7 @@ def in_conference_tree(conference: Conference, unit: AdminUnit) -> bool:
 
 def set_upstreams(links: list[dict[str, int]]) -> None:
     """Point each ``point_id`` at its ``upstream`` point id (a copy keeps its relays)."""
-    table = BridgePoint.__table__
+    table = table_of(BridgePoint)
     db.session.execute(
         table.update()
         .where(table.c.id == sa.bindparam("point_id"))

@@ -34,7 +34,7 @@ from bridgeops.core.errors import (
 )
 from bridgeops.core.phones import phone_display
 from bridgeops.core.validation import validate
-from bridgeops.extensions import db
+from bridgeops.extensions import db, get_row
 from bridgeops.registration import carry, chairs, forms, links, queries, service
 from bridgeops.registration.models import STATUS_LABELS
 from bridgeops.registration.queries import ROW_STATES
@@ -79,7 +79,7 @@ def open_chair_link(token: str):
         return no_store(render_template("registration/link_error.html", gone=False), 404)
     if not accounts.is_live(grant):
         return no_store(render_template("registration/link_error.html", gone=True), 410)
-    conference = db.session.get(Conference, grant.conference_id)
+    conference = get_row(Conference, grant.conference_id)
     if current_user.is_authenticated and request.method != "POST":
         return no_store(
             render_template("registration/switch_to_link.html", user=current_user, conference=conference)
@@ -130,7 +130,7 @@ def _chair_home(
 ):
     overview = queries.district_overview(conference, principal)
     show = request.args.get("show")
-    contact = chairs.chair_contact(conference, principal.unit_code)
+    contact = chairs.chair_contact(conference, principal.unit_code or "")
     return render_template(
         "registration/chair_home.html",
         conference=conference,

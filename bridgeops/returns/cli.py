@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -40,7 +41,7 @@ def export_command(slug: str, fmt: str, output: Path) -> None:
     except DomainError as error:
         fail(error)
     if str(output) == "-":
-        click.get_binary_stream("stdout").write(export.content)
+        sys.stdout.buffer.write(export.content)
         return
     output.write_bytes(export.content)
     click.echo(f"Đã ghi {output} ({len(export.content)} byte).", err=True)

@@ -12,14 +12,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from bridgeops.conference.models import Conference
 from bridgeops.core.time import utcnow
 from bridgeops.core.types import UTCDateTime
-from bridgeops.extensions import db
+from bridgeops.extensions import Model
 
 #: What a snapshot freezes: the headcount return (returns), the attendance of one session
 #: (attendance), the consolidated follow-up report (followup).
 SNAPSHOT_KINDS = ("headcount", "attendance", "followup")
 
 
-class ReturnSnapshot(db.Model):
+class ReturnSnapshot(Model):
     __tablename__ = "return_snapshot"
     __table_args__ = (sa.CheckConstraint("kind IN ('headcount', 'attendance', 'followup')", name="kind"),)
 
@@ -48,7 +48,7 @@ class ReturnSnapshot(db.Model):
         return json.loads(self.payload)
 
 
-class SubmissionAttempt(db.Model):
+class SubmissionAttempt(Model):
     __tablename__ = "submission_attempt"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -29,7 +29,9 @@ def province_names(codes: set[str]) -> dict[str, str]:
     if not codes:
         return {}
     return dict(
-        db.session.execute(sa.select(AdminUnit.code, AdminUnit.name).where(AdminUnit.code.in_(codes))).all()
+        db.session.execute(sa.select(AdminUnit.code, AdminUnit.name).where(AdminUnit.code.in_(codes)))
+        .tuples()
+        .all()
     )
 
 
@@ -64,7 +66,9 @@ def units_per_province(codes: set[str]) -> dict[str, int]:
             sa.select(AdminUnit.province_code, sa.func.count())
             .where(AdminUnit.province_code.in_(codes))
             .group_by(AdminUnit.province_code)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
 
 
@@ -102,7 +106,9 @@ def one_province(summary: Rollup, province_code: str) -> Rollup:
             sa.select(AdminUnit.parent_code, sa.func.count())
             .where(AdminUnit.parent_code.in_([u.code for u in heads]), AdminUnit.level == "commune")
             .group_by(AdminUnit.parent_code)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     districts += [
         DistrictLine(
@@ -150,5 +156,7 @@ def province_of_groups(document: dict[str, Any]) -> dict[str, str]:
     return dict(
         db.session.execute(
             sa.select(AdminUnit.code, AdminUnit.province_code).where(AdminUnit.code.in_(codes))
-        ).all()
+        )
+        .tuples()
+        .all()
     )

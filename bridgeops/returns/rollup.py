@@ -258,7 +258,7 @@ def _own_statuses(conference_id: int) -> dict[str, str]:
             BridgePoint.conference_id == conference_id, BridgePoint.unit_code == district
         )
     )
-    return dict(rows.all())
+    return dict(rows.tuples().all())
 
 
 def _group_units(conference: Conference, seen_codes: set[str]) -> list[AdminUnit]:
@@ -284,7 +284,7 @@ def _commune_counts(codes: list[str]) -> dict[str, int]:
         .where(AdminUnit.parent_code.in_(codes), AdminUnit.level == "commune")
         .group_by(AdminUnit.parent_code)
     )
-    return dict(rows.all())
+    return {code: n for code, n in rows.tuples() if code is not None}
 
 
 def _absent_counts(conference_id: int) -> dict[str, int]:
@@ -295,7 +295,7 @@ def _absent_counts(conference_id: int) -> dict[str, int]:
         .where(UnitAbsence.conference_id == conference_id)
         .group_by(AdminUnit.parent_code)
     )
-    return dict(rows.all())
+    return {code: n for code, n in rows.tuples() if code is not None}
 
 
 def build_rollup(conference: Conference, *, with_points: bool = True) -> Rollup:

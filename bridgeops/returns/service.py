@@ -10,7 +10,7 @@ import logging
 import pickle
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from flask import current_app
@@ -377,8 +377,7 @@ class Delta:
 class PointChange:
     unit_code: str
     unit_name: str
-    #: added | removed | changed
-    kind: str
+    kind: Literal["added", "removed", "changed"]
     status_before: str | None
     status_after: str | None
     counts: dict[str, Delta]
@@ -427,11 +426,13 @@ def diff_documents(older: dict[str, Any], newer: dict[str, Any]) -> ReturnDiff:
         status_after = new["status"] if new else None
         if old and new and not counts and status_before == status_after:
             continue
-        kind = "added" if old is None else "removed" if new is None else "changed"
+        kind: Literal["added", "removed", "changed"] = (
+            "added" if old is None else "removed" if new is None else "changed"
+        )
         changes.append(
             PointChange(
                 unit_code,
-                (new or old)["unit_name"],
+                (new if new is not None else old or {})["unit_name"],
                 kind,
                 status_before,
                 status_after,
@@ -643,7 +644,7 @@ def resubmit_due(now: datetime | None = None) -> list[SubmissionOutcome]:
     outcomes = []
     for snapshot in candidates:
         state = retry_state(snapshot, newest_submitted_id=snapshot.id)
-        if state is None or state.state != "waiting" or state.next_at > now:
+        if state is None or state.state != "waiting" or state.next_at is None or state.next_at > now:
             continue
         try:
             outcomes.append(submit(snapshot, AUTO_ACTOR, policy=single))

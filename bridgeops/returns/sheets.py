@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 
 from bridgeops.accounts.access import OFFICER, requires
 from bridgeops.conference.models import Conference
@@ -45,7 +46,7 @@ def print_page(
     sheet: Sheet,
     as_of: datetime,
     back_url: str,
-    snapshot: ReturnSnapshot | None = None,
+    snapshot: Any = None,
 ) -> str:
     """The sheet on an A4 page in the administrative layout."""
     return render_template(
@@ -163,6 +164,6 @@ def add_snapshot_routes(bp: Blueprint, base: str, report: Report) -> None:
 
     @bp.post(f"{base}/snapshots/<int:snapshot_id>/submit", endpoint="submit")
     @requires(OFFICER)
-    def submit_from_page(slug: str, snapshot_id: int) -> Response:
+    def submit_from_page(slug: str, snapshot_id: int) -> ResponseReturnValue:
         submit_snapshot(get_conference(slug), report, snapshot_id, g.principal.actor)
         return redirect(url_for(f"{bp.name}.snapshot", slug=slug, snapshot_id=snapshot_id), code=303)

@@ -71,9 +71,9 @@ def post_return(
     try:
         check_outbound_url(url)
     except InsecureURL as exc:
-        result = AttemptResult(1, None, "", str(exc)[:500], 0)
-        on_attempt(result)
-        return result
+        refused = AttemptResult(1, None, "", str(exc)[:500], 0)
+        on_attempt(refused)
+        return refused
     result: AttemptResult | None = None
     deadline = time.monotonic() + policy.budget
     with requests.Session() as session:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bridgeops.registration.models import STATUS_LABELS
+from bridgeops.registration.models import STATUS_LABELS, PointStatus
 from bridgeops.units.models import LEVEL_LABELS, gso_code_of
 
 FIXED_HEADERS = ["STT", "Mã đơn vị", "Đơn vị", "Cấp", "Địa điểm", "Trạng thái", "Số điểm cầu"]
@@ -107,10 +107,14 @@ def rows(document: dict[str, Any]) -> list[TableRow]:
         )
     totals = document["totals"]
     table.append(
-        _summary_row("total", "Tổng cộng đã xác nhận", STATUS_LABELS["confirmed"], totals["confirmed"], codes)
+        _summary_row(
+            "total", "Tổng cộng đã xác nhận", STATUS_LABELS[PointStatus.CONFIRMED], totals["confirmed"], codes
+        )
     )
     table.append(
-        _summary_row("total", "Tổng cộng chưa xác nhận", STATUS_LABELS["draft"], totals["draft"], codes)
+        _summary_row(
+            "total", "Tổng cộng chưa xác nhận", STATUS_LABELS[PointStatus.DRAFT], totals["draft"], codes
+        )
     )
     table.append(_summary_row("total", "TỔNG CỘNG", "", totals["registered"], codes))
     return table

@@ -156,8 +156,8 @@ def correspondence() -> Correspondence:
         if old in old_provinces and new in new_provinces
     }
     whole: dict[str, str] = {}
-    for new_province, communes in converter["DICT_PROVINCE_WARD_NO_DIVIDED"].items():
-        for new_key, old_keys in communes.items():
+    for new_province, province_wards in converter["DICT_PROVINCE_WARD_NO_DIVIDED"].items():
+        for new_key, old_keys in province_wards.items():
             for old_key in old_keys:
                 whole[old_key] = new_communes[(new_province, new_key)]
     for new_province, divided in converter["DICT_PROVINCE_WARD_DIVIDED"].items():

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bridgeops.extensions import db
+from bridgeops.extensions import Model
 
 #: Levels of the unit tree. A two-level country (since 2025) has no district level.
 LEVELS = ("province", "district", "commune")
@@ -54,7 +54,7 @@ def _code_of_row(context) -> str:
     return context.get_current_parameters()["code"]
 
 
-class AdminUnit(db.Model):
+class AdminUnit(Model):
     __tablename__ = "admin_unit"
     #: A unit is identified within its map (an index, not a constraint: SQLite adds an index
     #: without copying the table).

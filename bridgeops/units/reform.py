@@ -73,7 +73,7 @@ def place_units(codes: Sequence[str], from_map: str, to_map: str) -> Placement:
         if unit.level == "province":
             new = corr.provinces.get(unit.gso_code)
         elif unit.level == "commune":
-            district, province = parents.get(unit.parent_code), parents.get(unit.province_code)
+            district, province = parents.get(unit.parent_code or ""), parents.get(unit.province_code)
             new = corr.commune(
                 unit.gso_code, province.name if province else "", district.name if district else "", unit.name
             )

@@ -106,7 +106,7 @@ def test_grant_liveness_is_one_rule_in_python_and_in_sql(app):
     revoked = service.issue_grant(GrantRole.API, label="revoked").grant
     service.revoke_grant(revoked)
     later = utcnow() + timedelta(hours=2)
-    in_sql = set(db.session.scalars(sa.select(AccessGrant.label).where(AccessGrant.live_at(later))))
+    in_sql = set(db.session.scalars(sa.select(AccessGrant.label).where(AccessGrant.live_clause(later))))
     in_python = {g.label for g in (lasting, short, revoked) if g.live_at(later)}
     assert in_sql == in_python == {"lasting"}
     assert service.is_live(short) and not service.is_live(short, later)
