@@ -83,7 +83,7 @@ def test_reminders_take_the_same_statements_for_four_technicians_as_for_twelve(d
     assert len(queued) == 4
     db.session.rollback()  # the same state again, then eight more technicians
     for n, unit in enumerate(districts(demo, 7)[3:]):
-        pair = [(f"Kỹ thuật viên {n}a", f"a{n}@kt.example.vn"), (f"Kỹ thuật viên {n}b", f"b{n}@kt.example.vn")]
+        pair = [(f"Kỹ thuật viên {n}{s}", f"{s}{n}@kt.example.vn") for s in "ab"]
         register_point(demo, unit, pair)
     many, queued = _statements_while(lambda: queue_rehearsal_reminders(at))
     db.session.commit()
