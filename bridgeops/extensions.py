@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING
 
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -11,11 +11,9 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData, Table, event
-from sqlalchemy.engine import CursorResult, Engine, Result
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
-
-from bridgeops.core.errors import NotFound
 
 #: Stable constraint names, so Alembic migrations are the same on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -55,26 +53,3 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
-
-
-def table_of(model: type[Base]) -> Table:
-    """The Core table of a model, for bulk statements (``Model.__table__`` is typed as any
-    ``FromClause``)."""
-    return cast(Table, model.__table__)
-
-
-def rows_matched(result: Result[Any]) -> int:
-    """How many rows an UPDATE or DELETE matched (``rowcount`` lives on the cursor result)."""
-    return cast(CursorResult[Any], result).rowcount
-
-
-M = TypeVar("M", bound=Base)
-
-
-def get_row(model: type[M], key: Any, detail: str = "Không tìm thấy dữ liệu này.") -> M:
-    """The row with that primary key, where the caller holds a key that must exist (a grant's
-    point, a deadline's conference); a missing row answers 404, never an AttributeError."""
-    row = db.session.get(model, key)
-    if row is None:
-        raise NotFound(detail)
-    return row

@@ -11,10 +11,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from bridgeops.accounts.models import USER_ROLES, AccessGrant, GrantKind, GrantRole, User
 from bridgeops.accounts.tokens import hash_token, new_token
 from bridgeops.audit import service as audit
+from bridgeops.core.db import table_of
 from bridgeops.core.errors import Conflict, NotFound, ValidationFailed
 from bridgeops.core.text import clean
 from bridgeops.core.time import utcnow
-from bridgeops.extensions import db, table_of
+from bridgeops.extensions import db
 
 
 @dataclass

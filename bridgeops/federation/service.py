@@ -633,19 +633,26 @@ class SessionTotal:
     present: int = 0
 
 
-def national_attendance(conference: Conference) -> tuple[list[AttendanceLine], list[SessionTotal]]:
-    """Each province's current attendance report of each session, and the national sum of each
-    session: read from the stored summaries."""
+def _current_reports(conference: Conference, kind: str) -> list[tuple[FederatedReturn, FederatedProvince]]:
+    """Each province's current report of that kind, by province code."""
     national_conference(conference)
     rows = db.session.execute(
         sa.select(FederatedReturn, FederatedProvince)
         .join(FederatedProvince, FederatedReturn.province_id == FederatedProvince.id)
         .where(
             FederatedReturn.conference_id == conference.id,
-            FederatedReturn.kind == "attendance",
+            FederatedReturn.kind == kind,
             FederatedReturn.superseded_at.is_(None),
         )
-    ).all()
+        .order_by(FederatedProvince.code)
+    )
+    return list(rows.tuples())
+
+
+def national_attendance(conference: Conference) -> tuple[list[AttendanceLine], list[SessionTotal]]:
+    """Each province's current attendance report of each session, and the national sum of each
+    session: read from the stored summaries."""
+    rows = _current_reports(conference, "attendance")
     lines = sorted(
         (AttendanceLine(province, report) for report, province in rows),
         key=lambda line: (line.province.code, line.session["starts_at"]),
@@ -674,17 +681,7 @@ class FollowupLine:
 
 def national_followup(conference: Conference) -> list[FollowupLine]:
     """Each province's current follow-up report (units held per level)."""
-    national_conference(conference)
-    rows = db.session.execute(
-        sa.select(FederatedReturn, FederatedProvince)
-        .join(FederatedProvince, FederatedReturn.province_id == FederatedProvince.id)
-        .where(
-            FederatedReturn.conference_id == conference.id,
-            FederatedReturn.kind == "followup",
-            FederatedReturn.superseded_at.is_(None),
-        )
-        .order_by(FederatedProvince.code)
-    ).all()
+    rows = _current_reports(conference, "followup")
     return [FollowupLine(province, report) for report, province in rows]
 
 

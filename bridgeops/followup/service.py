@@ -14,9 +14,10 @@ from flask import current_app
 from bridgeops.accounts.access import Principal, unit_in_scope
 from bridgeops.audit import service as audit
 from bridgeops.conference.models import Conference
+from bridgeops.core.db import get_row
 from bridgeops.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from bridgeops.core.time import local, utcnow
-from bridgeops.extensions import db, get_row
+from bridgeops.extensions import db
 from bridgeops.followup.models import LEVELS, FollowupConference, FollowupDeadline
 from bridgeops.followup.schemas import DeadlinesIn, FollowupIn, TrackerState
 from bridgeops.mail import service as mail

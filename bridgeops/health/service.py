@@ -17,7 +17,8 @@ from bridgeops.audit import service as audit
 from bridgeops.conference.models import Conference
 from bridgeops.core.batches import chunks
 from bridgeops.core.clock import database_now, database_now_sql
-from bridgeops.extensions import db, rows_matched, table_of
+from bridgeops.core.db import rows_matched, table_of
+from bridgeops.extensions import db
 from bridgeops.health import alerts
 from bridgeops.health.models import (
     HealthChange,

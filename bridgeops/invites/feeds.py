@@ -13,9 +13,10 @@ from bridgeops.accounts.access import Principal, principal_for_grant
 from bridgeops.accounts.models import AccessGrant, GrantRole
 from bridgeops.conference.models import Conference, ConferenceSession
 from bridgeops.config import base_host
+from bridgeops.core.db import get_row
 from bridgeops.core.errors import Forbidden, NotFound
 from bridgeops.core.time import VN_TZ
-from bridgeops.extensions import db, get_row
+from bridgeops.extensions import db
 from bridgeops.invites import messages
 from bridgeops.invites.builders import EventDetails, build_feed
 from bridgeops.invites.models import Invite

@@ -29,8 +29,9 @@ from bridgeops.audit.models import AuditEvent
 from bridgeops.conference.models import Conference, ConferenceSession, SessionKind
 from bridgeops.config import base_host
 from bridgeops.core.batches import chunks
+from bridgeops.core.db import table_of
 from bridgeops.core.time import local, utcnow
-from bridgeops.extensions import db, table_of
+from bridgeops.extensions import db
 from bridgeops.invites import links, messages
 from bridgeops.invites.builders import EventDetails, build_cancel, build_request
 from bridgeops.invites.models import Invite, InviteBacklog, InviteStatus

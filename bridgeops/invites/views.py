@@ -23,9 +23,10 @@ from bridgeops.accounts.access import LINK, OFFICER, note_use, open_link_session
 from bridgeops.accounts.models import AccessGrant, GrantRole
 from bridgeops.api.problems import problem
 from bridgeops.conference import service as conferences
+from bridgeops.core.db import get_row
 from bridgeops.core.errors import DomainError
 from bridgeops.core.time import VN_TZ, local, utcnow
-from bridgeops.extensions import db, get_row
+from bridgeops.extensions import db
 from bridgeops.health.models import STATE_LABELS, PointHealth
 from bridgeops.invites import feeds, links
 from bridgeops.invites import service as invites

@@ -27,11 +27,12 @@ import sqlalchemy as sa
 from flask import current_app
 
 from bridgeops.core.batches import chunks
+from bridgeops.core.db import get_row, rows_matched, table_of
 from bridgeops.core.errors import NotFound
 from bridgeops.core.jobs import new_holder_id
 from bridgeops.core.keys import new_public_key
 from bridgeops.core.time import doubling_wait, utcnow
-from bridgeops.extensions import db, get_row, rows_matched, table_of
+from bridgeops.extensions import db
 from bridgeops.mail.builders import Attachment, build_message
 from bridgeops.mail.models import OutboxMessage, OutboxStatus
 from bridgeops.mail.transport import (

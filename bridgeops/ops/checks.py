@@ -13,7 +13,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bridgeops.core.clock import database_now
-from bridgeops.extensions import db, rows_matched, table_of
+from bridgeops.core.db import rows_matched, table_of
+from bridgeops.extensions import db
 from bridgeops.health.windows import active_windows
 from bridgeops.ops.lease import LEASE_TTL, last_heartbeat
 from bridgeops.ops.models import WriteCheck

@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from bridgeops.core.clock import database_now
-from bridgeops.extensions import db, rows_matched, table_of
+from bridgeops.core.db import rows_matched, table_of
+from bridgeops.extensions import db
 from bridgeops.ops.models import SchedulerLease
 
 LEASE_NAME = "scheduler"

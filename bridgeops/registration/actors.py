@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from bridgeops.accounts.models import User
 from bridgeops.extensions import db
 from bridgeops.registration.models import BridgePoint
-from bridgeops.units.models import AdminUnit
+from bridgeops.units import service as unit_service
 
 
 def actor_names(actors: Iterable[str]) -> dict[str, str]:
@@ -29,15 +29,7 @@ def actor_names(actors: Iterable[str]) -> dict[str, str]:
         if emails
         else {}
     )
-    unit_names = (
-        dict(
-            db.session.execute(sa.select(AdminUnit.code, AdminUnit.name).where(AdminUnit.code.in_(units)))
-            .tuples()
-            .all()
-        )
-        if units
-        else {}
-    )
+    unit_names = unit_service.names(units)
     point_techs: dict[int, str] = {}
     if points:
         for point in db.session.scalars(sa.select(BridgePoint).where(BridgePoint.id.in_(points))):

@@ -13,8 +13,9 @@ from sqlalchemy.orm import selectinload
 from bridgeops.accounts.access import Principal
 from bridgeops.audit.models import AuditEvent
 from bridgeops.conference.models import Conference
+from bridgeops.core.db import get_row
 from bridgeops.core.text import fold
-from bridgeops.extensions import db, get_row
+from bridgeops.extensions import db
 from bridgeops.registration.actors import actor_names
 from bridgeops.registration.models import (
     STATUS_LABELS,
@@ -27,6 +28,7 @@ from bridgeops.registration.models import (
 from bridgeops.registration.schemas import PointQuery
 from bridgeops.registration.scope import chair_scope, point_filter
 from bridgeops.registration.service import AUDIT_ENTITY, missing_items
+from bridgeops.units import service as unit_service
 from bridgeops.units.models import AdminUnit
 
 PICKER_LIMIT = 50
@@ -290,15 +292,7 @@ def history_entries(point: BridgePoint) -> list[HistoryEntry]:
                 units.add(str(side["unit"]))
             if side.get("upstream"):
                 upstreams.add(int(side["upstream"]))
-    names = (
-        dict(
-            db.session.execute(sa.select(AdminUnit.code, AdminUnit.name).where(AdminUnit.code.in_(units)))
-            .tuples()
-            .all()
-        )
-        if units
-        else {}
-    )
+    names = unit_service.names(units)
     if upstreams:
         names.update(
             {

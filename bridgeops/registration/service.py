@@ -19,11 +19,12 @@ from bridgeops.accounts.models import GrantKind, GrantRole
 from bridgeops.audit import service as audit
 from bridgeops.conference.models import Conference
 from bridgeops.conference.service import categories_for_level
+from bridgeops.core.db import table_of
 from bridgeops.core.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from bridgeops.core.time import format_datetime_vi, utcnow
 from bridgeops.core.urls import external_url
 from bridgeops.events import point_changed
-from bridgeops.extensions import db, table_of
+from bridgeops.extensions import db
 from bridgeops.registration.links import link_ttl
 from bridgeops.registration.models import (
     BridgePoint,

@@ -25,6 +25,7 @@ from bridgeops.accounts.access import (
 from bridgeops.accounts.models import GRANT_KIND_LABELS, GrantRole
 from bridgeops.conference import service as conferences
 from bridgeops.conference.models import Conference
+from bridgeops.core.db import get_row
 from bridgeops.core.errors import (
     Conflict,
     DomainError,
@@ -34,7 +35,7 @@ from bridgeops.core.errors import (
 )
 from bridgeops.core.phones import phone_display
 from bridgeops.core.validation import validate
-from bridgeops.extensions import db, get_row
+from bridgeops.extensions import db
 from bridgeops.registration import carry, chairs, forms, links, queries, service
 from bridgeops.registration.models import STATUS_LABELS
 from bridgeops.registration.queries import ROW_STATES

@@ -281,3 +281,12 @@ def count_by_level(province_code: str | None = None, unit_map: str | None = None
     if province_code is not None:
         stmt = stmt.where(AdminUnit.province_code == province_code)
     return {level: n for level, n in db.session.execute(stmt)}
+
+
+def names(codes: Iterable[str]) -> dict[str, str]:
+    """Each unit's name by code, in one query (none for no codes)."""
+    wanted = set(codes)
+    if not wanted:
+        return {}
+    stmt = sa.select(AdminUnit.code, AdminUnit.name).where(AdminUnit.code.in_(wanted))
+    return dict(db.session.execute(stmt).tuples().all())

@@ -1,0 +1,34 @@
+"""Typed helpers over the ORM: a model's Core table, rows an UPDATE matched, a row that must exist."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar, cast
+
+from sqlalchemy import Table
+from sqlalchemy.engine import CursorResult, Result
+
+from bridgeops.core.errors import NotFound
+from bridgeops.extensions import Base, db
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table of a model, for bulk statements (``Model.__table__`` is typed as any
+    ``FromClause``)."""
+    return cast(Table, model.__table__)
+
+
+def rows_matched(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE matched (``rowcount`` lives on the cursor result)."""
+    return cast(CursorResult[Any], result).rowcount
+
+
+M = TypeVar("M", bound=Base)
+
+
+def get_row(model: type[M], key: Any, detail: str = "Không tìm thấy dữ liệu này.") -> M:
+    """The row with that primary key, where the caller holds a key that must exist (a grant's
+    point, a deadline's conference); a missing row answers 404, never an AttributeError."""
+    row = db.session.get(model, key)
+    if row is None:
+        raise NotFound(detail)
+    return row
