@@ -27,6 +27,9 @@ def init_db() -> None:
     """Create or upgrade the schema to the latest migration."""
     from flask_migrate import upgrade
 
+    from bridgeops.setup import init_migrate
+
+    init_migrate(current_app)
     upgrade()
     click.echo("Cơ sở dữ liệu đã ở phiên bản mới nhất.")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+import click
 from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, NotFound
@@ -13,16 +14,14 @@ from bridgeops.config import PROJECT_ROOT
 from bridgeops.core import time as timefmt
 from bridgeops.core.errors import DomainError, ValidationFailed
 from bridgeops.core.qr import qr_svg
-from bridgeops.extensions import csrf, db, limiter, login_manager, migrate
+from bridgeops.extensions import csrf, db, limiter, login_manager
 
 
 def register_extensions(app: Flask) -> None:
     from bridgeops import models  # noqa: F401  (every table known to metadata and Alembic)
 
     db.init_app(app)
-    migrate.init_app(
-        app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True
-    )
+    app.cli.add_command(MigrationCommands("db", help="Alembic migrations (Flask-Migrate)."))
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -44,6 +43,29 @@ def register_extensions(app: Flask) -> None:
     from datetime import timedelta
 
     app.permanent_session_lifetime = timedelta(days=app.config["LINK_SESSION_DAYS"])
+
+
+def init_migrate(app: Flask) -> None:
+    """Bind Flask-Migrate (Alembic) to the app, once. Only commands need it: importing Alembic,
+    Mako and Pygments costs every web worker ~12 MB, and a web worker never migrates."""
+    if "migrate" in app.extensions:
+        return
+    from flask_migrate import Migrate
+
+    Migrate().init_app(
+        app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True
+    )
+
+
+class MigrationCommands(click.Command):
+    """``flask db …``: Flask-Migrate's command group, imported when the command runs."""
+
+    def make_context(self, info_name, args, parent=None, **extra) -> click.Context:
+        from flask.cli import ScriptInfo
+        from flask_migrate.cli import db as commands
+
+        init_migrate((parent or click.get_current_context()).ensure_object(ScriptInfo).load_app())
+        return commands.make_context(info_name, args, parent=parent, **extra)
 
 
 #: Session key: when the officer logged in (epoch seconds); officer sessions are short.

@@ -1027,7 +1027,7 @@ def main() -> None:
         if args.only in (None, "web", "pages"):
             env = {
                 "BRIDGEOPS_DATABASE_URL": url,
-                "BRIDGEOPS_SECRET_KEY": "bench-secret-key-0123",
+                "BRIDGEOPS_SECRET_KEY": "bench-secret-key-0123456789-abcdefghijklmnop",
                 "BRIDGEOPS_BASE_URL": "http://bridgeops.bench",
                 "BRIDGEOPS_SMTP_HOST": "",
                 "BRIDGEOPS_OUTBOX_DIR": str(workdir / "outbox"),
