@@ -10,7 +10,7 @@ from bridgeops.returns import cache
 def _document(points: int) -> dict:
     return {
         "schema": "bridgeops.return/v1",
-        "conference": {"title": "Hội nghị \"toàn quốc\"", "slug": "tq"},
+        "conference": {"title": 'Hội nghị "toàn quốc"', "slug": "tq"},
         "totals": {"confirmed": {"points": points}},
         "points": [{"id": i, "unit_name": f"Xã Đông {i}", "counts": {"bch": i % 7}} for i in range(points)],
     }
