@@ -16,6 +16,7 @@ import time
 
 import sqlalchemy as sa
 from flask import Flask
+from jinja2 import meta
 
 log = logging.getLogger("bridgeops.warmup")
 
@@ -51,13 +52,32 @@ def warm(app: Flask) -> dict[str, float]:
     return seconds
 
 
+#: The pages whose first request a warm worker should not pay for: the board and the return
+#: dashboard with what they include (the rest compile on first use, as before).
+PAGE_TEMPLATES = (
+    "health/board.html",
+    "health/_board_live.html",
+    "returns/dashboard.html",
+    "returns/print.html",
+)
+
+
 def compile_templates(app: Flask) -> int:
-    """Every page template compiled into the environment's cache (as a first render would)."""
+    """The busiest pages' templates compiled into the environment's cache, with every template
+    they extend or include (as a first render would compile them)."""
     env = app.jinja_env
-    names = [n for n in env.list_templates() if n.endswith(".html")]
-    for name in names:
+    known = set(env.list_templates())
+    pending = [name for name in PAGE_TEMPLATES if name in known]
+    done: set[str] = set()
+    while pending:
+        name = pending.pop()
+        if name in done:
+            continue
+        done.add(name)
         env.get_template(name)
-    return len(names)
+        source = env.loader.get_source(env, name)[0]
+        pending += [n for n in meta.find_referenced_templates(env.parse(source)) if n in known]
+    return len(done)
 
 
 def active_conferences() -> list:
