@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from bridgeops.core.cli import fail
@@ -22,6 +22,9 @@ def init_db() -> None:
     """Create or upgrade the schema to the latest migration."""
     from flask_migrate import upgrade
 
+    from bridgeops.extensions import init_migrate
+
+    init_migrate(current_app)
     upgrade()
     click.echo("Cơ sở dữ liệu đã ở phiên bản mới nhất.")
 

@@ -4,25 +4,23 @@ from __future__ import annotations
 
 import secrets
 
+import click
 from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import IntegerConverter
 
-from bridgeops.config import PROJECT_ROOT
 from bridgeops.core import time as timefmt
 from bridgeops.core.errors import HTTP_TITLES, DomainError, ValidationFailed
 from bridgeops.core.qr import qr_svg
-from bridgeops.extensions import csrf, db, limiter, login_manager, migrate
+from bridgeops.extensions import csrf, db, init_migrate, limiter, login_manager
 
 
 def register_extensions(app: Flask) -> None:
     from bridgeops import models  # noqa: F401  (every table known to metadata and Alembic)
 
     db.init_app(app)
-    migrate.init_app(
-        app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True
-    )
+    app.cli.add_command(MigrationCommands("db", help="Alembic migrations (Flask-Migrate)."))
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -44,6 +42,17 @@ def register_extensions(app: Flask) -> None:
     from datetime import timedelta
 
     app.permanent_session_lifetime = timedelta(days=app.config["LINK_SESSION_DAYS"])
+
+
+class MigrationCommands(click.Command):
+    """``flask db …``: Flask-Migrate's command group, imported when the command runs."""
+
+    def make_context(self, info_name, args, parent=None, **extra) -> click.Context:
+        from flask.cli import ScriptInfo
+        from flask_migrate.cli import db as commands
+
+        init_migrate((parent or click.get_current_context()).ensure_object(ScriptInfo).load_app())
+        return commands.make_context(info_name, args, parent=parent, **extra)
 
 
 class DatabaseIntConverter(IntegerConverter):

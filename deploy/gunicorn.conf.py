@@ -48,3 +48,14 @@ access_log_format = (
     '"path": "%(U)s", "status": %(s)s, "bytes": "%(B)s", "duration_ms": %(M)s}'
 )
 proc_name = "bridgeops-web"
+
+
+def post_worker_init(worker) -> None:
+    """Warm each new worker in a background thread (templates, the board's and the return
+    dashboard's caches of the active conferences), so the first requests after a start meet the
+    same budgets as later ones; /healthz answers meanwhile. BRIDGEOPS_WARM_UP=0 turns it off."""
+    if os.environ.get("BRIDGEOPS_WARM_UP", "1").strip() in ("0", "false", "no", "off"):
+        return
+    from bridgeops.ops import warmup
+
+    warmup.start(worker.wsgi)

@@ -52,11 +52,13 @@ def test_the_upgrade_keeps_the_uids_and_message_ids_already_sent(fresh_database_
     from flask_migrate import upgrade
 
     from bridgeops.conference.models import ConferenceSession
+    from bridgeops.extensions import init_migrate
     from bridgeops.invites.service import uid_for
     from bridgeops.mail.models import OutboxMessage
     from bridgeops.registration.models import BridgePoint
 
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": fresh_database_url})
+    init_migrate(app)  # what `bridgeops init-db` does before it upgrades
     now = "2022-04-26 01:30:00+00:00"
     with app.app_context():
         # From the first schema, so every later migration runs over rows that point at each

@@ -38,6 +38,11 @@ class ProcessCache(Generic[V]):
             self._entries[key] = value
         return value
 
+    def held_keys(self) -> list[Hashable]:
+        """The keys held now (a copy: safe to read while other threads build entries)."""
+        with self._lock:
+            return list(self._entries.keys())
+
     def __len__(self) -> int:
         return len(self._entries)
 

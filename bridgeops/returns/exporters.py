@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -63,7 +64,8 @@ class Sheet:
     title: str
     subtitle: str
     headers: list[str]
-    rows: list[tuple[str, list[Any]]]
+    #: Rows as (kind, values): a list, or an iterator read once by the XLSX builder.
+    rows: Iterable[tuple[str, list[Any]]]
     widths: list[int]
 
     @classmethod
@@ -113,7 +115,7 @@ def xlsx_bytes(document: dict[str, Any], as_of: datetime) -> bytes:
             title=TITLE,
             subtitle=conference["title"],
             headers=table.headers(document),
-            rows=[(row.kind, row.values()) for row in table.rows(document)],
+            rows=((row.kind, row.values()) for row in table.rows(document)),
             widths=_WIDTHS,
         ),
         as_of,
@@ -122,8 +124,6 @@ def xlsx_bytes(document: dict[str, Any], as_of: datetime) -> bytes:
 
 def sheet_xlsx_bytes(sheet_spec: Sheet, as_of: datetime) -> bytes:
     """Any official report sheet as a workbook (the layout of the headcount return)."""
-    headers = sheet_spec.headers
-    last_col = len(headers) - 1
     output = io.BytesIO()
     # constant_memory streams each finished row to a temporary file: a national return (12,000
     # rows) then costs no extra worker memory and writes faster. Rows must go in order, as here.
@@ -139,78 +139,99 @@ def sheet_xlsx_bytes(sheet_spec: Sheet, as_of: datetime) -> bytes:
     workbook.set_properties(
         {"title": sheet_spec.title, "author": sheet_spec.host_name, "created": as_of.replace(tzinfo=None)}
     )
-    base = {"font_name": "Times New Roman", "font_size": 12, "valign": "vcenter"}
-    org = workbook.add_format({**base, "bold": True, "align": "center"})
-    nation = workbook.add_format({**base, "bold": True, "align": "center"})
-    motto = workbook.add_format({**base, "bold": True, "underline": 1, "align": "center"})
-    title = workbook.add_format({**base, "bold": True, "font_size": 14, "align": "center"})
-    subtitle = workbook.add_format({**base, "italic": True, "align": "center", "text_wrap": True})
-    head = workbook.add_format(
-        {**base, "bold": True, "border": 1, "align": "center", "text_wrap": True, "bg_color": "#EDEDED"}
-    )
-    text = workbook.add_format({**base, "border": 1, "text_wrap": True})
-    number = workbook.add_format({**base, "border": 1, "num_format": "#,##0"})
-    sub_text = workbook.add_format(
-        {**base, "border": 1, "bold": True, "text_wrap": True, "bg_color": "#F7F7F7"}
-    )
-    sub_number = workbook.add_format(
-        {**base, "border": 1, "bold": True, "num_format": "#,##0", "bg_color": "#F7F7F7"}
-    )
-    total_text = workbook.add_format({**base, "border": 1, "bold": True, "bg_color": "#DDEBF7"})
-    total_number = workbook.add_format(
-        {**base, "border": 1, "bold": True, "num_format": "#,##0", "bg_color": "#DDEBF7"}
-    )
-    plain = workbook.add_format({**base})
-    italic = workbook.add_format({**base, "italic": True, "align": "center"})
-    bold_center = workbook.add_format({**base, "bold": True, "align": "center"})
-
+    formats = _formats(workbook)
     sheet = workbook.add_worksheet("Báo cáo")
-    split = max(3, last_col // 2)
-    sheet.merge_range(0, 0, 0, split - 1, sheet_spec.host_name.upper(), org)
-    sheet.merge_range(0, split, 0, last_col, NATION, nation)
-    sheet.merge_range(1, split, 1, last_col, MOTTO, motto)
-    sheet.merge_range(
-        2, split, 2, last_col, dated_place(sheet_spec.place, as_of, sheet_spec.timezone), italic
-    )
-    sheet.merge_range(3, 0, 3, last_col, sheet_spec.title, title)
-    sheet.merge_range(4, 0, 4, last_col, sheet_spec.subtitle, subtitle)
+    _write_heading(sheet, sheet_spec, as_of, formats)
+    last_row = _write_table(sheet, sheet_spec.rows, formats)
+    _write_signature(sheet, sheet_spec, last_row + 1, formats)
+    workbook.close()
+    return output.getvalue()
+
+
+def _formats(workbook: xlsxwriter.Workbook) -> dict[str, Any]:
+    """Every cell format of the sheet, made once per workbook."""
+    base = {"font_name": "Times New Roman", "font_size": 12, "valign": "vcenter"}
+    shaded = {"point": {}, "subtotal": {"bold": True, "bg_color": "#F7F7F7"}}
+    shaded["total"] = {"bold": True, "bg_color": "#DDEBF7"}
+    specs: dict[str, dict[str, Any]] = {
+        "org": {"bold": True, "align": "center"},
+        "nation": {"bold": True, "align": "center"},
+        "motto": {"bold": True, "underline": 1, "align": "center"},
+        "title": {"bold": True, "font_size": 14, "align": "center"},
+        "subtitle": {"italic": True, "align": "center", "text_wrap": True},
+        "head": {"bold": True, "border": 1, "align": "center", "text_wrap": True, "bg_color": "#EDEDED"},
+        "plain": {},
+        "italic": {"italic": True, "align": "center"},
+        "bold_center": {"bold": True, "align": "center"},
+        "recipients": {"bold": True, "italic": True},
+    }
+    for kind, extra in shaded.items():
+        # A total row's text does not wrap (its labels are short and bold).
+        specs[f"{kind}_text"] = {"border": 1, **({"text_wrap": True} if kind != "total" else {}), **extra}
+        specs[f"{kind}_number"] = {"border": 1, "num_format": "#,##0", **extra}
+    return {name: workbook.add_format({**base, **spec}) for name, spec in specs.items()}
+
+
+def _split_column(last_col: int) -> int:
+    """Where the right-hand block (nation, motto, signature) starts."""
+    return max(3, last_col // 2)
+
+
+def _write_heading(sheet, spec: Sheet, as_of: datetime, formats: dict[str, Any]) -> None:
+    """The administrative header block, the title lines, the column headers and widths."""
+    last_col = len(spec.headers) - 1
+    split = _split_column(last_col)
+    sheet.merge_range(0, 0, 0, split - 1, spec.host_name.upper(), formats["org"])
+    sheet.merge_range(0, split, 0, last_col, NATION, formats["nation"])
+    sheet.merge_range(1, split, 1, last_col, MOTTO, formats["motto"])
+    sheet.merge_range(2, split, 2, last_col, dated_place(spec.place, as_of, spec.timezone), formats["italic"])
+    sheet.merge_range(3, 0, 3, last_col, spec.title, formats["title"])
+    sheet.merge_range(4, 0, 4, last_col, spec.subtitle, formats["subtitle"])
     sheet.set_row(4, 32)
-    sheet.merge_range(5, 0, 5, last_col, as_of_line(as_of, sheet_spec.timezone), italic)
-
+    sheet.merge_range(5, 0, 5, last_col, as_of_line(as_of, spec.timezone), formats["italic"])
     sheet.set_row(HEADER_ROW, 64)
-    for col, label in enumerate(headers):
-        sheet.write_string(HEADER_ROW, col, label, head)
-    for col, width in enumerate(sheet_spec.widths):
+    for col, label in enumerate(spec.headers):
+        sheet.write_string(HEADER_ROW, col, label, formats["head"])
+    for col, width in enumerate(spec.widths):
         sheet.set_column(col, col, width)
-    sheet.set_column(len(sheet_spec.widths), last_col, _NUMBER_WIDTH)
+    sheet.set_column(len(spec.widths), last_col, _NUMBER_WIDTH)
 
+
+def _write_table(sheet, rows: Iterable[tuple[str, list[Any]]], formats: dict[str, Any]) -> int:
+    """The table's rows under the header row, numbers as numbers; the last row written."""
+    write_number, write_string, write_blank = sheet.write_number, sheet.write_string, sheet.write_blank
+    styles = {
+        kind: (formats[f"{kind}_text"], formats[f"{kind}_number"]) for kind in ("point", "subtotal", "total")
+    }
     row_index = HEADER_ROW
-    for kind, values in sheet_spec.rows:
+    for kind, values in rows:
         row_index += 1
-        text_format, number_format = {
-            "point": (text, number),
-            "subtotal": (sub_text, sub_number),
-            "total": (total_text, total_number),
-        }[kind]
+        text_format, number_format = styles[kind]
         for col, value in enumerate(values):
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                sheet.write_number(row_index, col, value, number_format)
-            elif col == 0 and value.isdigit():  # STT: a number, so Excel flags nothing
-                sheet.write_number(row_index, col, int(value), text_format)
+            if value.__class__ is int or value.__class__ is float:
+                write_number(row_index, col, value, number_format)
             elif value == "" or value is None:
-                sheet.write_blank(row_index, col, None, text_format)
+                write_blank(row_index, col, None, text_format)
+            elif col == 0 and value.isdigit():  # STT: a number, so Excel flags nothing
+                write_number(row_index, col, int(value), text_format)
             else:
-                sheet.write_string(row_index, col, value, text_format)
+                write_string(row_index, col, value, text_format)
+    return row_index
 
-    place_row = row_index + 1
-    sheet.write_string(
-        place_row + 1, 0, "Nơi nhận:", workbook.add_format({**base, "bold": True, "italic": True})
+
+def _write_signature(sheet, spec: Sheet, place_row: int, formats: dict[str, Any]) -> None:
+    """Recipients, the signature block and the print setup (A4 landscape, one page wide)."""
+    last_col = len(spec.headers) - 1
+    split = _split_column(last_col)
+    sheet.write_string(place_row + 1, 0, "Nơi nhận:", formats["recipients"])
+    sheet.write_string(place_row + 2, 0, "- Ban Tổ chức Trung ương;", formats["plain"])
+    sheet.write_string(place_row + 3, 0, "- Lưu: VP.", formats["plain"])
+    sheet.merge_range(
+        place_row + 1, split, place_row + 1, last_col, "TM. BAN THƯỜNG VỤ", formats["bold_center"]
     )
-    sheet.write_string(place_row + 2, 0, "- Ban Tổ chức Trung ương;", plain)
-    sheet.write_string(place_row + 3, 0, "- Lưu: VP.", plain)
-    sheet.merge_range(place_row + 1, split, place_row + 1, last_col, "TM. BAN THƯỜNG VỤ", bold_center)
-    sheet.merge_range(place_row + 2, split, place_row + 2, last_col, "(Ký, ghi rõ họ tên, đóng dấu)", italic)
-
+    sheet.merge_range(
+        place_row + 2, split, place_row + 2, last_col, "(Ký, ghi rõ họ tên, đóng dấu)", formats["italic"]
+    )
     sheet.freeze_panes(HEADER_ROW + 1, 0)
     sheet.set_landscape()
     sheet.set_paper(9)  # A4
@@ -220,5 +241,3 @@ def sheet_xlsx_bytes(sheet_spec: Sheet, as_of: datetime) -> bytes:
     sheet.center_horizontally()
     sheet.set_footer("&CTrang &P/&N")
     sheet.print_area(0, 0, place_row + 6, last_col)
-    workbook.close()
-    return output.getvalue()

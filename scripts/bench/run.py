@@ -52,6 +52,37 @@ INVITES_TARGET = 45_000
 DELIVERY_INTERVAL = 5.0  # the scheduler's outbox job interval (bridgeops/mail/jobs.py)
 
 
+#: The packages the figures depend on; their versions go into every result's header.
+VERSIONED_PACKAGES = (
+    "flask",
+    "werkzeug",
+    "jinja2",
+    "sqlalchemy",
+    "psycopg",
+    "gunicorn",
+    "xlsxwriter",
+    "flask-limiter",
+    "redis",
+    "pydantic",
+)
+
+
+def dependency_versions() -> dict[str, str]:
+    """name → installed version of VERSIONED_PACKAGES (and wrk), so two runs can be compared."""
+    from importlib import metadata
+
+    versions = {}
+    for name in VERSIONED_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "absent"
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        out = subprocess.run([WRK, "-v"], capture_output=True, text=True, timeout=10)
+        versions["wrk"] = (out.stdout + out.stderr).split()[1]
+    return versions
+
+
 # --- Results ------------------------------------------------------------------------------------
 
 
@@ -548,6 +579,72 @@ def measure_board(results: Results, web: Gunicorn, data, duration: float) -> Non
         )
 
 
+def _workers() -> int:
+    return int(os.environ.get("BRIDGEOPS_WORKERS", min((os.cpu_count() or 1) * 2 + 1, 9)))
+
+
+def measure_nodes(
+    results: Results, url: str, workdir: Path, files: dict, duration: float, redis_url: str
+) -> None:
+    """Heartbeats over two web nodes (two gunicorn instances on their own ports, one database,
+    rate limits in Redis), wrk split over both at once, beside one node taking the same load.
+    On one machine both nodes share its CPUs: this shows the split works (no errors, nothing
+    serialised between the nodes), not what a second host's CPUs add."""
+    env = {
+        "BRIDGEOPS_DATABASE_URL": url,
+        "BRIDGEOPS_SECRET_KEY": "bench-secret-key-0123456789-abcdefghijklmnop",
+        "BRIDGEOPS_BASE_URL": "http://bridgeops.bench",
+        "BRIDGEOPS_SMTP_HOST": "",
+        "BRIDGEOPS_OUTBOX_DIR": str(workdir / "outbox"),
+        "BRIDGEOPS_RATELIMIT_STORAGE_URI": redis_url,
+        "BRIDGEOPS_RATELIMIT_KEY_PREFIX": "bench-nodes",
+    }
+    nodes = [Gunicorn("wsgi:app", env, workdir, f"node{i}") for i in (1, 2)]
+    try:
+        for node in nodes:
+            node.wait_ready()
+        from concurrent.futures import ThreadPoolExecutor
+
+        one = wrk(nodes[0].url, "heartbeat.lua", str(files["tokens"]), duration=duration)
+        with ThreadPoolExecutor(2) as pool:
+            both = list(
+                pool.map(
+                    lambda node: wrk(
+                        node.url,
+                        "heartbeat.lua",
+                        str(files["tokens"]),
+                        threads=1,
+                        connections=8,
+                        duration=duration,
+                    ),
+                    nodes,
+                )
+            )
+    finally:
+        for node in nodes:
+            node.stop()
+    results.extra["nodes"] = {"one": one, "two": both}
+    total = sum(r["rps"] for r in both)
+    errors = sum(r["errors_status"] + r["errors_socket"] for r in both)
+    p95 = max(r["p95_ms"] for r in both)
+    split = " + ".join(f"{r['rps']:.0f}" for r in both)
+    results.add(
+        Row(
+            "heartbeats over two web nodes",
+            total,
+            "req/s",
+            "one node, same load",
+            one["rps"],
+            total / one["rps"],
+            "≥ 0.9× of one node, 0 errors",
+            total >= 0.9 * one["rps"] and errors == 0,
+            f"{errors} errors; p95 {p95:.0f} ms vs {one['p95_ms']:.0f} ms; "
+            f"{split} req/s; {_workers()} workers a node; "
+            "both nodes on this machine's CPUs; rate limits in Redis",
+        )
+    )
+
+
 # --- Scheduler jobs (child process) -------------------------------------------------------------
 
 
@@ -870,24 +967,7 @@ def machine() -> dict:
         "cpu": cpu,
         "python": platform.python_version(),
         "os": platform.platform(terse=True),
-        "packages": package_versions(),
     }
-
-
-#: The libraries whose versions a result depends on (recorded in every results header).
-PACKAGES = ("SQLAlchemy", "Flask", "psycopg", "gunicorn", "Jinja2", "XlsxWriter")
-
-
-def package_versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    found = {}
-    for name in PACKAGES:
-        try:
-            found[name] = version(name)
-        except PackageNotFoundError:
-            found[name] = "absent"
-    return found
 
 
 def write_reports(results: Results, meta: dict, partial: bool = False) -> None:
@@ -974,7 +1054,11 @@ def write_markdown(out: Path) -> None:
             f"{doc['gunicorn']['workers']} workers × {doc['gunicorn']['threads']} threads · "
             f"{doc['points']:,} points, {doc['technicians']:,} technicians · wrk "
             f"{doc['wrk_seconds']:g} s per run"
-            + "".join(f" · {name} {v}" for name, v in m.get("packages", {}).items()),
+            + (
+                " · " + ", ".join(f"{k} {v}" for k, v in doc["versions"].items())
+                if doc.get("versions")
+                else ""
+            ),
             "",
             table.table(),
             "",
@@ -992,9 +1076,15 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10, help="seconds per wrk run")
     parser.add_argument(
         "--only",
-        choices=("web", "jobs", "pages"),
+        choices=("web", "jobs", "pages", "nodes"),
         default=None,
-        help="pages: the national return pages and the federation row only",
+        help="pages: the national return pages and the federation row only; nodes: heartbeats "
+        "over one and two web nodes (rate limits in Redis, --redis-url)",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default="redis://127.0.0.1:6379/15",
+        help="rate-limit storage shared by the web nodes of --only nodes",
     )
     parser.add_argument(
         "--render",
@@ -1091,6 +1181,8 @@ def main() -> None:
                 )
             web.stop()
             baseline.stop()
+        if args.only == "nodes":
+            measure_nodes(results, url, workdir, files, args.duration, args.redis_url)
         if args.only in (None, "jobs"):
             print("scheduler jobs")
             try:
@@ -1111,11 +1203,12 @@ def main() -> None:
         "points": data.points,
         "technicians": data.technicians,
         "gunicorn": {
-            "workers": Gunicorn.workers(web) if web else None,
+            "workers": Gunicorn.workers(web) if web else _workers(),
             "threads": int(os.environ.get("BRIDGEOPS_THREADS", 4)),
         },
         "wrk_seconds": args.duration,
         "data_seconds": data.seconds,
+        "versions": dependency_versions(),
     }
     print("\n" + results.table())
     write_reports(results, meta, partial=args.only is not None)
