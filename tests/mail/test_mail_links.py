@@ -31,7 +31,7 @@ from bridgeops.registration import chairs
 from bridgeops.registration.links import issue_chair_links
 from bridgeops.registration.models import Contact
 from tests.health.test_board import login
-from tests.invites.conftest import districts, register_point, three_points  # noqa: F401
+from tests.invites.conftest import districts, queue_invites, register_point, three_points  # noqa: F401
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 URL = re.compile(r"https?://[^\s<>\"'\\]+")
@@ -171,6 +171,7 @@ def unsent_invite(demo) -> OutboxMessage:
     """One point registered while nothing is sent: its invites wait in the outbox and its
     technician has no invite link yet."""
     register_point(demo, districts(demo, 1)[0], [("Nguyễn Thị Hoa", "hoa@mylocs.example.vn")])
+    queue_invites()  # the outbox job's first step, without sending
     return db.session.scalars(
         sa.select(OutboxMessage).where(OutboxMessage.kind == "invite").order_by(OutboxMessage.id)
     ).first()
