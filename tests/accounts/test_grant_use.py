@@ -16,8 +16,9 @@ from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
 from bridgeops.invites import links
 from tests.conftest import bearer
-from tests.health.conftest import DISTRICT, make_point, technician_token
-from tests.registration.helpers import MY_LOC, chair_token
+from tests.factories import chair_token, make_point
+from tests.health.conftest import DISTRICT, technician_token
+from tests.registration.helpers import MY_LOC
 
 LAST_OPENED = re.compile(r"Lần mở gần nhất: \d{2}:\d{2} ngày \d{1,2}/\d{1,2}/\d{4}")
 
@@ -49,7 +50,7 @@ def test_the_chair_links_page_shows_when_each_link_was_last_opened(app, client, 
 def test_the_point_page_shows_the_officer_when_each_technician_link_was_last_opened(
     app, client, demo, officer
 ):
-    point = make_point(demo, DISTRICT, technician=("Trần Văn Kỹ", "+84912345678", "ky@example.vn"))
+    point = make_point(demo, DISTRICT, technicians=(("Trần Văn Kỹ", "+84912345678", "ky@example.vn"),))
     own = links.technician_token(point.technicians[0])
     db.session.commit()
     sign_in(client, officer)
@@ -63,7 +64,7 @@ def test_the_point_page_shows_the_officer_when_each_technician_link_was_last_ope
 
 
 def test_a_chair_does_not_see_the_technician_links_of_her_points(app, demo):
-    point = make_point(demo, DISTRICT, technician=("Trần Văn Kỹ", "+84912345678", "ky@example.vn"))
+    point = make_point(demo, DISTRICT, technicians=(("Trần Văn Kỹ", "+84912345678", "ky@example.vn"),))
     links.technician_token(point.technicians[0])
     token = chair_token(demo, MY_LOC)
     chair = app.test_client()
@@ -110,7 +111,7 @@ def test_a_refused_token_records_nothing(client, demo, officer):
 
 
 def test_a_technicians_own_link_is_told_apart_by_its_kind_not_its_label(client, demo, officer):
-    point = make_point(demo, DISTRICT, technician=("Trần Văn Kỹ", "+84912345678", "ky@example.vn"))
+    point = make_point(demo, DISTRICT, technicians=(("Trần Văn Kỹ", "+84912345678", "ky@example.vn"),))
     own = links.technician_token(point.technicians[0])
     issued = accounts.issue_grant("technician", point_id=point.id, conference_id=demo.id, label="invite:x")
     db.session.commit()
