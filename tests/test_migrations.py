@@ -11,7 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from bridgeops import create_app
-from bridgeops.extensions import db
+from bridgeops.extensions import db, init_migrate
 from tests.conftest import private_database
 
 
@@ -52,7 +52,6 @@ def test_the_upgrade_keeps_the_uids_and_message_ids_already_sent(fresh_database_
     from flask_migrate import upgrade
 
     from bridgeops.conference.models import ConferenceSession
-    from bridgeops.extensions import init_migrate
     from bridgeops.invites.service import uid_for
     from bridgeops.mail.models import OutboxMessage
     from bridgeops.registration.models import BridgePoint
@@ -139,6 +138,7 @@ def test_technician_invite_links_from_before_the_grant_kind_keep_working(fresh_d
     from bridgeops.registration.models import Contact
 
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": fresh_database_url})
+    init_migrate(app)  # as `bridgeops init-db` does
     now = "2022-04-26 01:30:00+00:00"
     before = _revision_before("schema_0001")
     with app.app_context():
@@ -190,6 +190,7 @@ def test_the_database_refuses_values_outside_the_enums(fresh_database_url):
     from flask_migrate import upgrade
 
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": fresh_database_url})
+    init_migrate(app)  # as `bridgeops init-db` does
     now = "2022-04-26 01:30:00+00:00"
     refused = [
         'INSERT INTO "user" (id, email, name, role, password_hash, active, created_at) '

@@ -397,6 +397,7 @@ def registered(demo, officer):
     from bridgeops.accounts.access import Principal
     from bridgeops.core.validation import validate
     from bridgeops.extensions import db
+    from bridgeops.mail.service import run_feeders
     from bridgeops.registration import service
     from bridgeops.registration.schemas import PointIn
     from bridgeops.units import service as units
@@ -419,6 +420,7 @@ def registered(demo, officer):
         service.confirm_point(point, principal)
         points.append(point)
     db.session.commit()
+    run_feeders()  # the outbox job's first step: the points' invites are queued
     return points
 
 

@@ -65,6 +65,7 @@ def links_of(received) -> dict[str, set[str]]:
 
 
 def deliver() -> None:
+    mail.run_feeders()  # as the outbox job does: changed points' invites first
     report = mail.deliver_pending()
     assert report.failed == 0 and report.retrying == 0
 
