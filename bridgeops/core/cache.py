@@ -20,23 +20,47 @@ V = TypeVar("V")
 
 
 class ProcessCache(Generic[V]):
-    """An LRU of at most ``maxsize`` values for this process, safe across threads. Building a
-    missing value happens outside the lock, so one slow build does not hold up other keys (two
-    threads may build the same value once; both results are equal)."""
+    """An LRU of at most ``maxsize`` values for this process, safe across threads.
 
-    def __init__(self, maxsize: int) -> None:
+    A missing value is built outside the lock, so one slow build does not hold up other keys;
+    a second thread asking for a key already being built waits for that build (single flight)
+    instead of building it again: a worker's first request then takes what is left of its
+    warm-up's build, not a second build competing for the same CPU. A waiter whose builder
+    failed, or took longer than ``wait`` seconds, builds the value itself.
+    """
+
+    def __init__(self, maxsize: int, wait: float = 30.0) -> None:
         self._entries: LRUCache[Hashable, V] = LRUCache(maxsize)
+        self._building: dict[Hashable, threading.Event] = {}
         self._lock = threading.Lock()
+        self._wait = wait
 
     def get_or_build(self, key: Hashable, build: Callable[[], V]) -> V:
         with self._lock:
             value = self._entries.get(key)
-        if value is not None:
+            if value is not None:
+                return value
+            pending = self._building.get(key)
+            if pending is None:
+                done = self._building[key] = threading.Event()
+        if pending is not None:
+            pending.wait(self._wait)
+            with self._lock:
+                value = self._entries.get(key)
+            if value is None:
+                value = build()
+                with self._lock:
+                    self._entries[key] = value
             return value
-        value = build()
-        with self._lock:
-            self._entries[key] = value
-        return value
+        try:
+            value = build()
+            with self._lock:
+                self._entries[key] = value
+            return value
+        finally:
+            with self._lock:
+                self._building.pop(key, None)
+            done.set()
 
     def held_keys(self) -> list[Hashable]:
         """The keys held now (a copy: safe to read while other threads build entries)."""

@@ -3,6 +3,8 @@ back-off, the BASE_URL host, the per-process cache and its checksum."""
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from datetime import timedelta
 
 import pytest
@@ -90,6 +92,61 @@ def test_process_cache_builds_once_and_forgets_the_least_recently_used():
     cache.get_or_build("b", build("b"))
     assert built == ["a", "b", "c", "b"]
     assert len(cache) == 2
+
+
+def test_a_key_being_built_is_waited_for_not_built_twice():
+    """The warm-up thread builds the roll-up; a request for the same key meanwhile waits for
+    that build (single flight) instead of building it a second time."""
+    cache: ProcessCache[str] = ProcessCache(4)
+    started, release = threading.Event(), threading.Event()
+    builds = []
+
+    def slow_build():
+        builds.append("warm-up")
+        started.set()
+        release.wait(10)
+        return "roll-up"
+
+    warm_up = threading.Thread(target=cache.get_or_build, args=("k", slow_build))
+    warm_up.start()
+    assert started.wait(10)
+    answers = []
+    request = threading.Thread(
+        target=lambda: answers.append(cache.get_or_build("k", lambda: builds.append("request") or "again"))
+    )
+    request.start()
+    request.join(0.2)
+    assert request.is_alive(), "the request waits for the build under way"
+    release.set()
+    warm_up.join(10)
+    request.join(10)
+    assert answers == ["roll-up"] and builds == ["warm-up"]
+
+
+def test_a_waiter_builds_itself_when_the_build_it_waited_for_fails():
+    cache: ProcessCache[str] = ProcessCache(4)
+    started, release = threading.Event(), threading.Event()
+
+    def failing_build():
+        started.set()
+        release.wait(10)
+        raise RuntimeError("database gone")
+
+    def run_failing():
+        with contextlib.suppress(RuntimeError):
+            cache.get_or_build("k", failing_build)
+
+    first = threading.Thread(target=run_failing)
+    first.start()
+    assert started.wait(10)
+    answers = []
+    second = threading.Thread(target=lambda: answers.append(cache.get_or_build("k", lambda: "built")))
+    second.start()
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert answers == ["built"]
+    assert cache.get_or_build("k", lambda: "not again") == "built"
 
 
 def test_weighted_sum_moves_when_two_rows_swap_values():
