@@ -18,6 +18,8 @@ import sqlalchemy as sa
 from flask import Flask
 from jinja2 import meta
 
+from bridgeops.ops import outage
+
 log = logging.getLogger("bridgeops.warmup")
 
 #: Conferences warmed per worker: the most recent not archived ones.
@@ -46,8 +48,11 @@ def warm(app: Flask) -> dict[str, float]:
                 began = time.perf_counter()
                 warm_conference(conference)
                 seconds[conference.slug] = time.perf_counter() - began
-    except Exception:  # noqa: BLE001 — a warm-up must never take a worker down
-        log.warning("warm-up stopped early", exc_info=True)
+    except Exception as error:  # noqa: BLE001 — a warm-up must never take a worker down
+        if outage.outage_kind(error) is None:
+            log.warning("warm-up stopped early", exc_info=True)
+        else:  # the database went away while warming: a line, as for any request, not a traceback
+            outage.log_failure("warm-up stopped early", error)
     log.info("warm-up done in %.2f s", time.perf_counter() - started)
     return seconds
 

@@ -6,6 +6,8 @@ import importlib.util
 from pathlib import Path
 from types import SimpleNamespace
 
+import sqlalchemy as sa
+
 from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
 from bridgeops.health import board
@@ -79,6 +81,20 @@ def test_a_failing_warm_up_only_logs(app, monkeypatch, caplog):
     seconds = warmup.warm(app)
     assert "templates" in seconds
     assert "warm-up stopped early" in caplog.text
+
+
+def test_a_warm_up_cut_by_a_database_outage_logs_a_line_not_a_traceback(app, monkeypatch, caplog):
+    """The database may stop while a new worker warms (a deploy during an outage): one outage
+    line, as a request would give, and no traceback in the log."""
+
+    def unreachable():
+        raise sa.exc.OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(warmup, "active_conferences", unreachable)
+    warmup.warm(app)
+    lines = [record for record in caplog.records if "warm-up stopped early" in record.getMessage()]
+    assert lines and all(record.exc_info is None for record in lines)
+    assert lines[0].name == "bridgeops.outage"
 
 
 def test_start_ignores_what_is_not_a_flask_app():
