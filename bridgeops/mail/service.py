@@ -597,22 +597,35 @@ def retry_now(message: OutboxMessage) -> OutboxMessage:
 
 
 def list_messages(
-    conference_id: int | None = None, status: str | None = None, limit: int = 200
+    conference_id: int | None = None,
+    status: str | None = None,
+    limit: int = 200,
+    *,
+    recipient: str = "",
+    offset: int = 0,
 ) -> list[OutboxMessage]:
-    """Newest first, for the officer's outbox page."""
-    stmt = sa.select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    """Newest first, for the officer's outbox page: one conference's, one state's, or the mail
+    to addresses containing ``recipient``."""
+    stmt = _filtered(sa.select(OutboxMessage), conference_id, status, recipient)
+    return list(db.session.scalars(stmt.order_by(OutboxMessage.id.desc()).offset(offset).limit(limit)))
+
+
+def status_counts(conference_id: int | None = None, recipient: str = "") -> dict[str, int]:
+    """How many messages are in each state (of one conference, to matching addresses)."""
+    stmt = _filtered(sa.select(OutboxMessage.status, sa.func.count()), conference_id, None, recipient)
+    counts: dict[str, int] = dict.fromkeys(OutboxStatus, 0)
+    counts.update({status: n for status, n in db.session.execute(stmt.group_by(OutboxMessage.status))})
+    return counts
+
+
+def _filtered(stmt: Any, conference_id: int | None, status: str | None, recipient: str) -> Any:
     if conference_id is not None:
         stmt = stmt.where(OutboxMessage.conference_id == conference_id)
     if status:
         stmt = stmt.where(OutboxMessage.status == status)
-    return list(db.session.scalars(stmt))
-
-
-def status_counts() -> dict[str, int]:
-    rows = db.session.execute(sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status))
-    counts: dict[str, int] = dict.fromkeys(OutboxStatus, 0)
-    counts.update({status: n for status, n in rows})
-    return counts
+    if recipient:
+        stmt = stmt.where(sa.func.lower(OutboxMessage.recipient).contains(recipient.lower(), autoescape=True))
+    return stmt
 
 
 def get_message(message_id: int) -> OutboxMessage:

@@ -1,4 +1,5 @@
-"""Officers' outbox page: every message with its state, and each message as the client sees it."""
+"""Officers' outbox page: the messages of a conference (or all) with their state, and each message
+as the client sees it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from email.message import EmailMessage
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from bridgeops.accounts.access import MAILBOX, requires
+from bridgeops.conference import service as conferences
 from bridgeops.extensions import db
 from bridgeops.mail import service
 from bridgeops.mail.models import KIND_LABELS, STATUS_LABELS, OutboxStatus
@@ -15,19 +17,44 @@ from bridgeops.mail.models import KIND_LABELS, STATUS_LABELS, OutboxStatus
 bp = Blueprint("mail", __name__)
 
 
+#: Messages on one page of the outbox.
+PER_PAGE = 100
+
+
 @bp.get("/outbox")
 @requires(MAILBOX)
 def outbox():
+    """The mail of one conference (``?conference=slug``) or of all, by state, to an address."""
     status = request.args.get("status") or None
     if status not in tuple(OutboxStatus):
         status = None
+    recipient = (request.args.get("to") or "").strip()[:254]
+    everyone = conferences.list_conferences()
+    conference = next((c for c in everyone if c.slug == request.args.get("conference")), None)
+    conference_id = conference.id if conference else None
+    counts = service.status_counts(conference_id, recipient)
+    total = counts[status] if status else sum(counts.values())
+    pages = max(1, -(-total // PER_PAGE))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    messages = service.list_messages(
+        conference_id, status, PER_PAGE, recipient=recipient, offset=(page - 1) * PER_PAGE
+    )
+    params = {"conference": conference.slug if conference else None, "status": status, "to": recipient}
     return render_template(
         "mail/outbox.html",
-        messages=service.list_messages(status=status),
-        counts=service.status_counts(),
+        messages=messages,
+        counts=counts,
         status=status,
         labels=STATUS_LABELS,
         kind_labels=KIND_LABELS,
+        conference=conference,
+        conferences=everyone,
+        titles={c.id: c.title for c in everyone},
+        recipient=recipient,
+        page=page,
+        pages=pages,
+        total=total,
+        params={k: v for k, v in params.items() if v},
     )
 
 
