@@ -33,3 +33,8 @@ scheduler_stale = _events.signal("scheduler-stale")
 #: than access grants (federation: a province's credential at TW) return True when the token
 #: is one of theirs and live; the bad-token throttle lets such a token through.
 token_recognised = _events.signal("token-recognised")
+#: sender=Conference: a question, not a change. Receivers (registration, which keeps the
+#: counts) return {(category code, point level): points of the conference that are not
+#: withdrawn and count more than 0 of that category at that level}; a category, or one of its
+#: levels, that points have counted cannot be taken away.
+category_use = _events.signal("category-use")

@@ -107,13 +107,17 @@ def _truncate_all() -> None:
 
 @pytest.fixture(autouse=True)
 def _app_context(app):
-    """Every test runs in an app context and leaves an empty database behind."""
+    """Every test runs in an app context and leaves an empty database and the app's settings
+    as it found them (the app is made once per session; a test may change a setting)."""
+    settings = dict(app.config)
     with app.app_context():
         yield
         db.session.rollback()
         _truncate_all()
         db.session.remove()
         limiter.reset()
+    app.config.clear()
+    app.config.update(settings)
 
 
 @pytest.fixture

@@ -167,6 +167,14 @@ class CategoryIn(BaseModel):
         return list(dict.fromkeys(value))
 
 
+def unique_codes(value: list[CategoryIn] | None) -> list[CategoryIn] | None:
+    """Categories are told apart by their code: one code, one category."""
+    codes = [c.code for c in value or []]
+    if len(codes) != len(set(codes)):
+        raise PydanticCustomError("duplicate_code", "Mỗi thành phần cần một mã riêng.")
+    return value
+
+
 class ConferenceFields(BaseModel):
     """What the officer says about a conference besides its sessions and categories."""
 
@@ -210,10 +218,7 @@ class ConferenceIn(ConferenceFields):
     @field_validator("categories")
     @classmethod
     def _unique_codes(cls, value: list[CategoryIn] | None) -> list[CategoryIn] | None:
-        codes = [c.code for c in value or []]
-        if len(codes) != len(set(codes)):
-            raise PydanticCustomError("duplicate_code", "Mỗi thành phần cần một mã riêng.")
-        return value
+        return unique_codes(value)
 
 
 class ConferencePatch(BaseModel):
@@ -228,6 +233,14 @@ class ConferencePatch(BaseModel):
     contact_name: Annotated[Text, Field(max_length=200)] | None = None
     contact_email: Annotated[Text, Field(max_length=254)] | None = None
     contact_phone: Annotated[Text, Field(max_length=40)] | None = None
+    #: The whole list, in column order: labels and levels of existing codes change, new codes
+    #: are added, missing ones removed (unless points have counted them).
+    categories: Annotated[list[CategoryIn], Field(min_length=1, max_length=60)] | None = None
+
+    @field_validator("categories")
+    @classmethod
+    def _unique_codes(cls, value: list[CategoryIn] | None) -> list[CategoryIn] | None:
+        return unique_codes(value)
 
     @field_validator("contact_email")
     @classmethod

@@ -20,9 +20,9 @@ from bridgeops.conference.schemas import (
 from bridgeops.core.errors import Conflict, NotFound, ValidationFailed
 from bridgeops.core.text import clean
 from bridgeops.core.time import as_utc, utcnow
-from bridgeops.events import session_changed
+from bridgeops.events import category_use, session_changed
 from bridgeops.extensions import db
-from bridgeops.units.models import AdminUnit
+from bridgeops.units.models import LEVEL_LABELS, AdminUnit
 from bridgeops.units.service import find_unit
 
 
@@ -197,9 +197,12 @@ def update_conference(conference: Conference, changes: ConferencePatch, *, actor
     """Apply the fields set in ``changes`` (the deadline may be cleared with null); audited.
     Returns whether anything changed."""
     require_active(conference)
-    sent = changes.model_dump(exclude_unset=True)
+    sent = changes.model_dump(exclude_unset=True, exclude={"categories"})
     if sent.get("title", "") is None:
         raise ValidationFailed({"title": "Tên hội nghị không được để trống."})
+    recategorised = changes.categories is not None and replace_categories(
+        conference, changes.categories, actor=actor
+    )
     before = conference_facts(conference)
     for name, value in sent.items():
         if name == "registration_closes_at":
@@ -209,12 +212,75 @@ def update_conference(conference: Conference, changes: ConferencePatch, *, actor
         setattr(conference, name, value)
     after = conference_facts(conference)
     if after == before:
-        return False
+        return recategorised
     db.session.flush()
     audit.record(
         actor, "conference", conference.id, "update", conference_id=conference.id, before=before, after=after
     )
     return True
+
+
+def replace_categories(conference: Conference, wanted: list[CategoryIn], *, actor: str) -> bool:
+    """Make the conference's delegate categories ``wanted``, in that column order: a known code
+    keeps its counts and takes the new label and levels, a new code is added, a code left out
+    is removed. What points have already counted (more than 0, at a level) is not taken away:
+    422 naming the category and how many points counted it. Audited; returns whether anything
+    changed."""
+    require_active(conference)
+    if not wanted:
+        raise ValidationFailed({"categories": "Cần ít nhất một thành phần đại biểu."})
+    if len({c.code for c in wanted}) != len(wanted):
+        raise ValidationFailed({"categories": "Mỗi thành phần cần một mã riêng."})
+    current = {category.code: category for category in conference.categories}
+    before = [_category_facts(c) for c in conference.categories]
+    used: dict[tuple[str, str], int] = {}
+    for _receiver, answer in category_use.send(conference):
+        used.update(answer or {})
+    errors: dict[str, str] = {}
+    kept = {category.code: (index, category) for index, category in enumerate(wanted)}
+    for code, category in current.items():
+        levels = set(kept[code][1].levels) if code in kept else set()
+        taken = [(level, used.get((code, level), 0)) for level in category.levels if level not in levels]
+        taken = [(level, n) for level, n in taken if n]
+        if not taken:
+            continue
+        where = ", ".join(f"{n} điểm cầu cấp {LEVEL_LABELS[level].lower()}" for level, n in taken)
+        key = f"categories.{kept[code][0]}.levels" if code in kept else "categories"
+        errors[key] = (errors[key] + " " if key in errors else "") + (
+            f'Không bỏ được thành phần "{category.label}"'
+            + (" ở cấp này" if code in kept else "")
+            + f": {where} đã ghi số đại biểu. Hãy đưa các số đó về 0 trước."
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    for code, category in current.items():
+        if code not in kept:
+            conference.categories.remove(category)
+            db.session.delete(category)
+    for position, data in enumerate(wanted):
+        category = current.get(data.code) or DelegateCategory(conference=conference, code=data.code)
+        category.label, category.levels_csv, category.position = data.label, ",".join(data.levels), position
+        if data.code not in current:
+            db.session.add(category)
+    conference.categories.sort(key=lambda c: c.position)
+    after = [_category_facts(c) for c in conference.categories]
+    if after == before:
+        return False
+    db.session.flush()
+    audit.record(
+        actor,
+        "conference",
+        conference.id,
+        "categories",
+        conference_id=conference.id,
+        before={"categories": before},
+        after={"categories": after},
+    )
+    return True
+
+
+def _category_facts(category: DelegateCategory) -> dict[str, Any]:
+    return {"code": category.code, "label": category.label, "levels": category.levels}
 
 
 def require_active(conference: Conference) -> None:

@@ -333,8 +333,74 @@ def _edit_values(conference: Conference) -> dict[str, str]:
     }
 
 
-def _edit_page(conference: Conference, form: dict[str, str], errors: dict[str, str]):
-    return render_template("conference/edit.html", conference=conference, form=form, errors=errors)
+def _edit_page(
+    conference: Conference,
+    form: dict[str, str],
+    errors: dict[str, str],
+    categories: dict[str, Any] | None = None,
+    category_errors: dict[str, str] | None = None,
+):
+    return render_template(
+        "conference/edit.html",
+        conference=conference,
+        form=form,
+        errors=errors,
+        categories=categories or {"categories": _category_values(conference)},
+        category_errors=category_errors or {},
+        levels=LEVEL_LABELS,
+    )
+
+
+#: Empty rows the edit page offers for new categories.
+NEW_CATEGORY_ROWS = 3
+
+
+def _category_values(conference: Conference) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = [
+        {"code": c.code, "label": c.label, "levels": c.levels, "kept": True} for c in conference.categories
+    ]
+    return rows + [{"code": "", "label": "", "levels": []} for _ in range(NEW_CATEGORY_ROWS)]
+
+
+@bp.post("/conferences/<slug>/categories")
+@requires(OFFICER)
+def update_categories(slug: str):
+    """The edit page's categories: rename, change levels, reorder by editing, add, remove."""
+    conference = service.get_conference(slug)
+    rows = int(request.form.get("category_rows", "0") or 0)
+    typed = [
+        {
+            "code": request.form.get(f"categories-{i}-code", "").strip(),
+            "label": request.form.get(f"categories-{i}-label", ""),
+            "levels": request.form.getlist(f"categories-{i}-levels"),
+            "kept": bool(request.form.get(f"categories-{i}-kept")),
+            "remove": bool(request.form.get(f"categories-{i}-remove")),
+        }
+        for i in range(min(max(rows, 0), 100))
+    ]
+    body: list[dict[str, Any]] = []
+    form_rows: dict[str, int] = {}
+    for index, row in enumerate(typed):
+        if row["remove"] or not (row["code"] or row["label"]):
+            continue
+        form_rows[str(len(body))] = index
+        body.append({k: row[k] for k in ("code", "label", "levels")})
+    try:
+        changed = service.update_conference(
+            conference, validate(ConferencePatch, {"categories": body}), actor=_actor()
+        )
+    except (ValidationFailed, Conflict) as error:
+        db.session.rollback()
+        errors = _renumber(_errors(error), "categories", form_rows)
+        return _edit_page(
+            conference, _edit_values(conference), {}, {"categories": typed}, errors
+        ), error.status
+    db.session.commit()
+    flash(
+        "Đã lưu các thành phần đại biểu." if changed else "Không có thay đổi nào.",
+        "success" if changed else "info",
+    )
+    return redirect(url_for("conference.edit", slug=slug, _anchor="thanh-phan"), code=303)
 
 
 def _values(conference: Conference, session) -> dict:
