@@ -11,12 +11,17 @@ from bridgeops.extensions import db
 from bridgeops.federation import service
 from bridgeops.federation.models import FederatedProvince, FederatedReturn
 from bridgeops.federation.schemas import (
+    AttendanceOut,
     CategoryOut,
+    FollowupOut,
     NationalRollupOut,
     NationalTallyOut,
+    PeopleOut,
     ProvinceLineOut,
     ProvinceOut,
     ReceiptOut,
+    SessionOut,
+    SessionTotalOut,
 )
 
 
@@ -86,16 +91,62 @@ def _tally(figures: dict | service.Tally | None) -> NationalTallyOut | None:
     return NationalTallyOut.model_validate(figures)
 
 
+def _people(people: service.People) -> PeopleOut:
+    return PeopleOut(delegates=people.delegates, counts=people.counts)
+
+
+def _attendance(presence: service.SessionPresence) -> AttendanceOut:
+    assert presence.session_id is not None  # a province's own session
+    return AttendanceOut(
+        session=SessionOut(id=presence.session_id, title=presence.title, starts_at=presence.starts_at),
+        points=presence.points,
+        reported_points=presence.reported_points,
+        confirmed=_people(presence.confirmed),
+        present=_people(presence.present),
+    )
+
+
+def _session_total(presence: service.SessionPresence) -> SessionTotalOut:
+    return SessionTotalOut(
+        title=presence.title,
+        starts_at=presence.starts_at,
+        provinces=presence.provinces,
+        points=presence.points,
+        reported_points=presence.reported_points,
+        confirmed=_people(presence.confirmed),
+        present=_people(presence.present),
+    )
+
+
+def _followup(progress: service.FollowupProgress) -> FollowupOut:
+    return FollowupOut(
+        as_of_day=progress.as_of_day,
+        provinces=progress.provinces,
+        units_total=progress.units_total,
+        units_held=progress.units_held,
+        units_open=progress.units_open,
+        units_overdue=progress.units_overdue,
+    )
+
+
 @api_bp.get("/federation/conferences/<slug>/rollup")
 @requires(OFFICER)
 @operation(
-    "Tổng hợp toàn quốc theo tỉnh và thành phần (từ các báo cáo tỉnh đã gửi)",
+    "Tổng hợp toàn quốc theo tỉnh và thành phần (từ các báo cáo tỉnh đã gửi), kèm số người dự "
+    "thực tế từng phiên và hội nghị triển khai các cấp",
     tags=("federation",),
     response=NationalRollupOut,
     errors={409: "Không phải hội nghị toàn quốc"},
 )
 def national_rollup(slug: str):
-    summary = service.national_rollup(get_conference(slug))
+    conference = get_conference(slug)
+    summary = service.national_rollup(conference)
+    reports = service.national_reports(conference)
+    none = service.ProvinceReports()
+
+    def province_reports(line: service.ProvinceLine) -> service.ProvinceReports:
+        return reports.provinces.get(line.province.id, none)
+
     return NationalRollupOut(
         conference=slug,
         categories=[CategoryOut(code=c, label=label) for c, label in summary.categories],
@@ -112,9 +163,13 @@ def national_rollup(slug: str):
                 received_at=line.current.received_at if line.current else None,
                 confirmed=_tally(line.confirmed),
                 registered=_tally(line.registered),
+                attendance=[_attendance(p) for p in province_reports(line).sessions],
+                followup=_followup(followup) if (followup := province_reports(line).followup) else None,
             )
             for line in summary.lines
         ],
         submitted=len(summary.submitted),
         missing=[line.province.code for line in summary.missing],
+        attendance=[_session_total(p) for p in reports.sessions],
+        followup=_followup(reports.followup),
     )

@@ -778,6 +778,122 @@ def national_rollup(conference: Conference) -> NationalRollup:
     return NationalRollup(conference, lines, list(categories.items()), confirmed, registered)
 
 
+# --- After the bridge, nationally: attendance and follow-ups beside the roll-up ------------------
+
+
+@dataclass
+class People:
+    """People by category code, and their sum."""
+
+    delegates: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, figures: dict[str, Any]) -> None:
+        self.delegates += figures["delegates"]
+        for code, n in figures["counts"].items():
+            self.counts[code] = self.counts.get(code, 0) + n
+
+
+@dataclass
+class SessionPresence:
+    """One session's attendance report (a province's, or every province's summed by the
+    session's title and start): its points, those that reported, the delegates confirmed and
+    the people present, by category."""
+
+    title: str
+    starts_at: str
+    #: The province's own session id; None in a national sum.
+    session_id: int | None = None
+    provinces: int = 0
+    points: int = 0
+    reported_points: int = 0
+    confirmed: People = field(default_factory=People)
+    present: People = field(default_factory=People)
+
+    def add(self, totals: dict[str, Any]) -> None:
+        self.provinces += 1
+        self.points += totals["points"]
+        self.reported_points += totals["reported_points"]
+        self.confirmed.add(totals["confirmed"])
+        self.present.add(totals["present"])
+
+
+@dataclass
+class FollowupProgress:
+    """Follow-up conferences of the units of every level (a province's report, or all of them)."""
+
+    #: The day of the province's report; None in a national sum.
+    as_of_day: str | None = None
+    provinces: int = 0
+    units_total: int = 0
+    units_held: int = 0
+    units_overdue: int = 0
+
+    @property
+    def units_open(self) -> int:
+        """Units whose follow-up conference is not held yet (overdue ones included)."""
+        return self.units_total - self.units_held
+
+    def add(self, digest: dict[str, Any]) -> None:
+        self.provinces += 1
+        for level in digest["levels"]:
+            self.units_total += level["units_total"]
+            self.units_held += level["units_held"]
+            self.units_overdue += level.get("units_overdue", 0)
+
+
+@dataclass
+class ProvinceReports:
+    """A province's current attendance reports (by session start) and follow-up report."""
+
+    sessions: list[SessionPresence] = field(default_factory=list)
+    followup: FollowupProgress | None = None
+
+
+@dataclass
+class NationalReports:
+    #: By province id; a province that sent neither report has no entry.
+    provinces: dict[int, ProvinceReports]
+    #: Every province's session of the same title and start, summed; by start.
+    sessions: list[SessionPresence]
+    followup: FollowupProgress
+
+
+def national_reports(conference: Conference) -> NationalReports:
+    """What happened after the bridge, by province and nationally, from the stored summaries of
+    the current attendance and follow-up reports (one query; documents are not read)."""
+    national_conference(conference)
+    reports = db.session.scalars(
+        sa.select(FederatedReturn)
+        .where(
+            FederatedReturn.conference_id == conference.id,
+            FederatedReturn.kind.in_(("attendance", "followup")),
+            FederatedReturn.superseded_at.is_(None),
+        )
+        .order_by(FederatedReturn.id)
+    )
+    provinces: dict[int, ProvinceReports] = {}
+    sums: dict[tuple[str, str], SessionPresence] = {}
+    followup = FollowupProgress()
+    for report in reports:
+        digest = report.digest
+        mine = provinces.setdefault(report.province_id, ProvinceReports())
+        if report.kind == "followup":
+            mine.followup = FollowupProgress(as_of_day=digest["as_of_day"])
+            mine.followup.add(digest)
+            followup.add(digest)
+            continue
+        session = digest["session"]
+        presence = SessionPresence(session["title"], session["starts_at"], session_id=session["id"])
+        presence.add(digest["totals"])
+        mine.sessions.append(presence)
+        key = (session["starts_at"], session["title"])
+        sums.setdefault(key, SessionPresence(session["title"], session["starts_at"])).add(digest["totals"])
+    for mine in provinces.values():
+        mine.sessions.sort(key=lambda p: (p.starts_at, p.title))
+    return NationalReports(provinces, [sums[key] for key in sorted(sums)], followup)
+
+
 def national_document(summary: NationalRollup) -> dict[str, Any]:
     """The national roll-up as a bridgeops.return/v1 document with one line per province that
     submitted and no points, so TW's files and printed page are built as a province's are."""

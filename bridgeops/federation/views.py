@@ -111,4 +111,6 @@ def submission_file(slug: str, code: str, submission_id: int, fmt: str):
     received = service.get_submission(conference, service.get_province(code), submission_id)
     if received.kind in REPORTS:
         return REPORTS[received.kind].file(received.document, fmt, received.frozen_at)
-    return file_response(returns.export_document(received.document, fmt, received.frozen_at))
+    return file_response(
+        returns.export_document(received.document, fmt, received.frozen_at, frozen=received.sha256)
+    )

@@ -92,14 +92,23 @@ def export_filename(slug: str, timezone: str, fmt: str, as_of: datetime) -> str:
     return f"bao-cao-{slug}-{local(as_of, timezone).strftime('%Y%m%d-%H%M')}.{fmt}"
 
 
-def export_document(document: dict[str, Any], fmt: str, as_of: datetime) -> ExportFile:
-    """The return in one of FORMATS, named for the conference and the time of its data."""
+def export_document(
+    document: dict[str, Any], fmt: str, as_of: datetime, frozen: str | None = None
+) -> ExportFile:
+    """The return in one of FORMATS, named for the conference and the time of its data.
+
+    ``frozen``: the sha256 of a frozen document (a snapshot, a province's submission); its
+    workbook is then built once per process and served again from returns.cache."""
     if fmt not in FORMATS:
         raise ValidationFailed({"format": "Định dạng phải là csv, xlsx hoặc json."})
     conference = document["conference"]
     filename = export_filename(conference["slug"], conference["timezone"], fmt, as_of)
     if fmt == "csv":
         content = exporters.csv_bytes(document)
+    elif fmt == "xlsx" and frozen:
+        _, content = cache.remember_workbook(
+            ("frozen", frozen, as_of), lambda: (as_of, exporters.xlsx_bytes(document, as_of))
+        )
     elif fmt == "xlsx":
         content = exporters.xlsx_bytes(document, as_of)
     else:
@@ -124,7 +133,10 @@ def export_sheet(
 
 
 def export(conference: Conference, fmt: str) -> ExportFile:
-    """The live return as a file; the CSV is cached with the document, as it holds no time."""
+    """The live return as a file. The CSV is cached with the document, as it holds no time; the
+    XLSX too, with the time of its data: when it was first built today, the data unchanged since."""
+    if fmt == "xlsx":
+        return _live_workbook(conference)
     if fmt != "csv":
         return export_document(current_document(conference), fmt, utcnow())
     fingerprint = cache.fingerprint(conference)
@@ -136,6 +148,22 @@ def export(conference: Conference, fmt: str) -> ExportFile:
     return ExportFile(
         export_filename(conference.slug, conference.timezone, "csv", as_of), FORMATS["csv"], content
     )
+
+
+def _live_workbook(conference: Conference) -> ExportFile:
+    """The live return's XLSX, built once for each state of its data (and each local day, as its
+    signature line carries the date), named and stamped with the time it was built."""
+    now = utcnow()
+    fingerprint = cache.fingerprint(conference)
+
+    def build() -> tuple[datetime, bytes]:
+        document = json.loads(current_document_json(conference, fingerprint))
+        return now, exporters.xlsx_bytes(document, now)
+
+    day = local(now, conference.timezone).date()
+    as_of, content = cache.remember_workbook((fingerprint, "xlsx", day), build)
+    filename = export_filename(conference.slug, conference.timezone, "xlsx", as_of)
+    return ExportFile(filename, FORMATS["xlsx"], content)
 
 
 # --- The chasing list ------------------------------------------------------------------------

@@ -170,7 +170,9 @@ def snapshot_print(slug: str, snapshot_id: int):
 def snapshot_file(slug: str, snapshot_id: int, fmt: str):
     conference = get_conference(slug)
     frozen = service.get_snapshot(conference, snapshot_id)
-    return file_response(service.export_document(frozen.document, fmt, frozen.created_at))
+    return file_response(
+        service.export_document(frozen.document, fmt, frozen.created_at, frozen=frozen.sha256)
+    )
 
 
 @bp.get("/snapshots/<int:snapshot_id>/diff")

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from bridgeops.extensions import db
 from bridgeops.federation.models import FederatedReturn
+from bridgeops.registration.models import BridgePoint
 from bridgeops.returns import service as returns
 from bridgeops.returns.document import canonical_json, sha256_of
 from bridgeops.units.models import AdminUnit
@@ -429,3 +430,61 @@ def test_malformed_attendance_and_unknown_schemas_are_refused_in_vietnamese(
     response = post(client, nam_dinh_token, body, sha)
     assert response.status_code == 422 and "bridgeops.followup/v1" in response.json["errors"]["__body__"]
     assert stored() == 0
+
+
+def test_the_rollup_api_shows_attendance_beside_confirmed_and_open_followups(
+    client, national, nam_dinh_token, nam_dinh_return, officer_token, runner
+):
+    conference = nam_dinh_return.conference
+    register(runner, "25", "--name", "Tỉnh Phú Thọ")  # registered, nothing sent
+    first = min((s for s in conference.sessions if s.kind == "session"), key=lambda s: s.starts_at)
+    province_point = db.session.scalar(
+        sa.select(BridgePoint).where(
+            BridgePoint.conference_id == conference.id, BridgePoint.unit_code == "36"
+        )
+    )
+    recorded = client.post(
+        f"/api/v1/points/{province_point.id}/attendance",
+        headers=bearer(officer_token),
+        json={"session_id": first.id, "counts": {"bch_tinh": 38, "chuyen_trach_tinh": 12}},
+    )
+    assert recorded.status_code in (200, 201), recorded.json
+    held = client.put(
+        f"/api/v1/conferences/{conference.slug}/followups/358",
+        headers=bearer(officer_token),
+        json={"held_on": "2022-05-20", "format": "in_person", "presenter": "Báo cáo viên", "officials": 12},
+    )
+    assert held.status_code == 200, held.json
+    from bridgeops.followup import service as followup
+
+    report = followup.freeze(conference, "officer:test")
+    db.session.commit()
+    for snapshot in (nam_dinh_return, attendance_snapshot(conference, first), report):
+        response = post(client, nam_dinh_token, returns.submission_body(snapshot), snapshot.sha256)
+        assert response.status_code == 201, response.json
+
+    rollup = client.get(
+        f"/api/v1/federation/conferences/{NATIONAL_SLUG}/rollup", headers=bearer(officer_token)
+    ).json
+    lines = {p["province"]["code"]: p for p in rollup["provinces"]}
+    assert lines["25"]["attendance"] == [] and lines["25"]["followup"] is None
+    (session,) = lines["36"]["attendance"]
+    assert session["session"]["title"] == first.title
+    assert session["points"] == 2 and session["reported_points"] == 1
+    # Present beside confirmed, per category: 38 of the province's 41 committee members came.
+    assert session["confirmed"]["counts"]["bch_tinh"] == 41
+    assert session["present"]["counts"]["bch_tinh"] == 38
+    assert session["present"]["counts"]["chuyen_trach_tinh"] == 12
+    assert session["present"]["counts"]["bch"] == 0
+    assert session["present"]["delegates"] == 50
+    assert session["confirmed"]["delegates"] == 123
+    followups = lines["36"]["followup"]
+    assert followups["units_held"] == 1 and followups["units_total"] > 1
+    assert followups["units_open"] == followups["units_total"] - 1
+    assert followups["as_of_day"]
+    # Nationally: the same session summed over the provinces that sent it.
+    (national_session,) = rollup["attendance"]
+    assert national_session["provinces"] == 1
+    assert national_session["present"] == session["present"]
+    assert national_session["confirmed"] == session["confirmed"]
+    assert rollup["followup"] == {**followups, "as_of_day": None}

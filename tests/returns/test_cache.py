@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
 
+import openpyxl
 import sqlalchemy as sa
 
 from bridgeops.extensions import db
-from bridgeops.registration.models import DelegateCount
-from bridgeops.returns import cache, service
+from bridgeops.registration.models import BridgePoint, DelegateCount
+from bridgeops.returns import cache, exporters, service, table
 from tests.conftest import bearer
 from tests.factories import make_point, set_counts
 
@@ -85,3 +87,73 @@ def test_cached_csv_follows_a_change_and_keeps_a_fresh_name(nam_dinh):
     assert "Nhà văn hóa Nam Trực" in second.content.decode("utf-8-sig")
     assert second.filename.startswith(f"bao-cao-{conference.slug}-")
     assert second.filename.endswith(".csv")
+
+
+#: The XLSX column of the "bch" category (the demo's fourth).
+BCH = len(table.FIXED_HEADERS) + 3
+
+
+def _workbook_rows(content: bytes) -> list[list]:
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    return [[c.value for c in row] for row in sheet.iter_rows()]
+
+
+def _point_row(rows: list[list], unit_code: str) -> list:
+    return next(r for r in rows if r[0] and r[1] == unit_code)
+
+
+def test_a_repeated_xlsx_download_is_not_built_again(nam_dinh, client, officer_token, monkeypatch):
+    builds: list[int] = []
+    real = exporters.xlsx_bytes
+    monkeypatch.setattr(exporters, "xlsx_bytes", lambda *a: builds.append(1) or real(*a))
+    url = f"/api/v1/conferences/{nam_dinh.conference.slug}/return?format=xlsx"
+    first = client.get(url, headers=bearer(officer_token))
+    second = client.get(url, headers=bearer(officer_token))
+    assert first.status_code == second.status_code == 200
+    assert builds == [1]
+    assert second.data == first.data
+    # Named for the time of the data it prints, the same both times.
+    assert second.headers["Content-Disposition"] == first.headers["Content-Disposition"]
+
+
+def test_cached_xlsx_shows_a_changed_count_at_once(nam_dinh, client, officer_token):
+    url = f"/api/v1/conferences/{nam_dinh.conference.slug}/return?format=xlsx"
+    before = _point_row(_workbook_rows(client.get(url, headers=bearer(officer_token)).data), "359")
+    assert before[BCH] == 21
+
+    point = db.session.scalar(sa.select(BridgePoint).where(BridgePoint.unit_code == "359"))
+    set_counts(point, {"bch": 23})
+    db.session.commit()
+    after = _workbook_rows(client.get(url, headers=bearer(officer_token)).data)
+    assert _point_row(after, "359")[BCH] == 23
+    assert next(r for r in after if r[2] == "TỔNG CỘNG")[-1] == (
+        nam_dinh.expected_confirmed + nam_dinh.expected_draft + 2
+    )
+
+    # A count written behind the service's back moves the fingerprint too.
+    db.session.execute(
+        sa.update(DelegateCount)
+        .where(DelegateCount.point_id == point.id, DelegateCount.category_code == "bch")
+        .values(count=30)
+    )
+    db.session.commit()
+    again = _workbook_rows(client.get(url, headers=bearer(officer_token)).data)
+    assert _point_row(again, "359")[BCH] == 30
+
+
+def test_a_frozen_returns_xlsx_is_built_once(nam_dinh, client, officer, monkeypatch):
+    snapshot = service.freeze(nam_dinh.conference, officer.email)
+    db.session.commit()
+    builds: list[int] = []
+    real = exporters.xlsx_bytes
+    monkeypatch.setattr(exporters, "xlsx_bytes", lambda *a: builds.append(1) or real(*a))
+    client.post("/login", data={"email": officer.email, "password": "mat-khau-123"})
+    url = f"/conferences/{nam_dinh.conference.slug}/return/snapshots/{snapshot.id}/file.xlsx"
+    first, second = client.get(url), client.get(url)
+    assert first.status_code == second.status_code == 200
+    assert builds == [1] and first.data == second.data
+    # What was frozen, not what changed since.
+    point = db.session.scalar(sa.select(BridgePoint).where(BridgePoint.unit_code == "359"))
+    set_counts(point, {"bch": 23})
+    db.session.commit()
+    assert _point_row(_workbook_rows(client.get(url).data), "359")[BCH] == 21
