@@ -10,7 +10,7 @@ from bridgeops.accounts.access import OFFICER, SIGNED_IN, can_use_conference, re
 from bridgeops.api import api_bp, operation
 from bridgeops.conference import service
 from bridgeops.conference.copy import copy_conference
-from bridgeops.conference.models import Conference, ConferenceSession
+from bridgeops.conference.models import RETURN_FIELDS, Conference, ConferenceSession
 from bridgeops.conference.schemas import (
     CategoryOut,
     ConferenceIn,
@@ -46,6 +46,7 @@ def _conference_fields(conference: Conference) -> dict:
         contact_name=conference.contact_name,
         contact_email=conference.contact_email,
         contact_phone=conference.contact_phone,
+        **{name: getattr(conference, name) for name in RETURN_FIELDS},
         copied_from=source.slug if source else None,
         archived=conference.archived_at is not None,
         sessions=[session_out(s) for s in conference.sessions],

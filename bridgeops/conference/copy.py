@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from bridgeops.audit import service as audit
 from bridgeops.conference import service
-from bridgeops.conference.models import Conference, ConferenceSession
+from bridgeops.conference.models import RETURN_FIELDS, Conference, ConferenceSession
 from bridgeops.conference.schemas import (
     CategoryIn,
     ConferenceIn,
@@ -53,6 +53,7 @@ def copy_conference(source: Conference, data: CopyIn, *, actor: str) -> CopyResu
         contact_name=source.contact_name,
         contact_email=source.contact_email,
         contact_phone=source.contact_phone,
+        **{name: getattr(source, name) for name in RETURN_FIELDS},
         sessions=new_sessions,
         categories=[
             CategoryIn.model_construct(code=c.code, label=c.label, levels=c.levels) for c in source.categories

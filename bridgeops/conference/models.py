@@ -24,6 +24,16 @@ class SessionKind(StrEnum):
 SESSION_KIND_LABELS = {SessionKind.REHEARSAL: "Tổng duyệt", SessionKind.SESSION: "Phiên họp"}
 
 
+#: The conference's fields that print on its return (addressee, document code, signer).
+RETURN_FIELDS = (
+    "return_recipient",
+    "return_code",
+    "return_signer_for",
+    "return_signer_title",
+    "return_signer_name",
+)
+
+
 class Conference(Model):
     __tablename__ = "conference"
 

@@ -51,6 +51,11 @@ class ConferenceOut(BaseModel):
     contact_name: str
     contact_email: str
     contact_phone: str
+    return_recipient: str
+    return_code: str
+    return_signer_for: str
+    return_signer_title: str
+    return_signer_name: str
     copied_from: str | None
     archived: bool
     sessions: list[SessionOut]
@@ -187,6 +192,13 @@ class ConferenceFields(BaseModel):
     contact_name: Annotated[Text, Field(max_length=200)] = ""
     contact_email: Annotated[Text, Field(max_length=254)] = ""
     contact_phone: Annotated[Text, Field(max_length=40)] = ""
+    #: The printed return: whom it is addressed to (empty: the organizer), its document code
+    #: ("Số: …/BC-HPN") and its signer's block.
+    return_recipient: Annotated[Text, Field(max_length=300)] = ""
+    return_code: Annotated[Text, Field(max_length=40)] = "BC"
+    return_signer_for: Annotated[Text, Field(max_length=120)] = "TM. BAN THƯỜNG VỤ"
+    return_signer_title: Annotated[Text, Field(max_length=120)] = ""
+    return_signer_name: Annotated[Text, Field(max_length=120)] = ""
 
     @field_validator("contact_email")
     @classmethod
@@ -233,6 +245,11 @@ class ConferencePatch(BaseModel):
     contact_name: Annotated[Text, Field(max_length=200)] | None = None
     contact_email: Annotated[Text, Field(max_length=254)] | None = None
     contact_phone: Annotated[Text, Field(max_length=40)] | None = None
+    return_recipient: Annotated[Text, Field(max_length=300)] | None = None
+    return_code: Annotated[Text, Field(max_length=40)] | None = None
+    return_signer_for: Annotated[Text, Field(max_length=120)] | None = None
+    return_signer_title: Annotated[Text, Field(max_length=120)] | None = None
+    return_signer_name: Annotated[Text, Field(max_length=120)] | None = None
     #: The whole list, in column order: labels and levels of existing codes change, new codes
     #: are added, missing ones removed (unless points have counted them).
     categories: Annotated[list[CategoryIn], Field(min_length=1, max_length=60)] | None = None

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from bridgeops.audit import service as audit
-from bridgeops.conference.models import Conference, ConferenceSession, DelegateCategory
+from bridgeops.conference.models import RETURN_FIELDS, Conference, ConferenceSession, DelegateCategory
 from bridgeops.conference.schemas import (
     CategoryIn,
     ConferenceIn,
@@ -140,6 +140,7 @@ def create_conference(data: ConferenceIn, *, actor: str, copied_from: Conference
         contact_email=data.contact_email,
         contact_phone=data.contact_phone,
         copied_from_id=copied_from.id if copied_from else None,
+        **{name: getattr(data, name) for name in RETURN_FIELDS},
     )
     db.session.add(conference)
     categories = plan_categories() if data.categories is None else data.categories
@@ -190,6 +191,7 @@ def conference_facts(conference: Conference) -> dict[str, Any]:
         "contact_name": conference.contact_name,
         "contact_email": conference.contact_email,
         "contact_phone": conference.contact_phone,
+        **{name: getattr(conference, name) for name in RETURN_FIELDS},
     }
 
 

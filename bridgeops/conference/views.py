@@ -12,7 +12,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 
 from bridgeops.accounts.access import OFFICER, requires
 from bridgeops.conference import service
-from bridgeops.conference.models import SESSION_KIND_LABELS, Conference, SessionKind
+from bridgeops.conference.models import RETURN_FIELDS, SESSION_KIND_LABELS, Conference, SessionKind
 from bridgeops.conference.schemas import ConferenceIn, ConferencePatch, SessionIn, SessionPatch
 from bridgeops.core.errors import Conflict, ValidationFailed
 from bridgeops.core.time import VN_TZ, local
@@ -288,6 +288,7 @@ def update(slug: str):
         "contact_name",
         "contact_email",
         "contact_phone",
+        *RETURN_FIELDS,
     )
     form = {name: request.form.get(name, "") for name in names}
     try:
@@ -330,6 +331,7 @@ def _edit_values(conference: Conference) -> dict[str, str]:
         "contact_name": conference.contact_name,
         "contact_email": conference.contact_email,
         "contact_phone": conference.contact_phone,
+        **{name: getattr(conference, name) for name in RETURN_FIELDS},
     }
 
 

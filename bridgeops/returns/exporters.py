@@ -54,6 +54,26 @@ def table_csv_bytes(headers: list[str], rows: list[list[Any]]) -> bytes:
 
 
 @dataclass(frozen=True)
+class Signature:
+    """The foot of an official sheet: whom it goes to ("Nơi nhận") and who signs for whom."""
+
+    addressee: str = "Ban Tổ chức Trung ương"
+    signer_for: str = "TM. BAN THƯỜNG VỤ"
+    signer_title: str = ""
+    signer_name: str = ""
+
+    @classmethod
+    def of_conference(cls, conference: Any) -> Signature:
+        """The conference's own return fields (conference.models.RETURN_FIELDS)."""
+        return cls(
+            addressee=conference.return_addressee,
+            signer_for=conference.return_signer_for or cls.signer_for,
+            signer_title=conference.return_signer_title,
+            signer_name=conference.return_signer_name,
+        )
+
+
+@dataclass(frozen=True)
 class Sheet:
     """An official report sheet: who issues it, its title, its table (rows as (kind, values),
     kind point | subtotal | total) and its column widths."""
@@ -67,6 +87,7 @@ class Sheet:
     #: Rows as (kind, values): a list, or an iterator read once by the XLSX builder.
     rows: Iterable[tuple[str, list[Any]]]
     widths: list[int]
+    signature: Signature = Signature()
 
     @classmethod
     def of_document(
@@ -103,7 +124,7 @@ _NUMBER_WIDTH = 14
 HEADER_ROW = 6
 
 
-def xlsx_bytes(document: dict[str, Any], as_of: datetime) -> bytes:
+def xlsx_bytes(document: dict[str, Any], as_of: datetime, signature: Signature | None = None) -> bytes:
     """The return as a workbook: official header block, frozen header row, number cells,
     subtotals per district and grand totals as numbers, A4 landscape print setup."""
     conference = document["conference"]
@@ -117,6 +138,7 @@ def xlsx_bytes(document: dict[str, Any], as_of: datetime) -> bytes:
             headers=table.headers(document),
             rows=((row.kind, row.values()) for row in table.rows(document)),
             widths=_WIDTHS,
+            signature=signature or Signature(),
         ),
         as_of,
     )
@@ -223,15 +245,24 @@ def _write_signature(sheet, spec: Sheet, place_row: int, formats: dict[str, Any]
     """Recipients, the signature block and the print setup (A4 landscape, one page wide)."""
     last_col = len(spec.headers) - 1
     split = _split_column(last_col)
-    sheet.write_string(place_row + 1, 0, "Nơi nhận:", formats["recipients"])
-    sheet.write_string(place_row + 2, 0, "- Ban Tổ chức Trung ương;", formats["plain"])
-    sheet.write_string(place_row + 3, 0, "- Lưu: VP.", formats["plain"])
-    sheet.merge_range(
-        place_row + 1, split, place_row + 1, last_col, "TM. BAN THƯỜNG VỤ", formats["bold_center"]
-    )
-    sheet.merge_range(
-        place_row + 2, split, place_row + 2, last_col, "(Ký, ghi rõ họ tên, đóng dấu)", formats["italic"]
-    )
+    signature = spec.signature
+    # Left: the recipients; right: the signer's block, with room for the signature and seal
+    # before her name. Written row by row: in constant_memory mode a row is final once a later
+    # one is written.
+    left = [("Nơi nhận:", "recipients"), (f"- {signature.addressee};", "plain"), ("- Lưu: VP.", "plain")]
+    right = [(signature.signer_for.upper(), "bold_center")]
+    if signature.signer_title:
+        right.append((signature.signer_title.upper(), "bold_center"))
+    right.append(("(Ký, ghi rõ họ tên, đóng dấu)", "italic"))
+    if signature.signer_name:
+        right += [("", "")] * 3 + [(signature.signer_name, "bold_center")]
+    for offset in range(max(len(left), len(right))):
+        row = place_row + 1 + offset
+        if offset < len(left):
+            sheet.write_string(row, 0, left[offset][0], formats[left[offset][1]])
+        if offset < len(right) and right[offset][0]:
+            text, style = right[offset]
+            sheet.merge_range(row, split, row, last_col, text, formats[style])
     sheet.freeze_panes(HEADER_ROW + 1, 0)
     sheet.set_landscape()
     sheet.set_paper(9)  # A4
@@ -240,4 +271,4 @@ def _write_signature(sheet, spec: Sheet, place_row: int, formats: dict[str, Any]
     sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     sheet.center_horizontally()
     sheet.set_footer("&CTrang &P/&N")
-    sheet.print_area(0, 0, place_row + 6, last_col)
+    sheet.print_area(0, 0, max(place_row + 6, place_row + len(right) + 1), last_col)

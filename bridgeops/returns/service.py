@@ -93,12 +93,17 @@ def export_filename(slug: str, timezone: str, fmt: str, as_of: datetime) -> str:
 
 
 def export_document(
-    document: dict[str, Any], fmt: str, as_of: datetime, frozen: str | None = None
+    document: dict[str, Any],
+    fmt: str,
+    as_of: datetime,
+    frozen: str | None = None,
+    signature: exporters.Signature | None = None,
 ) -> ExportFile:
     """The return in one of FORMATS, named for the conference and the time of its data.
 
     ``frozen``: the sha256 of a frozen document (a snapshot, a province's submission); its
-    workbook is then built once per process and served again from returns.cache."""
+    workbook is then built once per process and served again from returns.cache.
+    ``signature``: the XLSX's foot (addressee, signer), by default the plan's."""
     if fmt not in FORMATS:
         raise ValidationFailed({"format": "Định dạng phải là csv, xlsx hoặc json."})
     conference = document["conference"]
@@ -107,10 +112,11 @@ def export_document(
         content = exporters.csv_bytes(document)
     elif fmt == "xlsx" and frozen:
         _, content = cache.remember_workbook(
-            ("frozen", frozen, as_of), lambda: (as_of, exporters.xlsx_bytes(document, as_of))
+            ("frozen", frozen, as_of, signature),
+            lambda: (as_of, exporters.xlsx_bytes(document, as_of, signature)),
         )
     elif fmt == "xlsx":
-        content = exporters.xlsx_bytes(document, as_of)
+        content = exporters.xlsx_bytes(document, as_of, signature)
     else:
         content = documents.json_bytes(document, as_of.isoformat())
     return ExportFile(filename, FORMATS[fmt], content)
@@ -138,7 +144,12 @@ def export(conference: Conference, fmt: str) -> ExportFile:
     if fmt == "xlsx":
         return _live_workbook(conference)
     if fmt != "csv":
-        return export_document(current_document(conference), fmt, utcnow())
+        return export_document(
+            current_document(conference),
+            fmt,
+            utcnow(),
+            signature=exporters.Signature.of_conference(conference),
+        )
     fingerprint = cache.fingerprint(conference)
     as_of = utcnow()
     content = cache.remember(
@@ -158,10 +169,11 @@ def _live_workbook(conference: Conference) -> ExportFile:
 
     def build() -> tuple[datetime, bytes]:
         document = json.loads(current_document_json(conference, fingerprint))
-        return now, exporters.xlsx_bytes(document, now)
+        return now, exporters.xlsx_bytes(document, now, signature)
 
+    signature = exporters.Signature.of_conference(conference)
     day = local(now, conference.timezone).date()
-    as_of, content = cache.remember_workbook((fingerprint, "xlsx", day), build)
+    as_of, content = cache.remember_workbook((fingerprint, "xlsx", day, signature), build)
     filename = export_filename(conference.slug, conference.timezone, "xlsx", as_of)
     return ExportFile(filename, FORMATS["xlsx"], content)
 

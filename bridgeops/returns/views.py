@@ -171,7 +171,13 @@ def snapshot_file(slug: str, snapshot_id: int, fmt: str):
     conference = get_conference(slug)
     frozen = service.get_snapshot(conference, snapshot_id)
     return file_response(
-        service.export_document(frozen.document, fmt, frozen.created_at, frozen=frozen.sha256)
+        service.export_document(
+            frozen.document,
+            fmt,
+            frozen.created_at,
+            frozen=frozen.sha256,
+            signature=exporters.Signature.of_conference(conference),
+        )
     )
 
 
