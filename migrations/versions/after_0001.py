@@ -109,5 +109,5 @@ def downgrade():
     op.drop_table("followup_deadline")
     op.drop_table("attendance_report")
     with op.batch_alter_table("return_snapshot", schema=None) as batch_op:
-        batch_op.drop_constraint("ck_return_snapshot_kind", type_="check")
+        batch_op.drop_constraint(op.f("ck_return_snapshot_kind"), type_="check")
         batch_op.drop_column("kind")
