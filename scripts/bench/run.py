@@ -362,9 +362,13 @@ def measure_return(results: Results, app, web: Gunicorn, data) -> None:
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {data.officer_token}"
     url = f"{web.url}/api/v1/conferences/{data.slug}/return"
-    for fmt, limit, runs in (("json", 0.5, 5), ("csv", 1.0, 5), ("xlsx", 3.0, 3)):
+    for fmt, limit, runs in (("json", 0.5, 5), ("csv", 1.0, 5), ("xlsx", 3.0, 3), ("xlsx-changed", 3.0, 3)):
         timings, size = [], 0
+        changed = fmt == "xlsx-changed"
+        fmt = fmt.removesuffix("-changed")
         for _ in range(runs):
+            if changed:  # one count moves: every worker's cached file is stale
+                _touch_a_count(app, data.conference_id)
             started = time.perf_counter()
             response = session.get(url, params={"format": fmt} if fmt != "json" else None, timeout=120)
             timings.append(time.perf_counter() - started)
@@ -373,7 +377,7 @@ def measure_return(results: Results, app, web: Gunicorn, data) -> None:
         median = statistics.median(timings)
         results.add(
             Row(
-                f"national return {fmt.upper()}",
+                f"national return {fmt.upper()}" + (", first after a change" if changed else ""),
                 median,
                 "s",
                 "raw read of its rows",
@@ -384,6 +388,26 @@ def measure_return(results: Results, app, web: Gunicorn, data) -> None:
                 f"median of {runs}, max {max(timings):.2f} s, {size // 1024} KiB",
             )
         )
+
+
+def _touch_a_count(app, conference_id: int) -> None:
+    """One delegate count of the conference goes up by one, as a chair's edit would."""
+    import sqlalchemy as sa
+
+    from bridgeops.extensions import db
+
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "UPDATE delegate_count SET count = count + 1 WHERE point_id = "
+                    "(SELECT min(id) FROM bridge_point WHERE conference_id = :cid) "
+                    "AND category_code = (SELECT min(category_code) FROM delegate_count WHERE point_id = "
+                    "(SELECT min(id) FROM bridge_point WHERE conference_id = :cid))"
+                ),
+                {"cid": conference_id},
+            )
+        db.session.remove()
 
 
 def measure_return_pages(results: Results, web: Gunicorn, data) -> None:
