@@ -6,6 +6,8 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table
 from sqlalchemy.engine import CursorResult, Result
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bridgeops.core.errors import NotFound
 from bridgeops.extensions import Base, db
@@ -31,4 +33,16 @@ def get_row(model: type[M], key: Any, detail: str = "Không tìm thấy dữ li�
     row = db.session.get(model, key)
     if row is None:
         raise NotFound(detail)
+    return row
+
+
+def as_persistent(row: M, **loaded: Any) -> M:
+    """A model object built from the values a Core INSERT just wrote, made persistent in the
+    session as if a query had loaded it: no SELECT, and no second INSERT at the next flush.
+    Every column must be set (one left out would be expired, and read with a SELECT);
+    ``loaded`` sets relationships as already loaded, to objects persistent themselves."""
+    make_transient_to_detached(row)
+    for name, value in loaded.items():
+        set_committed_value(row, name, value)
+    db.session.add(row)
     return row

@@ -104,7 +104,7 @@ def _idempotency_key() -> str | None:
     errors={404: "Không có hội nghị này", 409: "Đơn vị đã có điểm cầu; " + CLOSED},
 )
 def create_point(slug: str, body: PointIn):
-    conference = conferences.get_conference(slug)
+    conference = conferences.get_conference(slug, with_categories=True)
     key = _idempotency_key()
     try:
         created = service.create_point(conference, body, g.principal, idempotency_key=key)
@@ -116,7 +116,7 @@ def create_point(slug: str, body: PointIn):
         created = service.create_point(conference, body, g.principal, idempotency_key=key)
     point = created.point
     # Read before the commit, which would expire the point and load it all again.
-    model = PointCreated(**point_out(point).model_dump(), technician_url=created.technician_url)
+    model = PointCreated(**dict(point_out(point)), technician_url=created.technician_url)
     headers = {"ETag": etag(point), "Location": url_for("api.get_point", point_id=point.id)}
     db.session.commit()
     return model, 201 if created.created else 200, headers

@@ -7,6 +7,7 @@ authorization rule), flushes, audits and announces ``point_changed``; the caller
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,8 +20,9 @@ from bridgeops.accounts.models import GrantKind, GrantRole
 from bridgeops.audit import service as audit
 from bridgeops.conference.models import Conference
 from bridgeops.conference.service import categories_for_level
-from bridgeops.core.db import table_of
+from bridgeops.core.db import as_persistent, table_of
 from bridgeops.core.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
+from bridgeops.core.keys import new_public_key
 from bridgeops.core.time import format_datetime_vi, utcnow
 from bridgeops.core.urls import external_url
 from bridgeops.events import point_changed
@@ -35,7 +37,7 @@ from bridgeops.registration.models import (
     PointStatus,
     UnitAbsence,
 )
-from bridgeops.registration.schemas import PointIn, validate_point
+from bridgeops.registration.schemas import PointIn, check_point_fits, validate_point
 from bridgeops.units import service as units
 from bridgeops.units.models import AdminUnit
 
@@ -186,15 +188,15 @@ def _ancestor_codes(unit: AdminUnit) -> set[str]:
     return codes
 
 
-def _check_upstream(point: BridgePoint, upstream_id: int, principal: Principal) -> None:
+def _check_upstream(conference_id: int, unit: AdminUnit, upstream_id: int, principal: Principal) -> None:
     """The upstream must be the point of an ancestor unit in the same conference, visible to
     the principal: strictly up the tree, so no cycle can form. Missing and forbidden ids get
     the same answer, so ids of other districts' points do not leak."""
     upstream = db.session.get(BridgePoint, upstream_id)
     if (
         upstream is None
-        or upstream.conference_id != point.conference_id
-        or upstream.unit_code not in _ancestor_codes(point.unit)
+        or upstream.conference_id != conference_id
+        or upstream.unit_code not in _ancestor_codes(unit)
         or not can_view_point(principal, upstream)
     ):
         raise ValidationFailed(
@@ -212,7 +214,7 @@ def _apply(point: BridgePoint, data: PointIn, principal: Principal) -> None:
     point.capacity = data.capacity
     point.probe_target = data.probe.target
     if data.upstream is not None and data.upstream != point.upstream_point_id:
-        _check_upstream(point, data.upstream, principal)
+        _check_upstream(point.conference_id, point.unit, data.upstream, principal)
         point.upstream_point_id = data.upstream
 
     existing = {c.category_code: c for c in point.counts}
@@ -353,33 +355,171 @@ def point_for_idempotency_key(conference: Conference, principal: Principal, key:
     )
 
 
+@dataclass(frozen=True)
+class _UnitSlot:
+    """A unit a point is being registered for, and what its conference holds around it."""
+
+    unit: AdminUnit
+    #: The unit has a point in the conference already.
+    taken: bool
+    #: The point of the parent unit, which a new point relays from.
+    parent_point_id: int | None
+    #: The unit was marked "không tham gia".
+    absent: bool
+
+
+@cache
+def _unit_slot_query() -> sa.Select[tuple[AdminUnit, bool, int | None, bool]]:
+    # Built once: a statement keeps its cache key, which is then not worked out on every call.
+    conference_id = sa.bindparam("conference_id")
+    taken = sa.exists().where(
+        BridgePoint.conference_id == conference_id, BridgePoint.unit_code == AdminUnit.code
+    )
+    parent = (
+        sa.select(BridgePoint.id)
+        .where(BridgePoint.conference_id == conference_id, BridgePoint.unit_code == AdminUnit.parent_code)
+        .scalar_subquery()
+    )
+    absent = sa.exists().where(
+        UnitAbsence.conference_id == conference_id, UnitAbsence.unit_code == AdminUnit.code
+    )
+    return sa.select(AdminUnit, taken, parent, absent).where(AdminUnit.code == sa.bindparam("code"))
+
+
+def _unit_slot(conference: Conference, code: str) -> _UnitSlot | None:
+    """The unit with this key, or GSO code on the conference's map, with its neighbours in the
+    conference: one SELECT for the usual case, a key on the conference's map."""
+    query = _unit_slot_query()
+    row = db.session.execute(query, {"conference_id": conference.id, "code": code}).first()
+    if row is None or row[0].map != conference.unit_map:
+        unit = units.find_unit(code, conference.unit_map)  # a GSO code on the conference's map
+        if unit is None:
+            return None
+        row = db.session.execute(query, {"conference_id": conference.id, "code": unit.code}).first()
+    if row is None:
+        return None
+    return _UnitSlot(row[0], bool(row[1]), row[2], bool(row[3]))
+
+
 def _create_point(conference: Conference, data: PointIn, principal: Principal) -> CreatedPoint:
     if data.unit is None:
         raise ValidationFailed({"unit": "Vui lòng chọn đơn vị của điểm cầu."})
-    unit = units.find_unit(data.unit, conference.unit_map)  # a key, or a GSO code on its map
-    if unit is None or not _in_conference_tree(conference, unit):
+    slot = _unit_slot(conference, data.unit)
+    if slot is None or not _in_conference_tree(conference, slot.unit):
         raise ValidationFailed({"unit": "Không có đơn vị này trong phạm vi hội nghị."})
+    unit = slot.unit
     if not unit_in_scope(principal, unit, conference.id):
         raise Forbidden(f"Bạn không phụ trách {unit.name}.")
     late = _late(conference, principal)
-    data = validate_point(
-        data.model_dump(), categories=categories_of_level(conference, unit.level), level=unit.level
-    )
-    point = _new_point(conference, unit)
-    _apply(point, data, principal)
-    _flush_new(point)
-    # A unit marked "không tham gia" that registers after all takes part.
-    db.session.execute(
-        sa.delete(UnitAbsence).where(
-            UnitAbsence.conference_id == conference.id, UnitAbsence.unit_code == unit.code
+    data = check_point_fits(data, categories=categories_of_level(conference, unit.level), level=unit.level)
+    if slot.taken:
+        raise Conflict(f"{unit.name} đã có điểm cầu trong hội nghị này.")
+    upstream = slot.parent_point_id
+    if data.upstream is not None and data.upstream != upstream:
+        _check_upstream(conference.id, unit, data.upstream, principal)
+        upstream = data.upstream
+    point = _insert_point(conference, unit, data, upstream)
+    _link_children(point)
+    if slot.absent:
+        # A unit marked "không tham gia" that registers after all takes part.
+        db.session.execute(
+            sa.delete(UnitAbsence).where(
+                UnitAbsence.conference_id == conference.id, UnitAbsence.unit_code == unit.code
+            )
         )
+    grant_id, url = _insert_technician_grant(point)
+    audit.insert_now(
+        principal.actor,
+        AUDIT_ENTITY,
+        point.id,
+        [
+            ("create", None, snapshot(point)),
+            ("issue_link", None, {"role": "technician", "grant": grant_id, "revoked": 0}),
+        ],
+        conference_id=conference.id,
+        late=late,
     )
-    created = snapshot(point)
-    # The link first: its grant's flush needs no audit row, and both audit rows then go out in
-    # one INSERT at the commit.
-    url = _issue_technician_grant(point, principal, late=late, new_point=True, created=created)
     point_changed.send(point, created=True)
     return CreatedPoint(point, url)
+
+
+def _insert_point(
+    conference: Conference, unit: AdminUnit, data: PointIn, upstream: int | None
+) -> BridgePoint:
+    """The point, its technicians and its counts in three Core INSERTs (no ORM flush), then the
+    same rows as persistent objects, so reading them back costs no SELECT."""
+    now = utcnow()
+    values = {
+        "uid_key": new_public_key(),
+        "conference_id": conference.id,
+        "unit_code": unit.code,
+        "level": unit.level,
+        "district_code": district_code_of(unit),
+        "name": data.name or f"Điểm cầu {unit.name}",
+        "venue": data.venue,
+        "capacity": data.capacity,
+        "status": PointStatus.DRAFT,
+        "version": 1,
+        "probe_target": data.probe.target,
+        "upstream_point_id": upstream,
+        "total_delegates": sum(data.counts.values()),
+        "created_at": now,
+        "updated_at": now,
+        "confirmed_at": None,
+        "withdrawn_at": None,
+    }
+    try:
+        point_id = db.session.execute(_insert_returning_id(BridgePoint), values).scalar_one()
+    except IntegrityError:
+        # Someone registered the same unit a moment ago.
+        raise Conflict(f"{unit.name} đã có điểm cầu trong hội nghị này.") from None
+    contacts = [
+        {
+            "point_id": point_id,
+            "role": ContactRole.TECHNICIAN,
+            "name": t.name,
+            "phone": t.phone,
+            "email": t.email,
+            "acknowledged_at": None,
+            "created_at": now,
+        }
+        for t in data.technicians
+    ]
+    if contacts:
+        ids = db.session.execute(_insert_returning_id(Contact), contacts).scalars()
+        for row, contact_id in zip(contacts, ids, strict=True):
+            row["id"] = contact_id
+    counts = [{"point_id": point_id, "category_code": c, "count": n} for c, n in sorted(data.counts.items())]
+    if counts:
+        db.session.execute(sa.insert(table_of(DelegateCount)), counts)
+    return as_persistent(
+        BridgePoint(id=point_id, **values),
+        conference=conference,
+        unit=unit,
+        contacts=[as_persistent(Contact(**row)) for row in contacts],
+        counts=[as_persistent(DelegateCount(**row)) for row in counts],
+    )
+
+
+@cache
+def _insert_returning_id(model: type[BridgePoint] | type[Contact]) -> sa.Insert:
+    """An INSERT of many rows that returns their ids in the order of the rows."""
+    table = table_of(model)
+    return sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
+
+
+def _insert_technician_grant(point: BridgePoint) -> tuple[int, str]:
+    """A new point's link (``_issue_technician_grant`` without a grant to revoke): its id and URL."""
+    first = point.technicians[0] if point.technicians else None
+    grant_id, token = accounts.insert_grant(
+        GrantRole.TECHNICIAN,
+        conference_id=point.conference_id,
+        point_id=point.id,
+        contact_id=first.id if first else None,
+        label=f"Kỹ thuật viên {point.name}",
+        ttl=link_ttl(),
+    )
+    return grant_id, external_url("invites.technician_page", token=token)
 
 
 def update_point(
