@@ -116,7 +116,7 @@ def create_point(slug: str, body: PointIn):
         created = service.create_point(conference, body, g.principal, idempotency_key=key)
     point = created.point
     # Read before the commit, which would expire the point and load it all again.
-    model = PointCreated(**dict(point_out(point)), technician_url=created.technician_url)
+    model = point_out(point, PointCreated, technician_url=created.technician_url)
     headers = {"ETag": etag(point), "Location": url_for("api.get_point", point_id=point.id)}
     db.session.commit()
     return model, 201 if created.created else 200, headers

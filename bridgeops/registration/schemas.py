@@ -259,9 +259,9 @@ class LinkOut(BaseModel):
     url: str
 
 
-def point_out(point: Any) -> PointOut:
-    """The contract's JSON of a BridgePoint."""
-    return PointOut(
+def point_out(point: Any, model: type[PointOut] = PointOut, **extra: Any) -> PointOut:
+    """The contract's JSON of a BridgePoint (as ``model``, a PointOut with ``extra`` fields)."""
+    return model(
         id=point.id,
         conference=point.conference.slug,
         unit=UnitRef(code=point.unit.code, name=point.unit.name, level=point.unit.level),
@@ -277,4 +277,5 @@ def point_out(point: Any) -> PointOut:
         version=point.version,
         created_at=point.created_at,
         updated_at=point.updated_at,
+        **extra,
     )
