@@ -171,10 +171,11 @@ def insert_grant(
     contact_id: int | None = None,
     label: str = "",
     ttl: timedelta | None = None,
+    token: str | None = None,
 ) -> tuple[int, str]:
     """Like ``issue_grant``, in one Core INSERT that builds no ORM object: (the grant's id, its
     token), for a hot path that needs only those (a registration's technician link)."""
-    token = new_token()
+    token = token or new_token()
     now = utcnow()
     grant_id = db.session.execute(
         _insert_grant(),

@@ -46,3 +46,16 @@ def as_persistent(row: M, **loaded: Any) -> M:
         set_committed_value(row, name, value)
     db.session.add(row)
     return row
+
+
+def commit_keeping_loaded() -> None:
+    """Commit without expiring what the session holds, so the caller reads back the rows it
+    has just written without a SELECT, after the commit: on SQLite a writer holds the
+    database's one write lock from its first INSERT to its commit, and every other writer waits
+    (sleeping in SQLite's busy handler), so a hot write path commits before it renders."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True

@@ -12,11 +12,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.exc import StaleDataError
 
 from bridgeops.accounts import service as accounts
 from bridgeops.accounts.access import Principal, can_edit_point, can_view_point, unit_in_scope
 from bridgeops.accounts.models import GrantKind, GrantRole
+from bridgeops.accounts.tokens import new_token
 from bridgeops.audit import service as audit
 from bridgeops.conference.models import Conference
 from bridgeops.conference.service import categories_for_level
@@ -371,7 +373,7 @@ class _UnitSlot:
 @cache
 def _unit_slot_query() -> sa.Select[tuple[AdminUnit, bool, int | None, bool]]:
     # Built once: a statement keeps its cache key, which is then not worked out on every call.
-    conference_id = sa.bindparam("conference_id")
+    conference_id: sa.BindParameter[int] = sa.bindparam("conference_id")
     taken = sa.exists().where(
         BridgePoint.conference_id == conference_id, BridgePoint.unit_code == AdminUnit.code
     )
@@ -418,8 +420,37 @@ def _create_point(conference: Conference, data: PointIn, principal: Principal) -
     if data.upstream is not None and data.upstream != upstream:
         _check_upstream(conference.id, unit, data.upstream, principal)
         upstream = data.upstream
-    point = _insert_point(conference, unit, data, upstream)
-    _link_children(point)
+    # Everything is made before the first INSERT: from there to the commit, SQLite holds its one
+    # write lock, and every other worker's registration waits (in SQLite's busy handler, which
+    # sleeps 1, 2, 5, 10… ms between tries), so the INSERTs follow each other.
+    point = _new_point_rows(conference, unit, data, upstream)
+    created = snapshot(point)
+    token = new_token()
+    url = external_url("invites.technician_page", token=token)
+    label, ttl = f"Kỹ thuật viên {point.name}", link_ttl()
+
+    _insert_point(point)
+    first = point.contacts[0] if point.contacts else None
+    grant_id, _ = accounts.insert_grant(
+        GrantRole.TECHNICIAN,
+        conference_id=conference.id,
+        point_id=point.id,
+        contact_id=first.id if first else None,
+        label=label,
+        ttl=ttl,
+        token=token,
+    )
+    audit.insert_now(
+        principal.actor,
+        AUDIT_ENTITY,
+        point.id,
+        [
+            ("create", None, created),
+            ("issue_link", None, {"role": "technician", "grant": grant_id, "revoked": 0}),
+        ],
+        conference_id=conference.id,
+        late=late,
+    )
     if slot.absent:
         # A unit marked "không tham gia" that registers after all takes part.
         db.session.execute(
@@ -427,78 +458,89 @@ def _create_point(conference: Conference, data: PointIn, principal: Principal) -
                 UnitAbsence.conference_id == conference.id, UnitAbsence.unit_code == unit.code
             )
         )
-    grant_id, url = _insert_technician_grant(point)
-    audit.insert_now(
-        principal.actor,
-        AUDIT_ENTITY,
-        point.id,
-        [
-            ("create", None, snapshot(point)),
-            ("issue_link", None, {"role": "technician", "grant": grant_id, "revoked": 0}),
-        ],
-        conference_id=conference.id,
-        late=late,
-    )
+    _make_persistent(point)
+    _link_children(point)
     point_changed.send(point, created=True)
     return CreatedPoint(point, url)
 
 
-def _insert_point(
+def _new_point_rows(
     conference: Conference, unit: AdminUnit, data: PointIn, upstream: int | None
 ) -> BridgePoint:
-    """The point, its technicians and its counts in three Core INSERTs (no ORM flush), then the
-    same rows as persistent objects, so reading them back costs no SELECT."""
+    """A new point with its technicians and counts, every column set but the ids (not yet in
+    the session: ``_insert_point`` writes it)."""
     now = utcnow()
-    values = {
-        "uid_key": new_public_key(),
-        "conference_id": conference.id,
-        "unit_code": unit.code,
-        "level": unit.level,
-        "district_code": district_code_of(unit),
-        "name": data.name or f"Điểm cầu {unit.name}",
-        "venue": data.venue,
-        "capacity": data.capacity,
-        "status": PointStatus.DRAFT,
-        "version": 1,
-        "probe_target": data.probe.target,
-        "upstream_point_id": upstream,
-        "total_delegates": sum(data.counts.values()),
-        "created_at": now,
-        "updated_at": now,
-        "confirmed_at": None,
-        "withdrawn_at": None,
-    }
+    return BridgePoint(
+        uid_key=new_public_key(),
+        conference=conference,
+        conference_id=conference.id,
+        unit=unit,
+        unit_code=unit.code,
+        level=unit.level,
+        district_code=district_code_of(unit),
+        name=data.name or f"Điểm cầu {unit.name}",
+        venue=data.venue,
+        capacity=data.capacity,
+        status=PointStatus.DRAFT,
+        version=1,
+        probe_target=data.probe.target,
+        upstream_point_id=upstream,
+        total_delegates=sum(data.counts.values()),
+        created_at=now,
+        updated_at=now,
+        confirmed_at=None,
+        withdrawn_at=None,
+        contacts=[
+            Contact(
+                role=ContactRole.TECHNICIAN,
+                name=t.name,
+                phone=t.phone,
+                email=t.email,
+                acknowledged_at=None,
+                created_at=now,
+            )
+            for t in data.technicians
+        ],
+        counts=[DelegateCount(category_code=c, count=n) for c, n in sorted(data.counts.items())],
+    )
+
+
+def _insert_point(point: BridgePoint) -> None:
+    """The point, its technicians and its counts in three Core INSERTs (no ORM flush), their ids
+    set on the objects."""
     try:
-        point_id = db.session.execute(_insert_returning_id(BridgePoint), values).scalar_one()
+        point.id = db.session.execute(_insert_returning_id(BridgePoint), _columns(point)).scalar_one()
     except IntegrityError:
         # Someone registered the same unit a moment ago.
-        raise Conflict(f"{unit.name} đã có điểm cầu trong hội nghị này.") from None
-    contacts = [
-        {
-            "point_id": point_id,
-            "role": ContactRole.TECHNICIAN,
-            "name": t.name,
-            "phone": t.phone,
-            "email": t.email,
-            "acknowledged_at": None,
-            "created_at": now,
-        }
-        for t in data.technicians
-    ]
-    if contacts:
-        ids = db.session.execute(_insert_returning_id(Contact), contacts).scalars()
-        for row, contact_id in zip(contacts, ids, strict=True):
-            row["id"] = contact_id
-    counts = [{"point_id": point_id, "category_code": c, "count": n} for c, n in sorted(data.counts.items())]
-    if counts:
-        db.session.execute(sa.insert(table_of(DelegateCount)), counts)
-    return as_persistent(
-        BridgePoint(id=point_id, **values),
-        conference=conference,
-        unit=unit,
-        contacts=[as_persistent(Contact(**row)) for row in contacts],
-        counts=[as_persistent(DelegateCount(**row)) for row in counts],
-    )
+        raise Conflict(f"{point.unit.name} đã có điểm cầu trong hội nghị này.") from None
+    for contact in point.contacts:
+        contact.point_id = point.id
+    for count in point.counts:
+        count.point_id = point.id
+    if point.contacts:
+        ids = db.session.execute(_insert_returning_id(Contact), [_columns(c) for c in point.contacts])
+        for contact, contact_id in zip(point.contacts, ids.scalars(), strict=True):
+            contact.id = contact_id
+    if point.counts:
+        db.session.execute(_insert(DelegateCount), [_columns(c) for c in point.counts])
+
+
+def _make_persistent(point: BridgePoint) -> None:
+    """The rows ``_insert_point`` wrote, in the session as if a query had loaded them: reading
+    them back costs no SELECT, and the next flush writes nothing."""
+    for row in (*point.contacts, *point.counts):
+        make_transient_to_detached(row)
+    as_persistent(point)
+
+
+def _columns(row: BridgePoint | Contact | DelegateCount) -> dict[str, Any]:
+    """The column values set on a new object, as an INSERT's parameters."""
+    return {c.key: getattr(row, c.key) for c in table_of(type(row)).columns if c.key in row.__dict__}
+
+
+@cache
+def _insert(model: type[DelegateCount]) -> sa.Insert:
+    return sa.insert(table_of(model))
 
 
 @cache
@@ -506,20 +548,6 @@ def _insert_returning_id(model: type[BridgePoint] | type[Contact]) -> sa.Insert:
     """An INSERT of many rows that returns their ids in the order of the rows."""
     table = table_of(model)
     return sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
-
-
-def _insert_technician_grant(point: BridgePoint) -> tuple[int, str]:
-    """A new point's link (``_issue_technician_grant`` without a grant to revoke): its id and URL."""
-    first = point.technicians[0] if point.technicians else None
-    grant_id, token = accounts.insert_grant(
-        GrantRole.TECHNICIAN,
-        conference_id=point.conference_id,
-        point_id=point.id,
-        contact_id=first.id if first else None,
-        label=f"Kỹ thuật viên {point.name}",
-        ttl=link_ttl(),
-    )
-    return grant_id, external_url("invites.technician_page", token=token)
 
 
 def update_point(
