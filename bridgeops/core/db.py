@@ -7,7 +7,6 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import Table
 from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
 
 from bridgeops.core.errors import NotFound
 from bridgeops.extensions import Base, db
@@ -36,14 +35,14 @@ def get_row(model: type[M], key: Any, detail: str = "Không tìm thấy dữ li�
     return row
 
 
-def as_persistent(row: M, **loaded: Any) -> M:
-    """A model object built from the values a Core INSERT just wrote, made persistent in the
+def as_persistent(row: M, *reached: Base) -> M:
+    """A model object built from the values Core INSERTs just wrote, made persistent in the
     session as if a query had loaded it: no SELECT, and no second INSERT at the next flush.
-    Every column must be set (one left out would be expired, and read with a SELECT);
-    ``loaded`` sets relationships as already loaded, to objects persistent themselves."""
+    ``reached``: the new objects its relationships hold (its children), made persistent with it.
+    Every column must be set (one left out would be expired, and read with a SELECT)."""
+    for other in reached:
+        make_transient_to_detached(other)
     make_transient_to_detached(row)
-    for name, value in loaded.items():
-        set_committed_value(row, name, value)
     db.session.add(row)
     return row
 
