@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from bridgeops.audit import service as audit
 from bridgeops.conference.models import RETURN_FIELDS, Conference, ConferenceSession, DelegateCategory
@@ -26,8 +28,19 @@ from bridgeops.units.models import LEVEL_LABELS, AdminUnit
 from bridgeops.units.service import find_unit
 
 
-def get_conference(slug: str) -> Conference:
-    conference = db.session.scalar(sa.select(Conference).where(Conference.slug == slug))
+@cache
+def _conference_by_slug(with_categories: bool) -> sa.Select[tuple[Conference]]:
+    # Built once: a statement keeps its cache key, which is then not worked out on every call.
+    query = sa.select(Conference).where(Conference.slug == sa.bindparam("slug"))
+    return query.options(joinedload(Conference.categories)) if with_categories else query
+
+
+def get_conference(slug: str, *, with_categories: bool = False) -> Conference:
+    """The conference with this slug (404 if none); ``with_categories`` loads its delegate
+    categories in the same statement, for a caller that reads them (a registration)."""
+    conference = (
+        db.session.scalars(_conference_by_slug(with_categories), {"slug": slug}).unique().one_or_none()
+    )
     if conference is None:
         raise NotFound(f"Không có hội nghị '{slug}'.")
     return conference

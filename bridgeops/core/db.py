@@ -6,6 +6,7 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table
 from sqlalchemy.engine import CursorResult, Result
+from sqlalchemy.orm import make_transient_to_detached
 
 from bridgeops.core.errors import NotFound
 from bridgeops.extensions import Base, db
@@ -32,3 +33,28 @@ def get_row(model: type[M], key: Any, detail: str = "Không tìm thấy dữ li�
     if row is None:
         raise NotFound(detail)
     return row
+
+
+def as_persistent(row: M, *reached: Base) -> M:
+    """A model object built from the values Core INSERTs just wrote, made persistent in the
+    session as if a query had loaded it: no SELECT, and no second INSERT at the next flush.
+    ``reached``: the new objects its relationships hold (its children), made persistent with it.
+    Every column must be set (one left out would be expired, and read with a SELECT)."""
+    for other in reached:
+        make_transient_to_detached(other)
+    make_transient_to_detached(row)
+    db.session.add(row)
+    return row
+
+
+def commit_keeping_loaded() -> None:
+    """Commit without expiring what the session holds, so the caller reads back the rows it
+    has just written without a SELECT, after the commit: on SQLite a writer holds the
+    database's one write lock from its first INSERT to its commit, and every other writer waits
+    (sleeping in SQLite's busy handler), so a hot write path commits before it renders."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, TypeVar
 
 import phonenumbers
@@ -99,10 +100,14 @@ class TooDeep(ValueError):
     """A JSON value nested deeper than MAX_JSON_DEPTH."""
 
 
+#: A lone surrogate: one regex scan, not a Python loop over every character of every request.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _text_problem(text: str) -> str | None:
     if "\x00" in text:
         return NUL_MESSAGE
-    if any("\ud800" <= ch <= "\udfff" for ch in text):
+    if _SURROGATE.search(text):
         return SURROGATE_MESSAGE
     return None
 

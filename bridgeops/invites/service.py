@@ -19,6 +19,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -141,10 +142,16 @@ def reconcile_point(point: BridgePoint) -> int:
     return _reconcile(wanted, sent, sessions, {point.id: facts})
 
 
+@cache
+def _insert_backlog() -> sa.Insert:
+    # Built once: a statement keeps its cache key, which is then not worked out on every call.
+    return sa.insert(table_of(InviteBacklog))
+
+
 def note_point_changed(point: BridgePoint) -> None:
     """Record, in the caller's transaction, that the point's invites are to be reconciled
     (one INSERT; ``reconcile_backlog`` does the work after the commit)."""
-    db.session.execute(sa.insert(table_of(InviteBacklog)).values(point_id=point.id, created_at=utcnow()))
+    db.session.execute(_insert_backlog(), {"point_id": point.id, "created_at": utcnow()})
 
 
 def reconcile_backlog(limit: int = CHUNK) -> int:

@@ -7,6 +7,7 @@ from flask import g, request, url_for
 from bridgeops.accounts.access import SCOPED_POINT, SIGNED_IN, requires
 from bridgeops.api import api_bp, operation
 from bridgeops.conference import service as conferences
+from bridgeops.core.db import commit_keeping_loaded
 from bridgeops.core.errors import Conflict, PreconditionRequired, ValidationFailed
 from bridgeops.extensions import db
 from bridgeops.registration import queries, service
@@ -104,7 +105,7 @@ def _idempotency_key() -> str | None:
     errors={404: "Không có hội nghị này", 409: "Đơn vị đã có điểm cầu; " + CLOSED},
 )
 def create_point(slug: str, body: PointIn):
-    conference = conferences.get_conference(slug)
+    conference = conferences.get_conference(slug, with_categories=True)
     key = _idempotency_key()
     try:
         created = service.create_point(conference, body, g.principal, idempotency_key=key)
@@ -114,11 +115,11 @@ def create_point(slug: str, body: PointIn):
         # The same retry raced with the first request: answer with what the first one made.
         db.session.rollback()
         created = service.create_point(conference, body, g.principal, idempotency_key=key)
+    # Commit first, then answer from the rows still loaded (see commit_keeping_loaded).
+    commit_keeping_loaded()
     point = created.point
-    # Read before the commit, which would expire the point and load it all again.
-    model = PointCreated(**point_out(point).model_dump(), technician_url=created.technician_url)
+    model = point_out(point, PointCreated, technician_url=created.technician_url)
     headers = {"ETag": etag(point), "Location": url_for("api.get_point", point_id=point.id)}
-    db.session.commit()
     return model, 201 if created.created else 200, headers
 
 

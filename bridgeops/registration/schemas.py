@@ -145,28 +145,31 @@ class PointIn(BaseModel):
     @field_validator("counts")
     @classmethod
     def _fits_conference(cls, counts: dict[str, int], info: ValidationInfo) -> dict[str, int]:
-        """Categories of the point's level only; the total within the room's capacity."""
-        context = info.context or {}
-        if "categories" in context:
-            level = context.get("level", "")
-            level_label = LEVEL_LABELS[level].lower() if level in LEVEL_LABELS else level
-            for code in counts:
-                if code not in context["categories"]:
-                    raise PydanticCustomError(
-                        "category_level",
-                        "Thành phần '{code}' không áp dụng cho điểm cầu cấp {level}.",
-                        {"code": code, "level": level_label},
-                    )
-        capacity = info.data.get("capacity")
-        total = sum(counts.values())
-        if capacity is not None and total > capacity:
-            raise PydanticCustomError(
-                "over_capacity",
-                "Tổng số đại biểu ({total}) vượt quá sức chứa phòng họp ({capacity} chỗ). "
-                "Vui lòng giảm số đại biểu hoặc sửa sức chứa.",
-                {"total": total, "capacity": capacity},
-            )
+        _check_counts(counts, info.data.get("capacity"), info.context or {})
         return counts
+
+
+def _check_counts(counts: dict[str, int], capacity: int | None, context: dict[str, Any]) -> None:
+    """Categories of the point's level only (when the context names them); the total within the
+    room's capacity."""
+    if "categories" in context:
+        level = context.get("level", "")
+        level_label = LEVEL_LABELS[level].lower() if level in LEVEL_LABELS else level
+        for code in counts:
+            if code not in context["categories"]:
+                raise PydanticCustomError(
+                    "category_level",
+                    "Thành phần '{code}' không áp dụng cho điểm cầu cấp {level}.",
+                    {"code": code, "level": level_label},
+                )
+    total = sum(counts.values())
+    if capacity is not None and total > capacity:
+        raise PydanticCustomError(
+            "over_capacity",
+            "Tổng số đại biểu ({total}) vượt quá sức chứa phòng họp ({capacity} chỗ). "
+            "Vui lòng giảm số đại biểu hoặc sửa sức chứa.",
+            {"total": total, "capacity": capacity},
+        )
 
 
 def validate_point(data: dict[str, Any], *, categories: dict[str, str], level: str) -> PointIn:
@@ -176,6 +179,16 @@ def validate_point(data: dict[str, Any], *, categories: dict[str, str], level: s
         return PointIn.model_validate(data, context={"categories": categories, "level": level})
     except PydanticValidationError as exc:
         raise ValidationFailed(error_map(exc)) from None
+
+
+def check_point_fits(data: PointIn, *, categories: dict[str, str], level: str) -> PointIn:
+    """``validate_point`` for a PointIn already validated without its conference: only the
+    rule that needs the conference runs again (phones and emails are not parsed twice)."""
+    try:
+        _check_counts(data.counts, data.capacity, {"categories": categories, "level": level})
+    except PydanticCustomError as exc:
+        raise ValidationFailed({"counts": exc.message()}) from None
+    return data
 
 
 class PointQuery(BaseModel):
@@ -246,9 +259,9 @@ class LinkOut(BaseModel):
     url: str
 
 
-def point_out(point: Any) -> PointOut:
-    """The contract's JSON of a BridgePoint."""
-    return PointOut(
+def point_out(point: Any, model: type[PointOut] = PointOut, **extra: Any) -> PointOut:
+    """The contract's JSON of a BridgePoint (as ``model``, a PointOut with ``extra`` fields)."""
+    return model(
         id=point.id,
         conference=point.conference.slug,
         unit=UnitRef(code=point.unit.code, name=point.unit.name, level=point.unit.level),
@@ -264,4 +277,5 @@ def point_out(point: Any) -> PointOut:
         version=point.version,
         created_at=point.created_at,
         updated_at=point.updated_at,
+        **extra,
     )

@@ -7,6 +7,7 @@ authorization rule), flushes, audits and announces ``point_changed``; the caller
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,11 +17,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from bridgeops.accounts import service as accounts
 from bridgeops.accounts.access import Principal, can_edit_point, can_view_point, unit_in_scope
 from bridgeops.accounts.models import GrantKind, GrantRole
+from bridgeops.accounts.tokens import new_token
 from bridgeops.audit import service as audit
 from bridgeops.conference.models import Conference
 from bridgeops.conference.service import categories_for_level
-from bridgeops.core.db import table_of
+from bridgeops.core.db import as_persistent, table_of
 from bridgeops.core.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
+from bridgeops.core.keys import new_public_key
 from bridgeops.core.time import format_datetime_vi, utcnow
 from bridgeops.core.urls import external_url
 from bridgeops.events import point_changed
@@ -35,7 +38,7 @@ from bridgeops.registration.models import (
     PointStatus,
     UnitAbsence,
 )
-from bridgeops.registration.schemas import PointIn, validate_point
+from bridgeops.registration.schemas import PointIn, check_point_fits, validate_point
 from bridgeops.units import service as units
 from bridgeops.units.models import AdminUnit
 
@@ -186,15 +189,15 @@ def _ancestor_codes(unit: AdminUnit) -> set[str]:
     return codes
 
 
-def _check_upstream(point: BridgePoint, upstream_id: int, principal: Principal) -> None:
+def _check_upstream(conference_id: int, unit: AdminUnit, upstream_id: int, principal: Principal) -> None:
     """The upstream must be the point of an ancestor unit in the same conference, visible to
     the principal: strictly up the tree, so no cycle can form. Missing and forbidden ids get
     the same answer, so ids of other districts' points do not leak."""
     upstream = db.session.get(BridgePoint, upstream_id)
     if (
         upstream is None
-        or upstream.conference_id != point.conference_id
-        or upstream.unit_code not in _ancestor_codes(point.unit)
+        or upstream.conference_id != conference_id
+        or upstream.unit_code not in _ancestor_codes(unit)
         or not can_view_point(principal, upstream)
     ):
         raise ValidationFailed(
@@ -212,7 +215,7 @@ def _apply(point: BridgePoint, data: PointIn, principal: Principal) -> None:
     point.capacity = data.capacity
     point.probe_target = data.probe.target
     if data.upstream is not None and data.upstream != point.upstream_point_id:
-        _check_upstream(point, data.upstream, principal)
+        _check_upstream(point.conference_id, point.unit, data.upstream, principal)
         point.upstream_point_id = data.upstream
 
     existing = {c.category_code: c for c in point.counts}
@@ -353,33 +356,190 @@ def point_for_idempotency_key(conference: Conference, principal: Principal, key:
     )
 
 
+@dataclass(frozen=True)
+class _UnitSlot:
+    """A unit a point is being registered for, and what its conference holds around it."""
+
+    unit: AdminUnit
+    #: The unit has a point in the conference already.
+    taken: bool
+    #: The point of the parent unit, which a new point relays from.
+    parent_point_id: int | None
+    #: The unit was marked "không tham gia".
+    absent: bool
+
+
+@cache
+def _unit_slot_query() -> sa.Select[tuple[AdminUnit, bool, int | None, bool]]:
+    # Built once: a statement keeps its cache key, which is then not worked out on every call.
+    conference_id: sa.BindParameter[int] = sa.bindparam("conference_id")
+    taken = sa.exists().where(
+        BridgePoint.conference_id == conference_id, BridgePoint.unit_code == AdminUnit.code
+    )
+    parent = (
+        sa.select(BridgePoint.id)
+        .where(BridgePoint.conference_id == conference_id, BridgePoint.unit_code == AdminUnit.parent_code)
+        .scalar_subquery()
+    )
+    absent = sa.exists().where(
+        UnitAbsence.conference_id == conference_id, UnitAbsence.unit_code == AdminUnit.code
+    )
+    return sa.select(AdminUnit, taken, parent, absent).where(AdminUnit.code == sa.bindparam("code"))
+
+
+def _unit_slot(conference: Conference, code: str) -> _UnitSlot | None:
+    """The unit with this key, or GSO code on the conference's map, with its neighbours in the
+    conference: one SELECT for the usual case, a key on the conference's map."""
+    query = _unit_slot_query()
+    row = db.session.execute(query, {"conference_id": conference.id, "code": code}).first()
+    if row is None or row[0].map != conference.unit_map:
+        unit = units.find_unit(code, conference.unit_map)  # a GSO code on the conference's map
+        if unit is None:
+            return None
+        row = db.session.execute(query, {"conference_id": conference.id, "code": unit.code}).first()
+    if row is None:
+        return None
+    return _UnitSlot(row[0], bool(row[1]), row[2], bool(row[3]))
+
+
 def _create_point(conference: Conference, data: PointIn, principal: Principal) -> CreatedPoint:
     if data.unit is None:
         raise ValidationFailed({"unit": "Vui lòng chọn đơn vị của điểm cầu."})
-    unit = units.find_unit(data.unit, conference.unit_map)  # a key, or a GSO code on its map
-    if unit is None or not _in_conference_tree(conference, unit):
+    slot = _unit_slot(conference, data.unit)
+    if slot is None or not _in_conference_tree(conference, slot.unit):
         raise ValidationFailed({"unit": "Không có đơn vị này trong phạm vi hội nghị."})
+    unit = slot.unit
     if not unit_in_scope(principal, unit, conference.id):
         raise Forbidden(f"Bạn không phụ trách {unit.name}.")
     late = _late(conference, principal)
-    data = validate_point(
-        data.model_dump(), categories=categories_of_level(conference, unit.level), level=unit.level
-    )
-    point = _new_point(conference, unit)
-    _apply(point, data, principal)
-    _flush_new(point)
-    # A unit marked "không tham gia" that registers after all takes part.
-    db.session.execute(
-        sa.delete(UnitAbsence).where(
-            UnitAbsence.conference_id == conference.id, UnitAbsence.unit_code == unit.code
-        )
-    )
+    data = check_point_fits(data, categories=categories_of_level(conference, unit.level), level=unit.level)
+    if slot.taken:
+        raise Conflict(f"{unit.name} đã có điểm cầu trong hội nghị này.")
+    upstream = slot.parent_point_id
+    if data.upstream is not None and data.upstream != upstream:
+        _check_upstream(conference.id, unit, data.upstream, principal)
+        upstream = data.upstream
+    # Everything is made before the first INSERT: from there to the commit, SQLite holds its one
+    # write lock, and every other worker's registration waits (in SQLite's busy handler, which
+    # sleeps 1, 2, 5, 10… ms between tries), so the INSERTs follow each other.
+    point = _new_point_rows(conference, unit, data, upstream)
     created = snapshot(point)
-    # The link first: its grant's flush needs no audit row, and both audit rows then go out in
-    # one INSERT at the commit.
-    url = _issue_technician_grant(point, principal, late=late, new_point=True, created=created)
+    token = new_token()
+    url = external_url("invites.technician_page", token=token)
+    label, ttl = f"Kỹ thuật viên {point.name}", link_ttl()
+
+    _insert_point(point)
+    first = point.contacts[0] if point.contacts else None
+    grant_id, _ = accounts.insert_grant(
+        GrantRole.TECHNICIAN,
+        conference_id=conference.id,
+        point_id=point.id,
+        contact_id=first.id if first else None,
+        label=label,
+        ttl=ttl,
+        token=token,
+    )
+    audit.insert_now(
+        principal.actor,
+        AUDIT_ENTITY,
+        point.id,
+        [
+            ("create", None, created),
+            ("issue_link", None, {"role": "technician", "grant": grant_id, "revoked": 0}),
+        ],
+        conference_id=conference.id,
+        late=late,
+    )
+    if slot.absent:
+        # A unit marked "không tham gia" that registers after all takes part.
+        db.session.execute(
+            sa.delete(UnitAbsence).where(
+                UnitAbsence.conference_id == conference.id, UnitAbsence.unit_code == unit.code
+            )
+        )
+    # In the session as if loaded: reading the rows back costs no SELECT.
+    as_persistent(point, *point.contacts, *point.counts)
+    _link_children(point)
     point_changed.send(point, created=True)
     return CreatedPoint(point, url)
+
+
+def _new_point_rows(
+    conference: Conference, unit: AdminUnit, data: PointIn, upstream: int | None
+) -> BridgePoint:
+    """A new point with its technicians and counts, every column set but the ids (not yet in
+    the session: ``_insert_point`` writes it)."""
+    now = utcnow()
+    return BridgePoint(
+        uid_key=new_public_key(),
+        conference=conference,
+        conference_id=conference.id,
+        unit=unit,
+        unit_code=unit.code,
+        level=unit.level,
+        district_code=district_code_of(unit),
+        name=data.name or f"Điểm cầu {unit.name}",
+        venue=data.venue,
+        capacity=data.capacity,
+        status=PointStatus.DRAFT,
+        version=1,
+        probe_target=data.probe.target,
+        upstream_point_id=upstream,
+        total_delegates=sum(data.counts.values()),
+        created_at=now,
+        updated_at=now,
+        confirmed_at=None,
+        withdrawn_at=None,
+        contacts=[
+            Contact(
+                role=ContactRole.TECHNICIAN,
+                name=t.name,
+                phone=t.phone,
+                email=t.email,
+                acknowledged_at=None,
+                created_at=now,
+            )
+            for t in data.technicians
+        ],
+        counts=[DelegateCount(category_code=c, count=n) for c, n in sorted(data.counts.items())],
+    )
+
+
+def _insert_point(point: BridgePoint) -> None:
+    """The point, its technicians and its counts in three Core INSERTs (no ORM flush), their ids
+    set on the objects."""
+    try:
+        point.id = db.session.execute(_insert_returning_id(BridgePoint), _columns(point)).scalar_one()
+    except IntegrityError:
+        # Someone registered the same unit a moment ago.
+        raise Conflict(f"{point.unit.name} đã có điểm cầu trong hội nghị này.") from None
+    for contact in point.contacts:
+        contact.point_id = point.id
+    for count in point.counts:
+        count.point_id = point.id
+    if point.contacts:
+        ids = db.session.execute(_insert_returning_id(Contact), [_columns(c) for c in point.contacts])
+        for contact, contact_id in zip(point.contacts, ids.scalars(), strict=True):
+            contact.id = contact_id
+    if point.counts:
+        db.session.execute(_insert(DelegateCount), [_columns(c) for c in point.counts])
+
+
+def _columns(row: BridgePoint | Contact | DelegateCount) -> dict[str, Any]:
+    """The column values set on a new object, as an INSERT's parameters."""
+    return {c.key: getattr(row, c.key) for c in table_of(type(row)).columns if c.key in row.__dict__}
+
+
+@cache
+def _insert(model: type[DelegateCount]) -> sa.Insert:
+    return sa.insert(table_of(model))
+
+
+@cache
+def _insert_returning_id(model: type[BridgePoint] | type[Contact]) -> sa.Insert:
+    """An INSERT of many rows that returns their ids in the order of the rows."""
+    table = table_of(model)
+    return sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
 
 
 def update_point(

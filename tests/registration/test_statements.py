@@ -1,0 +1,83 @@
+"""What one API registration costs the database: the statements are pinned, so a lookup or a
+flush that creeps back into the hot path (issue 17: the POST at ≥ 0.5× of a bare insert) fails
+here rather than in a benchmark run."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+
+from bridgeops.audit.models import AuditEvent
+from bridgeops.extensions import db
+from bridgeops.invites.models import InviteBacklog
+from tests.conftest import bearer
+from tests.registration.helpers import MY_LOC, commune_of, point_body
+
+URL = "/api/v1/conferences/namdinh-2022/points"
+#: A registration of a commune: who asks (the token with its officer), the conference with its
+#: categories, the unit with its neighbours, then one INSERT per table.
+EXPECTED = [
+    "INSERT access_grant",
+    "INSERT audit_event",
+    "INSERT bridge_point",
+    "INSERT contact",
+    "INSERT delegate_count",
+    "INSERT invite_backlog",
+    "SELECT access_grant",
+    "SELECT admin_unit",
+    "SELECT conference",
+]
+
+
+def _verb_and_table(statement: str) -> str | None:
+    """The verb and table, e.g. "SELECT conference"; None for a connection's own set-up."""
+    text = " ".join(statement.split())
+    verb = text.split(" ", 1)[0].upper()
+    if verb == "SELECT":
+        # Named by its first column's table (subqueries follow it).
+        match = re.match(r'SELECT\s+"?(\w+)"?\.', text, re.I)
+        return f"SELECT {match[1]}" if match else None
+    if verb in ("INSERT", "DELETE"):
+        return f"{verb} {text.split()[2].strip(chr(34))}"
+    if verb == "UPDATE":
+        return f"UPDATE {text.split()[1].strip(chr(34))}"
+    return None
+
+
+@contextmanager
+def statements() -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        found = _verb_and_table(statement)
+        if found:
+            seen.append(found)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+
+
+def test_an_api_registration_issues_nine_statements(client, demo, officer_token):
+    # A first call records the token's use (a write at most every few minutes), not measured.
+    first = client.post(URL, json=point_body(commune_of(MY_LOC, 1)), headers=bearer(officer_token))
+    assert first.status_code == 201
+    body = point_body(commune_of(MY_LOC, 0))
+    with statements() as seen:
+        response = client.post(URL, json=body, headers=bearer(officer_token))
+    assert response.status_code == 201, response.get_json()
+    assert sorted(seen) == EXPECTED
+    # What the statements wrote is all there: the audit trail and the invites' backlog.
+    point_id = response.get_json()["id"]
+    actions = db.session.scalars(
+        sa.select(AuditEvent.action).where(AuditEvent.entity_id == point_id).order_by(AuditEvent.id)
+    ).all()
+    assert actions == ["create", "issue_link"]
+    assert db.session.scalar(
+        sa.select(sa.func.count()).select_from(InviteBacklog).where(InviteBacklog.point_id == point_id)
+    )
