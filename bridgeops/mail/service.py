@@ -489,11 +489,11 @@ def _load(message_ids: list[int]) -> dict[int, OutboxMessage]:
 
 
 class _SentMarker:
-    """Records sent ids (one UPDATE and commit every MARK_EVERY messages) and renews the
-    batch's claim, on a connection of its own held for the whole batch.
+    """Records sent ids (one UPDATE, its own transaction, every MARK_EVERY messages) and
+    renews the batch's claim, on a connection of its own held for the whole batch.
 
-    The mark of each message is its own transaction, so it must be cheap: a Core statement
-    compiled once, no pool checkout (and its pre-ping) per message, and on PostgreSQL an
+    Each message's mark must be cheap: one autocommitted Core statement compiled once (one
+    round trip), no pool checkout (and its pre-ping) per message, and on PostgreSQL an
     asynchronous commit (``synchronous_commit = off`` for this connection only, while it
     marks). A crash of the deliverer loses no mark the server acknowledged; only a crash of
     PostgreSQL itself can lose the last fraction of a second of marks, whose messages are then
@@ -514,10 +514,10 @@ class _SentMarker:
 
     def _connection(self) -> sa.Connection:
         if self.connection is None:
-            self.connection = db.engine.connect()
+            # Each UPDATE is its own transaction; the pool restores the isolation level.
+            self.connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
             if self.connection.dialect.name == "postgresql":
                 self.connection.exec_driver_sql("SET synchronous_commit TO OFF")
-                self.connection.commit()
         return self.connection
 
     def close(self) -> None:
@@ -525,10 +525,8 @@ class _SentMarker:
         if connection is None:
             return
         try:
-            connection.rollback()
             if connection.dialect.name == "postgresql":
                 connection.exec_driver_sql("RESET synchronous_commit")
-                connection.commit()
         except Exception:
             connection.invalidate()  # never hand the pool a connection in an unknown state
             raise
@@ -558,7 +556,6 @@ class _SentMarker:
             # What is still ours gets a fresh claim, so a long batch is never taken over.
             connection.execute(_RENEW_CLAIMS, {"holder": self.holder, "until": utcnow() + self.claim_for})
             self.last = time.monotonic()
-        connection.commit()
         self.ids = []
 
 

@@ -66,10 +66,7 @@ def instrument() -> None:
     mail.prepare_batch = timed("prepare", mail.prepare_batch)
     mail.render = timed("render", mail.render)
     transport.SmtpTransport.send = timed("smtp", transport.SmtpTransport.send)  # type: ignore[method-assign]
-    for name in ("_SentMarker", "_Marks"):
-        marker = getattr(mail, name, None)
-        if marker is not None:
-            marker.flush = timed("mark+commit", marker.flush)
+    mail._SentMarker.flush = timed("mark+commit", mail._SentMarker.flush)  # type: ignore[method-assign]
 
 
 def reset(db, count: int) -> list[int]:
