@@ -342,7 +342,8 @@ def _deliver_batch(
         due = _claim_batch(holder, now or utcnow(), limit or BATCH_SIZE, claim_for, only)
         report.due = len(due)
         batch, contexts = _prepare(due)
-        _send_batch(transport, due, batch, contexts, _SentMarker(holder, claim_for), report)
+        with _SentMarker(holder, claim_for) as marker:
+            _send_batch(transport, due, batch, contexts, marker, report)
     finally:
         db.session.rollback()
     if report.sent or report.failed or report.retrying:
@@ -488,12 +489,49 @@ def _load(message_ids: list[int]) -> dict[int, OutboxMessage]:
 
 
 class _SentMarker:
-    """Records sent ids in chunks (one UPDATE and commit each) and renews the batch's claim."""
+    """Records sent ids (one UPDATE, its own transaction, every MARK_EVERY messages) and
+    renews the batch's claim, on a connection of its own held for the whole batch.
+
+    Each message's mark must be cheap: one autocommitted Core statement compiled once (one
+    round trip), no pool checkout (and its pre-ping) per message, and on PostgreSQL an
+    asynchronous commit (``synchronous_commit = off`` for this connection only, while it
+    marks). A crash of the deliverer loses no mark the server acknowledged; only a crash of
+    PostgreSQL itself can lose the last fraction of a second of marks, whose messages are then
+    sent again with the same Message-ID: the at-least-once promise, never a lost message.
+    """
 
     def __init__(self, holder: str, claim_for: timedelta) -> None:
         self.holder, self.claim_for = holder, claim_for
         self.ids: list[int] = []
         self.last = time.monotonic()
+        self.connection: sa.Connection | None = None
+
+    def __enter__(self) -> _SentMarker:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _connection(self) -> sa.Connection:
+        if self.connection is None:
+            # Each UPDATE is its own transaction; the pool restores the isolation level.
+            self.connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            if self.connection.dialect.name == "postgresql":
+                self.connection.exec_driver_sql("SET synchronous_commit TO OFF")
+        return self.connection
+
+    def close(self) -> None:
+        connection, self.connection = self.connection, None
+        if connection is None:
+            return
+        try:
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("RESET synchronous_commit")
+        except Exception:
+            connection.invalidate()  # never hand the pool a connection in an unknown state
+            raise
+        finally:
+            connection.close()
 
     def add(self, message_id: int) -> None:
         self.ids.append(message_id)
@@ -501,39 +539,46 @@ class _SentMarker:
             self.flush()
 
     def flush(self) -> None:
-        table = table_of(OutboxMessage)
+        renew = time.monotonic() - self.last >= RENEW_CLAIMS_SECONDS
+        if not self.ids and not renew:
+            return
+        connection = self._connection()
         if self.ids:
             done = rows_matched(
-                db.session.execute(
-                    sa.update(table)
-                    .where(table.c.id.in_(self.ids), table.c.claimed_by == self.holder)
-                    .values(
-                        status=OutboxStatus.SENT,
-                        sent_at=utcnow(),
-                        attempts=table.c.attempts + 1,
-                        claimed_by=None,
-                        claimed_until=None,
-                        last_error=None,
-                    )
-                    .execution_options(synchronize_session=False)
-                )
+                connection.execute(_MARK_SENT, {"ids": self.ids, "holder": self.holder, "now": utcnow()})
             )
             if done != len(self.ids):
                 log.warning(
                     "%s outbox messages were sent but their claim had passed to another deliverer",
                     len(self.ids) - done,
                 )
-        if time.monotonic() - self.last >= RENEW_CLAIMS_SECONDS:
+        if renew:
             # What is still ours gets a fresh claim, so a long batch is never taken over.
-            db.session.execute(
-                sa.update(table)
-                .where(table.c.claimed_by == self.holder, table.c.status == OutboxStatus.PENDING)
-                .values(claimed_until=utcnow() + self.claim_for)
-                .execution_options(synchronize_session=False)
-            )
+            connection.execute(_RENEW_CLAIMS, {"holder": self.holder, "until": utcnow() + self.claim_for})
             self.last = time.monotonic()
-        db.session.commit()
         self.ids = []
+
+
+_OUTBOX = table_of(OutboxMessage)
+_MARK_SENT = (
+    sa.update(_OUTBOX)
+    .where(
+        _OUTBOX.c.id.in_(sa.bindparam("ids", expanding=True)), _OUTBOX.c.claimed_by == sa.bindparam("holder")
+    )
+    .values(
+        status=OutboxStatus.SENT,
+        sent_at=sa.bindparam("now"),
+        attempts=_OUTBOX.c.attempts + 1,
+        claimed_by=None,
+        claimed_until=None,
+        last_error=None,
+    )
+)
+_RENEW_CLAIMS = (
+    sa.update(_OUTBOX)
+    .where(_OUTBOX.c.claimed_by == sa.bindparam("holder"), _OUTBOX.c.status == OutboxStatus.PENDING)
+    .values(claimed_until=sa.bindparam("until"))
+)
 
 
 def _release(message_ids: list[int], holder: str) -> None:

@@ -40,6 +40,8 @@ class Transport(Protocol):
 
 def crlf(mime: bytes) -> bytes:
     """CRLF line ends everywhere (SMTP's rule), whatever the builder wrote."""
+    if mime.count(b"\n") == mime.count(b"\r\n"):
+        return mime  # the builders write CRLF already: no need to rewrite ~10 KB a message
     return re.sub(rb"\r?\n", b"\r\n", mime)
 
 

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
 import vobject
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from bridgeops.invites import builders
 from bridgeops.invites.builders import EventDetails, build_cancel, build_feed, build_request
 from tests.invites.wire import assert_wire_rules, physical_lines
 
@@ -104,3 +108,69 @@ def test_the_wire_check_catches_a_split_character_and_a_missing_vtimezone():
         assert_wire_rules(broken, itip=True)
     with pytest.raises(AssertionError, match="CRLF"):
         assert_wire_rules(good.replace(b"\r\n", b"\n"), itip=True)
+
+
+# The invites of one shape are written from a template icalendar builds once
+# (builders._itip_template); each must be byte for byte what icalendar writes for it alone.
+TRICKY = st.text(
+    alphabet=st.sampled_from(list("aZ09 .:;,\\^\"'’=\n\t/@-–·") + list("ĐđệỹữáàảãạƯ🙂")), max_size=220
+)
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(
+    method=st.sampled_from(["REQUEST", "CANCEL"]),
+    uid=TRICKY.filter(bool),
+    sequence=st.integers(0, 10**6),
+    summary=TRICKY,
+    location=TRICKY,
+    description=TRICKY,
+    url=st.sampled_from(["", "http://bridgeops.test/t/abc", "https://x.test/t/" + "a" * 90]),
+    name=TRICKY,
+    organizer=TRICKY.filter(bool),
+    zone=st.sampled_from(["Asia/Ho_Chi_Minh", "Europe/Paris", "America/New_York"]),
+    stamp=st.datetimes(min_value=datetime(2001, 1, 1), max_value=datetime(2037, 1, 1)),
+    utc=st.sampled_from([UTC, ZoneInfo("UTC")]),
+    cancelled=st.booleans(),
+)
+def test_an_invite_from_the_template_is_what_icalendar_writes(
+    method, uid, sequence, summary, location, description, url, name, organizer, zone, stamp, utc, cancelled
+):
+    event = details(
+        uid=uid,
+        sequence=sequence,
+        summary=summary,
+        location=location,
+        description=description,
+        url=url,
+        attendees=((name, "hoa@nghiahung.test"),),
+        organizer_name=organizer,
+        timezone=zone,
+        dtstamp=stamp.replace(tzinfo=utc),
+        cancelled=cancelled,
+    )
+    assert builders._itip(method, event) == builders._itip_with_icalendar(method, event)
+
+
+@pytest.mark.parametrize("width", range(0, 160, 3))
+def test_folding_at_every_offset_matches_icalendar(width):
+    """An escape or a multi-byte character at each position around the 75-octet folds."""
+    text = "a" * width + ",;\\\n^" + "ệ" * width + "🙂" + "x" * (width % 7)
+    event = details(
+        summary=text, description=text * 2, location=text[::-1], dtstamp=datetime(2022, 4, 1, tzinfo=UTC)
+    )
+    for method in ("REQUEST", "CANCEL"):
+        ics = builders._itip(method, event)
+        assert ics == builders._itip_with_icalendar(method, event)
+        assert_wire_rules(ics, itip=True)
+
+
+def test_what_the_template_does_not_know_is_written_by_icalendar():
+    local_stamp = details(dtstamp=datetime(2022, 4, 1, 8, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")))
+    two = details(attendees=(("A", "a@x.test"), ("B", "b@x.test")), dtstamp=datetime(2022, 4, 1, tzinfo=UTC))
+    for event in (local_stamp, two):
+        assert builders._itip("REQUEST", event) == builders._itip_with_icalendar("REQUEST", event)
+    assert icalendar.Calendar.from_ical(build_request(two)).events[0]["ATTENDEE"][1] == "mailto:b@x.test"
+    fresh = build_request(details())  # no DTSTAMP given: now, in UTC
+    stamp = icalendar.Calendar.from_ical(fresh).events[0].decoded("dtstamp")
+    assert abs(stamp - datetime.now(UTC)) < timedelta(minutes=5)
