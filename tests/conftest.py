@@ -13,12 +13,18 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings
 from sqlalchemy.engine import make_url
 
 from bridgeops import create_app
 from bridgeops.extensions import db, limiter
 
 pytest_plugins = ["tests.browser_support"]
+
+# Property-based tests draw the same examples on every run (a fresh clone never fails by
+# chance); a test's own @settings changes only what it names.
+settings.register_profile("bridgeops", derandomize=True, database=None, deadline=None)
+settings.load_profile("bridgeops")
 
 TEST_DATABASE_URL = os.environ.get("BRIDGEOPS_TEST_DATABASE_URL", "")
 
