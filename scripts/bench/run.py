@@ -221,6 +221,18 @@ class Gunicorn:
             time.sleep(0.3)
         raise RuntimeError(f"gunicorn not ready: see {self.log.name}")
 
+    def wait_warm(self, timeout: float = 180) -> float:
+        """Wait until every worker's warm-up (bridgeops.ops.warmup) has finished, so that a
+        throughput run and its baseline share the CPU with nothing else; the seconds waited."""
+        started = time.monotonic()
+        log = Path(self.log.name)
+        while time.monotonic() - started < timeout:
+            self.log.flush()
+            if log.read_text(errors="replace").count("warm-up done") >= self.workers():
+                break
+            time.sleep(0.3)
+        return time.monotonic() - started
+
     def workers(self) -> int:
         return int(os.environ.get("BRIDGEOPS_WORKERS", min((os.cpu_count() or 1) * 2 + 1, 9)))
 
@@ -1183,6 +1195,7 @@ def main() -> None:
             baseline.wait_ready("/rows")
             print("web measurements")
             if args.only != "pages":
+                print(f"workers warmed up in {web.wait_warm():.1f} s")
                 measure_rates(results, web, baseline, data, files, args.duration)
                 measure_return(results, app, web, data)
                 measure_board(results, web, data, args.duration / 2)
