@@ -707,6 +707,7 @@ def child_jobs(config: dict) -> None:
             "SMTP_STARTTLS": False,
             "PROBE_TIMEOUT": 2.0,
             "PROBE_INTERVAL": 30,
+            "PROBE_ALLOW": "127.0.0.0/8",  # the bench's targets are on loopback
             "BASE_URL": "http://bridgeops.bench",
             "OUTBOX_DIR": config["outbox_dir"],
         }
@@ -875,7 +876,7 @@ def invites_row(mail: dict, smtp_counts: dict) -> Row:
     rate = mail["sent"] / mail["deliver_seconds"]
     raw_seconds = mail["sent"] / mail["raw_rate"]
     return Row(
-        f"invites delivered ({mail['sent']:,} of {mail['queued']:,})",
+        f"invites delivered ({mail['sent']:,})",
         mail["deliver_seconds"],
         "s",
         "bare smtplib, one connection, same messages",
@@ -883,7 +884,8 @@ def invites_row(mail: dict, smtp_counts: dict) -> Row:
         mail["deliver_seconds"] / raw_seconds,
         "≤ 300 s",
         mail["deliver_seconds"] <= 300 and not mail["left"],
-        f"{rate:.0f} msg/s vs {mail['raw_rate']:.0f} msg/s raw; "
+        f"{rate:.0f} msg/s vs {mail['raw_rate']:.0f} msg/s raw; {mail['queued']:,} queued at the start, "
+        "the rest fed from the registrations' invite backlog by the same job; "
         f"{smtp_counts.get('connections', '?')} SMTP connections, {mail['runs']} outbox "
         f"runs at the scheduler's 5 s cadence",
     )
