@@ -74,6 +74,7 @@ def app(database_url: str, outbox_dir: Path):
             "WTF_CSRF_ENABLED": False,
             "OUTBOX_DIR": str(outbox_dir),
             "BASE_URL": "http://bridgeops.test",
+            "HEALTHZ_WRITE_CHECK_SECONDS": 0,  # each /healthz of a test checks its writes
             "SMTP_HOST": "",
             # The probe tests' listeners are on loopback, which the default policy refuses.
             "PROBE_ALLOW": "127.0.0.0/8",

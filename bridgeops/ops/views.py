@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import time
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -28,16 +30,22 @@ def healthz():
         db.session.execute(sa.text("SELECT 1"))
     except sa.exc.SQLAlchemyError as error:
         return _unhealthy("unreachable", error)
-    try:
-        checks.record_write()
-        db.session.commit()
-    except sa.exc.SQLAlchemyError as error:
-        return _unhealthy(_database_state(error), error)
-    try:
-        checks.check_directories(_service_directories())
-    except OSError as error:
-        log_failure("healthz storage check", error)
-        return _problem_body(database="ok", storage=outage_kind(error) or "error")
+    # The write and the disk checks (a row rewritten, a file fsynced) run at most once per
+    # HEALTHZ_WRITE_CHECK_SECONDS in a worker: /healthz is public and polled; a flood of it
+    # must not become a flood of writes. A failure is never remembered: the next call checks.
+    state = current_app.extensions.setdefault("bridgeops_healthz", {"checked": -math.inf})
+    if time.monotonic() - state["checked"] >= current_app.config["HEALTHZ_WRITE_CHECK_SECONDS"]:
+        try:
+            checks.record_write()
+            db.session.commit()
+        except sa.exc.SQLAlchemyError as error:
+            return _unhealthy(_database_state(error), error)
+        try:
+            checks.check_directories(_service_directories())
+        except OSError as error:
+            log_failure("healthz storage check", error)
+            return _problem_body(database="ok", storage=outage_kind(error) or "error")
+        state["checked"] = time.monotonic()
     scheduler = checks.scheduler_state()
     db.session.rollback()
     if scheduler.monitoring_stopped:

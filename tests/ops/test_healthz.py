@@ -51,8 +51,16 @@ def test_pages_send_security_headers(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
-def _schema_app(url: str):
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": url})
+def _schema_app(url: str, write_check_seconds: float = 0):
+    # 0: every call writes and fsyncs, so a test sees a change of the database or disk at once.
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "DATABASE_URL": url,
+            "HEALTHZ_WRITE_CHECK_SECONDS": write_check_seconds,
+        }
+    )
     with app.app_context():
         db.create_all()
         db.session.remove()
@@ -154,3 +162,25 @@ def test_healthz_is_degraded_when_the_scheduler_stops_during_a_session_window(cl
         "stopped",
         "stale",
     )
+
+
+def test_a_flood_of_healthz_writes_once_a_second_and_still_sees_the_database_go(tmp_path):
+    """/healthz is public: many calls in a second rewrite write_check once; the database's
+    answer (SELECT 1) is still checked on every call."""
+    url = f"sqlite:///{tmp_path / 'bridgeops.sqlite3'}"
+    app = _schema_app(url, write_check_seconds=60)
+    client = app.test_client()
+    writes = []
+    with app.app_context():
+        sa.event.listen(
+            db.engine, "before_cursor_execute", lambda _c, _cu, statement, *_a: writes.append(statement)
+        )
+        for _ in range(20):
+            assert client.get("/healthz").status_code == 200
+        written = [s for s in writes if s.startswith("UPDATE write_check")]
+        assert len(written) == 1, written  # the first call; its row was new, so also one INSERT
+        assert sum("SELECT 1" in s for s in writes) == 20
+        (tmp_path / "bridgeops.sqlite3").unlink()
+        db.engine.dispose()
+    (tmp_path / "bridgeops.sqlite3").mkdir()  # the file is gone and cannot be made again
+    assert client.get("/healthz").status_code == 503
