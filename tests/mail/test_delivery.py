@@ -218,3 +218,26 @@ def test_a_run_claims_one_batch_and_leaves_the_rest_to_others(smtp, monkeypatch)
     pending = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.status == "pending"))
     assert [(m.claimed_by, m.claimed_until) for m in pending] == [(None, None)] * 20
     assert len(smtp.received) == 10
+
+
+def test_enqueue_rendered_adds_only_new_keys_and_counts_them():
+    """Bulk enqueue skips keys the outbox holds (and repeats within the batch) in the INSERT
+    itself, and says how many it wrote."""
+
+    def batch(keys):
+        return [
+            mail.built(
+                kind="alert",
+                recipient=f"ktv{k}@diemcau.vn",
+                subject="Cảnh báo",
+                text="x",
+                dedupe_key=f"b:{k}",
+            )
+            for k in keys
+        ]
+
+    assert mail.enqueue_rendered(batch(range(5))) == 5
+    assert mail.enqueue_rendered(batch([3, 4, 5, 6, 6])) == 2
+    db.session.commit()
+    keys = db.session.scalars(sa.select(OutboxMessage.dedupe_key).order_by(OutboxMessage.dedupe_key)).all()
+    assert keys == [f"b:{k}" for k in range(7)]
