@@ -369,7 +369,7 @@ def _category_values(conference: Conference) -> list[dict[str, Any]]:
 def update_categories(slug: str):
     """The edit page's categories: rename, change levels, reorder by editing, add, remove."""
     conference = service.get_conference(slug)
-    rows = int(request.form.get("category_rows", "0") or 0)
+    rows = request.form.get("category_rows", 0, type=int) or 0  # not a number: no rows
     typed = [
         {
             "code": request.form.get(f"categories-{i}-code", "").strip(),

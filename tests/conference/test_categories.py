@@ -162,3 +162,11 @@ def test_an_archived_conferences_categories_stay(client, demo, officer_token):
     )
     assert refused.status_code == 409
     assert len(_codes()) == 6
+
+
+def test_a_mangled_category_form_is_a_vietnamese_422_not_a_500(client, demo, officer):
+    _login(client, officer)
+    response = client.post("/conferences/namdinh-2022/categories", data={"category_rows": "abc"})
+    assert response.status_code == 422
+    assert "Quá ít (tối thiểu 1)." in response.get_data(as_text=True)
+    assert len(_codes()) == 6
