@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 
 import pytest
 
@@ -29,7 +30,13 @@ def test_paths_are_logged_without_tokens(path, logged):
 
 
 def _request_lines(caplog) -> list[dict]:
-    return [json.loads(JsonFormatter().format(r)) for r in caplog.records if r.name == "bridgeops.request"]
+    """This thread's request lines: a browser test's live server may still be serving a page's poll."""
+    here = threading.get_ident()
+    return [
+        json.loads(JsonFormatter().format(r))
+        for r in caplog.records
+        if r.name == "bridgeops.request" and r.thread == here
+    ]
 
 
 def test_a_sane_request_id_is_kept_and_a_hostile_one_replaced(client, caplog):
