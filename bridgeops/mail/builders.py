@@ -87,8 +87,8 @@ def build_calendar_message(
         _ICS: _written(_base64(ics)),
     }
     headers = {
-        "From": _folded("From", _address(sender)),
-        "To": _CRLF32.fold_binary("To", _address(recipient)),
+        "From": _address_header("From", sender),
+        "To": _address_header("To", recipient),
         "Subject": _folded_subject(subject),
         "Date": _CRLF32.fold_binary("Date", _date(date)),
         "Message-ID": _CRLF32.fold_binary("Message-ID", message_id),
@@ -205,9 +205,10 @@ def _qp_charset() -> Charset:
     return charset
 
 
-@lru_cache(maxsize=256)
-def _folded(name: str, value: str) -> bytes:
-    return _CRLF32.fold_binary(name, value)
+@lru_cache(maxsize=4096)
+def _address_header(name: str, value: str) -> bytes:
+    """From or To, folded: a technician gets one invite per session, all from the same sender."""
+    return _CRLF32.fold_binary(name, _address(value))
 
 
 @lru_cache(maxsize=256)

@@ -195,3 +195,31 @@ def test_a_technician_removed_after_queueing_fails_alone_in_her_batch(demo, smtp
     assert sorted(m.recipients[0] for m in smtp.received) == ["ktv0@diemcau.vn", "ktv2@diemcau.vn"]
     failed = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.status == "failed"))
     assert failed.recipient == "ktv1@diemcau.vn" and "no longer exists" in failed.last_error
+
+
+def test_a_run_hands_over_at_its_time_limit_and_feeds_what_changed_meanwhile(
+    client, demo, smtp, officer_token, monkeypatch
+):
+    points = many_points(demo, 5)
+    invites.reconcile_session(demo.sessions[0])
+    db.session.commit()
+    monkeypatch.setattr(mail, "BATCH_SIZE", 2)
+    first = mail.deliver_all(max_seconds=0)
+    assert (first.due, first.sent) == (2, 2), "one batch, then the next run goes on"
+
+    deliver_batch, reports = mail._deliver_batch, []
+
+    def batch_then_register(*args, **kwargs):
+        reports.append(deliver_batch(*args, **kwargs))
+        if len(reports) == 1:  # a chair registers a point while the run is under way
+            points_url = "/api/v1/conferences/namdinh-2022/points"
+            created = client.post(points_url, json=point_body(MY_LOC), headers=bearer(officer_token))
+            assert created.status_code == 201
+        return reports[-1]
+
+    monkeypatch.setattr(mail, "_deliver_batch", batch_then_register)
+    rest = mail.deliver_all()
+    # The other three invites, and the new point's technician's invite to every session.
+    assert rest.sent == points - 2 + len(demo.sessions)
+    assert [m.recipients[0] for m in smtp.received].count("ky@example.vn") == len(demo.sessions)
+    assert len(reports) > 2
