@@ -7,9 +7,8 @@ writes small rows in one executemany.
 
 Delivery is separate and at least once. A run claims a batch (``_claim_batch``: two deliverers
 never send the same message), renders and sends each message over ONE SMTP
-connection for the whole ``deliver_all`` run (rendering the next message while the server takes
-this one), and records each message as sent (one UPDATE and commit) right after the server
-accepted it, before the next is handed over, so a crash can repeat at most the one message in
+connection for the whole ``deliver_all`` run, and records each message as sent (one UPDATE and
+commit) right after the server accepted it, so a crash can repeat at most the one message in
 flight (a rendered message keeps its Message-ID, so clients show it once). The scheduler claims
 under its lease holder id: when a new scheduler takes over a dead one's lease it releases the
 dead one's claims at once (``release_claims``) instead of waiting for them to expire.
@@ -21,7 +20,6 @@ import functools
 import logging
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -389,58 +387,34 @@ def _send_batch(
     report: DeliveryReport,
 ) -> None:
     """Render and send each message in order, recording each outcome as it happens; a broken
-    connection gives the rest of the batch back.
-
-    Rendering overlaps sending: while the server takes message n (in a sender thread, whose
-    socket waits release the GIL) this thread renders message n+1. Still one message in
-    flight: n is recorded as sent before n+1 is handed over, so a crash repeats at most one.
-    """
+    connection gives the rest of the batch back."""
     sender = envelope_address(current_app.config["MAIL_FROM"])
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bridgeops-smtp") as pool:
-        in_flight: tuple[int, Future[None]] | None = None
-        for position, message_id in enumerate(due):
-            envelope = _rendered(batch[message_id], contexts, sender, marker, report)
-            if in_flight is not None and not _settle(*in_flight, marker, report):
-                rest = due[position:] if envelope is not None else due[position + 1 :]
+    for position, message_id in enumerate(due):
+        message = batch[message_id]
+        try:
+            mime = render(message, contexts)
+        except Exception as error:  # a message that cannot be rendered is the message's fault
+            log.exception("outbox message %s cannot be rendered", message_id)
+            db.session.rollback()
+            marker.flush()
+            _count(report, _record_failure(message_id, marker.holder, f"render: {error}", True))
+            continue
+        if message.mime is None and _renderer_name(message) not in contexts:
+            db.session.commit()  # prepared alone: keep what its prepare wrote
+        try:
+            transport.send(Envelope(message_id, sender, envelope_address(message.recipient), mime))
+        except TransportError as error:
+            marker.flush()
+            _count(report, _record_failure(message_id, marker.holder, str(error), error.permanent))
+            if error.broken:
+                rest = due[position + 1 :]
                 _release(rest, marker.holder)
                 report.skipped += len(rest)
                 return
-            in_flight = None if envelope is None else (message_id, pool.submit(transport.send, envelope))
-        if in_flight is not None:
-            _settle(*in_flight, marker, report)
+            continue
+        marker.add(message_id)
+        report.sent += 1
     marker.flush()
-
-
-def _rendered(
-    message: OutboxMessage, contexts: dict[str, Any], sender: str, marker: _SentMarker, report: DeliveryReport
-) -> Envelope | None:
-    """The message ready to hand over, or None when it cannot be rendered (recorded as failed:
-    the message's fault, not the server's)."""
-    try:
-        mime = render(message, contexts)
-    except Exception as error:
-        log.exception("outbox message %s cannot be rendered", message.id)
-        db.session.rollback()
-        marker.flush()
-        _count(report, _record_failure(message.id, marker.holder, f"render: {error}", True))
-        return None
-    if message.mime is None and _renderer_name(message) not in contexts:
-        db.session.commit()  # prepared alone: keep what its prepare wrote
-    return Envelope(message.id, sender, envelope_address(message.recipient), mime)
-
-
-def _settle(message_id: int, sending: Future[None], marker: _SentMarker, report: DeliveryReport) -> bool:
-    """Wait for the server's answer on one message and record it; False when the connection
-    is gone."""
-    try:
-        sending.result()
-    except TransportError as error:
-        marker.flush()
-        _count(report, _record_failure(message_id, marker.holder, str(error), error.permanent))
-        return not error.broken
-    marker.add(message_id)
-    report.sent += 1
-    return True
 
 
 def _count(report: DeliveryReport, outcome: str) -> None:

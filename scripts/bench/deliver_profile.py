@@ -11,9 +11,7 @@ invites back to pending (and removes the technicians' invite-link grants, so tha
 issues them as the benchmark's first delivery does), delivers them to a loopback SMTP sink in
 another process with ``deliver_all``, and sends the same rendered messages through bare smtplib
 on one connection. CPU time is ``time.process_time`` of this process (the sink's is not
-counted); wall-clock figures are printed too but are noisy on a shared machine. Phases are
-timed per thread: "smtp" runs in the sender thread while the next message renders, so the
-phases' wall times overlap and add up to more than the run's.
+counted); wall-clock figures are printed too but are noisy on a shared machine.
 """
 
 from __future__ import annotations
@@ -44,12 +42,11 @@ WALL: dict[str, float] = defaultdict(float)
 
 def timed(label: str, function: Callable) -> Callable:
     def wrapper(*args, **kwargs):
-        # thread_time: the SMTP send runs in the sender thread, overlapping the next render.
-        cpu, wall = time.thread_time(), time.perf_counter()
+        cpu, wall = time.process_time(), time.perf_counter()
         try:
             return function(*args, **kwargs)
         finally:
-            CPU[label] += time.thread_time() - cpu
+            CPU[label] += time.process_time() - cpu
             WALL[label] += time.perf_counter() - wall
 
     return wrapper

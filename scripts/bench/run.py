@@ -887,7 +887,7 @@ def invites_row(mail: dict, smtp_counts: dict) -> Row:
         f"{rate:.0f} msg/s vs {mail['raw_rate']:.0f} msg/s raw; {mail['queued']:,} queued at the start, "
         "the rest fed from the registrations' invite backlog by the same job; "
         f"{smtp_counts.get('connections', '?')} SMTP connections, {mail['runs']} outbox "
-        f"runs at the scheduler's 5 s cadence",
+        f"run{'s' if mail['runs'] != 1 else ''} at the scheduler's 5 s cadence",
     )
 
 
