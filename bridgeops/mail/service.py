@@ -7,9 +7,10 @@ writes small rows in one executemany.
 
 Delivery is separate and at least once. A run claims a batch (``_claim_batch``: two deliverers
 never send the same message), renders and sends each message over ONE SMTP
-connection for the whole ``deliver_all`` run, and records each message as sent (one UPDATE and
-commit) right after the server accepted it, so a crash can repeat at most the one message in
-flight (a rendered message keeps its Message-ID, so clients show it once). The scheduler claims
+connection for the whole ``deliver_all`` run (rendering the next message while the server takes
+this one's body), and records each message as sent (one UPDATE and commit) right after the
+server accepted it, before the next is handed over, so a crash can repeat at most the one
+message in flight (a rendered message keeps its Message-ID, so clients show it once). The scheduler claims
 under its lease holder id: when a new scheduler takes over a dead one's lease it releases the
 dead one's claims at once (``release_claims``) instead of waiting for them to expire.
 """
@@ -54,8 +55,8 @@ BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=2)
 #: How many messages one run claims.
 BATCH_SIZE = 200
-#: Sent ids are recorded (one UPDATE, one commit) every MARK_EVERY messages: each one at once,
-#: so a crash repeats at most the message in flight.
+#: Sent ids are recorded (one UPDATE, one commit) every MARK_EVERY messages: each one before
+#: the server can accept the next, so a crash repeats at most the message in flight.
 MARK_EVERY = 1
 #: The batch's remaining claims are renewed at most this often.
 RENEW_CLAIMS_SECONDS = 1.0
@@ -387,22 +388,43 @@ def _send_batch(
     report: DeliveryReport,
 ) -> None:
     """Render and send each message in order, recording each outcome as it happens; a broken
-    connection gives the rest of the batch back."""
+    connection gives the rest of the batch back.
+
+    The work of the deliverer is done while the server is busy, in the same thread (no lock,
+    no GIL hand-over): the previous message is recorded as sent while the server answers this
+    one's MAIL FROM (``before_accept``: before the server can accept this one, so a crash still
+    repeats at most the one message in flight), and the next message is rendered while the
+    server takes this one's body (``meanwhile``).
+    """
     sender = envelope_address(current_app.config["MAIL_FROM"])
+    rendered: dict[int, bytes | Exception] = {}
+
+    def render_ahead(message_id: int) -> None:
+        try:
+            rendered[message_id] = render(batch[message_id], contexts)
+        except Exception as error:  # recorded when its turn comes
+            rendered[message_id] = error
+
     for position, message_id in enumerate(due):
         message = batch[message_id]
-        try:
-            mime = render(message, contexts)
-        except Exception as error:  # a message that cannot be rendered is the message's fault
-            log.exception("outbox message %s cannot be rendered", message_id)
+        if message_id not in rendered:
+            render_ahead(message_id)
+        mime = rendered.pop(message_id)
+        if isinstance(mime, Exception):  # a message that cannot be rendered is the message's fault
+            log.error("outbox message %s cannot be rendered", message_id, exc_info=mime)
             db.session.rollback()
             marker.flush()
-            _count(report, _record_failure(message_id, marker.holder, f"render: {error}", True))
+            _count(report, _record_failure(message_id, marker.holder, f"render: {mime}", True))
             continue
         if message.mime is None and _renderer_name(message) not in contexts:
             db.session.commit()  # prepared alone: keep what its prepare wrote
+        upcoming = due[position + 1] if position + 1 < len(due) else None
         try:
-            transport.send(Envelope(message_id, sender, envelope_address(message.recipient), mime))
+            transport.send(
+                Envelope(message_id, sender, envelope_address(message.recipient), mime),
+                before_accept=marker.flush_due,
+                meanwhile=None if upcoming is None else functools.partial(render_ahead, upcoming),
+            )
         except TransportError as error:
             marker.flush()
             _count(report, _record_failure(message_id, marker.holder, str(error), error.permanent))
@@ -412,6 +434,7 @@ def _send_batch(
                 report.skipped += len(rest)
                 return
             continue
+        marker.flush_due()  # in case the transport had no moment for it
         marker.add(message_id)
         report.sent += 1
     marker.flush()
@@ -561,8 +584,13 @@ class _SentMarker:
             connection.close()
 
     def add(self, message_id: int) -> None:
+        """Note a sent message; ``flush_due`` records it before the next one can be accepted."""
         self.ids.append(message_id)
-        if len(self.ids) >= MARK_EVERY:
+
+    def flush_due(self) -> None:
+        """Record the noted messages once MARK_EVERY are waiting, and renew the batch's claims
+        once a RENEW_CLAIMS_SECONDS have passed."""
+        if len(self.ids) >= MARK_EVERY or time.monotonic() - self.last >= RENEW_CLAIMS_SECONDS:
             self.flush()
 
     def flush(self) -> None:

@@ -7,6 +7,7 @@ import os
 import re
 import smtplib
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
@@ -33,8 +34,24 @@ class TransportError(Exception):
         self.broken = broken
 
 
+#: Work a sender does while the server is busy answering (see ``Transport.send``).
+Hook = Callable[[], None]
+
+
 class Transport(Protocol):
-    def send(self, envelope: Envelope) -> None: ...
+    def send(
+        self,
+        envelope: Envelope,
+        *,
+        before_accept: Hook | None = None,
+        meanwhile: Hook | None = None,
+    ) -> None:
+        """Hand the message over. ``before_accept`` runs once before the server can accept
+        the message (over SMTP while it answers MAIL FROM), unless ``send`` raises first.
+        ``meanwhile`` may run once while the server takes the body; a transport with no such
+        wait, or a message refused before its body went out, leaves it unrun. Neither may
+        raise anything the caller does not want raised from ``send``."""
+
     def close(self) -> None: ...
 
 
@@ -43,6 +60,26 @@ def crlf(mime: bytes) -> bytes:
     if mime.count(b"\n") == mime.count(b"\r\n"):
         return mime  # the builders write CRLF already: no need to rewrite ~10 KB a message
     return re.sub(rb"\r?\n", b"\r\n", mime)
+
+
+class _SMTP(smtplib.SMTP):
+    """smtplib's client, which lets the sender work while the server answers: ``before_accept``
+    right after MAIL FROM has gone out, ``meanwhile`` right after the body has (while the server
+    reads and stores it, the longest of its answers)."""
+
+    before_accept: Hook | None = None
+    meanwhile: Hook | None = None
+
+    def send(self, s: Any) -> None:  # typeshed: ReadableBuffer | str
+        super().send(s)
+        # ``mail`` writes "mail FROM:<…>"; ``data`` the whole body, dot-stuffed, ending with
+        # <CRLF>.<CRLF>, which no command does.
+        if self.before_accept is not None and isinstance(s, str) and s.startswith("mail FROM:"):
+            hook, self.before_accept = self.before_accept, None
+            hook()
+        elif self.meanwhile is not None and isinstance(s, bytes) and s.endswith(b"\r\n.\r\n"):
+            hook, self.meanwhile = self.meanwhile, None
+            hook()
 
 
 class SmtpTransport:
@@ -63,12 +100,12 @@ class SmtpTransport:
         self.host, self.port, self.user, self.password = host, port, user, password
         self.starttls, self.timeout = starttls, timeout
         self.ssl_context = ssl_context
-        self.connection: smtplib.SMTP | None = None
+        self.connection: _SMTP | None = None
         #: Connections opened during this transport's life (one per batch when all goes well).
         self.connections_opened = 0
 
-    def _connect(self) -> smtplib.SMTP:
-        connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+    def _connect(self) -> _SMTP:
+        connection = _SMTP(self.host, self.port, timeout=self.timeout)
         try:
             connection.ehlo()
             if self.starttls:
@@ -82,13 +119,27 @@ class SmtpTransport:
         self.connections_opened += 1
         return connection
 
-    def send(self, envelope: Envelope) -> None:
+    def send(
+        self,
+        envelope: Envelope,
+        *,
+        before_accept: Hook | None = None,
+        meanwhile: Hook | None = None,
+    ) -> None:
+        try:
+            self._send(envelope, before_accept, meanwhile)
+        finally:
+            if self.connection is not None:  # refused early: never run with a later message
+                self.connection.before_accept = self.connection.meanwhile = None
+
+    def _send(self, envelope: Envelope, before_accept: Hook | None, meanwhile: Hook | None) -> None:
         if self.connection is None:
             try:
                 self.connection = self._connect()
             except (smtplib.SMTPException, OSError) as error:
                 # Unreachable server or refused login: a setup problem, never the message's fault.
                 raise TransportError(f"{type(error).__name__}: {error}", broken=True) from error
+        self.connection.before_accept, self.connection.meanwhile = before_accept, meanwhile
         try:
             refused = self.connection.sendmail(envelope.sender, [envelope.recipient], crlf(envelope.mime))
         except smtplib.SMTPRecipientsRefused as error:
@@ -143,7 +194,17 @@ class DirectoryTransport:
     def path_for(self, message_id: int) -> Path:
         return self.directory / f"{message_id:08d}.eml"
 
-    def send(self, envelope: Envelope) -> None:
+    def send(
+        self,
+        envelope: Envelope,
+        *,
+        before_accept: Hook | None = None,
+        meanwhile: Hook | None = None,
+    ) -> None:
+        """Writes the file (``before_accept`` first; ``meanwhile`` is left unrun: there is no
+        server to wait for)."""
+        if before_accept is not None:
+            before_accept()
         try:
             # Messages hold live links (tokens): readable by the service's user only.
             self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from email import message_from_bytes, policy
 
@@ -13,6 +14,7 @@ from bridgeops.mail import service as mail
 from bridgeops.mail.builders import build_message
 from bridgeops.mail.models import OutboxMessage
 from bridgeops.mail.transport import DirectoryTransport, SmtpTransport
+from tests.smtp_server import CollectingHandler
 
 
 def queue(n: int, prefix: str = "test") -> list[OutboxMessage]:
@@ -114,6 +116,74 @@ def test_one_smtp_connection_serves_the_whole_batch(app, smtp):
     assert mail.deliver_pending(transport=transport).sent == 5
     assert transport.connections_opened == 1
     assert len(smtp.received) == 5
+
+
+def test_the_next_message_is_rendered_while_the_server_takes_this_ones_body(smtp, monkeypatch):
+    """The server holds its answer to each body until the deliverer has rendered the next
+    message: at once when the deliverer renders during that wait, a 451 after 3 s if not."""
+    messages = queue(4)
+    rendered: list[int] = []
+    render = mail.render
+
+    def render_and_count(message, contexts=None):
+        mime = render(message, contexts)
+        rendered.append(message.id)
+        return mime
+
+    monkeypatch.setattr(mail, "render", render_and_count)
+    bodies = 0
+
+    async def answer_once_the_next_is_rendered(server, session, envelope):
+        nonlocal bodies
+        bodies += 1
+        waited = 0.0
+        while bodies < len(messages) and len(rendered) <= bodies:
+            if waited > 3:
+                return "451 4.3.0 the next message was not rendered meanwhile"
+            await asyncio.sleep(0.01)
+            waited += 0.01
+        return await CollectingHandler.handle_DATA(smtp, server, session, envelope)
+
+    monkeypatch.setattr(smtp, "handle_DATA", answer_once_the_next_is_rendered)
+    report = mail.deliver_pending()
+    assert (report.sent, report.retrying) == (4, 0)
+    assert rendered == [m.id for m in messages], "each rendered once, in order"
+    assert [r.recipients[0] for r in smtp.received] == [m.recipient for m in messages]
+
+
+def test_a_message_is_recorded_as_sent_while_the_server_answers_the_next_mail_from(smtp, monkeypatch):
+    """The server holds its answer to each MAIL FROM until the previous message is recorded as
+    sent: at once when the deliverer records it during that wait (and so before the server can
+    accept the next one: at most one message in flight), a 451 after 3 s if not."""
+    messages = queue(3)
+    recorded: list[int] = []
+    flush = mail._SentMarker.flush
+
+    def record_and_keep(marker):
+        recorded.extend(marker.ids)
+        flush(marker)
+
+    monkeypatch.setattr(mail._SentMarker, "flush", record_and_keep)
+    senders = 0
+
+    async def answer_once_the_previous_is_recorded(server, session, envelope, address, options):
+        nonlocal senders
+        senders += 1
+        waited = 0.0
+        while len(recorded) < senders - 1:
+            if waited > 3:
+                return "451 4.3.0 the previous message was not recorded meanwhile"
+            await asyncio.sleep(0.01)
+            waited += 0.01
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
+
+    monkeypatch.setattr(smtp, "handle_MAIL", answer_once_the_previous_is_recorded, raising=False)
+    report = mail.deliver_pending()
+    assert (report.sent, report.retrying) == (3, 0)
+    assert recorded == [m.id for m in messages]
+    assert all(m.status == "sent" for m in db.session.scalars(sa.select(OutboxMessage)))
 
 
 def test_a_message_claimed_by_another_deliverer_is_not_sent_twice(smtp):
