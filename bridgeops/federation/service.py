@@ -22,8 +22,9 @@ from bridgeops.accounts.tokens import hash_token, new_token
 from bridgeops.attendance import document as attendance_documents
 from bridgeops.audit import service as audit
 from bridgeops.conference.models import Conference
+from bridgeops.core.db import table_of
 from bridgeops.core.errors import Conflict, DomainError, NotFound, Unauthorized, ValidationFailed
-from bridgeops.core.time import format_datetime_vi, utcnow
+from bridgeops.core.time import as_utc, format_datetime_vi, utcnow
 from bridgeops.extensions import db
 from bridgeops.federation.models import FederatedProvince, FederatedReturn
 from bridgeops.followup import document as followup_documents
@@ -79,7 +80,7 @@ class IssuedCredential:
 
 
 def register_province(
-    code: str, name: str = "", contact_name: str = "", contact_phone: str = ""
+    code: str, name: str = "", contact_name: str = "", contact_phone: str = "", actor: str = "cli"
 ) -> IssuedCredential:
     """Register a province (or give a revoked one a new credential): its token, shown once."""
     code = code.strip()
@@ -111,7 +112,7 @@ def register_province(
     province.revoked_at = None
     db.session.flush()
     audit.record(
-        "cli", "federated_province", province.id, "register", after={"code": code, "name": province.name}
+        actor, "federated_province", province.id, "register", after={"code": code, "name": province.name}
     )
     return IssuedCredential(province, token)
 
@@ -123,18 +124,51 @@ def get_province(code: str) -> FederatedProvince:
     return province
 
 
-def revoke_province(code: str) -> FederatedProvince:
+def revoke_province(code: str, actor: str = "cli") -> FederatedProvince:
     """Revoke the province's credential; what it already submitted stays."""
     province = get_province(code)
     if province.revoked_at is None:
         province.revoked_at = utcnow()
         db.session.flush()
-        audit.record("cli", "federated_province", province.id, "revoke", after={"code": code})
+        audit.record(actor, "federated_province", province.id, "revoke", after={"code": code})
     return province
 
 
 def list_provinces() -> list[FederatedProvince]:
     return list(db.session.scalars(sa.select(FederatedProvince).order_by(FederatedProvince.code)))
+
+
+@dataclass(frozen=True)
+class ProvinceStanding:
+    """A registered province as TW's admin sees it: its credential's state and what it sent."""
+
+    province: FederatedProvince
+    submissions: int
+    last_received_at: datetime | None
+
+
+def province_standings() -> list[ProvinceStanding]:
+    """Every registered province with its number of submissions and the last one's time, in
+    one query."""
+    returns = table_of(FederatedReturn)
+    sent = (
+        sa.select(
+            returns.c.province_id,
+            sa.func.count().label("submissions"),
+            sa.func.max(returns.c.received_at).label("last_received_at"),
+        )
+        .group_by(returns.c.province_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(FederatedProvince, sent.c.submissions, sent.c.last_received_at)
+        .outerjoin(sent, sent.c.province_id == FederatedProvince.id)
+        .order_by(FederatedProvince.code)
+    )
+    return [
+        ProvinceStanding(province, submissions or 0, as_utc(last) if last is not None else None)
+        for province, submissions, last in rows
+    ]
 
 
 def live_province(token: str | None) -> FederatedProvince | None:

@@ -62,3 +62,32 @@ def test_tw_officer_reads_the_national_rollup_and_a_provinces_diff_on_a_phone(
     screenshot(phone, "federation-province-phone")
     assert not has_horizontal_scroll(phone)
     assert console_errors == []
+
+
+def test_tw_admin_issues_and_revokes_a_provinces_credential_on_a_phone(
+    phone, login, screenshot, console_errors, demo, national
+):
+    from bridgeops.accounts import service as accounts
+    from bridgeops.federation import service
+
+    admin = accounts.create_user("admin@hoiphunu.test", "Quản Trị Viên", "admin", "mat-khau-quan-tri-123")
+    db.session.commit()
+    login(phone, admin, "mat-khau-quan-tri-123")
+    phone.goto(f"/federation/conferences/{NATIONAL_SLUG}")
+    phone.get_by_role("link", name="Cấp hoặc thu hồi mã gửi báo cáo của các tỉnh").click()
+    phone.get_by_label("Mã tỉnh (mã đơn vị hành chính)").fill("36")
+    phone.get_by_label("Cán bộ đầu mối của tỉnh").fill("Nguyễn Thị Đầu Mối")
+    phone.get_by_label("Điện thoại đầu mối").fill("0912 345 678")
+    phone.get_by_role("button", name="Cấp mã").click()
+    token = phone.get_by_label("Mã gửi báo cáo của Tỉnh Nam Định").input_value()
+    assert service.live_province(token) is not None
+    assert phone.get_by_text(f"BRIDGEOPS_TW_RETURN_TOKEN={token}").is_visible()
+    screenshot(phone, "federation-provinces-phone")
+    assert not has_horizontal_scroll(phone)
+
+    phone.once("dialog", lambda dialog: dialog.accept())
+    phone.get_by_role("button", name="Thu hồi mã").click()
+    phone.wait_for_load_state()
+    assert phone.get_by_text("Đã thu hồi mã gửi báo cáo của Tỉnh Nam Định").is_visible()
+    assert service.live_province(token) is None
+    assert console_errors == []
