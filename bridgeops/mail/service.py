@@ -403,6 +403,7 @@ def _send_batch(
         try:
             rendered[message_id] = render(batch[message_id], contexts)
         except Exception as error:  # recorded when its turn comes
+            db.session.rollback()  # only this message's preparing is undone: the others' is committed
             rendered[message_id] = error
 
     for position, message_id in enumerate(due):
