@@ -7,12 +7,13 @@ writes small rows in one executemany.
 
 Delivery is separate and at least once. A run claims a batch (``_claim_batch``: two deliverers
 never send the same message), renders and sends each message over ONE SMTP
-connection for the whole ``deliver_all`` run (rendering the next message while the server takes
-this one's body), and records each message as sent (one UPDATE and commit) right after the
-server accepted it, before the next is handed over, so a crash can repeat at most the one
-message in flight (a rendered message keeps its Message-ID, so clients show it once). The scheduler claims
-under its lease holder id: when a new scheduler takes over a dead one's lease it releases the
-dead one's claims at once (``release_claims``) instead of waiting for them to expire.
+connection for the whole ``deliver_all`` run, and records each message as sent (one UPDATE and
+commit) before the server can accept the next one, so a crash can repeat at most the one message
+in flight (a rendered message keeps its Message-ID, so clients show it once). Both the next
+render and that record are done while the server is busy answering (``_send_batch``). The
+scheduler claims under its lease holder id: when a new scheduler takes over a dead one's lease
+it releases the dead one's claims at once (``release_claims``) instead of waiting for them to
+expire.
 """
 
 from __future__ import annotations
@@ -435,7 +436,6 @@ def _send_batch(
                 report.skipped += len(rest)
                 return
             continue
-        marker.flush_due()  # in case the transport had no moment for it
         marker.add(message_id)
         report.sent += 1
     marker.flush()
