@@ -11,23 +11,32 @@ Finished workbooks are kept apart (a national XLSX takes ~0.8 s of CPU to write 
 the live return's under its fingerprint and its local day, with the time of the data they print
 ("Số liệu tính đến …": the data has not changed since, or the fingerprint would have moved), so a
 repeated download costs the fingerprint query only; a frozen report's under its sha256 and the
-time it was frozen, which never change.
+time it was frozen, which never change. The live return's workbook is also shared through the
+database (returns.models.StoredWorkbook): the scheduler builds it soon after the data moves
+(returns.jobs), so the first download after a change, on any worker or node, is a read, not a
+build; a worker that gets there first builds it and shares it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bridgeops.conference.models import Conference
 from bridgeops.core.cache import ProcessCache, weighted_sum
+from bridgeops.core.db import table_of
+from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
 from bridgeops.registration.models import BridgePoint, DelegateCount, PointStatus
+from bridgeops.returns.models import StoredWorkbook
 from bridgeops.units.models import AdminUnit
 
 #: Documents and files one process keeps (JSON and CSV of a handful of conferences).
@@ -39,6 +48,12 @@ _entries: ProcessCache[bytes] = ProcessCache(MAX_ENTRIES)
 MAX_WORKBOOKS = 4
 
 _workbooks: ProcessCache[tuple[datetime, bytes]] = ProcessCache(MAX_WORKBOOKS)
+
+#: Live workbooks kept per conference in the shared table: the current state and a few before
+#: it, for a worker still answering from a fingerprint read a moment ago.
+KEEP_STORED = 3
+
+log = logging.getLogger(__name__)
 
 
 def fingerprint(conference: Conference) -> tuple:
@@ -91,6 +106,71 @@ def remember(key: tuple, build: Callable[[], bytes]) -> bytes:
 def remember_workbook(key: tuple, build: Callable[[], tuple[datetime, bytes]]) -> tuple[datetime, bytes]:
     """The workbook cached under ``key`` with the time it prints, else ``build()``'s."""
     return _workbooks.get_or_build(key, build)
+
+
+def shared_workbook(
+    conference_id: int, key: tuple, build: Callable[[], tuple[datetime, bytes]]
+) -> tuple[datetime, bytes]:
+    """The workbook under ``key`` from this process; else from the table every worker and node
+    shares (the scheduler or another worker built it); else ``build()``'s, which is then shared.
+    Call it with no write pending in the session: on SQLite the sharing connection would wait
+    for that write's lock (views and jobs read here, after their writes are committed)."""
+
+    def load_or_build() -> tuple[datetime, bytes]:
+        digest = key_digest(key)
+        stored = load_workbook(digest)
+        if stored is not None:
+            return stored
+        built = build()
+        store_workbook(conference_id, digest, *built)
+        return built
+
+    return _workbooks.get_or_build(key, load_or_build)
+
+
+def key_digest(key: tuple) -> str:
+    """A key's name in the shared table: the same data read by any process gives the same key."""
+    return hashlib.sha256(repr(key).encode()).hexdigest()
+
+
+def workbook_stored(digest: str) -> bool:
+    return db.session.scalar(sa.select(sa.exists().where(StoredWorkbook.key == digest))) or False
+
+
+def load_workbook(digest: str) -> tuple[datetime, bytes] | None:
+    row = db.session.execute(
+        sa.select(StoredWorkbook.as_of, StoredWorkbook.content).where(StoredWorkbook.key == digest)
+    ).first()
+    return (row.as_of, row.content) if row is not None else None
+
+
+def store_workbook(conference_id: int, digest: str, as_of: datetime, content: bytes) -> bool:
+    """Share a finished workbook, in a transaction of its own (the caller's session is left as it
+    is), and drop the conference's older ones beyond KEEP_STORED. False when another process
+    stored it first or the database refused: the caller still has its bytes to serve."""
+    table = table_of(StoredWorkbook)
+    newest = (
+        sa.select(table.c.id)
+        .where(table.c.conference_id == conference_id)
+        .order_by(table.c.id.desc())
+        .limit(KEEP_STORED)
+    )
+    try:
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.insert(table).values(
+                    conference_id=conference_id, key=digest, as_of=as_of, content=content, created_at=utcnow()
+                )
+            )
+            connection.execute(
+                sa.delete(table).where(table.c.conference_id == conference_id, table.c.id.not_in(newest))
+            )
+    except IntegrityError:
+        return False  # the same workbook, stored by another process meanwhile
+    except SQLAlchemyError:
+        log.warning("could not share the workbook of conference %s", conference_id, exc_info=True)
+        return False
+    return True
 
 
 #: Points encoded at a time: a national document's JSON is ~4 MB of UTF-8, but ~8 MB as one

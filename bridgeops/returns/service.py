@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import pickle
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -164,18 +165,45 @@ def export(conference: Conference, fmt: str) -> ExportFile:
 def _live_workbook(conference: Conference) -> ExportFile:
     """The live return's XLSX, built once for each state of its data (and each local day, as its
     signature line carries the date), named and stamped with the time it was built."""
+    key, build = _live_workbook_job(conference)
+    as_of, content = cache.shared_workbook(conference.id, key, build)
+    filename = export_filename(conference.slug, conference.timezone, "xlsx", as_of)
+    return ExportFile(filename, FORMATS["xlsx"], content)
+
+
+def _live_workbook_job(conference: Conference) -> tuple[tuple, Callable[[], tuple[datetime, bytes]]]:
+    """The cache key of the live return's workbook as its data stands, and how to build it."""
     now = utcnow()
     fingerprint = cache.fingerprint(conference)
+    signature = exporters.Signature.of_conference(conference)
 
     def build() -> tuple[datetime, bytes]:
         document = json.loads(current_document_json(conference, fingerprint))
         return now, exporters.xlsx_bytes(document, now, signature)
 
-    signature = exporters.Signature.of_conference(conference)
     day = local(now, conference.timezone).date()
-    as_of, content = cache.remember_workbook((fingerprint, "xlsx", day, signature), build)
-    filename = export_filename(conference.slug, conference.timezone, "xlsx", as_of)
-    return ExportFile(filename, FORMATS["xlsx"], content)
+    return (fingerprint, "xlsx", day, signature), build
+
+
+def prebuild_workbooks() -> list[str]:
+    """Build and share the live workbook of every open conference whose data moved since its
+    last one was stored, so the first download after a change is a read on any worker or node.
+    The slugs of the conferences built."""
+    built = []
+    open_ids = db.session.scalars(
+        sa.select(Conference.id).where(Conference.archived_at.is_(None)).order_by(Conference.id)
+    ).all()
+    for conference_id in open_ids:
+        conference = db.session.get(Conference, conference_id)
+        if conference is None:
+            continue
+        key, build = _live_workbook_job(conference)
+        digest = cache.key_digest(key)
+        if not cache.workbook_stored(digest):
+            cache.store_workbook(conference.id, digest, *build())
+            built.append(conference.slug)
+        db.session.rollback()  # end the read: each conference is looked at as it stands now
+    return built
 
 
 # --- The chasing list ------------------------------------------------------------------------
