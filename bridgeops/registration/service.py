@@ -26,6 +26,7 @@ from bridgeops.core.errors import Conflict, Forbidden, NotFound, PreconditionFai
 from bridgeops.core.keys import new_public_key
 from bridgeops.core.time import format_datetime_vi, utcnow
 from bridgeops.core.urls import external_url
+from bridgeops.core.writeturn import take_write_turn
 from bridgeops.events import point_changed
 from bridgeops.extensions import db
 from bridgeops.registration.links import link_ttl
@@ -428,6 +429,7 @@ def _create_point(conference: Conference, data: PointIn, principal: Principal) -
     url = external_url("invites.technician_page", token=token)
     label, ttl = f"Kỹ thuật viên {point.name}", link_ttl()
 
+    take_write_turn()  # on SQLite: queue for the one write lock, woken the moment it is free
     _insert_point(point)
     first = point.contacts[0] if point.contacts else None
     grant_id, _ = accounts.insert_grant(
