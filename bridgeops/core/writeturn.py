@@ -88,11 +88,11 @@ def take_write_turn() -> None:
     session = db.session()
     if INFO_KEY in session.info:
         return
-    bind = session.get_bind()
-    database = bind.url.database
-    if bind.dialect.name != "sqlite" or not database or database == ":memory:":
+    connection = session.connection()
+    database = connection.engine.url.database
+    if connection.dialect.name != "sqlite" or not database or database == ":memory:":
         return
-    if session.connection().connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+    if connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
         return  # this transaction has written already: waiting now could hold up the turn's holder
     turn = _turn_for(database)
     if turn.acquire():
