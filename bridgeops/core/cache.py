@@ -62,6 +62,14 @@ class ProcessCache(Generic[V]):
                 self._building.pop(key, None)
             done.set()
 
+    def discard_where(self, stale: Callable[[Hashable], bool]) -> int:
+        """Drop the entries whose key ``stale`` picks; how many went."""
+        with self._lock:
+            keys = [key for key in self._entries if stale(key)]
+            for key in keys:
+                del self._entries[key]
+        return len(keys)
+
     def held_keys(self) -> list[Hashable]:
         """The keys held now (a copy: safe to read while other threads build entries)."""
         with self._lock:

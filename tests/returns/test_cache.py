@@ -8,6 +8,7 @@ import json
 import openpyxl
 import sqlalchemy as sa
 
+from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
 from bridgeops.registration.models import BridgePoint, DelegateCount
 from bridgeops.returns import cache, exporters, service, table
@@ -157,3 +158,31 @@ def test_a_frozen_returns_xlsx_is_built_once(nam_dinh, client, officer, monkeypa
     set_counts(point, {"bch": 23})
     db.session.commit()
     assert _point_row(_workbook_rows(client.get(url).data), "359")[BCH] == 21
+
+
+def _states_held(conference) -> set[tuple]:
+    """The fingerprints of ``conference`` this process holds files or workbooks for."""
+    keys = cache._entries.held_keys() + cache._workbooks.held_keys()
+    return {k[0] for k in keys if isinstance(k[0], tuple) and k[0][0][0] == conference.id}
+
+
+def test_a_new_state_of_the_data_drops_what_was_kept_for_the_earlier_ones(nam_dinh, two_level):
+    """Nationally a state is ~5 MB (JSON, workbook): kept states made a worker grow by ~8 MB a
+    change. Another conference's files, and a frozen workbook, stay."""
+    conference = nam_dinh.conference
+    other = service.export(two_level, "csv").content
+    for fmt in ("csv", "xlsx"):
+        service.export(conference, fmt)
+    frozen_key = ("frozen", "a" * 64, utcnow(), None)
+    cache.remember_workbook(frozen_key, lambda: (utcnow(), b"frozen"))
+    before = _states_held(conference)
+    assert len(before) == 1
+
+    make_point(conference, "360", counts={"bch": 7})
+    db.session.commit()
+    service.export(conference, "csv")
+    after = _states_held(conference)
+    assert len(after) == 1 and after != before
+    assert _states_held(two_level)  # untouched
+    assert frozen_key in cache._workbooks.held_keys()
+    assert service.export(two_level, "csv").content == other
