@@ -179,9 +179,6 @@ def _job_fields(spec: JobSpec, started: float, status: str) -> dict:
 @with_appcontext
 def scheduler_command(once: bool) -> None:
     """Run the background jobs (exactly one per deployment)."""
-    from bridgeops.ops.memory import limit_malloc_arenas
-
-    limit_malloc_arenas()  # before the job threads start: one arena, not one per thread
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     keeper = LeaseKeeper(app)
     if once:

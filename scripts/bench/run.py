@@ -731,10 +731,6 @@ def child_jobs(config: dict) -> None:
     from bridgeops.extensions import db
 
     logging.basicConfig(level=logging.WARNING)
-    if has("bridgeops.ops.memory"):  # as `bridgeops scheduler` does before its threads start
-        from bridgeops.ops.memory import limit_malloc_arenas
-
-        limit_malloc_arenas()
     out: dict = {}
     app = create_app(
         {
