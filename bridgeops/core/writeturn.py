@@ -10,13 +10,18 @@ turn is free.
 
 Writers that do not take turns (heartbeats, jobs) meet SQLite's lock as before. A turn is only
 taken before its transaction has written anything, so no one holds SQLite's lock while waiting
-for a turn, and the two locks cannot wait on each other.
+for a turn, and the two locks cannot wait on each other. A thread that waits more than TURN_WAIT
+behind its own process's threads writes without a turn. The trade-off: under a sustained burst
+of registrations the turn-holders hand SQLite's lock to each other at once, while other writers
+still retry from the busy handler; at the rates a real conference sees (a chair enters a point
+every few minutes) the lock is mostly free.
 
 On any other engine, nothing: PostgreSQL locks rows, not the whole database.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -32,6 +37,10 @@ log = logging.getLogger(__name__)
 #: Where a session keeps the turn it holds.
 INFO_KEY = "write_turn"
 
+#: Seconds a registration waits for its turn behind this process's other threads before it
+#: writes without one (SQLite's own busy timeout then applies, as before turns).
+TURN_WAIT = 10.0
+
 
 class _Turn:
     """One database's turn: a thread lock for this process's threads (they share the file's
@@ -42,9 +51,13 @@ class _Turn:
         self._threads = threading.Lock()
         self._fd: int | None = None
         self._pid: int | None = None
+        #: The thread holding the turn (a second session of that thread must not wait for it).
+        self.owner: int | None = None
 
     def acquire(self) -> bool:
-        self._threads.acquire()
+        if not self._threads.acquire(timeout=TURN_WAIT):
+            log.warning("no write turn at %s after %.0f s; writing without one", self.path, TURN_WAIT)
+            return False
         try:
             if self._pid != os.getpid():
                 # Opened in this process: a descriptor inherited over fork (gunicorn) would be
@@ -52,6 +65,7 @@ class _Turn:
                 self._fd, self._pid = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600), os.getpid()
             assert self._fd is not None
             fcntl.flock(self._fd, fcntl.LOCK_EX)
+            self.owner = threading.get_ident()
             return True
         except OSError:
             self._threads.release()
@@ -62,6 +76,7 @@ class _Turn:
             raise
 
     def release(self) -> None:
+        self.owner = None
         try:
             if self._fd is not None and self._pid == os.getpid():
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
@@ -71,6 +86,21 @@ class _Turn:
 
 _turns: dict[str, _Turn] = {}
 _turns_lock = threading.Lock()
+
+
+def _forget_turns_in_child() -> None:
+    """A forked child starts with no turn: the parent's locks may have been held by one of its
+    threads at the fork, and the parent's descriptor is the parent's."""
+    global _turns_lock
+    for turn in _turns.values():
+        if turn._fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(turn._fd)
+    _turns.clear()
+    _turns_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_turns_in_child)
 
 
 def _turn_for(database: str) -> _Turn:
@@ -95,6 +125,8 @@ def take_write_turn() -> None:
     if connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
         return  # this transaction has written already: waiting now could hold up the turn's holder
     turn = _turn_for(database)
+    if turn.owner == threading.get_ident():
+        return  # this thread holds it already, through another session: nothing to wait for
     if turn.acquire():
         session.info[INFO_KEY] = turn
 

@@ -19,13 +19,16 @@ build; a worker that gets there first builds it and shares it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable, Hashable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -105,21 +108,19 @@ def remember(key: tuple, build: Callable[[], bytes]) -> bytes:
     return _entries.get_or_build(key, build)
 
 
-#: The latest fingerprint this process has seen, per conference id.
-_latest: dict[int, tuple] = {}
-_latest_lock = threading.Lock()
+#: The states of each conference's data this process has seen, newest last (a few per conference).
+_seen: dict[int, deque[tuple]] = {}
+_seen_lock = threading.Lock()
+SEEN_STATES = 8
 
 
 def _note_state(fingerprint: tuple) -> None:
     """A new state of a conference's data: what this process keeps for its earlier states will
     not be asked for again (the fingerprint only moves on), so it goes now, not when the LRU gets
     to it. Nationally a state is ~5 MB (the JSON, the workbook) and a worker kept up to eight:
-    three changes took one from 138 to 166 MB."""
+    three changes took one from 138 to 166 MB. A state seen before (a slow request still holding
+    the previous fingerprint) discards nothing."""
     conference_id = fingerprint[0][0]
-    with _latest_lock:
-        if _latest.get(conference_id) == fingerprint:
-            return
-        _latest[conference_id] = fingerprint
 
     def stale(key: Hashable) -> bool:
         held = key[0] if isinstance(key, tuple) else None
@@ -131,8 +132,13 @@ def _note_state(fingerprint: tuple) -> None:
             and held != fingerprint
         )
 
-    _entries.discard_where(stale)
-    _workbooks.discard_where(stale)
+    with _seen_lock:
+        seen = _seen.setdefault(conference_id, deque(maxlen=SEEN_STATES))
+        if fingerprint in seen:
+            return
+        seen.append(fingerprint)
+        _entries.discard_where(stale)
+        _workbooks.discard_where(stale)
 
 
 def remember_workbook(key: tuple, build: Callable[[], tuple[datetime, bytes]]) -> tuple[datetime, bytes]:
@@ -161,20 +167,40 @@ def shared_workbook(
     return _workbooks.get_or_build(key, load_or_build)
 
 
+#: The modules a return's files are built by: a stored workbook is named after their source too,
+#: so a deploy that changes how the file looks never serves one an older version built.
+BUILDERS = ("exporters.py", "table.py", "document.py", "rollup.py")
+
+
+@functools.cache
+def builders_digest() -> str:
+    folder = Path(__file__).parent
+    source = b"".join((folder / name).read_bytes() for name in BUILDERS)
+    return hashlib.sha256(source).hexdigest()[:16]
+
+
 def key_digest(key: tuple) -> str:
-    """A key's name in the shared table: the same data read by any process gives the same key."""
-    return hashlib.sha256(repr(key).encode()).hexdigest()
+    """A key's name in the shared table: the same data read by any process running the same
+    builders gives the same name."""
+    return hashlib.sha256(f"{builders_digest()}:{key!r}".encode()).hexdigest()
 
 
 def workbook_stored(digest: str) -> bool:
-    return db.session.scalar(sa.select(sa.exists().where(StoredWorkbook.key == digest))) or False
+    return load_workbook(digest, content=False) is not None
 
 
-def load_workbook(digest: str) -> tuple[datetime, bytes] | None:
-    row = db.session.execute(
-        sa.select(StoredWorkbook.as_of, StoredWorkbook.content).where(StoredWorkbook.key == digest)
-    ).first()
-    return (row.as_of, row.content) if row is not None else None
+def load_workbook(digest: str, content: bool = True) -> tuple[datetime, bytes] | None:
+    """The stored workbook with that name, read on a connection of its own (the caller's
+    transaction is not touched); None when there is none or the table cannot be read (the caller
+    builds it)."""
+    columns = (StoredWorkbook.as_of, StoredWorkbook.content if content else sa.literal(b""))
+    try:
+        with db.engine.connect() as connection:
+            row = connection.execute(sa.select(*columns).where(StoredWorkbook.key == digest)).first()
+    except SQLAlchemyError:
+        log.warning("could not read the stored workbook %s", digest, exc_info=True)
+        return None
+    return (row[0], row[1]) if row is not None else None
 
 
 def store_workbook(conference_id: int, digest: str, as_of: datetime, content: bytes) -> bool:
@@ -241,5 +267,5 @@ def with_field(encoded: bytes, name: str, value: Any) -> bytes:
 def clear() -> None:
     _entries.clear()
     _workbooks.clear()
-    with _latest_lock:
-        _latest.clear()
+    with _seen_lock:
+        _seen.clear()

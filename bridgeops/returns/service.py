@@ -194,15 +194,18 @@ def prebuild_workbooks() -> list[str]:
         sa.select(Conference.id).where(Conference.archived_at.is_(None)).order_by(Conference.id)
     ).all()
     for conference_id in open_ids:
-        conference = db.session.get(Conference, conference_id)
-        if conference is None:
-            continue
-        key, build = _live_workbook_job(conference)
-        digest = cache.key_digest(key)
-        if not cache.workbook_stored(digest):
-            cache.store_workbook(conference.id, digest, *build())
-            built.append(conference.slug)
-        db.session.rollback()  # end the read: each conference is looked at as it stands now
+        try:
+            conference = db.session.get(Conference, conference_id)
+            if conference is None:
+                continue
+            key, build = _live_workbook_job(conference)
+            digest = cache.key_digest(key)
+            if not cache.workbook_stored(digest) and cache.store_workbook(conference.id, digest, *build()):
+                built.append(conference.slug)
+        except Exception:  # one conference's failure does not hold up the others'
+            log.exception("could not build the workbook of conference %s", conference_id)
+        finally:
+            db.session.rollback()  # end the read: each conference is looked at as it stands now
     return built
 
 

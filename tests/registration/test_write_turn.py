@@ -117,3 +117,23 @@ def test_many_registrations_at_once_all_land(app, demo, officer_token):
     for thread, _ in threads:
         thread.join(30)
     assert [result.get("value") for _, result in threads] == [201] * len(communes)
+
+
+def test_a_second_session_of_the_same_thread_does_not_wait_for_its_own_turn(app, demo, on_sqlite):
+    take_write_turn()
+    assert INFO_KEY in db.session.info
+    done = threading.Event()
+
+    def nested() -> None:
+        with app.app_context():  # another session, the same thread
+            take_write_turn()
+            assert INFO_KEY not in db.session.info
+            db.session.rollback()
+        done.set()
+
+    started = time.monotonic()
+    nested()
+    assert done.is_set()
+    assert time.monotonic() - started < 5  # not the TURN_WAIT (10 s) of a thread waiting for itself
+    db.session.rollback()
+    assert INFO_KEY not in db.session.info

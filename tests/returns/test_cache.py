@@ -186,3 +186,14 @@ def test_a_new_state_of_the_data_drops_what_was_kept_for_the_earlier_ones(nam_di
     assert _states_held(two_level)  # untouched
     assert frozen_key in cache._workbooks.held_keys()
     assert service.export(two_level, "csv").content == other
+
+
+def test_a_late_request_with_the_previous_state_discards_nothing():
+    """A slow request still holding the fingerprint from before a change must not throw away
+    what was just built for the new one."""
+    older, newer = ((999_999, "x"), 1), ((999_999, "x"), 2)
+    cache.remember((older, "json"), lambda: b"older")
+    cache.remember((newer, "json"), lambda: b"newer")
+    assert (older, "json") not in cache._entries.held_keys()
+    cache.remember((older, "json"), lambda: b"older again")  # the late one
+    assert (newer, "json") in cache._entries.held_keys()

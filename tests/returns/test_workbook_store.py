@@ -4,6 +4,7 @@ the scheduler builds it soon after a change, a download anywhere then reads it."
 from __future__ import annotations
 
 import io
+from types import SimpleNamespace
 
 import openpyxl
 import pytest
@@ -120,3 +121,50 @@ def test_the_same_workbook_stored_twice_is_kept_once(nam_dinh):
     assert cache.store_workbook(conference_id, "k" * 64, utcnow(), b"one")
     assert not cache.store_workbook(conference_id, "k" * 64, utcnow(), b"two")
     assert cache.load_workbook("k" * 64)[1] == b"one"
+
+
+def test_a_workbook_stored_by_other_builders_is_not_served(app, nam_dinh, monkeypatch):
+    """A deploy that changes how the file is built never serves a file the older code stored."""
+    _prebuild(app)
+    [stored] = _stored(nam_dinh.conference.id)
+    cache.clear()
+    monkeypatch.setattr(cache, "builders_digest", lambda: "another-version")
+    builds: list[int] = []
+    real = exporters.xlsx_bytes
+
+    def counting(*args, **kwargs):
+        builds.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(exporters, "xlsx_bytes", counting)
+    service.export(nam_dinh.conference, "xlsx")
+    assert builds == [1]
+    assert len(_stored(nam_dinh.conference.id)) == 2 and stored.id in {
+        s.id for s in _stored(nam_dinh.conference.id)
+    }
+
+
+def test_one_conference_failing_does_not_hold_up_the_others(app, nam_dinh, two_level, monkeypatch):
+    real = exporters.xlsx_bytes
+
+    def fails_for_nam_dinh(document, *args, **kwargs):
+        if document["conference"]["slug"] == nam_dinh.conference.slug:
+            raise RuntimeError("a broken conference")
+        return real(document, *args, **kwargs)
+
+    monkeypatch.setattr(exporters, "xlsx_bytes", fails_for_nam_dinh)
+    assert service.prebuild_workbooks() == [two_level.slug]
+    assert _stored(nam_dinh.conference.id) == []
+
+
+def test_an_unreadable_table_reads_as_nothing_stored(nam_dinh, monkeypatch):
+    missing = sa.table("no_such_table", sa.column("key"), sa.column("as_of"), sa.column("content"))
+    monkeypatch.setattr(
+        cache,
+        "StoredWorkbook",
+        SimpleNamespace(key=missing.c.key, as_of=missing.c.as_of, content=missing.c.content),
+    )
+    assert cache.load_workbook("k" * 64) is None
+    assert not cache.workbook_stored("k" * 64)
+    # The request's own transaction is untouched (on PostgreSQL a failed statement would abort it).
+    assert db.session.get(type(nam_dinh.conference), nam_dinh.conference.id) is not None
