@@ -123,14 +123,10 @@ def _note_state(fingerprint: tuple) -> None:
     conference_id = fingerprint[0][0]
 
     def stale(key: Hashable) -> bool:
-        held = key[0] if isinstance(key, tuple) else None
-        return (
-            isinstance(held, tuple)
-            and bool(held)
-            and isinstance(held[0], tuple)
-            and held[0][:1] == (conference_id,)
-            and held != fingerprint
-        )
+        # Live keys start with a fingerprint, whose first part starts with the conference id;
+        # a frozen workbook's key starts with "frozen".
+        held = key[0]  # type: ignore[index]
+        return isinstance(held, tuple) and held[0][0] == conference_id and held != fingerprint
 
     with _seen_lock:
         seen = _seen.setdefault(conference_id, deque(maxlen=SEEN_STATES))

@@ -79,16 +79,16 @@ class SubmissionAttempt(Model):
 
 
 class StoredWorkbook(Model):
-    """A finished XLSX every worker and node can serve: the live return's, written by the
-    scheduler soon after its data moved (returns.jobs) or by the first worker asked for it, and
-    a frozen return's. At national scale one takes ~1 s of CPU to build and is ~0.8 MB."""
+    """A finished XLSX of a live return that every worker and node can serve, written by the
+    scheduler soon after its data moved (returns.jobs) or by the first worker asked for it. At
+    national scale one takes 1–2.5 s of CPU to build and is ~0.8 MB."""
 
     __tablename__ = "stored_workbook"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conference_id: Mapped[int] = mapped_column(sa.ForeignKey("conference.id"), index=True)
-    #: sha256 of the workbook's cache key (returns.cache): for the live return, the fingerprint
-    #: of its data, the local day and the signature; for a frozen one, its sha256 and time.
+    #: sha256 of the workbook's cache key (returns.cache.key_digest): the fingerprint of the
+    #: return's data, the local day, the signature and the source of the modules that build it.
     key: Mapped[str] = mapped_column(sa.String(64), unique=True)
     #: The time of the data the workbook prints ("Số liệu tính đến …").
     as_of: Mapped[datetime] = mapped_column(UTCDateTime)
