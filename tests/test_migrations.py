@@ -277,3 +277,49 @@ def test_every_migration_downgrades_and_upgrades_again(fresh_database_url):
         assert set(sa.inspect(db.engine).get_table_names()) == tables
         db.session.remove()
         db.engine.dispose()
+
+
+def test_invites_due_go_back_to_the_backlog_on_a_downgrade(fresh_database_url):
+    """Downgrading past ``duemark_0001`` hands what is due back to ``invite_backlog``, where the
+    previous release's job looks; upgrading again keeps those rows for the new job to fold."""
+    from flask_migrate import downgrade, upgrade
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": fresh_database_url})
+    init_migrate(app)
+    now = "2026-12-01 09:00:00+00:00"
+    with app.app_context():
+        upgrade()
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(PROVINCE_ROW))
+            for conference_id, point_id, due in ((1, 17, now), (2, 18, None)):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO conference (id, slug, title, organizer, host_name, timezone, "
+                        "contact_name, contact_email, contact_phone, created_at) VALUES (:id, :slug, "
+                        "'HN', 'TW', 'Nam Định', 'Asia/Ho_Chi_Minh', '', '', '', :now)"
+                    ),
+                    {"id": conference_id, "slug": f"nd{conference_id}", "now": now},
+                )
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO bridge_point (id, uid_key, conference_id, unit_code, level, name, "
+                        "venue, status, version, total_delegates, created_at, updated_at, "
+                        "invites_due_at) VALUES (:id, :key, :conference, '36', 'province', 'Điểm cầu', "
+                        "'', 'draft', 1, 0, :now, :now, :due)"
+                    ),
+                    {
+                        "id": point_id,
+                        "key": f"k{point_id}",
+                        "conference": conference_id,
+                        "now": now,
+                        "due": due,
+                    },
+                )
+        downgrade(revision=_revision_before("duemark_0001"))
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT point_id FROM invite_backlog")).scalars().all() == [17]
+        upgrade()
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT point_id FROM invite_backlog")).scalars().all() == [17]
+        db.session.remove()
+        db.engine.dispose()

@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from bridgeops.accounts.models import USER_ROLES, AccessGrant, GrantKind, GrantRole, User
 from bridgeops.accounts.tokens import hash_token, new_token
 from bridgeops.audit import service as audit
-from bridgeops.core.db import table_of
+from bridgeops.core.db import execute_core, table_of
 from bridgeops.core.errors import Conflict, NotFound, ValidationFailed
 from bridgeops.core.text import clean
 from bridgeops.core.time import utcnow
@@ -177,7 +177,7 @@ def insert_grant(
     token), for a hot path that needs only those (a registration's technician link)."""
     token = token or new_token()
     now = utcnow()
-    grant_id = db.session.execute(
+    grant_id = execute_core(
         _insert_grant(),
         {
             "token_hash": hash_token(token),

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bridgeops.audit.models import AuditEvent
-from bridgeops.core.db import table_of
+from bridgeops.core.db import execute_core, table_of
 from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
 
@@ -56,7 +56,7 @@ def insert_now(
     """Several events about one entity, each ``(action, before, after)`` in order, written now
     in one INSERT that builds no ORM object (a hot path: a registration's create and link)."""
     at = utcnow()
-    db.session.execute(
+    execute_core(
         _insert_events(),
         [
             {

@@ -8,7 +8,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from bridgeops.audit import service as audit
 from bridgeops.conference.models import RETURN_FIELDS, Conference, ConferenceSession, DelegateCategory
@@ -19,6 +18,7 @@ from bridgeops.conference.schemas import (
     SessionIn,
     check_session_times,
 )
+from bridgeops.core.db import execute_core
 from bridgeops.core.errors import Conflict, NotFound, ValidationFailed
 from bridgeops.core.text import clean
 from bridgeops.core.time import as_utc, utcnow
@@ -29,18 +29,14 @@ from bridgeops.units.service import find_unit
 
 
 @cache
-def _conference_by_slug(with_categories: bool) -> sa.Select[tuple[Conference]]:
+def _conference_by_slug() -> sa.Select[tuple[Conference]]:
     # Built once: a statement keeps its cache key, which is then not worked out on every call.
-    query = sa.select(Conference).where(Conference.slug == sa.bindparam("slug"))
-    return query.options(joinedload(Conference.categories)) if with_categories else query
+    return sa.select(Conference).where(Conference.slug == sa.bindparam("slug"))
 
 
-def get_conference(slug: str, *, with_categories: bool = False) -> Conference:
-    """The conference with this slug (404 if none); ``with_categories`` loads its delegate
-    categories in the same statement, for a caller that reads them (a registration)."""
-    conference = (
-        db.session.scalars(_conference_by_slug(with_categories), {"slug": slug}).unique().one_or_none()
-    )
+def get_conference(slug: str) -> Conference:
+    """The conference with this slug (404 if none)."""
+    conference = db.session.scalars(_conference_by_slug(), {"slug": slug}).one_or_none()
     if conference is None:
         raise NotFound(f"Không có hội nghị '{slug}'.")
     return conference
@@ -332,6 +328,27 @@ def categories_for_level(conference: Conference, level: str) -> list[DelegateCat
     """The conference's delegate categories that apply to points of ``level``, in column order
     (the one place that says which categories a level has)."""
     return [c for c in conference.categories if level in c.levels]
+
+
+@cache
+def _category_rows() -> sa.Select[tuple[str, str, str]]:
+    return (
+        sa.select(DelegateCategory.code, DelegateCategory.label, DelegateCategory.levels_csv)
+        .where(DelegateCategory.conference_id == sa.bindparam("conference_id"))
+        .order_by(DelegateCategory.position)
+    )
+
+
+def category_labels(conference: Conference, level: str) -> dict[str, str]:
+    """code → label of the categories that apply to points of ``level``, in column order: from
+    the conference's categories when they are loaded, else read in one Core SELECT that builds
+    no objects (a registration, the hot write path, needs only these pairs)."""
+    if "categories" not in sa.inspect(conference).unloaded:
+        return {c.code: c.label for c in categories_for_level(conference, level)}
+    if db.session.new or db.session.dirty or db.session.deleted:
+        db.session.flush()  # as the ORM would before a query: see categories not yet written
+    rows = execute_core(_category_rows(), {"conference_id": conference.id})
+    return {code: label for code, label, levels in rows if level in levels.split(",")}
 
 
 def add_session(

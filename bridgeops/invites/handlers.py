@@ -1,8 +1,9 @@
 """Keep invites in step with registration and the schedule.
 
-A session change reconciles in its own transaction. A point change only records, in its
-transaction, that the point's invites are due (one backlog row); the outbox job reconciles them
-after the commit (``invites.service.reconcile_backlog``, run before each delivery).
+A session change reconciles in its own transaction. A point change only marks, in its
+transaction, the point's invites as due (``BridgePoint.invites_due_at``); the outbox job
+reconciles them after the commit (``invites.service.reconcile_backlog``, run before each
+delivery).
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from bridgeops.registration.queries import technicians_with_email
 
 
 @point_changed.connect
-def on_point_changed(point, **_extra) -> None:
+def on_point_changed(point, created: bool = False, **_extra) -> None:
     from bridgeops.invites.service import note_point_changed
 
-    note_point_changed(point)
+    note_point_changed(point, created)
 
 
 @session_changed.connect

@@ -52,11 +52,13 @@ class Invite(Model):
 
 
 class InviteBacklog(Model):
-    """A point whose invites are still to be reconciled.
+    """Points whose invites are due, as workers of the release before ``BridgePoint.invites_due_at``
+    recorded them: one row per change, written with the change.
 
-    Registration writes one row in the transaction that changes the point (so the intent is
-    as durable as the change), and the outbox job reconciles and deletes it after the commit:
-    the request does not pay for the fan-out, and a crash in between loses nothing.
+    Nothing writes here any more. The table stays for one release, so that the previous
+    release's workers, which serve on between ``init-db`` and the reload of an upgrade, still
+    find it; the outbox job folds what they wrote into due marks (``invites.service.reconcile_backlog``).
+    The release after drops it.
     """
 
     __tablename__ = "invite_backlog"

@@ -25,12 +25,13 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bridgeops.audit.models import AuditEvent
 from bridgeops.conference.models import Conference, ConferenceSession, SessionKind
 from bridgeops.config import base_host
 from bridgeops.core.batches import chunks
-from bridgeops.core.db import table_of
+from bridgeops.core.db import execute_core, rows_matched, table_of
 from bridgeops.core.time import local, utcnow
 from bridgeops.extensions import db
 from bridgeops.invites import links, messages
@@ -143,46 +144,91 @@ def reconcile_point(point: BridgePoint) -> int:
 
 
 @cache
-def _insert_backlog() -> sa.Insert:
+def _mark_due() -> sa.Update:
     # Built once: a statement keeps its cache key, which is then not worked out on every call.
-    return sa.insert(table_of(InviteBacklog))
+    return (
+        sa.update(table_of(BridgePoint))
+        .where(table_of(BridgePoint).c.id == sa.bindparam("point_id"))
+        .values(invites_due_at=sa.bindparam("due_at"))
+    )
 
 
-def note_point_changed(point: BridgePoint) -> None:
-    """Record, in the caller's transaction, that the point's invites are to be reconciled
-    (one INSERT; ``reconcile_backlog`` does the work after the commit)."""
-    db.session.execute(_insert_backlog(), {"point_id": point.id, "created_at": utcnow()})
+def note_point_changed(point: BridgePoint, created: bool = False) -> None:
+    """Mark, in the caller's transaction, the point's invites as due (``reconcile_backlog`` does
+    the work after the commit). A Core UPDATE: the point's version, its ETag, stays. A point
+    registered through ``registration.service`` carries the mark from its INSERT already."""
+    if created and point.invites_due_at is not None:
+        return
+    due_at = utcnow()
+    if rows_matched(execute_core(_mark_due(), {"point_id": point.id, "due_at": due_at})) != 1:
+        raise LookupError(f"no bridge point {point.id!r} to mark: flush it before point_changed")
+    set_committed_value(point, "invites_due_at", due_at)
+
+
+@cache
+def _clear_due() -> sa.Update:
+    # Only a mark the job saw: one set again meanwhile (a change after its read) stays due.
+    table = table_of(BridgePoint)
+    return (
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("point_id"), table.c.invites_due_at == sa.bindparam("seen"))
+        .values(invites_due_at=None)
+    )
 
 
 def reconcile_backlog(limit: int = CHUNK) -> int:
-    """Reconcile the invites of up to ``limit`` backlog rows' points and delete those rows, in
-    the caller's transaction (the caller commits). Returns how many backlog rows were taken:
-    0 when it is empty.
+    """Reconcile the invites of up to ``limit`` points marked due and clear their marks, in the
+    caller's transaction (the caller commits). Returns how many points were taken: 0 when none
+    is due.
 
-    On PostgreSQL the rows are locked (SKIP LOCKED), so two runs never take the same ones; a
-    crash before the commit leaves them for the next run (reconciling is idempotent).
+    On PostgreSQL the points are locked (FOR NO KEY UPDATE SKIP LOCKED), so two runs never take
+    the same ones; an edit of one of them waits for this chunk's commit, while rows that only
+    refer to them (a technician's link, a health change) do not. A crash before the commit leaves
+    the marks for the next run (reconciling is idempotent). A mark set again after it was read is
+    not cleared: that change is reconciled by the next run.
     """
-    table = table_of(InviteBacklog)
-    due = sa.select(table.c.id, table.c.point_id).order_by(table.c.id).limit(limit)
+    _fold_legacy_backlog(limit)
+    due = (
+        sa.select(BridgePoint.id, BridgePoint.invites_due_at)
+        .where(BridgePoint.invites_due_at.is_not(None))
+        .order_by(BridgePoint.invites_due_at, BridgePoint.id)
+        .limit(limit)
+    )
     if db.engine.dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
+        due = due.with_for_update(skip_locked=True, key_share=True)
     rows = db.session.execute(due).all()
     if not rows:
         return 0
-    point_ids = sorted({row.point_id for row in rows})
     points = db.session.scalars(
         sa.select(BridgePoint)
         .options(
             selectinload(BridgePoint.contacts),
             joinedload(BridgePoint.conference).selectinload(Conference.sessions),
         )
-        .where(BridgePoint.id.in_(point_ids))
+        .where(BridgePoint.id.in_([row.id for row in rows]))
         .order_by(BridgePoint.id)
     ).all()
     for point in points:
         reconcile_point(point)
-    db.session.execute(sa.delete(table).where(table.c.id.in_([row.id for row in rows])))
+    execute_core(_clear_due(), [{"point_id": row.id, "seen": row.invites_due_at} for row in rows])
     return len(rows)
+
+
+def _fold_legacy_backlog(limit: int) -> None:
+    """Rows the previous release's workers wrote to ``invite_backlog`` while an upgrade was
+    under way become due marks (see ``InviteBacklog``); one SELECT when there are none."""
+    table = table_of(InviteBacklog)
+    taken = sa.select(table.c.id, table.c.point_id).order_by(table.c.id).limit(limit)
+    if db.engine.dialect.name == "postgresql":
+        taken = taken.with_for_update(skip_locked=True)
+    rows = db.session.execute(taken).all()
+    if not rows:
+        return
+    due_at = utcnow()
+    execute_core(
+        _mark_due(), [{"point_id": point_id, "due_at": due_at} for point_id in {r.point_id for r in rows}]
+    )
+    execute_core(sa.delete(table).where(table.c.id.in_([row.id for row in rows])))
 
 
 def reconcile_session(session: ConferenceSession) -> int:

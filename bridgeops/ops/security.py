@@ -126,6 +126,15 @@ def register_security_hooks(app: Flask) -> None:
     app.after_request(_count_failed_token)
 
 
+@limiter.request_filter
+def _api_call() -> bool:
+    """No Flask-Limiter limit applies to the JSON API (its one limit, on failed tokens per
+    address, is counted by the hooks below): its calls skip the extension's per-request work of
+    resolving limits (a heartbeat or a registration is a hot path). A test keeps the API's
+    views free of ``@limiter.limit``."""
+    return request.blueprint == "api"
+
+
 def _security_headers(response: Response) -> Response:
     from flask import current_app
 

@@ -105,7 +105,7 @@ def _idempotency_key() -> str | None:
     errors={404: "Không có hội nghị này", 409: "Đơn vị đã có điểm cầu; " + CLOSED},
 )
 def create_point(slug: str, body: PointIn):
-    conference = conferences.get_conference(slug, with_categories=True)
+    conference = conferences.get_conference(slug)
     key = _idempotency_key()
     try:
         created = service.create_point(conference, body, g.principal, idempotency_key=key)

@@ -46,6 +46,13 @@ class BridgePoint(Model):
     __table_args__ = (
         sa.UniqueConstraint("conference_id", "unit_code"),
         sa.Index("ix_bridge_point_conference_status", "conference_id", "status"),
+        # Only the few points whose invites are due: the outbox job's scan.
+        sa.Index(
+            "ix_bridge_point_invites_due_at",
+            "invites_due_at",
+            sqlite_where=sa.text("invites_due_at IS NOT NULL"),
+            postgresql_where=sa.text("invites_due_at IS NOT NULL"),
+        ),
         one_of("status", PointStatus),
     )
 
@@ -79,6 +86,11 @@ class BridgePoint(Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Set, in the transaction that changes the point, when its technicians' invites are to be
+    #: reconciled; the outbox job does that after the commit and clears it (unless it was set
+    #: again meanwhile). The registration's INSERT carries it: the intent is as durable as the
+    #: point, and costs no statement of its own.
+    invites_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     conference: Mapped[Conference] = relationship()
     unit: Mapped[AdminUnit] = relationship()

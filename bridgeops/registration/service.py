@@ -20,8 +20,8 @@ from bridgeops.accounts.models import GrantKind, GrantRole
 from bridgeops.accounts.tokens import new_token
 from bridgeops.audit import service as audit
 from bridgeops.conference.models import Conference
-from bridgeops.conference.service import categories_for_level
-from bridgeops.core.db import as_persistent, table_of
+from bridgeops.conference.service import category_labels
+from bridgeops.core.db import as_persistent, execute_core, table_of
 from bridgeops.core.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from bridgeops.core.keys import new_public_key
 from bridgeops.core.time import format_datetime_vi, utcnow
@@ -91,7 +91,7 @@ def visible_point(principal: Principal | None, point_id: int) -> BridgePoint:
 
 def categories_of_level(conference: Conference, level: str) -> dict[str, str]:
     """code → label of the conference's delegate categories that apply to a level."""
-    return {c.code: c.label for c in categories_for_level(conference, level)}
+    return category_labels(conference, level)
 
 
 def registration_open(conference: Conference) -> bool:
@@ -492,6 +492,7 @@ def _new_point_rows(
         updated_at=now,
         confirmed_at=None,
         withdrawn_at=None,
+        invites_due_at=now,
         contacts=[
             Contact(
                 role=ContactRole.TECHNICIAN,
@@ -511,7 +512,7 @@ def _insert_point(point: BridgePoint) -> None:
     """The point, its technicians and its counts in three Core INSERTs (no ORM flush), their ids
     set on the objects."""
     try:
-        point.id = db.session.execute(_insert_returning_id(BridgePoint), _columns(point)).scalar_one()
+        point.id = execute_core(_insert_returning_id(BridgePoint), _columns(point)).scalar_one()
     except IntegrityError:
         # Someone registered the same unit a moment ago.
         raise Conflict(f"{point.unit.name} đã có điểm cầu trong hội nghị này.") from None
@@ -520,11 +521,11 @@ def _insert_point(point: BridgePoint) -> None:
     for count in point.counts:
         count.point_id = point.id
     if point.contacts:
-        ids = db.session.execute(_insert_returning_id(Contact), [_columns(c) for c in point.contacts])
+        ids = execute_core(_insert_returning_id(Contact), [_columns(c) for c in point.contacts])
         for contact, contact_id in zip(point.contacts, ids.scalars(), strict=True):
             contact.id = contact_id
     if point.counts:
-        db.session.execute(_insert(DelegateCount), [_columns(c) for c in point.counts])
+        execute_core(_insert(DelegateCount), [_columns(c) for c in point.counts])
 
 
 def _columns(row: BridgePoint | Contact | DelegateCount) -> dict[str, Any]:
@@ -806,6 +807,9 @@ def _validate_bulk(conference: Conference, rows: list[dict[str, Any]]) -> list[_
             )
         )
     )
+    categories = {
+        level: categories_of_level(conference, level) for level in {u.level for u in units.values()}
+    }
     points: list[_BulkPoint] = []
     errors: dict[str, str] = {}
     seen: set[str] = set()
@@ -820,7 +824,7 @@ def _validate_bulk(conference: Conference, rows: list[dict[str, Any]]) -> list[_
         try:
             data = validate_point(
                 {k: v for k, v in row.items() if k != "status"},
-                categories=categories_of_level(conference, unit.level),
+                categories=categories[unit.level],
                 level=unit.level,
             )
         except ValidationFailed as failed:

@@ -202,6 +202,8 @@ def prebuild_workbooks() -> list[str]:
             digest = cache.key_digest(key)
             if not cache.workbook_stored(digest) and cache.store_workbook(conference.id, digest, *build()):
                 built.append(conference.slug)
+        except sa.exc.DBAPIError:
+            raise  # the database, not this conference: the scheduler tells an outage (one line) from a bug
         except Exception:  # one conference's failure does not hold up the others'
             log.exception("could not build the workbook of conference %s", conference_id)
         finally:

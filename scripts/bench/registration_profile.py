@@ -111,10 +111,6 @@ def main() -> None:
         bare_engine = baseline_app.db.engine
     print(f"{url.split(':')[0]}, {args.requests} requests each, load {os.getloadavg()[0]:.2f}")
     bare_ms, bare_statements = measure(insert, args.requests, bare_engine, "bare insert ")
-    if args.statements:
-        counter = StatementCounter(engine)
-        register(args.requests + 10)
-        print("\n".join(f"  {s}" for s in counter.statements))
     offset = args.requests + 20
     if args.profile:
         profiler = cProfile.Profile()
@@ -122,8 +118,14 @@ def main() -> None:
     reg_ms, reg_statements = measure(lambda i: register(offset + i), args.requests, engine, "registration")
     if args.profile:
         profiler.disable()
+        if os.environ.get("PROFILE_DUMP"):
+            profiler.dump_stats(os.environ["PROFILE_DUMP"])
         stats = pstats.Stats(profiler).sort_stats("cumulative")
         stats.print_stats(os.environ.get("PROFILE_FILTER", ""), 60)
+    if args.statements:  # one request in the steady state: the token's use already noted
+        counter = StatementCounter(engine)
+        register(args.requests + 10)
+        print("\n".join(f"  {s}" for s in counter.statements))
     print(f"ratio (registration rate / bare rate): {bare_ms / reg_ms:.2f}x")
 
 

@@ -3,7 +3,7 @@
 measured in the same run.
 
     .venv/bin/python scripts/bench/run.py [--database-url postgresql://…/bridgeops_national]
-                                          [--duration 10] [--only web|jobs]
+                                          [--duration 10] [--only web|jobs|pages|nodes|registration]
 
 Starts the real service under gunicorn (deploy/gunicorn.conf.py) on a free loopback port, drives
 it with wrk, runs the scheduler's jobs (probe sweep, invite delivery) in a child process against
@@ -301,7 +301,12 @@ def measure_rates(
         )
     else:
         results.missing("heartbeat ingestion", "POST /api/v1/heartbeat (health) not in this tree", "≥ 0.7×")
+    measure_registration(results, web, baseline, data, files, duration)
 
+
+def measure_registration(
+    results: Results, web: Gunicorn, baseline: Gunicorn | None, data, files: dict, duration: float
+) -> None:
     if has("bridgeops.registration.api") and baseline is not None:
         insert = wrk(baseline.url + "/rows", "baseline_insert.lua", duration=duration)
         results.extra["baseline_insert"] = insert
@@ -924,7 +929,7 @@ def invites_row(mail: dict, smtp_counts: dict) -> Row:
         "≤ 300 s",
         mail["deliver_seconds"] <= 300 and not mail["left"],
         f"{rate:.0f} msg/s vs {mail['raw_rate']:.0f} msg/s raw; {mail['queued']:,} queued at the start, "
-        "the rest fed from the registrations' invite backlog by the same job; "
+        "the rest fed from the registrations' due marks by the same job; "
         f"{smtp_counts.get('connections', '?')} SMTP connections, {mail['runs']} outbox "
         f"run{'s' if mail['runs'] != 1 else ''} at the scheduler's 5 s cadence",
     )
@@ -1171,10 +1176,11 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10, help="seconds per wrk run")
     parser.add_argument(
         "--only",
-        choices=("web", "jobs", "pages", "nodes"),
+        choices=("web", "jobs", "pages", "nodes", "registration"),
         default=None,
         help="pages: the national return pages and the federation row only; nodes: heartbeats "
-        "over one and two web nodes (rate limits in Redis, --redis-url)",
+        "over one and two web nodes (rate limits in Redis, --redis-url); registration: the "
+        "registration POST against the bare insert only",
     )
     parser.add_argument(
         "--redis-url",
@@ -1227,7 +1233,7 @@ def main() -> None:
         files["units"].write_text("\n".join(data.free_units) + "\n")
         database = db_version(app)
 
-        if args.only in (None, "web", "pages"):
+        if args.only in (None, "web", "pages", "registration"):
             env = {
                 "BRIDGEOPS_DATABASE_URL": url,
                 "BRIDGEOPS_SECRET_KEY": "bench-secret-key-0123-long-enough-for-the-check",
@@ -1253,15 +1259,19 @@ def main() -> None:
             web.wait_ready()
             baseline.wait_ready("/rows")
             print("web measurements")
-            if args.only != "pages":
+            if args.only == "registration":
+                print(f"workers warmed up in {web.wait_warm():.1f} s")
+                measure_registration(results, web, baseline, data, files, args.duration)
+            elif args.only != "pages":
                 print(f"workers warmed up in {web.wait_warm():.1f} s")
                 measure_rates(results, web, baseline, data, files, args.duration)
                 measure_return(results, app, web, data)
                 measure_board(results, web, data, args.duration / 2)
-            measure_return_pages(results, web, data)
-            measure_federation(results, app, web, baseline, data)
+            if args.only != "registration":
+                measure_return_pages(results, web, data)
+                measure_federation(results, app, web, baseline, data)
             hwm = web.worker_hwm_mb()
-            if hwm and args.only != "pages":
+            if hwm and args.only not in ("pages", "registration"):
                 results.add(
                     Row(
                         "web worker peak memory",

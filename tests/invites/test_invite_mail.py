@@ -13,11 +13,12 @@ from flask import current_app
 from bridgeops.conference import service as conferences
 from bridgeops.events import point_changed
 from bridgeops.extensions import db
-from bridgeops.invites.models import Invite, InviteBacklog
+from bridgeops.invites.models import Invite
 from bridgeops.invites.service import reconcile_backlog
 from bridgeops.mail import jobs as mail_jobs
 from bridgeops.mail import service as mail
 from bridgeops.mail.models import OutboxMessage
+from bridgeops.registration.models import BridgePoint
 from tests.factories import make_point, set_status
 from tests.invites.conftest import districts, register_point
 from tests.invites.wire import assert_wire_rules
@@ -191,14 +192,14 @@ def test_adding_or_changing_a_technician_sends_only_what_that_person_needs(demo,
 
 
 def backlog_of(point) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(InviteBacklog).where(InviteBacklog.point_id == point.id)
-    )
+    """1 while the point's invites are marked due, else 0 (read from the database)."""
+    due = db.session.scalar(sa.select(BridgePoint.invites_due_at).where(BridgePoint.id == point.id))
+    return int(due is not None)
 
 
 def test_a_point_change_commits_its_intent_and_the_job_queues_the_invites(demo, smtp):
-    """The registration's transaction holds the point and its backlog row, not the fan-out;
-    the outbox job turns the row into the invites, once."""
+    """The registration's transaction holds the point and its due mark, not the fan-out; the
+    outbox job turns the mark into the invites, once."""
     mail.run_feeders()  # the demo's own points (no technicians: no invites)
     unit = districts(demo, 1)[0]
     point = register_point(demo, unit, [("Nguyễn Thị Hoa", "hoa@mylocs.example.vn")])
@@ -227,6 +228,58 @@ def test_a_crash_between_the_commit_and_the_fan_out_loses_no_invite(demo, smtp):
     assert sorted(r.recipients[0] for r in smtp.received) == ["hoa@mylocs.example.vn"] * 4
     assert backlog_of(point) == 0
     assert run_job().sent == 0
+
+
+def test_a_change_while_the_job_reconciles_stays_due_for_the_next_run(demo, smtp, monkeypatch):
+    """The job clears only the mark it read: a point changed after that read (here, in the
+    middle of the run, as a chair's edit committing meanwhile would) keeps its mark, and the
+    next run reconciles it."""
+    from bridgeops.invites import service as invites
+
+    mail.run_feeders()  # the demo's own points
+    unit = districts(demo, 1)[0]
+    point = register_point(demo, unit, [("Nguyễn Thị Hoa", "hoa@mylocs.example.vn")])
+    reconcile = invites.reconcile_point
+
+    def reconcile_then_changed(changed) -> int:
+        queued = reconcile(changed)
+        invites.note_point_changed(changed)  # a newer mark than the one the run read
+        return queued
+
+    monkeypatch.setattr(invites, "reconcile_point", reconcile_then_changed)
+    assert invites.reconcile_backlog() == 1
+    db.session.commit()
+    assert backlog_of(point) == 1
+    monkeypatch.undo()
+    assert invites.reconcile_backlog() == 1
+    db.session.commit()
+    assert backlog_of(point) == 0
+    assert invites.reconcile_backlog() == 0
+
+
+def test_backlog_rows_of_the_previous_release_are_folded_into_marks(demo, smtp):
+    """During an upgrade the previous release's workers still write ``invite_backlog`` rows
+    (until the reload): the job turns each into the point's invites, then deletes it."""
+    from bridgeops.invites.models import InviteBacklog
+    from bridgeops.registration.models import Contact
+
+    mail.run_feeders()  # the demo's own points
+    unit = districts(demo, 1)[0]
+    point = register_point(demo, unit, [("Nguyễn Thị Hoa", "hoa@mylocs.example.vn")])
+    mail.run_feeders()
+    before = db.session.scalar(sa.select(sa.func.max(OutboxMessage.id)))
+    # An older worker's change: a new address, and a backlog row instead of a mark.
+    db.session.execute(
+        sa.update(Contact).where(Contact.point_id == point.id).values(email="hoa.moi@mylocs.example.vn")
+    )
+    db.session.add(InviteBacklog(point_id=point.id))
+    db.session.commit()
+    assert backlog_of(point) == 0
+    assert mail.run_feeders() >= 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(InviteBacklog)) == 0
+    assert backlog_of(point) == 0
+    new = db.session.scalars(sa.select(OutboxMessage.recipient).where(OutboxMessage.id > before)).all()
+    assert sorted(set(new)) == ["hoa.moi@mylocs.example.vn", "hoa@mylocs.example.vn"]
 
 
 def test_a_new_venue_updates_that_points_technicians_and_confirming_sends_nothing(demo, three_points, smtp):

@@ -188,3 +188,35 @@ def test_behind_a_proxy_the_forwarded_client_address_is_throttled(database_url):
             db.engine.dispose()
     assert guesses[-1] == 429
     assert neighbour.status_code == 401
+
+
+def test_no_api_view_carries_a_flask_limiter_limit(app):
+    """API calls skip Flask-Limiter (``ops.security._api_call``): a limit put on an API view
+    would silently never apply, so none may be there. The login form's limits show the probe
+    finds decorated limits where they are."""
+    from flask_limiter.util import get_qualified_name
+
+    from bridgeops.extensions import limiter
+
+    def limits_of(endpoint: str) -> list:
+        name = get_qualified_name(app.view_functions[endpoint])
+        blueprint = endpoint.rpartition(".")[0] or None
+        return [
+            *limiter.limit_manager.decorated_limits(name),
+            *(limiter.limit_manager.blueprint_limits(app, blueprint) if blueprint else []),
+        ]
+
+    assert limits_of("accounts.login")
+    api = [endpoint for endpoint in app.view_functions if endpoint.startswith("api.")]
+    assert len(api) > 20
+    assert {endpoint: limits_of(endpoint) for endpoint in api if limits_of(endpoint)} == {}
+    assert not limiter.limit_manager.default_limits  # nor a default, which would apply to the API
+
+
+def test_api_calls_skip_the_limiter_and_pages_do_not(app):
+    from bridgeops.ops.security import _api_call
+
+    with app.test_request_context("/api/v1/conferences"):
+        assert _api_call()
+    with app.test_request_context("/login", method="POST"):
+        assert not _api_call()

@@ -12,23 +12,24 @@ import sqlalchemy as sa
 
 from bridgeops.audit.models import AuditEvent
 from bridgeops.extensions import db
-from bridgeops.invites.models import InviteBacklog
+from bridgeops.registration.models import BridgePoint
 from tests.conftest import bearer
 from tests.registration.helpers import MY_LOC, commune_of, point_body
 
 URL = "/api/v1/conferences/namdinh-2022/points"
-#: A registration of a commune: who asks (the token with its officer), the conference with its
-#: categories, the unit with its neighbours, then one INSERT per table.
+#: A registration of a commune: who asks (the token with its officer), the conference, its
+#: categories' codes and labels, the unit with its neighbours, then one INSERT per table (the
+#: point's row carries the mark that its invites are due).
 EXPECTED = [
     "INSERT access_grant",
     "INSERT audit_event",
     "INSERT bridge_point",
     "INSERT contact",
     "INSERT delegate_count",
-    "INSERT invite_backlog",
     "SELECT access_grant",
     "SELECT admin_unit",
     "SELECT conference",
+    "SELECT delegate_category",
 ]
 
 
@@ -72,12 +73,10 @@ def test_an_api_registration_issues_nine_statements(client, demo, officer_token)
         response = client.post(URL, json=body, headers=bearer(officer_token))
     assert response.status_code == 201, response.get_json()
     assert sorted(seen) == EXPECTED
-    # What the statements wrote is all there: the audit trail and the invites' backlog.
+    # What the statements wrote is all there: the audit trail and the invites' due mark.
     point_id = response.get_json()["id"]
     actions = db.session.scalars(
         sa.select(AuditEvent.action).where(AuditEvent.entity_id == point_id).order_by(AuditEvent.id)
     ).all()
     assert actions == ["create", "issue_link"]
-    assert db.session.scalar(
-        sa.select(sa.func.count()).select_from(InviteBacklog).where(InviteBacklog.point_id == point_id)
-    )
+    assert db.session.scalar(sa.select(BridgePoint.invites_due_at).where(BridgePoint.id == point_id))

@@ -157,6 +157,19 @@ def test_one_conference_failing_does_not_hold_up_the_others(app, nam_dinh, two_l
     assert _stored(nam_dinh.conference.id) == []
 
 
+def test_a_database_error_is_left_to_the_scheduler(app, nam_dinh, monkeypatch):
+    """An outage during the job is not one conference's failure: it reaches the scheduler, which
+    logs one line per interval for it (``ops.outage``), not a traceback per conference."""
+    gone = sa.exc.OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+
+    def database_gone(*_args, **_kwargs):
+        raise gone
+
+    monkeypatch.setattr(exporters, "xlsx_bytes", database_gone)
+    with pytest.raises(sa.exc.OperationalError):
+        service.prebuild_workbooks()
+
+
 def test_an_unreadable_table_reads_as_nothing_stored(nam_dinh, monkeypatch):
     missing = sa.table("no_such_table", sa.column("key"), sa.column("as_of"), sa.column("content"))
     monkeypatch.setattr(
