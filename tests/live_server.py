@@ -116,10 +116,29 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
+def _read_whole(app):
+    """The app with each response read whole, and its iterable closed, before werkzeug writes it.
+    When a browser drops a connection mid-response (a favicon it no longer wants), werkzeug's
+    development server can end the request without closing the iterable, and the static file
+    left open fails the run with a ResourceWarning. BridgeOps streams no response, so the pages
+    are the same."""
+
+    def wsgi(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+
+    return wsgi
+
+
 @contextmanager
 def threaded_server(app) -> Iterator[str]:
     """The test app served by werkzeug in a thread on 127.0.0.1 port 0; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    server = make_server("127.0.0.1", 0, _read_whole(app), threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
