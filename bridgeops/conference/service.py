@@ -18,7 +18,6 @@ from bridgeops.conference.schemas import (
     SessionIn,
     check_session_times,
 )
-from bridgeops.core.db import execute_core
 from bridgeops.core.errors import Conflict, NotFound, ValidationFailed
 from bridgeops.core.text import clean
 from bridgeops.core.time import as_utc, utcnow
@@ -341,13 +340,11 @@ def _category_rows() -> sa.Select[tuple[str, str, str]]:
 
 def category_labels(conference: Conference, level: str) -> dict[str, str]:
     """code → label of the categories that apply to points of ``level``, in column order: from
-    the conference's categories when they are loaded, else read in one Core SELECT that builds
-    no objects (a registration, the hot write path, needs only these pairs)."""
+    the conference's categories when they are loaded, else read as plain rows in one SELECT
+    that builds no objects (a registration, the hot write path, needs only these pairs)."""
     if "categories" not in sa.inspect(conference).unloaded:
         return {c.code: c.label for c in categories_for_level(conference, level)}
-    if db.session.new or db.session.dirty or db.session.deleted:
-        db.session.flush()  # as the ORM would before a query: see categories not yet written
-    rows = execute_core(_category_rows(), {"conference_id": conference.id})
+    rows = db.session.execute(_category_rows(), {"conference_id": conference.id})
     return {code: label for code, label, levels in rows if level in levels.split(",")}
 
 

@@ -89,11 +89,6 @@ def visible_point(principal: Principal | None, point_id: int) -> BridgePoint:
     return point
 
 
-def categories_of_level(conference: Conference, level: str) -> dict[str, str]:
-    """code → label of the conference's delegate categories that apply to a level."""
-    return category_labels(conference, level)
-
-
 def registration_open(conference: Conference) -> bool:
     closes = conference.registration_closes_at
     return closes is None or utcnow() < closes
@@ -413,7 +408,7 @@ def _create_point(conference: Conference, data: PointIn, principal: Principal) -
     if not unit_in_scope(principal, unit, conference.id):
         raise Forbidden(f"Bạn không phụ trách {unit.name}.")
     late = _late(conference, principal)
-    data = check_point_fits(data, categories=categories_of_level(conference, unit.level), level=unit.level)
+    data = check_point_fits(data, categories=category_labels(conference, unit.level), level=unit.level)
     if slot.taken:
         raise Conflict(f"{unit.name} đã có điểm cầu trong hội nghị này.")
     upstream = slot.parent_point_id
@@ -562,7 +557,7 @@ def update_point(
         )
     merged = {**point_as_input(point), **sent, "unit": point.unit_code}
     data = validate_point(
-        merged, categories=categories_of_level(point.conference, point.level), level=point.level
+        merged, categories=category_labels(point.conference, point.level), level=point.level
     )
     # One flush, so one version bump and one place where a concurrent writer is caught.
     with db.session.no_autoflush:
@@ -807,9 +802,7 @@ def _validate_bulk(conference: Conference, rows: list[dict[str, Any]]) -> list[_
             )
         )
     )
-    categories = {
-        level: categories_of_level(conference, level) for level in {u.level for u in units.values()}
-    }
+    categories = {level: category_labels(conference, level) for level in {u.level for u in units.values()}}
     points: list[_BulkPoint] = []
     errors: dict[str, str] = {}
     seen: set[str] = set()
