@@ -46,6 +46,7 @@ from bridgeops.mail.transport import (
     envelope_address,
     transport_from_config,
 )
+from bridgeops.ops.outage import outage_kind
 
 log = logging.getLogger("bridgeops.mail")
 
@@ -166,7 +167,9 @@ def prepare_batch(messages: Iterable[OutboxMessage]) -> dict[str, Any]:
         try:
             with db.session.begin_nested():
                 contexts[name] = RENDERERS[name].prepare(group)
-        except Exception:
+        except Exception as error:
+            if outage_kind(error):
+                raise  # the database, not these messages: the scheduler logs the outage in one line
             log.exception("outbox renderer %s could not prepare %s messages", name, len(group))
     return contexts
 
@@ -412,6 +415,8 @@ def _send_batch(
         if message_id not in rendered:
             render_ahead(message_id)
         mime = rendered.pop(message_id)
+        if isinstance(mime, Exception) and outage_kind(mime):
+            raise mime  # the database went away meanwhile: not this message's fault, not recorded as one
         if isinstance(mime, Exception):  # a message that cannot be rendered is the message's fault
             log.error("outbox message %s cannot be rendered", message_id, exc_info=mime)
             db.session.rollback()

@@ -110,3 +110,13 @@ def log_failure(what: str, error: BaseException, interval: float = LOG_INTERVAL)
         kind,
         extra={"fields": {"failure": kind, "error": first_line[:300], "repeated_since_last_line": swallowed}},
     )
+
+
+def log_trouble(logger: logging.Logger, what: str, error: BaseException) -> None:
+    """Log a caught ``error`` that the caller gets over: a bug with its traceback on ``logger``,
+    an outage as ``log_failure``'s one line per interval (the database being gone is not news
+    worth a traceback from every place that noticed)."""
+    if outage_kind(error) is None:
+        logger.warning("%s", what, exc_info=error)
+    else:
+        log_failure(what, error)

@@ -49,10 +49,7 @@ def warm(app: Flask) -> dict[str, float]:
                 warm_conference(conference)
                 seconds[conference.slug] = time.perf_counter() - began
     except Exception as error:  # noqa: BLE001 — a warm-up must never take a worker down
-        if outage.outage_kind(error) is None:
-            log.warning("warm-up stopped early", exc_info=True)
-        else:  # the database went away while warming: a line, as for any request, not a traceback
-            outage.log_failure("warm-up stopped early", error)
+        outage.log_trouble(log, "warm-up stopped early", error)
     log.info("warm-up done in %.2f s", time.perf_counter() - started)
     return seconds
 

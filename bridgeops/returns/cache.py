@@ -39,6 +39,7 @@ from bridgeops.core.cache import ProcessCache, weighted_sum
 from bridgeops.core.db import table_of
 from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
+from bridgeops.ops.outage import log_trouble
 from bridgeops.registration.models import BridgePoint, DelegateCount, PointStatus
 from bridgeops.returns.models import StoredWorkbook
 from bridgeops.units.models import AdminUnit
@@ -193,8 +194,8 @@ def load_workbook(digest: str, content: bool = True) -> tuple[datetime, bytes] |
     try:
         with db.engine.connect() as connection:
             row = connection.execute(sa.select(*columns).where(StoredWorkbook.key == digest)).first()
-    except SQLAlchemyError:
-        log.warning("could not read the stored workbook %s", digest, exc_info=True)
+    except SQLAlchemyError as error:
+        log_trouble(log, f"could not read the stored workbook {digest}", error)
         return None
     return (row[0], row[1]) if row is not None else None
 
@@ -222,8 +223,8 @@ def store_workbook(conference_id: int, digest: str, as_of: datetime, content: by
             )
     except IntegrityError:
         return False  # the same workbook, stored by another process meanwhile
-    except SQLAlchemyError:
-        log.warning("could not share the workbook of conference %s", conference_id, exc_info=True)
+    except SQLAlchemyError as error:
+        log_trouble(log, f"could not share the workbook of conference {conference_id}", error)
         return False
     return True
 

@@ -25,6 +25,7 @@ from bridgeops.core.outbound import redact_url
 from bridgeops.core.phones import phone_display
 from bridgeops.core.time import doubling_wait, local, utcnow
 from bridgeops.extensions import db
+from bridgeops.ops.outage import outage_kind
 from bridgeops.registration.chairs import chair_contacts
 from bridgeops.registration.models import BridgePoint, Contact, PointStatus, UnitAbsence
 from bridgeops.returns import cache, exporters
@@ -202,9 +203,9 @@ def prebuild_workbooks() -> list[str]:
             digest = cache.key_digest(key)
             if not cache.workbook_stored(digest) and cache.store_workbook(conference.id, digest, *build()):
                 built.append(conference.slug)
-        except sa.exc.DBAPIError:
-            raise  # the database, not this conference: the scheduler tells an outage (one line) from a bug
-        except Exception:  # one conference's failure does not hold up the others'
+        except Exception as error:  # one conference's failure does not hold up the others'
+            if outage_kind(error):
+                raise  # the database, not this conference: the scheduler logs the outage in one line
             log.exception("could not build the workbook of conference %s", conference_id)
         finally:
             db.session.rollback()  # end the read: each conference is looked at as it stands now
@@ -722,7 +723,9 @@ def resubmit_due(now: datetime | None = None) -> list[SubmissionOutcome]:
         try:
             outcomes.append(submit(snapshot, AUTO_ACTOR, policy=single))
             db.session.commit()
-        except Exception:
+        except Exception as error:
             db.session.rollback()
+            if outage_kind(error):
+                raise  # the database, not this snapshot: the scheduler logs the outage in one line
             log.exception("resubmitting return snapshot %s failed", snapshot.id)
     return outcomes
