@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any, TypeVar, cast
 
+import sqlalchemy as sa
 from sqlalchemy import Executable, Table
 from sqlalchemy.engine import CursorResult, Result
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from bridgeops.core.errors import NotFound
 from bridgeops.extensions import Base, db
@@ -28,6 +32,27 @@ def execute_core(statement: Executable, parameters: Any = None) -> CursorResult[
     transaction: the ORM's execute path (no object is built or flushed for it) is skipped, half
     of the statement's Python cost."""
     return db.session.connection().execute(statement, parameters)
+
+
+class json_rows(FunctionElement[Any]):  # noqa: N801 — a SQL function, named as one
+    """An aggregate: the rows of a subquery as one JSON array of arrays of the given columns
+    (``json_rows(a, b)`` → ``[[a1, b1], [a2, b2]]``; None or ``[]`` when there is no row), so a
+    statement can bring a few child rows along in one column instead of a second SELECT.
+    No order is promised: carry a position column and sort in Python."""
+
+    type = sa.JSON()
+    inherit_cache = True
+    name = "json_rows"
+
+
+@compiles(json_rows, "sqlite")
+def _json_rows_sqlite(element: json_rows, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_group_array(json_array({compiler.process(element.clauses, **kw)}))"
+
+
+@compiles(json_rows, "postgresql")
+def _json_rows_postgresql(element: json_rows, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_agg(json_build_array({compiler.process(element.clauses, **kw)}))"
 
 
 M = TypeVar("M", bound=Base)

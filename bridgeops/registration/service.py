@@ -19,9 +19,9 @@ from bridgeops.accounts.access import Principal, can_edit_point, can_view_point,
 from bridgeops.accounts.models import GrantKind, GrantRole
 from bridgeops.accounts.tokens import new_token
 from bridgeops.audit import service as audit
-from bridgeops.conference.models import Conference
+from bridgeops.conference.models import Conference, DelegateCategory
 from bridgeops.conference.service import category_labels
-from bridgeops.core.db import as_persistent, execute_core, table_of
+from bridgeops.core.db import as_persistent, execute_core, json_rows, table_of
 from bridgeops.core.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from bridgeops.core.keys import new_public_key
 from bridgeops.core.time import format_datetime_vi, utcnow
@@ -363,6 +363,16 @@ class _UnitSlot:
     parent_point_id: int | None
     #: The unit was marked "không tham gia".
     absent: bool
+    #: The conference's delegate categories as (position, code, label, levels_csv) rows.
+    category_rows: list[list[Any]]
+
+    def category_labels(self) -> dict[str, str]:
+        """code → label of the categories that apply to the unit's level, in column order (as
+        ``conference.service.category_labels``, from the rows the slot's SELECT brought)."""
+        level = self.unit.level
+        return {
+            code: label for _, code, label, levels in sorted(self.category_rows) if level in levels.split(",")
+        }
 
 
 @cache
@@ -380,12 +390,20 @@ def _unit_slot_query() -> sa.Select[tuple[AdminUnit, bool, int | None, bool]]:
     absent = sa.exists().where(
         UnitAbsence.conference_id == conference_id, UnitAbsence.unit_code == AdminUnit.code
     )
-    return sa.select(AdminUnit, taken, parent, absent).where(AdminUnit.code == sa.bindparam("code"))
+    category = DelegateCategory
+    categories = (
+        sa.select(json_rows(category.position, category.code, category.label, category.levels_csv))
+        .where(category.conference_id == conference_id)
+        .scalar_subquery()
+    )
+    unit_code: sa.BindParameter[str] = sa.bindparam("code")
+    return sa.select(AdminUnit, taken, parent, absent, categories).where(AdminUnit.code == unit_code)
 
 
 def _unit_slot(conference: Conference, code: str) -> _UnitSlot | None:
-    """The unit with this key, or GSO code on the conference's map, with its neighbours in the
-    conference: one SELECT for the usual case, a key on the conference's map."""
+    """The unit with this key, or GSO code on the conference's map, with its neighbours and the
+    delegate categories in the conference: one SELECT for the usual case, a key on the
+    conference's map."""
     query = _unit_slot_query()
     row = db.session.execute(query, {"conference_id": conference.id, "code": code}).first()
     if row is None or row[0].map != conference.unit_map:
@@ -395,7 +413,7 @@ def _unit_slot(conference: Conference, code: str) -> _UnitSlot | None:
         row = db.session.execute(query, {"conference_id": conference.id, "code": unit.code}).first()
     if row is None:
         return None
-    return _UnitSlot(row[0], bool(row[1]), row[2], bool(row[3]))
+    return _UnitSlot(row[0], bool(row[1]), row[2], bool(row[3]), row[4] or [])
 
 
 def _create_point(conference: Conference, data: PointIn, principal: Principal) -> CreatedPoint:
@@ -408,7 +426,7 @@ def _create_point(conference: Conference, data: PointIn, principal: Principal) -
     if not unit_in_scope(principal, unit, conference.id):
         raise Forbidden(f"Bạn không phụ trách {unit.name}.")
     late = _late(conference, principal)
-    data = check_point_fits(data, categories=category_labels(conference, unit.level), level=unit.level)
+    data = check_point_fits(data, categories=slot.category_labels(), level=unit.level)
     if slot.taken:
         raise Conflict(f"{unit.name} đã có điểm cầu trong hội nghị này.")
     upstream = slot.parent_point_id

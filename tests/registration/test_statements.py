@@ -17,9 +17,9 @@ from tests.conftest import bearer
 from tests.registration.helpers import MY_LOC, commune_of, point_body
 
 URL = "/api/v1/conferences/namdinh-2022/points"
-#: A registration of a commune: who asks (the token with its officer), the conference, its
-#: categories' codes and labels, the unit with its neighbours, then one INSERT per table (the
-#: point's row carries the mark that its invites are due).
+#: A registration of a commune: who asks (the token with its officer), the conference, the unit
+#: with its neighbours and the conference's categories (one JSON column), then one INSERT per
+#: table (the point's row carries the mark that its invites are due).
 EXPECTED = [
     "INSERT access_grant",
     "INSERT audit_event",
@@ -29,7 +29,6 @@ EXPECTED = [
     "SELECT access_grant",
     "SELECT admin_unit",
     "SELECT conference",
-    "SELECT delegate_category",
 ]
 
 
@@ -64,7 +63,7 @@ def statements() -> Iterator[list[str]]:
         sa.event.remove(db.engine, "before_cursor_execute", record)
 
 
-def test_an_api_registration_issues_nine_statements(client, demo, officer_token):
+def test_an_api_registration_issues_eight_statements(client, demo, officer_token):
     # A first call records the token's use (a write at most every few minutes), not measured.
     first = client.post(URL, json=point_body(commune_of(MY_LOC, 1)), headers=bearer(officer_token))
     assert first.status_code == 201
@@ -80,3 +79,29 @@ def test_an_api_registration_issues_nine_statements(client, demo, officer_token)
     ).all()
     assert actions == ["create", "issue_link"]
     assert db.session.scalar(sa.select(BridgePoint.invites_due_at).where(BridgePoint.id == point_id))
+
+
+def test_the_categories_come_with_the_unit_as_they_stand(client, demo, officer_token):
+    """The unit's SELECT brings the conference's categories along (one JSON column): a category
+    moved to the commune level a moment ago is refused for a district and taken for a commune,
+    and a conference left without categories still registers points without counts."""
+    categories = {c.code: c for c in demo.categories}
+    categories["bch"].levels_csv = "commune"
+    db.session.commit()
+
+    refused = client.post(URL, json=point_body(MY_LOC, counts={"bch": 3}), headers=bearer(officer_token))
+    assert refused.status_code == 422
+    assert "không áp dụng cho điểm cầu cấp huyện" in refused.get_json()["errors"]["counts"]
+
+    commune = point_body(commune_of(MY_LOC, 0), counts={"bch": 3})
+    taken = client.post(URL, json=commune, headers=bearer(officer_token))
+    assert taken.status_code == 201, taken.get_json()
+    assert taken.get_json()["counts"] == {"bch": 3}
+
+    for category in list(demo.categories):
+        db.session.delete(category)
+    db.session.commit()
+    bare = client.post(URL, json=point_body(MY_LOC, counts={}), headers=bearer(officer_token))
+    assert bare.status_code == 201, bare.get_json()
+    counted = point_body(commune_of(MY_LOC, 1), counts={"bch": 1})
+    assert client.post(URL, json=counted, headers=bearer(officer_token)).status_code == 422
