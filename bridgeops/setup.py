@@ -236,7 +236,7 @@ def register_request_hooks(app: Flask) -> None:
         """A NUL character or a lone surrogate in a query, a form or a JSON body is refused
         with 422, and JSON nested absurdly deep with 400, before any view runs: PostgreSQL
         would reject the first two with a 500, and deep JSON overflowed the stack."""
-        from bridgeops.core.validation import NUL_MESSAGE, TooDeep, bad_text_fields
+        from bridgeops.core.validation import NUL_MESSAGE, TooDeep, bad_text_fields, plain_json_text
 
         fields = [request.args]
         if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
@@ -250,7 +250,11 @@ def register_request_hooks(app: Flask) -> None:
             for name, values in multi.lists()
             if "\x00" in name or any("\x00" in value for value in values)
         }
-        if request.method in ("POST", "PUT", "PATCH") and request.is_json:
+        if (
+            request.method in ("POST", "PUT", "PATCH")
+            and request.is_json
+            and not plain_json_text(request.get_data(cache=True))
+        ):
             try:
                 found.update(bad_text_fields(request.get_json(silent=True, cache=True)))
             except (RecursionError, TooDeep):

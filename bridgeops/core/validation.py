@@ -112,6 +112,26 @@ def _text_problem(text: str) -> str | None:
     return None
 
 
+#: In a JSON text, the escapes that can make a NUL (\u0000) or half of a surrogate pair
+#: (\uD800-\uDFFF): without one of them, a strict UTF-8 text decodes to neither.
+_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+
+
+def plain_json_text(raw: bytes) -> bool:
+    """True when the value of the JSON text ``raw`` cannot hold what ``bad_text_fields`` looks
+    for, so that a request body need not be walked: strict UTF-8 without a NUL byte (``json``
+    reads other encodings, and surrogates encoded in UTF-8, as it finds them), no escape that
+    makes a NUL or a surrogate, and fewer brackets than MAX_JSON_DEPTH (which bound the nesting).
+    False only means "walk it"."""
+    if b"\x00" in raw or raw.count(b"{") + raw.count(b"[") > MAX_JSON_DEPTH:
+        return False
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return _SUSPECT_ESCAPE.search(raw) is None
+
+
 def bad_text_fields(value: Any) -> dict[str, str]:
     """Where in a JSON value a string (or an object's key) holds a NUL character or a lone
     surrogate, with the message for each; iterative, so no nesting overflows the stack.

@@ -3,6 +3,13 @@ cannot store it; schemathesis found it in a rehearsal note)."""
 
 from __future__ import annotations
 
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bridgeops.core.validation import TooDeep, bad_text_fields, plain_json_text
 from tests.conftest import bearer
 from tests.registration.helpers import MY_LOC, point_body
 
@@ -34,3 +41,61 @@ def test_a_nul_in_a_form_gets_a_vietnamese_page_not_a_server_error(client, offic
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "Dữ liệu không hợp lệ" in page and "chứa ký tự NUL" in page and "<html" in page
+
+
+# --- The fast path: a body that cannot hold a bad character is not walked -------------------
+
+_TEXT = st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=8) | st.sampled_from(
+    ["\x00", "a\x00b", "\ud800", "x\udfff", "😀", "Hội trường", "\\u0000", ""]
+)
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | _TEXT,
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(_TEXT, children, max_size=3),
+    max_leaves=40,
+)
+
+
+def _walk(value) -> dict | str:
+    try:
+        return bad_text_fields(value)
+    except TooDeep:
+        return "too deep"
+
+
+@given(value=_JSON, ascii_only=st.booleans(), extra_depth=st.integers(0, 40))
+def test_a_body_called_plain_has_nothing_the_walk_would_find(value, ascii_only, extra_depth):
+    """Whatever the value, its encoding and its nesting: plain_json_text never lets through a
+    body in which bad_text_fields would find a NUL, a lone surrogate or too deep a nesting."""
+    for _ in range(extra_depth):
+        value = [value]
+    raw = json.dumps(value, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")
+    if plain_json_text(raw):
+        assert _walk(json.loads(raw)) == {}
+
+
+@pytest.mark.parametrize(
+    ("raw", "found"),
+    [
+        (b'{"venue": "\\u0000"}', True),
+        (b'{"venue": "\\uD83D"}', True),  # half of a pair, escaped
+        (b'{"venue": "\xed\xa0\x80"}', True),  # a surrogate in UTF-8 bytes: json reads it (surrogatepass)
+        ('{"venue": "Hội trường\\u0000"}'.encode("utf-16"), True),  # json reads UTF-16 bodies too
+        ('{"venue": "Hội trường"}'.encode("utf-16"), False),
+        (b"[" * 33 + b"1" + b"]" * 33, True),  # too deep
+        (b'{"venue": "\\\\u0000"}', False),  # an escaped backslash, then the text u0000
+    ],
+)
+def test_what_could_hide_a_bad_character_is_walked(raw, found):
+    assert not plain_json_text(raw)
+    assert (_walk(json.loads(raw)) != {}) is found
+
+
+def test_a_surrogate_in_utf8_bytes_is_refused_by_the_api(client, demo, officer_token):
+    body = json.dumps(point_body(MY_LOC), ensure_ascii=False).replace("Hội trường UBND", "Hội trường \udc80")
+    response = client.post(
+        "/api/v1/conferences/namdinh-2022/points",
+        data=body.encode("utf-8", "surrogatepass"),
+        headers={**bearer(officer_token), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert "surrogate" in response.get_json()["errors"]["venue"]

@@ -220,3 +220,16 @@ def test_api_calls_skip_the_limiter_and_pages_do_not(app):
         assert _api_call()
     with app.test_request_context("/login", method="POST"):
         assert not _api_call()
+
+
+def test_a_response_that_sets_a_security_header_keeps_its_own(app):
+    """The headers are defaults: a response's own value (in any case) is kept, not doubled."""
+    from flask import Response
+
+    from bridgeops.ops.security import _security_headers
+
+    with app.test_request_context():
+        response = _security_headers(Response(headers={"x-frame-options": "SAMEORIGIN"}))
+    assert response.headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Strict-Transport-Security" not in response.headers
