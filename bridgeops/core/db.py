@@ -9,6 +9,7 @@ from sqlalchemy import Executable, Table
 from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -65,6 +66,27 @@ def get_row(model: type[M], key: Any, detail: str = "Không tìm thấy dữ li�
     if row is None:
         raise NotFound(detail)
     return row
+
+
+def loaded(model: type[M], columns: dict[str, Any], **related: Any) -> M:
+    """A new model object holding ``columns`` as if a query had loaded them: written into its
+    ``__dict__`` as the ORM's loaders write a row, with no attribute events and no history.
+    ``related``: relationships (objects, or lists of them), set the same way through
+    ``set_committed_value``. For rows that Core INSERTs write and ``as_persistent`` then puts in
+    the session: building them through the constructor fires an event per attribute (and the
+    back-references' events) for history that ``as_persistent`` throws away."""
+    row = model()
+    row.__dict__.update(columns)
+    for key, value in related.items():
+        set_committed_value(row, key, value)
+    return row
+
+
+def set_loaded(row: Base, **columns: Any) -> None:
+    """Set columns of a ``loaded`` row that the database has just given (the ids an INSERT
+    returned), the same way: no event, no history."""
+    for key, value in columns.items():
+        set_committed_value(row, key, value)
 
 
 def as_persistent(row: M, *reached: Base) -> M:

@@ -21,7 +21,7 @@ from bridgeops.accounts.tokens import new_token
 from bridgeops.audit import service as audit
 from bridgeops.conference.models import Conference, DelegateCategory
 from bridgeops.conference.service import category_labels
-from bridgeops.core.db import as_persistent, execute_core, json_rows, table_of
+from bridgeops.core.db import as_persistent, execute_core, json_rows, loaded, set_loaded, table_of
 from bridgeops.core.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from bridgeops.core.keys import new_public_key
 from bridgeops.core.time import format_datetime_vi, utcnow
@@ -485,58 +485,62 @@ def _new_point_rows(
     """A new point with its technicians and counts, every column set but the ids (not yet in
     the session: ``_insert_point`` writes it)."""
     now = utcnow()
-    return BridgePoint(
-        uid_key=new_public_key(),
-        conference=conference,
-        conference_id=conference.id,
-        unit=unit,
-        unit_code=unit.code,
-        level=unit.level,
-        district_code=district_code_of(unit),
-        name=data.name or f"Điểm cầu {unit.name}",
-        venue=data.venue,
-        capacity=data.capacity,
-        status=PointStatus.DRAFT,
-        version=1,
-        probe_target=data.probe.target,
-        upstream_point_id=upstream,
-        total_delegates=sum(data.counts.values()),
-        created_at=now,
-        updated_at=now,
-        confirmed_at=None,
-        withdrawn_at=None,
-        invites_due_at=now,
-        contacts=[
-            Contact(
-                role=ContactRole.TECHNICIAN,
-                name=t.name,
-                phone=t.phone,
-                email=t.email,
-                acknowledged_at=None,
-                created_at=now,
-            )
-            for t in data.technicians
-        ],
-        counts=[DelegateCount(category_code=c, count=n) for c, n in sorted(data.counts.items())],
-    )
+    contacts = [
+        loaded(
+            Contact,
+            {
+                "role": ContactRole.TECHNICIAN,
+                "name": t.name,
+                "phone": t.phone,
+                "email": t.email,
+                "acknowledged_at": None,
+                "created_at": now,
+            },
+        )
+        for t in data.technicians
+    ]
+    counts = [
+        loaded(DelegateCount, {"category_code": code, "count": count})
+        for code, count in sorted(data.counts.items())
+    ]
+    columns = {
+        "uid_key": new_public_key(),
+        "conference_id": conference.id,
+        "unit_code": unit.code,
+        "level": unit.level,
+        "district_code": district_code_of(unit),
+        "name": data.name or f"Điểm cầu {unit.name}",
+        "venue": data.venue,
+        "capacity": data.capacity,
+        "status": PointStatus.DRAFT,
+        "version": 1,
+        "probe_target": data.probe.target,
+        "upstream_point_id": upstream,
+        "total_delegates": sum(data.counts.values()),
+        "created_at": now,
+        "updated_at": now,
+        "confirmed_at": None,
+        "withdrawn_at": None,
+        "invites_due_at": now,
+    }
+    return loaded(BridgePoint, columns, conference=conference, unit=unit, contacts=contacts, counts=counts)
 
 
 def _insert_point(point: BridgePoint) -> None:
     """The point, its technicians and its counts in three Core INSERTs (no ORM flush), their ids
     set on the objects."""
     try:
-        point.id = execute_core(_insert_returning_id(BridgePoint), _columns(point)).scalar_one()
+        point_id = execute_core(_insert_returning_id(BridgePoint), _columns(point)).scalar_one()
     except IntegrityError:
         # Someone registered the same unit a moment ago.
         raise Conflict(f"{point.unit.name} đã có điểm cầu trong hội nghị này.") from None
-    for contact in point.contacts:
-        contact.point_id = point.id
-    for count in point.counts:
-        count.point_id = point.id
+    set_loaded(point, id=point_id)
+    for row in (*point.contacts, *point.counts):
+        set_loaded(row, point_id=point_id)
     if point.contacts:
         ids = execute_core(_insert_returning_id(Contact), [_columns(c) for c in point.contacts])
         for contact, contact_id in zip(point.contacts, ids.scalars(), strict=True):
-            contact.id = contact_id
+            set_loaded(contact, id=contact_id)
     if point.counts:
         execute_core(_insert(DelegateCount), [_columns(c) for c in point.counts])
 
