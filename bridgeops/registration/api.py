@@ -105,16 +105,15 @@ def _idempotency_key() -> str | None:
     errors={404: "Không có hội nghị này", 409: "Đơn vị đã có điểm cầu; " + CLOSED},
 )
 def create_point(slug: str, body: PointIn):
-    conference = conferences.get_conference(slug)
     key = _idempotency_key()
     try:
-        created = service.create_point(conference, body, g.principal, idempotency_key=key)
+        created = service.register_point(slug, body, g.principal, idempotency_key=key)
     except Conflict:
         if not key:
             raise
         # The same retry raced with the first request: answer with what the first one made.
         db.session.rollback()
-        created = service.create_point(conference, body, g.principal, idempotency_key=key)
+        created = service.register_point(slug, body, g.principal, idempotency_key=key)
     # Commit first, then answer from the rows still loaded (see commit_keeping_loaded).
     commit_keeping_loaded()
     point = created.point

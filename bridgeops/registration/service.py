@@ -20,7 +20,7 @@ from bridgeops.accounts.models import GrantKind, GrantRole
 from bridgeops.accounts.tokens import new_token
 from bridgeops.audit import service as audit
 from bridgeops.conference.models import Conference, DelegateCategory
-from bridgeops.conference.service import category_labels
+from bridgeops.conference.service import category_labels, get_conference
 from bridgeops.core.db import as_persistent, execute_core, json_rows, loaded, set_loaded, table_of
 from bridgeops.core.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from bridgeops.core.keys import new_public_key
@@ -313,19 +313,37 @@ def create_point_record(
     return point
 
 
+def register_point(
+    slug: str, data: PointIn, principal: Principal, idempotency_key: str | None = None
+) -> CreatedPoint:
+    """``create_point`` in the conference with this slug (404 if there is none). The usual
+    case, a unit's key on the conference's map, reads the conference and the unit in one SELECT
+    (the API's hot path)."""
+    found = _conference_and_slot(slug, data.unit) if data.unit else None
+    if found is None:
+        return create_point(get_conference(slug), data, principal, idempotency_key)
+    conference, slot = found
+    return create_point(conference, data, principal, idempotency_key, slot)
+
+
 def create_point(
-    conference: Conference, data: PointIn, principal: Principal, idempotency_key: str | None = None
+    conference: Conference,
+    data: PointIn,
+    principal: Principal,
+    idempotency_key: str | None = None,
+    slot: _UnitSlot | None = None,
 ) -> CreatedPoint:
     """Register a point for a unit in the principal's scope; also issues its technician link.
 
     With ``idempotency_key``: a retry with a key this principal already used returns that
     point, with a fresh technician link (the first answer's link was lost with the answer).
+    ``slot``: the unit of ``data`` as ``_unit_slot`` reads it, when the caller has it already.
     """
     if idempotency_key:
         earlier = point_for_idempotency_key(conference, principal, idempotency_key)
         if earlier is not None:
             return CreatedPoint(earlier, _issue_technician_grant(earlier, principal), created=False)
-    created = _create_point(conference, data, principal)
+    created = _create_point(conference, data, principal, slot)
     if idempotency_key:
         db.session.add(
             PointIdempotencyKey(
@@ -376,9 +394,11 @@ class _UnitSlot:
 
 
 @cache
-def _unit_slot_query() -> sa.Select[tuple[AdminUnit, bool, int | None, bool]]:
-    # Built once: a statement keeps its cache key, which is then not worked out on every call.
-    conference_id: sa.BindParameter[int] = sa.bindparam("conference_id")
+def _unit_slot_query(by_slug: bool = False) -> sa.Select[Any]:
+    """The unit, whether it has a point, its parent's point, whether it is marked absent and the
+    categories, in the conference given by id or (``by_slug``) by slug, which then comes in the
+    same row. Built once: a statement keeps its cache key, not worked out again on every call."""
+    conference_id: Any = Conference.id if by_slug else sa.bindparam("conference_id")
     taken = sa.exists().where(
         BridgePoint.conference_id == conference_id, BridgePoint.unit_code == AdminUnit.code
     )
@@ -397,7 +417,14 @@ def _unit_slot_query() -> sa.Select[tuple[AdminUnit, bool, int | None, bool]]:
         .scalar_subquery()
     )
     unit_code: sa.BindParameter[str] = sa.bindparam("code")
-    return sa.select(AdminUnit, taken, parent, absent, categories).where(AdminUnit.code == unit_code)
+    query = sa.select(AdminUnit, taken, parent, absent, categories).where(AdminUnit.code == unit_code)
+    if by_slug:  # one unit row by one conference row; the subqueries correlate to both
+        query = (
+            query.add_columns(Conference)
+            .join(Conference, sa.true())
+            .where(Conference.slug == sa.bindparam("slug"))
+        )
+    return query
 
 
 def _unit_slot(conference: Conference, code: str) -> _UnitSlot | None:
@@ -416,10 +443,21 @@ def _unit_slot(conference: Conference, code: str) -> _UnitSlot | None:
     return _UnitSlot(row[0], bool(row[1]), row[2], bool(row[3]), row[4] or [])
 
 
-def _create_point(conference: Conference, data: PointIn, principal: Principal) -> CreatedPoint:
+def _conference_and_slot(slug: str, code: str) -> tuple[Conference, _UnitSlot] | None:
+    """The conference with this slug and the unit with this key on its map, in one SELECT; None
+    when either is missing or the key is of another map (the caller then asks step by step)."""
+    row = db.session.execute(_unit_slot_query(by_slug=True), {"slug": slug, "code": code}).first()
+    if row is None or row[0].map != row[5].unit_map:
+        return None
+    return row[5], _UnitSlot(row[0], bool(row[1]), row[2], bool(row[3]), row[4] or [])
+
+
+def _create_point(
+    conference: Conference, data: PointIn, principal: Principal, slot: _UnitSlot | None = None
+) -> CreatedPoint:
     if data.unit is None:
         raise ValidationFailed({"unit": "Vui lòng chọn đơn vị của điểm cầu."})
-    slot = _unit_slot(conference, data.unit)
+    slot = slot or _unit_slot(conference, data.unit)
     if slot is None or not _in_conference_tree(conference, slot.unit):
         raise ValidationFailed({"unit": "Không có đơn vị này trong phạm vi hội nghị."})
     unit = slot.unit
