@@ -113,8 +113,9 @@ def _text_problem(text: str) -> str | None:
 
 
 #: In a JSON text, the escapes that can make a NUL (\u0000) or half of a surrogate pair
-#: (\uD800-\uDFFF): without one of them, a strict UTF-8 text decodes to neither.
-_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+#: (\uD800-\uDFFF), and any \u not followed by four hex digits (json's pure-Python scanner
+#: reads "\u+000" as a NUL): without one of them, a strict UTF-8 text decodes to neither.
+_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F]|(?![0-9a-fA-F]{4}))")
 
 
 def plain_json_text(raw: bytes) -> bool:

@@ -18,6 +18,7 @@ expire.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import time
@@ -416,7 +417,11 @@ def _send_batch(
             render_ahead(message_id)
         mime = rendered.pop(message_id)
         if isinstance(mime, Exception) and outage_kind(mime):
-            raise mime  # the database went away meanwhile: not this message's fault, not recorded as one
+            # The database went away meanwhile: not this message's fault, not recorded as one.
+            # The marker's own connection may still hold: record what was sent before going.
+            with contextlib.suppress(Exception):
+                marker.flush()
+            raise mime
         if isinstance(mime, Exception):  # a message that cannot be rendered is the message's fault
             log.error("outbox message %s cannot be rendered", message_id, exc_info=mime)
             db.session.rollback()

@@ -112,11 +112,14 @@ def log_failure(what: str, error: BaseException, interval: float = LOG_INTERVAL)
     )
 
 
-def log_trouble(logger: logging.Logger, what: str, error: BaseException) -> None:
+def log_trouble(logger: logging.Logger, what: str, error: BaseException, about: object = None) -> None:
     """Log a caught ``error`` that the caller gets over: a bug with its traceback on ``logger``,
     an outage as ``log_failure``'s one line per interval (the database being gone is not news
-    worth a traceback from every place that noticed)."""
-    if outage_kind(error) is None:
+    worth a traceback from every place that noticed). ``about``: what it happened to (an id),
+    named in a bug's line; an outage's line is one per ``what``, whatever it happened to."""
+    if outage_kind(error) is not None:
+        log_failure(what, error)
+    elif about is None:
         logger.warning("%s", what, exc_info=error)
     else:
-        log_failure(what, error)
+        logger.warning("%s (%s)", what, about, exc_info=error)

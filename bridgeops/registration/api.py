@@ -105,7 +105,11 @@ def _idempotency_key() -> str | None:
     errors={404: "Không có hội nghị này", 409: "Đơn vị đã có điểm cầu; " + CLOSED},
 )
 def create_point(slug: str, body: PointIn):
-    key = _idempotency_key()
+    try:
+        key = _idempotency_key()
+    except ValidationFailed:
+        conferences.get_conference(slug)  # no such conference answers 404 before a bad key's 422
+        raise
     try:
         created = service.register_point(slug, body, g.principal, idempotency_key=key)
     except Conflict:

@@ -195,7 +195,7 @@ def load_workbook(digest: str, content: bool = True) -> tuple[datetime, bytes] |
         with db.engine.connect() as connection:
             row = connection.execute(sa.select(*columns).where(StoredWorkbook.key == digest)).first()
     except SQLAlchemyError as error:
-        log_trouble(log, f"could not read the stored workbook {digest}", error)
+        log_trouble(log, "could not read a stored workbook", error, about=digest)
         return None
     return (row[0], row[1]) if row is not None else None
 
@@ -224,7 +224,7 @@ def store_workbook(conference_id: int, digest: str, as_of: datetime, content: by
     except IntegrityError:
         return False  # the same workbook, stored by another process meanwhile
     except SQLAlchemyError as error:
-        log_trouble(log, f"could not share the workbook of conference {conference_id}", error)
+        log_trouble(log, "could not share a workbook", error, about=f"conference {conference_id}")
         return False
     return True
 

@@ -99,3 +99,10 @@ def test_a_surrogate_in_utf8_bytes_is_refused_by_the_api(client, demo, officer_t
     )
     assert response.status_code == 422
     assert "surrogate" in response.get_json()["errors"]["venue"]
+
+
+def test_a_unicode_escape_without_four_hex_digits_is_walked():
+    # json's pure-Python scanner (used where its C module is missing) reads int("+000", 16) == 0.
+    assert json.decoder.py_scanstring('\\u+000"', 0)[0] == "\x00"
+    assert not plain_json_text(b'{"venue": "\\u+000"}')
+    assert plain_json_text(b'{"venue": "\\u00e0 \\u1ec7"}')  # ordinary escapes stay on the fast path

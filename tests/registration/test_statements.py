@@ -116,3 +116,12 @@ def test_what_the_one_select_does_not_find_is_asked_step_by_step(client, demo, o
     unknown = client.post(URL, json=point_body("99999"), headers=bearer(officer_token))
     assert unknown.status_code == 422
     assert unknown.get_json()["errors"]["unit"] == "Không có đơn vị này trong phạm vi hội nghị."
+
+
+def test_no_such_conference_answers_before_a_bad_idempotency_key(client, officer_token):
+    response = client.post(
+        "/api/v1/conferences/khong-co/points",
+        json=point_body(MY_LOC),
+        headers={**bearer(officer_token), "Idempotency-Key": " "},
+    )
+    assert response.status_code == 404
