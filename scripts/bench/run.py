@@ -3,7 +3,7 @@
 measured in the same run.
 
     .venv/bin/python scripts/bench/run.py [--database-url postgresql://…/bridgeops_national]
-                                          [--duration 10] [--only web|jobs|pages|nodes|registration]
+                                          [--duration 10] [--only web|jobs|pages|nodes|registration|mixed]
 
 Starts the real service under gunicorn (deploy/gunicorn.conf.py) on a free loopback port, drives
 it with wrk, runs the scheduler's jobs (probe sweep, invite delivery) in a child process against
@@ -339,6 +339,49 @@ def measure_registration(
         )
     else:
         results.missing("registration POST", "POST …/points (registration API) not in this tree", "≥ 0.5×")
+
+
+def measure_mixed(results: Results, web: Gunicorn, data, files: dict, duration: float) -> None:
+    """Heartbeats alone, then during a registration burst on the same instance: what the
+    registrations' turns on SQLite's write lock (``core/writeturn.py``) cost the heartbeats,
+    which write without a turn."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    alone = wrk(web.url, "heartbeat.lua", str(files["tokens"]), threads=1, connections=8, duration=duration)
+    with ThreadPoolExecutor(2) as pool:
+        beats = pool.submit(
+            wrk, web.url, "heartbeat.lua", str(files["tokens"]), threads=1, connections=8, duration=duration
+        )
+        burst = pool.submit(
+            wrk,
+            web.url,
+            "register.lua",
+            str(files["units"]),
+            data.officer_token,
+            data.registration_slug,
+            threads=1,
+            connections=8,
+            duration=duration,
+        )
+        mixed, registered = beats.result(), burst.result()
+    results.extra["heartbeats_alone"], results.extra["heartbeats_mixed"] = alone, mixed
+    results.extra["registration_burst"] = registered
+    good = registered["requests"] - registered["errors_status"]
+    results.add(
+        Row(
+            "heartbeats during a registration burst",
+            mixed["rps"],
+            "req/s",
+            "heartbeats alone, same connections",
+            alone["rps"],
+            mixed["rps"] / alone["rps"],
+            "measured (no target)",
+            None,
+            _errors(mixed) + f"p95 {mixed['p95_ms']:.0f} ms vs {alone['p95_ms']:.0f} ms alone; "
+            f"{good / (registered['duration_us'] / 1e6):.0f} registrations/s meanwhile "
+            f"({_errors(registered)}p95 {registered['p95_ms']:.0f} ms)",
+        )
+    )
 
 
 def _errors(report: dict) -> str:
@@ -1176,11 +1219,12 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10, help="seconds per wrk run")
     parser.add_argument(
         "--only",
-        choices=("web", "jobs", "pages", "nodes", "registration"),
+        choices=("web", "jobs", "pages", "nodes", "registration", "mixed"),
         default=None,
         help="pages: the national return pages and the federation row only; nodes: heartbeats "
         "over one and two web nodes (rate limits in Redis, --redis-url); registration: the "
-        "registration POST against the bare insert only",
+        "registration POST against the bare insert only; mixed: heartbeats alone and during a "
+        "registration burst",
     )
     parser.add_argument(
         "--redis-url",
@@ -1233,7 +1277,7 @@ def main() -> None:
         files["units"].write_text("\n".join(data.free_units) + "\n")
         database = db_version(app)
 
-        if args.only in (None, "web", "pages", "registration"):
+        if args.only in (None, "web", "pages", "registration", "mixed"):
             env = {
                 "BRIDGEOPS_DATABASE_URL": url,
                 "BRIDGEOPS_SECRET_KEY": "bench-secret-key-0123-long-enough-for-the-check",
@@ -1262,16 +1306,19 @@ def main() -> None:
             if args.only == "registration":
                 print(f"workers warmed up in {web.wait_warm():.1f} s")
                 measure_registration(results, web, baseline, data, files, args.duration)
+            elif args.only == "mixed":
+                print(f"workers warmed up in {web.wait_warm():.1f} s")
+                measure_mixed(results, web, data, files, args.duration)
             elif args.only != "pages":
                 print(f"workers warmed up in {web.wait_warm():.1f} s")
                 measure_rates(results, web, baseline, data, files, args.duration)
                 measure_return(results, app, web, data)
                 measure_board(results, web, data, args.duration / 2)
-            if args.only != "registration":
+            if args.only not in ("registration", "mixed"):
                 measure_return_pages(results, web, data)
                 measure_federation(results, app, web, baseline, data)
             hwm = web.worker_hwm_mb()
-            if hwm and args.only not in ("pages", "registration"):
+            if hwm and args.only not in ("pages", "registration", "mixed"):
                 results.add(
                     Row(
                         "web worker peak memory",
