@@ -74,7 +74,7 @@ class LeaseKeeper:
                         "scheduler lease taken over from %s; %s outbox claims released", previous, released
                     )
             except Exception as error:
-                from bridgeops.ops.outage import log_failure
+                from bridgeops.core.outage import log_failure
 
                 db.session.rollback()
                 log_failure("lease renewal failed", error)
@@ -151,7 +151,7 @@ def run_job(app: Flask, spec: JobSpec) -> bool:
         try:
             spec.run(app)
         except Exception as error:
-            from bridgeops.ops.outage import log_failure, outage_kind
+            from bridgeops.core.outage import log_failure, outage_kind
 
             try:
                 db.session.rollback()

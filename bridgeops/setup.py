@@ -132,8 +132,8 @@ def register_errorhandlers(app: Flask) -> None:
     def unexpected_error(error: Exception):
         if isinstance(error, HTTPException):
             return http_error(error)
+        from bridgeops.core.outage import outage_kind
         from bridgeops.ops.logs import redact_path
-        from bridgeops.ops.outage import outage_kind
 
         if outage_kind(error):
             return outage_response(error)
@@ -154,7 +154,7 @@ def outage_response(error: Exception):
     """503 + Retry-After for a request the database (or disk) could not serve: problem+json for
     the API, and for a page the form the person sent, kept, with a button to send it again."""
     from bridgeops.api.problems import problem
-    from bridgeops.ops.outage import RETRY_AFTER_SECONDS, log_failure
+    from bridgeops.core.outage import RETRY_AFTER_SECONDS, log_failure
 
     log_failure("request failed", error)
     try:

@@ -36,6 +36,7 @@ from bridgeops.core.db import get_row, rows_matched, table_of
 from bridgeops.core.errors import NotFound
 from bridgeops.core.jobs import new_holder_id
 from bridgeops.core.keys import new_public_key
+from bridgeops.core.outage import outage_kind
 from bridgeops.core.time import doubling_wait, utcnow
 from bridgeops.extensions import db
 from bridgeops.mail.builders import Attachment, build_message
@@ -47,7 +48,6 @@ from bridgeops.mail.transport import (
     envelope_address,
     transport_from_config,
 )
-from bridgeops.ops.outage import outage_kind
 
 log = logging.getLogger("bridgeops.mail")
 

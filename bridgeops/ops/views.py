@@ -11,11 +11,11 @@ from flask import Blueprint, current_app, jsonify, redirect, url_for
 
 from bridgeops.accounts.access import PUBLIC, requires
 from bridgeops.core.clock import database_now
+from bridgeops.core.outage import RETRY_AFTER_SECONDS, log_failure, outage_kind
 from bridgeops.extensions import db
 from bridgeops.health import watchdog
 from bridgeops.mail import service as mail
 from bridgeops.ops import checks
-from bridgeops.ops.outage import RETRY_AFTER_SECONDS, log_failure, outage_kind
 
 bp = Blueprint("ops", __name__)
 

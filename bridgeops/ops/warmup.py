@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask import Flask
 from jinja2 import meta
 
-from bridgeops.ops import outage
+from bridgeops.core import outage
 
 log = logging.getLogger("bridgeops.warmup")
 

@@ -37,9 +37,9 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from bridgeops.conference.models import Conference
 from bridgeops.core.cache import ProcessCache, weighted_sum
 from bridgeops.core.db import table_of
+from bridgeops.core.outage import log_trouble
 from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
-from bridgeops.ops.outage import log_trouble
 from bridgeops.registration.models import BridgePoint, DelegateCount, PointStatus
 from bridgeops.returns.models import StoredWorkbook
 from bridgeops.units.models import AdminUnit

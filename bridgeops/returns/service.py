@@ -21,11 +21,11 @@ from bridgeops.audit import service as audit
 from bridgeops.conference.models import Conference
 from bridgeops.conference.service import require_active
 from bridgeops.core.errors import Conflict, NotFound, ValidationFailed
+from bridgeops.core.outage import outage_kind
 from bridgeops.core.outbound import redact_url
 from bridgeops.core.phones import phone_display
 from bridgeops.core.time import doubling_wait, local, utcnow
 from bridgeops.extensions import db
-from bridgeops.ops.outage import outage_kind
 from bridgeops.registration.chairs import chair_contacts
 from bridgeops.registration.models import BridgePoint, Contact, PointStatus, UnitAbsence
 from bridgeops.returns import cache, exporters

@@ -1,5 +1,5 @@
 """A job that meets a database outage halfway leaves it to the scheduler, which logs one line per
-interval (``ops.outage``), and whatever a job gets over on its own logs a line too: no place
+interval (``core.outage``), and whatever a job gets over on its own logs a line too: no place
 that notices the database is gone prints a traceback of it.
 
 The database here is really unreachable: a PostgreSQL URL on a loopback port nobody listens on.
@@ -14,12 +14,12 @@ import pytest
 import sqlalchemy as sa
 
 from bridgeops import create_app
+from bridgeops.core import outage
+from bridgeops.core.outage import log_trouble
 from bridgeops.core.time import utcnow
 from bridgeops.extensions import db
 from bridgeops.mail import service as mail
 from bridgeops.mail.models import OutboxMessage
-from bridgeops.ops import outage
-from bridgeops.ops.outage import log_trouble
 from bridgeops.returns import cache
 
 

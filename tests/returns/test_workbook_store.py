@@ -159,7 +159,7 @@ def test_one_conference_failing_does_not_hold_up_the_others(app, nam_dinh, two_l
 
 def test_a_database_error_is_left_to_the_scheduler(app, nam_dinh, monkeypatch):
     """An outage during the job is not one conference's failure: it reaches the scheduler, which
-    logs one line per interval for it (``ops.outage``), not a traceback per conference."""
+    logs one line per interval for it (``core.outage``), not a traceback per conference."""
     gone = sa.exc.OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
 
     def database_gone(*_args, **_kwargs):
