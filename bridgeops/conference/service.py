@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -344,7 +345,12 @@ def category_labels(conference: Conference, level: str) -> dict[str, str]:
     that builds no objects (a registration, the hot write path, needs only these pairs)."""
     if "categories" not in sa.inspect(conference).unloaded:
         return {c.code: c.label for c in categories_for_level(conference, level)}
-    rows = db.session.execute(_category_rows(), {"conference_id": conference.id})
+    return labels_of_level(db.session.execute(_category_rows(), {"conference_id": conference.id}), level)
+
+
+def labels_of_level(rows: Iterable[Sequence[str]], level: str) -> dict[str, str]:
+    """code → label of the (code, label, levels_csv) rows, in their order, that apply to points
+    of ``level`` (``categories_for_level`` for plain rows)."""
     return {code: label for code, label, levels in rows if level in levels.split(",")}
 
 

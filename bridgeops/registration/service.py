@@ -20,7 +20,7 @@ from bridgeops.accounts.models import GrantKind, GrantRole
 from bridgeops.accounts.tokens import new_token
 from bridgeops.audit import service as audit
 from bridgeops.conference.models import Conference, DelegateCategory
-from bridgeops.conference.service import category_labels, get_conference
+from bridgeops.conference.service import category_labels, get_conference, labels_of_level
 from bridgeops.core.db import as_persistent, execute_core, json_rows, loaded, set_loaded, table_of
 from bridgeops.core.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from bridgeops.core.keys import new_public_key
@@ -387,10 +387,7 @@ class _UnitSlot:
     def category_labels(self) -> dict[str, str]:
         """code → label of the categories that apply to the unit's level, in column order (as
         ``conference.service.category_labels``, from the rows the slot's SELECT brought)."""
-        level = self.unit.level
-        return {
-            code: label for _, code, label, levels in sorted(self.category_rows) if level in levels.split(",")
-        }
+        return labels_of_level((row[1:] for row in sorted(self.category_rows)), self.unit.level)
 
 
 @cache

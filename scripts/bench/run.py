@@ -310,19 +310,9 @@ def measure_registration(
     if has("bridgeops.registration.api") and baseline is not None:
         insert = wrk(baseline.url + "/rows", "baseline_insert.lua", duration=duration)
         results.extra["baseline_insert"] = insert
-        # One wrk thread: one Lua state hands out each unit once.
-        register = wrk(
-            web.url,
-            "register.lua",
-            str(files["units"]),
-            data.officer_token,
-            data.registration_slug,
-            threads=1,
-            duration=duration,
-        )
+        register = _register(web, data, files, duration)
         results.extra["registration"] = register
-        good = register["requests"] - register["errors_status"]
-        rate = good / (register["duration_us"] / 1e6)
+        rate = _good_rate(register)
         ratio = rate / insert["rps"]
         results.add(
             Row(
@@ -341,6 +331,26 @@ def measure_registration(
         results.missing("registration POST", "POST …/points (registration API) not in this tree", "≥ 0.5×")
 
 
+def _register(web: Gunicorn, data, files: dict, duration: float, connections: int = 16) -> dict:
+    """wrk POSTing a new point per request. One wrk thread: one Lua state hands out each unit
+    once."""
+    return wrk(
+        web.url,
+        "register.lua",
+        str(files["units"]),
+        data.officer_token,
+        data.registration_slug,
+        threads=1,
+        connections=connections,
+        duration=duration,
+    )
+
+
+def _good_rate(report: dict) -> float:
+    """Requests per second that got a 2xx."""
+    return (report["requests"] - report["errors_status"]) / (report["duration_us"] / 1e6)
+
+
 def measure_mixed(results: Results, web: Gunicorn, data, files: dict, duration: float) -> None:
     """Heartbeats alone, then during a registration burst on the same instance: what the
     registrations' turns on SQLite's write lock (``core/writeturn.py``) cost the heartbeats,
@@ -352,21 +362,10 @@ def measure_mixed(results: Results, web: Gunicorn, data, files: dict, duration: 
         beats = pool.submit(
             wrk, web.url, "heartbeat.lua", str(files["tokens"]), threads=1, connections=8, duration=duration
         )
-        burst = pool.submit(
-            wrk,
-            web.url,
-            "register.lua",
-            str(files["units"]),
-            data.officer_token,
-            data.registration_slug,
-            threads=1,
-            connections=8,
-            duration=duration,
-        )
+        burst = pool.submit(_register, web, data, files, duration, 8)
         mixed, registered = beats.result(), burst.result()
     results.extra["heartbeats_alone"], results.extra["heartbeats_mixed"] = alone, mixed
     results.extra["registration_burst"] = registered
-    good = registered["requests"] - registered["errors_status"]
     results.add(
         Row(
             "heartbeats during a registration burst",
@@ -378,7 +377,7 @@ def measure_mixed(results: Results, web: Gunicorn, data, files: dict, duration: 
             "measured (no target)",
             None,
             _errors(mixed) + f"p95 {mixed['p95_ms']:.0f} ms vs {alone['p95_ms']:.0f} ms alone; "
-            f"{good / (registered['duration_us'] / 1e6):.0f} registrations/s meanwhile "
+            f"{_good_rate(registered):.0f} registrations/s meanwhile "
             f"({_errors(registered)}p95 {registered['p95_ms']:.0f} ms)",
         )
     )
