@@ -10,7 +10,8 @@ import logging
 from pathlib import Path
 from typing import NoReturn
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Request, Response, current_app, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from limits import parse
 
 from bridgeops.accounts.access import bearer_token
@@ -118,6 +119,17 @@ def configure_security(app: Flask) -> None:
         app.config[f"{prefix}_HTTPONLY"] = True
         app.config[f"{prefix}_SAMESITE"] = "Lax"
     app.config["HSTS"] = https
+    app.session_interface = CookieSessions()
+
+
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, except that a request without the cookie (an API call,
+    a heartbeat) gets its empty session without the signing serializer being built first."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 def register_security_hooks(app: Flask) -> None:

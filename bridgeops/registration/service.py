@@ -581,8 +581,10 @@ def _insert_point(point: BridgePoint) -> None:
 
 
 def _columns(row: BridgePoint | Contact | DelegateCount) -> dict[str, Any]:
-    """The column values set on a new object, as an INSERT's parameters."""
-    return {c.key: getattr(row, c.key) for c in table_of(type(row)).columns if c.key in row.__dict__}
+    """The column values set on a new object (``loaded``: in its ``__dict__``), as an INSERT's
+    parameters."""
+    values = row.__dict__
+    return {c.key: values[c.key] for c in table_of(type(row)).columns if c.key in values}
 
 
 @cache

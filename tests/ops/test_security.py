@@ -233,3 +233,33 @@ def test_a_response_that_sets_a_security_header_keeps_its_own(app):
     assert response.headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "Strict-Transport-Security" not in response.headers
+
+
+def test_a_request_without_the_session_cookie_opens_an_empty_session_unsigned(app, officer, monkeypatch):
+    """An API call or a heartbeat carries no session cookie: its empty session comes without
+    building the signing serializer (``CookieSessions``), while a signed-in officer's cookie
+    is still read, and a forged one still gives nothing."""
+    from flask.sessions import SecureCookieSessionInterface
+
+    from bridgeops.ops.security import CookieSessions
+
+    assert isinstance(app.session_interface, CookieSessions)
+    value = _login_cookie(app, officer).split(";")[0].partition("=")[2]
+    built = []
+    original = SecureCookieSessionInterface.get_signing_serializer
+
+    def counting(self, flask_app):
+        built.append(flask_app)
+        return original(self, flask_app)
+
+    monkeypatch.setattr(SecureCookieSessionInterface, "get_signing_serializer", counting)
+    anonymous = app.test_client().get("/api/v1/conferences")
+    assert anonymous.status_code == 401 and "Set-Cookie" not in anonymous.headers
+    assert built == []
+    signed_in = app.test_client()
+    signed_in.set_cookie("session", value)
+    assert signed_in.get("/api/v1/conferences").status_code == 200
+    assert built
+    forged = app.test_client()
+    forged.set_cookie("session", value[:-4] + "AAAA")
+    assert forged.get("/api/v1/conferences").status_code == 401
