@@ -244,7 +244,8 @@ def test_a_request_without_the_session_cookie_opens_an_empty_session_unsigned(ap
     from bridgeops.ops.security import CookieSessions
 
     assert isinstance(app.session_interface, CookieSessions)
-    value = _login_cookie(app, officer).split(";")[0].partition("=")[2]
+    name, _, value = _login_cookie(app, officer).split(";")[0].partition("=")
+    assert name == app.config["SESSION_COOKIE_NAME"]
     built = []
     original = SecureCookieSessionInterface.get_signing_serializer
 
@@ -257,9 +258,9 @@ def test_a_request_without_the_session_cookie_opens_an_empty_session_unsigned(ap
     assert anonymous.status_code == 401 and "Set-Cookie" not in anonymous.headers
     assert built == []
     signed_in = app.test_client()
-    signed_in.set_cookie("session", value)
+    signed_in.set_cookie(name, value)
     assert signed_in.get("/api/v1/conferences").status_code == 200
     assert built
     forged = app.test_client()
-    forged.set_cookie("session", value[:-4] + "AAAA")
+    forged.set_cookie(name, value[:-4] + ("AAAA" if not value.endswith("AAAA") else "BBBB"))
     assert forged.get("/api/v1/conferences").status_code == 401
