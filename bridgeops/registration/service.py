@@ -316,14 +316,15 @@ def create_point_record(
 def register_point(
     slug: str, data: PointIn, principal: Principal, idempotency_key: str | None = None
 ) -> CreatedPoint:
-    """``create_point`` in the conference with this slug (404 if there is none). The usual
-    case, a unit's key on the conference's map, reads the conference and the unit in one SELECT
-    (the API's hot path)."""
+    """``create_point`` in the conference with this slug (404 if there is none), for the API,
+    which answers from the new rows and writes nothing more to them: they are left out of the
+    session (``in_session=False``). The usual case, a unit's key on the conference's map, reads
+    the conference and the unit in one SELECT (the API's hot path)."""
     found = _conference_and_slot(slug, data.unit) if data.unit else None
     if found is None:
-        return create_point(get_conference(slug), data, principal, idempotency_key)
+        return create_point(get_conference(slug), data, principal, idempotency_key, in_session=False)
     conference, slot = found
-    return create_point(conference, data, principal, idempotency_key, slot)
+    return create_point(conference, data, principal, idempotency_key, slot, in_session=False)
 
 
 def create_point(
@@ -332,18 +333,23 @@ def create_point(
     principal: Principal,
     idempotency_key: str | None = None,
     slot: _UnitSlot | None = None,
+    *,
+    in_session: bool = True,
 ) -> CreatedPoint:
     """Register a point for a unit in the principal's scope; also issues its technician link.
 
     With ``idempotency_key``: a retry with a key this principal already used returns that
     point, with a fresh technician link (the first answer's link was lost with the answer).
     ``slot``: the unit of ``data`` as ``_unit_slot`` reads it, when the caller has it already.
+    ``in_session=False``: the new point, its technicians and counts are returned as written,
+    not put in the session (a sixteenth of a registration's Python work): for a caller that
+    only reads them, since a later flush would not write a change made to them.
     """
     if idempotency_key:
         earlier = point_for_idempotency_key(conference, principal, idempotency_key)
         if earlier is not None:
             return CreatedPoint(earlier, _issue_technician_grant(earlier, principal), created=False)
-    created = _create_point(conference, data, principal, slot)
+    created = _create_point(conference, data, principal, slot, in_session)
     if idempotency_key:
         db.session.add(
             PointIdempotencyKey(
@@ -450,7 +456,11 @@ def _conference_and_slot(slug: str, code: str) -> tuple[Conference, _UnitSlot] |
 
 
 def _create_point(
-    conference: Conference, data: PointIn, principal: Principal, slot: _UnitSlot | None = None
+    conference: Conference,
+    data: PointIn,
+    principal: Principal,
+    slot: _UnitSlot | None = None,
+    in_session: bool = True,
 ) -> CreatedPoint:
     if data.unit is None:
         raise ValidationFailed({"unit": "Vui lòng chọn đơn vị của điểm cầu."})
@@ -507,8 +517,9 @@ def _create_point(
                 UnitAbsence.conference_id == conference.id, UnitAbsence.unit_code == unit.code
             )
         )
-    # In the session as if loaded: reading the rows back costs no SELECT.
-    as_persistent(point, *point.contacts, *point.counts)
+    if in_session:
+        # In the session as if loaded: reading the rows back costs no SELECT.
+        as_persistent(point, *point.contacts, *point.counts)
     _link_children(point)
     point_changed.send(point, created=True)
     return CreatedPoint(point, url)

@@ -125,3 +125,31 @@ def test_no_such_conference_answers_before_a_bad_idempotency_key(client, officer
         headers={**bearer(officer_token), "Idempotency-Key": " "},
     )
     assert response.status_code == 404
+
+
+def test_the_api_answers_from_rows_left_out_of_the_session_and_the_form_keeps_them_in(app, demo, officer):
+    """``register_point`` (the API's) returns the new rows as written, not in the session: the
+    API only reads them, and putting them there was a sixteenth of a registration's Python work.
+    ``create_point`` (the chair's form, which may confirm the point at once) keeps them in the
+    session, so a change to them is written by the next flush."""
+    from bridgeops.accounts.access import Principal
+    from bridgeops.core.validation import validate
+    from bridgeops.registration import service
+    from bridgeops.registration.schemas import PointIn
+
+    officer_principal = Principal(kind="officer", user=officer)
+    with app.test_request_context():
+        api = service.register_point(
+            demo.slug, validate(PointIn, point_body(commune_of(MY_LOC, 0))), officer_principal
+        )
+        form = service.create_point(
+            demo, validate(PointIn, point_body(commune_of(MY_LOC, 1))), officer_principal
+        )
+        assert api.point not in db.session and not any(row in db.session for row in api.point.counts)
+        assert form.point in db.session and all(row in db.session for row in form.point.contacts)
+        form.point.venue = "Phòng họp tầng 2"
+        db.session.commit()
+        stored = dict(db.session.execute(sa.select(BridgePoint.id, BridgePoint.venue)).all())
+    assert stored[api.point.id] == "Hội trường UBND"
+    assert stored[form.point.id] == "Phòng họp tầng 2"
+    assert api.point.counts_by_code == point_body(commune_of(MY_LOC, 0))["counts"]
