@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 import click
 from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -218,15 +216,10 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["qr_svg"] = qr_svg
     app.jinja_env.filters["tz_label"] = timefmt.zone_label_vi
 
-    @app.context_processor
-    def inject() -> dict:
-        return {"csp_nonce": getattr(g, "csp_nonce", "")}
-
 
 def register_request_hooks(app: Flask) -> None:
     @app.before_request
-    def _nonce() -> None:
-        g.csp_nonce = secrets.token_urlsafe(16)
+    def _fresh_login_user() -> None:
         # The user comes from this request's cookie, never from an earlier request that
         # shared the app context (tests run many requests in one).
         g.pop("_login_user", None)
