@@ -83,10 +83,10 @@ def loaded(model: type[M], columns: dict[str, Any], **related: Any) -> M:
 
 
 def set_loaded(row: Base, **columns: Any) -> None:
-    """Set columns of a ``loaded`` row that the database has just given (the ids an INSERT
-    returned), the same way: no event, no history."""
-    for key, value in columns.items():
-        set_committed_value(row, key, value)
+    """Set columns of a ``loaded`` row, not yet in the session, that the database has just
+    given (the ids an INSERT returned), the same way: into its ``__dict__``, no event, no
+    history. Columns only: a relationship goes through ``loaded``'s ``related``."""
+    row.__dict__.update(columns)
 
 
 def as_persistent(row: M, *reached: Base) -> M:

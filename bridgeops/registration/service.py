@@ -21,7 +21,7 @@ from bridgeops.accounts.tokens import new_token
 from bridgeops.audit import service as audit
 from bridgeops.conference.models import Conference, DelegateCategory
 from bridgeops.conference.service import category_labels, get_conference, labels_of_level
-from bridgeops.core.db import as_persistent, execute_core, json_rows, loaded, set_loaded, table_of
+from bridgeops.core.db import as_persistent, json_rows, loaded, set_loaded, table_of
 from bridgeops.core.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from bridgeops.core.keys import new_public_key
 from bridgeops.core.time import format_datetime_vi, utcnow
@@ -573,10 +573,11 @@ def _new_point_rows(
 
 
 def _insert_point(point: BridgePoint) -> None:
-    """The point, its technicians and its counts in three Core INSERTs (no ORM flush), their ids
-    set on the objects."""
+    """The point, its technicians and its counts in three Core INSERTs on the session's
+    connection, in its transaction (no ORM flush), their ids set on the objects."""
+    connection = db.session.connection()
     try:
-        point_id = execute_core(_insert_returning_id(BridgePoint), _columns(point)).scalar_one()
+        point_id = connection.execute(_insert_returning_id(BridgePoint), _columns(point)).scalar_one()
     except IntegrityError:
         # Someone registered the same unit a moment ago.
         raise Conflict(f"{point.unit.name} đã có điểm cầu trong hội nghị này.") from None
@@ -584,11 +585,11 @@ def _insert_point(point: BridgePoint) -> None:
     for row in (*point.contacts, *point.counts):
         set_loaded(row, point_id=point_id)
     if point.contacts:
-        ids = execute_core(_insert_returning_id(Contact), [_columns(c) for c in point.contacts])
+        ids = connection.execute(_insert_returning_id(Contact), [_columns(c) for c in point.contacts])
         for contact, contact_id in zip(point.contacts, ids.scalars(), strict=True):
             set_loaded(contact, id=contact_id)
     if point.counts:
-        execute_core(_insert(DelegateCount), [_columns(c) for c in point.counts])
+        connection.execute(_insert(DelegateCount), [_columns(c) for c in point.counts])
 
 
 def _columns(row: BridgePoint | Contact | DelegateCount) -> dict[str, Any]:
