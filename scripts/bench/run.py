@@ -315,12 +315,12 @@ def measure_registration(
 ) -> None:
     if has("bridgeops.registration.api") and baseline is not None:
         pairs, ran_out = [], 0
-        for units in _unit_shares(files["units"], data.free_units, REGISTRATION_PAIRS):
+        for units, size in _unit_shares(files["units"], data.free_units, REGISTRATION_PAIRS):
             insert = wrk(baseline.url + "/rows", "baseline_insert.lua", duration=duration)
             register = _register(web, data, {**files, "units": units}, duration)
             pairs.append((_good_rate(register) / insert["rps"], insert, register))
             # register.lua starts its list over when it runs out: every request after is a 409.
-            ran_out += register["requests"] > len(units.read_text().split())
+            ran_out += register["requests"] > size
         results.extra["registration_pairs"] = [{"baseline_insert": i, "registration": r} for _, i, r in pairs]
         ratio, insert, register = sorted(pairs, key=lambda pair: pair[0])[len(pairs) // 2]
         ratios = ", ".join(f"{r:.2f}×" for r, _, _ in pairs)
@@ -344,15 +344,16 @@ def measure_registration(
         results.missing("registration POST", "POST …/points (registration API) not in this tree", "≥ 0.5×")
 
 
-def _unit_shares(path: Path, units: list[str], parts: int) -> list[Path]:
-    """``units`` in ``parts`` files beside ``path``, none shared: each run registers points
-    for units no earlier run took. A run's share caps its rate (10,598 communes in three shares:
-    ~350 registrations a second over 10 s); the row says when a run went past it."""
+def _unit_shares(path: Path, units: list[str], parts: int) -> list[tuple[Path, int]]:
+    """``units`` in ``parts`` files beside ``path``, none shared, each with its number of units:
+    each run registers points for units no earlier run took. A run's share caps its rate (10,598
+    communes in three shares: ~350 registrations a second over 10 s); the row says when a run
+    went past it."""
     shares = []
     for part in range(parts):
-        share = path.with_name(f"{path.stem}-{part + 1}{path.suffix}")
-        share.write_text("\n".join(units[part::parts]) + "\n")
-        shares.append(share)
+        share, chosen = path.with_name(f"{path.stem}-{part + 1}{path.suffix}"), units[part::parts]
+        share.write_text("\n".join(chosen) + "\n")
+        shares.append((share, len(chosen)))
     return shares
 
 
